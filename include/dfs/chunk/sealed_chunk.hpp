@@ -1,0 +1,45 @@
+// The sealed chunk format (DESIGN.md §2):
+//
+//     version (1 byte) | nonce (12) | ciphertext | tag (16)
+//
+// sealed with AES-256-GCM under the file's key and a random nonce. The
+// authenticated data is the version byte and the chunk's kind (data or
+// manifest), so a data chunk can never be opened as a manifest nor the
+// reverse, while the kind costs no byte on disk.
+#pragma once
+
+#include "dfs/chunk/chunk_id.hpp"
+
+namespace dfs {
+
+inline constexpr std::uint8_t kChunkFormatVersion = 1;
+inline constexpr std::size_t kChunkOverhead = 1 + crypto::kNonceSize + crypto::kTagSize;
+
+inline constexpr std::uint32_t kDefaultChunkSize = 1u << 20;  // 1 MiB
+inline constexpr std::uint32_t kMinChunkSize = 4096;
+inline constexpr std::uint32_t kMaxChunkSize = 16u << 20;     // a file parameter may not exceed this
+// Hard bound on any sealed chunk accepted from disk or the network.
+inline constexpr std::size_t kMaxSealedChunkSize = kMaxChunkSize + kChunkOverhead;
+
+enum class ChunkKind : std::uint8_t { data = 'D', manifest = 'M' };
+
+struct SealedChunk {
+  ChunkId id;
+  Bytes bytes;
+};
+
+// Seals `plaintext` (at most kMaxChunkSize bytes) with a fresh random nonce.
+SealedChunk seal_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteView plaintext);
+
+// Verifies that `sealed` hashes to `id` (Errc::corrupt if not); needs no key.
+Status verify_chunk(const ChunkId& id, ByteView sealed);
+
+// Checks the envelope (size bounds, version) and decrypts. Fails with
+// truncated / too_large / bad_version / corrupt (tag mismatch: wrong key,
+// wrong kind or tampered bytes). Does not check the ID: see open_chunk.
+Result<Bytes> decrypt_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed);
+
+// verify_chunk then decrypt_chunk: what a reader does with bytes it fetched.
+Result<Bytes> open_chunk(const crypto::SecretKey& key, ChunkKind kind, const ChunkId& id, ByteView sealed);
+
+}  // namespace dfs
