@@ -1,0 +1,73 @@
+// ChunkStore: a content-addressed store of sealed chunks (DESIGN.md §2-3).
+//
+// A chunk is stored under its ID, the SHA-256 of its sealed bytes, so the
+// store can check every chunk it accepts or serves without holding a key.
+// This header is the interface; MemoryChunkStore (tests of upper layers) and
+// DiskChunkStore (a peer's local storage) implement it, and features that
+// wrap a store (cache, remote, ...) are decorators over it (STYLE.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dfs/chunk/sealed_chunk.hpp"
+#include "dfs/util/bytes.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::store {
+
+// The largest sealed chunk a store accepts or serves: a 16 MiB chunk plus
+// room for the sealing overhead (version, nonce, tag). A file on disk that
+// is larger cannot be a chunk we wrote, so it is never read into memory.
+using dfs::kMaxSealedChunkSize;
+
+struct Usage {
+  std::uint64_t bytes = 0;        // sum of the sizes of stored chunks
+  std::uint64_t chunks = 0;       // number of stored chunks
+  std::uint64_t quota_bytes = 0;  // 0 = unlimited
+};
+
+// All methods are thread-safe: a store is called concurrently from the
+// worker pool. Errors are values (util/result.hpp); no method throws.
+class ChunkStore {
+ public:
+  virtual ~ChunkStore() = default;
+
+  // Stores `sealed` under `id`.
+  // - Errc::corrupt if `sealed` does not hash to `id` (nothing is written).
+  // - Errc::too_large if `sealed` is larger than kMaxSealedChunkSize.
+  // - Idempotent: storing a chunk that is already present succeeds and
+  //   changes nothing, even when the quota is full.
+  // - Errc::no_space when the quota (or the disk) would be exceeded; nothing
+  //   half-written is left behind and usage is unchanged.
+  virtual Status put(const ChunkId& id, ByteView sealed) = 0;
+
+  // Returns the stored bytes, verified against `id`.
+  // - Errc::not_found if absent.
+  // - Errc::corrupt if the stored bytes do not hash to `id`: the chunk is
+  //   moved aside (never served again, and from then on not_found), a
+  //   warning is logged, and its size leaves the usage.
+  virtual Result<Bytes> get(const ChunkId& id) = 0;
+
+  // Whether `id` is stored. Does not verify the bytes (get does).
+  virtual Result<bool> contains(const ChunkId& id) = 0;
+
+  // Deletes the chunk. Errc::not_found if absent.
+  virtual Status remove(const ChunkId& id) = 0;
+
+  // Every stored chunk, in no particular order (for repair and GC). Chunks
+  // put or removed while the listing runs may or may not appear.
+  virtual Result<std::vector<ChunkId>> list() = 0;
+
+  // Current usage; stored chunks only (space reserved by puts still in
+  // flight is not included).
+  virtual Usage usage() const = 0;
+};
+
+// The checks every put makes before it stores anything: Errc::too_large
+// above kMaxSealedChunkSize, Errc::corrupt if `sealed` does not hash to `id`.
+// Hashes `sealed` once (SHA-256), so call it outside any lock.
+Status check_sealed(const ChunkId& id, ByteView sealed);
+
+}  // namespace dfs::store

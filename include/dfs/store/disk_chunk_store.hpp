@@ -1,0 +1,101 @@
+// DiskChunkStore: a peer's local chunk storage, one file per chunk.
+//
+// Layout under the store directory:
+//   LOCK                      held with flock() while the store is open, so
+//                             two stores (or processes) never share a dir
+//   chunks/<2 hex>/<64 hex>   the chunks, fanned out by their first byte
+//   tmp/                      puts in progress; whatever is left here is
+//                             what a crash mid-put left, removed at open
+//   quarantine/               chunks that failed verification, kept for a
+//                             human to look at; never served again
+//
+// A put writes a temp file in tmp/ (same filesystem), fsyncs it, renames it
+// into chunks/ and fsyncs the fan-out directory, so after a crash a chunk is
+// either wholly there or absent. Usage is computed by scanning chunks/ at
+// open and kept up to date in memory after that; a quota below the usage
+// found at open is allowed (puts then fail with no_space until removes make
+// room). A remove is not fsynced: a crash may bring a removed chunk back,
+// which is harmless (GC removes it again) and keeps removes cheap.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "dfs/store/chunk_store.hpp"
+#include "dfs/store/usage_counter.hpp"
+#include "dfs/util/file.hpp"
+
+namespace dfs::store {
+
+struct DiskStoreOptions {
+  std::uint64_t quota_bytes = 0;  // 0 = unlimited
+  // fsync every chunk file and its directory before put returns. false only
+  // for benchmarks and tests that say so: a crash may then lose chunks.
+  bool durable = true;
+};
+
+class DiskChunkStore final : public ChunkStore {
+ public:
+  // Opens (creating if needed) the store in `dir`. Fails with
+  // Errc::unavailable if another open store holds the directory.
+  static Result<std::unique_ptr<DiskChunkStore>> open(const std::string& dir, DiskStoreOptions options);
+  ~DiskChunkStore() override = default;
+
+  Status put(const ChunkId& id, ByteView sealed) override;
+  Result<Bytes> get(const ChunkId& id) override;
+  Result<bool> contains(const ChunkId& id) override;
+  Status remove(const ChunkId& id) override;
+  Result<std::vector<ChunkId>> list() override;
+  Usage usage() const override;
+
+  // Where the store keeps things, for tests and tools.
+  const std::string& dir() const { return dir_; }
+  std::string chunk_path(const ChunkId& id) const;
+  std::string tmp_dir() const { return dir_ + "/tmp"; }
+  std::string quarantine_dir() const { return dir_ + "/quarantine"; }
+
+ private:
+  DiskChunkStore(std::string dir, DiskStoreOptions options, UniqueFd lock_file);
+
+  Status prepare_dirs();
+  Status clean_tmp();
+  Status scan_usage();
+  Status ensure_fanout_dir(std::uint8_t first_byte);
+  Result<bool> publish(const ChunkId& id, const std::string& temp_path, UsageCounter::Reservation& reservation);
+  Status sync_fanout_dir(const ChunkId& id);
+  // Identifies the file a get read, so quarantine moves that file and not
+  // one a concurrent remove + put may have put in its place.
+  struct FileKey {
+    std::uint64_t dev = 0;
+    std::uint64_t ino = 0;
+  };
+  void quarantine(const ChunkId& id, FileKey seen, const std::string& why);
+  std::string unique_suffix();
+  std::mutex& lock_for(const ChunkId& id) { return id_locks_[id.bytes[0] % id_locks_.size()]; }
+
+  const std::string dir_;
+  const std::string chunks_dir_;
+  const DiskStoreOptions options_;
+  // Holds flock(LOCK_EX) on dir_/LOCK for the store's lifetime: tmp/ is
+  // emptied at open and usage is only right if we are the only writer.
+  const UniqueFd lock_file_;
+
+  UsageCounter usage_;
+  // Makes temp and quarantine names unique within this (only) process.
+  std::atomic<std::uint64_t> next_name_{0};
+  // Whether chunks/<xx>/ is known to exist, to skip a mkdir per put.
+  std::array<std::atomic<bool>, 256> fanout_exists_{};
+  // Each mutex serialises the changes to the directory entries of the
+  // chunks whose first ID byte maps to it: the exists-check + rename of a
+  // put, the stat + unlink of a remove, the check + rename of a quarantine.
+  // So usage changes by exactly the size of the file that came or went.
+  // Held only around those few syscalls, never while writing or hashing.
+  // Lock order: an id lock before usage_'s (leaf) lock.
+  std::array<std::mutex, 64> id_locks_;
+};
+
+}  // namespace dfs::store

@@ -1,0 +1,92 @@
+#include "cli_util.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace dfs::cli {
+
+Result<std::string> resolve_data_dir(const std::optional<std::string>& flag) {
+  if (flag && !flag->empty()) return *flag;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/dfs";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/dfs";
+  return make_error(Errc::invalid_argument, "no data directory: set --data, XDG_DATA_HOME or HOME");
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 5) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  if (unit == 0) {
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f %s", value, units[unit]);
+  }
+  return buf;
+}
+
+Result<std::uint64_t> parse_size(const std::string& text) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || value < 0 || !std::isfinite(value)) {
+    return make_error(Errc::invalid_argument, "\"" + text + "\" is not a size (try 512M, 10G)");
+  }
+  std::string suffix(end);
+  if (!suffix.empty() && (suffix.back() == 'B' || suffix.back() == 'b')) suffix.pop_back();
+  if (suffix.size() == 2 && (suffix[1] == 'i' || suffix[1] == 'I')) suffix.pop_back();
+  double scale = 1;
+  if (suffix.size() > 1) return make_error(Errc::invalid_argument, "unknown size unit in \"" + text + "\"");
+  if (suffix.size() == 1) {
+    switch (suffix[0]) {
+      case 'k': case 'K': scale = 1024.0; break;
+      case 'm': case 'M': scale = 1024.0 * 1024; break;
+      case 'g': case 'G': scale = 1024.0 * 1024 * 1024; break;
+      case 't': case 'T': scale = 1024.0 * 1024 * 1024 * 1024; break;
+      default: return make_error(Errc::invalid_argument, "unknown size unit in \"" + text + "\"");
+    }
+  }
+  return static_cast<std::uint64_t>(value * scale);
+}
+
+Progress::Progress(std::string label, std::uint64_t total)
+    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+
+Progress::~Progress() {
+  if (drawn_) std::fputs("\r\033[K", stderr);  // clear the line we drew
+}
+
+void Progress::update(std::uint64_t done) {
+  if (!enabled_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  draw(done);
+}
+
+void Progress::draw(std::uint64_t done) {
+  double seconds = std::chrono::duration<double>(last_draw_ - start_).count();
+  double rate = seconds > 0 ? static_cast<double>(done) / seconds / 1e6 : 0;
+  std::string line = "\r\033[K" + label_ + ": " + human_bytes(done);
+  if (total_ > 0) {
+    line += " / " + human_bytes(total_) + " (" + std::to_string(done * 100 / total_) + "%)";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ", %.0f MB/s", rate);
+  line += buf;
+  std::fputs(line.c_str(), stderr);
+  drawn_ = true;
+}
+
+void print_error(const std::string& context, const Error& error) {
+  std::fprintf(stderr, "dfs: %s: %s\n", context.c_str(), error.message.c_str());
+}
+
+}  // namespace dfs::cli

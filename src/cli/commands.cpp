@@ -1,0 +1,258 @@
+#include "commands.hpp"
+
+#include <boost/program_options.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "cli_util.hpp"
+#include "dfs/util/file.hpp"
+#include "dfs/util/log.hpp"
+
+namespace po = boost::program_options;
+
+namespace dfs::cli {
+
+namespace {
+
+// Parses a subcommand's arguments. Returns the exit status to end with if
+// the command should not run (help shown or a usage error), else nullopt.
+// `operands` names the positional arguments; they are parsed but not shown
+// as options in --help.
+std::optional<int> parse_command(const char* usage, const po::options_description& options,
+                                 const po::options_description& operands,
+                                 const po::positional_options_description& positional, const Args& args,
+                                 po::variables_map& vm) {
+  po::options_description visible = options;
+  visible.add_options()("help,h", "show this help and exit");
+  po::options_description all = visible;
+  all.add(operands);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "dfs: %s (try 'dfs %s --help')\n", e.what(), usage);
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: dfs " << usage << "\n\n" << visible;
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<node::Node>> open_node(const GlobalOptions& global) {
+  auto node = node::Node::open(global.node);
+  if (!node.ok()) {
+    Error e = node.take_error();
+    e.message = "cannot open the data directory " + global.node.data_dir + ": " + e.message;
+    return e;
+  }
+  log::info("working on the data directory " + global.node.data_dir + " as a lone peer");
+  return node;
+}
+
+std::string base_name(const std::string& path) {
+  if (path == "-") return "stdin";
+  return std::filesystem::path(path).filename().string();
+}
+
+// Size of a regular file for the progress line, 0 if unknown (a pipe).
+std::uint64_t input_size(int fd) {
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<std::uint64_t>(st.st_size);
+  return 0;
+}
+
+Status put_one(node::Node& node, const std::string& path) {
+  UniqueFd owned;
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    DFS_ASSIGN_OR_RETURN(owned, open_file(path, O_RDONLY));
+    fd = owned.get();
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      return make_error(Errc::invalid_argument, path + " is a directory (put takes files)");
+    }
+  }
+  Progress progress("put " + base_name(path), input_size(fd));
+  DFS_ASSIGN_OR_RETURN(FileId id, node.put(fd, base_name(path), [&](std::uint64_t done) { progress.update(done); }));
+  std::printf("%s\n", id.to_string().c_str());
+  std::fflush(stdout);
+  return {};
+}
+
+// Writes to a temporary file beside `out` and renames it into place only
+// once every chunk was verified, so a failed get never leaves a partial file
+// under the name the user asked for.
+Status get_to_file(node::Node& node, const FileId& id, const std::string& out) {
+  std::string dir = std::filesystem::path(out).parent_path().string();
+  if (dir.empty()) dir = ".";
+  std::string tmp_template = dir + "/." + base_name(out) + ".dfs-partial-XXXXXX";
+  int raw_fd = ::mkstemp(tmp_template.data());
+  if (raw_fd < 0) return errno_error("cannot create a file in " + dir);
+  UniqueFd fd(raw_fd);
+  const std::string& tmp = tmp_template;
+  DFS_ASSIGN_OR_RETURN(std::uint64_t size, node.size_of(id));
+  Progress progress("get " + base_name(out), size);
+  Status status = node.get(id, fd.get(), [&](std::uint64_t done) { progress.update(done); });
+  if (status.ok()) status = fsync_fd(fd.get(), tmp);
+  if (status.ok() && ::fchmod(fd.get(), 0644) != 0) status = errno_error("cannot set the mode of " + tmp);
+  if (status.ok() && ::rename(tmp.c_str(), out.c_str()) != 0) status = errno_error("cannot rename to " + out);
+  if (!status.ok()) ::unlink(tmp.c_str());
+  return status;
+}
+
+// A device or pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written as it
+// is: only a regular file can be replaced by a rename.
+Status get_to_path(node::Node& node, const FileId& id, const std::string& out) {
+  struct stat st{};
+  if (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, out + " is a directory");
+    DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(out, O_WRONLY));
+    return node.get(id, fd.get());
+  }
+  return get_to_file(node, id, out);
+}
+
+}  // namespace
+
+int run_put(const GlobalOptions& global, const Args& args) {
+  po::options_description options("put options");
+  options.add_options()("chunk-size", po::value<std::string>()->value_name("SIZE"),
+                        "chunk size for these files (default 1M; 4K to 16M)");
+  po::options_description operands;
+  operands.add_options()("file", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map vm;
+  if (auto done = parse_command("put [--chunk-size SIZE] FILE...", options, operands, positional, args, vm)) {
+    return *done;
+  }
+  if (!vm.count("file")) {
+    std::fprintf(stderr, "dfs: put: no file given (try 'dfs put --help')\n");
+    return kExitUsage;
+  }
+  GlobalOptions with_chunk = global;
+  if (vm.count("chunk-size")) {
+    auto size = parse_size(vm["chunk-size"].as<std::string>());
+    if (!size.ok() || *size < kMinChunkSize || *size > kMaxChunkSize) {
+      std::fprintf(stderr, "dfs: put: --chunk-size must be between 4K and 16M\n");
+      return kExitUsage;
+    }
+    with_chunk.node.chunk_size = static_cast<std::uint32_t>(*size);
+  }
+  auto node = open_node(with_chunk);
+  if (!node.ok()) {
+    print_error("put", node.error());
+    return kExitFailure;
+  }
+  int exit_code = kExitOk;
+  for (const std::string& path : vm["file"].as<std::vector<std::string>>()) {
+    Status status = put_one(**node, path);
+    if (!status.ok()) {
+      print_error("put " + path, status.error());
+      exit_code = kExitFailure;
+    }
+  }
+  return exit_code;
+}
+
+int run_get(const GlobalOptions& global, const Args& args) {
+  po::options_description options("get options");
+  options.add_options()("output,o", po::value<std::string>()->value_name("OUT"),
+                        "write to OUT instead of stdout (\"-\" is stdout)");
+  po::options_description operands;
+  operands.add_options()("id", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("id", 1);
+  po::variables_map vm;
+  if (auto done = parse_command("get ID [-o OUT|-]", options, operands, positional, args, vm)) return *done;
+  if (!vm.count("id")) {
+    std::fprintf(stderr, "dfs: get: no File ID given (try 'dfs get --help')\n");
+    return kExitUsage;
+  }
+  auto id = FileId::parse(vm["id"].as<std::string>());
+  if (!id.ok()) {
+    print_error("get", id.error());
+    return kExitFailure;
+  }
+  const std::string out = vm.count("output") ? vm["output"].as<std::string>() : "-";
+  if (out == "-" && ::isatty(STDOUT_FILENO) == 1 && !vm.count("output")) {
+    std::fprintf(stderr, "dfs: get: refusing to write file contents to a terminal; use -o FILE or -o -\n");
+    return kExitUsage;
+  }
+  auto node = open_node(global);
+  if (!node.ok()) {
+    print_error("get", node.error());
+    return kExitFailure;
+  }
+  Status status = out == "-" ? (*node)->get(*id, STDOUT_FILENO) : get_to_path(**node, *id, out);
+  if (!status.ok()) {
+    print_error("get", status.error());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int run_ls(const GlobalOptions& global, const Args& args) {
+  po::options_description options("ls options");
+  po::variables_map vm;
+  if (auto done = parse_command("ls", options, {}, {}, args, vm)) return *done;
+  auto node = open_node(global);
+  if (!node.ok()) {
+    print_error("ls", node.error());
+    return kExitFailure;
+  }
+  auto files = (*node)->list();
+  if (!files.ok()) {
+    print_error("ls", files.error());
+    return kExitFailure;
+  }
+  for (const auto& f : *files) {
+    char when[32];
+    std::time_t t = f.added_at_unix;
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
+    FileId id{f.manifest, crypto::SecretKey::from_bytes(f.key)};
+    std::printf("%s  %10s  %s  %s\n", id.to_string().c_str(), human_bytes(f.size).c_str(), when, f.name.c_str());
+  }
+  return kExitOk;
+}
+
+int run_status(const GlobalOptions& global, const Args& args) {
+  po::options_description options("status options");
+  po::variables_map vm;
+  if (auto done = parse_command("status", options, {}, {}, args, vm)) return *done;
+  auto node = open_node(global);
+  if (!node.ok()) {
+    print_error("status", node.error());
+    return kExitFailure;
+  }
+  auto status = (*node)->status();
+  if (!status.ok()) {
+    print_error("status", status.error());
+    return kExitFailure;
+  }
+  const auto& s = *status;
+  std::printf("data directory:  %s\n", s.data_dir.c_str());
+  std::printf("network:         none (lone peer: every chunk is stored here only)\n");
+  std::printf("files:           %llu\n", static_cast<unsigned long long>(s.files));
+  std::printf("chunks stored:   %llu (%s)\n", static_cast<unsigned long long>(s.usage.chunks),
+              human_bytes(s.usage.bytes).c_str());
+  std::printf("chunks in use:   %llu\n", static_cast<unsigned long long>(s.referenced_chunks));
+  if (s.usage.quota_bytes == 0) {
+    std::printf("quota:           none\n");
+  } else {
+    std::printf("quota:           %s of %s used (%llu%%)\n", human_bytes(s.usage.bytes).c_str(),
+                human_bytes(s.usage.quota_bytes).c_str(),
+                static_cast<unsigned long long>(s.usage.bytes * 100 / s.usage.quota_bytes));
+  }
+  return kExitOk;
+}
+
+}  // namespace dfs::cli

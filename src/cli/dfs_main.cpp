@@ -1,0 +1,129 @@
+// dfs: the command-line tool. Global options come first or anywhere; the
+// first positional argument names the subcommand, which parses the rest.
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "dfs/util/log.hpp"
+#include "dfs_config.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: dfs [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "dfs stores files as encrypted chunks and names each file by an ID that\n"
+    "is also the key to read it. See dfs(1).\n"
+    "\n"
+    "Commands:\n"
+    "  put FILE...            store files (\"-\" reads stdin); print one File ID per file\n"
+    "  get ID [-o OUT|-]      write the file named by ID to OUT (default: stdout)\n"
+    "  ls                     list the files put on this peer\n"
+    "  status                 show this peer's storage usage and health\n"
+    "\n";
+
+po::options_description global_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("version,V", "show the version and exit")
+      ("data,d", po::value<std::string>()->value_name("DIR"),
+       "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
+      ("quota", po::value<std::string>()->value_name("SIZE"),
+       "refuse to store more than SIZE of chunks (e.g. 50G; default: no limit)")
+      ("verbose,v", "also log warnings and progress notes")
+      ("quiet,q", "log nothing but the final error line");
+  return desc;
+}
+
+using Command = int (*)(const dfs::cli::GlobalOptions&, const dfs::cli::Args&);
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> table = {
+      {"put", dfs::cli::run_put},
+      {"get", dfs::cli::run_get},
+      {"ls", dfs::cli::run_ls},
+      {"status", dfs::cli::run_status},
+  };
+  return table;
+}
+
+int run(int argc, char** argv) {
+  using namespace dfs::cli;
+  po::options_description visible = global_options();
+  po::options_description all = visible;
+  all.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  po::parsed_options parsed = po::command_line_parser(argc, argv)
+                                  .options(all)
+                                  .positional(positional)
+                                  .allow_unregistered()
+                                  .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                                  .run();
+  po::store(parsed, vm);
+  po::notify(vm);
+
+  if (vm.count("version")) {
+    std::printf("dfs %s\n", DFS_VERSION);
+    return kExitOk;
+  }
+  if (vm.count("help") && vm.count("command") && commands().count(vm["command"].as<std::string>())) {
+    GlobalOptions none;
+    return commands().at(vm["command"].as<std::string>())(none, {"--help"});
+  }
+  if (vm.count("help") || !vm.count("command")) {
+    std::cout << kUsage << visible << "\nRun 'dfs COMMAND --help' for a command's options.\n";
+    return vm.count("help") ? kExitOk : kExitUsage;
+  }
+  // A one-shot command reports its outcome in its own error line; the
+  // warnings behind it (a chunk quarantined...) are shown with -v.
+  dfs::log::set_level(vm.count("verbose") ? dfs::log::Level::info : dfs::log::Level::error);
+  if (vm.count("quiet")) dfs::log::set_level(dfs::log::Level::off);
+
+  const std::string command = vm["command"].as<std::string>();
+  auto it = commands().find(command);
+  if (it == commands().end()) {
+    std::fprintf(stderr, "dfs: unknown command '%s' (try 'dfs --help')\n", command.c_str());
+    return kExitUsage;
+  }
+
+  GlobalOptions global;
+  auto data = resolve_data_dir(vm.count("data") ? std::optional(vm["data"].as<std::string>()) : std::nullopt);
+  if (!data.ok()) {
+    print_error(command, data.error());
+    return kExitUsage;
+  }
+  global.node.data_dir = *data;
+  if (vm.count("quota")) {
+    auto quota = parse_size(vm["quota"].as<std::string>());
+    if (!quota.ok()) {
+      print_error("--quota", quota.error());
+      return kExitUsage;
+    }
+    global.node.quota_bytes = *quota;
+  }
+  // Everything after the command name that the global parser did not take.
+  Args rest = po::collect_unrecognized(parsed.options, po::include_positional);
+  rest.erase(rest.begin());
+  return it->second(global, rest);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "dfs: %s (try 'dfs --help')\n", e.what());
+    return dfs::cli::kExitUsage;
+  }
+}

@@ -1,0 +1,302 @@
+#include "dfs/store/disk_chunk_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <utility>
+
+#include "dir_util.hpp"
+#include "dfs/util/log.hpp"
+
+namespace dfs::store {
+namespace {
+
+Error not_found(const ChunkId& id) { return make_error(Errc::not_found, "chunk " + id.short_hex() + " not found"); }
+
+Error corrupt(const ChunkId& id, const std::string& why) {
+  return make_error(Errc::corrupt, "chunk " + id.short_hex() + " " + why + "; moved to quarantine");
+}
+
+// Whether anything exists at `path` (a chunk file, normally).
+Result<bool> exists(const std::string& path) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) return true;
+  if (errno == ENOENT) return false;
+  return errno_error("cannot stat " + path);
+}
+
+// A temp file that is unlinked when it goes out of scope, unless kept: so
+// every failed put (ENOSPC, EIO, a lost race) cleans up after itself.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) {}
+  ~TempFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+// Creates `path` with `data`, fsynced if `durable`. close() is checked too,
+// because some filesystems report write errors only there.
+Status write_new_file(const std::string& path, ByteView data, bool durable) {
+  DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  DFS_TRY(write_full(fd.get(), data, path));
+  if (durable) DFS_TRY(fsync_fd(fd.get(), path));
+  if (::close(fd.release()) != 0) return errno_error("cannot close " + path);
+  return {};
+}
+
+// Calls `fn(id, st)` for every chunk file under `chunks_dir`. Anything else
+// (stray files, wrongly named or misplaced entries) is skipped and logged at
+// `level`: it is not a chunk we could ever look up by its ID.
+using ChunkVisitor = std::function<void(const ChunkId&, const struct stat&)>;
+
+Status walk_chunks(const std::string& chunks_dir, log::Level level, const ChunkVisitor& fn) {
+  auto skip = [&](const std::string& path) {
+    log::write(level, "chunk store: ignoring " + path + ", which is not a chunk");
+    return Status{};
+  };
+  return for_each_entry(chunks_dir, [&](const std::string& fanout, const struct stat& fanout_st) -> Status {
+    const std::string fanout_path = chunks_dir + "/" + fanout;
+    if (!S_ISDIR(fanout_st.st_mode) || fanout.size() != 2) return skip(fanout_path);
+    return for_each_entry(fanout_path, [&](const std::string& name, const struct stat& st) -> Status {
+      auto id = ChunkId::from_hex(name);
+      // Compare against hex() so that only the exact name we would look up
+      // (lowercase, in the right fan-out directory) counts as the chunk.
+      if (!S_ISREG(st.st_mode) || !id.ok() || id->hex() != name || name.compare(0, 2, fanout) != 0) {
+        return skip(fanout_path + "/" + name);
+      }
+      fn(*id, st);
+      return {};
+    });
+  });
+}
+
+std::string without_trailing_slashes(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DiskChunkStore>> DiskChunkStore::open(const std::string& dir, DiskStoreOptions options) {
+  const std::string root = without_trailing_slashes(dir);
+  DFS_TRY(make_dirs(root, 0700));
+  DFS_ASSIGN_OR_RETURN(UniqueFd lock_file, open_file(root + "/LOCK", O_RDWR | O_CREAT, 0600));
+  if (::flock(lock_file.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return make_error(Errc::unavailable, "chunk store " + root + " is already open (in this or another process)");
+    }
+    return errno_error("cannot lock " + root + "/LOCK");
+  }
+  std::unique_ptr<DiskChunkStore> store(new DiskChunkStore(root, options, std::move(lock_file)));
+  DFS_TRY(store->prepare_dirs());
+  DFS_TRY(store->clean_tmp());
+  DFS_TRY(store->scan_usage());
+  const Usage usage = store->usage();
+  log::info("chunk store " + root + ": " + std::to_string(usage.chunks) + " chunks, " +
+            std::to_string(usage.bytes) + " bytes");
+  return store;
+}
+
+DiskChunkStore::DiskChunkStore(std::string dir, DiskStoreOptions options, UniqueFd lock_file)
+    : dir_(std::move(dir)),
+      chunks_dir_(dir_ + "/chunks"),
+      options_(options),
+      lock_file_(std::move(lock_file)),
+      usage_(options.quota_bytes) {}
+
+std::string DiskChunkStore::chunk_path(const ChunkId& id) const {
+  const std::string hex = id.hex();
+  return chunks_dir_ + "/" + hex.substr(0, 2) + "/" + hex;
+}
+
+Status DiskChunkStore::prepare_dirs() {
+  bool any_created = false;
+  for (const std::string& path : {chunks_dir_, tmp_dir(), quarantine_dir()}) {
+    bool created = false;
+    DFS_TRY(make_dir(path, &created));
+    any_created = any_created || created;
+  }
+  if (any_created && options_.durable) DFS_TRY(fsync_dir(dir_));
+  return {};
+}
+
+// Everything in tmp/ is a put that never finished (we hold the lock, so no
+// other store is writing there): delete it so it neither leaks space nor
+// counts in usage.
+Status DiskChunkStore::clean_tmp() {
+  int removed = 0;
+  DFS_TRY(for_each_entry(tmp_dir(), [&](const std::string& name, const struct stat& st) -> Status {
+    const std::string path = tmp_dir() + "/" + name;
+    if (S_ISDIR(st.st_mode)) {
+      log::warn("chunk store: leaving directory " + path + " in tmp/ alone");
+      return {};
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_error("cannot remove " + path);
+    ++removed;
+    return {};
+  }));
+  if (removed > 0) {
+    log::info("chunk store " + dir_ + ": removed " + std::to_string(removed) + " unfinished writes from tmp/");
+  }
+  return {};
+}
+
+Status DiskChunkStore::scan_usage() {
+  return walk_chunks(chunks_dir_, log::Level::warn, [&](const ChunkId& id, const struct stat& st) {
+    usage_.add_stored(static_cast<std::uint64_t>(st.st_size));
+    fanout_exists_[id.bytes[0]].store(true, std::memory_order_relaxed);
+  });
+}
+
+std::string DiskChunkStore::unique_suffix() {
+  // The clock keeps quarantine names unique across restarts; the counter
+  // keeps names unique within this process.
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) + "-" +
+         std::to_string(next_name_.fetch_add(1, std::memory_order_relaxed));
+}
+
+Status DiskChunkStore::ensure_fanout_dir(std::uint8_t first_byte) {
+  if (fanout_exists_[first_byte].load(std::memory_order_acquire)) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string path = chunks_dir_ + "/" + kHex[first_byte >> 4] + kHex[first_byte & 0xf];
+  DFS_TRY(make_dir(path));
+  // Sync chunks/ even if a concurrent put created the directory: that put
+  // may not have synced it yet, and our chunk's durability depends on it.
+  if (options_.durable) DFS_TRY(fsync_dir(chunks_dir_));
+  fanout_exists_[first_byte].store(true, std::memory_order_release);
+  return {};
+}
+
+Status DiskChunkStore::sync_fanout_dir(const ChunkId& id) {
+  return fsync_dir(chunks_dir_ + "/" + id.hex().substr(0, 2));
+}
+
+Status DiskChunkStore::put(const ChunkId& id, ByteView sealed) {
+  DFS_TRY(check_sealed(id, sealed));
+  DFS_ASSIGN_OR_RETURN(bool present, exists(chunk_path(id)));
+  // Already stored: nothing to write, but a durable put promises the chunk
+  // survives a crash, and the put that stored it may not have synced the
+  // directory yet.
+  if (present) return options_.durable ? sync_fanout_dir(id) : Status{};
+
+  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(sealed.size()));
+  DFS_TRY(ensure_fanout_dir(id.bytes[0]));
+  TempFile temp(tmp_dir() + "/" + id.hex() + "." + unique_suffix());
+  DFS_TRY(write_new_file(temp.path(), sealed, options_.durable));
+  DFS_ASSIGN_OR_RETURN(bool moved, publish(id, temp.path(), reservation));
+  if (moved) temp.keep();
+  // If the sync fails the chunk stays (a concurrent get may already have
+  // served it); the caller sees the error and a retry syncs again.
+  if (options_.durable) DFS_TRY(sync_fanout_dir(id));
+  return {};
+}
+
+// Renames the temp file into place and commits the reservation, both under
+// the ID's lock so that a concurrent remove sees the chunk and its usage
+// together. Returns false if a concurrent put stored the chunk first (then
+// the caller's guards drop the temp file and the reservation).
+Result<bool> DiskChunkStore::publish(const ChunkId& id, const std::string& temp_path,
+                                     UsageCounter::Reservation& reservation) {
+  const std::string path = chunk_path(id);
+  std::lock_guard lock(lock_for(id));
+  DFS_ASSIGN_OR_RETURN(bool present, exists(path));
+  if (present) return false;
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) return errno_error("cannot move chunk into " + path);
+  reservation.commit();
+  return true;
+}
+
+Result<Bytes> DiskChunkStore::get(const ChunkId& id) {
+  const std::string path = chunk_path(id);
+  auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);
+  if (!fd.ok()) {
+    if (fd.error().code == Errc::not_found) return not_found(id);
+    return fd.take_error();
+  }
+  struct stat st{};
+  if (::fstat(fd->get(), &st) != 0) return errno_error("cannot stat " + path);
+  const FileKey key{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+  // Never trust the size on disk: a huge file cannot be a chunk we wrote,
+  // and reading it would let one bad file exhaust memory.
+  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > kMaxSealedChunkSize) {
+    const std::string why = "is not a regular file of at most " + std::to_string(kMaxSealedChunkSize) + " bytes";
+    quarantine(id, key, why);
+    return corrupt(id, why);
+  }
+  // One allocation of the final size and one read into it: the returned
+  // buffer is the one the kernel filled, no further copy.
+  Bytes bytes(static_cast<std::size_t>(st.st_size));
+  DFS_ASSIGN_OR_RETURN(std::size_t got, read_full(fd->get(), bytes, path));
+  bytes.resize(got);  // a file that shrank under us fails the check below
+  if (ChunkId::of(bytes) != id) {
+    quarantine(id, key, "does not match its ID");
+    return corrupt(id, "does not match its ID");
+  }
+  return bytes;
+}
+
+void DiskChunkStore::quarantine(const ChunkId& id, FileKey seen, const std::string& why) {
+  const std::string path = chunk_path(id);
+  const std::string dest = quarantine_dir() + "/" + id.hex() + "." + unique_suffix();
+  std::lock_guard lock(lock_for(id));
+  struct stat st{};
+  // Only move the file we read: if it is gone or was replaced, a concurrent
+  // get already quarantined it or a remove + put replaced it.
+  if (::lstat(path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != seen.dev ||
+      static_cast<std::uint64_t>(st.st_ino) != seen.ino) {
+    return;
+  }
+  const std::string what = "chunk store: chunk " + id.hex() + " " + why;
+  if (::rename(path.c_str(), dest.c_str()) == 0) {
+    log::warn(what + "; moved to " + dest);
+  } else if (const int err = errno; ::unlink(path.c_str()) == 0) {
+    log::warn(what + "; could not move it to quarantine (" + std::strerror(err) + "), deleted it");
+  } else {
+    // Still in place and still counted; get keeps refusing to serve it.
+    log::error(what + "; could not move or delete it: " + std::strerror(errno));
+    return;
+  }
+  if (S_ISREG(st.st_mode)) usage_.remove_stored(static_cast<std::uint64_t>(st.st_size));
+}
+
+Result<bool> DiskChunkStore::contains(const ChunkId& id) { return exists(chunk_path(id)); }
+
+Status DiskChunkStore::remove(const ChunkId& id) {
+  const std::string path = chunk_path(id);
+  // Under the ID's lock the size we stat is the size of the file we unlink.
+  std::lock_guard lock(lock_for(id));
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return not_found(id);
+    return errno_error("cannot stat " + path);
+  }
+  if (::unlink(path.c_str()) != 0) return errno_error("cannot remove " + path);
+  if (S_ISREG(st.st_mode)) usage_.remove_stored(static_cast<std::uint64_t>(st.st_size));
+  return {};
+}
+
+Result<std::vector<ChunkId>> DiskChunkStore::list() {
+  std::vector<ChunkId> ids;
+  DFS_TRY(walk_chunks(chunks_dir_, log::Level::debug,
+                      [&](const ChunkId& id, const struct stat&) { ids.push_back(id); }));
+  return ids;
+}
+
+Usage DiskChunkStore::usage() const { return usage_.usage(); }
+
+}  // namespace dfs::store

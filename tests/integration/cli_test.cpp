@@ -1,0 +1,224 @@
+// The dfs command line as a user runs it: a real binary, a real data
+// directory (chunk files + SQLite), real files. Covers round trips at every
+// size boundary and each bad input the Foundation issue names: each must
+// exit non-zero with one line saying what and why, and leave the store and
+// the index consistent.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "run_process.hpp"
+
+namespace dfs::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DfsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/dfs-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    data_ = dir_ + "/data";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ProcessResult dfs(std::vector<std::string> args, const ProcessOptions& options = {}) {
+    args.insert(args.begin(), {"--data", data_});
+    return run_process(binary_from_env("DFS_BIN"), args, options);
+  }
+
+  std::string write_file(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  static std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  // The File ID printed by a successful put of `path`.
+  std::string put(const std::string& path) {
+    auto r = dfs({"put", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.size(), 108u) << r.out;  // 107 characters and a newline
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  std::vector<fs::path> chunk_files() {
+    std::vector<fs::path> out;
+    if (!fs::exists(data_ + "/store/chunks")) return out;
+    for (auto& e : fs::recursive_directory_iterator(data_ + "/store/chunks")) {
+      if (e.is_regular_file()) out.push_back(e.path());
+    }
+    return out;
+  }
+
+  // Consistent: every chunk stored is referenced by a recorded file and the
+  // other way round, as `dfs status` reports them.
+  void expect_consistent(std::size_t files) {
+    auto r = dfs({"status"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("files:           " + std::to_string(files) + "\n"), std::string::npos) << r.out;
+    std::string stored = "chunks stored:   " + std::to_string(chunk_files().size()) + " ";
+    EXPECT_NE(r.out.find(stored), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("chunks in use:   " + std::to_string(chunk_files().size()) + "\n"), std::string::npos)
+        << r.out;
+    auto ls = dfs({"ls"});
+    EXPECT_EQ(static_cast<std::size_t>(std::count(ls.out.begin(), ls.out.end(), '\n')), files);
+  }
+
+  static void expect_one_line_error(const ProcessResult& r, const std::string& fragment) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("dfs: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+  }
+
+  std::string dir_;
+  std::string data_;
+};
+
+std::string random_text(std::size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(gen());
+  return s;
+}
+
+TEST_F(DfsCli, RoundTripsAreBitExactAtEveryChunkBoundary) {
+  const std::size_t mib = 1 << 20;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, mib, mib + 1, 3 * mib - 1}) {
+    std::string content = random_text(size, static_cast<unsigned>(size));
+    std::string id = put(write_file("in", content));
+    auto got = dfs({"get", id, "-o", dir_ + "/out"});
+    ASSERT_EQ(got.exit_code, 0) << got.err;
+    EXPECT_EQ(read_file(dir_ + "/out"), content) << "size " << size;
+  }
+}
+
+TEST_F(DfsCli, GetWritesToStdoutWithDashAndPutReadsStdinWithDash) {
+  std::string content = random_text(100000, 7);
+  std::string path = write_file("in", content);
+  ProcessOptions from_file;
+  from_file.stdin_path = path;
+  auto put = dfs({"put", "-"}, from_file);
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto got = dfs({"get", put.out.substr(0, 107), "-o", "-"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, content);
+}
+
+TEST_F(DfsCli, PutPrintsOneIdPerFileInArgumentOrder) {
+  std::string a = write_file("a", "alpha"), b = write_file("b", "beta");
+  auto r = dfs({"put", a, b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.out.size(), 2 * 108u);
+  EXPECT_EQ(dfs({"get", r.out.substr(0, 107)}).out, "alpha");
+  EXPECT_EQ(dfs({"get", r.out.substr(108, 107)}).out, "beta");
+}
+
+TEST_F(DfsCli, LsListsWhatWasPutWithItsIdSizeAndName) {
+  std::string id = put(write_file("report.pdf", std::string(3000, 'x')));
+  auto ls = dfs({"ls"});
+  ASSERT_EQ(ls.exit_code, 0);
+  EXPECT_NE(ls.out.find(id), std::string::npos);
+  EXPECT_NE(ls.out.find("report.pdf"), std::string::npos);
+  EXPECT_NE(ls.out.find("2.9 KiB"), std::string::npos);
+}
+
+TEST_F(DfsCli, AMissingFileFailsWithOneLineAndStoresNothing) {
+  auto r = dfs({"put", dir_ + "/no-such-file"});
+  expect_one_line_error(r, "No such file or directory");
+  EXPECT_NE(r.err.find("no-such-file"), std::string::npos);
+  expect_consistent(0);
+}
+
+TEST_F(DfsCli, AnUnreadableFileFailsWithOneLineAndStoresNothing) {
+  std::string path = write_file("secret", "top secret");
+  ::chmod(path.c_str(), 0);
+  fs::create_directories(data_);
+  ::chmod(dir_.c_str(), 0777);
+  ::chown(data_.c_str(), 65534, 65534);
+  // As root every file is readable: run as the unprivileged user "nobody".
+  ProcessOptions as_nobody;
+  as_nobody.uid = 65534u;
+  auto r = run_process(binary_from_env("DFS_BIN"), {"--data", data_, "put", path}, as_nobody);
+  expect_one_line_error(r, "Permission denied");
+  auto status = run_process(binary_from_env("DFS_BIN"), {"--data", data_, "status"}, as_nobody);
+  EXPECT_NE(status.out.find("files:           0"), std::string::npos) << status.out << status.err;
+  EXPECT_TRUE(chunk_files().empty());
+}
+
+TEST_F(DfsCli, ADirectoryIsRefusedWithOneLine) {
+  expect_one_line_error(dfs({"put", dir_}), "is a directory");
+  expect_consistent(0);
+}
+
+TEST_F(DfsCli, AMalformedIdFailsWithOneLineSayingWhatIsWrong) {
+  expect_one_line_error(dfs({"get", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"}), "should start with \"dfs1\"");
+  expect_one_line_error(dfs({"get", "dfs1abcdef"}), "cut short");
+  std::string id = put(write_file("f", "x"));
+  id[20] = '!';
+  expect_one_line_error(dfs({"get", id}), "invalid base32 character");
+  expect_consistent(1);
+}
+
+TEST_F(DfsCli, AnIdWhoseManifestIsAbsentFailsWithOneLine) {
+  std::string id = put(write_file("f", "hello"));
+  fs::remove_all(data_);
+  auto r = dfs({"get", id, "-o", dir_ + "/out"});
+  expect_one_line_error(r, "holds no file with that ID");
+  EXPECT_FALSE(fs::exists(dir_ + "/out"));
+  expect_consistent(0);
+}
+
+TEST_F(DfsCli, ACorruptChunkIsReportedQuarantinedAndNoOutputFileIsLeft) {
+  std::string id = put(write_file("f", random_text(3 << 20, 3)));
+  for (const auto& path : chunk_files()) {
+    if (fs::file_size(path) < (1 << 20)) continue;  // leave the manifest intact
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    f.put('\x42');
+    break;
+  }
+  auto r = dfs({"get", id, "-o", dir_ + "/out"});
+  expect_one_line_error(r, "does not match its ID");
+  EXPECT_FALSE(fs::exists(dir_ + "/out"));
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find(".dfs-partial"), std::string::npos) << e.path();
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(data_ + "/store/quarantine"), fs::directory_iterator()), 1);
+  // The second read fails too, now because the chunk is gone, not served.
+  auto again = dfs({"get", id, "-o", dir_ + "/out"});
+  expect_one_line_error(again, "of the file: chunk");
+  EXPECT_NE(again.err.find("not found"), std::string::npos) << again.err;
+}
+
+TEST_F(DfsCli, AFullStoreFailsWithOneLineAndLeavesNothingHalfWritten) {
+  std::string first = put(write_file("small", "fits"));
+  auto r = dfs({"--quota", "2M", "put", write_file("big", random_text(5 << 20, 4))});
+  expect_one_line_error(r, "quota");
+  expect_consistent(1);
+  EXPECT_EQ(dfs({"get", first}).out, "fits");
+}
+
+TEST_F(DfsCli, HelpAndVersionAnswerAndUnknownCommandsAreUsageErrors) {
+  auto help = dfs({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("put FILE..."), std::string::npos);
+  EXPECT_EQ(dfs({"--version"}).out.rfind("dfs ", 0), 0u);
+  EXPECT_NE(dfs({"get", "--help"}).out.find("-o [ --output ] OUT"), std::string::npos);
+  EXPECT_EQ(dfs({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(dfs({"put", "--no-such-option", "x"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace dfs::testing

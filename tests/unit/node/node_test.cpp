@@ -1,0 +1,184 @@
+// Node on a real data directory (disk store + SQLite index in a temp dir):
+// round trips, failure clean-up, and what a reader sees of tampering.
+#include "dfs/node/node.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "dfs/util/file.hpp"
+
+namespace dfs::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/dfs-node-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Node> open_node(std::uint64_t quota = 0, std::uint32_t chunk_size = 4096) {
+    NodeOptions options;
+    options.data_dir = dir_ + "/data";
+    options.quota_bytes = quota;
+    options.chunk_size = chunk_size;
+    auto node = Node::open(options);
+    EXPECT_TRUE(node.ok()) << node.error().to_string();
+    return std::move(node).value();
+  }
+
+  // Writes `data` to a file and returns an fd positioned at its start.
+  UniqueFd file_with(const Bytes& data) {
+    std::string path = dir_ + "/input-" + std::to_string(counter_++);
+    auto fd = open_file(path, O_RDWR | O_CREAT | O_TRUNC);
+    EXPECT_TRUE(fd.ok());
+    EXPECT_TRUE(write_full(fd->get(), data, path).ok());
+    ::lseek(fd->get(), 0, SEEK_SET);
+    return std::move(fd).value();
+  }
+
+  Bytes read_back(Node& node, const FileId& id) {
+    std::string path = dir_ + "/output-" + std::to_string(counter_++);
+    auto fd = open_file(path, O_RDWR | O_CREAT | O_TRUNC);
+    Status got = node.get(id, fd->get());
+    EXPECT_TRUE(got.ok()) << got.error().to_string();
+    std::ifstream in(path, std::ios::binary);
+    return Bytes(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::vector<fs::path> chunk_files() {
+    std::vector<fs::path> out;
+    for (auto& e : fs::recursive_directory_iterator(dir_ + "/data/store/chunks")) {
+      if (e.is_regular_file()) out.push_back(e.path());
+    }
+    return out;
+  }
+
+  std::string dir_;
+  int counter_ = 0;
+};
+
+Bytes random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<std::uint8_t>(gen());
+  return b;
+}
+
+TEST_F(NodeTest, FilesOfEveryBoundarySizeRoundTripBitExact) {
+  auto node = open_node();
+  for (std::size_t size : {0, 1, 4095, 4096, 4097, 3 * 4096, 100000}) {
+    Bytes data = random_bytes(size, static_cast<unsigned>(size));
+    auto fd = file_with(data);
+    auto id = node->put(fd.get(), "f");
+    ASSERT_TRUE(id.ok()) << id.error().to_string();
+    EXPECT_EQ(read_back(*node, *id), data) << "size " << size;
+    EXPECT_EQ(node->size_of(*id).value(), size);
+  }
+}
+
+TEST_F(NodeTest, PutRecordsTheFileAndEveryChunkInTheIndex) {
+  auto node = open_node();
+  auto fd = file_with(random_bytes(10000, 1));
+  auto id = node->put(fd.get(), "notes.txt").value();
+  auto files = node->list().value();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].name, "notes.txt");
+  EXPECT_EQ(files[0].size, 10000u);
+  EXPECT_EQ(files[0].manifest, id.manifest);
+  auto status = node->status().value();
+  EXPECT_EQ(status.usage.chunks, 4u) << "3 data chunks and 1 manifest";
+  EXPECT_EQ(status.referenced_chunks, 4u);
+}
+
+TEST_F(NodeTest, TheStoreHoldsNoTraceOfAPlaintextMarker) {
+  auto node = open_node();
+  std::string marker = "MARKER-7f3a-PLAINTEXT-";
+  std::string text;
+  while (text.size() < 50000) text += marker;
+  auto fd = file_with(Bytes(text.begin(), text.end()));
+  ASSERT_TRUE(node->put(fd.get(), "secret.txt").ok());
+  for (const auto& path : chunk_files()) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(bytes.find("MARKER-7f3a"), std::string::npos) << path;
+  }
+}
+
+TEST_F(NodeTest, APutThatRunsOutOfQuotaLeavesNothingBehind) {
+  auto node = open_node(/*quota=*/20000);
+  auto fd = file_with(random_bytes(100000, 2));
+  auto id = node->put(fd.get(), "big");
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.error().code, Errc::no_space);
+  EXPECT_EQ(node->status()->usage.chunks, 0u);
+  EXPECT_EQ(node->status()->usage.bytes, 0u);
+  EXPECT_TRUE(node->list()->empty());
+  EXPECT_TRUE(chunk_files().empty());
+}
+
+TEST_F(NodeTest, GetReportsACorruptChunkAndWritesNothingPastIt) {
+  auto node = open_node();
+  auto fd = file_with(random_bytes(3 * 4096, 3));
+  auto id = node->put(fd.get(), "f").value();
+  // Flip a byte in every chunk but the manifest: the read must fail.
+  for (const auto& path : chunk_files()) {
+    if (path.filename() == id.manifest.hex()) continue;
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x55');
+  }
+  node.reset();
+  node = open_node();
+  std::string out = dir_ + "/out";
+  auto out_fd = open_file(out, O_RDWR | O_CREAT | O_TRUNC).value();
+  Status got = node->get(id, out_fd.get());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::corrupt);
+  EXPECT_EQ(fs::file_size(out), 0u);
+}
+
+TEST_F(NodeTest, GetOfAnUnknownManifestSaysThePeerDoesNotHoldIt) {
+  auto node = open_node();
+  FileId unknown{ChunkId{}, crypto::SecretKey::generate()};
+  unknown.manifest.bytes.fill(7);
+  auto out_fd = open_file(dir_ + "/out", O_RDWR | O_CREAT | O_TRUNC).value();
+  Status got = node->get(unknown, out_fd.get());
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::not_found);
+  EXPECT_NE(got.error().message.find("holds no file"), std::string::npos);
+}
+
+TEST_F(NodeTest, GetWithTheWrongKeyFailsAuthentication) {
+  auto node = open_node();
+  auto fd = file_with(random_bytes(5000, 4));
+  auto id = node->put(fd.get(), "f").value();
+  FileId wrong{id.manifest, crypto::SecretKey::generate()};
+  auto out_fd = open_file(dir_ + "/out", O_RDWR | O_CREAT | O_TRUNC).value();
+  EXPECT_EQ(node->get(wrong, out_fd.get()).error().code, Errc::corrupt);
+}
+
+TEST_F(NodeTest, FilesSurviveReopeningTheDataDirectory) {
+  Bytes data = random_bytes(20000, 5);
+  FileId id = [&] {
+    auto node = open_node();
+    auto fd = file_with(data);
+    return node->put(fd.get(), "f").value();
+  }();
+  auto node = open_node();
+  EXPECT_EQ(read_back(*node, id), data);
+  EXPECT_EQ(node->list()->size(), 1u);
+}
+
+}  // namespace
+}  // namespace dfs::node

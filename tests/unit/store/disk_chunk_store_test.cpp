@@ -1,0 +1,202 @@
+// Behaviour only the on-disk store has: its layout, crash leftovers,
+// quarantine, reopening, and a disk that really fills up.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "dfs/store/disk_chunk_store.hpp"
+#include "store_test_util.hpp"
+
+namespace dfs::store {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::count_entries;
+using testing::make_chunk;
+using testing::TempDir;
+using testing::TestChunk;
+
+class DiskChunkStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir"; }
+
+  std::unique_ptr<DiskChunkStore> open(DiskStoreOptions options = {}) {
+    auto store = DiskChunkStore::open(dir_.path(), options);
+    EXPECT_TRUE(store.ok()) << store.error().to_string();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  void write_file(const std::string& path, std::string_view content) {
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(DiskChunkStoreTest, ChunksAreStoredAsFilesFannedOutByTheirFirstByte) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(1234, 1);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  const std::string hex = chunk.id.hex();
+  const std::string path = dir_.path() + "/chunks/" + hex.substr(0, 2) + "/" + hex;
+  EXPECT_EQ(store->chunk_path(chunk.id), path);
+  EXPECT_EQ(fs::file_size(path), 1234u);
+  EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
+}
+
+TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(4096, 1);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  {
+    std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put(static_cast<char>(chunk.bytes[100] ^ 0x80));
+  }
+  ASSERT_EQ(store->get(chunk.id).error().code, Errc::corrupt);
+  EXPECT_FALSE(fs::exists(store->chunk_path(chunk.id)));
+  ASSERT_EQ(count_entries(store->quarantine_dir()), 1u);
+  const fs::path moved = fs::directory_iterator(store->quarantine_dir())->path();
+  EXPECT_TRUE(moved.filename().string().starts_with(chunk.id.hex()));
+  EXPECT_EQ(fs::file_size(moved), 4096u);
+  EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, AFileLargerThanAnyChunkIsRefusedAsCorruptWithoutBeingRead) {
+  const TestChunk chunk = make_chunk(10, 1);
+  const std::string hex = chunk.id.hex();
+  const std::string path = dir_.path() + "/chunks/" + hex.substr(0, 2) + "/" + hex;
+  fs::create_directories(fs::path(path).parent_path());
+  {
+    // Sparse, so the test costs no disk space.
+    auto fd = open_file(path, O_WRONLY | O_CREAT, 0600);
+    ASSERT_TRUE(fd.ok());
+    ASSERT_EQ(::ftruncate(fd->get(), static_cast<off_t>(kMaxSealedChunkSize + 1)), 0);
+  }
+  auto store = open();
+  ASSERT_EQ(store->usage().chunks, 1u);
+  ASSERT_EQ(store->get(chunk.id).error().code, Errc::corrupt);
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(count_entries(store->quarantine_dir()), 1u);
+  EXPECT_EQ(store->usage().bytes, 0u);
+  EXPECT_EQ(store->usage().chunks, 0u);
+}
+
+TEST_F(DiskChunkStoreTest, LeftoverTempFilesAreRemovedOnOpenAndDoNotCountInUsage) {
+  // What a kill -9 in the middle of a put leaves behind.
+  write_file(dir_.path() + "/tmp/" + make_chunk(10, 1).id.hex() + ".123-0", std::string(5000, 'x'));
+  write_file(dir_.path() + "/tmp/other", "partial");
+  auto store = open();
+  EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
+  EXPECT_EQ(store->usage().bytes, 0u);
+  EXPECT_EQ(store->usage().chunks, 0u);
+}
+
+TEST_F(DiskChunkStoreTest, ReopeningRecomputesUsageFromTheFilesOnDisk) {
+  {
+    auto store = open();
+    for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+      const TestChunk chunk = make_chunk(seed * 1000, seed);
+      ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+    }
+    ASSERT_TRUE(store->remove(make_chunk(2000, 2).id).ok());
+  }
+  auto store = open(DiskStoreOptions{.quota_bytes = 50'000});
+  const Usage usage = store->usage();
+  EXPECT_EQ(usage.bytes, 13'000u);
+  EXPECT_EQ(usage.chunks, 4u);
+  EXPECT_EQ(usage.quota_bytes, 50'000u);
+  EXPECT_EQ(store->list()->size(), 4u);
+  EXPECT_TRUE(store->get(make_chunk(5000, 5).id).ok());
+}
+
+TEST_F(DiskChunkStoreTest, AQuotaBelowTheUsageFoundAtOpenRefusesNewPutsButKeepsTheChunks) {
+  const TestChunk stored = make_chunk(8000, 1);
+  ASSERT_TRUE(open()->put(stored.id, stored.bytes).ok());
+  auto store = open(DiskStoreOptions{.quota_bytes = 5000});
+  EXPECT_TRUE(store->get(stored.id).ok());
+  const TestChunk small = make_chunk(10, 2);
+  EXPECT_EQ(store->put(small.id, small.bytes).error().code, Errc::no_space);
+  ASSERT_TRUE(store->remove(stored.id).ok());
+  EXPECT_TRUE(store->put(small.id, small.bytes).ok());
+}
+
+TEST_F(DiskChunkStoreTest, StrayFilesUnderChunksAreNeitherListedNorCounted) {
+  const TestChunk chunk = make_chunk(10, 1);
+  const std::string hex = chunk.id.hex();
+  write_file(dir_.path() + "/chunks/README", "not a chunk");
+  write_file(dir_.path() + "/chunks/" + hex.substr(0, 2) + "/notes.txt", "not a chunk");
+  // The right name in the wrong fan-out directory could never be found by ID.
+  const std::string wrong_fanout = hex.substr(0, 2) == "00" ? "01" : "00";
+  write_file(dir_.path() + "/chunks/" + wrong_fanout + "/" + hex, "misplaced");
+  auto store = open();
+  EXPECT_EQ(store->usage().chunks, 0u);
+  EXPECT_TRUE(store->list()->empty());
+}
+
+TEST_F(DiskChunkStoreTest, ASecondOpenOfTheSameDirectoryIsRefusedWhileTheFirstIsOpen) {
+  auto first = open();
+  auto second = DiskChunkStore::open(dir_.path(), {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, Errc::unavailable);
+  first.reset();
+  EXPECT_TRUE(DiskChunkStore::open(dir_.path(), {}).ok());
+}
+
+// A tmpfs of 2 MiB mounted for the test, so that ENOSPC is a real one.
+class DiskChunkStoreOnFullDiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.ok()) << "cannot create a temp dir";
+    mount_point_ = dir_.path() + "/mnt";
+    fs::create_directory(mount_point_);
+    ASSERT_EQ(::mount("tmpfs", mount_point_.c_str(), "tmpfs", 0, "size=2m"), 0)
+        << "cannot mount a 2 MiB tmpfs on " << mount_point_ << " (this test needs root): " << std::strerror(errno);
+    mounted_ = true;
+  }
+  void TearDown() override {
+    store_.reset();  // close the lock file before unmounting
+    if (mounted_ && ::umount2(mount_point_.c_str(), 0) != 0) {
+      ADD_FAILURE() << "cannot unmount " << mount_point_ << ": " << std::strerror(errno);
+      ::umount2(mount_point_.c_str(), MNT_DETACH);
+    }
+  }
+
+  TempDir dir_;
+  std::string mount_point_;
+  bool mounted_ = false;
+  std::unique_ptr<DiskChunkStore> store_;
+};
+
+TEST_F(DiskChunkStoreOnFullDiskTest, APutThatFillsTheDiskFailsWithNoSpaceAndLeavesNoTempFile) {
+  auto opened = DiskChunkStore::open(mount_point_ + "/store", {});
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  store_ = std::move(opened).value();
+  const TestChunk fits = make_chunk(1 << 20, 1);
+  const TestChunk too_big = make_chunk(3 << 19, 2);  // 1.5 MiB: more than is left
+  ASSERT_TRUE(store_->put(fits.id, fits.bytes).ok());
+
+  const Status status = store_->put(too_big.id, too_big.bytes);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, Errc::no_space) << status.error().to_string();
+  EXPECT_EQ(count_entries(store_->tmp_dir()), 0u);
+  EXPECT_FALSE(*store_->contains(too_big.id));
+  EXPECT_EQ(store_->usage().bytes, std::uint64_t{1} << 20);
+  EXPECT_EQ(store_->usage().chunks, 1u);
+  // The space of the failed write was given back, and what was stored is intact.
+  const TestChunk small = make_chunk(1 << 19, 3);
+  EXPECT_TRUE(store_->put(small.id, small.bytes).ok());
+  EXPECT_TRUE(store_->get(fits.id).ok());
+}
+
+}  // namespace
+}  // namespace dfs::store
