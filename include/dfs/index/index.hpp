@@ -1,0 +1,151 @@
+// The local index of a peer (DESIGN.md §3, §5): the files this peer put,
+// which chunks each of them references (so GC and lease renewal know what
+// to keep), pins, known peers and the filesystem namespace of the mount.
+//
+// It is one SQLite file in WAL mode (see sqlite.hpp for why WAL and why
+// synchronous=FULL). It holds file keys: it is the owner's private metadata
+// and is created readable by its owner only (0600).
+//
+// All methods are thread-safe. Each runs under one mutex that guards the
+// single connection, and each method that writes does so in one
+// transaction: after a crash the index shows all of a call or none of it.
+// Other processes may open the same file; SQLite's locks and the busy
+// timeout serialize them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dfs/chunk/chunk_id.hpp"
+#include "dfs/crypto/crypto.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::index {
+
+class Database;
+
+using FileKey = std::array<std::uint8_t, crypto::kKeySize>;
+
+// A file put by this peer: its manifest (the file ID's first half), key and
+// the figures `dfs status` and listings show without reading the manifest.
+struct FileRecord {
+  ChunkId manifest;
+  FileKey key{};
+  std::string name;
+  std::uint64_t size = 0;        // plaintext bytes; at most INT64_MAX
+  std::uint32_t chunk_size = 0;  // > 0
+  std::uint64_t chunk_count = 0;
+  std::int64_t added_at_unix = 0;  // seconds since the epoch
+
+  bool operator==(const FileRecord&) const = default;
+};
+
+// The inode of the root directory of the mount; created with the schema as
+// a directory with mode 0755 owned by the user who created the index.
+inline constexpr std::uint64_t kRootIno = 1;
+
+// An inode of the mount's namespace. Which fields mean what (nlink rules,
+// when times change) is the filesystem layer's business; the index stores
+// them faithfully. Integers must fit in an int64 (Errc::invalid_argument).
+struct InodeAttr {
+  std::uint64_t ino = 0;  // assigned by create_inode; ignored on input
+  std::uint32_t mode = 0;  // file type and permission bits, as st_mode
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint64_t nlink = 0;
+  std::uint64_t size = 0;
+  std::int64_t atime_ns = 0;  // nanoseconds since the epoch
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::uint64_t rdev = 0;
+  // A regular file's content: both set, or both empty (an empty file).
+  std::optional<ChunkId> manifest;
+  std::optional<FileKey> file_key;
+  std::optional<std::string> symlink_target;
+  std::uint64_t generation = 0;
+
+  bool operator==(const InodeAttr&) const = default;
+};
+
+struct DirEntry {
+  std::string name;
+  std::uint64_t ino = 0;
+  std::uint32_t mode = 0;  // the child's st_mode, so readdir can give d_type
+
+  bool operator==(const DirEntry&) const = default;
+};
+
+class Index {
+ public:
+  // Opens the index at `path`, creating it (mode 0600) if absent, and
+  // migrates it to kSchemaVersion. The directory must exist. Fails with
+  // Errc::bad_version if the file was written by a newer dfs.
+  static Result<std::unique_ptr<Index>> open(const std::string& path);
+
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  // --- Files and chunk references -------------------------------------
+
+  // In one transaction: inserts or replaces the file's row and makes its
+  // references exactly `referenced` (data chunks and the manifest's own
+  // chunks; duplicates are fine). A pin on the file is kept.
+  Status record_file(const FileRecord& file, const std::vector<ChunkId>& referenced);
+  // All files, oldest first (then by manifest ID).
+  Result<std::vector<FileRecord>> list_files();
+  Result<std::optional<FileRecord>> find_file(const ChunkId& manifest);
+  // Removes the file, its references and its pin; Errc::not_found if absent.
+  Status forget_file(const ChunkId& manifest);
+
+  // Whether any recorded file references `chunk`.
+  Result<bool> is_referenced(const ChunkId& chunk);
+  // The candidates no file references, in the candidates' order, for GC.
+  // Read as one snapshot. The caller must make sure no file that references
+  // a returned chunk gets recorded before it deletes the chunk (record a
+  // file only after its chunks are stored, and collect under the same lock
+  // or grace period as puts).
+  Result<std::vector<ChunkId>> unreferenced(const std::vector<ChunkId>& candidates);
+  // Distinct chunks referenced by at least one file.
+  Result<std::uint64_t> referenced_chunk_count();
+
+  // Pins or unpins a recorded file (idempotent); Errc::not_found if the
+  // file is not recorded.
+  Status set_pinned(const ChunkId& manifest, bool pinned);
+  // Errc::not_found if the file is not recorded.
+  Result<bool> is_pinned(const ChunkId& manifest);
+
+  // --- Namespace (the mount's filesystem tree) --------------------------
+
+  // Errc::not_found if there is no such inode.
+  Result<InodeAttr> get_inode(std::uint64_t ino);
+  // The inode `name` in directory `parent` names, or nullopt.
+  Result<std::optional<std::uint64_t>> lookup(std::uint64_t parent, const std::string& name);
+  // Stores a new inode (attr.ino is ignored) and returns its number.
+  // Numbers are never reused, even after the inode is deleted.
+  Result<std::uint64_t> create_inode(const InodeAttr& attr);
+  // Links `ino` as `name` in directory `parent`. Does not touch nlink (the
+  // filesystem layer owns link counts). Errors: not_found (no such parent
+  // or inode), invalid_argument (parent is not a directory, or the name is
+  // empty, ".", "..", or contains '/' or NUL), too_large (name longer than
+  // 255 bytes, NAME_MAX), already_exists (the name is taken).
+  Status add_entry(std::uint64_t parent, const std::string& name, std::uint64_t ino);
+  // The entries of a directory, by name (byte order). Errc::not_found if
+  // `parent` does not exist, invalid_argument if it is not a directory.
+  Result<std::vector<DirEntry>> list_dir(std::uint64_t parent);
+
+ private:
+  explicit Index(std::unique_ptr<Database> db);
+
+  // Guards db_ and every statement on it: SQLite connections are not
+  // shareable between threads (opened without SQLite's own mutex).
+  std::mutex mu_;
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace dfs::index

@@ -1,0 +1,189 @@
+// RAII wrappers over the SQLite C API: Database, Statement, Transaction.
+//
+// Every failure comes back as an Error whose message holds SQLite's own
+// message, its extended result code and the SQL that failed, e.g.
+//   "sqlite: UNIQUE constraint failed: files.manifest_id (code 1555) in:
+//    INSERT INTO files ..."
+// No exceptions; nothing leaks: statements are finalized and connections
+// closed by destructors, and a Transaction that is not committed rolls back.
+//
+// Thread safety: a Database and its Statements belong to one thread at a
+// time (the connection is opened in SQLite's multi-thread mode, no internal
+// mutex). Callers that share one connection between threads serialize all
+// use of it with their own lock; index::Index does so.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "dfs/util/bytes.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::index {
+
+// Error for SQLite result code `rc` on connection `db` while running `sql`.
+// Codes map to Errc: constraint violations -> already_exists (primary key,
+// unique) or invalid_argument (foreign key, check, not null); SQLITE_FULL ->
+// no_space; SQLITE_CORRUPT/NOTADB -> corrupt; SQLITE_IOERR/CANTOPEN ->
+// io_error; SQLITE_BUSY/LOCKED -> timed_out (the busy timeout ran out);
+// SQLITE_READONLY/PERM/AUTH -> permission_denied; SQLITE_TOOBIG -> too_large;
+// anything else -> internal.
+Error sqlite_error(sqlite3* db, int rc, std::string_view sql);
+
+class Statement;
+
+// One connection to one database file.
+class Database {
+ public:
+  // SQLITE_OPEN_NOMUTEX: see the thread-safety note at the top of the file.
+  static constexpr int kDefaultFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  // How long a statement waits for another connection's lock before failing
+  // with Errc::timed_out. Writers use BEGIN IMMEDIATE, so waiting is the
+  // only thing lock contention can cause (no deadlock-by-upgrade).
+  static constexpr int kDefaultBusyTimeoutMs = 10'000;
+
+  // Opens (or with SQLITE_OPEN_CREATE creates) `path` and configures the
+  // connection for dfs:
+  //  - journal_mode=WAL: readers never block the writer nor the writer the
+  //    readers (FUSE reads go on while a close() commits a manifest), and a
+  //    commit is one sequential append to the -wal file.
+  //  - synchronous=FULL: in WAL mode, NORMAL only fsyncs at checkpoints, so
+  //    a commit acknowledged before a power loss can be rolled back. DESIGN.md
+  //    §5 promises that a completed close/fsync survives power loss, so every
+  //    commit fsyncs the WAL (one fsync per transaction, not per statement).
+  //  - foreign_keys=ON: SQLite leaves it off per connection by default, and
+  //    the schema relies on it (refs and pins vanish with their file).
+  //  - busy_timeout: waits for other connections instead of failing at once.
+  // A read-only open (no SQLITE_OPEN_READWRITE) keeps the file's journal mode.
+  static Result<Database> open(const std::string& path, int flags = kDefaultFlags,
+                               int busy_timeout_ms = kDefaultBusyTimeoutMs);
+
+  Database() = default;
+  ~Database();
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more `;`-separated statements that take no parameters
+  // (schema DDL, pragmas). Rows they return are discarded.
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  // The first column of the first row of `sql` as an integer or text (for
+  // pragmas and counts); Errc::not_found if it returns no row.
+  Result<std::int64_t> query_int64(std::string_view sql);
+  Result<std::string> query_text(std::string_view sql);
+
+  // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
+  std::int64_t changes() const;
+  std::int64_t last_insert_rowid() const;
+  // True while a transaction is open (false in autocommit mode).
+  bool in_transaction() const;
+
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Status configure(int flags, int busy_timeout_ms);
+  Result<std::string> enable_wal(int busy_timeout_ms);
+  void close();
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// A prepared statement; finalized on destruction. Parameters are numbered
+// from 1 and columns from 0, as in SQLite. Bound text and blobs are copied,
+// so the caller's buffers need not outlive the call.
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement();
+  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Status bind(int index, std::int64_t value);
+  Status bind(int index, std::string_view text);
+  Status bind(int index, ByteView blob);  // an empty view binds a zero-length blob, not NULL
+  Status bind_null(int index);
+  // An empty optional binds NULL.
+  template <typename T>
+  Status bind(int index, const std::optional<T>& value) {
+    return value.has_value() ? bind(index, *value) : bind_null(index);
+  }
+
+  // Binds args to parameters 1, 2, ... in order: stmt.bind_all(id.bytes, name, size).
+  template <typename... Args>
+  Status bind_all(const Args&... args) {
+    int index = 0;
+    Status status;
+    // Stops at the first failure: && short-circuits the fold.
+    ((status = bind(++index, args), status.ok()) && ...);
+    return status;
+  }
+
+  // Advances to the next row: true if a row is ready to read, false when the
+  // statement has finished.
+  Result<bool> step();
+  // Steps until the statement finishes, discarding any rows (INSERT etc.).
+  Status run();
+  // Makes the statement ready to run again and clears its bindings.
+  void reset();
+
+  bool column_is_null(int column) const;
+  std::int64_t column_int64(int column) const;
+  std::string column_text(int column) const;
+  // Valid until the next step(), reset() or destruction.
+  ByteView column_blob(int column) const;
+
+  // The SQL text, for error messages.
+  std::string_view sql() const;
+
+ private:
+  friend class Database;
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Status check_bind(int rc) const;
+
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a
+// transaction never fails half-way because another connection wrote first;
+// contention shows up as waiting in begin() (bounded by the busy timeout).
+// Destroying an uncommitted Transaction rolls it back, so `return error;`
+// anywhere inside leaves the database as it was.
+class Transaction {
+ public:
+  enum class Mode {
+    immediate,  // for transactions that write
+    deferred,   // read-only: a consistent snapshot across several statements
+  };
+  static Result<Transaction> begin(Database& db, Mode mode = Mode::immediate);
+
+  Transaction() = default;
+  ~Transaction() { rollback(); }
+  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction& operator=(Transaction&& other) noexcept;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // Makes the changes durable. On failure the transaction is rolled back
+  // (now or by the destructor) and nothing of it is visible.
+  Status commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  void rollback() noexcept;
+
+  Database* db_ = nullptr;  // null once committed or rolled back
+};
+
+}  // namespace dfs::index

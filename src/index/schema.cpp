@@ -1,0 +1,191 @@
+#include "dfs/index/schema.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include "dfs/index/index.hpp"
+#include "dfs/index/sqlite.hpp"
+#include "dfs/util/log.hpp"
+
+namespace dfs::index {
+
+namespace {
+
+// Schema v1. IDs and keys are 32-byte BLOBs (length-checked so that a bug
+// cannot store a hex string); tables keyed by a BLOB are WITHOUT ROWID, so
+// the primary key is the table and costs no second b-tree.
+constexpr std::string_view kSchemaV1 = R"sql(
+-- Files put by this peer: the manifest chunk ID and key (the file ID) plus
+-- what listings show without fetching the manifest.
+CREATE TABLE files (
+  manifest_id BLOB    NOT NULL PRIMARY KEY CHECK (length(manifest_id) = 32),
+  file_key    BLOB    NOT NULL CHECK (length(file_key) = 32),
+  name        TEXT    NOT NULL,
+  size        INTEGER NOT NULL CHECK (size >= 0),
+  chunk_size  INTEGER NOT NULL CHECK (chunk_size > 0),
+  chunk_count INTEGER NOT NULL CHECK (chunk_count >= 0),
+  added_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Which file references which chunk: data chunks and the manifest's own
+-- chunks. A chunk no row names is garbage; one that some row names must
+-- be kept and its leases renewed.
+CREATE TABLE chunk_refs (
+  chunk_id    BLOB NOT NULL CHECK (length(chunk_id) = 32),
+  manifest_id BLOB NOT NULL REFERENCES files (manifest_id) ON DELETE CASCADE,
+  PRIMARY KEY (chunk_id, manifest_id)
+) WITHOUT ROWID;
+-- Lookups by chunk_id (GC) use the primary key, whose first column it is.
+-- This index serves the other direction: forgetting a file cascades here.
+CREATE INDEX chunk_refs_by_manifest ON chunk_refs (manifest_id);
+
+-- Pinned files (kept locally in full). A row per pin, gone with its file.
+CREATE TABLE pins (
+  manifest_id BLOB    NOT NULL PRIMARY KEY REFERENCES files (manifest_id) ON DELETE CASCADE,
+  pinned_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The mount's namespace. AUTOINCREMENT: inode numbers are never reused, so
+-- a number the kernel still caches can never name a different file.
+CREATE TABLE inodes (
+  ino            INTEGER PRIMARY KEY AUTOINCREMENT,
+  mode           INTEGER NOT NULL,
+  uid            INTEGER NOT NULL,
+  gid            INTEGER NOT NULL,
+  nlink          INTEGER NOT NULL CHECK (nlink >= 0),
+  size           INTEGER NOT NULL CHECK (size >= 0),
+  atime_ns       INTEGER NOT NULL,
+  mtime_ns       INTEGER NOT NULL,
+  ctime_ns       INTEGER NOT NULL,
+  rdev           INTEGER NOT NULL DEFAULT 0,
+  manifest_id    BLOB    NULL CHECK (manifest_id IS NULL OR length(manifest_id) = 32),
+  file_key       BLOB    NULL CHECK (file_key IS NULL OR length(file_key) = 32),
+  symlink_target TEXT    NULL,
+  generation     INTEGER NOT NULL DEFAULT 0,
+  CHECK ((manifest_id IS NULL) = (file_key IS NULL))
+);
+
+-- Directory entries. No ON DELETE action: an inode that is still linked,
+-- or a directory that still has entries, cannot be deleted.
+CREATE TABLE entries (
+  parent INTEGER NOT NULL REFERENCES inodes (ino),
+  name   TEXT    NOT NULL CHECK (name NOT IN ('', '.', '..') AND instr(name, '/') = 0),
+  ino    INTEGER NOT NULL REFERENCES inodes (ino),
+  PRIMARY KEY (parent, name)
+) WITHOUT ROWID;
+-- For the foreign-key check when an inode is deleted, and for hard links.
+CREATE INDEX entries_by_ino ON entries (ino);
+
+CREATE TABLE xattrs (
+  ino   INTEGER NOT NULL REFERENCES inodes (ino) ON DELETE CASCADE,
+  name  TEXT    NOT NULL CHECK (name <> ''),
+  value BLOB    NOT NULL,
+  PRIMARY KEY (ino, name)
+) WITHOUT ROWID;
+
+-- Peers met on the network, so a restarted node can rejoin without a
+-- bootstrap address.
+CREATE TABLE peers (
+  node_id   BLOB    NOT NULL PRIMARY KEY CHECK (length(node_id) = 32),
+  address   TEXT    NOT NULL,
+  last_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The root directory belongs to whoever creates the index: the user who
+// runs the mount, as with any FUSE filesystem.
+Status insert_root_inode(Database& db) {
+  DFS_ASSIGN_OR_RETURN(Statement stmt, db.prepare("INSERT INTO inodes (ino, mode, uid, gid, nlink, size, atime_ns, "
+                                                  "mtime_ns, ctime_ns) VALUES (?, ?, ?, ?, 2, 0, ?, ?, ?)"));
+  const std::int64_t now = now_ns();
+  DFS_TRY(stmt.bind_all(static_cast<std::int64_t>(kRootIno), std::int64_t{S_IFDIR | 0755},
+                        std::int64_t{getuid()}, std::int64_t{getgid()}, now, now, now));
+  return stmt.run();
+}
+
+Status apply_v1(Database& db) {
+  DFS_TRY(db.exec(kSchemaV1));
+  return insert_root_inode(db);
+}
+
+constexpr Migration kMigrations[] = {
+    {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
+};
+static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
+
+Error too_new(const Database& db, int found, int known) {
+  return make_error(Errc::bad_version, "index " + db.path() + " has schema version " + std::to_string(found) +
+                                           ", newer than version " + std::to_string(known) +
+                                           " that this dfs understands; it was written by a newer dfs, "
+                                           "so upgrade dfs to use it");
+}
+
+Status check_numbering(std::span<const Migration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i + 1)) {
+      return make_error(Errc::internal, "index migrations must be numbered 1, 2, 3, ...; entry " + std::to_string(i) +
+                                            " has version " + std::to_string(migrations[i].version));
+    }
+  }
+  return {};
+}
+
+// Runs one migration in its own transaction unless the file already has it.
+Status apply_one(Database& db, const Migration& migration, int latest) {
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(db));
+  // Re-read under the write lock: another process may have migrated since.
+  DFS_ASSIGN_OR_RETURN(int current, schema_version(db));
+  if (current > latest) return too_new(db, current, latest);
+  if (current >= migration.version) return {};  // tx rolls back having done nothing
+  if (current != migration.version - 1) {
+    return make_error(Errc::internal, "index " + db.path() + " is at schema version " + std::to_string(current) +
+                                          ", cannot apply migration " + std::to_string(migration.version));
+  }
+  Status applied = migration.apply(db);
+  if (!applied.ok()) {
+    Error error = applied.take_error();
+    error.message = "migrating index " + db.path() + " to schema version " + std::to_string(migration.version) +
+                    " failed: " + error.message;
+    return error;
+  }
+  // user_version is in the file header, which the transaction covers.
+  DFS_TRY(db.exec("PRAGMA user_version = " + std::to_string(migration.version)));
+  DFS_TRY(tx.commit());
+  log::info("index " + db.path() + " migrated to schema version " + std::to_string(migration.version) + ": " +
+            std::string(migration.summary));
+  return {};
+}
+
+}  // namespace
+
+std::span<const Migration> index_migrations() { return kMigrations; }
+
+Result<int> schema_version(Database& db) {
+  DFS_ASSIGN_OR_RETURN(std::int64_t version, db.query_int64("PRAGMA user_version"));
+  // user_version is a signed 32-bit field; dfs only ever writes 1, 2, ...
+  if (version < 0) {
+    return make_error(Errc::corrupt, "index " + db.path() + " has a negative schema version " + std::to_string(version));
+  }
+  return static_cast<int>(version);
+}
+
+Status migrate(Database& db, std::span<const Migration> migrations) {
+  DFS_TRY(check_numbering(migrations));
+  const int latest = static_cast<int>(migrations.size());
+  DFS_ASSIGN_OR_RETURN(int current, schema_version(db));
+  if (current > latest) return too_new(db, current, latest);
+  for (const Migration& migration : migrations.subspan(static_cast<std::size_t>(current))) {
+    DFS_TRY(apply_one(db, migration, latest));
+  }
+  return {};
+}
+
+}  // namespace dfs::index

@@ -1,0 +1,297 @@
+#include "dfs/index/sqlite.hpp"
+
+#include <chrono>
+#include <climits>
+#include <thread>
+
+#include "dfs/util/log.hpp"
+
+namespace dfs::index {
+
+namespace {
+
+Errc errc_from_sqlite(int rc) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE: return Errc::already_exists;
+    default: break;
+  }
+  switch (rc & 0xff) {  // the primary code of an extended result code
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE: return Errc::invalid_argument;
+    case SQLITE_TOOBIG: return Errc::too_large;
+    case SQLITE_FULL: return Errc::no_space;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return Errc::corrupt;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL: return Errc::io_error;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Errc::timed_out;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH: return Errc::permission_denied;
+    default: return Errc::internal;
+  }
+}
+
+// sqlite3_errmsg describes the connection's most recent failure; when that
+// does not belong to `rc` (e.g. a bind error), the generic text for the code
+// is the better message.
+std::string message_for(sqlite3* db, int rc) {
+  if (db != nullptr && sqlite3_extended_errcode(db) == rc) return sqlite3_errmsg(db);
+  return sqlite3_errstr(rc);
+}
+
+constexpr std::string_view kInMemory = ":memory:";
+
+}  // namespace
+
+Error sqlite_error(sqlite3* db, int rc, std::string_view sql) {
+  std::string message = "sqlite: " + message_for(db, rc) + " (code " + std::to_string(rc) + ")";
+  if (!sql.empty()) message += " in: " + std::string(sql);
+  if (db != nullptr) {
+    const char* file = sqlite3_db_filename(db, "main");
+    if (file != nullptr && *file != '\0') message += " [" + std::string(file) + "]";
+  }
+  return make_error(errc_from_sqlite(rc), std::move(message));
+}
+
+// --- Database ---------------------------------------------------------------
+
+Result<Database> Database::open(const std::string& path, int flags, int busy_timeout_ms) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // Even a failed open may allocate a handle; owning it at once closes it.
+  Database db(raw, path);
+  if (rc != SQLITE_OK) {
+    Error error = sqlite_error(raw, rc, "");
+    error.message = "cannot open index " + path + ": " + error.message;
+    return error;
+  }
+  DFS_TRY(db.configure(flags, busy_timeout_ms));
+  return db;
+}
+
+Status Database::configure(int flags, int busy_timeout_ms) {
+  // Extended codes tell a primary-key conflict from other constraint errors.
+  sqlite3_extended_result_codes(db_, 1);
+  int rc = sqlite3_busy_timeout(db_, busy_timeout_ms);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, "sqlite3_busy_timeout");
+  DFS_TRY(exec("PRAGMA foreign_keys = ON"));
+  // Reading the setting back is the only way to know the pragma took: it is
+  // silently ignored inside a transaction or in a build without FK support.
+  DFS_ASSIGN_OR_RETURN(std::int64_t fk, query_int64("PRAGMA foreign_keys"));
+  if (fk != 1) return make_error(Errc::internal, "sqlite: foreign keys cannot be enabled on " + path_);
+  if ((flags & SQLITE_OPEN_READWRITE) == 0) return {};
+  // Why WAL and FULL: see the comment on Database::open in the header.
+  DFS_ASSIGN_OR_RETURN(std::string mode, enable_wal(busy_timeout_ms));
+  if (mode != "wal" && !(path_ == kInMemory && mode == "memory")) {
+    // SQLite falls back to the old mode when WAL is impossible, e.g. on a
+    // filesystem without shared-memory mmap (some network filesystems).
+    return make_error(Errc::io_error, "sqlite: cannot enable WAL mode on " + path_ + " (journal mode stays '" + mode +
+                                          "'); is it on a network filesystem?");
+  }
+  return exec("PRAGMA synchronous = FULL");
+}
+
+Result<std::string> Database::enable_wal(int busy_timeout_ms) {
+  // Switching a file into WAL takes an exclusive lock by upgrading a shared
+  // one, and SQLite answers BUSY at once, without the busy handler, when
+  // another connection holds a shared lock (waiting could deadlock two
+  // upgraders). That happens when several connections open a new file at
+  // the same time, so wait here instead, up to the same timeout. Once the
+  // file is in WAL mode the pragma takes no lock and returns at once.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    Result<std::string> mode = query_text("PRAGMA journal_mode = WAL");
+    if (mode.ok() || mode.error().code != Errc::timed_out || std::chrono::steady_clock::now() >= deadline) {
+      return mode;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+Database::~Database() { close(); }
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    close();
+    db_ = std::exchange(other.db_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+void Database::close() {
+  if (db_ == nullptr) return;
+  // close_v2 defers the close if a Statement still exists (a bug, but one
+  // that should not crash): the handle is freed when the last one goes.
+  int rc = sqlite3_close_v2(db_);
+  if (rc != SQLITE_OK) log::error("closing index " + path_ + ": " + sqlite3_errstr(rc));
+  db_ = nullptr;
+}
+
+Status Database::exec(std::string_view sql) {
+  // sqlite3_exec needs a NUL-terminated string.
+  std::string text(sql);
+  char* errmsg = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &errmsg);
+  sqlite3_free(errmsg);  // the same text is still in sqlite3_errmsg(db_)
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
+    return make_error(Errc::too_large, "sqlite: statement of " + std::to_string(sql.size()) + " bytes");
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  Statement statement(stmt);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
+  if (stmt == nullptr) return make_error(Errc::invalid_argument, "sqlite: empty statement: " + std::string(sql));
+  // prepare() compiles one statement; silently dropping the rest would hide a bug.
+  std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    return make_error(Errc::invalid_argument, "sqlite: more than one statement given to prepare: " + std::string(sql));
+  }
+  return statement;
+}
+
+Result<std::int64_t> Database::query_int64(std::string_view sql) {
+  DFS_ASSIGN_OR_RETURN(Statement stmt, prepare(sql));
+  DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return make_error(Errc::not_found, "sqlite: no row from: " + std::string(sql));
+  return stmt.column_int64(0);
+}
+
+Result<std::string> Database::query_text(std::string_view sql) {
+  DFS_ASSIGN_OR_RETURN(Statement stmt, prepare(sql));
+  DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return make_error(Errc::not_found, "sqlite: no row from: " + std::string(sql));
+  return stmt.column_text(0);
+}
+
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+// --- Statement --------------------------------------------------------------
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Status Statement::check_bind(int rc) const {
+  if (rc != SQLITE_OK) return sqlite_error(sqlite3_db_handle(stmt_), rc, sql());
+  return {};
+}
+
+Status Statement::bind(int index, std::int64_t value) {
+  return check_bind(sqlite3_bind_int64(stmt_, index, value));
+}
+
+Status Statement::bind(int index, std::string_view text) {
+  // A null data pointer would bind SQL NULL; an empty string is not NULL.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  return check_bind(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+
+Status Statement::bind(int index, ByteView blob) {
+  if (blob.empty()) return check_bind(sqlite3_bind_zeroblob(stmt_, index, 0));
+  return check_bind(sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT));
+}
+
+Status Statement::bind_null(int index) { return check_bind(sqlite3_bind_null(stmt_, index)); }
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error error = sqlite_error(sqlite3_db_handle(stmt_), rc, sql());
+  // A failed statement must be reset before it can run again.
+  sqlite3_reset(stmt_);
+  return error;
+}
+
+Status Statement::run() {
+  for (;;) {
+    DFS_ASSIGN_OR_RETURN(bool row, step());
+    if (!row) return {};
+  }
+}
+
+void Statement::reset() {
+  // sqlite3_reset repeats the last step's error, which step() already returned.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Statement::column_is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+std::int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::column_text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  // Read the size after the text: the conversion to text may change it.
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (text == nullptr) return {};
+  return std::string(text, static_cast<std::size_t>(size));
+}
+
+ByteView Statement::column_blob(int column) const {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr) return {};
+  return {data, static_cast<std::size_t>(size)};
+}
+
+std::string_view Statement::sql() const {
+  const char* text = stmt_ != nullptr ? sqlite3_sql(stmt_) : nullptr;
+  return text != nullptr ? std::string_view(text) : std::string_view();
+}
+
+// --- Transaction ------------------------------------------------------------
+
+Result<Transaction> Transaction::begin(Database& db, Mode mode) {
+  DFS_TRY(db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
+  return Transaction(&db);
+}
+
+Transaction& Transaction::operator=(Transaction&& other) noexcept {
+  if (this != &other) {
+    rollback();
+    db_ = std::exchange(other.db_, nullptr);
+  }
+  return *this;
+}
+
+Status Transaction::commit() {
+  if (db_ == nullptr) return make_error(Errc::internal, "sqlite: commit of a transaction that is not open");
+  Status status = db_->exec("COMMIT");
+  if (status.ok()) db_ = nullptr;  // else the destructor rolls back
+  return status;
+}
+
+void Transaction::rollback() noexcept {
+  Database* db = std::exchange(db_, nullptr);
+  // After some errors (SQLITE_FULL, IOERR, NOMEM, ...) SQLite has already
+  // rolled the transaction back itself; a second ROLLBACK would fail.
+  if (db == nullptr || !db->in_transaction()) return;
+  Status status = db->exec("ROLLBACK");
+  if (!status.ok()) log::error("index rollback failed: " + status.error().to_string());
+}
+
+}  // namespace dfs::index

@@ -1,0 +1,153 @@
+// Schema versions and migrations, on real files.
+#include "dfs/index/schema.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "dfs/index/index.hpp"
+#include "dfs/index/sqlite.hpp"
+#include "index_test_util.hpp"
+
+namespace dfs::index {
+namespace {
+
+using testing::IndexTest;
+
+std::set<std::string> table_names(Database& db) {
+  std::set<std::string> names;
+  auto stmt = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'");
+  EXPECT_OK(stmt);
+  while (stmt.ok() && *stmt->step()) names.insert(stmt->column_text(0));
+  return names;
+}
+
+TEST_F(IndexTest, OpeningAnEmptyFileMigratesItToTheCurrentVersion) {
+  ASSERT_NE(open_index(), nullptr);
+  Database db = open_raw();
+  EXPECT_EQ(*schema_version(db), kSchemaVersion);
+  std::set<std::string> tables = table_names(db);
+  for (const char* table : {"files", "chunk_refs", "pins", "inodes", "entries", "xattrs", "peers"}) {
+    EXPECT_TRUE(tables.count(table)) << "missing table " << table;
+  }
+}
+
+TEST_F(IndexTest, TheSchemaHasAnIndexForLookingUpRefsByManifest) {
+  ASSERT_NE(open_index(), nullptr);
+  Database db = open_raw();
+  // Column 3 of a query plan row is its text, e.g. "SEARCH ... USING INDEX".
+  auto stmt = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM chunk_refs WHERE manifest_id = x'00'");
+  ASSERT_OK(stmt);
+  ASSERT_TRUE(*stmt->step());
+  EXPECT_NE(stmt->column_text(3).find("chunk_refs_by_manifest"), std::string::npos) << stmt->column_text(3);
+}
+
+TEST_F(IndexTest, ReopeningAMigratedIndexKeepsItsDataAndVersion) {
+  {
+    auto index = open_index();
+    ASSERT_NE(index, nullptr);
+    ASSERT_OK(index->record_file(testing::file(1), {testing::id(10)}));
+  }
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  auto files = index->list_files();
+  ASSERT_OK(files);
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ(files->front(), testing::file(1));
+  Database db = open_raw();
+  EXPECT_EQ(*schema_version(db), kSchemaVersion);
+}
+
+TEST_F(IndexTest, AnIndexFromANewerDfsIsRefusedWithBadVersion) {
+  {
+    Database db = open_raw();
+    ASSERT_OK(db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1)));
+  }
+  auto index = Index::open(path());
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.error().code, Errc::bad_version);
+  const std::string& message = index.error().message;
+  EXPECT_NE(message.find(path()), std::string::npos) << message;
+  EXPECT_NE(message.find("schema version " + std::to_string(kSchemaVersion + 1)), std::string::npos) << message;
+  EXPECT_NE(message.find("newer"), std::string::npos) << message;
+}
+
+TEST_F(IndexTest, ANewerIndexIsLeftUntouchedWhenRefused) {
+  {
+    Database db = open_raw();
+    ASSERT_OK(db.exec("PRAGMA user_version = 99"));
+  }
+  ASSERT_FALSE(Index::open(path()).ok());
+  Database db = open_raw();
+  EXPECT_EQ(*schema_version(db), 99);
+  EXPECT_TRUE(table_names(db).empty());
+}
+
+TEST_F(IndexTest, TheIndexFileIsCreatedReadableOnlyByItsOwner) {
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  ASSERT_OK(index->record_file(testing::file(1), {}));  // makes the -wal file exist
+  for (const std::string& file : {path(), path() + "-wal"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
+}
+
+TEST_F(IndexTest, TheMigrationCreatesTheRootDirectory) {
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  auto root = index->get_inode(kRootIno);
+  ASSERT_OK(root);
+  EXPECT_TRUE(S_ISDIR(root->mode));
+  EXPECT_EQ(root->mode & 07777, 0755u);
+  EXPECT_EQ(root->uid, ::getuid());
+  EXPECT_EQ(root->gid, ::getgid());
+  EXPECT_EQ(root->nlink, 2u);
+  EXPECT_GT(root->mtime_ns, 0);
+}
+
+// --- migrate() with made-up migration lists -----------------------------
+
+Status create_a(Database& db) { return db.exec("CREATE TABLE a (x)"); }
+Status create_b_then_fail(Database& db) {
+  DFS_TRY(db.exec("CREATE TABLE b (x)"));
+  return db.exec("INSERT INTO no_such_table VALUES (1)");
+}
+Status create_b(Database& db) { return db.exec("CREATE TABLE b (x)"); }
+
+TEST_F(IndexTest, MigrationsRunInOrderAndOnlyOnce) {
+  Database db = open_raw();
+  const Migration first[] = {{1, "a", &create_a}};
+  ASSERT_OK(migrate(db, first));
+  EXPECT_EQ(*schema_version(db), 1);
+  const Migration both[] = {{1, "a", &create_a}, {2, "b", &create_b}};
+  ASSERT_OK(migrate(db, both));  // would fail if "a" ran again
+  EXPECT_EQ(*schema_version(db), 2);
+  EXPECT_EQ(table_names(db), (std::set<std::string>{"a", "b"}));
+}
+
+TEST_F(IndexTest, AFailingMigrationLeavesTheFileAtThePreviousVersion) {
+  Database db = open_raw();
+  const Migration migrations[] = {{1, "a", &create_a}, {2, "b fails", &create_b_then_fail}};
+  Status status = migrate(db, migrations);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("schema version 2"), std::string::npos) << status.error().message;
+  EXPECT_NE(status.error().message.find("no such table"), std::string::npos) << status.error().message;
+  EXPECT_EQ(*schema_version(db), 1);
+  EXPECT_EQ(table_names(db), std::set<std::string>{"a"});  // b's CREATE was rolled back too
+}
+
+TEST_F(IndexTest, MigrationsThatAreNotNumberedOneTwoThreeAreABug) {
+  Database db = open_raw();
+  const Migration gap[] = {{1, "a", &create_a}, {3, "b", &create_b}};
+  Status status = migrate(db, gap);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, Errc::internal);
+  EXPECT_EQ(*schema_version(db), 0);
+}
+
+}  // namespace
+}  // namespace dfs::index
