@@ -6,8 +6,10 @@ namespace {
 constexpr std::uint8_t kHeadSegment = 0;
 constexpr std::uint8_t kContinuationSegment = 1;
 
+// Written without file_size + chunk_size - 1, which wraps for sizes near
+// 2^64 and would let a forged head claim a huge file with no chunks.
 std::uint64_t expected_chunk_count(std::uint64_t file_size, std::uint32_t chunk_size) {
-  return (file_size + chunk_size - 1) / chunk_size;
+  return file_size / chunk_size + (file_size % chunk_size != 0 ? 1 : 0);
 }
 
 Status check_chunk_size(std::uint32_t chunk_size) {

@@ -6,7 +6,7 @@
 #include <cryptopp/osrng.h>
 #include <cryptopp/sha.h>
 
-#include <cstring>
+#include <algorithm>
 
 namespace dfs::crypto {
 
@@ -74,7 +74,8 @@ Status aes256gcm_open(const SecretKey& key, const Nonce& nonce, ByteView aad, By
                                  static_cast<int>(nonce.size()), aad.data(), aad.size(), sealed.data(),
                                  text_size);
   if (!ok) {
-    std::memset(out.data(), 0, text_size);
+    // std::fill, not memset: out.data() may be null when text_size is 0.
+    std::fill(out.begin(), out.end(), std::uint8_t{0});
     return make_error(Errc::corrupt, "authentication failed (wrong key or tampered data)");
   }
   return {};

@@ -166,3 +166,24 @@ TEST(Manifest, ADataChunkCannotBeLoadedAsAManifest) {
 
 }  // namespace
 }  // namespace dfs
+
+namespace dfs {
+namespace {
+
+// Found by fuzz_manifest_segment: file_size + chunk_size - 1 wrapped, so a
+// head claiming a 16 EiB file with no chunks was accepted.
+TEST(Manifest, AHeadClaimingAFileNear2To64BytesWithNoChunksIsRejected) {
+  ManifestSegment seg;
+  seg.is_head = true;
+  seg.file_size = ~std::uint64_t{0};
+  seg.chunk_size = 4096;
+  seg.total_chunks = 0;
+  EXPECT_EQ(decode_manifest_segment(encode_manifest_segment(seg)).error().code, Errc::corrupt);
+  Manifest m;
+  m.file_size = ~std::uint64_t{0};
+  m.chunk_size = 4096;
+  EXPECT_FALSE(m.validate().ok());
+}
+
+}  // namespace
+}  // namespace dfs
