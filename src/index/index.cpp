@@ -5,6 +5,7 @@
 #include <fcntl.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "dfs/index/schema.hpp"
 #include "dfs/index/sqlite.hpp"
@@ -18,11 +19,19 @@ namespace {
 constexpr std::string_view kFileColumns = "manifest_id, file_key, name, size, chunk_size, chunk_count, added_at";
 
 // SQLite would create the file with the umask's mode (often 0644); the index
-// holds file keys, so it is created 0600 first. SQLite gives the -wal and
-// -shm files the main file's mode.
+// holds file keys, so it is created 0600 first (an empty file is a valid
+// empty database). SQLite gives the -wal and -shm files the main file's mode.
 Status create_private_file(const std::string& path) {
-  DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  return {};
+  auto created = open_file(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (!created.ok()) {
+    if (created.error().code == Errc::already_exists) return {};
+    return created.take_error();
+  }
+  // SQLite syncs the directory for the -wal file it creates, not for a main
+  // file it did not create: without this, a power loss could take the new
+  // index's directory entry, and every commit made since, with it.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return fsync_dir(dir.empty() ? "." : dir);
 }
 
 Result<FileRecord> read_file_row(const Statement& stmt) {

@@ -67,7 +67,7 @@ Result<Database> Database::open(const std::string& path, int flags, int busy_tim
   Database db(raw, path);
   if (rc != SQLITE_OK) {
     Error error = sqlite_error(raw, rc, "");
-    error.message = "cannot open index " + path + ": " + error.message;
+    error.message = "cannot open " + path + ": " + error.message;
     return error;
   }
   DFS_TRY(db.configure(flags, busy_timeout_ms));

@@ -1,6 +1,8 @@
 // The local index of a peer (DESIGN.md §3, §5): the files this peer put,
 // which chunks each of them references (so GC and lease renewal know what
-// to keep), pins, known peers and the filesystem namespace of the mount.
+// to keep), pins, and the filesystem namespace of the mount. The schema
+// also has a peers table; its API comes with the P2P work.
+// Tables and columns: see src/index/schema.cpp.
 //
 // It is one SQLite file in WAL mode (see sqlite.hpp for why WAL and why
 // synchronous=FULL). It holds file keys: it is the owner's private metadata

@@ -96,6 +96,14 @@ TEST_F(IndexTest, TheIndexFileIsCreatedReadableOnlyByItsOwner) {
   }
 }
 
+TEST_F(IndexTest, OpeningAnIndexInAMissingDirectoryFailsAndNamesThePath) {
+  const std::string missing = dir_.file("no/such/dir/index.db");
+  auto index = Index::open(missing);
+  ASSERT_FALSE(index.ok());
+  EXPECT_EQ(index.error().code, Errc::not_found);
+  EXPECT_NE(index.error().message.find(missing), std::string::npos) << index.error().message;
+}
+
 TEST_F(IndexTest, TheMigrationCreatesTheRootDirectory) {
   auto index = open_index();
   ASSERT_NE(index, nullptr);
