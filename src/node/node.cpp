@@ -38,6 +38,8 @@ Node::~Node() = default;
 Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key,
                                    Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress) {
   Chunker chunker(fd, manifest.chunk_size, name);
+  // One sync for all of the file's chunks rather than one per chunk.
+  std::unique_ptr<store::PutBatch> batch = store_->begin_batch();
   OrderedPipeline<StoredChunk> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
   Status failure;
   std::uint64_t done = 0;
@@ -66,9 +68,9 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     }
     if (!*more) break;
     pipeline.push(
-        [this, &key, plaintext]() -> StoredChunk {
+        [&key, &batch, plaintext]() -> StoredChunk {
           SealedChunk sealed = seal_chunk(key, ChunkKind::data, *plaintext);
-          Status put = store_->put(sealed.id, sealed.bytes);
+          Status put = batch->put(sealed.id, sealed.bytes);
           if (!put.ok()) return {put.take_error()};
           return {ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext->size())}};
         },
@@ -77,6 +79,7 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
   // Every job must finish before we return: they reference `key`.
   pipeline.drain(collect);
   manifest.file_size = chunker.bytes_read();
+  if (failure.ok()) failure = batch->commit();
   return failure;
 }
 

@@ -123,6 +123,8 @@ std::string DiskChunkStore::chunk_path(const ChunkId& id) const {
   return chunks_dir_ + "/" + hex.substr(0, 2) + "/" + hex;
 }
 
+// All 256 fan-out directories are made up front, so that a put never
+// creates one (and pays a sync of chunks/ for it) on the hot path.
 Status DiskChunkStore::prepare_dirs() {
   bool any_created = false;
   for (const std::string& path : {chunks_dir_, tmp_dir(), quarantine_dir()}) {
@@ -131,7 +133,19 @@ Status DiskChunkStore::prepare_dirs() {
     any_created = any_created || created;
   }
   if (any_created && options_.durable) DFS_TRY(fsync_dir(dir_));
+  bool any_fanout_created = false;
+  for (int byte = 0; byte < 256; ++byte) {
+    bool created = false;
+    DFS_TRY(make_dir(fanout_dir(static_cast<std::uint8_t>(byte)), &created));
+    any_fanout_created = any_fanout_created || created;
+  }
+  if (any_fanout_created && options_.durable) DFS_TRY(fsync_dir(chunks_dir_));
   return {};
+}
+
+std::string DiskChunkStore::fanout_dir(std::uint8_t first_byte) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return chunks_dir_ + "/" + kHex[first_byte >> 4] + kHex[first_byte & 0xf];
 }
 
 // Everything in tmp/ is a put that never finished (we hold the lock, so no
@@ -156,9 +170,8 @@ Status DiskChunkStore::clean_tmp() {
 }
 
 Status DiskChunkStore::scan_usage() {
-  return walk_chunks(chunks_dir_, log::Level::warn, [&](const ChunkId& id, const struct stat& st) {
+  return walk_chunks(chunks_dir_, log::Level::warn, [&](const ChunkId&, const struct stat& st) {
     usage_.add_stored(static_cast<std::uint64_t>(st.st_size));
-    fanout_exists_[id.bytes[0]].store(true, std::memory_order_relaxed);
   });
 }
 
@@ -170,41 +183,85 @@ std::string DiskChunkStore::unique_suffix() {
          std::to_string(next_name_.fetch_add(1, std::memory_order_relaxed));
 }
 
-Status DiskChunkStore::ensure_fanout_dir(std::uint8_t first_byte) {
-  if (fanout_exists_[first_byte].load(std::memory_order_acquire)) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  const std::string path = chunks_dir_ + "/" + kHex[first_byte >> 4] + kHex[first_byte & 0xf];
-  DFS_TRY(make_dir(path));
-  // Sync chunks/ even if a concurrent put created the directory: that put
-  // may not have synced it yet, and our chunk's durability depends on it.
-  if (options_.durable) DFS_TRY(fsync_dir(chunks_dir_));
-  fanout_exists_[first_byte].store(true, std::memory_order_release);
-  return {};
-}
-
 Status DiskChunkStore::sync_fanout_dir(const ChunkId& id) {
   return fsync_dir(chunks_dir_ + "/" + id.hex().substr(0, 2));
 }
 
-Status DiskChunkStore::put(const ChunkId& id, ByteView sealed) {
+Result<std::optional<DiskChunkStore::StagedChunk>> DiskChunkStore::stage(const ChunkId& id, ByteView sealed,
+                                                                         bool sync_now) {
   DFS_TRY(check_sealed(id, sealed));
   DFS_ASSIGN_OR_RETURN(bool present, exists(chunk_path(id)));
+  if (present) return std::optional<StagedChunk>();
+  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(sealed.size()));
+  TempFile temp(tmp_dir() + "/" + id.hex() + "." + unique_suffix());
+  DFS_TRY(write_new_file(temp.path(), sealed, sync_now));
+  std::string path = temp.path();
+  temp.keep();
+  return std::optional<StagedChunk>(StagedChunk{id, std::move(path), std::move(reservation)});
+}
+
+Status DiskChunkStore::publish_staged(StagedChunk& staged) {
+  TempFile temp(staged.temp_path);  // removes the temp file unless moved
+  DFS_ASSIGN_OR_RETURN(bool moved, publish(staged.id, temp.path(), staged.reservation));
+  if (moved) temp.keep();
+  return {};
+}
+
+Status DiskChunkStore::sync_filesystem() {
+  if (::syncfs(lock_file_.get()) != 0) return errno_error("cannot sync the filesystem of " + dir_);
+  return {};
+}
+
+Status DiskChunkStore::put(const ChunkId& id, ByteView sealed) {
+  DFS_ASSIGN_OR_RETURN(std::optional<StagedChunk> staged, stage(id, sealed, options_.durable));
   // Already stored: nothing to write, but a durable put promises the chunk
   // survives a crash, and the put that stored it may not have synced the
   // directory yet.
-  if (present) return options_.durable ? sync_fanout_dir(id) : Status{};
-
-  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(sealed.size()));
-  DFS_TRY(ensure_fanout_dir(id.bytes[0]));
-  TempFile temp(tmp_dir() + "/" + id.hex() + "." + unique_suffix());
-  DFS_TRY(write_new_file(temp.path(), sealed, options_.durable));
-  DFS_ASSIGN_OR_RETURN(bool moved, publish(id, temp.path(), reservation));
-  if (moved) temp.keep();
+  if (staged) DFS_TRY(publish_staged(*staged));
   // If the sync fails the chunk stays (a concurrent get may already have
   // served it); the caller sees the error and a retry syncs again.
   if (options_.durable) DFS_TRY(sync_fanout_dir(id));
   return {};
 }
+
+class DiskPutBatch final : public PutBatch {
+ public:
+  explicit DiskPutBatch(DiskChunkStore& store) : store_(store) {}
+  ~DiskPutBatch() override {
+    for (auto& staged : staged_) ::unlink(staged.temp_path.c_str());
+  }
+
+  Status put(const ChunkId& id, ByteView sealed) override {
+    DFS_ASSIGN_OR_RETURN(auto staged, store_.stage(id, sealed, /*sync_now=*/false));
+    if (staged) {
+      std::lock_guard lock(mutex_);
+      staged_.push_back(std::move(*staged));
+    }
+    return {};
+  }
+
+  Status commit() override {
+    std::lock_guard lock(mutex_);
+    const bool durable = store_.options_.durable;
+    if (durable) DFS_TRY(store_.sync_filesystem());  // the bytes, before any name
+    Status status;
+    for (auto& staged : staged_) {
+      if (status.ok()) status = store_.publish_staged(staged);
+      else ::unlink(staged.temp_path.c_str());
+    }
+    staged_.clear();
+    DFS_TRY(status);
+    if (durable) DFS_TRY(store_.sync_filesystem());  // the names
+    return {};
+  }
+
+ private:
+  DiskChunkStore& store_;
+  std::mutex mutex_;                  // guards staged_
+  std::vector<DiskChunkStore::StagedChunk> staged_;
+};
+
+std::unique_ptr<PutBatch> DiskChunkStore::begin_batch() { return std::make_unique<DiskPutBatch>(*this); }
 
 // Renames the temp file into place and commits the reservation, both under
 // the ID's lock so that a concurrent remove sees the chunk and its usage

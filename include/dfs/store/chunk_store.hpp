@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dfs/chunk/sealed_chunk.hpp"
@@ -26,6 +27,20 @@ struct Usage {
   std::uint64_t bytes = 0;        // sum of the sizes of stored chunks
   std::uint64_t chunks = 0;       // number of stored chunks
   std::uint64_t quota_bytes = 0;  // 0 = unlimited
+};
+
+// A group of puts made durable together, for a writer of many chunks at
+// once (the chunks of a file): one sync for the group instead of one per
+// chunk, which is what makes a put of a large file run at disk speed.
+// put() may be called from several threads. Once commit() returns, every
+// chunk put through the batch is stored and durable exactly as if each had
+// been put alone; before that, any of them may or may not be visible.
+// Destroying a batch without commit() discards what it had not committed.
+class PutBatch {
+ public:
+  virtual ~PutBatch() = default;
+  virtual Status put(const ChunkId& id, ByteView sealed) = 0;
+  virtual Status commit() = 0;
 };
 
 // All methods are thread-safe: a store is called concurrently from the
@@ -59,6 +74,11 @@ class ChunkStore {
   // Every stored chunk, in no particular order (for repair and GC). Chunks
   // put or removed while the listing runs may or may not appear.
   virtual Result<std::vector<ChunkId>> list() = 0;
+
+  // A batch of puts (see PutBatch). The default batch puts each chunk at
+  // once and commits nothing further; stores with a cheaper group sync
+  // override it.
+  virtual std::unique_ptr<PutBatch> begin_batch();
 
   // Current usage; stored chunks only (space reserved by puts still in
   // flight is not included).
