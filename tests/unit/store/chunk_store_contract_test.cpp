@@ -91,6 +91,28 @@ TEST_P(ChunkStoreContract, GetReturnsTheBytesThatPutStored) {
   EXPECT_EQ(*got, chunk.bytes);
 }
 
+TEST_P(ChunkStoreContract, ChunksPutThroughABatchAreAllStoredOnceItCommits) {
+  auto store = open();
+  auto batch = store->begin_batch();
+  std::vector<TestChunk> chunks;
+  for (std::uint32_t i = 0; i < 5; ++i) chunks.push_back(make_chunk(1000 + i, i));
+  std::vector<std::thread> writers;
+  for (const auto& c : chunks) writers.emplace_back([&] { EXPECT_TRUE(batch->put(c.id, c.bytes).ok()); });
+  for (auto& w : writers) w.join();
+  ASSERT_TRUE(batch->put(chunks[0].id, chunks[0].bytes).ok()) << "a chunk put twice in a batch is fine";
+  ASSERT_TRUE(batch->commit().ok());
+  for (const auto& c : chunks) EXPECT_EQ(store->get(c.id).value(), c.bytes);
+  EXPECT_EQ(store->usage().chunks, 5u);
+}
+
+TEST_P(ChunkStoreContract, ABatchRejectsBytesThatDoNotHashToTheirId) {
+  auto store = open();
+  auto batch = store->begin_batch();
+  TestChunk chunk = make_chunk(100, 1);
+  chunk.bytes[0] ^= 1;
+  EXPECT_EQ(batch->put(chunk.id, chunk.bytes).error().code, Errc::corrupt);
+}
+
 TEST_P(ChunkStoreContract, AnEmptyChunkCanBeStoredAndRead) {
   auto store = open();
   const TestChunk chunk = make_chunk(0, 1);

@@ -53,6 +53,21 @@ TEST_F(DiskChunkStoreTest, ChunksAreStoredAsFilesFannedOutByTheirFirstByte) {
   EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
 }
 
+TEST_F(DiskChunkStoreTest, ABatchDroppedWithoutCommitLeavesNoFileAndNoUsage) {
+  auto store = open(DiskStoreOptions{.quota_bytes = 10'000, .durable = true});
+  const TestChunk chunk = make_chunk(4000, 7);
+  {
+    auto batch = store->begin_batch();
+    ASSERT_TRUE(batch->put(chunk.id, chunk.bytes).ok());
+    EXPECT_FALSE(store->contains(chunk.id).value()) << "not visible before commit";
+    // Its space is reserved while the batch lives.
+    EXPECT_EQ(store->put(make_chunk(7000, 8).id, make_chunk(7000, 8).bytes).error().code, Errc::no_space);
+  }
+  EXPECT_FALSE(store->contains(chunk.id).value());
+  EXPECT_EQ(store->usage().bytes, 0u);
+  EXPECT_TRUE(fs::is_empty(store->tmp_dir()));
+}
+
 TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
   auto store = open();
   const TestChunk chunk = make_chunk(4096, 1);
