@@ -32,8 +32,10 @@ declare -A max_len=(
   [fuzz_manifest_segment]=4096
   [fuzz_sealed_chunk]=4096
   [fuzz_manifest_chain]=8192
+  [fuzz_frame]=4096
+  [fuzz_envelope]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

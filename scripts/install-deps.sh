@@ -7,6 +7,7 @@ packages=(
   # build
   g++ meson ninja-build pkg-config
   libcrypto++-dev libsqlite3-dev libboost-dev libboost-program-options-dev
+  libssl-dev libprotobuf-dev protobuf-compiler
   # tests, sanitizers and fuzzing (libFuzzer comes with clang's runtime)
   libgtest-dev clang libclang-rt-14-dev
   # tools the tests and benchmarks run

@@ -1,0 +1,348 @@
+// Connection steady state: reading frames, matching responses, the write
+// queue, per-peer limits, deadlines, idle close.
+#include "connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "dfs/net/wire_codes.hpp"
+
+namespace dfs::net::detail {
+
+namespace {
+// A peer's error text, made safe to log: one line, bounded, no control
+// characters (a newline could forge a log line).
+std::string printable(const std::string& text) {
+  constexpr std::size_t kMaxErrorText = 300;
+  std::string out = text.substr(0, kMaxErrorText);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+}  // namespace
+
+// --- reading ----------------------------------------------------------------
+
+void Connection::read_more() {
+  stream_.async_read_some(asio::buffer(read_buf_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            if (self->closed_) return;
+                            if (ec) {
+                              // EOF and resets are how peers leave; not worth a warning.
+                              self->close(Errc::unavailable, "connection lost: " + ec.message(), log::Level::debug);
+                              return;
+                            }
+                            self->on_read(n);
+                          });
+}
+
+void Connection::on_read(std::size_t n) {
+  last_activity_ = Clock::now();
+  std::vector<Frame> frames;
+  Status decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
+  for (Frame& frame : frames) {
+    if (closed_) return;
+    if (established_) {
+      on_frame(std::move(frame));
+    } else {
+      on_hello(std::move(frame));
+    }
+  }
+  if (closed_) return;
+  if (!decoded.ok()) {
+    close(Errc::unavailable, "closed: it sent a malformed frame: " + decoded.error().message, log::Level::warn);
+    return;
+  }
+  read_more();
+}
+
+// Every frame's sender must be the node that proved its ID in the
+// handshake; once checked, consumers may trust env.sender().node_id().
+bool Connection::check_sender(wire::Envelope& env) {
+  const std::string& claimed = env.sender().node_id();
+  if (!claimed.empty() &&
+      (claimed.size() != kNodeIdSize || std::memcmp(claimed.data(), peer_.id.data(), kNodeIdSize) != 0)) {
+    close(Errc::unavailable, "closed: protocol error: its messages claim another node ID than the one it proved",
+          log::Level::warn);
+    return false;
+  }
+  env.mutable_sender()->set_node_id(peer_.id.data(), peer_.id.size());
+  if (!env.sender().address().empty()) peer_.listen_address = env.sender().address();
+  return true;
+}
+
+void Connection::on_frame(Frame frame) {
+  if (!check_sender(frame.envelope)) return;
+  if (frame.envelope.body_case() == wire::Envelope::kHello) {
+    close(Errc::unavailable, "closed: protocol error: a second Hello", log::Level::warn);
+    return;
+  }
+  if (frame.envelope.is_response()) {
+    on_response(std::move(frame));
+  } else {
+    on_incoming_request(std::move(frame));
+  }
+}
+
+void Connection::on_response(Frame frame) {
+  auto it = requests_.find(frame.envelope.request_id());
+  if (it == requests_.end() || !it->second.sent) {
+    // Most likely the answer to a request that timed out: harmless.
+    shared_->log(log::Level::debug, label() + " answered unknown request " +
+                                        std::to_string(frame.envelope.request_id()) + "; ignored");
+    return;
+  }
+  Pending& p = it->second;
+  --in_flight_count_;
+  in_flight_bytes_ -= p.payload_size;
+  if (frame.envelope.body_case() == wire::Envelope::kError) {
+    const wire::Error& e = frame.envelope.error();
+    complete(p, make_error(from_wire_code(e.code()), label() + ": " + printable(e.message())));
+  } else {
+    complete(p, Message{std::move(frame.envelope), std::move(frame.payload), peer_});
+  }
+  requests_.erase(it);
+  pump();
+}
+
+void Connection::on_incoming_request(Frame frame) {
+  const std::uint64_t id = frame.envelope.request_id();
+  ++incoming_in_flight_;  // until its answer is written (see write_next)
+  if (frame.envelope.body_case() == wire::Envelope::BODY_NOT_SET) {
+    respond(id, make_error(Errc::invalid_argument, "a request type this peer does not know"));
+  } else if (incoming_in_flight_ > 2 * shared_->options.max_incoming_in_flight) {
+    // Even "busy" answers pile up if the peer never reads them.
+    close(Errc::unavailable, "closed: it sends requests without reading the answers", log::Level::warn);
+  } else if (incoming_in_flight_ > shared_->options.max_incoming_in_flight) {
+    respond(id, make_error(Errc::unavailable, "busy: too many of your requests in flight"));
+  } else if (auto owner = owner_.lock()) {
+    owner->on_request(shared_from_this(), std::move(frame));
+  }
+}
+
+// --- our requests -------------------------------------------------------------
+
+void Connection::submit(OutgoingRequest request) {
+  if (closed_) {
+    Pending p;
+    p.callback = std::move(request.callback);
+    complete(p, make_error(Errc::unavailable, label() + ": connection closed"));
+    return;
+  }
+  const std::uint64_t id = next_request_id_++;
+  request.env.set_request_id(id);
+  request.env.set_is_response(false);
+  *request.env.mutable_sender() = self_contact_;
+  Pending p;
+  p.callback = std::move(request.callback);
+  auto head = encode_frame_head(request.env, request.payload.size());
+  if (!head.ok()) {
+    complete(p, head.take_error());
+    return;
+  }
+  if (waiting_.size() >= shared_->options.max_queued_requests) {
+    complete(p, make_error(Errc::unavailable, label() + ": too many requests queued for this peer (" +
+                                                  std::to_string(waiting_.size()) + ")"));
+    return;
+  }
+  p.head = std::move(*head);
+  p.payload_size = request.payload.size();
+  p.payload = std::move(request.payload);
+  p.expected = request.expected;
+  p.timeout = request.timeout;
+  p.timer = std::make_unique<asio::steady_timer>(shared_->io, request.timeout);
+  p.timer->async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
+    if (!ec) self->on_timeout(id);
+  });
+  requests_.emplace(id, std::move(p));
+  waiting_.push_back(id);
+  pump();
+}
+
+// Sends waiting requests while the per-peer limits allow.
+void Connection::pump() {
+  const auto& opt = shared_->options;
+  while (established_ && !closed_ && !waiting_.empty()) {
+    auto it = requests_.find(waiting_.front());
+    if (it == requests_.end()) {  // timed out while waiting
+      waiting_.pop_front();
+      continue;
+    }
+    Pending& p = it->second;
+    const bool over_count = in_flight_count_ >= opt.max_requests_in_flight;
+    const bool over_bytes = in_flight_count_ > 0 && in_flight_bytes_ + p.payload_size > opt.max_bytes_in_flight;
+    if (over_count || over_bytes) return;
+    waiting_.pop_front();
+    if (p.expected && *p.expected != peer_.id) {
+      complete(p, make_error(Errc::permission_denied,
+                             label() + " is not the expected node " + short_id(*p.expected)));
+      requests_.erase(it);
+      continue;
+    }
+    send_request(p);
+  }
+}
+
+void Connection::send_request(Pending& p) {
+  p.sent = true;
+  ++in_flight_count_;
+  in_flight_bytes_ += p.payload_size;
+  enqueue(OutFrame{std::move(p.head), std::move(p.payload), false});
+}
+
+void Connection::on_timeout(std::uint64_t id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  Pending& p = it->second;
+  if (p.sent) {
+    --in_flight_count_;
+    in_flight_bytes_ -= p.payload_size;
+  }
+  complete(p, make_error(Errc::timed_out, label() + " did not answer within " + std::to_string(p.timeout.count()) +
+                                              " ms"));
+  requests_.erase(it);  // a waiting_ entry left behind is skipped by pump()
+  pump();
+}
+
+// Callbacks are posted, never run inside the connection's own bookkeeping.
+void Connection::complete(Pending& p, Result<Message> result) {
+  if (p.timer) p.timer->cancel();
+  if (!p.callback) return;
+  asio::post(shared_->io, [cb = std::move(p.callback), r = std::move(result)]() mutable { cb(std::move(r)); });
+  p.callback = nullptr;
+}
+
+// --- answering the peer ------------------------------------------------------
+
+void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
+  if (closed_) return;
+  wire::Envelope env;
+  Bytes payload;
+  if (reply.ok()) {
+    env = std::move(reply->env);
+    payload = std::move(reply->payload);
+  } else {
+    *env.mutable_error() = to_wire_error(reply.error());
+  }
+  env.set_request_id(request_id);
+  env.set_is_response(true);
+  *env.mutable_sender() = self_contact_;
+  auto head = encode_frame_head(env, payload.size());
+  if (!head.ok()) {
+    // Our handler built an answer the frame limits refuse: tell the peer
+    // rather than leave it waiting.
+    shared_->log(log::Level::error, "answer to " + label() + " not sent: " + head.error().to_string());
+    payload.clear();
+    wire::Envelope err;
+    *err.mutable_error() = to_wire_error(make_error(Errc::internal, "the answer exceeds the frame limits"));
+    err.set_request_id(request_id);
+    err.set_is_response(true);
+    *err.mutable_sender() = self_contact_;
+    head = encode_frame_head(err, 0);
+  }
+  enqueue(OutFrame{std::move(*head), std::move(payload), true});
+}
+
+// --- writing ----------------------------------------------------------------
+
+void Connection::enqueue(OutFrame frame) {
+  if (frame.payload.empty()) {
+    control_queue_.push_back(std::move(frame));
+  } else {
+    bulk_queue_.push_back(std::move(frame));
+  }
+  write_next();
+}
+
+void Connection::write_next() {
+  if (writing_ || closed_) return;
+  auto& queue = !control_queue_.empty() ? control_queue_ : bulk_queue_;
+  if (queue.empty()) return;
+  writing_frame_ = std::move(queue.front());
+  queue.pop_front();
+  writing_ = true;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(writing_frame_.head),
+                                                  asio::buffer(writing_frame_.payload)};
+  asio::async_write(stream_, buffers, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+    self->writing_ = false;
+    if (self->closed_) {
+      self->close_socket();  // close() waited for this frame to get out
+      return;
+    }
+    if (ec) {
+      self->close(Errc::unavailable, "connection lost while writing: " + ec.message(), log::Level::debug);
+      return;
+    }
+    if (self->writing_frame_.answers_incoming) --self->incoming_in_flight_;
+    self->writing_frame_ = OutFrame{};
+    self->last_activity_ = Clock::now();
+    self->write_next();
+  });
+}
+
+// --- idle close ---------------------------------------------------------------
+
+bool Connection::busy() const {
+  return !requests_.empty() || incoming_in_flight_ > 0 || writing_ || decoder_.partial_bytes() > 0;
+}
+
+void Connection::arm_idle_timer() {
+  setup_timer_.expires_at(last_activity_ + shared_->options.idle_timeout);
+  setup_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->closed_) self->on_idle_timer();
+  });
+}
+
+void Connection::on_idle_timer() {
+  const auto idle_for = Clock::now() - last_activity_;
+  if (busy() || idle_for < shared_->options.idle_timeout) {
+    if (busy()) last_activity_ = Clock::now();  // in use: count idleness from now
+    arm_idle_timer();
+    return;
+  }
+  close(Errc::unavailable, "closed: idle for " + std::to_string(shared_->options.idle_timeout.count()) + " ms",
+        log::Level::debug);
+}
+
+// --- closing ----------------------------------------------------------------
+
+void Connection::close(Errc code, const std::string& reason, log::Level level) {
+  if (closed_) return;
+  closed_ = true;
+  const std::string what = label() + " " + reason;
+  shared_->log(level, what);
+  setup_timer_.cancel();
+  resolver_.cancel();
+  for (auto& [id, p] : requests_) complete(p, make_error(code, what));
+  requests_.clear();
+  waiting_.clear();
+  control_queue_.clear();
+  bulk_queue_.clear();
+  // During set-up, a frame being written is our Hello, which lets a peer we
+  // refuse find out (and log) why: it gets out first, the write's handler
+  // closes the socket, and the timer bounds the wait. Later, nothing is
+  // worth waiting for: stop() must not hang on a chunk to a slow peer.
+  if (writing_ && !established_) {
+    setup_timer_.expires_after(shared_->options.handshake_timeout);
+    setup_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->close_socket();
+    });
+  } else {
+    close_socket();
+  }
+  if (auto owner = owner_.lock()) owner->on_closed(shared_from_this());
+}
+
+void Connection::close_socket() {
+  boost::system::error_code ignored;
+  setup_timer_.cancel();
+  stream_.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.lowest_layer().close(ignored);
+}
+
+}  // namespace dfs::net::detail

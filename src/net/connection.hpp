@@ -1,0 +1,177 @@
+// One TLS connection to a peer, either direction: set-up (connect, TLS
+// handshake, node ID check, Hello), then a read loop feeding a
+// FrameDecoder, a write queue, our requests awaiting answers (with their
+// deadlines and the per-peer limits), and the peer's requests we are
+// answering. Internal to src/net.
+//
+// Threads: every member is touched on the network thread only (the
+// io_context's one thread); the transport posts to it. No lock.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dfs/net/frame.hpp"
+#include "dfs/net/tls_transport.hpp"
+#include "hello.hpp"
+
+namespace dfs::net::detail {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// What every connection of one transport shares; immutable once built.
+struct Shared {
+  asio::io_context& io;
+  Identity identity;
+  TlsTransportOptions options;
+  std::unique_ptr<asio::ssl::context> ssl;
+
+  void log(log::Level level, const std::string& line) const;
+};
+
+class Connection;
+
+// The transport, as its connections see it (network thread only).
+class ConnectionOwner {
+ public:
+  virtual void on_established(const std::shared_ptr<Connection>& conn) = 0;
+  virtual void on_request(const std::shared_ptr<Connection>& conn, Frame request) = 0;
+  virtual void on_closed(const std::shared_ptr<Connection>& conn) = 0;
+
+ protected:
+  ~ConnectionOwner() = default;
+};
+
+struct OutgoingRequest {
+  wire::Envelope env;
+  Bytes payload;
+  std::optional<NodeIdBytes> expected;
+  std::chrono::milliseconds timeout;
+  ResponseCallback callback;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class Direction { outgoing, incoming };
+
+  // `address` is "host:port": the one to dial (outgoing) or the remote
+  // endpoint (incoming). `expected` is the ID an outgoing peer must prove.
+  Connection(std::shared_ptr<const Shared> shared, std::weak_ptr<ConnectionOwner> owner, tcp::socket socket,
+             Direction direction, std::string address, std::optional<NodeIdBytes> expected,
+             wire::Contact self_contact);
+
+  void start();
+  // Queues a request; it is sent once the connection is up and within the
+  // per-peer limits, or fails (through its callback, posted) at its
+  // deadline or when the connection closes.
+  void submit(OutgoingRequest request);
+  // Answers the peer's request `request_id` (ignored once closed).
+  void respond(std::uint64_t request_id, Result<Reply> reply);
+  // Fails every pending request with `code` and a message naming the peer
+  // and `reason`, logs the reason at `level` and closes the socket (after
+  // the frame being written, if any, so that a refusal's Hello gets out).
+  void close(Errc code, const std::string& reason, log::Level level);
+  // Closes the socket now, even if close() was letting a Hello get out.
+  void close_socket();
+
+  bool closed() const { return closed_; }
+  bool established() const { return established_; }
+  Direction direction() const { return direction_; }
+  const PeerInfo& peer() const { return peer_; }
+  // "peer 1a2b… at 127.0.0.1:4001" (or "peer at …" before its ID is known).
+  std::string label() const;
+
+ private:
+  struct Pending {
+    Bytes head;  // encoded frame prefix + header, ready to send
+    Bytes payload;  // moved into the write queue once sent
+    std::size_t payload_size = 0;
+    std::optional<NodeIdBytes> expected;
+    ResponseCallback callback;
+    std::unique_ptr<asio::steady_timer> timer;
+    std::chrono::milliseconds timeout{};
+    bool sent = false;
+  };
+  struct OutFrame {
+    Bytes head;
+    Bytes payload;
+    bool answers_incoming = false;
+  };
+
+  // Set-up (connection_setup.cpp).
+  void resolve_and_connect();
+  void handshake();
+  void on_handshake_done();
+  void on_hello(Frame frame);
+  void arm_handshake_timer();
+
+  // Steady state (connection.cpp).
+  void read_more();
+  void on_read(std::size_t n);
+  void on_frame(Frame frame);
+  bool check_sender(wire::Envelope& env);
+  void on_response(Frame frame);
+  void on_incoming_request(Frame frame);
+  void pump();
+  void send_request(Pending& p);
+  void on_timeout(std::uint64_t id);
+  void complete(Pending& p, Result<Message> result);
+  void enqueue(OutFrame frame);
+  void write_next();
+  void arm_idle_timer();
+  void on_idle_timer();
+  bool busy() const;
+
+  std::shared_ptr<const Shared> shared_;
+  std::weak_ptr<ConnectionOwner> owner_;
+  asio::ssl::stream<tcp::socket> stream_;
+  tcp::resolver resolver_;
+  asio::steady_timer setup_timer_;  // handshake deadline, then idle checks
+  Direction direction_;
+  std::optional<NodeIdBytes> expected_;
+  wire::Contact self_contact_;
+  PeerInfo peer_;
+  bool id_known_ = false;
+  bool established_ = false;
+  bool closed_ = false;
+  std::optional<hello::Exporter> exporter_;
+
+  FrameDecoder decoder_;
+  Bytes read_buf_;
+  Clock::time_point last_activity_ = Clock::now();
+
+  // Our requests: by ID; `waiting_` lists those not yet sent, in order.
+  std::map<std::uint64_t, Pending> requests_;
+  std::deque<std::uint64_t> waiting_;
+  std::uint64_t next_request_id_ = 1;
+  std::size_t in_flight_count_ = 0;
+  std::size_t in_flight_bytes_ = 0;
+
+  // The peer's requests handed to the handler and not yet fully answered.
+  std::size_t incoming_in_flight_ = 0;
+
+  // Frames without payload go first, so a Ping never queues behind chunk
+  // transfers that have not started (one being written is not cut).
+  std::deque<OutFrame> control_queue_;
+  std::deque<OutFrame> bulk_queue_;
+  OutFrame writing_frame_;
+  bool writing_ = false;
+};
+
+// "host:port" / "[v6]:port" -> (host, port).
+Result<std::pair<std::string, std::string>> split_address(const std::string& address);
+std::string format_endpoint(const tcp::endpoint& endpoint);
+// "get_chunk": the body's field name, for messages.
+std::string body_name(const wire::Envelope& env);
+
+}  // namespace dfs::net::detail

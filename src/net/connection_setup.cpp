@@ -1,0 +1,174 @@
+// Connection set-up: dial, TLS handshake, node ID check, Hello exchange.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+#include "connection.hpp"
+#include "dfs/util/encoding.hpp"
+
+namespace dfs::net::detail {
+
+void Shared::log(log::Level level, const std::string& line) const {
+  if (options.log) {
+    options.log(level, line);
+  } else {
+    log::write(level, line);
+  }
+}
+
+Result<std::pair<std::string, std::string>> split_address(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
+    return make_error(Errc::invalid_argument, "address \"" + address + "\" is not host:port");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::pair{host, address.substr(colon + 1)};
+}
+
+std::string format_endpoint(const tcp::endpoint& endpoint) {
+  const auto ip = endpoint.address();
+  const std::string host = ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string();
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+std::string body_name(const wire::Envelope& env) {
+  const auto* field = wire::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(env.body_case()));
+  return field != nullptr ? field->name() : "empty message";
+}
+
+Connection::Connection(std::shared_ptr<const Shared> shared, std::weak_ptr<ConnectionOwner> owner,
+                       tcp::socket socket, Direction direction, std::string address,
+                       std::optional<NodeIdBytes> expected, wire::Contact self_contact)
+    : shared_(std::move(shared)),
+      owner_(std::move(owner)),
+      stream_(std::move(socket), *shared_->ssl),
+      resolver_(shared_->io),
+      setup_timer_(shared_->io),
+      direction_(direction),
+      expected_(expected),
+      self_contact_(std::move(self_contact)),
+      read_buf_(64 * 1024) {
+  peer_.address = std::move(address);
+}
+
+std::string Connection::label() const {
+  if (!id_known_) return "peer at " + peer_.address;
+  return "peer " + short_id(peer_.id) + " at " + peer_.address;
+}
+
+void Connection::start() {
+  arm_handshake_timer();
+  if (direction_ == Direction::outgoing) {
+    resolve_and_connect();
+  } else {
+    handshake();
+  }
+}
+
+void Connection::arm_handshake_timer() {
+  setup_timer_.expires_after(shared_->options.handshake_timeout);
+  setup_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->closed_ || self->established_) return;
+    self->close(Errc::unavailable,
+                "connection set-up did not finish within " +
+                    std::to_string(self->shared_->options.handshake_timeout.count()) + " ms",
+                log::Level::info);
+  });
+}
+
+void Connection::resolve_and_connect() {
+  auto parts = split_address(peer_.address);
+  if (!parts.ok()) {
+    close(Errc::invalid_argument, parts.error().message, log::Level::info);
+    return;
+  }
+  resolver_.async_resolve(
+      parts->first, parts->second,
+      [self = shared_from_this()](const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
+        if (self->closed_) return;
+        if (ec) {
+          self->close(Errc::unavailable, "cannot resolve: " + ec.message(), log::Level::info);
+          return;
+        }
+        asio::async_connect(self->stream_.lowest_layer(), results,
+                            [self](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                              if (self->closed_) return;
+                              if (ec2) {
+                                self->close(Errc::unavailable, "cannot connect: " + ec2.message(), log::Level::info);
+                                return;
+                              }
+                              self->handshake();
+                            });
+      });
+}
+
+void Connection::handshake() {
+  boost::system::error_code ignored;
+  // Frames are written whole; Nagle would only delay small RPCs.
+  stream_.lowest_layer().set_option(tcp::no_delay(true), ignored);
+  const auto type = direction_ == Direction::outgoing ? asio::ssl::stream_base::client : asio::ssl::stream_base::server;
+  stream_.async_handshake(type, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->closed_) return;
+    if (ec) {
+      self->close(Errc::unavailable, "TLS handshake failed: " + ec.message(), log::Level::info);
+      return;
+    }
+    self->on_handshake_done();
+  });
+}
+
+void Connection::on_handshake_done() {
+  auto id = tls::peer_node_id(stream_.native_handle());
+  if (!id.ok()) {
+    close(Errc::permission_denied, "refused: " + id.error().message, log::Level::warn);
+    return;
+  }
+  peer_.id = *id;
+  id_known_ = true;
+  if (expected_ && *expected_ != peer_.id) {
+    close(Errc::permission_denied, "refused: it is not the expected node " + short_id(*expected_),
+          log::Level::warn);
+    return;
+  }
+  auto exporter = tls::exporter(stream_.native_handle());
+  if (!exporter.ok()) {
+    close(Errc::internal, exporter.error().message, log::Level::error);
+    return;
+  }
+  exporter_ = *exporter;
+  // Both sides speak first, then read: neither waits for the other, and
+  // each side can tell, and log, why it refuses the other.
+  wire::Envelope env;
+  *env.mutable_sender() = self_contact_;
+  *env.mutable_hello() = hello::make(shared_->options.network_key, *exporter_, shared_->identity.node_id(), peer_.id);
+  auto head = encode_frame_head(env, 0);
+  if (!head.ok()) {
+    close(Errc::internal, head.error().message, log::Level::error);
+    return;
+  }
+  enqueue(OutFrame{std::move(*head), {}, false});
+  read_more();
+}
+
+void Connection::on_hello(Frame frame) {
+  const wire::Envelope& env = frame.envelope;
+  if (env.body_case() != wire::Envelope::kHello || env.is_response() || env.request_id() != 0) {
+    close(Errc::unavailable, "protocol error: sent " + body_name(env) + " before Hello", log::Level::warn);
+    return;
+  }
+  Status admitted = hello::check(shared_->options.network_key, *exporter_, shared_->identity.node_id(), peer_.id,
+                                 env.hello());
+  if (!admitted.ok()) {
+    close(Errc::permission_denied, "refused: " + admitted.error().message, log::Level::warn);
+    return;
+  }
+  if (!check_sender(frame.envelope)) return;
+  established_ = true;
+  setup_timer_.cancel();
+  if (auto owner = owner_.lock()) owner->on_established(shared_from_this());
+  if (closed_) return;
+  arm_idle_timer();
+  pump();
+}
+
+}  // namespace dfs::net::detail

@@ -1,0 +1,224 @@
+// TlsTransport: the listener, the connection pool and request routing.
+#include "dfs/net/tls_transport.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <set>
+
+#include "connection.hpp"
+
+namespace dfs::net {
+
+using detail::Connection;
+using detail::tcp;
+namespace asio = boost::asio;
+
+// Network thread only, except `live_count_` (atomic, read by any thread).
+class TlsTransport::Impl final : public detail::ConnectionOwner, public std::enable_shared_from_this<Impl> {
+ public:
+  explicit Impl(std::shared_ptr<detail::Shared> shared)
+      : shared_(std::move(shared)), io_(shared_->io), acceptor_(io_), accept_retry_(io_) {
+    self_contact_.set_node_id(shared_->identity.node_id().data(), kNodeIdSize);
+    self_contact_.set_address(shared_->options.advertised_address);
+  }
+
+  Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);
+  void request(std::string address, std::optional<NodeIdBytes> expected, detail::OutgoingRequest req);
+  void stop();
+
+  void on_established(const std::shared_ptr<Connection>& conn) override;
+  void on_request(const std::shared_ptr<Connection>& conn, Frame request) override;
+  void on_closed(const std::shared_ptr<Connection>& conn) override;
+
+  std::shared_ptr<detail::Shared> shared_;
+  asio::io_context& io_;
+  RequestHandler handler_;
+  wire::Contact self_contact_;
+  std::atomic<std::size_t> live_count_{0};
+
+ private:
+  void accept_next();
+  std::shared_ptr<Connection> connection_for(const std::string& address, const std::optional<NodeIdBytes>& expected);
+  void fail_now(ResponseCallback cb, Error error);
+
+  tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
+  bool stopped_ = false;
+  // Every live connection (ownership), and two ways to find one for a
+  // request: by the address we dialed (outgoing only: an incoming
+  // connection's remote port is not where the peer listens) and by the
+  // peer's proven ID (either direction, once established).
+  std::set<std::shared_ptr<Connection>> live_;
+  std::map<std::string, std::shared_ptr<Connection>> by_address_;
+  std::map<NodeIdBytes, std::shared_ptr<Connection>> by_id_;
+};
+
+Result<std::uint16_t> TlsTransport::Impl::listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto ip = asio::ip::make_address(host, ec);
+  if (ec) return make_error(Errc::invalid_argument, "cannot listen on \"" + host + "\": not an IP address");
+  const tcp::endpoint endpoint(ip, port);
+  const std::string where = detail::format_endpoint(endpoint);
+  if (acceptor_.open(endpoint.protocol(), ec); ec) {
+    return make_error(Errc::io_error, "cannot open " + where + ": " + ec.message());
+  }
+  acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (acceptor_.bind(endpoint, ec); ec) {
+    return make_error(Errc::unavailable, "cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
+  }
+  const auto bound = acceptor_.local_endpoint(ec);
+  if (self_contact_.address().empty()) self_contact_.set_address(detail::format_endpoint(bound));
+  accept_next();
+  return bound.port();
+}
+
+void TlsTransport::Impl::accept_next() {
+  acceptor_.async_accept([self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
+    if (self->stopped_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of descriptors and the like: wait a little rather than spin.
+      self->shared_->log(log::Level::warn, "accepting a connection failed: " + ec.message());
+      self->accept_retry_.expires_after(std::chrono::milliseconds(100));
+      self->accept_retry_.async_wait([self](const boost::system::error_code& e) {
+        if (!e && !self->stopped_) self->accept_next();
+      });
+      return;
+    }
+    boost::system::error_code ignored;
+    const std::string remote = detail::format_endpoint(socket.remote_endpoint(ignored));
+    auto conn = std::make_shared<Connection>(self->shared_, self, std::move(socket), Connection::Direction::incoming,
+                                             remote, std::nullopt, self->self_contact_);
+    self->live_.insert(conn);
+    self->live_count_ = self->live_.size();
+    conn->start();
+    self->accept_next();
+  });
+}
+
+void TlsTransport::Impl::fail_now(ResponseCallback cb, Error error) {
+  asio::post(io_, [cb = std::move(cb), e = std::move(error)]() mutable { cb(std::move(e)); });
+}
+
+// The pooled connection for a request: an established one to the expected
+// node (whichever side dialed), else the one dialed to this address (it
+// may still be setting up; requests queue in it), else a new one.
+std::shared_ptr<Connection> TlsTransport::Impl::connection_for(const std::string& address,
+                                                               const std::optional<NodeIdBytes>& expected) {
+  if (expected) {
+    if (auto it = by_id_.find(*expected); it != by_id_.end()) return it->second;
+  }
+  if (auto it = by_address_.find(address); it != by_address_.end()) return it->second;
+  auto conn = std::make_shared<Connection>(shared_, shared_from_this(), tcp::socket(io_),
+                                           Connection::Direction::outgoing, address, expected, self_contact_);
+  live_.insert(conn);
+  by_address_[address] = conn;
+  live_count_ = live_.size();
+  conn->start();
+  return conn;
+}
+
+void TlsTransport::Impl::request(std::string address, std::optional<NodeIdBytes> expected,
+                                 detail::OutgoingRequest req) {
+  if (stopped_) {
+    fail_now(std::move(req.callback), make_error(Errc::unavailable, "the transport is stopped"));
+    return;
+  }
+  if (auto parts = detail::split_address(address); !parts.ok()) {
+    fail_now(std::move(req.callback), parts.take_error());
+    return;
+  }
+  auto conn = connection_for(address, expected);
+  conn->submit(std::move(req));
+}
+
+void TlsTransport::Impl::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_.cancel();
+  const auto conns = live_;  // close() calls back into on_closed
+  for (const auto& conn : conns) {
+    conn->close(Errc::unavailable, "closed: the transport is stopping", log::Level::debug);
+    conn->close_socket();
+  }
+}
+
+void TlsTransport::Impl::on_established(const std::shared_ptr<Connection>& conn) {
+  by_id_[conn->peer().id] = conn;  // the newest connection to a peer wins
+  shared_->log(log::Level::debug, conn->label() + " connected");
+}
+
+void TlsTransport::Impl::on_closed(const std::shared_ptr<Connection>& conn) {
+  live_.erase(conn);
+  live_count_ = live_.size();
+  if (auto it = by_address_.find(conn->peer().address); it != by_address_.end() && it->second == conn) {
+    by_address_.erase(it);
+  }
+  if (auto it = by_id_.find(conn->peer().id); it != by_id_.end() && it->second == conn) by_id_.erase(it);
+}
+
+void TlsTransport::Impl::on_request(const std::shared_ptr<Connection>& conn, Frame request) {
+  const std::uint64_t id = request.envelope.request_id();
+  if (!handler_) {
+    conn->respond(id, make_error(Errc::unavailable, "this peer serves no requests"));
+    return;
+  }
+  // The Responder may be used from any thread and outlive the connection:
+  // it posts to the network thread and finds the connection, if still there.
+  std::weak_ptr<Connection> weak = conn;
+  Responder respond([weak, id, &io = io_](Result<Reply> reply) {
+    asio::post(io, [weak, id, r = std::move(reply)]() mutable {
+      if (auto c = weak.lock()) c->respond(id, std::move(r));
+    });
+  });
+  Message message{std::move(request.envelope), std::move(request.payload), conn->peer()};
+  handler_(conn->peer(), std::move(message), std::move(respond));
+}
+
+// --- TlsTransport -------------------------------------------------------------
+
+Result<std::unique_ptr<TlsTransport>> TlsTransport::create(asio::io_context& io, Identity identity,
+                                                           TlsTransportOptions options) {
+  if (options.network_key && options.network_key->empty()) {
+    return make_error(Errc::invalid_argument, "the network key is empty");
+  }
+  DFS_ASSIGN_OR_RETURN(auto ssl, tls::make_context(identity));
+  auto shared = std::make_shared<detail::Shared>(
+      detail::Shared{io, std::move(identity), std::move(options), std::move(ssl)});
+  return std::unique_ptr<TlsTransport>(new TlsTransport(std::make_shared<Impl>(std::move(shared))));
+}
+
+TlsTransport::TlsTransport(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+// See the header: the io_context is not running now, or this is its thread.
+TlsTransport::~TlsTransport() { impl_->stop(); }
+
+Result<std::uint16_t> TlsTransport::listen(const std::string& host, std::uint16_t port) {
+  return impl_->listen(host, port);
+}
+
+std::string TlsTransport::listen_address() const { return impl_->self_contact_.address(); }
+const NodeIdBytes& TlsTransport::self_id() const { return impl_->shared_->identity.node_id(); }
+void TlsTransport::set_request_handler(RequestHandler handler) { impl_->handler_ = std::move(handler); }
+std::size_t TlsTransport::connection_count() const { return impl_->live_count_.load(); }
+
+void TlsTransport::request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
+                           Bytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) {
+  detail::OutgoingRequest req{std::move(request), std::move(payload), expected, timeout, std::move(callback)};
+  // Always posted, also on the network thread: the callback never runs
+  // inside this call, so callers need not be reentrant.
+  asio::post(impl_->io_, [impl = impl_, address = std::move(address), expected, req = std::move(req)]() mutable {
+    impl->request(std::move(address), expected, std::move(req));
+  });
+}
+
+void TlsTransport::stop() {
+  asio::dispatch(impl_->io_, [impl = impl_] { impl->stop(); });
+}
+
+}  // namespace dfs::net

@@ -1,0 +1,48 @@
+#include "dfs/net/wire_codes.hpp"
+
+#include <array>
+#include <utility>
+
+namespace dfs::net {
+
+namespace {
+// 0 is left unused so that an Error with no code set is recognisable.
+constexpr std::array<std::pair<Errc, std::uint32_t>, 13> kCodes{{
+    {Errc::invalid_argument, 1},
+    {Errc::not_found, 2},
+    {Errc::already_exists, 3},
+    {Errc::truncated, 4},
+    {Errc::too_large, 5},
+    {Errc::bad_version, 6},
+    {Errc::corrupt, 7},
+    {Errc::io_error, 8},
+    {Errc::no_space, 9},
+    {Errc::permission_denied, 10},
+    {Errc::unavailable, 11},
+    {Errc::timed_out, 12},
+    {Errc::internal, 13},
+}};
+}  // namespace
+
+std::uint32_t to_wire_code(Errc code) {
+  for (const auto& [errc, wire] : kCodes) {
+    if (errc == code) return wire;
+  }
+  return 13;
+}
+
+Errc from_wire_code(std::uint32_t code) {
+  for (const auto& [errc, wire] : kCodes) {
+    if (wire == code) return errc;
+  }
+  return Errc::internal;
+}
+
+wire::Error to_wire_error(const Error& error) {
+  wire::Error out;
+  out.set_code(to_wire_code(error.code));
+  out.set_message(error.message);
+  return out;
+}
+
+}  // namespace dfs::net

@@ -1,0 +1,82 @@
+// Fuzzes FrameDecoder, which reads every byte a peer sends (DESIGN.md §4:
+// "oversized or malformed frames close the connection; they never crash").
+//
+// The first input byte seeds how the rest is cut into pieces (as a socket
+// would hand them over); the rest is the byte stream.
+//
+// Properties: no out-of-bounds access or unbounded allocation; the result
+// (frames and error) does not depend on how the stream is cut; an error is
+// one of the three documented codes; every frame decoded re-encodes to a
+// frame that decodes to the same envelope and payload; nothing decodes
+// above the size limits.
+#include "dfs/net/frame.hpp"
+#include "fuzz_common.hpp"
+
+namespace {
+using namespace dfs;
+using namespace dfs::net;
+
+struct Outcome {
+  std::vector<Frame> frames;
+  Status status;
+};
+
+Outcome decode_whole(ByteView stream) {
+  Outcome out;
+  FrameDecoder decoder;
+  out.status = decoder.feed(stream, out.frames);
+  return out;
+}
+
+// Pieces of 1..64 bytes, sizes drawn from a small LCG seeded by `seed`.
+Outcome decode_in_pieces(ByteView stream, std::uint8_t seed) {
+  Outcome out;
+  FrameDecoder decoder;
+  std::uint32_t state = seed * 2654435761u + 1;
+  std::size_t pos = 0;
+  while (pos < stream.size() && out.status.ok()) {
+    state = state * 1664525u + 1013904223u;
+    const std::size_t n = std::min<std::size_t>(1 + (state >> 26), stream.size() - pos);
+    out.status = decoder.feed(stream.subspan(pos, n), out.frames);
+    pos += n;
+  }
+  return out;
+}
+
+bool same_frame(const Frame& a, const Frame& b) {
+  return a.envelope.SerializeAsString() == b.envelope.SerializeAsString() && a.payload == b.payload;
+}
+
+void check_frame_round_trips(const Frame& frame) {
+  FUZZ_CHECK(frame.payload.size() <= kMaxPayloadSize);
+  auto encoded = encode_frame(frame.envelope, frame.payload);
+  // Re-serialising may differ in size from what was received (e.g. a
+  // repeated field split in two), so the header may now exceed the limit.
+  if (!encoded.ok()) {
+    FUZZ_CHECK(encoded.error().code == Errc::too_large);
+    return;
+  }
+  Outcome again = decode_whole(*encoded);
+  FUZZ_CHECK(again.status.ok());
+  FUZZ_CHECK(again.frames.size() == 1);
+  FUZZ_CHECK(same_frame(again.frames[0], frame));
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const ByteView stream(data + 1, size - 1);
+  Outcome whole = decode_whole(stream);
+  Outcome pieces = decode_in_pieces(stream, data[0]);
+
+  FUZZ_CHECK(whole.status.ok() == pieces.status.ok());
+  FUZZ_CHECK(whole.frames.size() == pieces.frames.size());
+  for (std::size_t i = 0; i < whole.frames.size(); ++i) FUZZ_CHECK(same_frame(whole.frames[i], pieces.frames[i]));
+  if (!whole.status.ok()) {
+    const Errc code = whole.status.error().code;
+    FUZZ_CHECK(code == Errc::bad_version || code == Errc::too_large || code == Errc::corrupt);
+    FUZZ_CHECK(code == pieces.status.error().code);
+  }
+  for (const Frame& frame : whole.frames) check_frame_round_trips(frame);
+  return 0;
+}

@@ -1,0 +1,232 @@
+// The TLS transport between endpoints in one process, over 127.0.0.1.
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+
+#include "dfs/crypto/crypto.hpp"
+#include "net_test_util.hpp"
+
+namespace dfs::net::testing {
+namespace {
+
+using TlsTransportTest = NetFixture;
+
+TEST_F(TlsTransportTest, HandshakeReportsTheVerifiedIdOfABootstrapPeer) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  std::promise<PeerInfo> seen_by_b;
+  b.transport->set_request_handler([&](const PeerInfo& from, Message request, Responder respond) {
+    seen_by_b.set_value(from);
+    EXPECT_EQ(request.env.sender().address(), a.address);  // a's listen address, not its source port
+    wire::Envelope pong;
+    pong.mutable_pong();
+    respond.reply(std::move(pong));
+  });
+  // A bootstrap address: a does not know b's ID yet.
+  auto reply = request_blocking(*a.transport, b.address, std::nullopt, ping(), {}, 10s);
+  ASSERT_TRUE(reply.ok()) << reply.error().to_string();
+  EXPECT_EQ(reply->from.id, b.id);
+  EXPECT_EQ(reply->env.body_case(), wire::Envelope::kPong);
+  EXPECT_EQ(reply->env.sender().node_id(), std::string(b.id.begin(), b.id.end()));
+  const PeerInfo from = seen_by_b.get_future().get();
+  EXPECT_EQ(from.id, a.id);
+  EXPECT_EQ(from.listen_address, a.address);
+}
+
+TEST_F(TlsTransportTest, ConnectingWithAWrongExpectedIdIsRefused) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  serve_ping(b);
+  NodeIdBytes wrong = b.id;
+  wrong[0] ^= 1;
+  auto reply = call(a, b, ping(), {}, wrong);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::permission_denied);
+  EXPECT_TRUE(a.logs->contains("refused: it is not the expected node " + short_id(wrong))) << a.logs->all();
+  // The right ID still gets through (a fresh connection).
+  EXPECT_TRUE(call(a, b, ping()).ok());
+}
+
+TEST_F(TlsTransportTest, RequestsToOnePeerShareOneConnection) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  serve_ping(b);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(call(a, b, ping()).ok());
+  EXPECT_EQ(a.transport->connection_count(), 1u);
+  EXPECT_EQ(b.transport->connection_count(), 1u);
+}
+
+TEST_F(TlsTransportTest, PeerCanAnswerBackOverTheConnectionItAccepted) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  serve_ping(a);
+  serve_ping(b);
+  ASSERT_TRUE(call(a, b, ping()).ok());
+  ASSERT_TRUE(call(b, a, ping()).ok());  // by a's ID: reuses the incoming connection
+  EXPECT_EQ(b.transport->connection_count(), 1u);
+}
+
+TEST_F(TlsTransportTest, ASlowAnswerDoesNotHoldUpAFastOneOnTheSameConnection) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  // GetChunk is answered after 300 ms, Ping at once.
+  b.transport->set_request_handler([this](const PeerInfo&, Message request, Responder respond) {
+    if (request.env.has_get_chunk()) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, 300ms);
+      timer->async_wait([timer, respond](const boost::system::error_code&) {
+        wire::Envelope result;
+        result.mutable_get_chunk_result();
+        respond.reply(std::move(result), Bytes(1 << 20, 0x33));
+      });
+      return;
+    }
+    wire::Envelope pong;
+    pong.mutable_pong();
+    respond.reply(std::move(pong));
+  });
+  ASSERT_TRUE(call(a, b, ping()).ok());  // connect first
+
+  std::mutex mu;
+  std::vector<std::string> order;  // guarded by mu
+  std::promise<void> both;
+  std::atomic<int> left{2};
+  auto record = [&](std::string what) {
+    return [&, what](Result<Message> r) {
+      EXPECT_TRUE(r.ok());
+      {
+        std::lock_guard lock(mu);
+        order.push_back(what);
+      }
+      if (--left == 0) both.set_value();
+    };
+  };
+  wire::Envelope get;
+  get.mutable_get_chunk()->set_chunk_id(std::string(32, 'c'));
+  a.transport->request(b.address, b.id, get, {}, 10s, record("get_chunk"));
+  a.transport->request(b.address, b.id, ping(), {}, 10s, record("ping"));
+  both.get_future().wait();
+  EXPECT_EQ(order, (std::vector<std::string>{"ping", "get_chunk"}));
+  EXPECT_EQ(a.transport->connection_count(), 1u);
+}
+
+TEST_F(TlsTransportTest, A16MiBChunkTravelsAsPayloadBothWays) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  // b keeps what PutChunk sends and returns it for GetChunk.
+  auto stored = std::make_shared<Bytes>();
+  b.transport->set_request_handler([stored](const PeerInfo&, Message request, Responder respond) {
+    wire::Envelope result;
+    if (request.env.has_put_chunk()) {
+      *stored = std::move(request.payload);
+      result.mutable_put_chunk_result();
+      respond.reply(std::move(result));
+    } else {
+      result.mutable_get_chunk_result();
+      respond.reply(std::move(result), *stored);
+    }
+  });
+  Bytes chunk(16u << 20);
+  crypto::random_bytes(chunk);
+  const auto digest = crypto::sha256(chunk);
+
+  wire::Envelope put;
+  put.mutable_put_chunk()->set_chunk_id(digest.data(), digest.size());
+  auto put_reply = call(a, b, put, chunk, std::nullopt, 60s);
+  ASSERT_TRUE(put_reply.ok()) << put_reply.error().to_string();
+
+  wire::Envelope get;
+  get.mutable_get_chunk()->set_chunk_id(digest.data(), digest.size());
+  constexpr int kRounds = 4;
+  Bytes last;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRounds; ++i) {
+    auto got = call(a, b, get, {}, std::nullopt, 60s);
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    ASSERT_EQ(got->payload.size(), chunk.size());
+    last = std::move(got->payload);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(crypto::sha256(last), digest);
+  std::printf("GetChunk of 16 MiB over loopback TLS: %.0f MB/s\n", kRounds * 16.0 * 1.048576 / seconds);
+}
+
+TEST_F(TlsTransportTest, ARequestWithNoAnswerTimesOut) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  std::vector<Responder> held;  // network thread only: never answered
+  b.transport->set_request_handler([&held](const PeerInfo&, Message, Responder r) { held.push_back(r); });
+  const auto start = std::chrono::steady_clock::now();
+  auto reply = call(a, b, ping(), {}, std::nullopt, 300ms);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::timed_out);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  on_io([&] { held.clear(); });
+}
+
+TEST_F(TlsTransportTest, TheHandlersErrorReachesTheRequester) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  b.transport->set_request_handler([](const PeerInfo&, Message, Responder respond) {
+    respond.fail(make_error(Errc::not_found, "no such chunk"));
+  });
+  auto reply = call(a, b, ping());
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::not_found);
+  EXPECT_NE(reply.error().message.find("no such chunk"), std::string::npos);
+}
+
+TEST_F(TlsTransportTest, ADroppedRequestIsAnsweredAtOnceWithAnError) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  b.transport->set_request_handler([](const PeerInfo&, Message, Responder) {});
+  auto reply = call(a, b, ping(), {}, std::nullopt, 30s);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::internal);
+  EXPECT_NE(reply.error().message.find("dropped"), std::string::npos);
+}
+
+TEST_F(TlsTransportTest, AnUnreachablePeerFailsWithUnavailable) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  const std::string address = b.address;
+  on_io([&] { b.transport->stop(); });
+  auto reply = request_blocking(*a.transport, address, std::nullopt, ping(), {}, 5s);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::unavailable);
+}
+
+TEST_F(TlsTransportTest, AnIdleConnectionCloses) {
+  TlsTransportOptions quick;
+  quick.idle_timeout = 200ms;
+  Endpoint& a = make_endpoint(quick);
+  Endpoint& b = make_endpoint();
+  serve_ping(b);
+  ASSERT_TRUE(call(a, b, ping()).ok());
+  EXPECT_EQ(a.transport->connection_count(), 1u);
+  EXPECT_TRUE(eventually([&] { return a.transport->connection_count() == 0; }));
+  EXPECT_TRUE(eventually([&] { return b.transport->connection_count() == 0; }));  // b sees a leave
+  EXPECT_TRUE(a.logs->contains("idle")) << a.logs->all();
+  ASSERT_TRUE(call(a, b, ping()).ok());  // and a new request reconnects
+}
+
+TEST_F(TlsTransportTest, StopFailsPendingRequestsWithUnavailable) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  std::vector<Responder> held;  // network thread only
+  b.transport->set_request_handler([&held](const PeerInfo&, Message, Responder r) { held.push_back(r); });
+  auto pending = request_future(*a.transport, b.address, b.id, ping(), {}, 30s);
+  ASSERT_TRUE(eventually([&] { return on_io([&] { return held.size(); }) == 1; }));
+  a.transport->stop();
+  ASSERT_EQ(pending.wait_for(5s), std::future_status::ready);
+  auto reply = pending.get();
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::unavailable);
+  // And every later request too.
+  auto later = call(a, b, ping());
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().code, Errc::unavailable);
+  on_io([&] { held.clear(); });
+}
+
+}  // namespace
+}  // namespace dfs::net::testing
