@@ -1,0 +1,253 @@
+// Dht core: RPC plumbing, incoming requests, lookups and joining. Records
+// and periodic maintenance are in dht_records.cpp.
+#include "dfs/dht/dht.hpp"
+
+#include <algorithm>
+
+#include "dfs/crypto/crypto.hpp"
+#include "dfs/util/log.hpp"
+#include "lookup.hpp"
+
+namespace dfs::dht {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// Brings every field into range, so that a bad option degrades to a
+// working node (with a warning) instead of a broken one.
+DhtConfig sanitize(DhtConfig c) {
+  if (Status s = c.validate(); !s.ok()) log::warn(s.error().to_string() + "; using the nearest valid value");
+  const DhtConfig defaults;
+  c.k = std::clamp<std::size_t>(c.k, 1, kMaxContactsPerResponse);
+  c.alpha = std::clamp<std::size_t>(c.alpha, 1, c.k);
+  c.max_failures = std::max<std::uint32_t>(c.max_failures, 1);
+  auto positive = [](milliseconds& v, milliseconds fallback) {
+    if (v.count() <= 0) v = fallback;
+  };
+  positive(c.request_timeout, defaults.request_timeout);
+  positive(c.bucket_refresh_interval, defaults.bucket_refresh_interval);
+  positive(c.record_republish_interval, defaults.record_republish_interval);
+  positive(c.record_expiry, defaults.record_expiry);
+  positive(c.maintenance_interval, defaults.maintenance_interval);
+  if (c.record_replicate_interval.count() < 0) c.record_replicate_interval = milliseconds(0);
+  return c;
+}
+
+std::uint64_t seed_of(const DhtConfig& config) {
+  if (config.random_seed != 0) return config.random_seed;
+  std::uint64_t seed = 0;
+  crypto::random_bytes(MutableByteView(reinterpret_cast<std::uint8_t*>(&seed), sizeof seed));
+  return seed;
+}
+
+}  // namespace
+
+// One RPC in flight: completed once, by the transport's callback or by the
+// request_timeout backstop, whichever comes first.
+struct Dht::PendingRpc {
+  Contact to;
+  RpcDone on_done;
+  std::uint64_t timer = 0;
+  bool done = false;
+};
+
+Dht::Dht(Contact self, Transport& transport, Scheduler& scheduler, DhtConfig config)
+    : self_(std::move(self)),
+      transport_(transport),
+      scheduler_(scheduler),
+      config_(sanitize(config)),
+      table_(self_.id, config_.k, config_.replacement_cache_size),
+      store_(config_.max_stored_records, config_.record_expiry),
+      rng_(seed_of(config_)) {}
+
+Dht::~Dht() { stop(); }
+
+void Dht::post(std::function<void()> fn) {
+  scheduler_.schedule(milliseconds(0), [alive = std::weak_ptr<int>(alive_), fn = std::move(fn)] {
+    if (!alive.expired()) fn();
+  });
+}
+
+void Dht::rpc(const Contact& to, Request request, RpcDone on_done) {
+  auto pending = std::make_shared<PendingRpc>(PendingRpc{to, std::move(on_done)});
+  std::weak_ptr<int> alive = alive_;
+  // Backstop: a transport that never reports must not stall a lookup.
+  pending->timer = scheduler_.schedule(config_.request_timeout, [this, alive, pending] {
+    if (alive.expired()) return;
+    pending->timer = 0;
+    complete_rpc(pending, make_error(Errc::timed_out, "no reply from " + pending->to.address + " in time"));
+  });
+  ++sending_;
+  transport_.send(to, std::move(request), [this, alive, pending](Result<Reply> result) {
+    if (alive.expired()) return;
+    if (sending_ > 0) {
+      // Called from inside send(): finish on a later turn, so that callers
+      // (a lookup iterating its shortlist) are never re-entered.
+      post([this, pending, result = std::move(result)]() mutable { complete_rpc(pending, std::move(result)); });
+      return;
+    }
+    complete_rpc(pending, std::move(result));
+  });
+  --sending_;
+}
+
+void Dht::complete_rpc(const std::shared_ptr<PendingRpc>& pending, Result<Reply> result) {
+  if (pending->done) return;
+  pending->done = true;
+  if (pending->timer != 0) scheduler_.cancel(pending->timer);
+  if (result.ok()) {
+    const NodeId& id = result->from.id;
+    // The transport verified who answered; it must be whom we asked.
+    if (id.is_zero() || (pending->to.has_id() && id != pending->to.id)) {
+      result = make_error(Errc::unavailable, "peer at " + pending->to.address + " answered with another node ID");
+    }
+  }
+  if (result.ok()) {
+    note_alive(result->from);
+  } else {
+    table_.record_failure(pending->to.id, config_.max_failures);
+  }
+  auto on_done = std::move(pending->on_done);
+  on_done(std::move(result));
+}
+
+void Dht::note_alive(const Contact& contact) {
+  auto observed = table_.observe(contact, scheduler_.now());
+  if (observed.ping) ping_for_eviction(*observed.ping);
+}
+
+void Dht::ping_for_eviction(const Contact& stale) {
+  rpc(stale, PingRequest{}, [this, id = stale.id](Result<Reply> result) { table_.ping_done(id, result.ok()); });
+}
+
+Response Dht::handle(const Contact& from, const Request& request) {
+  note_alive(from);
+  return answer(from, request);
+}
+
+Response Dht::answer(const Contact& from, const Request& request) {
+  const TimePoint now = scheduler_.now();
+  // The asker knows itself; leaving it out makes room for one more.
+  auto closest_for = [&](const NodeId& target) {
+    auto contacts = table_.closest(target, config_.k + 1);
+    std::erase_if(contacts, [&](const Contact& c) { return c.id == from.id; });
+    if (contacts.size() > config_.k) contacts.resize(config_.k);
+    return contacts;
+  };
+  return std::visit(
+      Overloaded{
+          [](const PingRequest&) -> Response { return PingResponse{}; },
+          [&](const FindNodeRequest& r) -> Response { return FindNodeResponse{closest_for(r.target)}; },
+          [&](const FindValueRequest& r) -> Response {
+            return FindValueResponse{store_.get(r.key, now), closest_for(r.key)};
+          },
+          [&](const StoreRequest& r) -> Response { return StoreResponse{store_.put(r.record, now)}; },
+      },
+      request);
+}
+
+std::vector<Contact> Dht::closest_known(const NodeId& target, std::size_t n) const {
+  return table_.closest(target, n);
+}
+
+void Dht::run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done) {
+  table_.touch(target, scheduler_.now());
+  Lookup::Params params{target, self_.id, find_value, config_.k, config_.alpha, config_.lookup_retries};
+  auto initial = table_.closest(target, config_.k);
+  initial.insert(initial.end(), extra.begin(), extra.end());
+  // The lookup only calls back through rpc(), whose callbacks stop once the
+  // Dht is gone, so capturing `this` is safe.
+  auto lookup = std::make_shared<Lookup>(
+      params, [this](const Contact& to, Request request, RpcDone cb) { rpc(to, std::move(request), std::move(cb)); },
+      scheduler_, [this, done = std::move(done)](LookupResult result) {
+        record_stats(result.stats);
+        done(std::move(result));
+      });
+  post([lookup, initial = std::move(initial)] { lookup->start(initial); });
+}
+
+void Dht::record_stats(const LookupStats& stats) {
+  last_lookup_ = stats;
+  ++totals_.lookups;
+  totals_.hops += stats.hops;
+  totals_.messages += stats.messages;
+  totals_.failures += stats.failures;
+}
+
+void Dht::find_closest(const NodeId& target, std::function<void(std::vector<Contact>)> done) {
+  run_lookup(target, false, {}, [done = std::move(done)](LookupResult result) { done(std::move(result.closest)); });
+}
+
+struct Dht::Join {
+  std::size_t waiting = 0;   // seeds not answered or failed yet
+  std::size_t answered = 0;  // seeds that answered
+  std::vector<Contact> learnt;
+  std::function<void(Status)> done;
+};
+
+void Dht::bootstrap(std::vector<Contact> seeds, std::function<void(Status)> done) {
+  std::erase_if(seeds, [&](const Contact& c) {
+    return c.address.empty() || c.id == self_.id || c.address == self_.address;
+  });
+  if (seeds.empty()) {
+    post([done = std::move(done)] { done(make_error(Errc::invalid_argument, "no bootstrap seed other than this node")); });
+    return;
+  }
+  auto join = std::make_shared<Join>(Join{seeds.size(), 0, {}, std::move(done)});
+  auto after_seeds = [this, join] {
+    if (join->answered == 0) {
+      join->done(make_error(Errc::unavailable, "no bootstrap seed answered"));
+      return;
+    }
+    run_lookup(self_.id, false, std::move(join->learnt), [this, join](LookupResult) {
+      // Kademlia's join: refresh every bucket farther than our closest
+      // neighbour, so that our table spans the ID space and nodes there
+      // learn of us.
+      auto stale = table_.stale_buckets(scheduler_.now(), config_.bucket_refresh_interval);
+      if (!stale.empty()) stale.erase(stale.begin());  // the self lookup covered the closest
+      refresh_buckets(stale, [join] { join->done(Status{}); });
+    });
+  };
+  for (const Contact& seed : seeds) ask_seed(join, seed, config_.lookup_retries, after_seeds);
+}
+
+void Dht::ask_seed(const std::shared_ptr<Join>& join, const Contact& seed, std::uint32_t retries,
+                   std::function<void()> after_seeds) {
+  rpc(seed, FindNodeRequest{self_.id}, [this, join, seed, retries, after_seeds](Result<Reply> result) {
+    if (!result.ok() && retries > 0) {
+      // A lost packet should not fail a join: the seed is all we know.
+      ask_seed(join, seed, retries - 1, after_seeds);
+      return;
+    }
+    if (result.ok() && result->from.id != self_.id) {
+      ++join->answered;
+      if (const auto* nodes = std::get_if<FindNodeResponse>(&result->body)) {
+        const std::size_t n = std::min(nodes->contacts.size(), kMaxContactsPerResponse);
+        join->learnt.insert(join->learnt.end(), nodes->contacts.begin(),
+                            nodes->contacts.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+    }
+    if (--join->waiting == 0) after_seeds();
+  });
+}
+
+void Dht::refresh_buckets(const std::vector<std::size_t>& buckets, std::function<void()> done) {
+  if (buckets.empty()) {
+    post(std::move(done));
+    return;
+  }
+  auto remaining = std::make_shared<std::size_t>(buckets.size());
+  for (std::size_t index : buckets) {
+    run_lookup(random_id_in_bucket(self_.id, index, rng_), false, {}, [remaining, done](LookupResult) {
+      if (--*remaining == 0) done();
+    });
+  }
+}
+
+}  // namespace dfs::dht

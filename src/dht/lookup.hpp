@@ -1,0 +1,81 @@
+// Lookup: one iterative Kademlia lookup (FIND_NODE or FIND_VALUE) toward a
+// target. Private to src/dht; Dht creates them.
+//
+// The shortlist holds every contact learnt, ordered by distance to the
+// target. The lookup keeps up to alpha RPCs in flight to the closest
+// contacts not yet asked, among the k closest that have not failed, and
+// ends when those k have all answered (or none are left). A failed RPC is
+// retried `retries` times before the contact counts as dead.
+//
+// Lifetime: owned by shared_ptrs held in the callbacks of its own RPCs; it
+// dies with the last of them. It runs on the Dht's loop thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "dfs/dht/dht.hpp"
+
+namespace dfs::dht {
+
+struct LookupResult {
+  std::vector<Contact> closest;  // up to k contacts that answered, closest first
+  std::vector<Record> records;   // FIND_VALUE only: one per publisher
+  LookupStats stats;
+};
+
+class Lookup : public std::enable_shared_from_this<Lookup> {
+ public:
+  // Sends one RPC; the callback must run on a later turn of the loop.
+  using Rpc = std::function<void(const Contact&, Request, std::function<void(Result<Reply>)>)>;
+
+  struct Params {
+    NodeId target;
+    NodeId self;  // never added to the shortlist
+    bool find_value = false;
+    std::size_t k = kDefaultK;
+    std::size_t alpha = kDefaultAlpha;
+    std::uint32_t retries = 1;
+  };
+
+  Lookup(Params params, Rpc rpc, Scheduler& scheduler, std::function<void(LookupResult)> done);
+
+  // Seeds the shortlist with `initial` and sends the first RPCs. `done` is
+  // called once, from start() itself if there is nobody to ask.
+  void start(const std::vector<Contact>& initial);
+
+ private:
+  enum class State : std::uint8_t { fresh, in_flight, answered, failed };
+  struct Candidate {
+    Contact contact;
+    State state = State::fresh;
+    std::uint32_t attempts = 0;
+    std::size_t depth = 0;  // RPC rounds before we learnt it (0: initial)
+  };
+
+  void add(const Contact& contact, std::size_t depth);
+  void pump();
+  void send(const NodeId& key, Candidate& candidate);
+  Request make_request() const;
+  void on_reply(const NodeId& key, Result<Reply> result);
+  bool absorb(Candidate& candidate, const Response& body);
+  void merge_record(const Record& record);
+  void finish();
+
+  Params params_;
+  Rpc rpc_;
+  Scheduler& scheduler_;
+  std::function<void(LookupResult)> done_;
+  // Keyed by XOR distance to the target, which is unique per ID, so the
+  // map is the shortlist in order and finds a candidate by its ID.
+  std::map<NodeId, Candidate> shortlist_;
+  std::map<NodeId, Record> records_;  // by publisher
+  std::size_t in_flight_ = 0;
+  bool finished_ = false;
+  TimePoint started_{};
+  LookupStats stats_;
+};
+
+}  // namespace dfs::dht

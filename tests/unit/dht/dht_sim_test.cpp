@@ -1,0 +1,169 @@
+// Kademlia at scale on the simulator: thousands of nodes in one process,
+// lookups checked against the ground truth computed from the global node
+// list, without churn, with message loss, and after nodes die.
+//
+// Size: DFS_DHT_SIM_NODES (default 2000; 300 under sanitizers, which make
+// each event ~10x dearer) and DFS_DHT_SIM_LOOKUPS (default 300).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "sim/sim_cluster.hpp"
+
+namespace dfs::dht {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t kDefaultNodes = 300;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr std::size_t kDefaultNodes = 300;
+#else
+constexpr std::size_t kDefaultNodes = 2000;
+#endif
+#else
+constexpr std::size_t kDefaultNodes = 2000;
+#endif
+
+std::size_t env_or(const char* name, std::size_t fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  return static_cast<std::size_t>(std::stoul(text));
+}
+
+const std::size_t kNodes = env_or("DFS_DHT_SIM_NODES", kDefaultNodes);
+const std::size_t kLookups = env_or("DFS_DHT_SIM_LOOKUPS", 300);
+
+struct Accuracy {
+  std::size_t exact = 0;         // lookups that returned exactly the true k closest
+  std::size_t closest_found = 0; // lookups whose first result is the true closest
+  std::size_t total = 0;
+  double overlap = 0;            // mean share of the true k closest found
+  double exact_rate() const { return total ? static_cast<double>(exact) / static_cast<double>(total) : 0; }
+  double closest_rate() const { return total ? static_cast<double>(closest_found) / static_cast<double>(total) : 0; }
+};
+
+std::ostream& operator<<(std::ostream& out, const Accuracy& a) {
+  return out << a.exact << "/" << a.total << " exact, " << a.closest_found << "/" << a.total
+             << " found the closest, mean overlap " << a.overlap;
+}
+
+class DhtSimulation : public ::testing::Test {
+ protected:
+  static sim::ClusterConfig config() {
+    sim::ClusterConfig c;
+    c.seed = 2024;
+    return c;  // k = 20, alpha = 3, latency 5-50 ms, 1 s timeout
+  }
+
+  void SetUp() override { ASSERT_TRUE(cluster.grow(kNodes)); }
+
+  // Runs kLookups lookups for random targets from random live nodes and
+  // compares each result with the true k closest (live ones, if asked),
+  // leaving out the asker, which never returns itself.
+  Accuracy measure(bool live_only) {
+    const std::size_t k = config().dht.k;
+    Accuracy acc;
+    double overlap_sum = 0;
+    for (std::size_t i = 0; i < kLookups; ++i) {
+      const std::size_t from = cluster.random_live_node();
+      const NodeId target = NodeId::random(cluster.rng());
+      auto outcome = cluster.lookup(from, target);
+      if (!outcome) {
+        ADD_FAILURE() << "lookup " << i << " did not finish";
+        continue;
+      }
+      auto truth = cluster.true_closest(target, k + 1, live_only);
+      std::erase(truth, cluster.contact(from).id);
+      truth.resize(std::min(truth.size(), k));
+      std::vector<NodeId> got;
+      for (const auto& c : outcome->closest) got.push_back(c.id);
+      std::size_t common = 0;
+      for (const NodeId& id : got) common += std::count(truth.begin(), truth.end(), id);
+      overlap_sum += static_cast<double>(common) / static_cast<double>(truth.size());
+      acc.exact += got == truth ? 1 : 0;
+      acc.closest_found += !got.empty() && got.front() == truth.front() ? 1 : 0;
+      ++acc.total;
+    }
+    acc.overlap = overlap_sum / static_cast<double>(acc.total);
+    return acc;
+  }
+
+  sim::SimCluster cluster{config()};
+};
+
+TEST_F(DhtSimulation, WithoutChurnLookupsReturnTheTrueKClosest) {
+  const Accuracy acc = measure(false);
+  std::cout << "[ " << kNodes << " nodes, no churn ] " << acc << "\n";
+  EXPECT_GE(acc.exact_rate(), 0.99) << acc;
+}
+
+// Right after a mass failure every routing table still lists the dead, and
+// a responder returns only its k closest entries, so live nodes just past
+// rank k are often not learnt: the closest is found, the far end of the k
+// may not be. Printed for the record; the exact-k bar is the next test's.
+TEST_F(DhtSimulation, RightAfterTenPercentOfNodesDieLookupsStillFindTheClosestLiveNodes) {
+  cluster.kill_random(kNodes / 10);
+  const Accuracy acc = measure(true);
+  std::cout << "[ " << kNodes << " nodes, 10% just killed ] " << acc << "\n";
+  EXPECT_GE(acc.closest_rate(), 0.99) << acc;
+  EXPECT_GE(acc.overlap, 0.95) << acc;
+}
+
+// One round of bucket refresh (what every node runs each refresh interval)
+// meets the dead, and their repeated failures drop them from the tables.
+TEST_F(DhtSimulation, OnceBucketsAreRefreshedAfterTenPercentDieLookupsReturnTheKClosestLiveNodes) {
+  cluster.kill_random(kNodes / 10);
+  // Let a refresh interval pass idle, so that every bucket of every node is
+  // due, then run maintenance just long enough for one round of refresh.
+  const auto& dht_config = config().dht;
+  cluster.loop().run_for(dht_config.bucket_refresh_interval);
+  cluster.start_all();
+  cluster.loop().run_for(2 * dht_config.maintenance_interval);
+  // Measure that round alone: the lookups below take a while of virtual
+  // time (dead contacts still cost timeouts) and must not start another.
+  cluster.stop_all();
+  const Accuracy acc = measure(true);
+  std::cout << "[ " << kNodes << " nodes, 10% killed, buckets refreshed ] " << acc << "\n";
+  EXPECT_GE(acc.exact_rate(), 0.95) << acc;
+}
+
+TEST_F(DhtSimulation, WithOnePercentLossLookupsStillSucceed) {
+  cluster.network().set_loss(0.01);
+  const Accuracy acc = measure(false);
+  std::cout << "[ " << kNodes << " nodes, 1% loss ] " << acc << "\n";
+  EXPECT_GE(acc.exact_rate(), 0.95) << acc;
+  EXPECT_GE(acc.closest_rate(), 0.99) << acc;
+}
+
+TEST_F(DhtSimulation, WithFivePercentLossLookupsStillSucceed) {
+  cluster.network().set_loss(0.05);
+  const Accuracy acc = measure(false);
+  std::cout << "[ " << kNodes << " nodes, 5% loss ] " << acc << "\n";
+  // A live node whose two attempts are both lost (about 1% per RPC) is
+  // left out, so an exact k of 20 is missed now and then; the closest
+  // nodes, where data lives, are still found.
+  EXPECT_GE(acc.exact_rate(), 0.75) << acc;
+  EXPECT_GE(acc.closest_rate(), 0.97) << acc;
+  EXPECT_GE(acc.overlap, 0.98) << acc;
+}
+
+TEST_F(DhtSimulation, RecordsAreFoundFromAnyNodeAfterNodesDie) {
+  std::vector<NodeId> keys;
+  for (int i = 0; i < 20; ++i) {
+    keys.push_back(NodeId::random(cluster.rng()));
+    auto stored = cluster.put(cluster.random_live_node(), Record{keys.back(), Bytes{1, 2}, 3600, {}});
+    ASSERT_TRUE(stored && stored->ok());
+  }
+  cluster.kill_random(kNodes / 10);
+  std::size_t found = 0;
+  for (const NodeId& key : keys) {
+    auto got = cluster.get(cluster.random_live_node(), key);
+    found += got && got->ok() ? 1 : 0;
+  }
+  EXPECT_EQ(found, keys.size());
+}
+
+}  // namespace
+}  // namespace dfs::dht

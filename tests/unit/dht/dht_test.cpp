@@ -1,0 +1,348 @@
+// Dht behaviour on one node with a scripted transport (RPC handling,
+// ping-before-evict, timeouts) and on small simulated networks (lookups,
+// records, TTL and republish).
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <random>
+
+#include "dfs/dht/dht.hpp"
+#include "sim/event_loop.hpp"
+#include "sim/sim_cluster.hpp"
+
+namespace dfs::dht {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// Records every RPC; the test answers or fails them by hand.
+class ScriptedTransport final : public Transport {
+ public:
+  struct Sent {
+    Contact to;
+    Request request;
+    std::function<void(Result<Reply>)> on_done;
+  };
+  void send(const Contact& to, Request request, std::function<void(Result<Reply>)> on_done) override {
+    sent.push_back(Sent{to, std::move(request), std::move(on_done)});
+  }
+  std::deque<Sent> sent;
+};
+
+class DhtNodeTest : public ::testing::Test {
+ protected:
+  Contact peer_in_bucket(std::size_t index) {
+    const NodeId id = random_id_in_bucket(self.id, index, rng);
+    return Contact{id, "peer-" + id.short_hex()};
+  }
+  DhtConfig small_config() {
+    DhtConfig c;
+    c.k = 4;
+    c.alpha = 2;
+    c.random_seed = 9;
+    return c;
+  }
+
+  std::mt19937_64 rng{3};
+  sim::EventLoop loop;
+  ScriptedTransport transport;
+  Contact self{NodeId::random(rng), "self:1"};
+};
+
+TEST(DhtConfig, TheDefaultsAreValidAndOutOfRangeFieldsAreNamed) {
+  EXPECT_TRUE(DhtConfig{}.validate().ok());
+  DhtConfig bad;
+  bad.alpha = bad.k + 1;
+  ASSERT_FALSE(bad.validate().ok());
+  EXPECT_NE(bad.validate().error().message.find("alpha"), std::string::npos);
+  bad = DhtConfig{};
+  bad.k = kMaxContactsPerResponse + 1;
+  EXPECT_FALSE(bad.validate().ok());
+}
+
+TEST_F(DhtNodeTest, AnInvalidConfigIsClampedToAWorkingOne) {
+  DhtConfig config = small_config();
+  config.k = 0;
+  config.alpha = 0;
+  config.request_timeout = milliseconds(-1);
+  Dht dht(self, transport, loop, config);
+  EXPECT_TRUE(dht.config().validate().ok());
+  EXPECT_EQ(dht.config().k, 1u);
+}
+
+TEST_F(DhtNodeTest, APingIsAnsweredAndTheCallerIsLearnt) {
+  Dht dht(self, transport, loop, small_config());
+  const Contact caller = peer_in_bucket(255);
+  EXPECT_TRUE(std::holds_alternative<PingResponse>(dht.handle(caller, PingRequest{})));
+  EXPECT_TRUE(dht.table().contains(caller.id));
+}
+
+TEST_F(DhtNodeTest, FindNodeAnswersWithTheClosestKnownContactsButNotTheAsker) {
+  Dht dht(self, transport, loop, small_config());
+  std::vector<Contact> known;
+  for (std::size_t b : {250u, 251u, 252u, 253u, 254u, 255u}) known.push_back(peer_in_bucket(b));
+  for (const auto& c : known) dht.handle(c, PingRequest{});
+  const Response r = dht.handle(known[0], FindNodeRequest{known[0].id});
+  const auto& contacts = std::get<FindNodeResponse>(r).contacts;
+  ASSERT_EQ(contacts.size(), 4u);  // k
+  for (const auto& c : contacts) EXPECT_NE(c.id, known[0].id);
+  EXPECT_EQ(contacts[0].id, known[1].id);  // bucket 251 is next closest to bucket 250
+}
+
+TEST_F(DhtNodeTest, AStoredRecordIsServedByFindValue) {
+  Dht dht(self, transport, loop, small_config());
+  const Contact caller = peer_in_bucket(255);
+  const Record r{NodeId::random(rng), Bytes{1, 2, 3}, 60, caller.id};
+  EXPECT_TRUE(std::get<StoreResponse>(dht.handle(caller, StoreRequest{r})).stored);
+  const auto found = std::get<FindValueResponse>(dht.handle(caller, FindValueRequest{r.key}));
+  ASSERT_EQ(found.records.size(), 1u);
+  EXPECT_EQ(found.records[0].value, r.value);
+  Record too_big = r;
+  too_big.value.assign(kMaxRecordValueSize + 1, 0);
+  EXPECT_FALSE(std::get<StoreResponse>(dht.handle(caller, StoreRequest{too_big})).stored);
+}
+
+class PingBeforeEvict : public DhtNodeTest {
+ protected:
+  // Fills bucket 255 with k members, then a newcomer arrives.
+  void SetUp() override {
+    for (std::size_t i = 0; i < 4; ++i) {
+      members.push_back(peer_in_bucket(255));
+      dht.handle(members.back(), PingRequest{});
+    }
+    newcomer = peer_in_bucket(255);
+    dht.handle(newcomer, PingRequest{});
+    ASSERT_EQ(transport.sent.size(), 1u);
+    ASSERT_TRUE(std::holds_alternative<PingRequest>(transport.sent[0].request));
+    ASSERT_EQ(transport.sent[0].to.id, members.front().id);
+  }
+  Dht dht{self, transport, loop, small_config()};
+  std::vector<Contact> members;
+  Contact newcomer;
+};
+
+TEST_F(PingBeforeEvict, KeepsTheOldContactWhenItAnswers) {
+  transport.sent[0].on_done(Reply{members.front(), PingResponse{}});
+  loop.run_until([] { return false; }, loop.now() + seconds(5));
+  EXPECT_TRUE(dht.table().contains(members.front().id));
+  EXPECT_FALSE(dht.table().contains(newcomer.id));
+}
+
+TEST_F(PingBeforeEvict, EvictsTheOldContactWhenItIsDead) {
+  transport.sent[0].on_done(make_error(Errc::timed_out, "dead"));
+  loop.run_until([] { return false; }, loop.now() + seconds(5));
+  EXPECT_FALSE(dht.table().contains(members.front().id));
+  EXPECT_TRUE(dht.table().contains(newcomer.id));
+}
+
+TEST_F(PingBeforeEvict, EvictsTheOldContactWhenTheTransportNeverAnswers) {
+  loop.run_until([] { return false; }, loop.now() + small_config().request_timeout + seconds(1));
+  EXPECT_FALSE(dht.table().contains(members.front().id));
+  EXPECT_TRUE(dht.table().contains(newcomer.id));
+}
+
+TEST_F(DhtNodeTest, BootstrapLearnsTheIdOfASeedKnownByAddressOnly) {
+  Dht dht(self, transport, loop, small_config());
+  const Contact seed = peer_in_bucket(255);
+  std::optional<Status> joined;
+  dht.bootstrap({Contact{NodeId{}, seed.address}}, [&](Status s) { joined = s; });
+  ASSERT_EQ(transport.sent.size(), 1u);
+  EXPECT_TRUE(transport.sent[0].to.id.is_zero());
+  transport.sent[0].on_done(Reply{seed, FindNodeResponse{}});
+  // The join lookups ask the seed again; it answers with nothing new.
+  loop.run_until([&] {
+    while (!transport.sent.empty()) {
+      auto s = std::move(transport.sent.front());
+      transport.sent.pop_front();
+      s.on_done(Reply{s.to, FindNodeResponse{}});
+    }
+    return joined.has_value();
+  }, loop.now() + minutes(1));
+  ASSERT_TRUE(joined.has_value());
+  EXPECT_TRUE(joined->ok());
+  EXPECT_TRUE(dht.table().contains(seed.id));
+}
+
+TEST_F(DhtNodeTest, BootstrapFailsWhenNoSeedAnswers) {
+  Dht dht(self, transport, loop, small_config());
+  std::optional<Status> joined;
+  dht.bootstrap({Contact{NodeId{}, "nobody:1"}}, [&](Status s) { joined = s; });
+  transport.sent[0].on_done(make_error(Errc::unavailable, "refused"));
+  loop.run_until([&] { return joined.has_value(); }, loop.now() + minutes(1));
+  ASSERT_TRUE(joined.has_value());
+  ASSERT_FALSE(joined->ok());
+  EXPECT_EQ(joined->error().code, Errc::unavailable);
+}
+
+TEST_F(DhtNodeTest, ALoneNodeAnswersALookupWithNothingOnALaterTurn) {
+  Dht dht(self, transport, loop, small_config());
+  bool called = false;
+  dht.find_closest(NodeId::random(rng), [&](std::vector<Contact> found) {
+    called = true;
+    EXPECT_TRUE(found.empty());
+  });
+  EXPECT_FALSE(called);  // never from inside the call
+  loop.run_until([&] { return called; }, loop.now() + seconds(1));
+  EXPECT_TRUE(called);
+}
+
+TEST_F(DhtNodeTest, ALoneNodeStoresItsOwnRecord) {
+  Dht dht(self, transport, loop, small_config());
+  std::optional<Result<std::size_t>> stored;
+  dht.put_record(Record{NodeId::random(rng), Bytes{7}, 60, {}}, [&](Result<std::size_t> r) { stored = r; });
+  loop.run_until([&] { return stored.has_value(); }, loop.now() + seconds(1));
+  ASSERT_TRUE(stored.has_value() && stored->ok());
+  EXPECT_EQ(**stored, 1u);
+}
+
+TEST_F(DhtNodeTest, AnInvalidRecordIsRefusedWithoutTouchingTheNetwork) {
+  Dht dht(self, transport, loop, small_config());
+  std::optional<Result<std::size_t>> stored;
+  dht.put_record(Record{NodeId::random(rng), Bytes(kMaxRecordValueSize + 1, 0), 60, {}},
+                 [&](Result<std::size_t> r) { stored = r; });
+  loop.run_until([&] { return stored.has_value(); }, loop.now() + seconds(1));
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_FALSE(stored->ok());
+  EXPECT_EQ(stored->error().code, Errc::too_large);
+  EXPECT_TRUE(transport.sent.empty());
+}
+
+TEST_F(DhtNodeTest, ALookupEndsWhenTheTransportNeverReports) {
+  Dht dht(self, transport, loop, small_config());
+  const Contact silent = peer_in_bucket(255);
+  dht.handle(silent, PingRequest{});
+  std::optional<std::vector<Contact>> found;
+  dht.find_closest(NodeId::random(rng), [&](std::vector<Contact> c) { found = std::move(c); });
+  loop.run_until([&] { return found.has_value(); }, loop.now() + minutes(1));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->empty());
+  EXPECT_EQ(dht.last_lookup().messages, 2u);  // one retry
+  EXPECT_EQ(dht.last_lookup().failures, 2u);
+}
+
+TEST_F(DhtNodeTest, ATransportThatAnswersInsideSendDoesNotReenterTheLookup) {
+  // Answers every FIND_NODE at once, before send() returns.
+  class EagerTransport final : public Transport {
+   public:
+    void send(const Contact& to, Request, std::function<void(Result<Reply>)> on_done) override {
+      on_done(Reply{to, FindNodeResponse{}});
+    }
+  } eager;
+  Dht dht(self, eager, loop, small_config());
+  for (std::size_t b = 250; b < 256; ++b) dht.handle(peer_in_bucket(b), PingRequest{});
+  std::optional<std::vector<Contact>> found;
+  dht.find_closest(NodeId::random(rng), [&](std::vector<Contact> c) { found = std::move(c); });
+  loop.run_until([&] { return found.has_value(); }, loop.now() + minutes(1));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->size(), 4u);
+}
+
+TEST_F(DhtNodeTest, DestroyingADhtWithRpcsInFlightIsSafe) {
+  auto dht = std::make_unique<Dht>(self, transport, loop, small_config());
+  dht->handle(peer_in_bucket(255), PingRequest{});
+  bool called = false;
+  dht->find_closest(NodeId::random(rng), [&](std::vector<Contact>) { called = true; });
+  dht->start();
+  loop.run_until([&] { return !transport.sent.empty(); }, loop.now() + seconds(1));
+  dht.reset();
+  for (auto& s : transport.sent) s.on_done(make_error(Errc::timed_out, "late"));
+  loop.run_for(hours(2));
+  EXPECT_FALSE(called);
+}
+
+// ---- small simulated networks ----
+
+sim::ClusterConfig small_cluster(std::uint64_t seed) {
+  sim::ClusterConfig config;
+  config.seed = seed;
+  config.dht.k = 8;
+  return config;
+}
+
+TEST(DhtSmallNetwork, LookupsFindTheTrueClosestNodes) {
+  sim::SimCluster cluster(small_cluster(11));
+  ASSERT_TRUE(cluster.grow(60));
+  for (int i = 0; i < 40; ++i) {
+    const NodeId target = NodeId::random(cluster.rng());
+    const std::size_t from = cluster.random_live_node();
+    auto found = cluster.lookup(from, target);
+    ASSERT_TRUE(found.has_value());
+    std::vector<NodeId> ids;
+    for (const auto& c : found->closest) ids.push_back(c.id);
+    // The asker is never in its own result, so compare without it.
+    auto truth = cluster.true_closest(target, 9, false);
+    std::erase(truth, cluster.contact(from).id);
+    truth.resize(8);
+    EXPECT_EQ(ids, truth);
+  }
+}
+
+TEST(DhtSmallNetwork, ARecordPutByOneNodeIsFoundByAnother) {
+  sim::SimCluster cluster(small_cluster(12));
+  ASSERT_TRUE(cluster.grow(40));
+  const NodeId key = NodeId::random(cluster.rng());
+  auto stored = cluster.put(3, Record{key, Bytes{'h', 'i'}, 600, {}});
+  ASSERT_TRUE(stored && stored->ok());
+  EXPECT_GE(**stored, 8u);
+  auto got = cluster.get(17, key);
+  ASSERT_TRUE(got && got->ok());
+  ASSERT_EQ((*got)->size(), 1u);
+  EXPECT_EQ((**got)[0].value, (Bytes{'h', 'i'}));
+  EXPECT_EQ((**got)[0].publisher, cluster.contact(3).id);
+  auto missing = cluster.get(17, NodeId::random(cluster.rng()));
+  ASSERT_TRUE(missing && !missing->ok());
+  EXPECT_EQ(missing->error().code, Errc::not_found);
+}
+
+class RecordLifetime : public ::testing::Test {
+ protected:
+  static sim::ClusterConfig config() {
+    sim::ClusterConfig c = small_cluster(13);
+    c.dht.record_republish_interval = minutes(20);
+    c.dht.record_replicate_interval = minutes(20);
+    return c;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(cluster.grow(30));
+    cluster.start_all();
+    auto stored = cluster.put(publisher, Record{key, Bytes{1}, 3600, {}});  // 1 h TTL
+    ASSERT_TRUE(stored && stored->ok());
+  }
+  bool found_from(std::size_t node) {
+    auto got = cluster.get(node, key);
+    return got && got->ok();
+  }
+  sim::SimCluster cluster{config()};
+  std::size_t publisher = 5;
+  NodeId key = NodeId::random(cluster.rng());
+};
+
+TEST_F(RecordLifetime, ARecordIsRepublishedBeyondItsTtlWhileItsPublisherLives) {
+  cluster.loop().run_for(hours(3));
+  EXPECT_TRUE(found_from(20));
+}
+
+TEST_F(RecordLifetime, ARecordExpiresAfterItsTtlOnceNobodyPublishesIt) {
+  cluster.dht(publisher).stop_publishing(key);
+  cluster.loop().run_for(minutes(50));
+  EXPECT_TRUE(found_from(20));  // replicated copies keep their original expiry
+  cluster.loop().run_for(minutes(15));
+  EXPECT_FALSE(found_from(20));
+  std::size_t left = 0;
+  for (std::size_t i = 0; i < cluster.size(); ++i) left += cluster.dht(i).records().size();
+  EXPECT_EQ(left, 0u);
+}
+
+TEST_F(RecordLifetime, ARecordOutlivesItsPublisherUntilItsTtl) {
+  cluster.kill(publisher);
+  cluster.loop().run_for(minutes(45));
+  EXPECT_TRUE(found_from(20));
+  cluster.loop().run_for(minutes(20));
+  EXPECT_FALSE(found_from(20));
+}
+
+}  // namespace
+}  // namespace dfs::dht
