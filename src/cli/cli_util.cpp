@@ -63,8 +63,9 @@ Progress::~Progress() {
   if (drawn_) std::fputs("\r\033[K", stderr);  // clear the line we drew
 }
 
-void Progress::update(std::uint64_t done) {
+void Progress::update(std::uint64_t done, std::uint64_t total) {
   if (!enabled_) return;
+  if (total != 0) total_ = total;
   auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;

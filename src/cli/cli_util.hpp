@@ -31,7 +31,8 @@ class Progress {
  public:
   Progress(std::string label, std::uint64_t total);  // total 0 = unknown
   ~Progress();
-  void update(std::uint64_t done);
+  // `total` replaces the total given at construction when non-zero.
+  void update(std::uint64_t done, std::uint64_t total = 0);
 
  private:
   void draw(std::uint64_t done);

@@ -12,6 +12,9 @@
 
 #include "cli_util.hpp"
 #include "dfs/util/file.hpp"
+#include "dfs/node/control.hpp"
+#include "dfs/node/control_channel.hpp"
+#include "dfs/node/node.hpp"
 #include "dfs/util/log.hpp"
 
 namespace po = boost::program_options;
@@ -46,15 +49,22 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
   return std::nullopt;
 }
 
-Result<std::unique_ptr<node::Node>> open_node(const GlobalOptions& global) {
-  auto node = node::Node::open(global.node);
-  if (!node.ok()) {
-    Error e = node.take_error();
+// The running peer of the data directory if there is one (through its
+// control socket), else the data directory itself as a lone peer. `note`
+// says so on stderr for commands whose result depends on it.
+Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note) {
+  auto client = node::ControlClient::connect(node::control_socket_path(global.node.data_dir));
+  if (client.ok() && *client) return std::unique_ptr<node::Service>(std::move(**client));
+  auto local = node::Node::open(global.node);
+  if (!local.ok()) {
+    Error e = local.take_error();
     e.message = "cannot open the data directory " + global.node.data_dir + ": " + e.message;
     return e;
   }
-  log::info("working on the data directory " + global.node.data_dir + " as a lone peer");
-  return node;
+  if (note) {
+    log::note("no peer is running on " + global.node.data_dir + "; working on it alone (start one with 'dfs node')");
+  }
+  return std::unique_ptr<node::Service>(std::move(*local));
 }
 
 std::string base_name(const std::string& path) {
@@ -69,7 +79,7 @@ std::uint64_t input_size(int fd) {
   return 0;
 }
 
-Status put_one(node::Node& node, const std::string& path) {
+Status put_one(node::Service& service, const std::string& path, const node::PutOptions& options) {
   UniqueFd owned;
   int fd = STDIN_FILENO;
   if (path != "-") {
@@ -81,16 +91,24 @@ Status put_one(node::Node& node, const std::string& path) {
     }
   }
   Progress progress("put " + base_name(path), input_size(fd));
-  DFS_ASSIGN_OR_RETURN(FileId id, node.put(fd, base_name(path), [&](std::uint64_t done) { progress.update(done); }));
-  std::printf("%s\n", id.to_string().c_str());
+  DFS_ASSIGN_OR_RETURN(node::PutOutcome outcome,
+                       service.put(fd, base_name(path), options, [&](std::uint64_t done, std::uint64_t) {
+                         progress.update(done);
+                       }));
+  std::printf("%s\n", outcome.id.to_string().c_str());
   std::fflush(stdout);
+  if (outcome.replicas_min < outcome.replicas_wanted) {
+    log::note(path + ": only " + std::to_string(outcome.replicas_min) + " of " +
+              std::to_string(outcome.replicas_wanted) +
+              " replicas could be placed for some chunks (too few peers); repair will add the rest");
+  }
   return {};
 }
 
 // Writes to a temporary file beside `out` and renames it into place only
 // once every chunk was verified, so a failed get never leaves a partial file
 // under the name the user asked for.
-Status get_to_file(node::Node& node, const FileId& id, const std::string& out) {
+Status get_to_file(node::Service& service, const FileId& id, const std::string& out) {
   std::string dir = std::filesystem::path(out).parent_path().string();
   if (dir.empty()) dir = ".";
   std::string tmp_template = dir + "/." + base_name(out) + ".dfs-partial-XXXXXX";
@@ -98,9 +116,10 @@ Status get_to_file(node::Node& node, const FileId& id, const std::string& out) {
   if (raw_fd < 0) return errno_error("cannot create a file in " + dir);
   UniqueFd fd(raw_fd);
   const std::string& tmp = tmp_template;
-  DFS_ASSIGN_OR_RETURN(std::uint64_t size, node.size_of(id));
-  Progress progress("get " + base_name(out), size);
-  Status status = node.get(id, fd.get(), [&](std::uint64_t done) { progress.update(done); });
+  Progress progress("get " + base_name(out), 0);
+  Status status = service.get(id, fd.get(), [&](std::uint64_t done, std::uint64_t total) {
+    progress.update(done, total);
+  });
   if (status.ok()) status = fsync_fd(fd.get(), tmp);
   if (status.ok() && ::fchmod(fd.get(), 0644) != 0) status = errno_error("cannot set the mode of " + tmp);
   if (status.ok() && ::rename(tmp.c_str(), out.c_str()) != 0) status = errno_error("cannot rename to " + out);
@@ -110,14 +129,43 @@ Status get_to_file(node::Node& node, const FileId& id, const std::string& out) {
 
 // A device or pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written as it
 // is: only a regular file can be replaced by a rename.
-Status get_to_path(node::Node& node, const FileId& id, const std::string& out) {
+Status get_to_path(node::Service& service, const FileId& id, const std::string& out) {
   struct stat st{};
   if (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, out + " is a directory");
     DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(out, O_WRONLY));
-    return node.get(id, fd.get());
+    return service.get(id, fd.get(), {});
   }
-  return get_to_file(node, id, out);
+  return get_to_file(service, id, out);
+}
+
+void print_status(const node::ServiceStatus& s) {
+  const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  std::printf("data directory:  %s\n", s.data_dir.c_str());
+  if (s.networked) {
+    std::printf("node ID:         %s\n", s.node_id.c_str());
+    std::printf("listening on:    %s\n", s.listen_address.c_str());
+    std::printf("network:         %u peers known, %u replicas per chunk\n", s.peers, s.replicas);
+  } else {
+    std::printf("network:         none (lone peer: every chunk is stored here only)\n");
+  }
+  std::printf("files:           %llu\n", count(s.files));
+  std::printf("chunks stored:   %llu (%s)\n", count(s.usage.chunks), human_bytes(s.usage.bytes).c_str());
+  if (s.cache.chunks > 0) {
+    std::printf("chunks cached:   %llu (%s, held by other peers too)\n", count(s.cache.chunks),
+                human_bytes(s.cache.bytes).c_str());
+  }
+  std::printf("chunks in use:   %llu\n", count(s.referenced_chunks));
+  if (s.networked) {
+    std::printf("under-replicated: %llu chunks (repair has made %llu copies)\n", count(s.under_replicated),
+                count(s.repair_copies));
+  }
+  if (s.usage.quota_bytes == 0) {
+    std::printf("quota:           none\n");
+  } else {
+    std::printf("quota:           %s of %s used (%llu%%)\n", human_bytes(s.usage.bytes).c_str(),
+                human_bytes(s.usage.quota_bytes).c_str(), count(s.usage.bytes * 100 / s.usage.quota_bytes));
+  }
 }
 
 }  // namespace
@@ -138,23 +186,23 @@ int run_put(const GlobalOptions& global, const Args& args) {
     std::fprintf(stderr, "dfs: put: no file given (try 'dfs put --help')\n");
     return kExitUsage;
   }
-  GlobalOptions with_chunk = global;
+  node::PutOptions put_options;
   if (vm.count("chunk-size")) {
     auto size = parse_size(vm["chunk-size"].as<std::string>());
     if (!size.ok() || *size < kMinChunkSize || *size > kMaxChunkSize) {
       std::fprintf(stderr, "dfs: put: --chunk-size must be between 4K and 16M\n");
       return kExitUsage;
     }
-    with_chunk.node.chunk_size = static_cast<std::uint32_t>(*size);
+    put_options.chunk_size = static_cast<std::uint32_t>(*size);
   }
-  auto node = open_node(with_chunk);
-  if (!node.ok()) {
-    print_error("put", node.error());
+  auto service = open_service(global, true);
+  if (!service.ok()) {
+    print_error("put", service.error());
     return kExitFailure;
   }
   int exit_code = kExitOk;
   for (const std::string& path : vm["file"].as<std::vector<std::string>>()) {
-    Status status = put_one(**node, path);
+    Status status = put_one(**service, path, put_options);
     if (!status.ok()) {
       print_error("put " + path, status.error());
       exit_code = kExitFailure;
@@ -187,12 +235,12 @@ int run_get(const GlobalOptions& global, const Args& args) {
     std::fprintf(stderr, "dfs: get: refusing to write file contents to a terminal; use -o FILE or -o -\n");
     return kExitUsage;
   }
-  auto node = open_node(global);
-  if (!node.ok()) {
-    print_error("get", node.error());
+  auto service = open_service(global, true);
+  if (!service.ok()) {
+    print_error("get", service.error());
     return kExitFailure;
   }
-  Status status = out == "-" ? (*node)->get(*id, STDOUT_FILENO) : get_to_path(**node, *id, out);
+  Status status = out == "-" ? (*service)->get(*id, STDOUT_FILENO, {}) : get_to_path(**service, *id, out);
   if (!status.ok()) {
     print_error("get", status.error());
     return kExitFailure;
@@ -204,12 +252,12 @@ int run_ls(const GlobalOptions& global, const Args& args) {
   po::options_description options("ls options");
   po::variables_map vm;
   if (auto done = parse_command("ls", options, {}, {}, args, vm)) return *done;
-  auto node = open_node(global);
-  if (!node.ok()) {
-    print_error("ls", node.error());
+  auto service = open_service(global, false);
+  if (!service.ok()) {
+    print_error("ls", service.error());
     return kExitFailure;
   }
-  auto files = (*node)->list();
+  auto files = (*service)->list();
   if (!files.ok()) {
     print_error("ls", files.error());
     return kExitFailure;
@@ -218,8 +266,7 @@ int run_ls(const GlobalOptions& global, const Args& args) {
     char when[32];
     std::time_t t = f.added_at_unix;
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
-    FileId id{f.manifest, crypto::SecretKey::from_bytes(f.key)};
-    std::printf("%s  %10s  %s  %s\n", id.to_string().c_str(), human_bytes(f.size).c_str(), when, f.name.c_str());
+    std::printf("%s  %10s  %s  %s\n", f.file_id.c_str(), human_bytes(f.size).c_str(), when, f.name.c_str());
   }
   return kExitOk;
 }
@@ -228,30 +275,35 @@ int run_status(const GlobalOptions& global, const Args& args) {
   po::options_description options("status options");
   po::variables_map vm;
   if (auto done = parse_command("status", options, {}, {}, args, vm)) return *done;
-  auto node = open_node(global);
-  if (!node.ok()) {
-    print_error("status", node.error());
+  auto service = open_service(global, false);
+  if (!service.ok()) {
+    print_error("status", service.error());
     return kExitFailure;
   }
-  auto status = (*node)->status();
+  auto status = (*service)->status();
   if (!status.ok()) {
     print_error("status", status.error());
     return kExitFailure;
   }
-  const auto& s = *status;
-  std::printf("data directory:  %s\n", s.data_dir.c_str());
-  std::printf("network:         none (lone peer: every chunk is stored here only)\n");
-  std::printf("files:           %llu\n", static_cast<unsigned long long>(s.files));
-  std::printf("chunks stored:   %llu (%s)\n", static_cast<unsigned long long>(s.usage.chunks),
-              human_bytes(s.usage.bytes).c_str());
-  std::printf("chunks in use:   %llu\n", static_cast<unsigned long long>(s.referenced_chunks));
-  if (s.usage.quota_bytes == 0) {
-    std::printf("quota:           none\n");
-  } else {
-    std::printf("quota:           %s of %s used (%llu%%)\n", human_bytes(s.usage.bytes).c_str(),
-                human_bytes(s.usage.quota_bytes).c_str(),
-                static_cast<unsigned long long>(s.usage.bytes * 100 / s.usage.quota_bytes));
+  print_status(*status);
+  return kExitOk;
+}
+
+int run_peers(const GlobalOptions& global, const Args& args) {
+  po::options_description options("peers options");
+  po::variables_map vm;
+  if (auto done = parse_command("peers", options, {}, {}, args, vm)) return *done;
+  auto service = open_service(global, false);
+  if (!service.ok()) {
+    print_error("peers", service.error());
+    return kExitFailure;
   }
+  auto peers = (*service)->peers();
+  if (!peers.ok()) {
+    print_error("peers", peers.error());
+    return kExitFailure;
+  }
+  for (const auto& p : *peers) std::printf("%s  %s\n", p.node_id.c_str(), p.address.c_str());
   return kExitOk;
 }
 

@@ -19,5 +19,6 @@ int run_put(const GlobalOptions& global, const Args& args);
 int run_get(const GlobalOptions& global, const Args& args);
 int run_ls(const GlobalOptions& global, const Args& args);
 int run_status(const GlobalOptions& global, const Args& args);
+int run_peers(const GlobalOptions& global, const Args& args);
 
 }  // namespace dfs::cli

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  get ID [-o OUT|-]      write the file named by ID to OUT (default: stdout)\n"
     "  ls                     list the files put on this peer\n"
     "  status                 show this peer's storage usage and health\n"
+    "  peers                  list the peers this peer knows (ID and address)\n"
     "\n";
 
 po::options_description global_options() {
@@ -50,6 +51,7 @@ const std::map<std::string, Command>& commands() {
       {"get", dfs::cli::run_get},
       {"ls", dfs::cli::run_ls},
       {"status", dfs::cli::run_status},
+      {"peers", dfs::cli::run_peers},
   };
   return table;
 }

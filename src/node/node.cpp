@@ -26,12 +26,20 @@ Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
   store_options.quota_bytes = options.quota_bytes;
   store_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto disk, store::DiskChunkStore::open(options.data_dir + "/store", store_options));
+  store::DiskStoreOptions cache_options;
+  cache_options.durable = options.durable;
+  DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
   DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
-  return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(index)));
+  return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
 }
 
-Node::Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<index::Index> index)
-    : options_(std::move(options)), store_(std::move(store)), index_(std::move(index)), pool_(options_.threads) {}
+Node::Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<store::ChunkStore> cache,
+           std::unique_ptr<index::Index> index)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      cache_(std::move(cache)),
+      index_(std::move(index)),
+      pool_(options_.threads) {}
 
 Node::~Node() = default;
 
@@ -55,7 +63,7 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     if (failure.ok()) {
       manifest.chunks.push_back(*chunk.ref);
       done += chunk.ref->plain_size;
-      if (progress) progress(done);
+        if (progress) progress(done, 0);
     }
     return true;
   };
@@ -92,11 +100,24 @@ void Node::forget_chunks(const std::vector<ChunkId>& ids) {
   }
 }
 
-Result<FileId> Node::put(int fd, const std::string& name, const ProgressFn& progress) {
+Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& options,
+                             const ProgressFn& progress) {
+  const std::uint32_t chunk_size = options.chunk_size ? options.chunk_size : options_.chunk_size;
+  if (chunk_size < kMinChunkSize || chunk_size > kMaxChunkSize) {
+    return make_error(Errc::invalid_argument, "chunk size " + std::to_string(chunk_size) + " is outside [" +
+                                                  std::to_string(kMinChunkSize) + ", " +
+                                                  std::to_string(kMaxChunkSize) + "]");
+  }
+  std::vector<ChunkId> stored;
+  DFS_ASSIGN_OR_RETURN(FileId id, put_locally(fd, name, chunk_size, stored, progress));
+  return replicate(std::move(id), stored);
+}
+
+Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t chunk_size,
+                                 std::vector<ChunkId>& stored, const ProgressFn& progress) {
   FileId id{ChunkId{}, crypto::SecretKey::generate()};
   Manifest manifest;
-  manifest.chunk_size = options_.chunk_size;
-  std::vector<ChunkId> stored;
+  manifest.chunk_size = chunk_size;
   // Chunks are durable before the manifest names them, and the manifest
   // before the index does, so a crash at any point leaves only unreferenced
   // chunks behind, never a file with missing parts.
@@ -123,18 +144,39 @@ Result<FileId> Node::put(int fd, const std::string& name, const ProgressFn& prog
   return id;
 }
 
-Result<Manifest> Node::load(const FileId& id) {
-  auto manifest = load_manifest(id.key, id.manifest, [this](const ChunkId& c) { return store_->get(c); });
-  if (!manifest.ok() && manifest.error().code == Errc::not_found) {
-    return make_error(Errc::not_found, "this peer holds no file with that ID (manifest " + id.manifest.short_hex() +
-                                           " is not in its store)");
+// Places the file's chunks on the network. Chunks that other peers are
+// responsible for move from the store to the cache: the store holds what
+// this peer serves as one of the R closest, so every chunk sits in exactly
+// R stores, while the owner keeps a copy of its own files at hand.
+PutOutcome Node::replicate(FileId id, const std::vector<ChunkId>& stored) {
+  PutOutcome outcome{std::move(id), 1, 1};
+  if (!network_) return outcome;
+  ReplicationSummary summary = network_->replicate(stored);
+  outcome.replicas_wanted = summary.wanted;
+  outcome.replicas_min = summary.min_confirmed;
+  for (const ChunkId& chunk : summary.not_ours) {
+    auto bytes = store_->get(chunk);
+    if (bytes.ok() && cache_->put(chunk, *bytes).ok()) (void)store_->remove(chunk);
   }
-  return manifest;
+  return outcome;
 }
 
-Result<std::uint64_t> Node::size_of(const FileId& id) {
-  DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
-  return manifest.file_size;
+Result<Bytes> Node::find_chunk(const ChunkId& id) {
+  auto local = store_->get(id);
+  if (local.ok() || local.error().code != Errc::not_found) return local;
+  auto cached = cache_->get(id);
+  if (cached.ok() || cached.error().code != Errc::not_found || !network_) return cached;
+  return network_->fetch(id);
+}
+
+Result<Manifest> Node::load(const FileId& id) {
+  auto manifest = load_manifest(id.key, id.manifest, [this](const ChunkId& c) { return find_chunk(c); });
+  if (!manifest.ok() && manifest.error().code == Errc::not_found) {
+    return make_error(Errc::not_found, std::string(network_ ? "no peer" : "this peer") +
+                                           " holds a file with that ID (manifest " + id.manifest.short_hex() +
+                                           " not found)");
+  }
+  return manifest;
 }
 
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
@@ -147,7 +189,7 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
       Status written = write_full(out_fd, *plaintext, "output");
       if (written.ok()) {
         done += plaintext->size();
-        if (progress) progress(done);
+        if (progress) progress(done, manifest.file_size);
         return true;
       }
       plaintext = written.take_error();
@@ -159,8 +201,8 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     const ChunkRef ref = manifest.chunks[i];
     bool keep_going = pipeline.push(
         [this, &id, ref, i]() -> Result<Bytes> {
-          // The store verifies the hash on read; only decryption is left.
-          auto sealed = store_->get(ref.id);
+          // Stores and the network verify the hash; only decryption is left.
+          auto sealed = find_chunk(ref.id);
           if (!sealed.ok()) {
             Error e = sealed.take_error();
             e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
@@ -180,16 +222,32 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   return failure;
 }
 
-Result<std::vector<index::FileRecord>> Node::list() { return index_->list_files(); }
+Result<std::vector<FileSummary>> Node::list() {
+  DFS_ASSIGN_OR_RETURN(auto records, index_->list_files());
+  std::vector<FileSummary> files;
+  files.reserve(records.size());
+  for (const auto& r : records) {
+    FileId id{r.manifest, crypto::SecretKey::from_bytes(r.key)};
+    files.push_back({id.to_string(), r.name, r.size, r.added_at_unix});
+  }
+  return files;
+}
 
-Result<NodeStatus> Node::status() {
-  NodeStatus s;
+Result<ServiceStatus> Node::status() {
+  ServiceStatus s;
   s.data_dir = options_.data_dir;
   s.usage = store_->usage();
+  s.cache = cache_->usage();
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
   s.files = files.size();
   DFS_ASSIGN_OR_RETURN(s.referenced_chunks, index_->referenced_chunk_count());
+  if (network_) network_->describe(s);
   return s;
+}
+
+Result<std::vector<PeerSummary>> Node::peers() {
+  if (!network_) return std::vector<PeerSummary>{};
+  return network_->peers();
 }
 
 }  // namespace dfs::node

@@ -34,4 +34,12 @@ void write(Level lvl, std::string_view message) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+void note(std::string_view message) {
+  if (level() == Level::off) return;
+  std::string line = "dfs: note: ";
+  line.append(message);
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
 }  // namespace dfs::log

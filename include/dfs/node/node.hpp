@@ -1,25 +1,27 @@
-// Node: one peer's local side. It owns the chunk store and the index of a
-// data directory and turns files into sealed chunks and back.
+// Node: one peer's local side and its Service. It owns the chunk store and
+// the index of a data directory and turns files into sealed chunks and back.
 //
-// For now a node is a lone peer (the P2P engine comes on top of it); every
-// operation runs against the data directory alone. Hashing and AES run on a
-// worker pool sized to the cores, with a bounded window of chunks in flight
-// so that memory stays flat whatever the file size (DESIGN.md §6).
+// Alone, every operation runs against the data directory. With a
+// ChunkNetwork attached (a running peer), a put also places each chunk on
+// the R peers closest to its ID, and a get fetches what the store lacks
+// from them. Hashing and AES run on a worker pool sized to the cores, with
+// a bounded window of chunks in flight so memory stays flat whatever the
+// file size (DESIGN.md §6).
 //
 // Data directory layout:
-//   store/          the chunk store (store/disk_chunk_store.hpp)
+//   store/          chunks this peer is responsible for (store/disk_chunk_store.hpp)
+//   cache/          chunks of its own files that other peers are responsible for
 //   index.sqlite    the index (index/index.hpp)
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "dfs/chunk/file_id.hpp"
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/index/index.hpp"
-#include "dfs/store/chunk_store.hpp"
+#include "dfs/node/chunk_network.hpp"
+#include "dfs/node/service.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::node {
@@ -32,49 +34,43 @@ struct NodeOptions {
   bool durable = true;                     // fsync chunks before they count
 };
 
-// Called from the calling thread with the bytes processed so far.
-using ProgressFn = std::function<void(std::uint64_t bytes_done)>;
-
-struct NodeStatus {
-  std::string data_dir;
-  store::Usage usage;
-  std::uint64_t files = 0;             // files put on this peer
-  std::uint64_t referenced_chunks = 0; // chunks the index still needs
-};
-
-class Node {
+class Node final : public Service {
  public:
   static Result<std::unique_ptr<Node>> open(const NodeOptions& options);
-  ~Node();
+  ~Node() override;
 
-  // Reads `fd` to its end, stores every chunk and the manifest, records the
-  // file under `name` and returns its File ID. On failure nothing of this
-  // file is left in the store or the index.
-  Result<FileId> put(int fd, const std::string& name, const ProgressFn& progress = {});
+  // From now on puts replicate and gets fetch through `network` (not
+  // owned; must outlive the Node or be detached with nullptr).
+  void attach_network(ChunkNetwork* network) { network_ = network; }
 
-  // Writes the file named by `id` to `out_fd`, verifying every chunk.
-  // Errc::not_found if the manifest or a chunk is absent, Errc::corrupt if
-  // one fails its hash or authentication.
-  Status get(const FileId& id, int out_fd, const ProgressFn& progress = {});
-
-  // Total size of the file named by `id` (reads its manifest only).
-  Result<std::uint64_t> size_of(const FileId& id);
-
-  Result<std::vector<index::FileRecord>> list();
-  Result<NodeStatus> status();
+  Result<PutOutcome> put(int fd, const std::string& name, const PutOptions& options,
+                         const ProgressFn& progress) override;
+  Status get(const FileId& id, int fd, const ProgressFn& progress) override;
+  Result<std::vector<FileSummary>> list() override;
+  Result<ServiceStatus> status() override;
+  Result<std::vector<PeerSummary>> peers() override;
 
   store::ChunkStore& chunk_store() { return *store_; }
+  store::ChunkStore& cache() { return *cache_; }
 
  private:
-  Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<index::Index> index);
-  Result<Manifest> load(const FileId& id);
+  Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<store::ChunkStore> cache,
+       std::unique_ptr<index::Index> index);
+  Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
+                             const ProgressFn& progress);
+  PutOutcome replicate(FileId id, const std::vector<ChunkId>& stored);
   Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
                                std::vector<ChunkId>& stored, const ProgressFn& progress);
   void forget_chunks(const std::vector<ChunkId>& ids);
+  // A chunk from the store, the cache, or (when attached) the network.
+  Result<Bytes> find_chunk(const ChunkId& id);
+  Result<Manifest> load(const FileId& id);
 
   NodeOptions options_;
   std::unique_ptr<store::ChunkStore> store_;
+  std::unique_ptr<store::ChunkStore> cache_;
   std::unique_ptr<index::Index> index_;
+  ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
   WorkerPool pool_;
 };
 

@@ -17,5 +17,7 @@ inline void debug(std::string_view m) { write(Level::debug, m); }
 inline void info(std::string_view m) { write(Level::info, m); }
 inline void warn(std::string_view m) { write(Level::warn, m); }
 inline void error(std::string_view m) { write(Level::error, m); }
+// A line for the user of a command, shown unless --quiet ("dfs: note: ...").
+void note(std::string_view message);
 
 }  // namespace dfs::log

@@ -1,0 +1,75 @@
+// Service: what a peer offers its owner — put, get, list, status, peers.
+//
+// The dfs command line talks to a Service without knowing where it runs:
+// Node implements it in-process (a lone peer working on its data directory,
+// or the peer a daemon runs), and ControlClient implements it by forwarding
+// each call over the control socket to the daemon's Node. One interface, so
+// the two modes cannot drift apart.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dfs/chunk/file_id.hpp"
+#include "dfs/store/chunk_store.hpp"
+
+namespace dfs::node {
+
+// Called on the calling thread with the bytes processed so far and the
+// total when known (0 = unknown).
+using ProgressFn = std::function<void(std::uint64_t bytes_done, std::uint64_t bytes_total)>;
+
+struct PutOptions {
+  std::uint32_t chunk_size = 0;  // 0 = the peer's default
+};
+
+struct PutOutcome {
+  FileId id;
+  std::uint32_t replicas_wanted = 1;  // R (1 for a lone peer)
+  std::uint32_t replicas_min = 1;     // fewest confirmed copies of any chunk
+};
+
+struct FileSummary {
+  std::string file_id;  // dfs1…
+  std::string name;
+  std::uint64_t size = 0;
+  std::int64_t added_at_unix = 0;
+};
+
+struct PeerSummary {
+  std::string node_id;  // hex
+  std::string address;
+};
+
+struct ServiceStatus {
+  std::string data_dir;
+  store::Usage usage;                  // chunks this peer is responsible for
+  store::Usage cache;                  // its own files' chunks held for others
+  std::uint64_t files = 0;             // files put on this peer
+  std::uint64_t referenced_chunks = 0; // chunks its files use
+  bool networked = false;              // false: a lone peer
+  std::string node_id;                 // hex; empty for a lone peer
+  std::string listen_address;
+  std::uint32_t peers = 0;
+  std::uint32_t replicas = 1;
+  std::uint64_t under_replicated = 0;
+  std::uint64_t repair_copies = 0;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+
+  // Stores what `fd` holds to its end; returns the new file's ID. On
+  // failure nothing of the file is left behind.
+  virtual Result<PutOutcome> put(int fd, const std::string& name, const PutOptions& options,
+                                 const ProgressFn& progress) = 0;
+  // Writes the file named by `id` to `fd`, verifying every chunk.
+  virtual Status get(const FileId& id, int fd, const ProgressFn& progress) = 0;
+  virtual Result<std::vector<FileSummary>> list() = 0;
+  virtual Result<ServiceStatus> status() = 0;
+  virtual Result<std::vector<PeerSummary>> peers() = 0;
+};
+
+}  // namespace dfs::node

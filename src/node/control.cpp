@@ -1,0 +1,328 @@
+#include "dfs/node/control.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "control.pb.h"
+#include "dfs/node/control_channel.hpp"
+#include "dfs/util/log.hpp"
+
+namespace dfs::node {
+
+namespace {
+
+Result<sockaddr_un> socket_address(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    return make_error(Errc::invalid_argument, "control socket path " + path + " is longer than " +
+                                                  std::to_string(sizeof addr.sun_path - 1) + " bytes");
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return addr;
+}
+
+Result<UniqueFd> unix_socket() {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno_error("cannot create a UNIX socket");
+  return UniqueFd(fd);
+}
+
+control::Reply error_reply(const Error& error) {
+  control::Reply reply;
+  reply.mutable_error()->set_code(static_cast<std::uint32_t>(error.code));
+  reply.mutable_error()->set_message(error.message);
+  return reply;
+}
+
+Error error_from(const control::ErrorReply& e) {
+  return Error{static_cast<Errc>(std::min<std::uint32_t>(e.code(), static_cast<std::uint32_t>(Errc::internal))),
+               e.message()};
+}
+
+control::StatusReply to_proto(const ServiceStatus& s) {
+  control::StatusReply r;
+  r.set_data_dir(s.data_dir);
+  r.set_node_id(s.node_id);
+  r.set_listen_address(s.listen_address);
+  r.set_files(s.files);
+  r.set_chunks_stored(s.usage.chunks);
+  r.set_bytes_stored(s.usage.bytes);
+  r.set_quota_bytes(s.usage.quota_bytes);
+  r.set_chunks_cached(s.cache.chunks);
+  r.set_bytes_cached(s.cache.bytes);
+  r.set_chunks_referenced(s.referenced_chunks);
+  r.set_peers(s.peers);
+  r.set_replicas(s.replicas);
+  r.set_under_replicated(s.under_replicated);
+  r.set_repair_copies(s.repair_copies);
+  r.set_networked(s.networked);
+  return r;
+}
+
+ServiceStatus from_proto(const control::StatusReply& r) {
+  ServiceStatus s;
+  s.data_dir = r.data_dir();
+  s.node_id = r.node_id();
+  s.listen_address = r.listen_address();
+  s.files = r.files();
+  s.usage = {r.bytes_stored(), r.chunks_stored(), r.quota_bytes()};
+  s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
+  s.referenced_chunks = r.chunks_referenced();
+  s.peers = r.peers();
+  s.replicas = r.replicas();
+  s.under_replicated = r.under_replicated();
+  s.repair_copies = r.repair_copies();
+  s.networked = r.networked();
+  return s;
+}
+
+// Answers one request on `conn` by calling `service`.
+class RequestHandler {
+ public:
+  RequestHandler(int conn, Service& service) : conn_(conn), service_(service) {}
+
+  Status handle(const control::Request& request, UniqueFd passed) {
+    switch (request.body_case()) {
+      case control::Request::kPut: return put(request.put(), std::move(passed));
+      case control::Request::kGet: return get(request.get(), std::move(passed));
+      case control::Request::kList: return list();
+      case control::Request::kStatus: return status();
+      case control::Request::kPeers: return peers();
+      case control::Request::BODY_NOT_SET: break;
+    }
+    return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
+  }
+
+ private:
+  Status send(const control::Reply& reply) { return send_control_message(conn_, reply); }
+
+  // Progress is best effort: a client that went away is noticed at the end.
+  ProgressFn progress() {
+    return [this](std::uint64_t done, std::uint64_t total) {
+      control::Reply reply;
+      reply.mutable_progress()->set_bytes_done(done);
+      reply.mutable_progress()->set_bytes_total(total);
+      (void)send(reply);
+    };
+  }
+
+  Status put(const control::PutRequest& request, UniqueFd input) {
+    if (!input.valid()) return send(error_reply(make_error(Errc::invalid_argument, "put came without a file")));
+    PutOptions options;
+    options.chunk_size = request.chunk_size();
+    auto outcome = service_.put(input.get(), request.name(), options, progress());
+    if (!outcome.ok()) return send(error_reply(outcome.error()));
+    control::Reply reply;
+    reply.mutable_put()->set_file_id(outcome->id.to_string());
+    reply.mutable_put()->set_replicas_wanted(outcome->replicas_wanted);
+    reply.mutable_put()->set_replicas_min(outcome->replicas_min);
+    return send(reply);
+  }
+
+  Status get(const control::GetRequest& request, UniqueFd output) {
+    if (!output.valid()) return send(error_reply(make_error(Errc::invalid_argument, "get came without a file")));
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    Status got = service_.get(*id, output.get(), progress());
+    if (!got.ok()) return send(error_reply(got.error()));
+    control::Reply reply;
+    reply.mutable_get();
+    return send(reply);
+  }
+
+  Status list() {
+    auto files = service_.list();
+    if (!files.ok()) return send(error_reply(files.error()));
+    control::Reply reply;
+    for (const auto& f : *files) {
+      auto* entry = reply.mutable_list()->add_files();
+      entry->set_file_id(f.file_id);
+      entry->set_name(f.name);
+      entry->set_size(f.size);
+      entry->set_added_at_unix(f.added_at_unix);
+    }
+    reply.mutable_list();
+    return send(reply);
+  }
+
+  Status status() {
+    auto s = service_.status();
+    if (!s.ok()) return send(error_reply(s.error()));
+    control::Reply reply;
+    *reply.mutable_status() = to_proto(*s);
+    return send(reply);
+  }
+
+  Status peers() {
+    auto peers = service_.peers();
+    if (!peers.ok()) return send(error_reply(peers.error()));
+    control::Reply reply;
+    for (const auto& p : *peers) {
+      auto* entry = reply.mutable_peers()->add_peers();
+      entry->set_node_id(p.node_id);
+      entry->set_address(p.address);
+    }
+    reply.mutable_peers();
+    return send(reply);
+  }
+
+  int conn_;
+  Service& service_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& socket_path, Service& service) {
+  DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(socket_path));
+  DFS_ASSIGN_OR_RETURN(UniqueFd listener, unix_socket());
+  // The caller holds the data directory's store lock, so a socket file
+  // left here is a dead peer's: replace it.
+  ::unlink(socket_path.c_str());
+  // Created 0600 from the start (no window where others could connect).
+  mode_t old_mask = ::umask(0177);
+  int bound = ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::umask(old_mask);
+  if (bound != 0) return errno_error("cannot bind the control socket " + socket_path);
+  if (::listen(listener.get(), 64) != 0) return errno_error("cannot listen on " + socket_path);
+  std::unique_ptr<ControlServer> server(new ControlServer(socket_path, std::move(listener), service));
+  server->acceptor_ = std::thread([s = server.get()] { s->accept_loop(); });
+  return server;
+}
+
+ControlServer::ControlServer(std::string path, UniqueFd listener, Service& service)
+    : path_(std::move(path)), listener_(std::move(listener)), service_(service) {}
+
+ControlServer::~ControlServer() { stop(); }
+
+void ControlServer::stop() {
+  if (stopping_.exchange(true)) return;
+  ::shutdown(listener_.get(), SHUT_RDWR);  // wakes accept()
+  if (acceptor_.joinable()) acceptor_.join();
+  std::list<std::thread> workers;
+  {
+    std::lock_guard lock(mutex_);
+    workers.swap(workers_);
+  }
+  for (auto& w : workers) w.join();
+  ::unlink(path_.c_str());
+}
+
+void ControlServer::accept_loop() {
+  while (!stopping_.load()) {
+    int conn = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (!stopping_.load()) log::error(std::string("control socket: accept failed: ") + std::strerror(errno));
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    workers_.emplace_back([this, conn] { serve(UniqueFd(conn)); });
+  }
+}
+
+void ControlServer::serve(UniqueFd conn) {
+  control::Request request;
+  UniqueFd passed;
+  Status received = receive_control_message(conn.get(), request, &passed);
+  if (!received.ok()) {
+    log::warn("control socket: " + received.error().message);
+    return;
+  }
+  Status answered = RequestHandler(conn.get(), service_).handle(request, std::move(passed));
+  if (!answered.ok()) log::info("control socket: could not answer: " + answered.error().message);
+}
+
+// --- client ---
+
+namespace {
+
+// One request on a fresh connection; returns the final reply, handing
+// progress replies to `progress` on the way.
+Result<control::Reply> call(const std::string& path, const control::Request& request, int pass_fd,
+                            const ProgressFn& progress) {
+  DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(path));
+  DFS_ASSIGN_OR_RETURN(UniqueFd sock, unix_socket());
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return errno_error("cannot reach the peer on " + path);
+  }
+  DFS_TRY(send_control_message(sock.get(), request, pass_fd));
+  for (;;) {
+    control::Reply reply;
+    Status received = receive_control_message(sock.get(), reply);
+    if (!received.ok()) {
+      return make_error(Errc::unavailable, "the peer stopped answering (" + received.error().message + ")");
+    }
+    if (reply.has_progress()) {
+      if (progress) progress(reply.progress().bytes_done(), reply.progress().bytes_total());
+      continue;
+    }
+    if (reply.has_error()) return error_from(reply.error());
+    return reply;
+  }
+}
+
+}  // namespace
+
+Result<std::optional<std::unique_ptr<ControlClient>>> ControlClient::connect(const std::string& socket_path) {
+  DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(socket_path));
+  DFS_ASSIGN_OR_RETURN(UniqueFd sock, unix_socket());
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (errno == ENOENT || errno == ECONNREFUSED) return std::optional<std::unique_ptr<ControlClient>>();
+    return errno_error("cannot reach the peer on " + socket_path);
+  }
+  // That probe connection closes unused; the server reads EOF and moves on.
+  return std::optional(std::unique_ptr<ControlClient>(new ControlClient(socket_path)));
+}
+
+Result<PutOutcome> ControlClient::put(int fd, const std::string& name, const PutOptions& options,
+                                      const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_put()->set_name(name);
+  request.mutable_put()->set_chunk_size(options.chunk_size);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
+  if (!reply.has_put()) return make_error(Errc::internal, "the peer answered a put with something else");
+  DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(reply.put().file_id()));
+  return PutOutcome{std::move(id), reply.put().replicas_wanted(), reply.put().replicas_min()};
+}
+
+Status ControlClient::get(const FileId& id, int fd, const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_get()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
+  if (!reply.has_get()) return make_error(Errc::internal, "the peer answered a get with something else");
+  return {};
+}
+
+Result<std::vector<FileSummary>> ControlClient::list() {
+  control::Request request;
+  request.mutable_list();
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  std::vector<FileSummary> files;
+  for (const auto& f : reply.list().files()) files.push_back({f.file_id(), f.name(), f.size(), f.added_at_unix()});
+  return files;
+}
+
+Result<ServiceStatus> ControlClient::status() {
+  control::Request request;
+  request.mutable_status();
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_status()) return make_error(Errc::internal, "the peer answered status with something else");
+  return from_proto(reply.status());
+}
+
+Result<std::vector<PeerSummary>> ControlClient::peers() {
+  control::Request request;
+  request.mutable_peers();
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  std::vector<PeerSummary> peers;
+  for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
+  return peers;
+}
+
+}  // namespace dfs::node
