@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 namespace dfs::cli {
 
@@ -84,6 +85,15 @@ void Progress::draw(std::uint64_t done) {
   line += buf;
   std::fputs(line.c_str(), stderr);
   drawn_ = true;
+}
+
+std::string config_file_path(const std::string& data_dir) { return data_dir + "/dfs.conf"; }
+
+std::optional<boost::program_options::parsed_options> read_config_file(
+    const std::string& path, const boost::program_options::options_description& options) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  return boost::program_options::parse_config_file(in, options, /*allow_unregistered=*/true);
 }
 
 void print_error(const std::string& context, const Error& error) {

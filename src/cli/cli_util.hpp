@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <boost/program_options.hpp>
+
 #include "dfs/util/result.hpp"
 
 namespace dfs::cli {
@@ -43,6 +45,14 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// DATA/dfs.conf: one "option = value" per line, for any long option.
+std::string config_file_path(const std::string& data_dir);
+
+// The options of `options` that the config file sets (others are left to
+// other parsers); nullopt if there is no config file.
+std::optional<boost::program_options::parsed_options> read_config_file(
+    const std::string& path, const boost::program_options::options_description& options);
 
 // Prints "dfs: <context>: <message>" on stderr.
 void print_error(const std::string& context, const Error& error);

@@ -10,7 +10,8 @@
 namespace dfs::cli {
 
 struct GlobalOptions {
-  node::NodeOptions node;  // data_dir resolved, quota set
+  node::NodeOptions node;    // data_dir resolved, quota set
+  std::string config_file;   // DATA/dfs.conf (may not exist)
 };
 
 using Args = std::vector<std::string>;
@@ -20,5 +21,6 @@ int run_get(const GlobalOptions& global, const Args& args);
 int run_ls(const GlobalOptions& global, const Args& args);
 int run_status(const GlobalOptions& global, const Args& args);
 int run_peers(const GlobalOptions& global, const Args& args);
+int run_node(const GlobalOptions& global, const Args& args);
 
 }  // namespace dfs::cli

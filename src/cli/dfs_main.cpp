@@ -27,6 +27,8 @@ constexpr const char* kUsage =
     "  ls                     list the files put on this peer\n"
     "  status                 show this peer's storage usage and health\n"
     "  peers                  list the peers this peer knows (ID and address)\n"
+    "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
+    "                         run a headless storage peer on the data directory\n"
     "\n";
 
 po::options_description global_options() {
@@ -52,6 +54,7 @@ const std::map<std::string, Command>& commands() {
       {"ls", dfs::cli::run_ls},
       {"status", dfs::cli::run_status},
       {"peers", dfs::cli::run_peers},
+      {"node", dfs::cli::run_node},
   };
   return table;
 }
@@ -105,6 +108,9 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   global.node.data_dir = *data;
+  global.config_file = config_file_path(*data);
+  // Settings from the data directory's config file; the command line wins.
+  if (auto config = read_config_file(global.config_file, visible); config) po::store(*config, vm);
   if (vm.count("quota")) {
     auto quota = parse_size(vm["quota"].as<std::string>());
     if (!quota.ok()) {

@@ -52,7 +52,6 @@ struct LookupTotals {
   std::uint64_t failures = 0;
 };
 
-class Lookup;
 struct LookupResult;
 
 class Dht {

@@ -1,0 +1,67 @@
+// The adapters that put the socket-free DHT and replication logic on the
+// real network: a Scheduler over a Boost.Asio io_context, a dht::Transport
+// and a replicate::ChunkClient over net::Transport (TLS). All of them live
+// on the io_context's one thread (the network thread), like what they serve.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <unordered_map>
+
+#include "dfs/dht/scheduler.hpp"
+#include "dfs/dht/transport.hpp"
+#include "dfs/net/transport.hpp"
+#include "dfs/replicate/chunk_client.hpp"
+
+namespace dfs::node {
+
+class AsioScheduler final : public dht::Scheduler {
+ public:
+  explicit AsioScheduler(boost::asio::io_context& io) : io_(io) {}
+  ~AsioScheduler() override;
+  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
+  std::uint64_t schedule(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  void cancel(std::uint64_t timer) override;
+
+ private:
+  boost::asio::io_context& io_;
+  std::uint64_t next_id_ = 1;
+  // Network thread only.
+  std::unordered_map<std::uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers_;
+};
+
+// DHT RPCs as wire envelopes. A peer that proves another ID than expected
+// is reported as unavailable, as dht::Transport asks.
+class NetDhtTransport final : public dht::Transport {
+ public:
+  NetDhtTransport(net::Transport& net, std::chrono::milliseconds timeout) : net_(net), timeout_(timeout) {}
+  void send(const dht::Contact& to, dht::Request request, std::function<void(Result<dht::Reply>)> on_done) override;
+
+ private:
+  net::Transport& net_;
+  std::chrono::milliseconds timeout_;
+};
+
+// Chunk RPCs; sealed bytes travel as the frame's raw payload.
+class NetChunkClient final : public replicate::ChunkClient {
+ public:
+  NetChunkClient(net::Transport& net, std::chrono::milliseconds timeout) : net_(net), timeout_(timeout) {}
+  void put_chunk(const dht::Contact& to, const ChunkId& id, Bytes sealed, std::function<void(Status)> done) override;
+  void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
+  void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
+                  std::function<void(Result<std::vector<bool>>)> done) override;
+
+ private:
+  void call(const dht::Contact& to, wire::Envelope request, Bytes payload,
+            std::function<void(Result<net::Message>)> done);
+  net::Transport& net_;
+  std::chrono::milliseconds timeout_;
+};
+
+// HAS_CHUNKS answers as a bitmap, bit i of byte i/8 (LSB first).
+std::string presence_to_bitmap(const std::vector<bool>& present);
+Result<std::vector<bool>> presence_from_bitmap(const std::string& bitmap, std::size_t count);
+
+}  // namespace dfs::node

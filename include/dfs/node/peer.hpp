@@ -1,0 +1,64 @@
+// Peer: the P2P engine of a running node (DESIGN.md §4, §6) — the TLS
+// transport, the Kademlia DHT, the chunk service and the Replicator, all on
+// one network thread running a Boost.Asio io_context — offered to Node as a
+// ChunkNetwork of blocking calls.
+//
+// Threads: the network thread owns the transport, the DHT and the
+// Replicator; other threads reach them only by posting to it (the blocking
+// ChunkNetwork calls do that and wait on a future with a deadline). Disk
+// work of the chunk service and the Replicator runs on a worker pool, never
+// on the network thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dfs/node/chunk_network.hpp"
+#include "dfs/store/chunk_store.hpp"
+
+namespace dfs::node {
+
+struct PeerOptions {
+  std::string data_dir;                  // holds identity.pem
+  std::string listen = "127.0.0.1:0";    // HOST:PORT (port 0: any free port)
+  std::vector<std::string> bootstrap;    // HOST:PORT of peers to join through
+  std::optional<Bytes> network_key;      // a private network's shared secret
+  std::size_t replicas = 3;              // R
+  std::chrono::milliseconds repair_interval{std::chrono::minutes(10)};
+  std::chrono::milliseconds rpc_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds fetch_timeout{std::chrono::seconds(30)};
+};
+
+class Peer final : public ChunkNetwork {
+ public:
+  // Loads (or creates) the identity, listens, starts the network thread,
+  // joins through the bootstrap peers in the background, and starts repair
+  // on `store` (the chunks this peer is responsible for; must outlive it).
+  static Result<std::unique_ptr<Peer>> start(const PeerOptions& options, store::ChunkStore& store);
+  ~Peer() override;
+
+  std::string node_id_hex() const;
+  std::string listen_address() const;
+
+  Result<Bytes> fetch(const ChunkId& id) override;
+  ReplicationSummary replicate(const std::vector<ChunkId>& ids) override;
+  void describe(ServiceStatus& status) override;
+  std::vector<PeerSummary> peers() override;
+
+  // Stops repair, closes every connection and joins the network thread.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit Peer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a network key file: its bytes, exactly (a trailing newline counts).
+Result<Bytes> read_network_key(const std::string& path);
+
+}  // namespace dfs::node

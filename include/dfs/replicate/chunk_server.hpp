@@ -1,0 +1,66 @@
+// ChunkServer: the serving side of the chunk RPCs over this peer's local
+// ChunkStore. The network adapter decodes PUT_CHUNK / GET_CHUNK /
+// HAS_CHUNKS, calls these, and encodes the answer (an Error carries the
+// returned code).
+//
+// Trust: requests come from any peer. A PUT is stored only if its bytes
+// hash to the ID (a peer never stores bytes that do not match their ID),
+// a GET serves only bytes the store verified, and a HAS batch above
+// kMaxHasChunksBatch is refused before any work.
+//
+// Thread-safe: the adapter calls it from a worker pool (the store's calls
+// block on the disk and hash), never from the network thread. Holds no
+// state besides its counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dfs/store/chunk_store.hpp"
+
+namespace dfs::replicate {
+
+struct ServerStats {
+  std::uint64_t puts_stored = 0;    // PUTs accepted (including ones already held)
+  std::uint64_t puts_refused = 0;   // wrong hash, too large, quota full, I/O error
+  std::uint64_t gets_served = 0;
+  std::uint64_t gets_failed = 0;    // not held, corrupt on disk, I/O error
+  std::uint64_t has_requests = 0;
+};
+
+class ChunkServer {
+ public:
+  // `store` must outlive the server.
+  explicit ChunkServer(store::ChunkStore& store);
+
+  // Stores `sealed` under `id` after checking it: Errc::corrupt if it does
+  // not hash to `id`, Errc::too_large above kMaxSealedChunkSize (nothing is
+  // stored either way), Errc::no_space when the quota is full. Storing a
+  // chunk already held succeeds.
+  Status on_put(const ChunkId& id, ByteView sealed);
+
+  // The stored bytes, verified: Errc::not_found if absent, Errc::corrupt if
+  // the copy on disk went bad (the store then drops it).
+  Result<Bytes> on_get(const ChunkId& id);
+
+  // Whether each of `ids` is held, in order. Errc::too_large above
+  // kMaxHasChunksBatch IDs. A chunk whose presence cannot be read (an I/O
+  // error) counts as absent: the asker then pushes it again, which is
+  // harmless, rather than trusting a copy that may be gone.
+  Result<std::vector<bool>> on_has(std::span<const ChunkId> ids);
+
+  ServerStats stats() const;
+
+ private:
+  store::ChunkStore& store_;
+  // Counters only; relaxed, read for `dfs status`.
+  std::atomic<std::uint64_t> puts_stored_{0};
+  std::atomic<std::uint64_t> puts_refused_{0};
+  std::atomic<std::uint64_t> gets_served_{0};
+  std::atomic<std::uint64_t> gets_failed_{0};
+  std::atomic<std::uint64_t> has_requests_{0};
+};
+
+}  // namespace dfs::replicate

@@ -1,0 +1,75 @@
+// Placement: which peers a chunk belongs on (DESIGN.md §4) — the R whose
+// node IDs are closest (XOR) to the chunk ID — computed from what a DHT
+// lookup returned. Pure functions, no I/O.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "dfs/dht/contact.hpp"
+
+namespace dfs::replicate {
+
+struct Placement {
+  // The R closest peers other than this node, closest first. Fewer when
+  // the network is smaller.
+  std::vector<dht::Contact> peers;
+  // This node is one of the R closest of {self} ∪ found (then `peers` has
+  // R - 1 entries at most).
+  bool self_is_replica = false;
+  // The other contacts found, closest first: where a copy goes when a
+  // replica refuses it or cannot be reached.
+  std::vector<dht::Contact> spares;
+};
+
+// `contacts` sorted closest to `key` first, without `self`, duplicates
+// and contacts that have no ID.
+std::vector<dht::Contact> closest_first(const dht::NodeId& key, std::vector<dht::Contact> contacts,
+                                        const dht::NodeId& self);
+
+// Places `key` among `self` and `found` (a lookup's result; any order,
+// duplicates, self and contacts without an ID are ignored).
+Placement place(const dht::Contact& self, const dht::NodeId& key, const std::vector<dht::Contact>& found,
+                std::size_t replicas);
+
+// What one lookup proves about the neighbourhood of its target, so that a
+// repair round can place the other chunks there without a lookup each.
+//
+// A lookup returns the k closest live nodes to its target t. If the
+// farthest of them shares p - 1 leading bits with t, every node sharing at
+// least p bits with t is closer than it, hence in the result: the prefix
+// subtree S of t at depth p is known in full. For any key in S, the nodes
+// in S are closer than every node outside it (they share more leading
+// bits), so when S holds at least R nodes the key's R closest are the R
+// closest of S. Keys sorted by ID fall in S as one run, which is why a
+// round walks its chunks in order.
+class Neighbourhood {
+ public:
+  // From a lookup of `target` that returned `found` (a full result has `k`
+  // contacts; fewer means the lookup saw the whole network — or lost
+  // answers, in which case its own result is as wrong). `self` is known
+  // without a lookup and counts as a member.
+  Neighbourhood(const dht::Contact& self, const dht::NodeId& target, const std::vector<dht::Contact>& found,
+                std::size_t k);
+
+  // Whether the R closest nodes to `key` are known from this lookup.
+  bool covers(const dht::NodeId& key, std::size_t replicas) const;
+  // place() over the members; only meaningful when covers(key, replicas).
+  Placement place(const dht::NodeId& key, std::size_t replicas) const;
+
+  // Leading bits a key must share with the target to be in S.
+  std::size_t prefix_bits() const { return prefix_bits_; }
+  // The lookup returned fewer than k contacts: it saw every live node, so
+  // it places any key (S is the whole ID space).
+  bool whole_network() const { return whole_network_; }
+
+ private:
+  dht::Contact self_;
+  dht::NodeId target_;
+  std::size_t prefix_bits_ = 0;
+  std::vector<dht::Contact> members_;  // found contacts in S, not self
+  bool self_inside_ = false;
+  bool whole_network_ = false;
+};
+
+}  // namespace dfs::replicate

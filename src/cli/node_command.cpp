@@ -1,0 +1,126 @@
+// dfs node: a headless storage peer. Runs the P2P engine on the data
+// directory, serves the control socket for dfs put/get/status/peers, and
+// runs until SIGINT or SIGTERM, then shuts down cleanly.
+#include <signal.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "dfs/node/control.hpp"
+#include "dfs/node/control_channel.hpp"
+#include "dfs/node/node.hpp"
+#include "dfs/node/peer.hpp"
+#include "dfs/util/log.hpp"
+
+namespace po = boost::program_options;
+
+namespace dfs::cli {
+
+po::options_description peer_options_description() {
+  po::options_description desc("peer options (also read from DATA/dfs.conf)");
+  desc.add_options()
+      ("listen,l", po::value<std::string>()->value_name("HOST:PORT")->default_value("127.0.0.1:4001"),
+       "accept peers on HOST:PORT (port 0: any free port)")
+      ("bootstrap,b", po::value<std::vector<std::string>>()->value_name("HOST:PORT")->composing(),
+       "join the network through this peer (repeatable)")
+      ("network-key", po::value<std::string>()->value_name("FILE"),
+       "private network: only peers holding the same key file may connect")
+      ("replicas,r", po::value<std::size_t>()->value_name("N")->default_value(3),
+       "copies of each chunk, on the N peers closest to its ID")
+      ("repair-interval", po::value<unsigned>()->value_name("SECONDS")->default_value(600),
+       "how often to check that every chunk held here has its N copies");
+  return desc;
+}
+
+Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
+  node::PeerOptions options;
+  options.data_dir = data_dir;
+  options.listen = vm["listen"].as<std::string>();
+  if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+  if (vm.count("network-key")) {
+    DFS_ASSIGN_OR_RETURN(options.network_key, node::read_network_key(vm["network-key"].as<std::string>()));
+  }
+  options.replicas = vm["replicas"].as<std::size_t>();
+  if (options.replicas < 1 || options.replicas > 20) {
+    return make_error(Errc::invalid_argument, "--replicas must be between 1 and 20");
+  }
+  const unsigned interval = vm["repair-interval"].as<unsigned>();
+  if (interval == 0) return make_error(Errc::invalid_argument, "--repair-interval must be at least 1 second");
+  options.repair_interval = std::chrono::seconds(interval);
+  return options;
+}
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in every thread (call before any starts) so
+// that the main thread can take them with sigwait.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_node(const GlobalOptions& global, const Args& args) {
+  po::options_description options = peer_options_description();
+  po::options_description all = options;
+  all.add_options()("help,h", "show this help and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).run(), vm);
+    if (auto config = read_config_file(global.config_file, options); config) po::store(*config, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "dfs: node: %s (try 'dfs node --help')\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: dfs node [OPTIONS]\n\n" << all;
+    return kExitOk;
+  }
+  auto peer_options = peer_options_from(vm, global.node.data_dir);
+  if (!peer_options.ok()) {
+    print_error("node", peer_options.error());
+    return kExitUsage;
+  }
+  if (log::level() > log::Level::info) log::set_level(log::Level::warn);  // a daemon's warnings matter
+  const sigset_t stop_signals = block_stop_signals();
+
+  auto node = node::Node::open(global.node);
+  if (!node.ok()) {
+    print_error("node", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
+    return kExitFailure;
+  }
+  auto peer = node::Peer::start(*peer_options, (*node)->chunk_store());
+  if (!peer.ok()) {
+    print_error("node", peer.error());
+    return kExitFailure;
+  }
+  (*node)->attach_network(peer->get());
+  auto control = node::ControlServer::start(node::control_socket_path(global.node.data_dir), **node);
+  if (!control.ok()) {
+    print_error("node", control.error());
+    return kExitFailure;
+  }
+  // One line that scripts and tests can wait for.
+  std::fprintf(stderr, "dfs node: peer %s listening on %s\n", (*peer)->node_id_hex().c_str(),
+               (*peer)->listen_address().c_str());
+  std::fflush(stderr);
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::fprintf(stderr, "dfs node: %s, shutting down\n", signal == SIGINT ? "interrupted" : "terminated");
+  (*control)->stop();        // no new requests; those in progress finish
+  (*peer)->stop();           // repair stops, connections close
+  (*node)->attach_network(nullptr);
+  return kExitOk;
+}
+
+}  // namespace dfs::cli

@@ -1,0 +1,132 @@
+#include "dfs/node/net_adapters.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <cstring>
+
+#include "dfs/node/dht_wire.hpp"
+
+namespace dfs::node {
+
+AsioScheduler::~AsioScheduler() {
+  for (auto& [id, timer] : timers_) timer->cancel();
+}
+
+std::uint64_t AsioScheduler::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
+  const std::uint64_t id = next_id_++;
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
+  timers_[id] = timer;
+  timer->async_wait([this, id, timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the scheduler (or the timer's owner) said so
+    timers_.erase(id);
+    fn();
+  });
+  return id;
+}
+
+void AsioScheduler::cancel(std::uint64_t timer) {
+  auto it = timers_.find(timer);
+  if (it == timers_.end()) return;
+  it->second->cancel();
+  timers_.erase(it);
+}
+
+namespace {
+
+std::optional<net::NodeIdBytes> expected_id(const dht::Contact& to) {
+  if (!to.has_id()) return std::nullopt;
+  return to.id.bytes;
+}
+
+// The DHT only distinguishes "no answer" from "cannot reach".
+Error as_dht_error(Error e) {
+  if (e.code != Errc::timed_out) e.code = Errc::unavailable;
+  return e;
+}
+
+std::string id_string(const ChunkId& id) { return std::string(id.bytes.begin(), id.bytes.end()); }
+
+}  // namespace
+
+void NetDhtTransport::send(const dht::Contact& to, dht::Request request,
+                           std::function<void(Result<dht::Reply>)> on_done) {
+  net_.request(to.address, expected_id(to), dht_request_to_wire(request), {}, timeout_,
+               [to, on_done = std::move(on_done)](Result<net::Message> answer) {
+                 if (!answer.ok()) return on_done(as_dht_error(answer.take_error()));
+                 auto body = dht_response_from_wire(answer->env);
+                 if (!body.ok()) return on_done(as_dht_error(body.take_error()));
+                 dht::Reply reply;
+                 reply.from.id.bytes = answer->from.id;
+                 // Where the peer says it listens; else where we reached it.
+                 reply.from.address =
+                     answer->from.listen_address.empty() ? to.address : answer->from.listen_address;
+                 reply.body = std::move(body).value();
+                 on_done(std::move(reply));
+               });
+}
+
+void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, Bytes payload,
+                          std::function<void(Result<net::Message>)> done) {
+  net_.request(to.address, expected_id(to), std::move(request), std::move(payload), timeout_,
+               [done = std::move(done)](Result<net::Message> answer) {
+                 if (!answer.ok() && answer.error().code == Errc::permission_denied) {
+                   Error e = answer.take_error();
+                   e.code = Errc::unavailable;
+                   return done(std::move(e));
+                 }
+                 done(std::move(answer));
+               });
+}
+
+void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, Bytes sealed,
+                               std::function<void(Status)> done) {
+  wire::Envelope request;
+  request.mutable_put_chunk()->set_chunk_id(id_string(id));
+  call(to, std::move(request), std::move(sealed), [done = std::move(done)](Result<net::Message> answer) {
+    if (!answer.ok()) return done(answer.take_error());
+    if (!answer->env.has_put_chunk_result()) return done(make_error(Errc::corrupt, "PUT_CHUNK answered with another body"));
+    done(Status{});
+  });
+}
+
+void NetChunkClient::get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) {
+  wire::Envelope request;
+  request.mutable_get_chunk()->set_chunk_id(id_string(id));
+  call(to, std::move(request), {}, [done = std::move(done)](Result<net::Message> answer) {
+    if (!answer.ok()) return done(answer.take_error());
+    if (!answer->env.has_get_chunk_result()) return done(make_error(Errc::corrupt, "GET_CHUNK answered with another body"));
+    done(std::move(answer->payload));
+  });
+}
+
+void NetChunkClient::has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
+                                std::function<void(Result<std::vector<bool>>)> done) {
+  wire::Envelope request;
+  for (const ChunkId& id : ids) request.mutable_has_chunks()->add_chunk_ids(id_string(id));
+  const std::size_t count = ids.size();
+  call(to, std::move(request), {}, [count, done = std::move(done)](Result<net::Message> answer) {
+    if (!answer.ok()) return done(answer.take_error());
+    if (!answer->env.has_has_chunks_result()) return done(make_error(Errc::corrupt, "HAS_CHUNKS answered with another body"));
+    done(presence_from_bitmap(answer->env.has_chunks_result().present_bitmap(), count));
+  });
+}
+
+std::string presence_to_bitmap(const std::vector<bool>& present) {
+  std::string bitmap((present.size() + 7) / 8, '\0');
+  for (std::size_t i = 0; i < present.size(); ++i) {
+    if (present[i]) bitmap[i / 8] = static_cast<char>(bitmap[i / 8] | (1 << (i % 8)));
+  }
+  return bitmap;
+}
+
+Result<std::vector<bool>> presence_from_bitmap(const std::string& bitmap, std::size_t count) {
+  if (bitmap.size() != (count + 7) / 8) {
+    return make_error(Errc::corrupt, "HAS_CHUNKS bitmap of " + std::to_string(bitmap.size()) + " bytes for " +
+                                         std::to_string(count) + " chunks");
+  }
+  std::vector<bool> present(count);
+  for (std::size_t i = 0; i < count; ++i) present[i] = (static_cast<unsigned char>(bitmap[i / 8]) >> (i % 8)) & 1;
+  return present;
+}
+
+}  // namespace dfs::node

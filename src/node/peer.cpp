@@ -1,0 +1,354 @@
+#include "dfs/node/peer.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <fcntl.h>
+
+#include <cstring>
+#include <future>
+#include <thread>
+
+#include "dfs/dht/dht.hpp"
+#include "dfs/net/tls_transport.hpp"
+#include "dfs/node/dht_wire.hpp"
+#include "dfs/node/net_adapters.hpp"
+#include "dfs/replicate/blocking_runner.hpp"
+#include "dfs/replicate/chunk_server.hpp"
+#include "dfs/replicate/replicator.hpp"
+#include "dfs/util/file.hpp"
+#include "dfs/util/log.hpp"
+#include "dfs/util/worker_pool.hpp"
+
+namespace dfs::node {
+
+namespace {
+
+// Chunks one replicate() call places at once: each needs a DHT lookup, and
+// the Replicator queues their transfers behind its own limit anyway.
+constexpr std::size_t kReplicationsInFlight = 16;
+// Worker threads for the chunk service's and the Replicator's disk work.
+constexpr std::size_t kDiskThreads = 4;
+
+Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return make_error(Errc::invalid_argument, "\"" + address + "\" is not HOST:PORT");
+  }
+  const std::string port_text = address.substr(colon + 1);
+  char* end = nullptr;
+  const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port > 65535) {
+    return make_error(Errc::invalid_argument, "\"" + address + "\" has no valid port");
+  }
+  return std::pair{address.substr(0, colon), static_cast<std::uint16_t>(port)};
+}
+
+Result<ChunkId> chunk_id_from(const std::string& bytes) {
+  if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
+  ChunkId id;
+  std::memcpy(id.bytes.data(), bytes.data(), bytes.size());
+  return id;
+}
+
+std::string hex_of(const net::NodeIdBytes& id) { return dht::NodeId{id}.hex(); }
+
+}  // namespace
+
+struct Peer::Impl {
+  explicit Impl(PeerOptions opts, store::ChunkStore& s)
+      : options(std::move(opts)), store(s), work(io.get_executor()), pool(kDiskThreads), chunk_server(s) {}
+
+  void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
+  void serve_chunk_request(net::Message request, net::Responder respond);
+  void join();
+
+  // Runs `start` on the network thread and waits up to `deadline` for the
+  // result it delivers.
+  template <typename T>
+  Result<T> call_on_loop(std::chrono::milliseconds deadline,
+                         std::function<void(std::function<void(Result<T>)>)> start) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto delivered = std::make_shared<std::atomic<bool>>(false);
+    auto future = promise->get_future();
+    boost::asio::post(io, [start = std::move(start), promise, delivered] {
+      start([promise, delivered](Result<T> result) {
+        if (!delivered->exchange(true)) promise->set_value(std::move(result));
+      });
+    });
+    if (future.wait_for(deadline) != std::future_status::ready) {
+      return make_error(Errc::timed_out, "the network did not answer within " +
+                                             std::to_string(deadline.count()) + " ms");
+    }
+    return future.get();
+  }
+
+  PeerOptions options;
+  store::ChunkStore& store;
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  WorkerPool pool;  // disk work of the chunk service and the Replicator
+  std::unique_ptr<net::TlsTransport> transport;
+  std::unique_ptr<AsioScheduler> scheduler;
+  std::unique_ptr<NetDhtTransport> dht_transport;
+  std::unique_ptr<dht::Dht> dht;
+  std::unique_ptr<NetChunkClient> chunk_client;
+  replicate::ChunkServer chunk_server;
+  std::unique_ptr<replicate::PoolRunner> runner;
+  std::unique_ptr<replicate::Replicator> replicator;
+  std::string node_id_hex;
+  std::string listen_address;
+  std::thread thread;
+  std::atomic<bool> stopped{false};
+};
+
+void Peer::Impl::handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond) {
+  if (!is_dht_request(request.env)) return serve_chunk_request(std::move(request), std::move(respond));
+  auto parsed = dht_request_from_wire(request.env);
+  if (!parsed.ok()) return respond.fail(parsed.take_error());
+  // The ID is the one proven in the handshake; the address is where the
+  // peer says it listens (empty for a peer that does not: not routed to).
+  dht::Contact contact{dht::NodeId{from.id}, from.listen_address};
+  respond.reply(dht_response_to_wire(dht->handle(contact, *parsed)));
+}
+
+// Chunk requests touch the disk: they run on the pool, and the Responder
+// (thread-safe) sends the answer from there.
+void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respond) {
+  const wire::Envelope& env = request.env;
+  switch (env.body_case()) {
+    case wire::Envelope::kPutChunk: {
+      auto id = chunk_id_from(env.put_chunk().chunk_id());
+      if (!id.ok()) return respond.fail(id.take_error());
+      pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
+        Status stored = chunk_server.on_put(id, payload);
+        if (!stored.ok()) return respond.fail(stored.error());
+        wire::Envelope reply;
+        reply.mutable_put_chunk_result();
+        respond.reply(std::move(reply));
+      });
+      return;
+    }
+    case wire::Envelope::kGetChunk: {
+      auto id = chunk_id_from(env.get_chunk().chunk_id());
+      if (!id.ok()) return respond.fail(id.take_error());
+      pool.submit([this, id = *id, respond] {
+        auto bytes = chunk_server.on_get(id);
+        if (!bytes.ok()) return respond.fail(bytes.error());
+        wire::Envelope reply;
+        reply.mutable_get_chunk_result();
+        respond.reply(std::move(reply), std::move(bytes).value());
+      });
+      return;
+    }
+    case wire::Envelope::kHasChunks: {
+      if (static_cast<std::size_t>(env.has_chunks().chunk_ids_size()) > replicate::kMaxHasChunksBatch) {
+        return respond.fail(make_error(Errc::too_large, "HAS_CHUNKS batch above the limit"));
+      }
+      std::vector<ChunkId> ids;
+      for (const auto& raw : env.has_chunks().chunk_ids()) {
+        auto id = chunk_id_from(raw);
+        if (!id.ok()) return respond.fail(id.take_error());
+        ids.push_back(*id);
+      }
+      pool.submit([this, ids = std::move(ids), respond] {
+        auto present = chunk_server.on_has(ids);
+        if (!present.ok()) return respond.fail(present.error());
+        wire::Envelope reply;
+        reply.mutable_has_chunks_result()->set_present_bitmap(presence_to_bitmap(*present));
+        respond.reply(std::move(reply));
+      });
+      return;
+    }
+    default:
+      respond.fail(make_error(Errc::invalid_argument, "this peer does not serve that request"));
+  }
+}
+
+// Joins through the bootstrap peers; while none answers, tries again, so
+// a peer started before its seeds still finds the network.
+void Peer::Impl::join() {
+  if (options.bootstrap.empty() || stopped.load()) return;
+  std::vector<dht::Contact> seeds;
+  for (const auto& address : options.bootstrap) seeds.push_back(dht::Contact{dht::NodeId{}, address});
+  dht->bootstrap(seeds, [this](Status joined) {
+    if (joined.ok()) {
+      log::info("joined the network: " + std::to_string(dht->table().size()) + " peers known");
+      return;
+    }
+    log::warn("could not join through the bootstrap peers (" + joined.error().message + "); retrying");
+    scheduler->schedule(std::chrono::seconds(2), [this] { join(); });
+  });
+}
+
+Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::ChunkStore& store) {
+  auto impl = std::make_unique<Impl>(options, store);
+  DFS_ASSIGN_OR_RETURN(net::Identity identity, net::Identity::load_or_create(options.data_dir + "/identity.pem"));
+  const net::NodeIdBytes self_id = identity.node_id();
+  net::TlsTransportOptions net_options;
+  net_options.network_key = options.network_key;
+  DFS_ASSIGN_OR_RETURN(impl->transport, net::TlsTransport::create(impl->io, std::move(identity), net_options));
+  Impl* raw = impl.get();
+  impl->transport->set_request_handler([raw](const net::PeerInfo& from, net::Message request, net::Responder respond) {
+    raw->handle_request(from, std::move(request), std::move(respond));
+  });
+  DFS_ASSIGN_OR_RETURN(auto host_port, split_host_port(options.listen));
+  DFS_TRY(impl->transport->listen(host_port.first, host_port.second));
+  impl->listen_address = impl->transport->listen_address();
+  impl->node_id_hex = hex_of(self_id);
+
+  impl->scheduler = std::make_unique<AsioScheduler>(impl->io);
+  impl->dht_transport = std::make_unique<NetDhtTransport>(*impl->transport, options.rpc_timeout);
+  dht::DhtConfig dht_config;
+  // The DHT's own backstop must not fire before the transport's timeout.
+  dht_config.request_timeout = options.rpc_timeout + std::chrono::seconds(1);
+  impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->listen_address},
+                                         *impl->dht_transport, *impl->scheduler, dht_config);
+  impl->chunk_client = std::make_unique<NetChunkClient>(*impl->transport, options.rpc_timeout * 6);
+  impl->runner = std::make_unique<replicate::PoolRunner>(
+      impl->pool, [raw](std::function<void()> fn) { boost::asio::post(raw->io, std::move(fn)); });
+  replicate::ReplicationConfig replication;
+  replication.replicas = options.replicas;
+  replication.repair_interval = options.repair_interval;
+  replication.fetch_timeout = options.fetch_timeout;
+  impl->replicator = std::make_unique<replicate::Replicator>(*impl->dht, *impl->chunk_client, store, *impl->scheduler,
+                                                             replication, impl->runner.get());
+  boost::asio::post(impl->io, [raw] {
+    raw->dht->start();
+    raw->replicator->start();
+    raw->join();
+  });
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  log::info("peer " + impl->node_id_hex.substr(0, 12) + " listening on " + impl->listen_address);
+  return std::unique_ptr<Peer>(new Peer(std::move(impl)));
+}
+
+Peer::Peer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Peer::~Peer() { stop(); }
+
+void Peer::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  Impl* raw = impl_.get();
+  std::promise<void> quiet;
+  boost::asio::post(raw->io, [raw, &quiet] {
+    raw->replicator->stop();
+    raw->dht->stop();
+    raw->transport->stop();
+    quiet.set_value();
+  });
+  quiet.get_future().wait_for(std::chrono::seconds(10));
+  raw->work.reset();
+  raw->io.stop();
+  if (raw->thread.joinable()) raw->thread.join();
+  // The Replicator and the DHT go before what they use; the transport only
+  // once the io_context no longer runs (net/tls_transport.hpp).
+  raw->replicator.reset();
+  raw->dht.reset();
+}
+
+std::string Peer::node_id_hex() const { return impl_->node_id_hex; }
+std::string Peer::listen_address() const { return impl_->listen_address; }
+
+Result<Bytes> Peer::fetch(const ChunkId& id) {
+  Impl* raw = impl_.get();
+  return raw->call_on_loop<Bytes>(raw->options.fetch_timeout + std::chrono::seconds(5),
+                                  [raw, id](std::function<void(Result<Bytes>)> deliver) {
+                                    raw->replicator->fetch(id, std::move(deliver));
+                                  });
+}
+
+namespace {
+// Places a list of chunks with at most kReplicationsInFlight at a time;
+// lives on the network thread.
+struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
+  replicate::Replicator* replicator = nullptr;
+  std::vector<ChunkId> ids;
+  std::size_t next = 0;
+  std::size_t finished = 0;
+  ReplicationSummary summary;
+  std::function<void(Result<ReplicationSummary>)> deliver;
+
+  void launch() {
+    while (next < ids.size() && next - finished < kReplicationsInFlight) {
+      const ChunkId id = ids[next++];
+      replicator->replicate(id, [self = shared_from_this(), id](Result<replicate::ReplicaReport> report) {
+        self->record(id, report);
+        if (++self->finished == self->ids.size()) return self->deliver(self->summary);
+        self->launch();
+      });
+    }
+  }
+
+  void record(const ChunkId& id, const Result<replicate::ReplicaReport>& report) {
+    if (!report.ok()) {
+      log::warn("could not replicate chunk " + id.short_hex() + ": " + report.error().message);
+      summary.min_confirmed = 0;
+      return;
+    }
+    summary.min_confirmed = std::min<std::uint32_t>(summary.min_confirmed, static_cast<std::uint32_t>(report->confirmed));
+    if (!report->self_is_replica && report->confirmed >= report->wanted) summary.not_ours.push_back(id);
+  }
+};
+}  // namespace
+
+ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
+  Impl* raw = impl_.get();
+  const auto wanted = static_cast<std::uint32_t>(raw->replicator->config().replicas);
+  if (ids.empty()) return ReplicationSummary{wanted, wanted, {}};
+  const auto deadline = raw->options.rpc_timeout * 12 + std::chrono::seconds(2) * ids.size();
+  auto result = raw->call_on_loop<ReplicationSummary>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline),
+      [raw, ids, wanted](std::function<void(Result<ReplicationSummary>)> deliver) {
+        auto batch = std::make_shared<ReplicationBatch>();
+        batch->replicator = raw->replicator.get();
+        batch->ids = ids;
+        batch->summary = ReplicationSummary{wanted, wanted, {}};
+        batch->deliver = std::move(deliver);
+        batch->launch();
+      });
+  if (!result.ok()) {
+    log::warn("replication did not finish: " + result.error().message + "; repair will go on with it");
+    return ReplicationSummary{wanted, 0, {}};
+  }
+  return std::move(result).value();
+}
+
+void Peer::describe(ServiceStatus& status) {
+  Impl* raw = impl_.get();
+  status.networked = true;
+  status.node_id = raw->node_id_hex;
+  status.listen_address = raw->listen_address;
+  status.replicas = static_cast<std::uint32_t>(raw->replicator->config().replicas);
+  const auto stats = raw->replicator->stats();
+  status.under_replicated = stats.under_replicated;
+  status.repair_copies = stats.copies_made;
+  auto size = raw->call_on_loop<std::size_t>(std::chrono::seconds(5), [raw](auto deliver) {
+    deliver(raw->dht->table().size());
+  });
+  status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
+}
+
+std::vector<PeerSummary> Peer::peers() {
+  Impl* raw = impl_.get();
+  auto contacts = raw->call_on_loop<std::vector<dht::Contact>>(std::chrono::seconds(5), [raw](auto deliver) {
+    deliver(raw->dht->closest_known(raw->dht->self().id, raw->dht->table().size()));
+  });
+  std::vector<PeerSummary> out;
+  if (!contacts.ok()) return out;
+  for (const auto& c : *contacts) out.push_back({c.id.hex(), c.address});
+  return out;
+}
+
+Result<Bytes> read_network_key(const std::string& path) {
+  DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_RDONLY));
+  Bytes key(4096);
+  DFS_ASSIGN_OR_RETURN(std::size_t n, read_full(fd.get(), key, path));
+  if (n == 0) return make_error(Errc::invalid_argument, "network key file " + path + " is empty");
+  if (n == key.size()) return make_error(Errc::too_large, "network key file " + path + " is larger than 4 KiB");
+  key.resize(n);
+  return key;
+}
+
+}  // namespace dfs::node

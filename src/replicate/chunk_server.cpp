@@ -1,0 +1,53 @@
+#include "dfs/replicate/chunk_server.hpp"
+
+#include <string>
+
+#include "dfs/replicate/config.hpp"
+
+namespace dfs::replicate {
+namespace {
+
+void bump(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+std::uint64_t read(const std::atomic<std::uint64_t>& counter) { return counter.load(std::memory_order_relaxed); }
+
+}  // namespace
+
+ChunkServer::ChunkServer(store::ChunkStore& store) : store_(store) {}
+
+Status ChunkServer::on_put(const ChunkId& id, ByteView sealed) {
+  // The store checks too, but this is where bytes from strangers enter:
+  // check here so that no store implementation or decorator can be the
+  // one that forgets. One SHA-256 per MiB is cheap next to the transfer.
+  Status status = store::check_sealed(id, sealed);
+  if (status.ok()) status = store_.put(id, sealed);
+  bump(status.ok() ? puts_stored_ : puts_refused_);
+  return status;
+}
+
+Result<Bytes> ChunkServer::on_get(const ChunkId& id) {
+  Result<Bytes> bytes = store_.get(id);  // verified by the store
+  bump(bytes.ok() ? gets_served_ : gets_failed_);
+  return bytes;
+}
+
+Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids) {
+  bump(has_requests_);
+  if (ids.size() > kMaxHasChunksBatch) {
+    return make_error(Errc::too_large, "HAS_CHUNKS asks for " + std::to_string(ids.size()) +
+                                           " chunks, above the limit of " + std::to_string(kMaxHasChunksBatch));
+  }
+  std::vector<bool> held;
+  held.reserve(ids.size());
+  for (const ChunkId& id : ids) {
+    Result<bool> present = store_.contains(id);
+    held.push_back(present.ok() && *present);
+  }
+  return held;
+}
+
+ServerStats ChunkServer::stats() const {
+  return ServerStats{read(puts_stored_), read(puts_refused_), read(gets_served_), read(gets_failed_),
+                     read(has_requests_)};
+}
+
+}  // namespace dfs::replicate

@@ -1,0 +1,151 @@
+// Replicator::fetch(): local store first, then the peers closest to the
+// chunk, closest first, hedged (see ReplicationConfig::fetch_*).
+#include <string>
+
+#include "dfs/chunk/sealed_chunk.hpp"
+#include "dfs/util/log.hpp"
+#include "replicator_internal.hpp"
+
+namespace dfs::replicate {
+
+using dht::Contact;
+using dht::NodeId;
+
+// What one fetch() carries from step to step (loop thread).
+struct Replicator::FetchOp {
+  ChunkId id;
+  std::function<void(Result<Bytes>)> done;
+  std::vector<Contact> candidates;  // closest first
+  std::size_t next = 0;             // the next candidate to ask
+  std::size_t in_flight = 0;        // GETs (and checks of their answers) not over yet
+  std::uint64_t hedge_timer = 0;
+  std::uint64_t deadline_timer = 0;
+  bool finished = false;
+  // How the peers asked so far failed, for the final error message.
+  std::size_t not_found = 0;
+  std::size_t corrupt = 0;
+  std::size_t unreachable = 0;  // timed out or could not be reached
+  std::size_t other = 0;
+
+  std::string summary() const {
+    std::string s = "asked " + std::to_string(next) + " of " + std::to_string(candidates.size()) + " peers found";
+    auto part = [&s](std::size_t n, const char* what) {
+      if (n > 0) s += ", " + std::to_string(n) + " " + what;
+    };
+    part(not_found, "did not hold it");
+    part(corrupt, "served corrupt bytes");
+    part(unreachable, "unreachable or timed out");
+    part(other, "failed otherwise");
+    return s;
+  }
+};
+
+void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done) {
+  auto op = std::make_shared<FetchOp>();
+  op->id = id;
+  op->done = std::move(done);
+  op->deadline_timer = scheduler_.schedule(config_.fetch_timeout, guard([this, op] {
+    op->deadline_timer = 0;
+    fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica served it within " +
+                                                       std::to_string(config_.fetch_timeout.count()) + " ms (" +
+                                                       op->summary() + ")"));
+  }));
+  run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
+                              [this, op](Result<Bytes> local) {
+                                if (local.ok()) return fetch_finish(op, std::move(local));
+                                // A corrupt local copy was dropped by the store (which
+                                // logged it); the network may still have good ones.
+                                if (local.error().code != Errc::not_found) {
+                                  log::info("fetch: local copy of chunk " + op->id.short_hex() +
+                                            " unusable (" + local.error().to_string() + "); asking peers");
+                                }
+                                fetch_from_peers(op);
+                              });
+}
+
+void Replicator::fetch_from_peers(const std::shared_ptr<FetchOp>& op) {
+  if (op->finished) return;
+  const NodeId key = NodeId::from_chunk(op->id);
+  dht_.find_closest(key, guard([this, op, key](std::vector<Contact> found) {
+    if (op->finished) return;
+    op->candidates = closest_first(key, std::move(found), dht_.self().id);
+    if (op->candidates.empty()) {
+      return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() +
+                                                                ": no peer found to ask (asked 0 peers)"));
+    }
+    fetch_more(op);
+  }));
+}
+
+// Asks the next candidate if the fetch has room for another GET, and arms
+// the hedge timer that will ask one more if nobody answers meanwhile.
+void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
+  if (op->finished) return;
+  if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
+    const Contact peer = op->candidates[op->next++];
+    ++op->in_flight;
+    get(peer, op->id, [this, op, peer](Result<Bytes> answer) { fetch_answer(op, peer, std::move(answer)); });
+  }
+  if (op->in_flight == 0 && op->next >= op->candidates.size()) {
+    return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() +
+                                                              ": no replica could serve it (" + op->summary() + ")"));
+  }
+  if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
+  op->hedge_timer = 0;
+  if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
+    op->hedge_timer = scheduler_.schedule(config_.fetch_hedge_delay, guard([this, op] {
+      op->hedge_timer = 0;
+      fetch_more(op);
+    }));
+  }
+}
+
+void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact& from, Result<Bytes> answer) {
+  if (op->finished) return;
+  if (!answer.ok()) {
+    --op->in_flight;
+    switch (answer.error().code) {
+      case Errc::not_found: ++op->not_found; break;
+      case Errc::corrupt: ++op->corrupt; break;  // the peer's own copy went bad
+      case Errc::timed_out:
+      case Errc::unavailable: ++op->unreachable; break;
+      default: ++op->other; break;
+    }
+    log::debug("fetch: chunk " + op->id.short_hex() + " from " + describe(from) + ": " +
+               answer.error().to_string());
+    return fetch_more(op);
+  }
+  // Hash on the runner: a 1 MiB SHA-256 is too long for the network loop.
+  auto bytes = std::make_shared<Bytes>(std::move(answer).value());
+  run_blocking<Status>([bytes, id = op->id] { return verify_chunk(id, *bytes); },
+                       [this, op, from, bytes](Status verified) { fetch_checked(op, from, bytes, std::move(verified)); });
+}
+
+void Replicator::fetch_checked(const std::shared_ptr<FetchOp>& op, const Contact& from,
+                               std::shared_ptr<Bytes> bytes, Status verified) {
+  --op->in_flight;
+  if (op->finished) return;
+  if (verified.ok() && bytes->size() <= kMaxSealedChunkSize) return fetch_finish(op, std::move(*bytes));
+  ++op->corrupt;
+  bump(counters_->corrupt_responses);
+  log::warn("fetch: peer " + describe(from) + " served " + std::to_string(bytes->size()) + " bytes for chunk " +
+            op->id.hex() + " that do not match its ID; trying the next replica");
+  fetch_more(op);
+}
+
+void Replicator::fetch_finish(const std::shared_ptr<FetchOp>& op, Result<Bytes> result) {
+  if (op->finished) return;
+  op->finished = true;
+  if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
+  if (op->deadline_timer != 0) scheduler_.cancel(op->deadline_timer);
+  op->hedge_timer = op->deadline_timer = 0;
+  bump(counters_->fetches);
+  if (!result.ok()) {
+    bump(counters_->fetch_failures);
+    log::info("fetch: " + result.error().to_string());
+  }
+  auto done = std::move(op->done);
+  done(std::move(result));
+}
+
+}  // namespace dfs::replicate

@@ -1,0 +1,285 @@
+// A repair round (DESIGN.md §4, Repair): for a bounded batch of the local
+// store's chunks, in ID order, find the R closest live peers (one DHT
+// lookup per neighbourhood, not per chunk: see Neighbourhood), ask each
+// peer in HAS_CHUNKS batches which of its chunks it holds, and push the
+// missing copies. A dead replica does not answer the lookups, so the next
+// closest peer takes its place and receives the copy.
+#include <algorithm>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "dfs/util/log.hpp"
+#include "replicator_internal.hpp"
+
+namespace dfs::replicate {
+
+using dht::Contact;
+using dht::NodeId;
+
+namespace {
+
+// How many neighbourhoods a round remembers. Chunks are walked in ID
+// order, so only the latest few can cover the next chunk.
+constexpr std::size_t kNeighbourhoodsKept = 8;
+
+// Up to `limit` chunks of `all` after `cursor`, in ID order; from the
+// start of the ID space when none is left after it (the walk wraps).
+std::vector<ChunkId> next_batch(std::vector<ChunkId> all, const std::optional<ChunkId>& cursor, std::size_t limit) {
+  if (cursor) {
+    std::vector<ChunkId> after;
+    for (const ChunkId& id : all) {
+      if (id > *cursor) after.push_back(id);
+    }
+    if (!after.empty()) all = std::move(after);
+  }
+  const std::size_t take = std::min(limit, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(take), all.end());
+  all.resize(take);
+  return all;
+}
+
+}  // namespace
+
+// One round. Owned by Replicator::round_ and by its pending callbacks;
+// every method runs on the loop thread, every callback through guard().
+class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound> {
+ public:
+  RepairRound(Replicator& r, std::optional<ChunkId> cursor) : r_(r), cursor_(std::move(cursor)) {}
+
+  void add_waiter(std::function<void()> done) {
+    if (done) waiters_.push_back(std::move(done));
+  }
+
+  void begin() {
+    auto self = shared_from_this();
+    const std::size_t limit = r_.config_.repair_chunks_per_round;
+    r_.run_blocking<Result<std::vector<ChunkId>>>(
+        [&store = r_.store_, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
+          DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, store.list());
+          return next_batch(std::move(all), cursor, limit);
+        },
+        [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
+  }
+
+ private:
+  struct PeerBatch {
+    Contact peer;
+    std::vector<ChunkId> ids;  // chunks it should hold, not asked about yet
+  };
+
+  void listed(Result<std::vector<ChunkId>> batch) {
+    if (!batch.ok()) {
+      log::warn("repair: cannot list the local store: " + batch.error().to_string());
+      return finish();
+    }
+    batch_ = std::move(batch).value();
+    unplaced_.assign(batch_.begin(), batch_.end());
+    resolve();
+  }
+
+  // Places chunks in ID order while the known neighbourhoods cover them,
+  // and starts lookups for those they do not, up to the in-flight limit.
+  void resolve() {
+    const std::size_t replicas = r_.config_.replicas;
+    while (!unplaced_.empty()) {
+      const ChunkId id = unplaced_.front();
+      const NodeId key = NodeId::from_chunk(id);
+      if (const Neighbourhood* n = covering(key)) {
+        unplaced_.pop_front();
+        place_chunk(id, n->place(key, replicas));
+        continue;
+      }
+      if (may_be_covered_soon(key) || lookups_.size() >= r_.config_.repair_lookups_in_flight) break;
+      unplaced_.pop_front();
+      look_up(id);
+    }
+    if (unplaced_.empty() && lookups_.empty()) {
+      for (auto& [id, batch] : pending_) send_checks(batch);
+      pending_.clear();
+      maybe_finish();
+    }
+  }
+
+  const Neighbourhood* covering(const NodeId& key) const {
+    for (const Neighbourhood& n : known_) {
+      if (n.covers(key, r_.config_.replicas)) return &n;
+    }
+    return nullptr;
+  }
+
+  // Whether a lookup in flight will probably cover `key`: its target
+  // shares as many leading bits with it as the last neighbourhood spanned.
+  // Then waiting costs less than a second lookup of the same place.
+  bool may_be_covered_soon(const NodeId& key) const {
+    return std::any_of(lookups_.begin(), lookups_.end(), [&](const NodeId& target) {
+      return dht::common_prefix_length(target, key) >= expected_prefix_;
+    });
+  }
+
+  void look_up(const ChunkId& id) {
+    const NodeId key = NodeId::from_chunk(id);
+    lookups_.push_back(key);
+    r_.dht_.find_closest(key, r_.guard([self = shared_from_this(), id, key](std::vector<Contact> found) {
+      self->looked_up(id, key, std::move(found));
+    }));
+  }
+
+  void looked_up(const ChunkId& id, const NodeId& key, std::vector<Contact> found) {
+    std::erase(lookups_, key);
+    const Contact& me = r_.dht_.self();
+    Neighbourhood n(me, key, found, r_.dht_.config().k);
+    expected_prefix_ = n.prefix_bits();
+    place_chunk(id, place(me, key, found, r_.config_.replicas));
+    if (known_.size() == kNeighbourhoodsKept) known_.pop_front();
+    known_.push_back(std::move(n));
+    resolve();
+  }
+
+  // Queues `id` for a HAS check on each of its placed peers; a peer's
+  // batch goes out as soon as it is full.
+  void place_chunk(const ChunkId& id, const Placement& placement) {
+    bump(r_.counters_->chunks_checked);
+    if (placement.peers.size() + (placement.self_is_replica ? 1 : 0) < r_.config_.replicas) short_.insert(id);
+    for (const Contact& peer : placement.peers) {
+      PeerBatch& batch = pending_[peer.id];
+      batch.peer = peer;
+      batch.ids.push_back(id);
+      if (batch.ids.size() >= r_.config_.has_batch_size) send_checks(batch);
+    }
+  }
+
+  void send_checks(PeerBatch& batch) {
+    if (batch.ids.empty()) return;
+    ++outstanding_;
+    std::vector<ChunkId> ids = std::exchange(batch.ids, {});
+    r_.has(batch.peer, ids,
+           [self = shared_from_this(), peer = batch.peer, ids](Result<std::vector<bool>> held) {
+             self->checked(peer, ids, std::move(held));
+           });
+  }
+
+  void checked(const Contact& peer, const std::vector<ChunkId>& ids, Result<std::vector<bool>> held) {
+    --outstanding_;
+    if (!held.ok()) {
+      // Most likely the peer died since the lookup; the next round's
+      // lookups leave it out and its successor gets the copies.
+      bump(r_.counters_->repair_failures);
+      log::info("repair: HAS_CHUNKS to " + describe(peer) + " failed: " + held.error().to_string());
+      return maybe_finish();
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (!(*held)[i]) copy(ids[i], peer);
+    }
+    maybe_finish();
+  }
+
+  void copy(const ChunkId& id, const Contact& peer) {
+    short_.insert(id);
+    if (copies_ >= r_.config_.repair_copies_per_round) {
+      // Over budget: the next round resumes from the first chunk skipped.
+      if (!first_skipped_ || id < *first_skipped_) first_skipped_ = id;
+      return;
+    }
+    ++copies_;
+    ++outstanding_;
+    r_.push_from_store(peer, id, [self = shared_from_this(), id, peer](Status status) {
+      self->copied(id, peer, std::move(status));
+    });
+  }
+
+  void copied(const ChunkId& id, const Contact& peer, Status status) {
+    --outstanding_;
+    if (status.ok()) {
+      bump(r_.counters_->copies_made);
+      bump(r_.counters_->copies_pushed);
+    } else {
+      bump(r_.counters_->repair_failures);
+      log::info("repair: copy of chunk " + id.short_hex() + " to " + describe(peer) +
+                " failed: " + status.error().to_string());
+    }
+    maybe_finish();
+  }
+
+  void maybe_finish() {
+    if (unplaced_.empty() && lookups_.empty() && pending_.empty() && outstanding_ == 0) finish();
+  }
+
+  void finish() {
+    if (std::exchange(finished_, true)) return;
+    bump(r_.counters_->under_replicated, short_.size());
+    bump(r_.counters_->repair_rounds);
+    r_.round_finished(next_cursor(), std::move(waiters_));
+  }
+
+  // Where the next round starts: after this batch, or, when the copy
+  // budget ran out, just before the first chunk left unhealed.
+  std::optional<ChunkId> next_cursor() const {
+    if (batch_.empty()) return std::nullopt;
+    if (!first_skipped_) return batch_.back();
+    auto it = std::lower_bound(batch_.begin(), batch_.end(), *first_skipped_);
+    if (it == batch_.begin()) return cursor_;
+    return *std::prev(it);
+  }
+
+  Replicator& r_;
+  const std::optional<ChunkId> cursor_;    // this round's batch starts after it
+  std::vector<std::function<void()>> waiters_;
+  std::vector<ChunkId> batch_;             // this round's chunks, sorted
+  std::deque<ChunkId> unplaced_;           // batch_ not yet placed, in order
+  std::deque<Neighbourhood> known_;        // what this round's lookups proved
+  std::vector<NodeId> lookups_;            // targets of lookups in flight
+  std::size_t expected_prefix_ = 0;        // 0 until a lookup ends: wait for it
+  std::unordered_map<NodeId, PeerBatch> pending_;  // HAS batches being filled
+  std::unordered_set<ChunkId> short_;      // chunks found with fewer than R copies
+  std::size_t outstanding_ = 0;            // HAS and PUT RPCs not answered yet
+  std::size_t copies_ = 0;
+  std::optional<ChunkId> first_skipped_;
+  bool finished_ = false;
+};
+
+// --- Replicator's side of the rounds -----------------------------------------
+
+void Replicator::push_from_store(const Contact& to, const ChunkId& id, std::function<void(Status)> done) {
+  // The read happens once a transfer slot is granted, so a round that
+  // copies thousands of chunks holds at most parallel_transfers in memory.
+  transfers_->submit(true, guard([this, to, id, done = std::move(done)](TransferQueue::Release release) {
+    run_blocking<Result<Bytes>>(
+        [&store = store_, id] { return store.get(id); },
+        [this, to, id, done, release](Result<Bytes> sealed) {
+          if (!sealed.ok()) {
+            release();
+            return done(sealed.take_error());
+          }
+          client_.put_chunk(to, id, std::move(sealed).value(),
+                            answer_within<Status>(scheduler_, config_.transfer_timeout,
+                                                  "PUT_CHUNK " + id.short_hex() + " to " + describe(to) +
+                                                      " timed out",
+                                                  guard([release, done](Status s) {
+                                                    release();
+                                                    done(std::move(s));
+                                                  })));
+        });
+  }));
+}
+
+void Replicator::start_round(std::function<void()> done) {
+  if (round_ != nullptr) return round_->add_waiter(std::move(done));
+  round_ = std::make_shared<RepairRound>(*this, repair_cursor_);
+  round_->add_waiter(std::move(done));
+  round_->begin();
+}
+
+void Replicator::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
+  repair_cursor_ = std::move(cursor);
+  round_.reset();  // the round's callbacks still hold it while they run
+  if (running_ && repair_timer_ == 0) schedule_round();
+  for (auto& waiter : waiters) waiter();
+}
+
+void Replicator::repair_now(std::function<void()> done) {
+  post([this, done = std::move(done)]() mutable { start_round(std::move(done)); });
+}
+
+}  // namespace dfs::replicate

@@ -1,0 +1,127 @@
+// ChunkServer: what a peer accepts from and serves to strangers.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "dfs/replicate/chunk_server.hpp"
+#include "dfs/replicate/config.hpp"
+#include "dfs/store/memory_chunk_store.hpp"
+
+namespace dfs::replicate {
+namespace {
+
+Bytes bytes_of(std::string_view text) {
+  ByteView v = as_bytes(text);
+  return Bytes(v.begin(), v.end());
+}
+
+class ChunkServerTest : public ::testing::Test {
+ protected:
+  store::MemoryChunkStore store;
+  ChunkServer server{store};
+  const Bytes chunk = bytes_of("sealed chunk bytes");
+  const ChunkId id = ChunkId::of(chunk);
+};
+
+TEST_F(ChunkServerTest, APutWhoseBytesDoNotHashToTheIdIsRefusedAndNothingIsStored) {
+  const Bytes other = bytes_of("other bytes");
+  Status put = server.on_put(id, other);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, Errc::corrupt);
+  EXPECT_EQ(store.usage().chunks, 0u);
+  EXPECT_FALSE(*store.contains(id));
+  EXPECT_EQ(server.stats().puts_refused, 1u);
+}
+
+TEST_F(ChunkServerTest, APutOfMatchingBytesIsStoredAndServedBack) {
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  Result<Bytes> got = server.on_get(id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, chunk);
+  EXPECT_EQ(server.stats().puts_stored, 1u);
+  EXPECT_EQ(server.stats().gets_served, 1u);
+}
+
+TEST_F(ChunkServerTest, PuttingAChunkAlreadyHeldSucceeds) {
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  EXPECT_TRUE(server.on_put(id, chunk).ok());
+  EXPECT_EQ(store.usage().chunks, 1u);
+}
+
+TEST_F(ChunkServerTest, APutAboveTheSizeLimitIsRefusedAsTooLarge) {
+  const Bytes huge(kMaxSealedChunkSize + 1, 0xab);
+  Status put = server.on_put(ChunkId::of(huge), huge);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, Errc::too_large);
+  EXPECT_EQ(store.usage().chunks, 0u);
+}
+
+TEST_F(ChunkServerTest, AGetOfAChunkNotHeldIsNotFound) {
+  Result<Bytes> got = server.on_get(id);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::not_found);
+}
+
+TEST_F(ChunkServerTest, AChunkThatWentBadOnDiskIsNeverServed) {
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  ASSERT_TRUE(store.corrupt_for_testing(id).ok());
+  Result<Bytes> got = server.on_get(id);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::corrupt);
+  EXPECT_EQ(server.stats().gets_failed, 1u);
+}
+
+TEST_F(ChunkServerTest, HasAnswersForEachIdInOrder) {
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  const ChunkId missing = ChunkId::of(bytes_of("missing"));
+  Result<std::vector<bool>> held = server.on_has(std::vector<ChunkId>{missing, id, missing});
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(*held, (std::vector<bool>{false, true, false}));
+}
+
+TEST_F(ChunkServerTest, HasRefusesABatchAboveTheProtocolLimit) {
+  const std::vector<ChunkId> ids(kMaxHasChunksBatch + 1, id);
+  Result<std::vector<bool>> held = server.on_has(ids);
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.error().code, Errc::too_large);
+  EXPECT_TRUE(server.on_has(std::vector<ChunkId>(kMaxHasChunksBatch, id)).ok());
+}
+
+// Run under TSan/ASan, this is the check that the server is thread-safe.
+TEST_F(ChunkServerTest, ConcurrentPutsGetsAndHasFromManyThreadsAgree) {
+  constexpr int kThreads = 4;
+  constexpr int kChunks = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this] {
+      for (int i = 0; i < kChunks; ++i) {
+        const Bytes b = bytes_of("chunk " + std::to_string(i));
+        const ChunkId cid = ChunkId::of(b);
+        EXPECT_TRUE(server.on_put(cid, b).ok());
+        EXPECT_TRUE(server.on_get(cid).ok());
+        EXPECT_EQ(*server.on_has(std::vector<ChunkId>{cid}), std::vector<bool>{true});
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store.usage().chunks, static_cast<std::uint64_t>(kChunks));
+  EXPECT_EQ(server.stats().puts_stored, static_cast<std::uint64_t>(kThreads * kChunks));
+}
+
+TEST(ReplicationConfigTest, DefaultsAreValidAndOutOfRangeFieldsAreNamed) {
+  EXPECT_TRUE(ReplicationConfig{}.validate().ok());
+  ReplicationConfig c;
+  c.replicas = 0;
+  ASSERT_FALSE(c.validate().ok());
+  EXPECT_NE(c.validate().error().message.find("replicas"), std::string::npos);
+  c = {};
+  c.has_batch_size = kMaxHasChunksBatch + 1;
+  ASSERT_FALSE(c.validate().ok());
+  EXPECT_NE(c.validate().error().message.find("has_batch_size"), std::string::npos);
+  c = {};
+  c.repair_jitter = 1.0;
+  EXPECT_FALSE(c.validate().ok());
+}
+
+}  // namespace
+}  // namespace dfs::replicate

@@ -1,0 +1,166 @@
+// The repair loop on the simulator: healing after a replica dies, batched
+// presence checks, and the per-round bounds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "replication_cluster.hpp"
+
+namespace dfs::replicate {
+namespace {
+
+using sim::ReplicationCluster;
+using sim::ReplicationClusterConfig;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::size_t kR = 3;
+constexpr std::chrono::minutes kInterval{1};
+
+ReplicationClusterConfig repair_config(std::uint64_t seed) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = seed;
+  c.replication.replicas = kR;
+  c.replication.transfer_timeout = seconds(2);
+  c.replication.repair_interval = kInterval;
+  return c;
+}
+
+class RepairTest : public ::testing::Test {
+ protected:
+  explicit RepairTest(ReplicationClusterConfig config = repair_config(21)) : net(config) {}
+
+  // Chunks written on random nodes and replicated from there.
+  std::vector<ChunkId> replicate_chunks(std::size_t n) {
+    std::vector<ChunkId> ids;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t writer = net.cluster().random_live_node();
+      ids.push_back(net.add_chunk(writer));
+      auto report = net.replicate(writer, ids.back());
+      EXPECT_TRUE(report && report->ok() && !(*report)->under_replicated());
+    }
+    return ids;
+  }
+
+  bool all_placed(const std::vector<ChunkId>& ids) {
+    return std::all_of(ids.begin(), ids.end(), [this](const ChunkId& id) { return net.fully_placed(id); });
+  }
+
+  ReplicatorStats total_stats() {
+    ReplicatorStats sum;
+    for (std::size_t i = 0; i < net.size(); ++i) {
+      if (!net.alive(i)) continue;
+      const ReplicatorStats s = net.replicator(i).stats();
+      sum.chunks_checked += s.chunks_checked;
+      sum.under_replicated += s.under_replicated;
+      sum.copies_made += s.copies_made;
+      sum.repair_rounds += s.repair_rounds;
+    }
+    return sum;
+  }
+
+  ReplicationCluster net;
+};
+
+TEST_F(RepairTest, AfterAReplicaIsKilledRepairRestoresRLiveReplicasOfEveryChunkWithinThreeIntervals) {
+  ASSERT_TRUE(net.grow(40));
+  const std::vector<ChunkId> ids = replicate_chunks(60);
+  ASSERT_TRUE(all_placed(ids));
+
+  // Kill the node holding the most chunks, and another replica besides.
+  std::map<std::size_t, std::size_t> held;
+  for (const ChunkId& id : ids) {
+    for (std::size_t i : net.closest(id, kR, true)) ++held[i];
+  }
+  const auto busiest = std::max_element(held.begin(), held.end(),
+                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+  net.kill(busiest->first);
+  net.kill(net.closest(ids.front(), kR, true).front());
+  ASSERT_FALSE(all_placed(ids));
+
+  net.start_repair_all();
+  const auto start = net.loop().now();
+  ASSERT_TRUE(net.run_until([&] { return all_placed(ids); }, start + 3 * kInterval))
+      << "not healed within three repair intervals";
+  std::cout << "[ healed in " << std::chrono::duration_cast<seconds>(net.loop().now() - start).count()
+            << " s of virtual time ]\n";
+  const ReplicatorStats stats = total_stats();
+  EXPECT_GT(stats.copies_made, 0u);
+  EXPECT_GT(stats.under_replicated, 0u);
+  EXPECT_GT(stats.chunks_checked, 0u);
+}
+
+TEST_F(RepairTest, AWellPlacedStoreCostsPresenceChecksAndNoCopies) {
+  ASSERT_TRUE(net.grow(30));
+  const std::vector<ChunkId> ids = replicate_chunks(20);
+  for (std::size_t i = 0; i < net.size(); ++i) ASSERT_TRUE(net.repair_now(i));
+  const ReplicatorStats stats = total_stats();
+  EXPECT_EQ(stats.copies_made, 0u);
+  EXPECT_EQ(stats.under_replicated, 0u);
+  EXPECT_GE(stats.chunks_checked, ids.size() * kR);
+}
+
+TEST_F(RepairTest, RepairAsksEachPeerAboutAllItsChunksInOneHasChunksRequest) {
+  ASSERT_TRUE(net.grow(30));
+  // 300 chunks on node 0 alone: one round places them all.
+  std::vector<ChunkId> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back(net.add_chunk(0));
+  ASSERT_TRUE(net.repair_now(0));
+  ASSERT_TRUE(all_placed(ids));
+
+  net.chunks().reset_stats();
+  ASSERT_TRUE(net.repair_now(0));
+  const auto& sent = net.chunks().sent_by(net.contact(0).address);
+  EXPECT_EQ(sent.puts, 0u);
+  EXPECT_EQ(sent.has_ids, ids.size() * kR - std::count_if(ids.begin(), ids.end(), [&](const ChunkId& id) {
+                                             const auto c = net.closest(id, kR, false);
+                                             return std::find(c.begin(), c.end(), 0) != c.end();
+                                           }));
+  EXPECT_LE(sent.has_requests, net.size() - 1);  // one per peer at most
+  std::cout << "[ " << ids.size() << " chunks checked with " << sent.has_requests << " HAS_CHUNKS requests ]\n";
+}
+
+class SmallRoundsTest : public RepairTest {
+ protected:
+  static ReplicationClusterConfig config() {
+    ReplicationClusterConfig c = repair_config(22);
+    c.replication.repair_chunks_per_round = 25;
+    c.replication.repair_copies_per_round = 10;
+    c.replication.has_batch_size = 8;
+    return c;
+  }
+  SmallRoundsTest() : RepairTest(config()) {}
+  void SetUp() override { ASSERT_TRUE(net.grow(20)); }
+};
+
+TEST_F(SmallRoundsTest, ARoundChecksAtMostChunksPerRoundAndTheNextResumesWhereItStopped) {
+  std::vector<ChunkId> ids;
+  for (int i = 0; i < 60; ++i) ids.push_back(net.add_chunk(0));
+  for (const ChunkId& id : ids) ASSERT_TRUE(net.replicate(0, id) && net.fully_placed(id));
+
+  std::vector<std::uint64_t> per_round;
+  std::uint64_t before = 0;
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+    const std::uint64_t now = net.replicator(0).stats().chunks_checked;
+    per_round.push_back(now - before);
+    before = now;
+  }
+  // 60 chunks, 25 a round: 25, 25, the last 10, then around again.
+  EXPECT_EQ(per_round, (std::vector<std::uint64_t>{25, 25, 10, 25}));
+  EXPECT_LE(net.chunks().sent_by(net.contact(0).address).max_has_batch, 8u);
+}
+
+TEST_F(SmallRoundsTest, ARoundPushesAtMostCopiesPerRoundAndLaterRoundsFinishTheJob) {
+  std::vector<ChunkId> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(net.add_chunk(0));  // on node 0 only: 40-60 copies needed
+
+  ASSERT_TRUE(net.repair_now(0));
+  EXPECT_EQ(net.replicator(0).stats().copies_made, 10u);
+  for (int round = 0; round < 10 && !all_placed(ids); ++round) ASSERT_TRUE(net.repair_now(0));
+  EXPECT_TRUE(all_placed(ids));
+}
+
+}  // namespace
+}  // namespace dfs::replicate

@@ -1,0 +1,131 @@
+#include "sim_chunk_network.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace dfs::sim {
+
+using dht::Contact;
+
+class SimChunkNetwork::Client final : public replicate::ChunkClient {
+ public:
+  Client(SimChunkNetwork& network, std::string self) : network_(network), self_(std::move(self)) {}
+  void put_chunk(const Contact& to, const ChunkId& id, Bytes sealed, std::function<void(Status)> done) override {
+    network_.put(self_, to, id, std::move(sealed), std::move(done));
+  }
+  void get_chunk(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override {
+    network_.get(self_, to, id, std::move(done));
+  }
+  void has_chunks(const Contact& to, std::vector<ChunkId> ids,
+                  std::function<void(Result<std::vector<bool>>)> done) override {
+    network_.has(self_, to, std::move(ids), std::move(done));
+  }
+
+ private:
+  SimChunkNetwork& network_;
+  std::string self_;
+};
+
+SimChunkNetwork::SimChunkNetwork(EventLoop& loop, const SimNetwork& liveness, ChunkNetworkConfig config)
+    : loop_(loop), liveness_(liveness), config_(config), rng_(config.seed) {}
+
+SimChunkNetwork::~SimChunkNetwork() = default;
+
+replicate::ChunkClient& SimChunkNetwork::attach(const Contact& self, replicate::ChunkServer& server) {
+  assert(!nodes_.contains(self.address) && "addresses are unique");
+  nodes_.emplace(self.address, Node{self, &server});
+  clients_.push_back(std::make_unique<Client>(*this, self.address));
+  return *clients_.back();
+}
+
+void SimChunkNetwork::set_tampering(const std::string& address, bool on) {
+  if (on) tampering_.insert(address); else tampering_.erase(address);
+}
+
+void SimChunkNetwork::set_refusing_puts(const std::string& address, bool on) {
+  if (on) refusing_puts_.insert(address); else refusing_puts_.erase(address);
+}
+
+void SimChunkNetwork::reset_stats() {
+  stats_ = {};
+  sent_by_.clear();
+}
+
+milliseconds SimChunkNetwork::latency() {
+  std::uniform_int_distribution<std::int64_t> pick(config_.min_latency.count(), config_.max_latency.count());
+  return milliseconds(pick(rng_));
+}
+
+template <typename T>
+void SimChunkNetwork::call(const std::string& from, const Contact& to, std::function<T(replicate::ChunkServer&)> serve,
+                           std::function<void(T)> done) {
+  // Completed once: by the answer, or by the timeout, whichever is first.
+  struct Call {
+    std::function<void(T)> done;
+    std::uint64_t timer = 0;
+  };
+  auto state = std::make_shared<Call>(Call{std::move(done)});
+  auto complete = [this, state](T result) {
+    if (!state->done) return;
+    loop_.cancel(state->timer);
+    auto fn = std::exchange(state->done, nullptr);
+    fn(std::move(result));
+  };
+  state->timer = loop_.schedule(config_.timeout, [complete] { complete(T(make_error(Errc::timed_out, "sim chunk RPC timed out"))); });
+  auto dest = nodes_.find(to.address);
+  if (dest == nodes_.end() || (to.has_id() && dest->second.contact.id != to.id)) {
+    loop_.schedule(latency(), [complete, address = to.address] {
+      complete(T(make_error(Errc::unavailable, "no chunk service at " + address)));
+    });
+    return;
+  }
+  replicate::ChunkServer* server = dest->second.server;
+  loop_.schedule(latency(), [this, from, address = to.address, server, serve = std::move(serve), complete] {
+    if (!liveness_.alive(address)) {
+      ++stats_.to_dead;
+      return;  // the asker times out
+    }
+    T answer = serve(*server);
+    loop_.schedule(latency(), [this, from, complete, answer = std::move(answer)]() mutable {
+      if (liveness_.alive(from)) complete(std::move(answer));  // a dead asker hears nothing
+    });
+  });
+}
+
+void SimChunkNetwork::put(const std::string& from, const Contact& to, const ChunkId& id, Bytes sealed,
+                          std::function<void(Status)> done) {
+  ++stats_.puts;
+  ++sent_by_[from].puts;
+  const bool refuse = refusing_puts_.contains(to.address);
+  auto bytes = std::make_shared<const Bytes>(std::move(sealed));
+  call<Status>(from, to, [id, bytes, refuse](replicate::ChunkServer& server) -> Status {
+    if (refuse) return make_error(Errc::no_space, "simulated full disk");
+    return server.on_put(id, *bytes);
+  }, std::move(done));
+}
+
+void SimChunkNetwork::get(const std::string& from, const Contact& to, const ChunkId& id,
+                          std::function<void(Result<Bytes>)> done) {
+  ++stats_.gets;
+  ++sent_by_[from].gets;
+  const bool tamper = tampering_.contains(to.address);
+  call<Result<Bytes>>(from, to, [id, tamper](replicate::ChunkServer& server) {
+    Result<Bytes> bytes = server.on_get(id);
+    if (tamper && bytes.ok() && !bytes->empty()) (*bytes)[0] ^= 0x01;
+    return bytes;
+  }, std::move(done));
+}
+
+void SimChunkNetwork::has(const std::string& from, const Contact& to, std::vector<ChunkId> ids,
+                          std::function<void(Result<std::vector<bool>>)> done) {
+  for (ChunkNetworkStats* s : {&stats_, &sent_by_[from]}) {
+    ++s->has_requests;
+    s->has_ids += ids.size();
+    s->max_has_batch = std::max<std::uint64_t>(s->max_has_batch, ids.size());
+  }
+  call<Result<std::vector<bool>>>(from, to, [ids = std::move(ids)](replicate::ChunkServer& server) {
+    return server.on_has(ids);
+  }, std::move(done));
+}
+
+}  // namespace dfs::sim
