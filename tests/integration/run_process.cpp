@@ -2,10 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -94,6 +98,58 @@ std::string binary_from_env(const char* variable) {
   const char* path = std::getenv(variable);
   if (!path) throw std::runtime_error(std::string(variable) + " is not set: run the tests through 'meson test'");
   return path;
+}
+
+}  // namespace dfs::testing
+
+namespace dfs::testing {
+
+Daemon::Daemon(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path)
+    : log_path_(log_path) {
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (log_fd < 0 || null_fd < 0) throw std::runtime_error("cannot open " + log_path);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) exec_child(binary, args, ProcessOptions{}, null_fd, null_fd, log_fd);
+  ::close(log_fd);
+  ::close(null_fd);
+  pid_ = pid;
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+std::string Daemon::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool Daemon::wait_for_log(const std::string& text, double seconds) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (log().find(text) != std::string::npos) return true;
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return log().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+void Daemon::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+int Daemon::stop(int sig) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, sig);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace dfs::testing

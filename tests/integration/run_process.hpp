@@ -32,3 +32,29 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
 std::string binary_from_env(const char* variable);
 
 }  // namespace dfs::testing
+
+namespace dfs::testing {
+
+// A long-running child (a peer), its stderr in a log file. Killed (SIGKILL)
+// on destruction if still running.
+class Daemon {
+ public:
+  Daemon(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Waits until the log contains `text`; false after `seconds`.
+  bool wait_for_log(const std::string& text, double seconds = 20) const;
+  std::string log() const;
+  void signal(int sig) const;
+  // Sends `sig` and reaps the child; returns its exit status (-1: signalled).
+  int stop(int sig);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+};
+
+}  // namespace dfs::testing

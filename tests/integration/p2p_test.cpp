@@ -1,0 +1,214 @@
+// The P2P engine with real processes: `dfs node` peers on 127.0.0.x talking
+// TLS, the dfs command line reaching them through their control sockets,
+// and checks made by reading each peer's chunk store on disk.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+#include "run_process.hpp"
+
+namespace dfs::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kReplicas = 3;
+
+// Ports differ per test process so that parallel runs do not collide.
+int base_port() { return 20000 + static_cast<int>(::getpid() % 20000); }
+
+class PeerNetwork : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/dfs-p2p-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    key_ = write_file("network.key", "a shared secret for this test network");
+  }
+  void TearDown() override {
+    peers_.clear();  // kills what still runs
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  std::string write_file(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  std::string data(int i) const { return dir_ + "/peer" + std::to_string(i); }
+  std::string address(int i) const { return "127.0.0." + std::to_string(i + 1) + ":" + std::to_string(base_port()); }
+
+  // Starts peer i (bootstrapping through peer 0 unless it is peer 0).
+  void start_peer(int i, std::optional<std::string> key_file = std::nullopt) {
+    std::vector<std::string> args = {"--data", data(i), "node", "--listen", address(i), "--replicas",
+                                     std::to_string(kReplicas), "--repair-interval", "1",
+                                     "--network-key", key_file.value_or(key_)};
+    if (i != 0) args.insert(args.end(), {"--bootstrap", address(0)});
+    peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_BIN"), args,
+                                         dir_ + "/peer" + std::to_string(i) + ".log");
+    ASSERT_TRUE(peers_[i]->wait_for_log("listening on")) << peers_[i]->log();
+  }
+
+  void start_network(int n) {
+    for (int i = 0; i < n; ++i) start_peer(i);
+    // Every peer knows the others once the joins settle.
+    for (int attempt = 0; attempt < 100 && known_peers(0) < n - 1; ++attempt) ::usleep(50'000);
+    ASSERT_EQ(known_peers(0), n - 1) << dfs_at(0, {"peers"}).out;
+  }
+
+  ProcessResult dfs_at(int i, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data", data(i)});
+    return run_process(binary_from_env("DFS_BIN"), args);
+  }
+
+  int known_peers(int i) {
+    auto r = dfs_at(i, {"peers"});
+    return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
+  }
+
+  std::string put_at(int i, const std::string& path) {
+    auto r = dfs_at(i, {"put", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  // chunk ID -> the peers whose store holds it (not their caches).
+  std::map<std::string, std::set<int>> holders(const std::set<int>& peers) {
+    std::map<std::string, std::set<int>> out;
+    for (int i : peers) {
+      const fs::path chunks = data(i) + "/store/chunks";
+      if (!fs::exists(chunks)) continue;
+      for (auto& e : fs::recursive_directory_iterator(chunks)) {
+        if (e.is_regular_file()) out[e.path().filename().string()].insert(i);
+      }
+    }
+    return out;
+  }
+
+  std::string dir_;
+  std::string key_;
+  std::map<int, std::unique_ptr<Daemon>> peers_;
+};
+
+std::string random_content(std::size_t n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::uint64_t v = gen();
+    std::memcpy(&s[i], &v, 8);
+  }
+  return s;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(PeerNetwork, AFilePutAtOnePeerIsReadBitExactAtAnotherAndEveryChunkSitsOnExactlyRPeers) {
+  start_network(5);
+  const std::string content = random_content(64 << 20, 1);
+  const std::string id = put_at(0, write_file("big", content));
+  auto got = dfs_at(4, {"get", id, "-o", dir_ + "/out"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/out") == content);
+  auto placed = holders({0, 1, 2, 3, 4});
+  EXPECT_EQ(placed.size(), 65u) << "64 data chunks and the manifest";
+  for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers.size(), static_cast<std::size_t>(kReplicas)) << chunk;
+}
+
+TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies) {
+  start_network(5);
+  const std::string content = random_content(8 << 20, 2);
+  const std::string id = put_at(0, write_file("f", content));
+  // Kill the two peers (other than the writer and the reader) holding the
+  // most chunks.
+  auto placed = holders({0, 1, 2, 3, 4});
+  std::map<int, int> load;
+  for (const auto& [chunk, peers] : placed) for (int p : peers) if (p != 0 && p != 4) ++load[p];
+  std::vector<std::pair<int, int>> by_load;
+  for (auto [p, n] : load) by_load.push_back({n, p});
+  std::sort(by_load.rbegin(), by_load.rend());
+  ASSERT_GE(by_load.size(), 2u);
+  std::set<int> alive = {0, 1, 2, 3, 4};
+  for (int k = 0; k < 2; ++k) {
+    peers_[by_load[static_cast<std::size_t>(k)].second]->stop(SIGKILL);
+    alive.erase(by_load[static_cast<std::size_t>(k)].second);
+  }
+  auto got = dfs_at(4, {"get", id, "-o", dir_ + "/out"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/out") == content);
+
+  // Repair runs every second: wait for every chunk to be back on R live peers.
+  bool repaired = false;
+  for (int attempt = 0; attempt < 300 && !repaired; ++attempt) {
+    repaired = true;
+    for (const auto& [chunk, peers] : holders(alive)) repaired = repaired && peers.size() >= kReplicas;
+    if (!repaired) ::usleep(100'000);
+  }
+  EXPECT_TRUE(repaired) << "not every chunk is back on " << kReplicas << " live peers after 30 s";
+}
+
+TEST_F(PeerNetwork, APeerWithTheWrongNetworkKeyCanNeitherJoinNorFetch) {
+  start_network(3);
+  const std::string id = put_at(0, write_file("f", "members only"));
+  start_peer(3, write_file("wrong.key", "not the network's key"));
+  ::usleep(500'000);
+  EXPECT_EQ(known_peers(3), 0);
+  auto got = dfs_at(3, {"get", id});
+  EXPECT_NE(got.exit_code, 0);
+  EXPECT_EQ(got.out, "");
+  EXPECT_TRUE(peers_[0]->wait_for_log("network", 5)) << "the network's side logs why it refused";
+  EXPECT_NE(peers_[3]->log().find("network"), std::string::npos) << peers_[3]->log();
+}
+
+TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherReplica) {
+  start_network(5);
+  const std::string content = random_content(4 << 20, 3);
+  const std::string id = put_at(0, write_file("f", content));
+  // For every chunk, spoil all copies but one (never the reader's own), so
+  // that the reader meets bad copies and must fall back to the good one.
+  int corrupted = 0;
+  for (const auto& [chunk, peers] : holders({0, 1, 2, 3, 4})) {
+    std::vector<int> others;
+    for (int p : peers) if (p != 4) others.push_back(p);
+    for (std::size_t k = 0; k + 1 < others.size(); ++k) {
+      const std::string path = data(others[k]) + "/store/chunks/" + chunk.substr(0, 2) + "/" + chunk;
+      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(100);
+      f.put('\x5a');
+      ++corrupted;
+    }
+  }
+  ASSERT_GT(corrupted, 0);
+  auto got = dfs_at(4, {"get", id, "-o", dir_ + "/out"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/out") == content);
+  int detected = 0;
+  for (auto& [i, peer] : peers_) detected += peer->log().find("does not match its ID") != std::string::npos;
+  EXPECT_GT(detected, 0) << "a peer asked for a bad copy reports it and serves nothing";
+}
+
+TEST_F(PeerNetwork, APeerRestartedOnItsDataDirectoryRejoinsWithTheSameId) {
+  start_network(3);
+  const std::string before = dfs_at(2, {"status"}).out;
+  const auto id_line = before.substr(before.find("node ID:"), before.find('\n', before.find("node ID:")) - before.find("node ID:"));
+  EXPECT_EQ(peers_[2]->stop(SIGTERM), 0) << "SIGTERM shuts a peer down cleanly";
+  start_peer(2);
+  const std::string after = dfs_at(2, {"status"}).out;
+  EXPECT_NE(after.find(id_line), std::string::npos) << before << after;
+  for (int attempt = 0; attempt < 100 && known_peers(2) < 2; ++attempt) ::usleep(50'000);
+  EXPECT_EQ(known_peers(2), 2);
+}
+
+}  // namespace
+}  // namespace dfs::testing
