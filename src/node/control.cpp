@@ -231,7 +231,9 @@ void ControlServer::serve(UniqueFd conn) {
   UniqueFd passed;
   Status received = receive_control_message(conn.get(), request, &passed);
   if (!received.ok()) {
-    log::warn("control socket: " + received.error().message);
+    // A client that connects and leaves (ControlClient::connect's probe)
+    // is routine; anything else is worth a line.
+    if (received.error().code != Errc::unavailable) log::warn("control socket: " + received.error().message);
     return;
   }
   Status answered = RequestHandler(conn.get(), service_).handle(request, std::move(passed));

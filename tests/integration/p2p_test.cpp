@@ -94,6 +94,25 @@ class PeerNetwork : public ::testing::Test {
     return out;
   }
 
+  // Peer i's node ID in hex, from the line it logs when it starts.
+  std::string node_id(int i) const {
+    const std::string log = peers_.at(i)->log();
+    const auto at = log.find("peer ") + 5;
+    return log.substr(at, 64);
+  }
+
+  // Kademlia's XOR metric on hex IDs: equal-length hex strings compare like
+  // the numbers they spell.
+  static std::string xor_distance(const std::string& a, const std::string& b) {
+    static const char* digits = "0123456789abcdef";
+    std::string out(64, '0');
+    for (std::size_t i = 0; i < 64; ++i) {
+      const int x = static_cast<int>(std::string_view(digits).find(a[i]) ^ std::string_view(digits).find(b[i]));
+      out[i] = digits[x];
+    }
+    return out;
+  }
+
   std::string dir_;
   std::string key_;
   std::map<int, std::unique_ptr<Daemon>> peers_;
@@ -175,12 +194,15 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
   start_network(5);
   const std::string content = random_content(4 << 20, 3);
   const std::string id = put_at(0, write_file("f", content));
-  // For every chunk, spoil all copies but one (never the reader's own), so
-  // that the reader meets bad copies and must fall back to the good one.
+  // For every chunk, spoil all copies but the farthest from its ID (never
+  // the reader's own): a reader asks the closest first, so it meets a bad
+  // copy and must fall back to the good one.
   int corrupted = 0;
   for (const auto& [chunk, peers] : holders({0, 1, 2, 3, 4})) {
     std::vector<int> others;
     for (int p : peers) if (p != 4) others.push_back(p);
+    std::sort(others.begin(), others.end(),
+              [&](int a, int b) { return xor_distance(chunk, node_id(a)) < xor_distance(chunk, node_id(b)); });
     for (std::size_t k = 0; k + 1 < others.size(); ++k) {
       const std::string path = data(others[k]) + "/store/chunks/" + chunk.substr(0, 2) + "/" + chunk;
       std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
