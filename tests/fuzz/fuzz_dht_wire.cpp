@@ -1,0 +1,40 @@
+// Fuzzes the DHT message decoders (node/dht_wire.hpp) on envelopes from a
+// peer: parse the Envelope, decode it as a DHT request and as a response.
+//
+// Properties: a decoded message satisfies the DHT's bounds (32-byte IDs,
+// non-empty addresses of at most kMaxAddressSize bytes, at most
+// kMaxContactsPerResponse contacts, valid records), and re-encoding it and
+// decoding again gives the same message back.
+#include "dfs/node/dht_wire.hpp"
+#include "fuzz_common.hpp"
+
+namespace {
+
+void check_contacts(const std::vector<dfs::dht::Contact>& contacts) {
+  FUZZ_CHECK(contacts.size() <= dfs::dht::kMaxContactsPerResponse);
+  for (const auto& c : contacts) FUZZ_CHECK(!c.address.empty() && c.address.size() <= dfs::dht::kMaxAddressSize);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace dfs;
+  wire::Envelope env;
+  if (!env.ParseFromArray(data, static_cast<int>(size))) return 0;
+
+  if (auto request = node::dht_request_from_wire(env); request.ok()) {
+    FUZZ_CHECK(node::is_dht_request(env));
+    auto again = node::dht_request_from_wire(node::dht_request_to_wire(*request));
+    FUZZ_CHECK(again.ok() && *again == *request);
+  }
+  if (auto response = node::dht_response_from_wire(env); response.ok()) {
+    if (auto* found = std::get_if<dht::FindNodeResponse>(&*response)) check_contacts(found->contacts);
+    if (auto* found = std::get_if<dht::FindValueResponse>(&*response)) {
+      check_contacts(found->contacts);
+      for (const auto& r : found->records) FUZZ_CHECK(dht::validate_record(r).ok());
+    }
+    auto again = node::dht_response_from_wire(node::dht_response_to_wire(*response));
+    FUZZ_CHECK(again.ok() && *again == *response);
+  }
+  return 0;
+}
