@@ -33,14 +33,17 @@ Placement place(const Contact& self, const NodeId& key, const std::vector<Contac
 }
 
 Neighbourhood::Neighbourhood(const Contact& self, const NodeId& target, const std::vector<Contact>& found,
-                             std::size_t k)
+                             std::size_t k, std::size_t known_peers)
     : self_(self), target_(target) {
   std::vector<Contact> sorted = closest_first(target, found, self.id);
-  whole_network_ = sorted.size() < k;
+  // A lookup also comes back short when some of the k closest it met were
+  // dead, so a short result means "whole network" only when this node
+  // knows nobody else either.
+  whole_network_ = sorted.size() < k && sorted.size() >= known_peers;
   if (whole_network_ || sorted.empty()) {
-    prefix_bits_ = 0;
+    prefix_bits_ = whole_network_ ? 0 : dht::kIdBits;  // everything, or only the target
   } else {
-    // Every node sharing more leading bits with the target than the
+    // Every live node sharing more leading bits with the target than the
     // farthest result does is closer than it, so the lookup found it.
     prefix_bits_ = std::min<std::size_t>(dht::common_prefix_length(target, sorted.back().id) + 1, dht::kIdBits);
   }

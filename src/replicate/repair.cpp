@@ -121,6 +121,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   void look_up(const ChunkId& id) {
     const NodeId key = NodeId::from_chunk(id);
     lookups_.push_back(key);
+    bump(r_.counters_->repair_lookups);
     r_.dht_.find_closest(key, r_.guard([self = shared_from_this(), id, key](std::vector<Contact> found) {
       self->looked_up(id, key, std::move(found));
     }));
@@ -129,7 +130,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   void looked_up(const ChunkId& id, const NodeId& key, std::vector<Contact> found) {
     std::erase(lookups_, key);
     const Contact& me = r_.dht_.self();
-    Neighbourhood n(me, key, found, r_.dht_.config().k);
+    Neighbourhood n(me, key, found, r_.dht_.config().k, r_.dht_.table().size());
     expected_prefix_ = n.prefix_bits();
     place_chunk(id, place(me, key, found, r_.config_.replicas));
     if (known_.size() == kNeighbourhoodsKept) known_.pop_front();

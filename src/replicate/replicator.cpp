@@ -83,6 +83,7 @@ ReplicatorStats Replicator::stats() const {
   s.corrupt_responses = load(c.corrupt_responses);
   s.repair_rounds = load(c.repair_rounds);
   s.chunks_checked = load(c.chunks_checked);
+  s.repair_lookups = load(c.repair_lookups);
   s.under_replicated = load(c.under_replicated);
   s.copies_made = load(c.copies_made);
   s.repair_failures = load(c.repair_failures);

@@ -23,6 +23,7 @@ struct Replicator::Counters {
   std::atomic<std::uint64_t> corrupt_responses{0};
   std::atomic<std::uint64_t> repair_rounds{0};
   std::atomic<std::uint64_t> chunks_checked{0};
+  std::atomic<std::uint64_t> repair_lookups{0};
   std::atomic<std::uint64_t> under_replicated{0};
   std::atomic<std::uint64_t> copies_made{0};
   std::atomic<std::uint64_t> repair_failures{0};

@@ -45,12 +45,13 @@ Placement place(const dht::Contact& self, const dht::NodeId& key, const std::vec
 // round walks its chunks in order.
 class Neighbourhood {
  public:
-  // From a lookup of `target` that returned `found` (a full result has `k`
-  // contacts; fewer means the lookup saw the whole network — or lost
-  // answers, in which case its own result is as wrong). `self` is known
+  // From a lookup of `target` that returned `found` (at most `k` contacts,
+  // the live ones among the k closest it met). `known_peers` is how many
+  // contacts this node's routing table holds: a result shorter than k
+  // covers the whole network only if it has all of them. `self` is known
   // without a lookup and counts as a member.
   Neighbourhood(const dht::Contact& self, const dht::NodeId& target, const std::vector<dht::Contact>& found,
-                std::size_t k);
+                std::size_t k, std::size_t known_peers);
 
   // Whether the R closest nodes to `key` are known from this lookup.
   bool covers(const dht::NodeId& key, std::size_t replicas) const;
@@ -59,8 +60,8 @@ class Neighbourhood {
 
   // Leading bits a key must share with the target to be in S.
   std::size_t prefix_bits() const { return prefix_bits_; }
-  // The lookup returned fewer than k contacts: it saw every live node, so
-  // it places any key (S is the whole ID space).
+  // The lookup returned fewer than k contacts and every contact this node
+  // knows: it places any key (S is the whole ID space).
   bool whole_network() const { return whole_network_; }
 
  private:

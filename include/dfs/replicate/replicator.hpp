@@ -59,6 +59,7 @@ struct ReplicatorStats {
 
   std::uint64_t repair_rounds = 0;      // rounds completed
   std::uint64_t chunks_checked = 0;     // chunks whose placement a round checked
+  std::uint64_t repair_lookups = 0;     // DHT lookups rounds made to place them
   std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed

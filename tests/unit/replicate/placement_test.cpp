@@ -90,7 +90,7 @@ TEST(Neighbourhood, PlacementOfEveryCoveredKeyMatchesBruteForce) {
     const Contact self = all[0];
     std::vector<Contact> others(all.begin() + 1, all.end());
     const NodeId target = NodeId::random(rng);
-    const Neighbourhood n(self, target, truth(target, others, kK), kK);
+    const Neighbourhood n(self, target, truth(target, others, kK), kK, others.size());
     ASSERT_GT(n.prefix_bits(), 0u);
     for (int k = 0; k < 40; ++k) {
       // Keys around the boundary of the neighbourhood, inside and out.
@@ -111,15 +111,30 @@ TEST(Neighbourhood, DoesNotCoverKeysOutsideItsSubtree) {
   std::mt19937_64 rng(5);
   std::vector<Contact> all = network(rng, 400);
   const NodeId target = NodeId::random(rng);
-  const Neighbourhood n(all[0], target, truth(target, {all.begin() + 1, all.end()}, 20), 20);
+  const Neighbourhood n(all[0], target, truth(target, {all.begin() + 1, all.end()}, 20), 20, all.size() - 1);
   EXPECT_FALSE(n.covers(key_sharing(target, n.prefix_bits() - 1, rng), 3));
   EXPECT_TRUE(n.covers(target, 3));
 }
 
-TEST(Neighbourhood, FromALookupThatSawFewerThanKNodesCoversEveryKey) {
+// Right after peers die, a lookup in a large network often returns a few
+// fewer than k (the dead among the k closest it met): that must not pass
+// for a small network, whose every node the result would then list.
+TEST(Neighbourhood, AShortResultInALargeNetworkCoversOnlyItsOwnSubtree) {
+  std::mt19937_64 rng(7);
+  std::vector<Contact> all = network(rng, 400);
+  const NodeId target = NodeId::random(rng);
+  std::vector<Contact> found = truth(target, {all.begin() + 1, all.end()}, 20);
+  found.resize(17);
+  const Neighbourhood n(all[0], target, found, 20, 200);
+  EXPECT_FALSE(n.whole_network());
+  EXPECT_GT(n.prefix_bits(), 0u);
+  EXPECT_FALSE(n.covers(key_sharing(target, n.prefix_bits() - 1, rng), 3));
+}
+
+TEST(Neighbourhood, FromALookupThatFoundEveryKnownNodeOfASmallNetworkCoversEveryKey) {
   std::mt19937_64 rng(6);
   std::vector<Contact> all = network(rng, 5);
-  const Neighbourhood n(all[0], NodeId::random(rng), {all.begin() + 1, all.end()}, 20);
+  const Neighbourhood n(all[0], NodeId::random(rng), {all.begin() + 1, all.end()}, 20, 4);
   EXPECT_TRUE(n.whole_network());
   const NodeId key = NodeId::random(rng);
   ASSERT_TRUE(n.covers(key, 3));

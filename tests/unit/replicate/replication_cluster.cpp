@@ -1,10 +1,17 @@
 #include "replication_cluster.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 namespace dfs::sim {
 
 using dht::NodeId;
+
+std::uint64_t seed_offset() {
+  const char* text = std::getenv("DFS_REPLICATE_SEED");
+  return text == nullptr || *text == '\0' ? 0 : std::stoull(text);
+}
 
 // --- SettlingRunner ------------------------------------------------------------
 

@@ -54,6 +54,10 @@ class SettlingRunner final : public replicate::BlockingRunner {
   replicate::PoolRunner inner_;
 };
 
+// Added to every test's seed: DFS_REPLICATE_SEED, to replay the tests on
+// other random networks (0 when unset).
+std::uint64_t seed_offset();
+
 struct ReplicationClusterConfig {
   ClusterConfig cluster;
   ChunkNetworkConfig chunks;

@@ -19,7 +19,7 @@ constexpr std::size_t kR = 3;
 
 ReplicationClusterConfig base_config(std::uint64_t seed = 11) {
   ReplicationClusterConfig c;
-  c.cluster.seed = seed;
+  c.cluster.seed = sim::seed_offset() + seed;
   c.replication.replicas = kR;
   c.replication.transfer_timeout = seconds(2);  // the sim client times out after 1 s
   c.replication.fetch_hedge_delay = milliseconds(200);
