@@ -7,11 +7,11 @@ packages=(
   # build
   g++ meson ninja-build pkg-config
   libcrypto++-dev libsqlite3-dev libboost-dev libboost-program-options-dev
-  libssl-dev libprotobuf-dev protobuf-compiler
+  libssl-dev libprotobuf-dev protobuf-compiler libfuse3-dev fuse3
   # tests, sanitizers and fuzzing (libFuzzer comes with clang's runtime)
   libgtest-dev clang libclang-rt-14-dev
-  # tools the tests and benchmarks run
-  util-linux time
+  # tools the tests and benchmarks run (real programs on a real mount)
+  util-linux time git rsync attr sqlite3
 )
 
 missing=()

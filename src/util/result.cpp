@@ -19,6 +19,14 @@ const char* errc_name(Errc code) {
     case Errc::permission_denied: return "permission denied";
     case Errc::unavailable: return "unavailable";
     case Errc::timed_out: return "timed out";
+    case Errc::not_empty: return "directory not empty";
+    case Errc::is_directory: return "is a directory";
+    case Errc::not_directory: return "not a directory";
+    case Errc::name_too_long: return "name too long";
+    case Errc::read_only: return "read-only";
+    case Errc::not_supported: return "not supported";
+    case Errc::cross_device: return "cross-device";
+    case Errc::too_many_links: return "too many links";
     case Errc::internal: return "internal error";
   }
   return "unknown error";
@@ -38,6 +46,15 @@ static Errc errc_from_errno(int err) {
     case EPERM: return Errc::permission_denied;
     case EINVAL: return Errc::invalid_argument;
     case ETIMEDOUT: return Errc::timed_out;
+    case ENOTEMPTY: return Errc::not_empty;
+    case EISDIR: return Errc::is_directory;
+    case ENOTDIR: return Errc::not_directory;
+    case ENAMETOOLONG: return Errc::name_too_long;
+    case EROFS: return Errc::read_only;
+    case EOPNOTSUPP: return Errc::not_supported;
+    case EXDEV: return Errc::cross_device;
+    case EMLINK:
+    case ELOOP: return Errc::too_many_links;
     default: return Errc::io_error;
   }
 }

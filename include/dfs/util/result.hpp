@@ -26,6 +26,15 @@ enum class Errc {
   permission_denied,
   unavailable,       // a needed peer or service cannot be reached
   timed_out,
+  // Filesystem conditions (fs/), mapped to their errno at the FUSE edge.
+  not_empty,         // ENOTEMPTY: a directory still has entries
+  is_directory,      // EISDIR
+  not_directory,     // ENOTDIR
+  name_too_long,     // ENAMETOOLONG
+  read_only,         // EROFS: e.g. a file shared by another peer
+  not_supported,     // EOPNOTSUPP / ENOTSUP
+  cross_device,      // EXDEV
+  too_many_links,    // EMLINK / ELOOP
   internal,          // a bug: an invariant did not hold
 };
 
