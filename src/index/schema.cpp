@@ -95,6 +95,20 @@ CREATE TABLE peers (
 ) WITHOUT ROWID;
 )sql";
 
+// Schema v2: what the filesystem layer needs on top of v1.
+constexpr std::string_view kSchemaV2 = R"sql(
+-- Files rows the namespace recorded for the versions its inodes point at.
+-- Only these are forgotten when no inode points at them any more; rows that
+-- dfs put recorded are never touched by the filesystem.
+CREATE TABLE fs_versions (
+  manifest_id BLOB NOT NULL PRIMARY KEY REFERENCES files (manifest_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+-- Whether some inode still points at a version, when it is replaced.
+CREATE INDEX inodes_by_manifest ON inodes (manifest_id) WHERE manifest_id IS NOT NULL;
+-- Orphans (unlinked while open, then a crash) are found at mount.
+CREATE INDEX inodes_unlinked ON inodes (ino) WHERE nlink = 0;
+)sql";
+
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -116,8 +130,11 @@ Status apply_v1(Database& db) {
   return insert_root_inode(db);
 }
 
+Status apply_v2(Database& db) { return db.exec(kSchemaV2); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
+    {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

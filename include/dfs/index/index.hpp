@@ -30,6 +30,7 @@
 namespace dfs::index {
 
 class Database;
+class Transaction;
 
 using FileKey = std::array<std::uint8_t, crypto::kKeySize>;
 
@@ -80,6 +81,80 @@ struct DirEntry {
   std::uint32_t mode = 0;  // the child's st_mode, so readdir can give d_type
 
   bool operator==(const DirEntry&) const = default;
+};
+
+class Index;
+
+// How set_xattr treats an existing attribute (setxattr(2)'s flags).
+enum class XattrMode { create_or_replace, create_only, replace_only };
+
+// A write transaction over the namespace, for the filesystem layer: every
+// POSIX operation (rename, unlink, a content commit...) is one NamespaceTxn,
+// so after a crash the index shows all of it or none of it. It holds the
+// Index's lock from begin_namespace() until it is committed or destroyed
+// (destroying it uncommitted rolls back): keep it short, never wait on
+// anything else (a lock, a future, the network) while holding one, and
+// never call the Index (or begin another) on the same thread before it is
+// committed or destroyed, or the thread deadlocks. commit() releases the
+// lock; the object is then spent.
+// Each method fails as the Index method of the same name documents.
+class NamespaceTxn {
+ public:
+  NamespaceTxn(NamespaceTxn&&) noexcept;
+  NamespaceTxn& operator=(NamespaceTxn&&) noexcept;
+  ~NamespaceTxn();
+
+  Result<InodeAttr> get_inode(std::uint64_t ino);
+  Result<std::optional<std::uint64_t>> lookup(std::uint64_t parent, const std::string& name);
+  Result<std::uint64_t> create_inode(const InodeAttr& attr);
+  Status add_entry(std::uint64_t parent, const std::string& name, std::uint64_t ino);
+  // Errc::not_found if there is no such entry. Does not touch nlink.
+  Status remove_entry(std::uint64_t parent, const std::string& name);
+  // Writes every field of `attr` to inode attr.ino (not_found if absent).
+  Status update_inode(const InodeAttr& attr);
+  // Deletes an inode no entry names any more, with its xattrs.
+  // Errc::invalid_argument if an entry still names it (or it is a
+  // directory with entries), not_found if absent.
+  Status delete_inode(std::uint64_t ino);
+  // Whether directory `dir` has any entry.
+  Result<bool> has_entries(std::uint64_t dir);
+  // The directory holding an entry for `ino` (for a directory: its only
+  // parent), or nullopt (the root, or an unlinked inode).
+  Result<std::optional<std::uint64_t>> parent_of(std::uint64_t ino);
+  // Some name of `ino` (the first by parent and name), for listings.
+  Result<std::optional<std::string>> some_name(std::uint64_t ino);
+  // Inodes with nlink 0: files unlinked while open, left by a crash.
+  Result<std::vector<std::uint64_t>> orphans();
+  Result<std::uint64_t> inode_count();
+
+  // Extended attributes of an inode. set: already_exists (create_only) or
+  // not_found (replace_only); get: nullopt if absent; remove: false if
+  // absent. Names must be non-empty.
+  Status set_xattr(std::uint64_t ino, const std::string& name, ByteView value, XattrMode mode);
+  Result<std::optional<Bytes>> get_xattr(std::uint64_t ino, const std::string& name);
+  Result<std::vector<std::string>> list_xattrs(std::uint64_t ino);
+  Result<bool> remove_xattr(std::uint64_t ino, const std::string& name);
+
+  // A file version the namespace points at (schema v2): records `file`
+  // with its references if no file with that manifest is recorded yet,
+  // and marks it as the namespace's own, so release_version may forget it.
+  // A file already recorded (e.g. by dfs put) is left as it is.
+  Status record_version(const FileRecord& file, const std::vector<ChunkId>& referenced);
+  // Forgets a version recorded by record_version once no inode points at
+  // it and it is not pinned (GC may then collect its chunks); otherwise,
+  // and for files the namespace did not record, does nothing.
+  Status release_version(const ChunkId& manifest);
+
+  Status commit();
+
+ private:
+  friend class Index;
+  NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db);
+
+  // Declared first, so released last: after the transaction is over.
+  std::unique_lock<std::mutex> lock_;
+  Database* db_;
+  std::unique_ptr<Transaction> tx_;
 };
 
 class Index {
@@ -140,6 +215,9 @@ class Index {
   // The entries of a directory, by name (byte order). Errc::not_found if
   // `parent` does not exist, invalid_argument if it is not a directory.
   Result<std::vector<DirEntry>> list_dir(std::uint64_t parent);
+
+  // Begins a namespace write transaction (see NamespaceTxn).
+  Result<NamespaceTxn> begin_namespace();
 
  private:
   explicit Index(std::unique_ptr<Database> db);

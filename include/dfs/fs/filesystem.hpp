@@ -1,0 +1,155 @@
+// FileSystem: the filesystem core behind dfsmount (DESIGN.md §5), written
+// against the index and the node, never against FUSE, so that every POSIX
+// rule is testable without a mount. fuse/ is a thin adapter over this class:
+// it maps requests to these calls and Errc to errno (nothing else).
+//
+// Namespace: inodes, directory entries, attributes and xattrs live in the
+// SQLite index (index/). A regular file's content is a manifest of sealed
+// chunks (chunk/); while a file is open for writing its changed chunks
+// live in a write-back area and are sealed, stored and committed (new
+// manifest + attributes, one transaction) on flush/fsync/release, so the
+// namespace always shows each file as of its last completed close or
+// fsync (close-to-open consistency, crash safety). Unchanged chunks keep
+// their IDs. `fsync` returns once the data is durable locally and the
+// network (when attached) acknowledged R copies.
+//
+// Threading: all methods are thread-safe (FUSE runs a multi-threaded loop).
+//
+// Errors: Errc values; the adapter maps them: not_found→ENOENT,
+// already_exists→EEXIST, not_empty→ENOTEMPTY, is_directory→EISDIR,
+// not_directory→ENOTDIR, name_too_long→ENAMETOOLONG, invalid_argument→EINVAL,
+// permission_denied→EACCES (EPERM where POSIX says so: see fuse/),
+// read_only→EROFS, no_space→ENOSPC, not_supported→EOPNOTSUPP,
+// cross_device→EXDEV, too_many_links→EMLINK, unavailable/timed_out/corrupt/
+// io_error→EIO.
+// Where one code means a different errno for one call:
+//  - getxattr, removexattr, setxattr(XATTR_REPLACE): not_found = no such
+//    attribute → ENODATA; not_supported (a non-user.* name) → EOPNOTSUPP;
+//    name_too_long → ERANGE; too_large (value > 64 KiB) → E2BIG.
+//  - setxattr/removexattr of user.dfs.id, user.* on a symlink, link() of a
+//    directory: permission_denied → EPERM.
+//  - read/write/flush/fsync/release on an unknown handle, read on a
+//    write-only or write on a read-only handle: invalid_argument → EBADF.
+//  - write/setattr(size) past the largest file: too_large → EFBIG.
+//  - open of a directory: is_directory; of a symlink: invalid_argument.
+//  - rename into its own subtree: invalid_argument → EINVAL.
+// The factory is in open_filesystem.hpp.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dfs/chunk/file_id.hpp"
+#include "dfs/util/bytes.hpp"
+
+namespace dfs::fs {
+
+using Ino = std::uint64_t;
+using FileHandle = std::uint64_t;
+
+inline constexpr Ino kRootIno = 1;
+
+struct Timespec {
+  std::int64_t sec = 0;
+  std::int64_t nsec = 0;
+  bool operator==(const Timespec&) const = default;
+};
+
+struct Attr {
+  Ino ino = 0;
+  std::uint32_t mode = 0;   // type bits (S_IFREG, S_IFDIR, S_IFLNK) + permissions
+  std::uint32_t nlink = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint64_t size = 0;
+  std::uint64_t blocks = 0;  // 512-byte blocks
+  Timespec atime, mtime, ctime;
+};
+
+struct DirEntry {
+  std::string name;
+  Ino ino = 0;
+  std::uint32_t mode = 0;
+};
+
+// Who is asking: owner of new files, permission checks.
+struct Caller {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t umask = 022;
+};
+
+// What setattr changes (unset fields stay).
+struct SetAttr {
+  std::optional<std::uint32_t> mode;  // permission bits only
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+  std::optional<std::uint64_t> size;  // truncate / extend
+  std::optional<Timespec> atime;      // already resolved (UTIME_NOW → now)
+  std::optional<Timespec> mtime;
+};
+
+struct StatFs {
+  std::uint64_t block_size = 4096;
+  std::uint64_t blocks = 0;       // capacity (quota, or the disk's)
+  std::uint64_t blocks_free = 0;
+  std::uint64_t files = 0;
+  std::uint64_t files_free = 0;
+  std::uint32_t name_max = 255;
+};
+
+// rename flags, as renameat2.
+inline constexpr unsigned kRenameNoReplace = 1;
+inline constexpr unsigned kRenameExchange = 2;
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  virtual Result<Attr> lookup(Ino parent, std::string_view name) = 0;
+  virtual Result<Attr> getattr(Ino ino) = 0;
+  virtual Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes,
+                               std::optional<FileHandle> fh) = 0;
+  virtual Result<std::vector<DirEntry>> readdir(Ino dir) = 0;  // without "." and ".."
+
+  virtual Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) = 0;
+  virtual Status rmdir(Ino parent, std::string_view name) = 0;
+  virtual Status unlink(Ino parent, std::string_view name) = 0;
+  virtual Status rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
+                        unsigned flags) = 0;
+  virtual Result<Attr> link(Ino ino, Ino new_parent, std::string_view new_name) = 0;
+  virtual Result<Attr> symlink(const Caller& caller, std::string_view target, Ino parent, std::string_view name) = 0;
+  virtual Result<std::string> readlink(Ino ino) = 0;
+
+  // open flags as open(2) (O_ACCMODE, O_TRUNC, O_APPEND...).
+  virtual Result<std::pair<Attr, FileHandle>> create(const Caller& caller, Ino parent, std::string_view name,
+                                                     std::uint32_t mode, int flags) = 0;
+  virtual Result<FileHandle> open(Ino ino, int flags) = 0;
+  virtual Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) = 0;
+  virtual Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) = 0;
+  virtual Status flush(FileHandle fh) = 0;                 // close(2) of one descriptor
+  virtual Status fsync(FileHandle fh, bool datasync) = 0;
+  virtual Status release(FileHandle fh) = 0;               // last close
+
+  virtual Result<StatFs> statfs() = 0;
+
+  // user.* extended attributes; "user.dfs.id" is virtual and read-only.
+  virtual Status setxattr(Ino ino, std::string_view name, ByteView value, int flags) = 0;
+  virtual Result<Bytes> getxattr(Ino ino, std::string_view name) = 0;
+  virtual Result<std::vector<std::string>> listxattr(Ino ino) = 0;
+  virtual Status removexattr(Ino ino, std::string_view name) = 0;
+
+  // The File ID of the file's last closed content (user.dfs.id, dfs id).
+  virtual Result<FileId> file_id(Ino ino) = 0;
+  // Places the file named by `id` (shared by any peer) at parent/name;
+  // reads fetch on demand; writes make a new version with a new ID.
+  virtual Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) = 0;
+};
+
+}  // namespace dfs::fs

@@ -1,0 +1,76 @@
+// open_filesystem: builds the FileSystem (filesystem.hpp) over a peer's
+// store, index and worker pool. dfsmount calls it with what its Node owns;
+// tests call it with a DiskChunkStore and an Index in a temp directory.
+//
+// Content (DESIGN.md §2, §5):
+//  - A regular file is a manifest of fixed-size chunks (FsOptions::chunk_size
+//    for new files; an existing file keeps the chunk size of its manifest).
+//  - A file keeps its key across versions: that is what lets an edit reuse
+//    the sealed chunks it did not touch (same key, same chunk ID). A new
+//    file gets a fresh key; a shared file (open_shared) keeps the sharer's
+//    key, so our first edit reuses the sharer's unchanged chunks and only
+//    the changed ones and a new manifest are ours. Whoever holds an old ID
+//    of a file holds its key, but reads a later version only if also given
+//    its manifest ID.
+//  - While open, changed chunks live in a write-back area (memory, spilled
+//    to an unlinked temp file under FsOptions::scratch_dir past
+//    dirty_memory_bytes). flush/fsync/release of a changed file seal the
+//    changed chunks on the pool, store them and the manifest in one batch
+//    (one sync), then in one index transaction point the inode at the new
+//    manifest and record the version's chunk references (index files table,
+//    so GC keeps them); the previous version's record is forgotten unless
+//    pinned or still pointed at. A crash at any point leaves the namespace
+//    at the last committed version and at most unreferenced chunks.
+//  - An empty file has no manifest until its ID is asked for.
+//  - Reads decrypt through a bounded LRU of plaintext chunks, with
+//    read-ahead of the next chunks on sequential reads. Chunks come from the
+//    store, then the cache store, then the network (a fetched chunk is put
+//    in the cache store).
+//
+// Permissions are not checked here: dfsmount mounts with default_permissions
+// and the kernel checks them. Caller only decides the owner of new inodes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "dfs/fs/filesystem.hpp"
+#include "dfs/index/index.hpp"
+#include "dfs/node/chunk_network.hpp"
+#include "dfs/store/chunk_store.hpp"
+#include "dfs/util/worker_pool.hpp"
+
+namespace dfs::fs {
+
+struct FsOptions {
+  // Where spill files of the write-back area go (created unlinked, so a
+  // crash leaves nothing) and whose filesystem statfs reports when the
+  // store has no quota. Must exist.
+  std::string scratch_dir;
+  std::uint32_t chunk_size = kDefaultChunkSize;
+  // Plaintext of dirty chunks held in memory, all files together; past it
+  // dirty chunks go to spill files.
+  std::size_t dirty_memory_bytes = 64u << 20;
+  // Plaintext chunks kept decrypted for reads (LRU), all files together.
+  std::size_t read_cache_bytes = 32u << 20;
+  // Chunks fetched ahead of a sequential reader.
+  std::uint32_t read_ahead_chunks = 2;
+};
+
+// What the filesystem works on; none is owned, all must outlive it.
+struct Backend {
+  store::ChunkStore* store = nullptr;  // durable local store (required)
+  store::ChunkStore* cache = nullptr;  // chunks fetched from peers (optional)
+  index::Index* index = nullptr;       // the namespace (required)
+  WorkerPool* pool = nullptr;          // sealing, decryption, read-ahead (required)
+  // Fetches what the stores lack; fsync asks it for R copies. Optional.
+  node::ChunkNetwork* network = nullptr;
+};
+
+// Opens the filesystem; removes the inodes a crash left unlinked-but-open
+// (nlink 0) and releases their versions.
+Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, const FsOptions& options);
+
+}  // namespace dfs::fs

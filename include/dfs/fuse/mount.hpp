@@ -1,0 +1,81 @@
+// fuse/: the thin libfuse3 adapter between the kernel and fs::FileSystem
+// (DESIGN.md §3). It turns each low-level FUSE request into one call on the
+// FileSystem and its Result into a reply; errors become errno in one place
+// (errno_of). No filesystem policy lives here, with one exception the
+// design asks of the mount itself: the virtual, read-only directory
+// MOUNT/.dfs/ids/, whose lookup of a File ID resolves the shared file
+// (`cat MOUNT/.dfs/ids/<ID>`). `.dfs` is reachable by lookup only; it does
+// not appear in listings of the root, so tools that walk the tree
+// (find, rsync, du) never descend into it.
+//
+// Caching (close-to-open consistency, DESIGN.md §5): every change to the
+// namespace goes through this mount, so the kernel may cache entries and
+// attributes for a short timeout and keep a file's pages across opens when
+// its size and mtime are unchanged since it was last closed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dfs/fs/filesystem.hpp"
+#include "dfs/util/result.hpp"
+
+struct fuse_session;
+
+namespace dfs::fuse {
+
+// The operation an error came from: POSIX gives some conditions a
+// different errno depending on the call (a missing xattr is ENODATA, a
+// non-owner's chmod is EPERM).
+enum class Op { other, setattr, link, xattr };
+
+// errno for an fs error, per the mapping in fs/filesystem.hpp. Never 0.
+int errno_of(const Error& error, Op op = Op::other);
+
+inline constexpr std::uint32_t kDefaultMaxWrite = 1u << 20;  // 1 MiB: one chunk per request
+
+struct MountOptions {
+  std::string mountpoint;                  // absolute path of an existing directory
+  std::vector<std::string> fuse_options;   // "-o" options for libfuse: allow_other, ro, ...
+  double entry_timeout = 1.0;              // seconds the kernel may cache a name → inode
+  double attr_timeout = 1.0;               // seconds the kernel may cache attributes
+  std::uint32_t max_write = kDefaultMaxWrite;
+  unsigned max_threads = 16;               // FUSE worker threads
+  bool debug = false;                      // libfuse's request trace on stderr
+};
+
+// A mounted FileSystem. Construction mounts; run() serves requests until
+// the filesystem is unmounted (fusermount3 -u) or a SIGINT/SIGTERM/SIGHUP
+// arrives (handlers are installed by run()); destruction unmounts if still
+// mounted. The FileSystem must outlive the Mount.
+class Mount {
+ public:
+  static Result<std::unique_ptr<Mount>> create(fs::FileSystem& filesystem, const MountOptions& options);
+  ~Mount();
+  Mount(const Mount&) = delete;
+  Mount& operator=(const Mount&) = delete;
+
+  // The session's /dev/fuse descriptor (to keep it across a fork).
+  int fd() const;
+
+  // Serves requests on a multi-threaded loop; returns once unmounted or
+  // stopped by a signal. Threads started before must block the stop
+  // signals, so that the FUSE threads take them.
+  Status run();
+
+  // Unmounts now (idempotent).
+  void unmount();
+
+  struct Adapter;
+
+ private:
+  Mount(std::unique_ptr<Adapter> adapter, fuse_session* session, MountOptions options);
+  std::unique_ptr<Adapter> adapter_;
+  fuse_session* session_;
+  MountOptions options_;
+  bool mounted_ = true;
+};
+
+}  // namespace dfs::fuse

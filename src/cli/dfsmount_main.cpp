@@ -1,0 +1,306 @@
+// dfsmount: a peer and a FUSE mount of its filesystem, in one process
+// (DESIGN.md §1). Parses FUSE-style and long options, opens the data
+// directory, starts the P2P engine when peers are configured, serves the
+// control socket (dfs status/put/get reach this peer), mounts, goes to the
+// background once the mount is up (unless -f), and on SIGINT/SIGTERM or
+// fusermount3 -u unmounts, lets the FileSystem commit open files, and
+// stops the peer.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/algorithm/string/split.hpp>
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli_util.hpp"
+#include "dfs/fs/open_filesystem.hpp"
+#include "dfs/fuse/mount.hpp"
+#include "dfs/index/index.hpp"
+#include "dfs/node/control.hpp"
+#include "dfs/node/control_channel.hpp"
+#include "dfs/node/node.hpp"
+#include "dfs/node/peer.hpp"
+#include "dfs/util/log.hpp"
+#include "dfs/util/worker_pool.hpp"
+#include "dfs_config.h"
+
+namespace po = boost::program_options;
+
+namespace dfs::cli {
+// node_command.cpp: the options `dfs node` and dfsmount share.
+po::options_description peer_options_description();
+Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir);
+}  // namespace dfs::cli
+
+namespace {
+
+using namespace dfs;
+using namespace dfs::cli;
+
+constexpr const char* kUsage =
+    "Usage: dfsmount [OPTIONS] MOUNTPOINT\n"
+    "\n"
+    "Mounts the dfs filesystem of a data directory on MOUNTPOINT and runs its\n"
+    "peer. Alone unless --listen or --bootstrap (or the config file) name a\n"
+    "network. Unmount with 'fusermount3 -u MOUNTPOINT'. See dfsmount(8).\n"
+    "\n";
+
+// -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
+const std::vector<std::string>& own_o_options() {
+  static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
+                                                 "quota", "entry-timeout", "attr-timeout"};
+  return names;
+}
+
+po::options_description mount_options() {
+  po::options_description desc("Options");
+  desc.add_options()
+      ("help,h", "show this help and exit")
+      ("version,V", "show the version and exit")
+      ("foreground,f", "stay in the foreground (default: background once mounted)")
+      ("debug,d", "print every FUSE request (implies -f)")
+      ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
+       "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
+       "(replicas, listen, bootstrap, network-key, repair-interval, quota, entry-timeout, attr-timeout)")
+      ("data", po::value<std::string>()->value_name("DIR"),
+       "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
+      ("quota", po::value<std::string>()->value_name("SIZE"),
+       "refuse to store more than SIZE of chunks (e.g. 50G; default: no limit)")
+      ("entry-timeout", po::value<double>()->value_name("SECONDS")->default_value(1.0),
+       "how long the kernel may cache names")
+      ("attr-timeout", po::value<double>()->value_name("SECONDS")->default_value(1.0),
+       "how long the kernel may cache attributes")
+      ("verbose,v", "also log progress notes")
+      ("quiet,q", "log nothing");
+  return desc;
+}
+
+struct Parsed {
+  po::variables_map vm;
+  std::vector<std::string> fuse_options;
+  std::string mountpoint;
+};
+
+// Splits the -o lists: dfs's own become "--name=value" for the parser.
+void split_o_options(const std::vector<std::string>& lists, std::vector<std::string>& own,
+                     std::vector<std::string>& fuse) {
+  for (const auto& list : lists) {
+    std::vector<std::string> items;
+    boost::split(items, list, [](char c) { return c == ','; });
+    for (const auto& item : items) {
+      if (item.empty()) continue;
+      const std::string name = item.substr(0, item.find('='));
+      const bool mine = std::find(own_o_options().begin(), own_o_options().end(), name) != own_o_options().end();
+      if (mine) {
+        own.push_back("--" + item);
+      } else {
+        fuse.push_back(item);
+      }
+    }
+  }
+}
+
+// Runs in the background: the parent waits for the child to say the mount
+// is up (exit 0) or why it is not (that line, exit 1). Must run before any
+// thread starts. Returns the pipe the child reports on.
+int daemonize() {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    close(pipe_fds[1]);
+    std::string report;
+    char buf[512];
+    for (ssize_t n; (n = read(pipe_fds[0], buf, sizeof buf)) > 0;) report.append(buf, static_cast<std::size_t>(n));
+    if (report == "ok") _exit(kExitOk);
+    std::fputs(report.empty() ? "dfsmount: the background process died before mounting\n" : report.c_str(), stderr);
+    _exit(kExitFailure);
+  }
+  close(pipe_fds[0]);
+  setsid();
+  return pipe_fds[1];
+}
+
+// The child's report to the waiting parent; stdio then goes to the log.
+void report_ready(int fd, const std::string& log_path) {
+  if (fd < 0) return;
+  (void)!write(fd, "ok", 2);
+  close(fd);
+  const int null_fd = open("/dev/null", O_RDWR);
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  dup2(null_fd, STDIN_FILENO);
+  dup2(null_fd, STDOUT_FILENO);
+  dup2(log_fd >= 0 ? log_fd : null_fd, STDERR_FILENO);
+  if (null_fd > STDERR_FILENO) close(null_fd);
+  if (log_fd > STDERR_FILENO) close(log_fd);
+  (void)!chdir("/");
+}
+
+int fail(int report_fd, const std::string& message) {
+  const std::string line = "dfsmount: " + message + "\n";
+  if (report_fd >= 0) {
+    (void)!write(report_fd, line.data(), line.size());  // the waiting parent prints it
+  } else {
+    std::fputs(line.c_str(), stderr);
+  }
+  return kExitFailure;
+}
+
+// Blocks the stop signals in this thread and so in every thread it starts
+// (the peer, the pool, the control socket): the FUSE threads, started after
+// unblock_stop_signals(), take them and end the loop.
+void set_stop_signals_blocked(bool blocked) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+int run(int argc, char** argv) {
+  po::options_description visible = mount_options();
+  visible.add(peer_options_description());
+  po::options_description all = visible;
+  all.add_options()("mountpoint", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("mountpoint", -1);
+
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+  if (vm.count("version")) {
+    std::printf("dfsmount %s\n", DFS_VERSION);
+    return kExitOk;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << visible;
+    return kExitOk;
+  }
+  std::vector<std::string> own, fuse_options;
+  if (vm.count("options")) split_o_options(vm["options"].as<std::vector<std::string>>(), own, fuse_options);
+  if (!own.empty()) po::store(po::command_line_parser(own).options(visible).run(), vm);
+  auto data = resolve_data_dir(vm.count("data") ? std::optional(vm["data"].as<std::string>()) : std::nullopt);
+  if (!data.ok()) {
+    print_error("dfsmount", data.error());
+    return kExitUsage;
+  }
+  if (auto config = read_config_file(config_file_path(*data), visible); config) po::store(*config, vm);
+  po::notify(vm);
+
+  if (!vm.count("mountpoint") || vm["mountpoint"].as<std::vector<std::string>>().size() != 1) {
+    std::fprintf(stderr, "dfsmount: give exactly one MOUNTPOINT (try 'dfsmount --help')\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  const std::string data_dir = std::filesystem::absolute(*data, ec).string();
+  fuse::MountOptions mount;
+  mount.mountpoint = std::filesystem::absolute(vm["mountpoint"].as<std::vector<std::string>>()[0], ec).string();
+  mount.fuse_options = fuse_options;
+  mount.debug = vm.count("debug") != 0;
+  mount.entry_timeout = vm["entry-timeout"].as<double>();
+  mount.attr_timeout = vm["attr-timeout"].as<double>();
+  if (!std::filesystem::is_directory(mount.mountpoint, ec)) {
+    std::fprintf(stderr, "dfsmount: %s is not a directory\n", mount.mountpoint.c_str());
+    return kExitUsage;
+  }
+  node::NodeOptions node_options;
+  node_options.data_dir = data_dir;
+  if (vm.count("quota")) {
+    auto quota = parse_size(vm["quota"].as<std::string>());
+    if (!quota.ok()) {
+      print_error("--quota", quota.error());
+      return kExitUsage;
+    }
+    node_options.quota_bytes = *quota;
+  }
+  auto peer_options = peer_options_from(vm, data_dir);
+  if (!peer_options.ok()) {
+    print_error("dfsmount", peer_options.error());
+    return kExitUsage;
+  }
+  // A network when one is named; a lone peer otherwise (DESIGN.md §1).
+  const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
+  log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
+  if (vm.count("quiet")) log::set_level(log::Level::off);
+
+  const bool foreground = vm.count("foreground") || mount.debug;
+  const int report_fd = foreground ? -1 : daemonize();
+  set_stop_signals_blocked(true);
+
+  std::filesystem::create_directories(data_dir, ec);
+  auto node = node::Node::open(node_options);
+  if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
+  std::unique_ptr<node::Peer> peer;
+  if (networked) {
+    auto started = node::Peer::start(*peer_options, (*node)->chunk_store());
+    if (!started.ok()) return fail(report_fd, started.error().message);
+    peer = std::move(*started);
+    (*node)->attach_network(peer.get());
+  }
+  auto control = node::ControlServer::start(node::control_socket_path(data_dir), **node);
+  if (!control.ok()) return fail(report_fd, control.error().message);
+
+  // The filesystem's own connection to the index and its own pool.
+  auto index = index::Index::open(data_dir + "/index.sqlite");
+  if (!index.ok()) return fail(report_fd, "cannot open the index: " + index.error().message);
+  WorkerPool pool;
+  const std::string scratch = data_dir + "/tmp";
+  std::filesystem::create_directories(scratch, ec);
+  fs::Backend backend;
+  backend.store = &(*node)->chunk_store();
+  backend.cache = &(*node)->cache();
+  backend.index = index->get();
+  backend.pool = &pool;
+  backend.network = peer.get();
+  fs::FsOptions fs_options;
+  fs_options.scratch_dir = scratch;
+  auto filesystem = fs::open_filesystem(backend, fs_options);
+  if (!filesystem.ok()) return fail(report_fd, "cannot open the filesystem: " + filesystem.error().message);
+
+  auto mounted = fuse::Mount::create(**filesystem, mount);
+  if (!mounted.ok()) return fail(report_fd, mounted.error().message);
+  if (peer) {
+    std::fprintf(stderr, "dfsmount: %s mounted; peer %s listening on %s\n", mount.mountpoint.c_str(),
+                 peer->node_id_hex().c_str(), peer->listen_address().c_str());
+  } else {
+    std::fprintf(stderr, "dfsmount: %s mounted (lone peer)\n", mount.mountpoint.c_str());
+  }
+  std::fflush(stderr);
+  report_ready(report_fd, data_dir + "/dfsmount.log");
+
+  set_stop_signals_blocked(false);
+  const Status served = (*mounted)->run();  // until unmounted or signalled
+  set_stop_signals_blocked(true);
+  mounted->reset();          // unmounted: no request can arrive now
+  filesystem->reset();       // commits what was still open
+  (*control)->stop();
+  if (peer) {
+    peer->stop();
+    (*node)->attach_network(nullptr);
+  }
+  std::fprintf(stderr, "dfsmount: %s unmounted\n", mount.mountpoint.c_str());
+  if (!served.ok()) {
+    print_error("dfsmount", served.error());
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "dfsmount: %s (try 'dfsmount --help')\n", e.what());
+    return kExitUsage;
+  }
+}

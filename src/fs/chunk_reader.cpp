@@ -1,0 +1,101 @@
+#include "chunk_reader.hpp"
+
+#include "dfs/util/log.hpp"
+
+namespace dfs::fs {
+
+ChunkReader::ChunkReader(const Backend& backend, std::size_t cache_bytes)
+    : backend_(backend), cache_bytes_(cache_bytes) {}
+
+ChunkReader::~ChunkReader() {
+  std::unique_lock lock(mu_);
+  prefetch_done_.wait(lock, [this] { return prefetching_.empty(); });
+}
+
+Result<Bytes> ChunkReader::sealed(const ChunkId& id) {
+  // A corrupt local copy is quarantined by the store; try the next source.
+  auto local = backend_.store->get(id);
+  if (local.ok() || (local.error().code != Errc::not_found && local.error().code != Errc::corrupt)) return local;
+  if (backend_.cache) {
+    auto cached = backend_.cache->get(id);
+    if (cached.ok() || (cached.error().code != Errc::not_found && cached.error().code != Errc::corrupt)) return cached;
+  }
+  if (!backend_.network) {
+    return make_error(Errc::not_found, "chunk " + id.short_hex() + " is not stored on this peer");
+  }
+  auto fetched = backend_.network->fetch(id);
+  if (fetched.ok() && backend_.cache) {
+    Status kept = backend_.cache->put(id, *fetched);
+    if (!kept.ok()) log::warn("fs: could not keep fetched chunk in the cache: " + kept.error().to_string());
+  }
+  return fetched;
+}
+
+bool ChunkReader::held_locally(const ChunkId& id) {
+  auto in_store = backend_.store->contains(id);
+  if (in_store.ok() && *in_store) return true;
+  if (!backend_.cache) return false;
+  auto in_cache = backend_.cache->contains(id);
+  return in_cache.ok() && *in_cache;
+}
+
+Plaintext ChunkReader::cached(const ChunkId& id) {
+  std::lock_guard lock(mu_);
+  auto it = where_.find(id);
+  if (it == where_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void ChunkReader::remember(const ChunkId& id, Plaintext data) {
+  std::lock_guard lock(mu_);
+  if (where_.count(id) || data->size() > cache_bytes_) return;
+  cached_bytes_ += data->size();
+  lru_.emplace_front(id, std::move(data));
+  where_[id] = lru_.begin();
+  while (cached_bytes_ > cache_bytes_) {
+    cached_bytes_ -= lru_.back().second->size();
+    where_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+Result<Plaintext> ChunkReader::plaintext(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
+  if (Plaintext hit = cached(id)) return hit;
+  auto fetched = sealed(id);
+  if (!fetched.ok() && fetched.error().code == Errc::not_found) {
+    // The manifest names it, so it exists somewhere: an I/O error, not ENOENT.
+    return make_error(Errc::unavailable, "no reachable peer holds chunk " + id.short_hex() + " of the file");
+  }
+  if (!fetched.ok()) return fetched.take_error();
+  Bytes sealed_bytes = std::move(fetched).value();
+  DFS_ASSIGN_OR_RETURN(Bytes plain, decrypt_chunk(key, ChunkKind::data, sealed_bytes));
+  if (plain.size() != plain_size) {
+    return make_error(Errc::corrupt, "chunk " + id.short_hex() + " holds " + std::to_string(plain.size()) +
+                                         " bytes, its manifest says " + std::to_string(plain_size));
+  }
+  auto shared = std::make_shared<const Bytes>(std::move(plain));
+  remember(id, shared);
+  return Plaintext(shared);
+}
+
+void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
+  {
+    std::lock_guard lock(mu_);
+    if (where_.count(id) || prefetching_.count(id) || prefetching_.size() >= kMaxPrefetches) return;
+    prefetching_.insert(id);
+  }
+  // The destructor waits for prefetching_ to empty, so `this` outlives the job.
+  (void)backend_.pool->submit([this, id, key, plain_size] {
+    (void)plaintext(id, key, plain_size);
+    std::lock_guard lock(mu_);
+    prefetching_.erase(id);
+    prefetch_done_.notify_all();
+  });
+}
+
+Result<Manifest> ChunkReader::manifest(const crypto::SecretKey& key, const ChunkId& head) {
+  return load_manifest(key, head, [this](const ChunkId& id) { return sealed(id); });
+}
+
+}  // namespace dfs::fs

@@ -1,0 +1,61 @@
+// ChunkReader: where the filesystem gets chunks from, and the plaintext
+// read cache. Sealed chunks come from the local store, then the cache
+// store, then the network (a chunk fetched from the network is kept in the
+// cache store). Decrypted data chunks are kept in a bounded LRU shared by
+// all files; read-ahead decrypts chunks into it on the worker pool.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "dfs/chunk/manifest.hpp"
+#include "dfs/fs/open_filesystem.hpp"
+
+namespace dfs::fs {
+
+using Plaintext = std::shared_ptr<const Bytes>;
+
+class ChunkReader {
+ public:
+  ChunkReader(const Backend& backend, std::size_t cache_bytes);
+  // Waits for the read-aheads still running (they use the stores).
+  ~ChunkReader();
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // Sealed bytes of `id`, verified against it.
+  Result<Bytes> sealed(const ChunkId& id);
+  // Whether the local store or the cache store holds `id` (no network).
+  bool held_locally(const ChunkId& id);
+  // The decrypted data chunk; Errc::corrupt if it does not hold
+  // `plain_size` bytes.
+  Result<Plaintext> plaintext(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size);
+  // Starts decrypting `id` into the cache on the pool unless it is cached,
+  // already on its way, or too many read-aheads run. Errors are dropped:
+  // the read that needs the chunk will meet them.
+  void prefetch(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size);
+  Result<Manifest> manifest(const crypto::SecretKey& key, const ChunkId& head);
+
+ private:
+  static constexpr std::size_t kMaxPrefetches = 8;
+
+  Plaintext cached(const ChunkId& id);
+  void remember(const ChunkId& id, Plaintext data);
+
+  const Backend backend_;
+  const std::size_t cache_bytes_;
+
+  std::mutex mu_;  // guards lru_, where_, cached_bytes_ and prefetching_
+  std::condition_variable prefetch_done_;  // signalled when prefetching_ shrinks
+  std::list<std::pair<ChunkId, Plaintext>> lru_;  // most recently used first
+  std::unordered_map<ChunkId, std::list<std::pair<ChunkId, Plaintext>>::iterator> where_;
+  std::size_t cached_bytes_ = 0;
+  std::unordered_set<ChunkId> prefetching_;
+};
+
+}  // namespace dfs::fs

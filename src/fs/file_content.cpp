@@ -1,0 +1,301 @@
+#include "file_content.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace dfs::fs {
+
+namespace {
+
+// Chunks sealed at once per pool thread during a commit (bounds memory).
+constexpr std::size_t kSealsInFlightPerThread = 2;
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+
+}  // namespace
+
+bool MemoryBudget::try_reserve(std::size_t n) {
+  std::size_t used = used_.load();
+  do {
+    if (used + n > limit_) return false;
+  } while (!used_.compare_exchange_weak(used, used + n));
+  return true;
+}
+
+FileContent::FileContent(ContentEnv env, std::optional<ChunkId> manifest, std::optional<crypto::SecretKey> key,
+                         std::uint64_t size, std::uint32_t new_chunk_size)
+    : env_(std::move(env)), committed_(manifest), key_(std::move(key)), chunk_size_(new_chunk_size), size_(size) {
+  base_.chunk_size = new_chunk_size;
+}
+
+FileContent::~FileContent() {
+  for (auto& [index, dirty] : dirty_) {
+    if (!dirty.spilled) env_.budget->release(chunk_size_);
+  }
+}
+
+Status FileContent::ensure_base() {
+  if (base_loaded_) return {};
+  if (committed_) {
+    DFS_ASSIGN_OR_RETURN(base_, env_.reader->manifest(*key_, *committed_));
+    chunk_size_ = base_.chunk_size;
+  }
+  base_loaded_ = true;
+  return {};
+}
+
+std::uint32_t FileContent::stored_length(std::uint64_t index) const {
+  auto it = dirty_.find(index);
+  if (it != dirty_.end()) return it->second.length;
+  if (index < base_.chunks.size()) return base_.chunks[index].plain_size;
+  return 0;
+}
+
+// Fills `out` with chunk `index`'s bytes from offset `from`; zeros past
+// its stored length.
+Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out) {
+  std::fill(out.begin(), out.end(), std::uint8_t{0});
+  const std::uint32_t length = stored_length(index);
+  if (from >= length) return {};
+  MutableByteView present = out.first(std::min<std::size_t>(out.size(), length - from));
+  auto it = dirty_.find(index);
+  if (it != dirty_.end() && it->second.spilled) {
+    auto n = pread_full(spill_.get(), present, chunk_offset(index) + from, "the write-back spill file");
+    if (!n.ok()) return n.take_error();
+    return {};
+  }
+  if (it != dirty_.end()) {
+    std::memcpy(present.data(), it->second.data.data() + from, present.size());
+    return {};
+  }
+  const ChunkRef& ref = base_.chunks[index];
+  DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
+  std::memcpy(present.data(), plain->data() + from, present.size());
+  return {};
+}
+
+Result<std::size_t> FileContent::read(std::uint64_t offset, MutableByteView out) {
+  DFS_TRY(ensure_base());
+  if (offset >= size_) return std::size_t{0};
+  const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
+  std::size_t done = 0;
+  while (done < total) {
+    const std::uint64_t pos = offset + done;
+    const std::uint64_t index = pos / chunk_size_;
+    const auto from = static_cast<std::uint32_t>(pos % chunk_size_);
+    const std::size_t take = std::min<std::size_t>(total - done, chunk_size_ - from);
+    DFS_TRY(copy_chunk(index, from, out.subspan(done, take)));
+    done += take;
+  }
+  return total;
+}
+
+void FileContent::prefetch(std::uint64_t first, std::uint32_t count) {
+  if (!base_loaded_) return;
+  for (std::uint64_t index = first; index < first + count && index < base_.chunks.size(); ++index) {
+    if (dirty_.count(index)) continue;
+    env_.reader->prefetch(base_.chunks[index].id, *key_, base_.chunks[index].plain_size);
+  }
+}
+
+Status FileContent::ensure_spill() {
+  if (spill_.valid()) return {};
+  std::string path = env_.scratch_dir + "/.dfs-spill-XXXXXX";
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return errno_error("creating a spill file in " + env_.scratch_dir);
+  spill_ = UniqueFd(fd);
+  ::unlink(path.c_str());  // nameless: gone with the descriptor, even after a crash
+  return {};
+}
+
+// The dirty buffer of chunk `index`, made from its current content unless
+// the caller overwrites all of it.
+Result<FileContent::Dirty*> FileContent::dirty_for_write(std::uint64_t index, bool overwrites_all) {
+  auto it = dirty_.find(index);
+  if (it != dirty_.end()) return &it->second;
+  Bytes initial;
+  if (!overwrites_all && index < base_.chunks.size()) {
+    const ChunkRef& ref = base_.chunks[index];
+    DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
+    initial = *plain;
+  }
+  Dirty dirty;
+  dirty.length = static_cast<std::uint32_t>(initial.size());
+  if (env_.budget->try_reserve(chunk_size_)) {
+    dirty.data = std::move(initial);
+    dirty.data.reserve(chunk_size_);
+  } else {
+    DFS_TRY(ensure_spill());
+    DFS_TRY(pwrite_all(initial, chunk_offset(index)));
+    dirty.spilled = true;
+  }
+  return &dirty_.emplace(index, std::move(dirty)).first->second;
+}
+
+Status FileContent::pwrite_all(ByteView data, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(spill_.get(), data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("writing the write-back spill file in " + env_.scratch_dir);
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Status FileContent::write_into(Dirty& dirty, std::uint64_t index, std::uint32_t at, ByteView data) {
+  const auto end = static_cast<std::uint32_t>(at + data.size());
+  if (!dirty.spilled) {
+    if (dirty.data.size() < end) dirty.data.resize(end);  // zero-fills a gap
+    std::memcpy(dirty.data.data() + at, data.data(), data.size());
+  } else {
+    if (at > dirty.length) DFS_TRY(pwrite_all(Bytes(at - dirty.length, 0), chunk_offset(index) + dirty.length));
+    DFS_TRY(pwrite_all(data, chunk_offset(index) + at));
+  }
+  dirty.length = std::max(dirty.length, end);
+  return {};
+}
+
+Status FileContent::write(std::uint64_t offset, ByteView data) {
+  DFS_TRY(ensure_base());
+  if (data.empty()) return {};
+  if (offset > kMaxFileSize || data.size() > kMaxFileSize - offset) {
+    return make_error(Errc::too_large, "a write past " + std::to_string(kMaxFileSize) + " bytes");
+  }
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const std::uint64_t pos = offset + done;
+    const std::uint64_t index = pos / chunk_size_;
+    const auto at = static_cast<std::uint32_t>(pos % chunk_size_);
+    const std::size_t take = std::min<std::size_t>(data.size() - done, chunk_size_ - at);
+    const bool overwrites_all = at == 0 && take >= stored_length(index);
+    DFS_ASSIGN_OR_RETURN(Dirty * dirty, dirty_for_write(index, overwrites_all));
+    DFS_TRY(write_into(*dirty, index, at, data.subspan(done, take)));
+    done += take;
+  }
+  size_ = std::max<std::uint64_t>(size_, offset + data.size());
+  changed_ = true;
+  return {};
+}
+
+Status FileContent::trim(Dirty& dirty, std::uint32_t length) {
+  if (length >= dirty.length) return {};
+  dirty.length = length;
+  if (!dirty.spilled) dirty.data.resize(length);
+  return {};
+}
+
+void FileContent::drop_dirty(std::uint64_t index) {
+  auto it = dirty_.find(index);
+  if (it == dirty_.end()) return;
+  if (!it->second.spilled) env_.budget->release(chunk_size_);
+  dirty_.erase(it);
+}
+
+Status FileContent::truncate(std::uint64_t size) {
+  DFS_TRY(ensure_base());
+  if (size > kMaxFileSize) return make_error(Errc::too_large, "a size past " + std::to_string(kMaxFileSize) + " bytes");
+  if (size == size_) return {};
+  const std::uint64_t keep = ceil_div(size, chunk_size_);
+  while (!dirty_.empty() && dirty_.rbegin()->first >= keep) drop_dirty(dirty_.rbegin()->first);
+  if (base_.chunks.size() > keep) base_.chunks.resize(keep);
+  const auto tail = static_cast<std::uint32_t>(size % chunk_size_);
+  if (tail != 0 && stored_length(keep - 1) > tail) {
+    DFS_ASSIGN_OR_RETURN(Dirty * dirty, dirty_for_write(keep - 1, false));
+    DFS_TRY(trim(*dirty, tail));
+  }
+  size_ = size;
+  changed_ = true;
+  return {};
+}
+
+// Chunk `index` as the new version stores it: `required` bytes.
+Result<Bytes> FileContent::plaintext_of(std::uint64_t index, std::uint32_t required) {
+  Bytes plain(required);
+  DFS_TRY(copy_chunk(index, 0, plain));
+  return plain;
+}
+
+Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t required, store::PutBatch& batch) {
+  const bool reusable = !dirty_.count(index) && index < base_.chunks.size() &&
+                        base_.chunks[index].plain_size == required;
+  if (reusable) {
+    const ChunkRef& ref = base_.chunks[index];
+    if (!env_.reader->held_locally(ref.id)) {
+      DFS_ASSIGN_OR_RETURN(Bytes sealed, env_.reader->sealed(ref.id));
+      DFS_TRY(batch.put(ref.id, sealed));
+    }
+    return ref;
+  }
+  auto it = dirty_.find(index);
+  SealedChunk sealed;
+  if (it != dirty_.end() && !it->second.spilled && it->second.length == required) {
+    sealed = seal_chunk(*key_, ChunkKind::data, it->second.data);
+  } else {
+    DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
+    sealed = seal_chunk(*key_, ChunkKind::data, plain);
+  }
+  DFS_TRY(batch.put(sealed.id, sealed.bytes));
+  return ChunkRef{sealed.id, required};
+}
+
+Result<NewVersion> FileContent::seal_version() {
+  DFS_TRY(ensure_base());
+  if (!key_) key_ = crypto::SecretKey::generate();
+  Manifest manifest;
+  manifest.file_size = size_;
+  manifest.chunk_size = chunk_size_;
+  const std::uint64_t count = ceil_div(size_, chunk_size_);
+  std::unique_ptr<store::PutBatch> batch = env_.store->begin_batch();
+  Status failure;
+  {
+    OrderedPipeline<Result<ChunkRef>> pipeline(*env_.pool, env_.pool->size() * kSealsInFlightPerThread);
+    auto consume = [&](Result<ChunkRef> ref) {
+      if (!ref.ok()) {
+        failure = ref.take_error();
+        return false;
+      }
+      manifest.chunks.push_back(*ref);
+      return true;
+    };
+    for (std::uint64_t i = 0; i < count && failure.ok(); ++i) {
+      const auto required = static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size_, size_ - i * chunk_size_));
+      if (!pipeline.push([this, i, required, &batch] { return seal_one(i, required, *batch); }, consume)) break;
+    }
+    pipeline.drain(consume);
+  }
+  DFS_TRY(std::move(failure));
+  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(*key_, manifest));
+  NewVersion version{sealed.head, *key_, std::move(manifest), {}};
+  for (const ChunkRef& ref : version.manifest.chunks) version.referenced.push_back(ref.id);
+  for (const SealedChunk& segment : sealed.segments) {
+    DFS_TRY(batch->put(segment.id, segment.bytes));
+    version.referenced.push_back(segment.id);
+  }
+  DFS_TRY(batch->commit());
+  return version;
+}
+
+void FileContent::adopt(NewVersion version) {
+  while (!dirty_.empty()) drop_dirty(dirty_.begin()->first);
+  if (spill_.valid() && ::ftruncate(spill_.get(), 0) != 0) spill_.reset();  // a fresh one next time
+  committed_ = version.head;
+  key_ = version.key;
+  base_ = std::move(version.manifest);
+  base_loaded_ = true;
+  size_ = base_.file_size;
+  changed_ = false;
+}
+
+Result<std::vector<ChunkId>> FileContent::committed_chunks() {
+  if (!committed_) return std::vector<ChunkId>{};
+  DFS_ASSIGN_OR_RETURN(Manifest manifest, env_.reader->manifest(*key_, *committed_));
+  std::vector<ChunkId> ids{*committed_};
+  for (const ChunkRef& ref : manifest.chunks) ids.push_back(ref.id);
+  return ids;
+}
+
+}  // namespace dfs::fs

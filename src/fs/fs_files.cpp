@@ -1,0 +1,249 @@
+// FsImpl: open files. One FileState per open inode, shared by its handles;
+// commits of its content run under the state's lock, so they are ordered.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "dfs/util/log.hpp"
+#include "fs_impl.hpp"
+
+namespace dfs::fs {
+
+namespace {
+
+bool can_read(int flags) { return (flags & O_ACCMODE) != O_WRONLY; }
+bool can_write(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
+
+Error bad_handle(FileHandle fh) {
+  return make_error(Errc::invalid_argument, "no open file handle " + std::to_string(fh));
+}
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(ino);
+  if (it != states_.end()) {
+    ++it->second.users;
+    return it->second.state;
+  }
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
+  if (S_ISDIR(inode.mode)) return make_error(Errc::is_directory, "inode " + std::to_string(ino) + " is a directory");
+  if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "inode " + std::to_string(ino) + " is not a regular file");
+  std::optional<crypto::SecretKey> key;
+  if (inode.file_key) key = crypto::SecretKey::from_bytes(*inode.file_key);
+  ContentEnv env{&reader_, backend_.store, backend_.pool, &budget_, options_.scratch_dir};
+  auto state = std::make_shared<FileState>(ino, inode.mtime_ns, std::move(env), inode.manifest, std::move(key),
+                                           inode.size, options_.chunk_size);
+  states_.emplace(ino, OpenState{state, 1});
+  return state;
+}
+
+void FsImpl::release_state(Ino ino) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = states_.find(ino);
+    if (it == states_.end() || --it->second.users > 0) return;
+    states_.erase(it);
+  }
+  Status reaped = reap_if_unlinked(ino);
+  if (!reaped.ok()) log::warn("fs: removing unlinked inode " + std::to_string(ino) + ": " + reaped.error().to_string());
+}
+
+std::shared_ptr<FileState> FsImpl::find_state(Ino ino) {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(ino);
+  return it == states_.end() ? nullptr : it->second.state;
+}
+
+Result<std::shared_ptr<Handle>> FsImpl::find_handle(FileHandle fh) {
+  std::lock_guard lock(mu_);
+  auto it = handles_.find(fh);
+  if (it == handles_.end()) return bad_handle(fh);
+  return it->second;
+}
+
+Result<FileHandle> FsImpl::add_handle(Ino ino, int flags, std::shared_ptr<FileState> state) {
+  auto handle = std::make_shared<Handle>();
+  handle->ino = ino;
+  handle->flags = flags;
+  handle->state = std::move(state);
+  std::lock_guard lock(mu_);
+  const FileHandle fh = next_fh_++;
+  handles_.emplace(fh, std::move(handle));
+  return fh;
+}
+
+Status FsImpl::reap_if_unlinked(Ino ino) {
+  std::lock_guard lock(mu_);  // no state may be made for `ino` meanwhile
+  if (states_.count(ino)) return {};  // its last release reaps it
+  DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
+  auto inode = txn.get_inode(ino);
+  if (!inode.ok()) return inode.error().code == Errc::not_found ? Status{} : inode.take_error();
+  if (inode->nlink > 0) return {};
+  DFS_TRY(txn.delete_inode(ino));
+  if (inode->manifest) DFS_TRY(txn.release_version(*inode->manifest));
+  return txn.commit();
+}
+
+Status FsImpl::reap_orphans() {
+  std::vector<std::uint64_t> orphans;
+  {
+    DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
+    DFS_ASSIGN_OR_RETURN(orphans, txn.orphans());
+  }
+  for (Ino ino : orphans) DFS_TRY(reap_if_unlinked(ino));
+  return {};
+}
+
+Attr FsImpl::with_open_state(const index::InodeAttr& inode) {
+  Attr attr = to_attr(inode);
+  if (!S_ISREG(inode.mode)) return attr;
+  std::shared_ptr<FileState> state = find_state(inode.ino);
+  if (!state) return attr;
+  std::lock_guard lock(state->mu);
+  if (state->content.changed()) {
+    attr.size = state->content.size();
+    attr.blocks = (attr.size + 511) / 512;
+    attr.mtime = Timespec{state->mtime_ns / 1'000'000'000, state->mtime_ns % 1'000'000'000};
+  }
+  return attr;
+}
+
+Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
+  DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, txn.get_inode(state.ino));
+  const std::optional<ChunkId> previous = inode.manifest;
+  inode.manifest = version.head;
+  inode.file_key = version.key.bytes();
+  inode.size = version.manifest.file_size;
+  inode.mtime_ns = state.mtime_ns;
+  inode.ctime_ns = now_ns();
+  DFS_TRY(txn.update_inode(inode));
+  DFS_ASSIGN_OR_RETURN(auto name, txn.some_name(state.ino));
+  index::FileRecord record{version.head,
+                           version.key.bytes(),
+                           name.value_or("inode " + std::to_string(state.ino)),
+                           version.manifest.file_size,
+                           version.manifest.chunk_size,
+                           version.manifest.chunks.size(),
+                           unix_seconds()};
+  DFS_TRY(txn.record_version(record, version.referenced));
+  if (previous && *previous != version.head) DFS_TRY(txn.release_version(*previous));
+  return txn.commit();
+}
+
+Status FsImpl::commit_locked(FileState& state) {
+  if (!state.content.changed()) return {};
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(state.ino));
+  if (inode.nlink == 0) return {};  // unlinked: nobody can see this content again
+  DFS_ASSIGN_OR_RETURN(NewVersion version, state.content.seal_version());
+  Status committed = commit_version(state, version);
+  if (!committed.ok()) {
+    log::warn("fs: committing inode " + std::to_string(state.ino) + " failed: " + committed.error().to_string());
+    return committed;
+  }
+  state.content.adopt(std::move(version));
+  return {};
+}
+
+Result<std::pair<Attr, FileHandle>> FsImpl::create(const Caller& caller, Ino parent, std::string_view name,
+                                                   std::uint32_t mode, int flags) {
+  index::InodeAttr inode;
+  inode.mode = S_IFREG | (mode & 07777 & ~caller.umask);
+  inode.nlink = 1;
+  DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));
+  DFS_ASSIGN_OR_RETURN(FileHandle fh, open(attr.ino, flags & ~O_TRUNC));
+  return std::make_pair(attr, fh);
+}
+
+Result<FileHandle> FsImpl::open(Ino ino, int flags) {
+  DFS_ASSIGN_OR_RETURN(auto state, acquire_state(ino));
+  if ((flags & O_TRUNC) && can_write(flags)) {
+    Status truncated;
+    {
+      std::lock_guard lock(state->mu);
+      if (state->content.size() != 0) {
+        truncated = state->content.truncate(0);
+        state->mtime_ns = now_ns();
+      }
+    }
+    if (!truncated.ok()) {
+      release_state(ino);
+      return truncated.take_error();
+    }
+  }
+  return add_handle(ino, flags, std::move(state));
+}
+
+Result<std::size_t> FsImpl::read(FileHandle fh, std::uint64_t offset, MutableByteView out) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  if (!can_read(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is write-only");
+  FileState& state = *handle->state;
+  std::lock_guard lock(state.mu);
+  DFS_ASSIGN_OR_RETURN(std::size_t n, state.content.read(offset, out));
+  const bool sequential = handle->next_offset.exchange(offset + n) == offset;
+  if (sequential && n > 0 && options_.read_ahead_chunks > 0) {
+    state.content.prefetch((offset + n) / state.content.chunk_size(), options_.read_ahead_chunks);
+  }
+  return n;
+}
+
+Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView data) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  if (!can_write(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is read-only");
+  FileState& state = *handle->state;
+  std::lock_guard lock(state.mu);
+  if (handle->flags & O_APPEND) offset = state.content.size();
+  DFS_TRY(state.content.write(offset, data));
+  state.mtime_ns = now_ns();
+  return data.size();
+}
+
+Status FsImpl::flush(FileHandle fh) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  return commit_locked(*handle->state);
+}
+
+Status FsImpl::fsync(FileHandle fh, bool) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  std::vector<ChunkId> chunks;
+  {
+    std::lock_guard lock(handle->state->mu);
+    DFS_TRY(commit_locked(*handle->state));
+    if (!backend_.network) return {};
+    DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
+  }
+  node::ReplicationSummary summary = backend_.network->replicate(chunks);
+  if (summary.min_confirmed < summary.wanted) {
+    log::info("fs: fsync of inode " + std::to_string(handle->ino) + ": " + std::to_string(summary.min_confirmed) +
+              " of " + std::to_string(summary.wanted) + " copies confirmed (all the peers there are)");
+  }
+  return {};
+}
+
+Status FsImpl::release(FileHandle fh) {
+  std::shared_ptr<Handle> handle;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return bad_handle(fh);
+    handle = std::move(it->second);
+    handles_.erase(it);
+  }
+  Status committed;
+  {
+    std::lock_guard lock(handle->state->mu);
+    committed = commit_locked(*handle->state);
+  }
+  release_state(handle->ino);
+  return committed;
+}
+
+}  // namespace dfs::fs

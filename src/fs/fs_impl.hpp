@@ -1,0 +1,127 @@
+// FsImpl: the FileSystem behind open_filesystem. Split by concern:
+//   fs_namespace.cpp  lookup, getattr, setattr, readdir, mkdir, rmdir,
+//                     unlink, rename, link, symlink, readlink
+//   fs_files.cpp      open-file states, handles, create, open, read, write,
+//                     flush, fsync, release, commits
+//   fs_extra.cpp      xattrs, file IDs, open_shared, statfs, open_filesystem
+//
+// Locks, in the order they may be taken (never the reverse):
+//   FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
+//   NamespaceTxn)  ->  ChunkReader / store locks (leaves)
+// A NamespaceTxn is never held while taking FsImpl::mu_ or a FileState::mu.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "chunk_reader.hpp"
+#include "file_content.hpp"
+
+namespace dfs::fs {
+
+// The open state of one regular file, shared by all its handles (and by
+// operations on it while no handle is open: truncate, file_id).
+struct FileState {
+  template <typename... ContentArgs>
+  FileState(Ino ino, std::int64_t mtime_ns, ContentArgs&&... content_args)
+      : ino(ino), content(std::forward<ContentArgs>(content_args)...), mtime_ns(mtime_ns) {}
+  const Ino ino;
+  std::mutex mu;         // guards content and mtime_ns
+  FileContent content;
+  std::int64_t mtime_ns;  // what a commit writes as the file's mtime
+};
+
+struct Handle {
+  Ino ino = 0;
+  int flags = 0;
+  std::shared_ptr<FileState> state;
+  std::atomic<std::uint64_t> next_offset{0};  // where a sequential read goes next
+};
+
+std::int64_t now_ns();
+Attr to_attr(const index::InodeAttr& inode);
+Status check_name(std::string_view name);
+
+class FsImpl final : public FileSystem {
+ public:
+  FsImpl(const Backend& backend, const FsOptions& options);
+  ~FsImpl() override;
+
+  Result<Attr> lookup(Ino parent, std::string_view name) override;
+  Result<Attr> getattr(Ino ino) override;
+  Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes, std::optional<FileHandle> fh) override;
+  Result<std::vector<DirEntry>> readdir(Ino dir) override;
+  Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) override;
+  Status rmdir(Ino parent, std::string_view name) override;
+  Status unlink(Ino parent, std::string_view name) override;
+  Status rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
+                unsigned flags) override;
+  Result<Attr> link(Ino ino, Ino new_parent, std::string_view new_name) override;
+  Result<Attr> symlink(const Caller& caller, std::string_view target, Ino parent, std::string_view name) override;
+  Result<std::string> readlink(Ino ino) override;
+
+  Result<std::pair<Attr, FileHandle>> create(const Caller& caller, Ino parent, std::string_view name,
+                                             std::uint32_t mode, int flags) override;
+  Result<FileHandle> open(Ino ino, int flags) override;
+  Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) override;
+  Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) override;
+  Status flush(FileHandle fh) override;
+  Status fsync(FileHandle fh, bool datasync) override;
+  Status release(FileHandle fh) override;
+
+  Result<StatFs> statfs() override;
+
+  Status setxattr(Ino ino, std::string_view name, ByteView value, int flags) override;
+  Result<Bytes> getxattr(Ino ino, std::string_view name) override;
+  Result<std::vector<std::string>> listxattr(Ino ino) override;
+  Status removexattr(Ino ino, std::string_view name) override;
+
+  Result<FileId> file_id(Ino ino) override;
+  Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
+
+  // Deletes the inodes a crash left with nlink 0.
+  Status reap_orphans();
+
+ private:
+  // --- open-file states (fs_files.cpp) ---
+  // The state of `ino`, made from the index if none is open; counts a user.
+  Result<std::shared_ptr<FileState>> acquire_state(Ino ino);
+  // Drops a user; the last one removes the state and reaps the inode if it
+  // was unlinked meanwhile.
+  void release_state(Ino ino);
+  // The state of `ino` if one is open (no user counted).
+  std::shared_ptr<FileState> find_state(Ino ino);
+  Result<std::shared_ptr<Handle>> find_handle(FileHandle fh);
+  Result<FileHandle> add_handle(Ino ino, int flags, std::shared_ptr<FileState> state);
+  // Seals, stores and commits the state's changes; state.mu held.
+  Status commit_locked(FileState& state);
+  Status commit_version(FileState& state, const NewVersion& version);
+  // Deletes `ino` if nothing links it and no state is open on it.
+  Status reap_if_unlinked(Ino ino);
+  // The attributes with the open, uncommitted size and mtime of the file.
+  Attr with_open_state(const index::InodeAttr& inode);
+
+  // --- namespace helpers (fs_namespace.cpp) ---
+  Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,
+                       const std::string& new_name, unsigned flags, std::vector<Ino>& unlinked);
+  Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode);
+
+  const Backend backend_;
+  const FsOptions options_;
+  MemoryBudget budget_;
+  ChunkReader reader_;
+
+  // Guards states_, handles_ and next_fh_.
+  std::mutex mu_;
+  struct OpenState {
+    std::shared_ptr<FileState> state;
+    std::size_t users = 0;
+  };
+  std::unordered_map<Ino, OpenState> states_;
+  std::unordered_map<FileHandle, std::shared_ptr<Handle>> handles_;
+  FileHandle next_fh_ = 1;
+};
+
+}  // namespace dfs::fs

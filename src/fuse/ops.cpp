@@ -1,0 +1,481 @@
+// The low-level request handlers: each turns one FUSE request into one
+// FileSystem call and its Result into a reply. The only logic of their own
+// is the virtual directories MOUNT/.dfs and MOUNT/.dfs/ids (read-only).
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapter.hpp"
+#include "dfs/util/log.hpp"
+
+namespace dfs::fuse {
+namespace {
+
+Mount::Adapter& self(fuse_req_t req) { return *static_cast<Mount::Adapter*>(fuse_req_userdata(req)); }
+
+bool is_virtual(fuse_ino_t ino) { return ino == kDotDfsIno || ino == kIdsIno; }
+
+// A name no request may change: the virtual directories and their entries.
+bool is_reserved(fuse_ino_t parent, const char* name) {
+  return is_virtual(parent) || (parent == fs::kRootIno && name == kDotDfsName);
+}
+
+fs::Caller caller_of(fuse_req_t req) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  return fs::Caller{ctx->uid, ctx->gid, ctx->umask};
+}
+
+void reply_error(fuse_req_t req, const Error& error, const char* what, Op op = Op::other) {
+  const int err = errno_of(error, op);
+  // Routine answers (ENOENT on lookup...) are not worth a line; I/O is.
+  if (err == EIO) {
+    log::warn(std::string("fuse: ") + what + ": " + error.to_string());
+  } else {
+    log::debug(std::string("fuse: ") + what + ": " + error.to_string());
+  }
+  fuse_reply_err(req, err);
+}
+
+struct timespec to_timespec(fs::Timespec t) {
+  struct timespec out {};
+  out.tv_sec = static_cast<time_t>(t.sec);
+  out.tv_nsec = static_cast<long>(t.nsec);
+  return out;
+}
+
+struct stat to_stat(const fs::Attr& a) {
+  struct stat st {};
+  st.st_ino = a.ino;
+  st.st_mode = a.mode;
+  st.st_nlink = a.nlink;
+  st.st_uid = a.uid;
+  st.st_gid = a.gid;
+  st.st_size = static_cast<off_t>(a.size);
+  st.st_blocks = static_cast<blkcnt_t>(a.blocks);
+  st.st_blksize = 4096;
+  st.st_atim = to_timespec(a.atime);
+  st.st_mtim = to_timespec(a.mtime);
+  st.st_ctim = to_timespec(a.ctime);
+  return st;
+}
+
+fs::Attr virtual_dir_attr(const Mount::Adapter& a, fs::Ino ino) {
+  fs::Attr attr;
+  attr.ino = ino;
+  attr.mode = S_IFDIR | 0555;
+  attr.nlink = 2;
+  attr.atime = attr.mtime = attr.ctime = a.mounted_at;
+  return attr;
+}
+
+fuse_entry_param entry_of(const Mount::Adapter& a, const fs::Attr& attr) {
+  fuse_entry_param e{};
+  e.ino = attr.ino;
+  e.attr = to_stat(attr);
+  e.attr_timeout = a.attr_timeout;
+  e.entry_timeout = a.entry_timeout;
+  return e;
+}
+
+void reply_entry(fuse_req_t req, const Result<fs::Attr>& attr, const char* what, Op op = Op::other) {
+  if (!attr.ok()) return reply_error(req, attr.error(), what, op);
+  const fuse_entry_param e = entry_of(self(req), *attr);
+  fuse_reply_entry(req, &e);
+}
+
+void reply_status(fuse_req_t req, const Status& status, const char* what, Op op = Op::other) {
+  if (!status.ok()) return reply_error(req, status.error(), what, op);
+  fuse_reply_err(req, 0);
+}
+
+fs::Timespec now() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return fs::Timespec{ts.tv_sec, ts.tv_nsec};
+}
+
+// ---- names -----------------------------------------------------------------
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Mount::Adapter& a = self(req);
+  if (parent == fs::kRootIno && name == kDotDfsName) return reply_entry(req, virtual_dir_attr(a, kDotDfsIno), "lookup");
+  if (parent == kDotDfsIno) {
+    if (name == kIdsName) return reply_entry(req, virtual_dir_attr(a, kIdsIno), "lookup");
+    return (void)fuse_reply_err(req, ENOENT);
+  }
+  if (parent == kIdsIno) return reply_entry(req, a.resolve_id(caller_of(req), name), "lookup .dfs/ids");
+  reply_entry(req, a.fs.lookup(parent, name), "lookup");
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+void op_forget_multi(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  Mount::Adapter& a = self(req);
+  auto attr = is_virtual(ino) ? Result<fs::Attr>(virtual_dir_attr(a, ino)) : a.fs.getattr(ino);
+  if (!attr.ok()) return reply_error(req, attr.error(), "getattr");
+  const struct stat st = to_stat(*attr);
+  fuse_reply_attr(req, &st, a.attr_timeout);
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
+  Mount::Adapter& a = self(req);
+  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
+  fs::SetAttr changes;
+  if (to_set & FUSE_SET_ATTR_MODE) changes.mode = st->st_mode & 07777;
+  if (to_set & FUSE_SET_ATTR_UID) changes.uid = st->st_uid;
+  if (to_set & FUSE_SET_ATTR_GID) changes.gid = st->st_gid;
+  if (to_set & FUSE_SET_ATTR_SIZE) changes.size = static_cast<std::uint64_t>(st->st_size);
+  if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+    changes.atime = now();
+  } else if (to_set & FUSE_SET_ATTR_ATIME) {
+    changes.atime = fs::Timespec{st->st_atim.tv_sec, st->st_atim.tv_nsec};
+  }
+  if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+    changes.mtime = now();
+  } else if (to_set & FUSE_SET_ATTR_MTIME) {
+    changes.mtime = fs::Timespec{st->st_mtim.tv_sec, st->st_mtim.tv_nsec};
+  }
+  std::optional<fs::FileHandle> fh;
+  if (fi != nullptr) fh = fi->fh;
+  auto attr = a.fs.setattr(caller_of(req), ino, changes, fh);
+  if (!attr.ok()) return reply_error(req, attr.error(), "setattr", Op::setattr);
+  const struct stat out = to_stat(*attr);
+  fuse_reply_attr(req, &out, a.attr_timeout);
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+  if (is_virtual(ino)) return (void)fuse_reply_err(req, EINVAL);
+  auto target = self(req).fs.readlink(ino);
+  if (!target.ok()) return reply_error(req, target.error(), "readlink");
+  fuse_reply_readlink(req, target->c_str());
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
+  reply_entry(req, self(req).fs.mkdir(caller_of(req), parent, name, mode), "mkdir");
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
+  if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);  // no devices, fifos or sockets
+  Mount::Adapter& a = self(req);
+  auto created = a.fs.create(caller_of(req), parent, name, mode & 07777, O_WRONLY | O_EXCL);
+  if (!created.ok()) return reply_error(req, created.error(), "mknod");
+  const Status released = a.fs.release(created->second);
+  if (!released.ok()) return reply_error(req, released.error(), "mknod");
+  reply_entry(req, a.fs.getattr(created->first.ino), "mknod");
+}
+
+void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
+  reply_entry(req, self(req).fs.symlink(caller_of(req), target, parent, name), "symlink");
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, EROFS);
+  reply_status(req, self(req).fs.unlink(parent, name), "unlink");
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, EROFS);
+  reply_status(req, self(req).fs.rmdir(parent, name), "rmdir");
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent, const char* new_name,
+               unsigned flags) {
+  if (is_reserved(parent, name) || is_reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EROFS);
+  if ((flags & ~(fs::kRenameNoReplace | fs::kRenameExchange)) != 0 ||
+      flags == (fs::kRenameNoReplace | fs::kRenameExchange)) {
+    return (void)fuse_reply_err(req, EINVAL);  // RENAME_WHITEOUT, or both at once
+  }
+  reply_status(req, self(req).fs.rename(parent, name, new_parent, new_name, flags), "rename");
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+  Mount::Adapter& a = self(req);
+  if (is_reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EROFS);
+  if (is_virtual(ino)) return (void)fuse_reply_err(req, EPERM);
+  if (a.is_shared(ino)) return (void)fuse_reply_err(req, EXDEV);  // `dfs open` places a shared file
+  reply_entry(req, a.fs.link(ino, new_parent, new_name), "link", Op::link);
+}
+
+// ---- files -----------------------------------------------------------------
+
+bool writes(int flags) { return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0; }
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
+  Mount::Adapter& a = self(req);
+  auto created = a.fs.create(caller_of(req), parent, name, mode & 07777, fi->flags);
+  if (!created.ok()) return reply_error(req, created.error(), "create");
+  fi->fh = created->second;
+  a.note_open(created->first.ino, created->first);
+  const fuse_entry_param e = entry_of(a, created->first);
+  if (fuse_reply_create(req, &e, fi) != 0) (void)a.fs.release(created->second);  // the caller was interrupted
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Mount::Adapter& a = self(req);
+  if (is_virtual(ino)) return (void)fuse_reply_err(req, EISDIR);
+  if (writes(fi->flags) && a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
+  auto fh = a.fs.open(ino, fi->flags);
+  if (!fh.ok()) return reply_error(req, fh.error(), "open");
+  fi->fh = *fh;
+  if ((fi->flags & O_TRUNC) == 0) {
+    auto attr = a.fs.getattr(ino);
+    fi->keep_cache = attr.ok() && a.note_open(ino, *attr);
+  }
+  if (fuse_reply_open(req, fi) != 0) (void)a.fs.release(*fh);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  thread_local Bytes buffer;
+  buffer.resize(size);
+  auto n = self(req).fs.read(fi->fh, static_cast<std::uint64_t>(offset), MutableByteView(buffer.data(), size));
+  if (!n.ok()) return reply_error(req, n.error(), "read");
+  fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), *n);
+}
+
+void op_write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t offset, fuse_file_info* fi) {
+  auto n = self(req).fs.write(fi->fh, static_cast<std::uint64_t>(offset),
+                              ByteView(reinterpret_cast<const std::uint8_t*>(data), size));
+  if (!n.ok()) return reply_error(req, n.error(), "write");
+  fuse_reply_write(req, *n);
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  reply_status(req, self(req).fs.flush(fi->fh), "flush");
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
+  reply_status(req, self(req).fs.fsync(fi->fh, datasync != 0), "fsync");
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Mount::Adapter& a = self(req);
+  const Status released = a.fs.release(fi->fh);
+  if (released.ok()) {
+    if (auto attr = a.fs.getattr(ino); attr.ok()) a.note_close(ino, *attr);
+  }
+  reply_status(req, released, "release");
+}
+
+// ---- directories -----------------------------------------------------------
+
+// A directory's listing, taken at opendir (and again at a rewind), so that
+// offsets stay stable while the caller reads it in pieces.
+struct DirHandle {
+  std::mutex mutex;                  // guards entries
+  std::vector<fs::DirEntry> entries;
+};
+
+Result<std::vector<fs::DirEntry>> list(Mount::Adapter& a, fuse_ino_t ino) {
+  std::vector<fs::DirEntry> out{{".", ino, S_IFDIR}, {"..", ino, S_IFDIR}};
+  if (is_virtual(ino)) return out;  // lookup only: IDs are not listed
+  DFS_ASSIGN_OR_RETURN(auto entries, a.fs.readdir(ino));
+  for (auto& e : entries) {
+    if (ino == fs::kRootIno && e.name == kDotDfsName) continue;  // the hidden store of .dfs/ids
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto entries = list(self(req), ino);
+  if (!entries.ok()) return reply_error(req, entries.error(), "opendir");
+  auto handle = std::make_unique<DirHandle>();
+  handle->entries = std::move(*entries);
+  fi->fh = reinterpret_cast<std::uint64_t>(handle.get());
+  fi->cache_readdir = 0;
+  if (fuse_reply_open(req, fi) == 0) handle.release();
+}
+
+// Fills `buffer` from the listing at `offset`; returns the bytes used.
+Result<std::size_t> fill_dir(fuse_req_t req, fuse_ino_t ino, std::vector<char>& buffer, off_t offset,
+                             DirHandle& handle, bool plus) {
+  Mount::Adapter& a = self(req);
+  std::lock_guard lock(handle.mutex);
+  if (offset == 0) {  // a rewind sees the directory as it is now
+    DFS_ASSIGN_OR_RETURN(handle.entries, list(a, ino));
+  }
+  const std::size_t size = buffer.size();
+  std::size_t used = 0;
+  for (std::size_t i = static_cast<std::size_t>(offset); i < handle.entries.size(); ++i) {
+    const fs::DirEntry& entry = handle.entries[i];
+    const bool dot = entry.name == "." || entry.name == "..";
+    const off_t next = static_cast<off_t>(i + 1);
+    std::size_t needed;
+    if (plus) {
+      fuse_entry_param e{};
+      if (dot) {
+        e.attr.st_ino = entry.ino;
+        e.attr.st_mode = entry.mode;
+      } else {
+        auto attr = a.fs.getattr(entry.ino);
+        if (!attr.ok()) continue;  // removed since the listing was taken
+        e = entry_of(a, *attr);
+      }
+      needed = fuse_add_direntry_plus(req, buffer.data() + used, size - used, entry.name.c_str(), &e, next);
+    } else {
+      struct stat st {};
+      st.st_ino = entry.ino;
+      st.st_mode = entry.mode;
+      needed = fuse_add_direntry(req, buffer.data() + used, size - used, entry.name.c_str(), &st, next);
+    }
+    if (needed > size - used) break;  // full; the kernel asks again from `next`
+    used += needed;
+  }
+  return used;
+}
+
+// The reply is sent after the handle's lock is released: once replied, a
+// releasedir on another thread may free the handle.
+void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
+  std::vector<char> buffer(size);
+  auto used = fill_dir(req, ino, buffer, offset, *reinterpret_cast<DirHandle*>(fi->fh), plus);
+  if (!used.ok()) return reply_error(req, used.error(), "readdir");
+  fuse_reply_buf(req, buffer.data(), *used);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  read_dir(req, ino, size, off, fi, false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  read_dir(req, ino, size, off, fi, true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<DirHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+  fuse_reply_err(req, 0);  // the namespace is committed by each call
+}
+
+// ---- filesystem, xattrs ----------------------------------------------------
+
+void op_statfs(fuse_req_t req, fuse_ino_t) {
+  auto s = self(req).fs.statfs();
+  if (!s.ok()) return reply_error(req, s.error(), "statfs");
+  struct statvfs out {};
+  out.f_bsize = s->block_size;
+  out.f_frsize = s->block_size;
+  out.f_blocks = s->blocks;
+  out.f_bfree = s->blocks_free;
+  out.f_bavail = s->blocks_free;
+  out.f_files = s->files;
+  out.f_ffree = s->files_free;
+  out.f_favail = s->files_free;
+  out.f_namemax = s->name_max;
+  fuse_reply_statfs(req, &out);
+}
+
+void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size, int flags) {
+  Mount::Adapter& a = self(req);
+  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
+  const ByteView bytes(reinterpret_cast<const std::uint8_t*>(value), size);
+  reply_status(req, a.fs.setxattr(ino, name, bytes, flags), "setxattr", Op::xattr);
+}
+
+// Replies to a getxattr/listxattr: the size when asked for it, ERANGE when
+// the caller's buffer is too small.
+void reply_sized(fuse_req_t req, const char* data, std::size_t length, std::size_t size) {
+  if (size == 0) return (void)fuse_reply_xattr(req, length);
+  if (length > size) return (void)fuse_reply_err(req, ERANGE);
+  fuse_reply_buf(req, data, length);
+}
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  if (is_virtual(ino)) return (void)fuse_reply_err(req, ENODATA);
+  auto value = self(req).fs.getxattr(ino, name);
+  if (!value.ok()) return reply_error(req, value.error(), "getxattr", Op::xattr);
+  reply_sized(req, reinterpret_cast<const char*>(value->data()), value->size(), size);
+}
+
+void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  std::string joined;  // "name\0name\0"
+  if (!is_virtual(ino)) {
+    auto names = self(req).fs.listxattr(ino);
+    if (!names.ok()) return reply_error(req, names.error(), "listxattr", Op::xattr);
+    for (const auto& n : *names) joined.append(n).push_back('\0');
+  }
+  reply_sized(req, joined.data(), joined.size(), size);
+}
+
+void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  Mount::Adapter& a = self(req);
+  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
+  reply_status(req, a.fs.removexattr(ino, name), "removexattr", Op::xattr);
+}
+
+void op_init(void* userdata, fuse_conn_info* conn) {
+  auto& a = *static_cast<Mount::Adapter*>(userdata);
+  // Large writes: libfuse negotiates max_pages from max_write (3.6+).
+  conn->max_write = a.max_write;
+  conn->max_readahead = std::max(conn->max_readahead, a.max_write);
+  auto want = [conn](unsigned cap) {
+    if (conn->capable & cap) conn->want |= cap;
+  };
+  want(FUSE_CAP_ATOMIC_O_TRUNC);    // open(O_TRUNC) in one call
+  want(FUSE_CAP_PARALLEL_DIROPS);   // lookups and readdirs in one directory at once
+  want(FUSE_CAP_READDIRPLUS);
+  want(FUSE_CAP_READDIRPLUS_AUTO);
+  want(FUSE_CAP_AUTO_INVAL_DATA);   // drop cached pages when size/mtime change
+  want(FUSE_CAP_CACHE_SYMLINKS);
+  want(FUSE_CAP_ASYNC_READ);
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // write-through: close-to-open needs every write at flush
+  conn->want &= ~FUSE_CAP_EXPORT_SUPPORT;
+}
+
+}  // namespace
+
+const fuse_lowlevel_ops& lowlevel_ops() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o{};
+    o.init = op_init;
+    o.lookup = op_lookup;
+    o.forget = op_forget;
+    o.forget_multi = op_forget_multi;
+    o.getattr = op_getattr;
+    o.setattr = op_setattr;
+    o.readlink = op_readlink;
+    o.mknod = op_mknod;
+    o.mkdir = op_mkdir;
+    o.unlink = op_unlink;
+    o.rmdir = op_rmdir;
+    o.symlink = op_symlink;
+    o.rename = op_rename;
+    o.link = op_link;
+    o.open = op_open;
+    o.read = op_read;
+    o.write = op_write;
+    o.flush = op_flush;
+    o.release = op_release;
+    o.fsync = op_fsync;
+    o.opendir = op_opendir;
+    o.readdir = op_readdir;
+    o.readdirplus = op_readdirplus;
+    o.releasedir = op_releasedir;
+    o.fsyncdir = op_fsyncdir;
+    o.statfs = op_statfs;
+    o.setxattr = op_setxattr;
+    o.getxattr = op_getxattr;
+    o.listxattr = op_listxattr;
+    o.removexattr = op_removexattr;
+    o.create = op_create;
+    return o;
+  }();
+  return ops;
+}
+
+}  // namespace dfs::fuse

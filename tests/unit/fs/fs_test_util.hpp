@@ -1,0 +1,148 @@
+// Helpers shared by the fs tests: a peer's data directory in a temp dir
+// (a real DiskChunkStore, cache store and SQLite index, as Node lays them
+// out) with a FileSystem over it, and shorthands for common operations.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <system_error>
+
+#include "dfs/chunk/manifest.hpp"
+#include "dfs/fs/open_filesystem.hpp"
+#include "dfs/store/disk_chunk_store.hpp"
+
+#define ASSERT_OK(expr)                                              \
+  do {                                                               \
+    auto&& assert_ok_ = (expr);                                      \
+    ASSERT_TRUE(assert_ok_.ok()) << assert_ok_.error().to_string();  \
+  } while (0)
+
+#define EXPECT_ERRC(expr, errc)                                                   \
+  do {                                                                            \
+    auto&& expect_errc_ = (expr);                                                 \
+    ASSERT_FALSE(expect_errc_.ok()) << "expected " << errc_name(errc);            \
+    EXPECT_EQ(expect_errc_.error().code, errc) << expect_errc_.error().to_string(); \
+  } while (0)
+
+namespace dfs::fs::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dfs-fs-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline Bytes random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes out(n);
+  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
+  return out;
+}
+
+// One peer's data directory: store/, cache/, index.sqlite, and a
+// FileSystem over them that tests can close and reopen.
+class Peer {
+ public:
+  explicit Peer(FsOptions options = {}) : options_(std::move(options)) {
+    options_.scratch_dir = dir_.path();
+    store::DiskStoreOptions store_options;
+    store_options.durable = false;  // the tests do not cut power
+    store_ = std::move(store::DiskChunkStore::open(dir_.path() + "/store", store_options)).value();
+    cache_ = std::move(store::DiskChunkStore::open(dir_.path() + "/cache", store_options)).value();
+    index_ = std::move(index::Index::open(dir_.path() + "/index.sqlite")).value();
+    reopen();
+  }
+  ~Peer() { fs_.reset(); }
+
+  // Destroys the FileSystem and opens a new one on the same directory.
+  void reopen() {
+    fs_.reset();
+    Backend backend{store_.get(), cache_.get(), index_.get(), &pool_, network_};
+    fs_ = std::move(open_filesystem(backend, options_)).value();
+  }
+  void set_network(node::ChunkNetwork* network) {
+    network_ = network;
+    reopen();
+  }
+
+  FileSystem& fs() { return *fs_; }
+  store::DiskChunkStore& store() { return *store_; }
+  index::Index& index() { return *index_; }
+  const std::string& dir() const { return dir_.path(); }
+
+ private:
+  TempDir dir_;
+  FsOptions options_;
+  WorkerPool pool_{2};
+  std::unique_ptr<store::DiskChunkStore> store_, cache_;
+  std::unique_ptr<index::Index> index_;
+  node::ChunkNetwork* network_ = nullptr;
+  std::unique_ptr<FileSystem> fs_;
+};
+
+inline const Caller kCaller{1000, 1000, 022};
+
+// Creates parent/name with `content`, closed. Returns its inode.
+inline Ino put_file(FileSystem& fs, Ino parent, const std::string& name, ByteView content) {
+  auto created = fs.create(kCaller, parent, name, 0644, O_WRONLY);
+  EXPECT_TRUE(created.ok()) << created.error().to_string();
+  if (!created.ok()) return 0;
+  auto [attr, fh] = *created;
+  auto written = fs.write(fh, 0, content);
+  EXPECT_TRUE(written.ok()) << written.error().to_string();
+  auto released = fs.release(fh);
+  EXPECT_TRUE(released.ok()) << released.error().to_string();
+  return attr.ino;
+}
+
+// The whole content of `ino`, read through a fresh handle.
+inline Bytes read_all(FileSystem& fs, Ino ino) {
+  auto fh = fs.open(ino, O_RDONLY);
+  EXPECT_TRUE(fh.ok()) << fh.error().to_string();
+  if (!fh.ok()) return {};
+  Bytes out;
+  Bytes buf(300 * 1024);
+  for (;;) {
+    auto n = fs.read(*fh, out.size(), buf);
+    EXPECT_TRUE(n.ok()) << n.error().to_string();
+    if (!n.ok() || *n == 0) break;
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(*n));
+  }
+  EXPECT_TRUE(fs.release(*fh).ok());
+  return out;
+}
+
+// The data chunk IDs of a file's committed version.
+inline std::vector<ChunkId> data_chunks(Peer& peer, Ino ino) {
+  auto inode = peer.index().get_inode(ino);
+  EXPECT_TRUE(inode.ok());
+  if (!inode.ok() || !inode->manifest) return {};
+  auto manifest = load_manifest(crypto::SecretKey::from_bytes(*inode->file_key), *inode->manifest,
+                                [&](const ChunkId& id) { return peer.store().get(id); });
+  EXPECT_TRUE(manifest.ok()) << manifest.error().to_string();
+  std::vector<ChunkId> ids;
+  if (manifest.ok()) {
+    for (const ChunkRef& ref : manifest->chunks) ids.push_back(ref.id);
+  }
+  return ids;
+}
+
+}  // namespace dfs::fs::testing
