@@ -72,7 +72,17 @@ p2p_find_dfs
 with_opendht=1
 if [[ ${DFS_BENCH_NO_OPENDHT:-} == 1 ]]; then
   with_opendht=0
-elif ! p2p_install dhtnode dhtnode; then
+else
+  # Debian's dhtnode package ships dhtnode.service, enabled, which joins
+  # the public network (/etc/default/dhtnode: -b bootstrap.ring.cx). Under
+  # systemd, mask it before installing so that nothing leaves loopback.
+  if ! command -v dhtnode >/dev/null && [[ -d /run/systemd/system ]] &&
+    systemctl mask dhtnode.service >/dev/null 2>&1; then
+    echo "   masked dhtnode.service before installing dhtnode (it would join the public network);" \
+      "'systemctl unmask dhtnode' undoes it"
+  fi
+fi
+if ((with_opendht)) && ! p2p_install dhtnode dhtnode; then
   echo "$bench: dhtnode (Debian package dhtnode) is not installable here; dfs figures only" >&2
   with_opendht=0
 fi

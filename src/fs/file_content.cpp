@@ -238,7 +238,7 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
     DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
     sealed = seal_chunk(*key_, ChunkKind::data, plain);
   }
-  DFS_TRY(batch.put(sealed.id, sealed.bytes));
+  DFS_TRY(batch.put_sealed(sealed));
   return ChunkRef{sealed.id, required};
 }
 
@@ -272,7 +272,7 @@ Result<NewVersion> FileContent::seal_version() {
   NewVersion version{sealed.head, *key_, std::move(manifest), {}};
   for (const ChunkRef& ref : version.manifest.chunks) version.referenced.push_back(ref.id);
   for (const SealedChunk& segment : sealed.segments) {
-    DFS_TRY(batch->put(segment.id, segment.bytes));
+    DFS_TRY(batch->put_sealed(segment));
     version.referenced.push_back(segment.id);
   }
   DFS_TRY(batch->commit());

@@ -78,7 +78,7 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     pipeline.push(
         [&key, &batch, plaintext]() -> StoredChunk {
           SealedChunk sealed = seal_chunk(key, ChunkKind::data, *plaintext);
-          Status put = batch->put(sealed.id, sealed.bytes);
+          Status put = batch->put_sealed(sealed);
           if (!put.ok()) return {put.take_error()};
           return {ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext->size())}};
         },
@@ -197,8 +197,15 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     failure = plaintext.take_error();
     return false;
   };
+  // Disk reads of the chunks ahead start while the workers hash and
+  // decrypt the current ones (the reads would otherwise idle the CPU).
+  const std::size_t read_ahead = 2 * pool_.size() * kChunksInFlightPerThread;
+  for (std::size_t i = 0; i < std::min(read_ahead, manifest.chunks.size()); ++i) {
+    store_->prefetch(manifest.chunks[i].id);
+  }
   for (std::size_t i = 0; i < manifest.chunks.size(); ++i) {
     const ChunkRef ref = manifest.chunks[i];
+    if (i + read_ahead < manifest.chunks.size()) store_->prefetch(manifest.chunks[i + read_ahead].id);
     bool keep_going = pipeline.push(
         [this, &id, ref, i]() -> Result<Bytes> {
           // Stores and the network verify the hash; only decryption is left.

@@ -58,6 +58,7 @@ class DiskChunkStore final : public ChunkStore {
   // chunk, with the same guarantee (a chunk appears only once its bytes
   // are durable; after commit every one survives a crash).
   std::unique_ptr<PutBatch> begin_batch() override;
+  void prefetch(const ChunkId& id) override;
 
   // Where the store keeps things, for tests and tools.
   const std::string& dir() const { return dir_; }
@@ -75,9 +76,10 @@ class DiskChunkStore final : public ChunkStore {
     std::string temp_path;
     UsageCounter::Reservation reservation;
   };
-  // Checks, reserves and writes `sealed` to a temp file (synced if
-  // `sync_now`). nullopt if the chunk is already stored.
-  Result<std::optional<StagedChunk>> stage(const ChunkId& id, ByteView sealed, bool sync_now);
+  // Checks (unless `trusted`: see PutBatch::put_sealed), reserves and
+  // writes `sealed` to a temp file (synced if `sync_now`). nullopt if the
+  // chunk is already stored.
+  Result<std::optional<StagedChunk>> stage(const ChunkId& id, ByteView sealed, bool sync_now, bool trusted = false);
   // Renames a staged chunk into place; its temp file is gone either way.
   Status publish_staged(StagedChunk& staged);
   Status sync_filesystem();
