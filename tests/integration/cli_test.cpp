@@ -155,12 +155,17 @@ TEST_F(DfsCli, AnUnreadableFileFailsWithOneLineAndStoresNothing) {
   fs::create_directories(data_);
   ::chmod(dir_.c_str(), 0777);
   ::chown(data_.c_str(), 65534, 65534);
-  // As root every file is readable: run as the unprivileged user "nobody".
+  // As root every file is readable: run as the unprivileged user "nobody",
+  // from a copy of the binary that nobody can reach (the build tree may sit
+  // under a directory only root may enter, such as /root).
+  const std::string binary = dir_ + "/dfs";
+  fs::copy_file(binary_from_env("DFS_BIN"), binary);
+  ::chmod(binary.c_str(), 0755);
   ProcessOptions as_nobody;
   as_nobody.uid = 65534u;
-  auto r = run_process(binary_from_env("DFS_BIN"), {"--data", data_, "put", path}, as_nobody);
+  auto r = run_process(binary, {"--data", data_, "put", path}, as_nobody);
   expect_one_line_error(r, "Permission denied");
-  auto status = run_process(binary_from_env("DFS_BIN"), {"--data", data_, "status"}, as_nobody);
+  auto status = run_process(binary, {"--data", data_, "status"}, as_nobody);
   EXPECT_NE(status.out.find("files:           0"), std::string::npos) << status.out << status.err;
   EXPECT_TRUE(chunk_files().empty());
 }
