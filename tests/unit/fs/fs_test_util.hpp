@@ -3,6 +3,8 @@
 // out) with a FileSystem over it, and shorthands for common operations.
 #pragma once
 
+#include "../../common/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
@@ -32,22 +34,10 @@
 
 namespace dfs::fs::testing {
 
-class TempDir {
+// A scratch directory named after these tests.
+class TempDir : public dfs::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dfs-fs-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : dfs::testing::TempDir("dfs-fs-test") {}
 };
 
 inline Bytes random_bytes(std::size_t n, std::uint32_t seed) {

@@ -2,6 +2,8 @@
 // tests run on real SQLite files, WAL and all) and test values.
 #pragma once
 
+#include "../../common/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -29,26 +31,10 @@ inline void PrintTo(const FileRecord& f, std::ostream* os) {
 
 namespace dfs::index::testing {
 
-// A fresh directory under the temp dir, removed with its contents.
-class TempDir {
+// A scratch directory named after these tests.
+class TempDir : public dfs::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dfs-index-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : dfs::testing::TempDir("dfs-index-test") {}
 };
 
 // A distinct, recognisable ID per n (not a real hash; the index never checks).

@@ -1,6 +1,8 @@
 // Helpers shared by the store tests: scratch directories and test chunks.
 #pragma once
 
+#include "../../common/temp_dir.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -13,25 +15,10 @@
 
 namespace dfs::store::testing {
 
-// A fresh directory under the test temp dir, removed with its contents.
-class TempDir {
+// A scratch directory named after these tests.
+class TempDir : public dfs::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dfs-store-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : dfs::testing::TempDir("dfs-store-test") {}
 };
 
 // Stands in for a sealed chunk: the store only cares that the ID is the
