@@ -14,6 +14,8 @@ namespace {
 // reader or writer waits on the disk, few enough to bound memory
 // (each holds a plaintext and a sealed copy of one chunk).
 constexpr std::size_t kChunksInFlightPerThread = 2;
+// Chunk fetches a get keeps in flight when chunks come from peers.
+constexpr std::size_t kRemoteFetchesInFlight = 16;
 
 struct StoredChunk {
   Result<ChunkRef> ref;
@@ -179,9 +181,16 @@ Result<Manifest> Node::load(const FileId& id) {
   return manifest;
 }
 
+void Node::attach_network(ChunkNetwork* network) {
+  network_ = network;
+  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
+}
+
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
-  OrderedPipeline<Result<Bytes>> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
+  WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
+  OrderedPipeline<Result<Bytes>> pipeline(pool, network_ ? kRemoteFetchesInFlight
+                                                         : pool_.size() * kChunksInFlightPerThread);
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Bytes> plaintext) {

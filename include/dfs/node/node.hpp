@@ -41,7 +41,7 @@ class Node final : public Service {
 
   // From now on puts replicate and gets fetch through `network` (not
   // owned; must outlive the Node or be detached with nullptr).
-  void attach_network(ChunkNetwork* network) { network_ = network; }
+  void attach_network(ChunkNetwork* network);
 
   Result<PutOutcome> put(int fd, const std::string& name, const PutOptions& options,
                          const ProgressFn& progress) override;
@@ -72,6 +72,9 @@ class Node final : public Service {
   std::unique_ptr<index::Index> index_;
   ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
   WorkerPool pool_;
+  // With a network, a get's jobs mostly wait on peers, not on the CPU: a
+  // wider pool keeps enough fetches in flight to fill the link.
+  std::unique_ptr<WorkerPool> fetch_pool_;  // set with the network
 };
 
 }  // namespace dfs::node
