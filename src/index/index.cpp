@@ -73,15 +73,7 @@ Status upsert_file(Database& db, const FileRecord& file) {
 
 Status replace_refs(Database& db, const ChunkId& manifest, const std::vector<ChunkId>& referenced) {
   DFS_TRY(rows::execute(db, "DELETE FROM chunk_refs WHERE manifest_id = ?", manifest.bytes));
-  // One statement reused for every row: compiled once, not per chunk.
-  DFS_ASSIGN_OR_RETURN(Statement insert,
-                       db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, manifest_id) VALUES (?, ?)"));
-  for (const ChunkId& chunk : referenced) {
-    DFS_TRY(insert.bind_all(chunk.bytes, manifest.bytes));
-    DFS_TRY(insert.run());
-    insert.reset();
-  }
-  return {};
+  return rows::insert_chunk_refs(db, manifest, referenced);
 }
 
 Result<bool> file_exists(Database& db, const ChunkId& manifest) {
@@ -201,3 +193,19 @@ Result<bool> Index::is_pinned(const ChunkId& manifest) {
 }
 
 }  // namespace dfs::index
+
+namespace dfs::index::rows {
+
+Status insert_chunk_refs(Database& db, const ChunkId& manifest, const std::vector<ChunkId>& chunks) {
+  // One statement reused for every row: compiled once, not per chunk.
+  DFS_ASSIGN_OR_RETURN(Statement insert,
+                       db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, manifest_id) VALUES (?, ?)"));
+  for (const ChunkId& chunk : chunks) {
+    DFS_TRY(insert.bind_all(chunk.bytes, manifest.bytes));
+    DFS_TRY(insert.run());
+    insert.reset();
+  }
+  return {};
+}
+
+}  // namespace dfs::index::rows

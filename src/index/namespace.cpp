@@ -207,16 +207,6 @@ Status check_xattr_name(const std::string& name) {
   return {};
 }
 
-Status insert_refs(Database& db, const ChunkId& manifest, const std::vector<ChunkId>& referenced) {
-  DFS_ASSIGN_OR_RETURN(Statement insert,
-                       db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, manifest_id) VALUES (?, ?)"));
-  for (const ChunkId& chunk : referenced) {
-    DFS_TRY(insert.bind_all(chunk.bytes, manifest.bytes));
-    DFS_TRY(insert.run());
-    insert.reset();
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -404,7 +394,7 @@ Status NamespaceTxn::record_version(const FileRecord& file, const std::vector<Ch
                         file.added_at_unix));
   if (db_->changes() == 0) return {};  // recorded before, by someone else: theirs
   DFS_TRY(rows::execute(*db_, "INSERT INTO fs_versions (manifest_id) VALUES (?)", file.manifest.bytes));
-  return insert_refs(*db_, file.manifest, referenced);
+  return rows::insert_chunk_refs(*db_, file.manifest, referenced);
 }
 
 Status NamespaceTxn::release_version(const ChunkId& manifest) {

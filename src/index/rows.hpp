@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/index/sqlite.hpp"
@@ -72,5 +73,9 @@ inline Result<ChunkId> read_id(const Statement& stmt, int column, const char* wh
   DFS_ASSIGN_OR_RETURN(auto bytes, read_array<crypto::kDigestSize>(stmt, column, what));
   return ChunkId{bytes};
 }
+
+// Records that `manifest` references each of `chunks` (existing pairs are
+// kept): the rows GC reads. Defined in index.cpp.
+Status insert_chunk_refs(Database& db, const ChunkId& manifest, const std::vector<ChunkId>& chunks);
 
 }  // namespace dfs::index::rows
