@@ -44,6 +44,11 @@
 #                       The run then ignores Ctrl-C from the terminal.
 set -euo pipefail
 
+bench=foundation.sh
+# Shared helpers of the benchmarks: load, fail, drop_caches, ratio, verdict...
+# shellcheck source=bench/p2p_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/p2p_lib.sh"
+
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # With autogroup scheduling (the default on Debian) CPU time is shared
@@ -96,19 +101,7 @@ trap 'exit 143' TERM
 input=$work/input
 log=$work/log
 
-fail() {
-  echo "foundation.sh: $*" >&2
-  if [[ -s $log ]]; then
-    echo "--- output of the failed command:" >&2
-    tail -n 20 "$log" >&2
-  fi
-  exit 1
-}
 
-drop_caches() {
-  sync
-  echo 3 >/proc/sys/vm/drop_caches
-}
 
 # Starts a write run from the same state every time: nothing dirty, no
 # earlier output cached, and FILE in memory, so that raw dd and dfs put both
@@ -118,8 +111,6 @@ before_write() {
   cat "$input" >/dev/null
 }
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # timed NAME CMD...: runs CMD under /usr/bin/time, prints its figures and
 # keeps, over the rounds, every time in all_secs[NAME] (space-separated) and
@@ -146,22 +137,7 @@ mbps() { awk -v s="$1" -v m="$size_mib" 'BEGIN { printf "%.0f", m * 1048576 / s 
 echo "== dfs Foundation benchmark: $size_mib MiB, $rounds rounds, on $(findmnt -n -o SOURCE,FSTYPE -T "$work" | tr -s ' ' ' ')"
 echo "   work dir $work, $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
 echo "   dfs $dfs (built $(date -r "$dfs" '+%F %T'); checkout at $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
-if [[ -n ${DFS_BENCH_MAX_LOAD:-} ]]; then
-  for ((waited = 0; waited < 900; waited += 15)); do
-    awk -v l="$(load)" -v m="$DFS_BENCH_MAX_LOAD" 'BEGIN { exit !(l + 0 < m + 0) }' && break
-    ((waited % 120 == 0)) && echo "   waiting for the load ($(load)) to fall below $DFS_BENCH_MAX_LOAD"
-    sleep 15
-  done
-fi
-load_start=$(load)
-echo "   load average at start: $load_start"
-if [[ -n ${DFS_BENCH_IN_SESSION:-} ]]; then
-  echo "   priority: own session, $(sed 's/.* nice /autogroup nice /' /proc/self/autogroup), nice $(nice)"
-fi
-if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-  echo "   note: the machine is busy (1-minute load ${load_start%% *} on $(nproc) cores);" \
-    "figures will be low and noisy; rerun when it is idle or with DFS_BENCH_PRIORITY=1"
-fi
+p2p_wait_load  # waits for a quiet machine if asked, then prints the load
 
 # seal_ceiling: runs dfs-bench-seal and keeps in limit[KEY] the best value
 # of each key seen so far (threads and chunk_bytes do not change).
@@ -229,8 +205,6 @@ for name in "${!all_secs[@]}"; do
   best[$name]=$(mbps "$fastest")
   median[$name]=$(mbps "$middle")
 done
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 put_ratio=$(ratio "${best[dfs_put]}" "${best[raw_write]}")
 open_floor=$(awk -v o="${limit[open_mbps_nt]}" 'BEGIN { printf "%.0f", 0.70 * o }')
