@@ -194,13 +194,20 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
   start_network(5);
   const std::string content = random_content(4 << 20, 3);
   const std::string id = put_at(0, write_file("f", content));
+  // The reader is the peer (not the writer, which keeps a cache) holding
+  // the fewest chunks, so that it must fetch some from the others.
+  std::map<int, int> held;
+  for (const auto& [chunk, peers] : holders({0, 1, 2, 3, 4})) for (int p : peers) ++held[p];
+  int reader = 1;
+  for (int p = 2; p <= 4; ++p) if (held[p] < held[reader]) reader = p;
+  ASSERT_LT(held[reader], static_cast<int>(holders({0, 1, 2, 3, 4}).size()));
   // For every chunk, spoil all copies but the farthest from its ID (never
   // the reader's own): a reader asks the closest first, so it meets a bad
   // copy and must fall back to the good one.
   int corrupted = 0;
   for (const auto& [chunk, peers] : holders({0, 1, 2, 3, 4})) {
     std::vector<int> others;
-    for (int p : peers) if (p != 4) others.push_back(p);
+    for (int p : peers) if (p != reader) others.push_back(p);
     std::sort(others.begin(), others.end(),
               [&](int a, int b) { return xor_distance(chunk, node_id(a)) < xor_distance(chunk, node_id(b)); });
     for (std::size_t k = 0; k + 1 < others.size(); ++k) {
@@ -212,7 +219,7 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
     }
   }
   ASSERT_GT(corrupted, 0);
-  auto got = dfs_at(4, {"get", id, "-o", dir_ + "/out"});
+  auto got = dfs_at(reader, {"get", id, "-o", dir_ + "/out"});
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_TRUE(read_file(dir_ + "/out") == content);
   int detected = 0;
