@@ -19,6 +19,15 @@ class RoutingTableTest : public ::testing::Test {
     const NodeId id = random_id_in_bucket(self, index, rng);
     return Contact{id, "peer-" + id.short_hex()};
   }
+  // Fills bucket `index` with k contacts seen at times 0..k-1, oldest first.
+  std::vector<Contact> fill_bucket(std::size_t index) {
+    std::vector<Contact> members;
+    for (std::size_t i = 0; i < kK; ++i) {
+      members.push_back(in_bucket(index));
+      table.observe(members.back(), at(static_cast<int>(i)));
+    }
+    return members;
+  }
   std::vector<NodeId> ids_of(std::size_t index) const {
     std::vector<NodeId> ids;
     for (const auto& e : table.bucket(index).entries) ids.push_back(e.contact.id);
@@ -58,11 +67,7 @@ TEST_F(RoutingTableTest, KeepsLeastRecentlySeenFirst) {
 }
 
 TEST_F(RoutingTableTest, AFullBucketAsksToPingItsLeastRecentlySeenMember) {
-  std::vector<Contact> members;
-  for (std::size_t i = 0; i < kK; ++i) {
-    members.push_back(in_bucket(255));
-    table.observe(members.back(), at(static_cast<int>(i)));
-  }
+  const std::vector<Contact> members = fill_bucket(255);
   const Contact newcomer = in_bucket(255);
   auto result = table.observe(newcomer, at(10));
   EXPECT_EQ(result.outcome, RoutingTable::Outcome::pending);
@@ -74,11 +79,7 @@ TEST_F(RoutingTableTest, AFullBucketAsksToPingItsLeastRecentlySeenMember) {
 }
 
 TEST_F(RoutingTableTest, PingBeforeEvictKeepsALiveOldContact) {
-  std::vector<Contact> members;
-  for (std::size_t i = 0; i < kK; ++i) {
-    members.push_back(in_bucket(255));
-    table.observe(members.back(), at(static_cast<int>(i)));
-  }
+  const std::vector<Contact> members = fill_bucket(255);
   const Contact newcomer = in_bucket(255);
   auto result = table.observe(newcomer, at(10));
   // The ping answered: the old contact is seen again and stays.
@@ -91,11 +92,7 @@ TEST_F(RoutingTableTest, PingBeforeEvictKeepsALiveOldContact) {
 }
 
 TEST_F(RoutingTableTest, PingBeforeEvictReplacesADeadOldContact) {
-  std::vector<Contact> members;
-  for (std::size_t i = 0; i < kK; ++i) {
-    members.push_back(in_bucket(255));
-    table.observe(members.back(), at(static_cast<int>(i)));
-  }
+  const std::vector<Contact> members = fill_bucket(255);
   const Contact newcomer = in_bucket(255);
   auto result = table.observe(newcomer, at(10));
   table.ping_done(result.ping->id, false);
