@@ -19,10 +19,15 @@ Result<UniqueFd> open_file(const std::string& path, int flags, int mode) {
   return UniqueFd(fd);
 }
 
-Result<std::size_t> read_full(int fd, MutableByteView buf, const std::string& what) {
+namespace {
+
+// Fills `buf` from `read_at(pointer, count, done)` until it is full or the
+// input ends; retries EINTR. One loop serves read(2) and pread(2).
+template <typename ReadAt>
+Result<std::size_t> fill(MutableByteView buf, const std::string& what, ReadAt read_at) {
   std::size_t done = 0;
   while (done < buf.size()) {
-    ssize_t n = ::read(fd, buf.data() + done, buf.size() - done);
+    const ssize_t n = read_at(buf.data() + done, buf.size() - done, done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_error("cannot read " + what);
@@ -33,18 +38,16 @@ Result<std::size_t> read_full(int fd, MutableByteView buf, const std::string& wh
   return done;
 }
 
+}  // namespace
+
+Result<std::size_t> read_full(int fd, MutableByteView buf, const std::string& what) {
+  return fill(buf, what, [fd](std::uint8_t* at, std::size_t count, std::size_t) { return ::read(fd, at, count); });
+}
+
 Result<std::size_t> pread_full(int fd, MutableByteView buf, std::uint64_t offset, const std::string& what) {
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("cannot read " + what);
-    }
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  return done;
+  return fill(buf, what, [fd, offset](std::uint8_t* at, std::size_t count, std::size_t done) {
+    return ::pread(fd, at, count, static_cast<off_t>(offset + done));
+  });
 }
 
 Status write_full(int fd, ByteView data, const std::string& what) {
