@@ -39,14 +39,6 @@ bool ChunkReader::held_locally(const ChunkId& id) {
   return in_cache.ok() && *in_cache;
 }
 
-Plaintext ChunkReader::cached(const ChunkId& id) {
-  std::lock_guard lock(mu_);
-  auto it = where_.find(id);
-  if (it == where_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
-}
-
 void ChunkReader::remember(const ChunkId& id, Plaintext data) {
   std::lock_guard lock(mu_);
   if (where_.count(id) || data->size() > cache_bytes_) return;
@@ -60,8 +52,22 @@ void ChunkReader::remember(const ChunkId& id, Plaintext data) {
   }
 }
 
+Plaintext ChunkReader::cached_or_awaited(const ChunkId& id) {
+  std::unique_lock lock(mu_);
+  prefetch_done_.wait(lock, [&] { return prefetching_.count(id) == 0; });
+  auto it = where_.find(id);
+  if (it == where_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
 Result<Plaintext> ChunkReader::plaintext(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
-  if (Plaintext hit = cached(id)) return hit;
+  if (Plaintext hit = cached_or_awaited(id)) return hit;
+  // Not cached: never read ahead, its read-ahead failed, or the LRU dropped it.
+  return load(id, key, plain_size);
+}
+
+Result<Plaintext> ChunkReader::load(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
   auto fetched = sealed(id);
   if (!fetched.ok() && fetched.error().code == Errc::not_found) {
     // The manifest names it, so it exists somewhere: an I/O error, not ENOENT.
@@ -87,7 +93,7 @@ void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std:
   }
   // The destructor waits for prefetching_ to empty, so `this` outlives the job.
   (void)backend_.pool->submit([this, id, key, plain_size] {
-    (void)plaintext(id, key, plain_size);
+    (void)load(id, key, plain_size);
     std::lock_guard lock(mu_);
     prefetching_.erase(id);
     prefetch_done_.notify_all();

@@ -44,7 +44,12 @@ class ChunkReader {
  private:
   static constexpr std::size_t kMaxPrefetches = 8;
 
-  Plaintext cached(const ChunkId& id);
+  // The cached plaintext of `id`, if any; first waits for a read-ahead
+  // already decrypting it, so a sequential reader never decrypts a chunk
+  // twice.
+  Plaintext cached_or_awaited(const ChunkId& id);
+  // Fetches, verifies and decrypts `id`, and keeps it in the LRU.
+  Result<Plaintext> load(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size);
   void remember(const ChunkId& id, Plaintext data);
 
   const Backend backend_;
