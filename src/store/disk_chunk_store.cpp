@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <functional>
 #include <utility>
 
@@ -48,11 +50,69 @@ class TempFile {
   std::string path_;
 };
 
+// Chunk files are written around the page cache (O_DIRECT) where the
+// filesystem allows it. Why: on the machines we measured, copying a chunk
+// into fresh page-cache pages cost more CPU than sealing it (a buffered
+// 1 GiB write spent 1.0-1.3 s in the kernel, a direct one 0.2 s), and a
+// chunk just written is rarely read back soon: its writer still has it.
+// O_DIRECT wants buffer, offset and length aligned, so the aligned head of
+// the file goes direct from an aligned copy and the tail (a sealed chunk is
+// 29 bytes past a power of two) goes through the cache.
+constexpr std::size_t kDirectAlign = 4096;
+constexpr std::size_t kDirectMinSize = 64 * 1024;  // below it the copy is not worth it
+
+struct FreeDeleter {
+  void operator()(std::uint8_t* p) const { std::free(p); }
+};
+
+// A kDirectAlign-aligned scratch buffer of at least `size` bytes, one per
+// thread and reused, so its pages are touched once. nullptr if out of memory.
+std::uint8_t* aligned_scratch(std::size_t size) {
+  thread_local std::unique_ptr<std::uint8_t, FreeDeleter> buffer;
+  thread_local std::size_t capacity = 0;
+  if (capacity < size) {
+    void* fresh = nullptr;
+    if (::posix_memalign(&fresh, kDirectAlign, size) != 0) return nullptr;
+    buffer.reset(static_cast<std::uint8_t*>(fresh));
+    capacity = size;
+  }
+  return buffer.get();
+}
+
+bool set_direct(int fd, bool on) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT)) == 0;
+}
+
+// Writes the aligned head of `data` to the empty file `fd` with O_DIRECT.
+// Returns how many bytes it wrote: 0 when the filesystem or memory does
+// not allow it (the caller then writes everything through the cache).
+Result<std::size_t> write_direct_head(int fd, ByteView data, const std::string& path) {
+  const std::size_t head = data.size() >= kDirectMinSize ? data.size() / kDirectAlign * kDirectAlign : 0;
+  if (head == 0) return std::size_t{0};
+  std::uint8_t* aligned = aligned_scratch(head);
+  if (aligned == nullptr || !set_direct(fd, true)) return std::size_t{0};
+  std::memcpy(aligned, data.data(), head);
+  Status written = write_full(fd, ByteView(aligned, head), path);
+  const bool restored = set_direct(fd, false);
+  if (!written.ok()) {
+    // Some filesystems take the flag but refuse the write: fall back.
+    if (written.error().code == Errc::invalid_argument) return std::size_t{0};
+    return written.take_error();
+  }
+  if (!restored) return errno_error("cannot leave direct I/O on " + path);
+  return head;
+}
+
 // Creates `path` with `data`, fsynced if `durable`. close() is checked too,
 // because some filesystems report write errors only there.
 Status write_new_file(const std::string& path, ByteView data, bool durable) {
   DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
-  DFS_TRY(write_full(fd.get(), data, path));
+  DFS_ASSIGN_OR_RETURN(const std::size_t direct, write_direct_head(fd.get(), data, path));
+  if (direct > 0 && ::lseek(fd.get(), static_cast<off_t>(direct), SEEK_SET) < 0) {
+    return errno_error("cannot seek in " + path);
+  }
+  DFS_TRY(write_full(fd.get(), data.subspan(direct), path));
   if (durable) {
     DFS_TRY(fsync_fd(fd.get(), path));
   } else {
