@@ -21,12 +21,6 @@ namespace po = boost::program_options;
 
 namespace dfs::cli {
 
-namespace {
-
-// Parses a subcommand's arguments. Returns the exit status to end with if
-// the command should not run (help shown or a usage error), else nullopt.
-// `operands` names the positional arguments; they are parsed but not shown
-// as options in --help.
 std::optional<int> parse_command(const char* usage, const po::options_description& options,
                                  const po::options_description& operands,
                                  const po::positional_options_description& positional, const Args& args,
@@ -48,6 +42,8 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
   }
   return std::nullopt;
 }
+
+namespace {
 
 // The running peer of the data directory if there is one (through its
 // control socket), else the data directory itself as a lone peer. `note`

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dfs/fs/filesystem.hpp"
@@ -67,6 +68,12 @@ class Mount {
 
   // Unmounts now (idempotent).
   void unmount();
+
+  // Drops the kernel's cached entry for parent/name, a negative one
+  // included, after the namespace changed outside a FUSE request (dfs open
+  // placing a file): the next lookup asks the FileSystem again. Must not be
+  // called from a request handler. Best effort: failures are logged.
+  void invalidate_entry(fs::Ino parent, std::string_view name);
 
   struct Adapter;
 
