@@ -81,7 +81,13 @@ Result<std::string> SharedFilePlacer::place(const node::OpenSharedRequest& reque
   auto placed = fs_.open_shared(caller, request.id, parent->ino, name);
   if (!placed.ok()) {
     Error error = placed.take_error();
-    error.message = error.code == Errc::already_exists ? target + " already exists" : target + ": " + error.message;
+    if (error.code == Errc::already_exists) {
+      error.message = target + " already exists";
+    } else if (error.code == Errc::not_found) {
+      error.message = target + ": no peer holds a file with that ID (" + error.message + ")";
+    } else {
+      error.message = target + ": " + error.message;
+    }
     log::warn("dfs open: " + error.message);
     return error;
   }

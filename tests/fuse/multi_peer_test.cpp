@@ -227,7 +227,7 @@ TEST_F(MultiPeer, UnknownAndMalformedIdsFailQuicklyWithENOENTOrEINVAL) {
 
   auto r = dfs("A", {"open", unknown, mnt("A") + "/unknown"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no peer holds a file with that ID"), std::string::npos) << r.err;
   EXPECT_EQ(stat_errno(mnt("A") + "/unknown"), ENOENT);
 }
 
