@@ -24,7 +24,7 @@ namespace dfs::cli {
 std::optional<int> parse_command(const char* usage, const po::options_description& options,
                                  const po::options_description& operands,
                                  const po::positional_options_description& positional, const Args& args,
-                                 po::variables_map& vm) {
+                                 po::variables_map& vm, const char* about) {
   po::options_description visible = options;
   visible.add_options()("help,h", "show this help and exit");
   po::options_description all = visible;
@@ -37,7 +37,9 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
     return kExitUsage;
   }
   if (vm.count("help")) {
-    std::cout << "Usage: dfs " << usage << "\n\n" << visible;
+    std::cout << "Usage: dfs " << usage << "\n\n";
+    if (about != nullptr) std::cout << about << "\n\n";
+    std::cout << visible;
     return kExitOk;
   }
   return std::nullopt;

@@ -30,10 +30,11 @@ int run_open(const GlobalOptions& global, const Args& args);
 // Parses a subcommand's arguments. Returns the exit status to end with if
 // the command should not run (help shown or a usage error), else nullopt.
 // `operands` names the positional arguments; they are parsed but not shown
-// as options in --help.
+// as options in --help. `about`, if given, is shown by --help under the usage.
 std::optional<int> parse_command(const char* usage, const boost::program_options::options_description& options,
                                  const boost::program_options::options_description& operands,
                                  const boost::program_options::positional_options_description& positional,
-                                 const Args& args, boost::program_options::variables_map& vm);
+                                 const Args& args, boost::program_options::variables_map& vm,
+                                 const char* about = nullptr);
 
 }  // namespace dfs::cli

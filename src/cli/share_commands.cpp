@@ -23,6 +23,19 @@ namespace dfs::cli {
 
 namespace {
 
+constexpr const char* kIdAbout =
+    "Prints the File ID of each file on a dfsmount mount (its last closed\n"
+    "content; the user.dfs.id attribute). One PATH: the ID alone; several:\n"
+    "one \"ID  PATH\" line each. See dfs(1).";
+
+constexpr const char* kOpenAbout =
+    "Places the file named by ID, shared from any peer, at PATH on the mount\n"
+    "of the dfsmount running on the data directory (--data), owned by you.\n"
+    "PATH must be on the mount and must not exist. Without PATH: ./ID if the\n"
+    "working directory is on the mount, else MOUNTPOINT/ID. Prints where the\n"
+    "file was placed. Your edits make a new version with a new ID; the\n"
+    "sharer's ID keeps reading the original. See dfs(1).";
+
 constexpr const char* kIdAttribute = "user.dfs.id";
 
 // The File ID of the file at `path`, as its mount reports it.
@@ -87,7 +100,7 @@ int run_id(const GlobalOptions&, const Args& args) {
   po::positional_options_description positional;
   positional.add("path", -1);
   po::variables_map vm;
-  if (auto done = parse_command("id PATH...", options, operands, positional, args, vm)) return *done;
+  if (auto done = parse_command("id PATH...", options, operands, positional, args, vm, kIdAbout)) return *done;
   if (!vm.count("path")) {
     std::fprintf(stderr, "dfs: id: no file given (try 'dfs id --help')\n");
     return kExitUsage;
@@ -115,7 +128,7 @@ int run_open(const GlobalOptions& global, const Args& args) {
   po::positional_options_description positional;
   positional.add("id", 1).add("path", 1);
   po::variables_map vm;
-  if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm)) return *done;
+  if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm, kOpenAbout)) return *done;
   if (!vm.count("id")) {
     std::fprintf(stderr, "dfs: open: no File ID given (try 'dfs open --help')\n");
     return kExitUsage;
