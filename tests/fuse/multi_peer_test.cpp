@@ -6,6 +6,7 @@
 // and through `dfs open`; an edit of the opened copy makes a new version
 // with a new ID and leaves A's untouched.
 #include <errno.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -168,20 +169,29 @@ class MultiPeer : public ::testing::Test {
     return id;
   }
 
-  // The whole story at D, for a network of A, `nodes` nodes and D.
-  void check_sharing(int nodes) {
+  // The whole story at D, for a network of A, `nodes` nodes and D. The
+  // first read at D (through .dfs/ids, or through dfs open when
+  // `open_first`) is the one that fetches.
+  void check_sharing(int nodes, bool open_first) {
     const std::string id = share_from_a(nodes);
     if (HasFatalFailure()) return;
     ASSERT_EQ(chunks_held("D"), 0u) << "the reader must fetch, not hold the chunks already";
 
-    EXPECT_TRUE(read_file(mnt("D") + "/.dfs/ids/" + id) == content_) << "read through .dfs/ids at D";
+    const auto read_by_id = [&] {
+      EXPECT_TRUE(read_file(mnt("D") + "/.dfs/ids/" + id) == content_) << "read through .dfs/ids at D";
+    };
+    const auto read_opened = [&] {
+      auto opened = dfs("D", {"open", id, mnt("D") + "/opened"});
+      ASSERT_EQ(opened.exit_code, 0) << opened.err;
+      EXPECT_EQ(opened.out, mnt("D") + "/opened\n");
+      EXPECT_TRUE(read_file(mnt("D") + "/opened") == content_) << "read through dfs open at D";
+      EXPECT_EQ(id_of(mnt("D") + "/opened"), id);
+    };
+    if (open_first) read_opened(); else read_by_id();
+    if (HasFatalFailure()) return;
     EXPECT_GE(chunks_held("D"), 7u) << "six data chunks and the manifest came over the network";
-
-    auto opened = dfs("D", {"open", id, mnt("D") + "/opened"});
-    ASSERT_EQ(opened.exit_code, 0) << opened.err;
-    EXPECT_EQ(opened.out, mnt("D") + "/opened\n");
-    EXPECT_TRUE(read_file(mnt("D") + "/opened") == content_) << "read through dfs open at D";
-    EXPECT_EQ(id_of(mnt("D") + "/opened"), id);
+    if (open_first) read_by_id(); else read_opened();
+    if (HasFatalFailure()) return;
 
     // An edit at D makes D's own version; A's ID still reads the original.
     {
@@ -207,9 +217,29 @@ class MultiPeer : public ::testing::Test {
   std::map<std::string, std::unique_ptr<Daemon>> nodes_;
 };
 
-TEST_F(MultiPeer, AFileCopiedIntoOneMountIsReadBitExactAtAnotherWithTwoNodesBetween) { check_sharing(2); }
+TEST_F(MultiPeer, AFileCopiedIntoOneMountIsReadBitExactAtAnotherWithTwoNodesBetween) {
+  check_sharing(2, /*open_first=*/false);
+}
 
-TEST_F(MultiPeer, AFileCopiedIntoOneMountIsReadBitExactAtAnotherWithOneNodeBetween) { check_sharing(1); }
+TEST_F(MultiPeer, AFileCopiedIntoOneMountAndOpenedAtAnotherIsReadBitExactWithOneNodeBetween) {
+  check_sharing(1, /*open_first=*/true);
+}
+
+TEST_F(MultiPeer, AReadNoReplicaCanServeFailsWithEIOWithinTheFetchTimeout) {
+  const std::string id = share_from_a(1);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(stat_errno(mnt("D") + "/.dfs/ids/" + id), 0) << "the manifest is fetched while its holders live";
+  // Every holder of the data chunks goes away.
+  ASSERT_TRUE(mounts_["A"]->unmount().has_value());
+  nodes_["node0"]->stop(SIGKILL);
+  const auto start = std::chrono::steady_clock::now();
+  auto cat = run_process("/bin/cat", {mnt("D") + "/.dfs/ids/" + id});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_NE(cat.exit_code, 0);
+  EXPECT_NE(cat.err.find("Input/output error"), std::string::npos) << cat.err;
+  EXPECT_LT(took, std::chrono::seconds(3 * std::atoi(kFetchTimeoutSeconds))) << "bounded by --fetch-timeout";
+  EXPECT_TRUE(mounts_["D"]->wait_mounted(1).empty()) << "the mount survives";
+}
 
 TEST_F(MultiPeer, UnknownAndMalformedIdsFailQuicklyWithENOENTOrEINVAL) {
   start_mount("A", 11);
