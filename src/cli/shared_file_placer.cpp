@@ -10,12 +10,9 @@ namespace dfs::cli {
 
 namespace {
 
-// The name of the mount's virtual directory (fuse/): nothing may be placed
-// there, and the fs directory it shadows must not be reachable this way.
-constexpr std::string_view kReservedDir = ".dfs";
-
-// Write and search permission on a directory, as the kernel would check it
-// (default_permissions) had the request come through the mount.
+// Write and search permission on a directory, as the kernel checks it
+// (default_permissions) for requests that come through the mount, except
+// that only the primary group counts: SO_PEERCRED carries no other.
 bool may_add_entry(const fs::Attr& dir, std::uint32_t uid, std::uint32_t gid) {
   if (uid == 0) return true;
   constexpr std::uint32_t kWriteSearch = 03;
@@ -49,8 +46,8 @@ Result<fs::Attr> SharedFilePlacer::walk_to(const std::string& dir) {
     const std::string name = part.string();
     if (name.empty() || name == ".") continue;
     if (name == "..") return make_error(Errc::invalid_argument, "the path must not contain '..'");
-    if (at.ino == fs::kRootIno && name == kReservedDir) {
-      return make_error(Errc::read_only, std::string(kReservedDir) + " is the mount's own read-only directory");
+    if (at.ino == fs::kRootIno && name == fuse::kDotDfsName) {
+      return make_error(Errc::read_only, std::string(fuse::kDotDfsName) + " is the mount's own read-only directory");
     }
     DFS_ASSIGN_OR_RETURN(at, fs_.lookup(at.ino, name));
     if (!S_ISDIR(at.mode)) return make_error(Errc::not_directory, name + " is not a directory");
@@ -70,7 +67,7 @@ Result<std::string> SharedFilePlacer::place(const node::OpenSharedRequest& reque
   }
   auto parent = walk_to(relative.parent_path().string());
   if (!parent.ok()) return Error{parent.error().code, target + ": " + parent.error().message};
-  if (parent->ino == fs::kRootIno && name == kReservedDir) {
+  if (parent->ino == fs::kRootIno && name == fuse::kDotDfsName) {
     return make_error(Errc::already_exists, target + " already exists");
   }
   if (!may_add_entry(*parent, request.uid, request.gid)) {

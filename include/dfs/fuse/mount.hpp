@@ -35,6 +35,11 @@ enum class Op { other, setattr, link, xattr };
 // errno for an fs error, per the mapping in fs/filesystem.hpp. Never 0.
 int errno_of(const Error& error, Op op = Op::other);
 
+// The mount's own read-only directory in the root (MOUNT/.dfs/ids). The
+// namespace's entry of that name is the mount's hidden store of files
+// resolved by ID: nothing else may create or reach anything under it.
+inline constexpr std::string_view kDotDfsName = ".dfs";
+
 inline constexpr std::uint32_t kDefaultMaxWrite = 1u << 20;  // 1 MiB: one chunk per request
 
 struct MountOptions {
