@@ -32,6 +32,7 @@ using dfs::testing::ProcessResult;
 using dfs::testing::run_process;
 
 constexpr std::size_t kFileSize = (5u << 20) + 12345;  // six 1 MiB chunks, the last one partial
+constexpr std::size_t kChunksOfTheFile = 7;  // six data chunks and the manifest
 constexpr const char* kFetchTimeoutSeconds = "5";
 
 std::string random_content(std::size_t n, unsigned seed) {
@@ -150,6 +151,12 @@ class MultiPeer : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
+  // Waits until `peer`'s store holds `n` chunks.
+  void wait_for_chunks(const std::string& peer, std::size_t n) {
+    for (int attempt = 0; attempt < 100 && count_files(data(peer) + "/store/chunks") < n; ++attempt) ::usleep(50'000);
+    EXPECT_GE(count_files(data(peer) + "/store/chunks"), n) << peer << " was not sent the file's chunks";
+  }
+
   // Chunks `peer` holds in its store and its cache.
   std::size_t chunks_held(const std::string& peer) const {
     return count_files(data(peer) + "/store/chunks") + count_files(data(peer) + "/cache/chunks");
@@ -163,6 +170,10 @@ class MultiPeer : public ::testing::Test {
     wait_for_peers("A", nodes);
     write_file(dir_ + "/original", content_);
     EXPECT_EQ(run_process("/bin/cp", {dir_ + "/original", mnt("A") + "/file"}).exit_code, 0);
+    // fsync returns once the R closest peers (all of them, here) hold the
+    // chunks: D, joining later, is sent none and must fetch every one.
+    EXPECT_EQ(run_process("/bin/sync", {mnt("A") + "/file"}).exit_code, 0);
+    for (int i = 0; i < nodes; ++i) wait_for_chunks("node" + std::to_string(i), kChunksOfTheFile);
     const std::string id = id_of(mnt("A") + "/file");
     start_mount("D", 20);
     wait_for_peers("D", nodes + 1);
@@ -189,7 +200,7 @@ class MultiPeer : public ::testing::Test {
     };
     if (open_first) read_opened(); else read_by_id();
     if (HasFatalFailure()) return;
-    EXPECT_GE(chunks_held("D"), 7u) << "six data chunks and the manifest came over the network";
+    EXPECT_GE(chunks_held("D"), kChunksOfTheFile) << "six data chunks and the manifest came over the network";
     if (open_first) read_by_id(); else read_opened();
     if (HasFatalFailure()) return;
 
