@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -240,16 +241,21 @@ TEST_F(MultiPeer, AReadNoReplicaCanServeFailsWithEIOWithinTheFetchTimeout) {
   const std::string id = share_from_a(1);
   if (HasFatalFailure()) return;
   ASSERT_EQ(stat_errno(mnt("D") + "/.dfs/ids/" + id), 0) << "the manifest is fetched while its holders live";
-  // Every holder of the data chunks goes away.
+  // Every holder of the data chunks goes away: A for good, the node stopped
+  // (SIGSTOP: it still accepts connections but never answers, the case
+  // only a timeout ends).
   ASSERT_TRUE(mounts_["A"]->unmount().has_value());
-  nodes_["node0"]->stop(SIGKILL);
+  nodes_["node0"]->signal(SIGSTOP);
   const auto start = std::chrono::steady_clock::now();
   auto cat = run_process("/bin/cat", {mnt("D") + "/.dfs/ids/" + id});
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_NE(cat.exit_code, 0);
   EXPECT_NE(cat.err.find("Input/output error"), std::string::npos) << cat.err;
-  EXPECT_LT(took, std::chrono::seconds(3 * std::atoi(kFetchTimeoutSeconds))) << "bounded by --fetch-timeout";
-  EXPECT_TRUE(mounts_["D"]->wait_mounted(1).empty()) << "the mount survives";
+  // The kernel retries a failed read-ahead once with a plain read: two
+  // fetch timeouts, plus slack for a loaded machine.
+  EXPECT_LT(took, std::chrono::seconds(4 * std::atoi(kFetchTimeoutSeconds)))
+      << "bounded by --fetch-timeout; took " << std::chrono::duration<double>(took).count() << " s";
+  EXPECT_EQ(stat_errno(mnt("D") + "/."), 0) << "the mount still answers";
 }
 
 TEST_F(MultiPeer, UnknownAndMalformedIdsFailQuicklyWithENOENTOrEINVAL) {
