@@ -33,6 +33,11 @@ class MountProcess {
   // nullopt if it had to be killed. Idempotent.
   std::optional<int> unmount();
 
+  // Waits until the process's output contains `text` (see Daemon).
+  bool wait_for_log(const std::string& text, double seconds = 20) const {
+    return process_.wait_for_log(text, seconds);
+  }
+
   const std::string& mountpoint() const { return mountpoint_; }
   std::string log() const { return process_.log(); }
 

@@ -116,6 +116,8 @@ class MultiPeer : public ::testing::Test {
                                                 dir_ + "/" + peer + ".log");
     const std::string why = mount->wait_mounted(30);
     ASSERT_TRUE(why.empty()) << "cannot mount: " << why;
+    // Its peer and control socket are up once it says so (after mounting).
+    ASSERT_TRUE(mount->wait_for_log(" mounted", 30)) << mount->log();
     if (bootstrap_.empty()) bootstrap_ = listen_address(mount->log());
     ASSERT_FALSE(bootstrap_.empty()) << mount->log();
     mounts_[peer] = std::move(mount);
