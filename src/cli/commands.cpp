@@ -21,16 +21,10 @@ namespace po = boost::program_options;
 
 namespace dfs::cli {
 
-namespace {
-
-// Parses a subcommand's arguments. Returns the exit status to end with if
-// the command should not run (help shown or a usage error), else nullopt.
-// `operands` names the positional arguments; they are parsed but not shown
-// as options in --help.
 std::optional<int> parse_command(const char* usage, const po::options_description& options,
                                  const po::options_description& operands,
                                  const po::positional_options_description& positional, const Args& args,
-                                 po::variables_map& vm) {
+                                 po::variables_map& vm, const char* about) {
   po::options_description visible = options;
   visible.add_options()("help,h", "show this help and exit");
   po::options_description all = visible;
@@ -43,11 +37,15 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
     return kExitUsage;
   }
   if (vm.count("help")) {
-    std::cout << "Usage: dfs " << usage << "\n\n" << visible;
+    std::cout << "Usage: dfs " << usage << "\n\n";
+    if (about != nullptr) std::cout << about << "\n\n";
+    std::cout << visible;
     return kExitOk;
   }
   return std::nullopt;
 }
+
+namespace {
 
 // The running peer of the data directory if there is one (through its
 // control socket), else the data directory itself as a lone peer. `note`

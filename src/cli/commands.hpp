@@ -2,6 +2,8 @@
 // were taken out) and returns a process exit status (cli_util.hpp).
 #pragma once
 
+#include <boost/program_options.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +24,17 @@ int run_ls(const GlobalOptions& global, const Args& args);
 int run_status(const GlobalOptions& global, const Args& args);
 int run_peers(const GlobalOptions& global, const Args& args);
 int run_node(const GlobalOptions& global, const Args& args);
+int run_id(const GlobalOptions& global, const Args& args);
+int run_open(const GlobalOptions& global, const Args& args);
+
+// Parses a subcommand's arguments. Returns the exit status to end with if
+// the command should not run (help shown or a usage error), else nullopt.
+// `operands` names the positional arguments; they are parsed but not shown
+// as options in --help. `about`, if given, is shown by --help under the usage.
+std::optional<int> parse_command(const char* usage, const boost::program_options::options_description& options,
+                                 const boost::program_options::options_description& operands,
+                                 const boost::program_options::positional_options_description& positional,
+                                 const Args& args, boost::program_options::variables_map& vm,
+                                 const char* about = nullptr);
 
 }  // namespace dfs::cli

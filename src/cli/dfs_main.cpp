@@ -27,6 +27,9 @@ constexpr const char* kUsage =
     "  ls                     list the files put on this peer\n"
     "  status                 show this peer's storage usage and health\n"
     "  peers                  list the peers this peer knows (ID and address)\n"
+    "  id PATH...             print the File ID of files on a dfs mount\n"
+    "  open ID [PATH]         place the file named by ID on this data directory's mount\n"
+    "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
     "\n";
@@ -55,6 +58,8 @@ const std::map<std::string, Command>& commands() {
       {"status", dfs::cli::run_status},
       {"peers", dfs::cli::run_peers},
       {"node", dfs::cli::run_node},
+      {"id", dfs::cli::run_id},
+      {"open", dfs::cli::run_open},
   };
   return table;
 }

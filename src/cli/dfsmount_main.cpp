@@ -1,10 +1,10 @@
 // dfsmount: a peer and a FUSE mount of its filesystem, in one process
 // (DESIGN.md §1). Parses FUSE-style and long options, opens the data
-// directory, starts the P2P engine when peers are configured, serves the
-// control socket (dfs status/put/get reach this peer), mounts, goes to the
-// background once the mount is up (unless -f), and on SIGINT/SIGTERM or
-// fusermount3 -u unmounts, lets the FileSystem commit open files, and
-// stops the peer.
+// directory, starts the P2P engine when peers are configured, mounts,
+// serves the control socket (dfs status/put/get reach this peer, dfs open
+// places shared files on the mount), goes to the background once the mount
+// is up (unless -f), and on SIGINT/SIGTERM or fusermount3 -u unmounts,
+// lets the FileSystem commit open files, and stops the peer.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -22,22 +22,16 @@
 #include "cli_util.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/index/index.hpp"
 #include "dfs/node/control.hpp"
 #include "dfs/node/control_channel.hpp"
 #include "dfs/node/node.hpp"
 #include "dfs/node/peer.hpp"
 #include "dfs/util/log.hpp"
-#include "dfs/util/worker_pool.hpp"
 #include "dfs_config.h"
+#include "peer_options.hpp"
+#include "shared_file_placer.hpp"
 
 namespace po = boost::program_options;
-
-namespace dfs::cli {
-// node_command.cpp: the options `dfs node` and dfsmount share.
-po::options_description peer_options_description();
-Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir);
-}  // namespace dfs::cli
 
 namespace {
 
@@ -55,7 +49,7 @@ constexpr const char* kUsage =
 // -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
 const std::vector<std::string>& own_o_options() {
   static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
-                                                 "quota", "entry-timeout", "attr-timeout"};
+                                                 "quota", "entry-timeout", "attr-timeout", "fetch-timeout"};
   return names;
 }
 
@@ -68,7 +62,8 @@ po::options_description mount_options() {
       ("debug,d", "print every FUSE request (implies -f)")
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
-       "(replicas, listen, bootstrap, network-key, repair-interval, quota, entry-timeout, attr-timeout)")
+       "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
+       "attr-timeout)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
@@ -202,7 +197,10 @@ int run(int argc, char** argv) {
   std::error_code ec;
   const std::string data_dir = std::filesystem::absolute(*data, ec).string();
   fuse::MountOptions mount;
-  mount.mountpoint = std::filesystem::absolute(vm["mountpoint"].as<std::vector<std::string>>()[0], ec).string();
+  // Resolved as `dfs open` resolves the paths it sends, so that they compare.
+  const std::string given = vm["mountpoint"].as<std::vector<std::string>>()[0];
+  mount.mountpoint = std::filesystem::canonical(given, ec).string();
+  if (ec) mount.mountpoint = std::filesystem::absolute(given, ec).string();
   mount.fuse_options = fuse_options;
   mount.debug = vm.count("debug") != 0;
   mount.entry_timeout = vm["entry-timeout"].as<double>();
@@ -245,20 +243,15 @@ int run(int argc, char** argv) {
     peer = std::move(*started);
     (*node)->attach_network(peer.get());
   }
-  auto control = node::ControlServer::start(node::control_socket_path(data_dir), **node);
-  if (!control.ok()) return fail(report_fd, control.error().message);
 
-  // The filesystem's own connection to the index and its own pool.
-  auto index = index::Index::open(data_dir + "/index.sqlite");
-  if (!index.ok()) return fail(report_fd, "cannot open the index: " + index.error().message);
-  WorkerPool pool;
+  // The filesystem works on the node's store, cache, index and pool.
   const std::string scratch = data_dir + "/tmp";
   std::filesystem::create_directories(scratch, ec);
   fs::Backend backend;
   backend.store = &(*node)->chunk_store();
   backend.cache = &(*node)->cache();
-  backend.index = index->get();
-  backend.pool = &pool;
+  backend.index = &(*node)->index();
+  backend.pool = &(*node)->pool();
   backend.network = peer.get();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
@@ -267,6 +260,12 @@ int run(int argc, char** argv) {
 
   auto mounted = fuse::Mount::create(**filesystem, mount);
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
+  // Started once the mount exists: `dfs open` places files on it.
+  SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
+  auto control = node::ControlServer::start(
+      node::control_socket_path(data_dir), **node,
+      [&placer](const node::OpenSharedRequest& request) { return placer.place(request); });
+  if (!control.ok()) return fail(report_fd, control.error().message);
   if (peer) {
     std::fprintf(stderr, "dfsmount: %s mounted; peer %s listening on %s\n", mount.mountpoint.c_str(),
                  peer->node_id_hex().c_str(), peer->listen_address().c_str());
@@ -279,9 +278,9 @@ int run(int argc, char** argv) {
   set_stop_signals_blocked(false);
   const Status served = (*mounted)->run();  // until unmounted or signalled
   set_stop_signals_blocked(true);
+  (*control)->stop();        // its open requests use the mount and the filesystem
   mounted->reset();          // unmounted: no request can arrive now
   filesystem->reset();       // commits what was still open
-  (*control)->stop();
   if (peer) {
     peer->stop();
     (*node)->attach_network(nullptr);

@@ -9,6 +9,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "peer_options.hpp"
 #include "dfs/node/control.hpp"
 #include "dfs/node/control_channel.hpp"
 #include "dfs/node/node.hpp"
@@ -31,7 +32,9 @@ po::options_description peer_options_description() {
       ("replicas,r", po::value<std::size_t>()->value_name("N")->default_value(3),
        "copies of each chunk, on the N peers closest to its ID")
       ("repair-interval", po::value<unsigned>()->value_name("SECONDS")->default_value(600),
-       "how often to check that every chunk held here has its N copies");
+       "how often to check that every chunk held here has its N copies")
+      ("fetch-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
+       "give up on a chunk no peer delivers after SECONDS (a read then fails with EIO)");
   return desc;
 }
 
@@ -50,6 +53,11 @@ Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const s
   const unsigned interval = vm["repair-interval"].as<unsigned>();
   if (interval == 0) return make_error(Errc::invalid_argument, "--repair-interval must be at least 1 second");
   options.repair_interval = std::chrono::seconds(interval);
+  const double fetch_timeout = vm["fetch-timeout"].as<double>();
+  if (!(fetch_timeout >= 0.1 && fetch_timeout <= 3600)) {
+    return make_error(Errc::invalid_argument, "--fetch-timeout must be between 0.1 and 3600 seconds");
+  }
+  options.fetch_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(fetch_timeout * 1000));
   return options;
 }
 

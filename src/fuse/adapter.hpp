@@ -18,7 +18,6 @@ namespace dfs::fuse {
 // far above any the index hands out.
 inline constexpr fs::Ino kDotDfsIno = 0xFFFF'FFFF'FFFF'FF01ull;
 inline constexpr fs::Ino kIdsIno = 0xFFFF'FFFF'FFFF'FF02ull;
-inline constexpr std::string_view kDotDfsName = ".dfs";
 inline constexpr std::string_view kIdsName = "ids";
 
 struct Mount::Adapter {

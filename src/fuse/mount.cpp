@@ -1,5 +1,6 @@
 // Mount: the libfuse session (mount, multi-threaded loop, unmount) and the
 // adapter's shared state: page-cache stamps and the .dfs/ids resolver.
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -152,6 +153,14 @@ Status Mount::run() {
   unmount();
   if (rc < 0) return make_error(Errc::io_error, std::string("FUSE loop failed: ") + std::strerror(-rc));
   return {};
+}
+
+void Mount::invalidate_entry(fs::Ino parent, std::string_view name) {
+  const int rc = fuse_lowlevel_notify_inval_entry(session_, parent, name.data(), name.size());
+  // ENOENT: the kernel had nothing cached under that name, nothing to drop.
+  if (rc != 0 && rc != -ENOENT) {
+    log::warn("fuse: cannot drop the kernel's entry for " + std::string(name) + ": " + std::strerror(-rc));
+  }
 }
 
 void Mount::unmount() {

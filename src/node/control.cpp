@@ -82,10 +82,20 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   return s;
 }
 
-// Answers one request on `conn` by calling `service`.
+// The uid and gid of the process at the other end of `conn`.
+Result<ucred> peer_credentials(int conn) {
+  ucred cred{};
+  socklen_t size = sizeof cred;
+  if (::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0) {
+    return errno_error("cannot tell who is on the control socket");
+  }
+  return cred;
+}
+
+// Answers one request on `conn` by calling `service` (or `open`).
 class RequestHandler {
  public:
-  RequestHandler(int conn, Service& service) : conn_(conn), service_(service) {}
+  RequestHandler(int conn, Service& service, const OpenHandler& open) : conn_(conn), service_(service), open_(open) {}
 
   Status handle(const control::Request& request, UniqueFd passed) {
     switch (request.body_case()) {
@@ -94,6 +104,7 @@ class RequestHandler {
       case control::Request::kList: return list();
       case control::Request::kStatus: return status();
       case control::Request::kPeers: return peers();
+      case control::Request::kOpen: return open(request.open());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -172,13 +183,38 @@ class RequestHandler {
     return send(reply);
   }
 
+  Status open(const control::OpenRequest& request) {
+    if (!open_) {
+      return send(error_reply(make_error(Errc::not_supported,
+                                         "the peer running on this data directory is a headless node (dfs node): "
+                                         "it has no mount to place files on; run dfsmount instead")));
+    }
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto cred = peer_credentials(conn_);
+    if (!cred.ok()) return send(error_reply(cred.error()));
+    OpenSharedRequest wanted(std::move(*id));
+    wanted.path = request.path();
+    wanted.cwd = request.cwd();
+    wanted.uid = cred->uid;
+    wanted.gid = cred->gid;
+    wanted.umask = request.umask() & 0777;
+    auto placed = open_(wanted);
+    if (!placed.ok()) return send(error_reply(placed.error()));
+    control::Reply reply;
+    reply.mutable_open()->set_path(*placed);
+    return send(reply);
+  }
+
   int conn_;
   Service& service_;
+  const OpenHandler& open_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& socket_path, Service& service) {
+Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& socket_path, Service& service,
+                                                           OpenHandler open) {
   DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(socket_path));
   DFS_ASSIGN_OR_RETURN(UniqueFd listener, unix_socket());
   // The caller holds the data directory's store lock, so a socket file
@@ -190,13 +226,14 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& s
   ::umask(old_mask);
   if (bound != 0) return errno_error("cannot bind the control socket " + socket_path);
   if (::listen(listener.get(), 64) != 0) return errno_error("cannot listen on " + socket_path);
-  std::unique_ptr<ControlServer> server(new ControlServer(socket_path, std::move(listener), service));
+  std::unique_ptr<ControlServer> server(
+      new ControlServer(socket_path, std::move(listener), service, std::move(open)));
   server->acceptor_ = std::thread([s = server.get()] { s->accept_loop(); });
   return server;
 }
 
-ControlServer::ControlServer(std::string path, UniqueFd listener, Service& service)
-    : path_(std::move(path)), listener_(std::move(listener)), service_(service) {}
+ControlServer::ControlServer(std::string path, UniqueFd listener, Service& service, OpenHandler open)
+    : path_(std::move(path)), listener_(std::move(listener)), service_(service), open_(std::move(open)) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -236,7 +273,7 @@ void ControlServer::serve(UniqueFd conn) {
     if (received.error().code != Errc::unavailable) log::warn("control socket: " + received.error().message);
     return;
   }
-  Status answered = RequestHandler(conn.get(), service_).handle(request, std::move(passed));
+  Status answered = RequestHandler(conn.get(), service_, open_).handle(request, std::move(passed));
   if (!answered.ok()) log::info("control socket: could not answer: " + answered.error().message);
 }
 
@@ -325,6 +362,17 @@ Result<std::vector<PeerSummary>> ControlClient::peers() {
   std::vector<PeerSummary> peers;
   for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
   return peers;
+}
+
+Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {
+  control::Request request;
+  request.mutable_open()->set_file_id(open.id.to_string());
+  request.mutable_open()->set_path(open.path);
+  request.mutable_open()->set_cwd(open.cwd);
+  request.mutable_open()->set_umask(open.umask);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_open()) return make_error(Errc::internal, "the peer answered an open with something else");
+  return reply.open().path();
 }
 
 }  // namespace dfs::node

@@ -87,8 +87,12 @@ void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
     get(peer, op->id, [this, op, peer](Result<Bytes> answer) { fetch_answer(op, peer, std::move(answer)); });
   }
   if (op->in_flight == 0 && op->next >= op->candidates.size()) {
-    return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() +
-                                                              ": no replica could serve it (" + op->summary() + ")"));
+    // Every peer asked answered that it holds no such chunk: as far as the
+    // network knows it does not exist (an unknown File ID is ENOENT), unlike
+    // a chunk whose holders were unreachable or served bad bytes (EIO).
+    const Errc code = op->not_found == op->next ? Errc::not_found : Errc::unavailable;
+    return fetch_finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
+                                                 op->summary() + ")"));
   }
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   op->hedge_timer = 0;

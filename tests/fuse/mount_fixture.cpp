@@ -11,28 +11,22 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <thread>
+#include <memory>
+#include <vector>
+
+#include "mount_process.hpp"
 
 namespace dfs::fuse::test {
 namespace {
 
 std::string g_root, g_mount, g_scratch, g_log;
-pid_t g_child = -1;
+std::unique_ptr<MountProcess> g_process;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-bool is_mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(" " + path + " ") != std::string::npos) return true;
-  }
-  return false;
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -60,43 +54,21 @@ class MountEnvironment : public ::testing::Environment {
     ASSERT_EQ(access("/dev/fuse", R_OK | W_OK), 0) << "/dev/fuse is missing or not usable: cannot mount";
     const std::string full = replace_all(command, "{data}", g_root + "/data") + " " + g_mount;
     std::fprintf(stderr, "mounting: %s\n", full.c_str());
-    g_child = fork();
-    ASSERT_GE(g_child, 0);
-    if (g_child == 0) {
-      const std::string exec = "exec " + full + " >>" + g_log + " 2>&1";
-      execl("/bin/sh", "sh", "-c", exec.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!is_mounted(g_mount)) {
-      int status = 0;
-      if (waitpid(g_child, &status, WNOHANG) == g_child) {
-        g_child = -1;
-        FAIL() << "the mount command exited before mounting; its output:\n" << read_all(g_log);
-      }
-      if (std::chrono::steady_clock::now() > deadline) FAIL() << "not mounted after 30 s; output:\n" << read_all(g_log);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    g_process = std::make_unique<MountProcess>("/bin/sh", std::vector<std::string>{"-c", "exec " + full}, g_mount,
+                                               g_log);
+    const std::string why = g_process->wait_mounted(30);
+    ASSERT_TRUE(why.empty()) << why;
   }
 
   void TearDown() override {
-    if (is_mounted(g_mount) && sh("fusermount3 -u " + g_mount) != 0) {
-      std::fprintf(stderr, "fusermount3 -u failed; lazy unmount\n");
-      (void)sh("fusermount3 -uz " + g_mount);
-    }
-    if (g_child > 0) {
-      int status = 0;
-      for (int i = 0; i < 200 && waitpid(g_child, &status, WNOHANG) == 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      if (waitpid(g_child, &status, WNOHANG) == 0) {
-        ADD_FAILURE() << "the mount process did not exit after unmount; killing it";
-        kill(g_child, SIGKILL);
-        waitpid(g_child, &status, 0);
+    if (g_process) {
+      const std::optional<int> status = g_process->unmount();
+      if (!status) {
+        ADD_FAILURE() << "the mount process did not exit after unmount; it was killed";
       } else {
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "the mount process ended badly (status " << status << "); output:\n" << read_all(g_log);
+        EXPECT_EQ(*status, 0) << "the mount process ended badly; output:\n" << read_all(g_log);
       }
+      g_process.reset();
     }
     const std::string log = read_all(g_log);
     if (!log.empty()) std::fprintf(stderr, "--- mount output ---\n%s--------------------\n", log.c_str());

@@ -118,7 +118,7 @@ Daemon::Daemon(const std::string& binary, const std::vector<std::string>& args, 
 }
 
 Daemon::~Daemon() {
-  if (pid_ > 0) stop(SIGKILL);
+  if (running()) stop(SIGKILL);
 }
 
 std::string Daemon::log() const {
@@ -128,11 +128,23 @@ std::string Daemon::log() const {
   return s.str();
 }
 
+bool Daemon::reap(bool block) const {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  pid_t reaped;
+  while ((reaped = ::waitpid(pid_, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (reaped != pid_) return false;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  pid_ = -1;
+  return true;
+}
+
 bool Daemon::wait_for_log(const std::string& text, double seconds) const {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     if (log().find(text) != std::string::npos) return true;
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return log().find(text) != std::string::npos;
+    if (reap(false)) return log().find(text) != std::string::npos;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -143,13 +155,20 @@ void Daemon::signal(int sig) const {
 }
 
 int Daemon::stop(int sig) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  if (pid_ > 0) {
+    ::kill(pid_, sig);
+    reap(true);
   }
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exit_code_;
+}
+
+std::optional<int> Daemon::wait_exit(double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!reap(false)) {
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exit_code_;
 }
 
 }  // namespace dfs::testing

@@ -44,16 +44,25 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Waits until the log contains `text`; false after `seconds`.
+  // Waits until the log contains `text`; false after `seconds` or once
+  // the child exited without writing it.
   bool wait_for_log(const std::string& text, double seconds = 20) const;
   std::string log() const;
   void signal(int sig) const;
   // Sends `sig` and reaps the child; returns its exit status (-1: signalled).
   int stop(int sig);
-  bool running() const { return pid_ > 0; }
+  // Waits up to `seconds` for the child to exit on its own; its exit
+  // status (-1: signalled), or nullopt if it still runs.
+  std::optional<int> wait_exit(double seconds);
+  bool running() const { return !reap(false); }
 
  private:
-  int pid_ = -1;
+  // True once the child has exited (and was reaped, its status kept).
+  bool reap(bool block) const;
+
+  // The observers above reap a child that exited, so these change under const.
+  mutable int pid_ = -1;
+  mutable int exit_code_ = -1;
   std::string log_path_;
 };
 

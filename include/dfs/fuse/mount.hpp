@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dfs/fs/filesystem.hpp"
@@ -33,6 +34,11 @@ enum class Op { other, setattr, link, xattr };
 
 // errno for an fs error, per the mapping in fs/filesystem.hpp. Never 0.
 int errno_of(const Error& error, Op op = Op::other);
+
+// The mount's own read-only directory in the root (MOUNT/.dfs/ids). The
+// namespace's entry of that name is the mount's hidden store of files
+// resolved by ID: nothing else may create or reach anything under it.
+inline constexpr std::string_view kDotDfsName = ".dfs";
 
 inline constexpr std::uint32_t kDefaultMaxWrite = 1u << 20;  // 1 MiB: one chunk per request
 
@@ -67,6 +73,12 @@ class Mount {
 
   // Unmounts now (idempotent).
   void unmount();
+
+  // Drops the kernel's cached entry for parent/name, a negative one
+  // included, after the namespace changed outside a FUSE request (dfs open
+  // placing a file): the next lookup asks the FileSystem again. Must not be
+  // called from a request handler. Best effort: failures are logged.
+  void invalidate_entry(fs::Ino parent, std::string_view name);
 
   struct Adapter;
 

@@ -3,9 +3,16 @@
 // it. See control.proto for the protocol. One request per connection, each
 // connection served on a thread of its own, so a long put does not hold up
 // a status.
+//
+// `dfs open` places a shared file on a mount, which only dfsmount has: it
+// gives the server an OpenHandler. node/ knows nothing of the filesystem
+// (fs/ sits above it), so the request travels as data and the handler,
+// written where fs/ is known, does the work.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -18,23 +25,43 @@
 
 namespace dfs::node {
 
+// A request to place the file `id` on the mount (dfs open).
+struct OpenSharedRequest {
+  explicit OpenSharedRequest(FileId file_id) : id(std::move(file_id)) {}
+
+  FileId id;
+  std::string path;  // absolute, symlinks resolved; empty: the default place
+  std::string cwd;   // the client's working directory, to pick the default place
+  // Who asked, from the kernel (SO_PEERCRED), not from the client's word:
+  // the new file's owner.
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t umask = 022;  // the client's
+};
+
+// Places the file and returns the absolute path it is now at.
+using OpenHandler = std::function<Result<std::string>(const OpenSharedRequest& request)>;
+
 class ControlServer {
  public:
   // Binds `socket_path` (mode 0600; a stale socket file is replaced) and
-  // serves `service` until stop() or destruction.
-  static Result<std::unique_ptr<ControlServer>> start(const std::string& socket_path, Service& service);
+  // serves `service` until stop() or destruction. Without `open`, an open
+  // request is answered with Errc::not_supported (a peer with no mount).
+  static Result<std::unique_ptr<ControlServer>> start(const std::string& socket_path, Service& service,
+                                                      OpenHandler open = {});
   ~ControlServer();
   // Stops accepting, waits for requests in progress, removes the socket.
   void stop();
 
  private:
-  ControlServer(std::string path, UniqueFd listener, Service& service);
+  ControlServer(std::string path, UniqueFd listener, Service& service, OpenHandler open);
   void accept_loop();
   void serve(UniqueFd connection);
 
   const std::string path_;
   UniqueFd listener_;
   Service& service_;
+  const OpenHandler open_;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
   std::mutex mutex_;                  // guards workers_
@@ -53,6 +80,11 @@ class ControlClient final : public Service {
   Result<std::vector<FileSummary>> list() override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
+
+  // Asks the peer (dfsmount) to place a shared file; returns where it did.
+  // uid and gid of `request` are ignored: the server takes them from the
+  // socket.
+  Result<std::string> open_shared(const OpenSharedRequest& request);
 
  private:
   explicit ControlClient(std::string socket_path) : path_(std::move(socket_path)) {}

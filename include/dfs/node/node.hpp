@@ -52,6 +52,10 @@ class Node final : public Service {
 
   store::ChunkStore& chunk_store() { return *store_; }
   store::ChunkStore& cache() { return *cache_; }
+  // dfsmount's filesystem works on the same index and pool: one connection
+  // to the index and one set of CPU threads per process (both thread-safe).
+  index::Index& index() { return *index_; }
+  WorkerPool& pool() { return pool_; }
 
  private:
   Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<store::ChunkStore> cache,

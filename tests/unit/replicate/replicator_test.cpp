@@ -147,13 +147,13 @@ TEST_F(ReplicatorTest, FetchFallsBackWhenAReplicaCopyWentBadOnDisk) {
   EXPECT_EQ(ChunkId::of(**got), id);
 }
 
-TEST_F(ReplicatorTest, FetchOfAChunkNobodyHoldsFailsUnavailableSayingHowManyPeersWereAsked) {
+TEST_F(ReplicatorTest, FetchOfAChunkNobodyHoldsFailsNotFoundSayingHowManyPeersWereAsked) {
   const ChunkId id = ChunkId::of(as_bytes("held by nobody"));
   const auto start = net.loop().now();
   auto got = net.fetch(0, id);
   ASSERT_TRUE(got.has_value());
   ASSERT_FALSE(got->ok());
-  EXPECT_EQ(got->error().code, Errc::unavailable);
+  EXPECT_EQ(got->error().code, Errc::not_found) << "every peer asked said it holds no such chunk";
   EXPECT_NE(got->error().message.find("asked"), std::string::npos) << got->error().message;
   EXPECT_NE(got->error().message.find("did not hold it"), std::string::npos) << got->error().message;
   EXPECT_LE(net.loop().now() - start, net.config().fetch_timeout);

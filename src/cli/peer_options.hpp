@@ -1,0 +1,18 @@
+// The peer options `dfs node` and dfsmount share (node_command.cpp):
+// --listen, --bootstrap, --network-key, --replicas, --repair-interval,
+// --fetch-timeout, also read from DATA/dfs.conf.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+
+#include "dfs/node/peer.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::cli {
+
+boost::program_options::options_description peer_options_description();
+Result<node::PeerOptions> peer_options_from(const boost::program_options::variables_map& vm,
+                                            const std::string& data_dir);
+
+}  // namespace dfs::cli

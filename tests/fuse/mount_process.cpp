@@ -1,0 +1,62 @@
+#include "mount_process.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+namespace dfs::fuse::test {
+
+namespace {
+
+constexpr double kExitAfterUnmountSeconds = 15;
+
+// fusermount3 -u, or a lazy unmount if something still holds the mount.
+void detach(const std::string& mountpoint) {
+  using dfs::testing::run_process;
+  if (run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\"", mountpoint}).exit_code != 0) {
+    (void)run_process("/bin/sh", {"-c", "fusermount3 -uz \"$0\"", mountpoint});
+  }
+}
+
+}  // namespace
+
+bool is_mounted(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(" " + path + " ") != std::string::npos) return true;
+  }
+  return false;
+}
+
+MountProcess::MountProcess(const std::string& binary, const std::vector<std::string>& args, std::string mountpoint,
+                           const std::string& log_path)
+    : process_(binary, args, log_path), mountpoint_(std::move(mountpoint)) {}
+
+MountProcess::~MountProcess() { (void)unmount(); }
+
+std::string MountProcess::wait_mounted(double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!is_mounted(mountpoint_)) {
+    if (!process_.running()) return "the mount process exited before mounting " + mountpoint_ + "; its output:\n" + log();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return mountpoint_ + " not mounted after " + std::to_string(seconds) + " s; output:\n" + log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
+std::optional<int> MountProcess::unmount() {
+  if (unmounted_) return *unmounted_;
+  if (is_mounted(mountpoint_)) detach(mountpoint_);
+  std::optional<int> status = process_.wait_exit(kExitAfterUnmountSeconds);
+  if (!status) process_.stop(SIGKILL);
+  if (is_mounted(mountpoint_)) detach(mountpoint_);  // killed before it could unmount
+  unmounted_ = status;
+  return status;
+}
+
+}  // namespace dfs::fuse::test

@@ -1,0 +1,95 @@
+// The control socket's open request (dfs open): it reaches the handler the
+// server was given, with the caller's uid/gid from the kernel, and its
+// answer or error travels back; a server without a handler (dfs node)
+// refuses it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "../../common/temp_dir.hpp"
+#include "dfs/node/control.hpp"
+#include "dfs/node/control_channel.hpp"
+#include "dfs/node/node.hpp"
+
+namespace dfs::node {
+namespace {
+
+const std::string kSomeId = "dfs1" + std::string(102, 'b') + "a";  // the last digit carries padding bits
+
+class ControlOpenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.ok());
+    NodeOptions options;
+    options.data_dir = dir_.file("data");
+    auto opened = Node::open(options);
+    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+    node_ = std::move(*opened);
+  }
+
+  void serve(OpenHandler handler) {
+    auto server = ControlServer::start(control_socket_path(dir_.file("data")), *node_, std::move(handler));
+    ASSERT_TRUE(server.ok()) << server.error().to_string();
+    server_ = std::move(*server);
+  }
+
+  Result<std::string> open_through_socket(const OpenSharedRequest& request) {
+    auto client = ControlClient::connect(control_socket_path(dir_.file("data")));
+    if (!client.ok()) return client.take_error();
+    if (!*client) return make_error(Errc::unavailable, "nobody serves the socket");
+    return (**client)->open_shared(request);
+  }
+
+  static OpenSharedRequest some_request() {
+    OpenSharedRequest request(*FileId::parse(kSomeId));
+    request.path = "/mnt/dfs/shared";
+    request.cwd = "/home/someone";
+    request.umask = 027;
+    request.uid = 4242;  // ignored: the server asks the kernel
+    return request;
+  }
+
+  dfs::testing::TempDir dir_{"dfs-control-test"};
+  std::unique_ptr<Node> node_;
+  std::unique_ptr<ControlServer> server_;
+};
+
+TEST_F(ControlOpenTest, AnOpenReachesTheHandlerWithTheCallersIdentityFromTheKernel) {
+  std::optional<OpenSharedRequest> seen;
+  serve([&seen](const OpenSharedRequest& request) -> Result<std::string> {
+    seen = request;
+    return std::string("/mnt/dfs/shared");
+  });
+  auto placed = open_through_socket(some_request());
+  ASSERT_TRUE(placed.ok()) << placed.error().to_string();
+  EXPECT_EQ(*placed, "/mnt/dfs/shared");
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->id.to_string(), kSomeId);
+  EXPECT_EQ(seen->path, "/mnt/dfs/shared");
+  EXPECT_EQ(seen->cwd, "/home/someone");
+  EXPECT_EQ(seen->umask, 027u);
+  EXPECT_EQ(seen->uid, ::getuid());
+  EXPECT_EQ(seen->gid, ::getgid());
+}
+
+TEST_F(ControlOpenTest, TheHandlersErrorTravelsBackWithItsCode) {
+  serve([](const OpenSharedRequest&) -> Result<std::string> {
+    return make_error(Errc::already_exists, "/mnt/dfs/shared already exists");
+  });
+  auto placed = open_through_socket(some_request());
+  ASSERT_FALSE(placed.ok());
+  EXPECT_EQ(placed.error().code, Errc::already_exists);
+  EXPECT_EQ(placed.error().message, "/mnt/dfs/shared already exists");
+}
+
+TEST_F(ControlOpenTest, APeerWithoutAMountRefusesAnOpen) {
+  serve({});
+  auto placed = open_through_socket(some_request());
+  ASSERT_FALSE(placed.ok());
+  EXPECT_EQ(placed.error().code, Errc::not_supported);
+  EXPECT_NE(placed.error().message.find("dfsmount"), std::string::npos) << placed.error().message;
+}
+
+}  // namespace
+}  // namespace dfs::node
