@@ -8,6 +8,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "gc_command.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "  peers                  list the peers this peer knows (ID and address)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
+    "  gc [--dry-run]         delete chunks no file references and no lease holds (peer stopped)\n"
     "\n";
 
 po::options_description global_options() {
@@ -55,6 +57,7 @@ const std::map<std::string, Command>& commands() {
       {"status", dfs::cli::run_status},
       {"peers", dfs::cli::run_peers},
       {"node", dfs::cli::run_node},
+      {"gc", dfs::cli::run_gc},
   };
   return table;
 }
