@@ -12,6 +12,13 @@
 // the leases buffered since the last flush; those chunks are then
 // collectable, and their owners' repair puts them back (with a lease).
 //
+// Renewal: a lease is extended whenever the chunk arrives again and
+// whenever another peer asks this one HAS_CHUNKS about it (the repair loops
+// of the other holders do so every round). The owner renewing leases for
+// every chunk its index references, over the network, is not done yet: a
+// chunk held here for others therefore lives as long as some holder keeps
+// checking it, or `length` after it last arrived.
+//
 // Thread-safe: one mutex guards the buffer and its hold.
 #pragma once
 

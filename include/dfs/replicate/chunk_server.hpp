@@ -58,7 +58,9 @@ class ChunkServer {
   // the copy on disk went bad (the store then drops it).
   Result<Bytes> on_get(const ChunkId& id);
 
-  // Whether each of `ids` is held, in order. Errc::too_large above
+  // Whether each of `ids` is held, in order. With a LeaseRecorder, renews
+  // the lease of each chunk held: the repair loops of the other holders
+  // ask about it every round. Errc::too_large above
   // kMaxHasChunksBatch IDs. A chunk whose presence cannot be read (an I/O
   // error) counts as absent: the asker then pushes it again, which is
   // harmless, rather than trusting a copy that may be gone.
