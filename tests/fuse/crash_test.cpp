@@ -24,15 +24,17 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/index/index.hpp"
+#include "mount_util.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using dfs::fuse::test::is_mounted;
+using dfs::fuse::test::read_text;
 namespace fs = std::filesystem;
 
 constexpr int kFilesPerRound = 200;
@@ -41,22 +43,6 @@ constexpr std::size_t kMaxFileSize = 3u << 20;
 std::string env(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool is_mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(" " + path + " ") != std::string::npos) return true;
-  }
-  return false;
 }
 
 int run(const std::string& command) {
@@ -280,7 +266,6 @@ TEST_F(CrashTest, KillNineMidCopyLosesNothingClosedAndShowsNothingHalfWritten) {
     EXPECT_GE(committed, std::min(done, 1));
     ASSERT_NO_FATAL_FAILURE(unmount_cleanly());
 
-    std::string gc_output;
     ASSERT_EQ(run(dfs_ + " --data " + data_ + " gc > " + root_ + "/gc.out 2>&1"), 0) << read_text(root_ + "/gc.out");
     std::fprintf(stderr, "dfs gc:\n%s", read_text(root_ + "/gc.out").c_str());
     expect_store_holds_only_referenced_chunks();

@@ -1,4 +1,5 @@
 #include "mount_fixture.hpp"
+#include "mount_util.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -19,21 +20,7 @@ namespace {
 std::string g_root, g_mount, g_scratch, g_log;
 pid_t g_child = -1;
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool is_mounted(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(" " + path + " ") != std::string::npos) return true;
-  }
-  return false;
-}
+std::string read_all(const std::string& path) { return read_text(path); }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
