@@ -202,6 +202,17 @@ Result<std::uint64_t> Index::drop_expired_leases(std::int64_t now_unix) {
   return static_cast<std::uint64_t>(db_->changes());
 }
 
+Result<bool> Index::leases_to_grant() {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(auto pending, rows::query_int(*db_, "SELECT 1 FROM leases_to_grant LIMIT 1"));
+  return pending.has_value();
+}
+
+Status Index::leases_granted() {
+  std::lock_guard lock(mu_);
+  return rows::execute(*db_, "DELETE FROM leases_to_grant");
+}
+
 Result<std::vector<ChunkId>> Index::referenced_chunks() {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT DISTINCT chunk_id FROM chunk_refs"));

@@ -119,6 +119,11 @@ CREATE TABLE leases (
   chunk_id   BLOB    NOT NULL PRIMARY KEY CHECK (length(chunk_id) = 32),
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- One row until the node has leased every chunk its store held before
+-- leases existed (it cannot tell which it holds for others): without it,
+-- the first GC after an upgrade would collect them all.
+CREATE TABLE leases_to_grant (pending INTEGER NOT NULL);
+INSERT INTO leases_to_grant VALUES (1);
 )sql";
 
 std::int64_t now_ns() {

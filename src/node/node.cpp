@@ -32,7 +32,21 @@ Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
   cache_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
   DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
+  DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
   return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
+}
+
+// A store older than leases (index schema v3) may hold chunks for other
+// peers with no lease recorded: each gets a full lease once, so the first
+// GC after the upgrade does not take them. (A new index does this on an
+// empty store: nothing.)
+Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length) {
+  DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
+  if (!pending) return {};
+  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
+  DFS_TRY(index.extend_leases(held, unix_now() + length.count()));
+  if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
+  return index.leases_granted();
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,

@@ -210,6 +210,11 @@ class Index {
   Result<std::vector<ChunkId>> collectable(const std::vector<ChunkId>& candidates, std::int64_t now_unix);
   // Deletes the leases that ended at or before `now_unix`; returns how many.
   Result<std::uint64_t> drop_expired_leases(std::int64_t now_unix);
+  // Whether the chunks stored before this index had leases (schema v3)
+  // still need theirs; the node then leases them and calls
+  // leases_granted(), after which this is false.
+  Result<bool> leases_to_grant();
+  Status leases_granted();
 
   // Pins or unpins a recorded file (idempotent); Errc::not_found if the
   // file is not recorded.

@@ -38,6 +38,9 @@ struct NodeOptions {
   std::chrono::seconds lease_length = kDefaultLeaseLength;
 };
 
+// Leases every chunk `store` holds, once, if the index predates leases.
+Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length);
+
 class Node final : public Service {
  public:
   static Result<std::unique_ptr<Node>> open(const NodeOptions& options);

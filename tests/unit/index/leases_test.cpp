@@ -104,6 +104,9 @@ TEST_F(IndexTest, AVersion2IndexIsMigratedToVersion3KeepingItsFiles) {
   EXPECT_EQ(*index->referenced_chunk_count(), 1u);
   ASSERT_OK(index->extend_leases({id(1)}, kNow));
   EXPECT_TRUE(*index->is_leased(id(1), kNow - 1));
+  EXPECT_TRUE(*index->leases_to_grant()) << "the chunks stored before v3 still need their leases";
+  ASSERT_OK(index->leases_granted());
+  EXPECT_FALSE(*index->leases_to_grant());
 }
 
 }  // namespace

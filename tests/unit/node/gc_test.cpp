@@ -193,6 +193,18 @@ TEST_F(GcTest, GcRacingCommitsNeverDeletesACommittedChunk) {
   EXPECT_EQ(store_->usage().chunks, committed.size());
 }
 
+TEST_F(GcTest, ChunksStoredBeforeLeasesExistedGetALeaseOnceAndSurviveTheFirstGc) {
+  const ChunkId old_chunk = chunk(*store_, 8);  // as if received by a peer of schema v2
+  ASSERT_OK(lease_chunks_from_before_leases(*store_, *index_, kLease));
+  EXPECT_FALSE(*index_->leases_to_grant());
+  const ChunkId new_orphan = chunk(*store_, 9);
+  ASSERT_OK(lease_chunks_from_before_leases(*store_, *index_, kLease));  // done once: no lease for this one
+  now_ = unix_now();
+  collect();
+  EXPECT_TRUE(in_store(old_chunk));
+  EXPECT_FALSE(in_store(new_orphan));
+}
+
 TEST(NodeGc, AFilePutThroughTheNodeSurvivesGc) {
   char tmpl[] = "/tmp/dfs-gc-node-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
