@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +101,26 @@ bool write_all(int fd, const dfs::Bytes& data) {
     journal << "done " << name << " " << hash << std::endl;
   }
   _exit(0);
+}
+
+// The file's bytes; `error` says why not (EIO for a chunk gone, ...).
+dfs::Bytes read_whole(const std::string& path, std::string& error) {
+  dfs::Bytes data;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return data;
+  }
+  std::uint8_t buf[1 << 16];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      error = std::strerror(errno);
+      break;
+    }
+    data.insert(data.end(), buf, buf + n);
+  }
+  ::close(fd);
+  return data;
 }
 
 // What the journal says each name may hold.
@@ -188,8 +209,12 @@ class CrashTest : public ::testing::Test {
         EXPECT_FALSE(expected.committed) << name << " was closed before the kill but is gone";
         continue;
       }
-      std::ifstream in(path, std::ios::binary);
-      const dfs::Bytes data((std::istreambuf_iterator<char>(in)), {});
+      std::string error;
+      const dfs::Bytes data = read_whole(path, error);
+      if (!error.empty()) {
+        ADD_FAILURE() << name << " cannot be read back: " << error;
+        continue;
+      }
       const std::string hash = sha_hex(data);
       std::set<std::string> allowed;
       if (expected.committed) allowed.insert(*expected.committed);
