@@ -27,8 +27,9 @@ bool ReplicationQueue::push(std::vector<ChunkId> chunks) {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() + chunks.size() > max_chunks_) {
       stats_.chunks_dropped += chunks.size();
-      log::warn("fs: replication queue full (" + std::to_string(queue_.size()) + " chunks); " +
-                std::to_string(chunks.size()) + " chunks left for the repair loop");
+      const std::string why = stopping_ ? "unmounting" : "queue full (" + std::to_string(queue_.size()) + " chunks)";
+      log::warn("fs: replication " + why + "; " + std::to_string(chunks.size()) +
+                " chunks left for the repair loop");
       return false;
     }
     queue_.insert(queue_.end(), chunks.begin(), chunks.end());
