@@ -8,6 +8,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "gc_command.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 
@@ -32,6 +33,7 @@ constexpr const char* kUsage =
     "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
+    "  gc [--dry-run]         delete chunks no file references and no lease holds (peer stopped)\n"
     "\n";
 
 po::options_description global_options() {
@@ -60,6 +62,7 @@ const std::map<std::string, Command>& commands() {
       {"node", dfs::cli::run_node},
       {"id", dfs::cli::run_id},
       {"open", dfs::cli::run_open},
+      {"gc", dfs::cli::run_gc},
   };
   return table;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
 #include "dfs/node/control.hpp"
@@ -49,7 +50,8 @@ constexpr const char* kUsage =
 // -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
 const std::vector<std::string>& own_o_options() {
   static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
-                                                 "quota", "entry-timeout", "attr-timeout", "fetch-timeout"};
+                                                 "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
+                                                 "gc-interval", "lease-length"};
   return names;
 }
 
@@ -63,7 +65,7 @@ po::options_description mount_options() {
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
        "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
-       "attr-timeout)")
+       "attr-timeout, gc-interval, lease-length)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
@@ -164,6 +166,7 @@ void set_stop_signals_blocked(bool blocked) {
 int run(int argc, char** argv) {
   po::options_description visible = mount_options();
   visible.add(peer_options_description());
+  visible.add(gc_options_description());
   po::options_description all = visible;
   all.add_options()("mountpoint", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
@@ -224,6 +227,12 @@ int run(int argc, char** argv) {
     print_error("dfsmount", peer_options.error());
     return kExitUsage;
   }
+  auto gc = gc_settings_from(vm);
+  if (!gc.ok()) {
+    print_error("dfsmount", gc.error());
+    return kExitUsage;
+  }
+  node_options.lease_length = gc->lease_length;
   // A network when one is named; a lone peer otherwise (DESIGN.md §1).
   const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
   log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
@@ -238,6 +247,7 @@ int run(int argc, char** argv) {
   if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
   std::unique_ptr<node::Peer> peer;
   if (networked) {
+    peer_options->leases = &(*node)->leases();
     auto started = node::Peer::start(*peer_options, (*node)->chunk_store());
     if (!started.ok()) return fail(report_fd, started.error().message);
     peer = std::move(*started);
@@ -253,6 +263,7 @@ int run(int argc, char** argv) {
   backend.index = &(*node)->index();
   backend.pool = &(*node)->pool();
   backend.network = peer.get();
+  backend.in_flight = &(*node)->in_flight();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
   auto filesystem = fs::open_filesystem(backend, fs_options);
@@ -266,6 +277,7 @@ int run(int argc, char** argv) {
       node::control_socket_path(data_dir), **node,
       [&placer](const node::OpenSharedRequest& request) { return placer.place(request); });
   if (!control.ok()) return fail(report_fd, control.error().message);
+  start_gc(**node, *gc);
   if (peer) {
     std::fprintf(stderr, "dfsmount: %s mounted; peer %s listening on %s\n", mount.mountpoint.c_str(),
                  peer->node_id_hex().c_str(), peer->listen_address().c_str());

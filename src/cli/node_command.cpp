@@ -10,6 +10,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "peer_options.hpp"
+#include "gc_command.hpp"
 #include "dfs/node/control.hpp"
 #include "dfs/node/control_channel.hpp"
 #include "dfs/node/node.hpp"
@@ -78,6 +79,7 @@ sigset_t block_stop_signals() {
 
 int run_node(const GlobalOptions& global, const Args& args) {
   po::options_description options = peer_options_description();
+  options.add(gc_options_description());
   po::options_description all = options;
   all.add_options()("help,h", "show this help and exit");
   po::variables_map vm;
@@ -98,20 +100,29 @@ int run_node(const GlobalOptions& global, const Args& args) {
     print_error("node", peer_options.error());
     return kExitUsage;
   }
+  auto gc = gc_settings_from(vm);
+  if (!gc.ok()) {
+    print_error("node", gc.error());
+    return kExitUsage;
+  }
   if (log::level() > log::Level::info) log::set_level(log::Level::warn);  // a daemon's warnings matter
   const sigset_t stop_signals = block_stop_signals();
 
-  auto node = node::Node::open(global.node);
+  node::NodeOptions node_options = global.node;
+  node_options.lease_length = gc->lease_length;
+  auto node = node::Node::open(node_options);
   if (!node.ok()) {
     print_error("node", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
     return kExitFailure;
   }
+  peer_options->leases = &(*node)->leases();
   auto peer = node::Peer::start(*peer_options, (*node)->chunk_store());
   if (!peer.ok()) {
     print_error("node", peer.error());
     return kExitFailure;
   }
   (*node)->attach_network(peer->get());
+  start_gc(**node, *gc);
   auto control = node::ControlServer::start(node::control_socket_path(global.node.data_dir), **node);
   if (!control.ok()) {
     print_error("node", control.error());

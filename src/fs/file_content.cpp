@@ -242,14 +242,14 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
   return ChunkRef{sealed.id, required};
 }
 
-Result<NewVersion> FileContent::seal_version() {
+Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) {
   DFS_TRY(ensure_base());
   if (!key_) key_ = crypto::SecretKey::generate();
   Manifest manifest;
   manifest.file_size = size_;
   manifest.chunk_size = chunk_size_;
   const std::uint64_t count = ceil_div(size_, chunk_size_);
-  std::unique_ptr<store::PutBatch> batch = env_.store->begin_batch();
+  std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(env_.store->begin_batch(), hold);
   Status failure;
   {
     OrderedPipeline<Result<ChunkRef>> pipeline(*env_.pool, env_.pool->size() * kSealsInFlightPerThread);

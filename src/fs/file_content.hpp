@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "chunk_reader.hpp"
+#include "dfs/store/in_flight.hpp"
 #include "dfs/util/file.hpp"
 
 namespace dfs::fs {
@@ -84,7 +85,8 @@ class FileContent {
   // the pool, stores them and the manifest in one batch. Reused chunks the
   // local stores lack (a shared file's) are fetched and stored too, so a
   // committed version never depends on another peer.
-  Result<NewVersion> seal_version();
+  // Each chunk is added to `hold` before it is put (GC keeps off it).
+  Result<NewVersion> seal_version(store::InFlightChunks::Hold& hold);
   // After the index committed `version`: it is the new base; nothing dirty.
   void adopt(NewVersion version);
   // The chunks of the committed version (data and head), for replication.

@@ -41,7 +41,12 @@ FsImpl::FsImpl(const Backend& backend, const FsOptions& options)
     : backend_(backend),
       options_(options),
       budget_(options.dirty_memory_bytes),
-      reader_(backend, options.read_cache_bytes) {}
+      reader_(backend, options.read_cache_bytes) {
+  if (backend_.network) {
+    replication_ = std::make_unique<ReplicationQueue>(*backend_.network, options_.replication_queue_chunks,
+                                                      options_.replication_drain_bound);
+  }
+}
 
 FsImpl::~FsImpl() {
   // Handles the adapter did not release (an unmount without release):

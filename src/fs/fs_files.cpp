@@ -138,16 +138,20 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
   return txn.commit();
 }
 
-Status FsImpl::commit_locked(FileState& state) {
+Status FsImpl::commit_locked(FileState& state, bool queue_replication) {
   if (!state.content.changed()) return {};
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(state.ino));
   if (inode.nlink == 0) return {};  // unlinked: nobody can see this content again
-  DFS_ASSIGN_OR_RETURN(NewVersion version, state.content.seal_version());
+  // GC keeps off the version's chunks from before they are stored until
+  // the index names them (store/in_flight.hpp).
+  store::InFlightChunks::Hold hold = backend_.in_flight ? backend_.in_flight->hold() : store::InFlightChunks::Hold();
+  DFS_ASSIGN_OR_RETURN(NewVersion version, state.content.seal_version(hold));
   Status committed = commit_version(state, version);
   if (!committed.ok()) {
     log::warn("fs: committing inode " + std::to_string(state.ino) + " failed: " + committed.error().to_string());
     return committed;
   }
+  if (replication_ && queue_replication) replication_->push(version.referenced);
   state.content.adopt(std::move(version));
   return {};
 }
@@ -216,7 +220,7 @@ Status FsImpl::fsync(FileHandle fh, bool) {
   std::vector<ChunkId> chunks;
   {
     std::lock_guard lock(handle->state->mu);
-    DFS_TRY(commit_locked(*handle->state));
+    DFS_TRY(commit_locked(*handle->state, /*queue_replication=*/false));
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }

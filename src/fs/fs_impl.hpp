@@ -18,6 +18,7 @@
 
 #include "chunk_reader.hpp"
 #include "file_content.hpp"
+#include "replication_queue.hpp"
 
 namespace dfs::fs {
 
@@ -95,8 +96,10 @@ class FsImpl final : public FileSystem {
   std::shared_ptr<FileState> find_state(Ino ino);
   Result<std::shared_ptr<Handle>> find_handle(FileHandle fh);
   Result<FileHandle> add_handle(Ino ino, int flags, std::shared_ptr<FileState> state);
-  // Seals, stores and commits the state's changes; state.mu held.
-  Status commit_locked(FileState& state);
+  // Seals, stores and commits the state's changes; state.mu held. With a
+  // network, queues the new version's chunks for background replication
+  // unless the caller replicates them itself (fsync).
+  Status commit_locked(FileState& state, bool queue_replication = true);
   Status commit_version(FileState& state, const NewVersion& version);
   // Deletes `ino` if nothing links it and no state is open on it.
   Status reap_if_unlinked(Ino ino);
@@ -122,6 +125,10 @@ class FsImpl final : public FileSystem {
   std::unordered_map<Ino, OpenState> states_;
   std::unordered_map<FileHandle, std::shared_ptr<Handle>> handles_;
   FileHandle next_fh_ = 1;
+
+  // With a network: replication queued on close. Declared last, so it is
+  // drained (within its bound) after ~FsImpl committed the open files.
+  std::unique_ptr<ReplicationQueue> replication_;
 };
 
 }  // namespace dfs::fs

@@ -109,6 +109,23 @@ CREATE INDEX inodes_by_manifest ON inodes (manifest_id) WHERE manifest_id IS NOT
 CREATE INDEX inodes_unlinked ON inodes (ino) WHERE nlink = 0;
 )sql";
 
+// Schema v3: leases on chunks this peer stores for others (DESIGN.md §4).
+constexpr std::string_view kSchemaV3 = R"sql(
+-- A chunk received from another peer (PUT_CHUNK, a repair copy) is kept
+-- until expires_at (seconds since the epoch) unless its owner renews the
+-- lease; GC collects a chunk only when no lease holds it and no file of
+-- this peer references it.
+CREATE TABLE leases (
+  chunk_id   BLOB    NOT NULL PRIMARY KEY CHECK (length(chunk_id) = 32),
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- One row until the node has leased every chunk its store held before
+-- leases existed (it cannot tell which it holds for others): without it,
+-- the first GC after an upgrade would collect them all.
+CREATE TABLE leases_to_grant (pending INTEGER NOT NULL);
+INSERT INTO leases_to_grant VALUES (1);
+)sql";
+
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -132,9 +149,12 @@ Status apply_v1(Database& db) {
 
 Status apply_v2(Database& db) { return db.exec(kSchemaV2); }
 
+Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
+    {3, "leases on chunks held for other peers", &apply_v3},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

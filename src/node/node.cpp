@@ -32,24 +32,50 @@ Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
   cache_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
   DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
+  DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
   return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
 }
 
-Node::Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<store::ChunkStore> cache,
-           std::unique_ptr<index::Index> index)
+// A store older than leases (index schema v3) may hold chunks for other
+// peers with no lease recorded: each gets a full lease once, so the first
+// GC after the upgrade does not take them. (A new index does this on an
+// empty store: nothing.)
+Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length) {
+  DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
+  if (!pending) return {};
+  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
+  DFS_TRY(index.extend_leases(held, unix_now() + length.count()));
+  if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
+  return index.leases_granted();
+}
+
+Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
+           std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index)
     : options_(std::move(options)),
       store_(std::move(store)),
       cache_(std::move(cache)),
       index_(std::move(index)),
+      leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_.get()),
       pool_(options_.threads) {}
 
 Node::~Node() = default;
 
+Result<GcReport> Node::collect_garbage(const GcOptions& options) { return gc_.collect(options); }
+
+void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options) {
+  // Leases are flushed often: a crash loses only those not yet flushed.
+  const auto lease_flush = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(5));
+  gc_loop_ = std::make_unique<GcLoop>(gc_, *leases_, interval, lease_flush, options);
+}
+
 Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key,
-                                   Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress) {
+                                   Manifest& manifest, std::vector<ChunkId>& stored,
+                                   store::InFlightChunks::Hold& hold, const ProgressFn& progress) {
   Chunker chunker(fd, manifest.chunk_size, name);
-  // One sync for all of the file's chunks rather than one per chunk.
-  std::unique_ptr<store::PutBatch> batch = store_->begin_batch();
+  // One sync for all of the file's chunks rather than one per chunk; each
+  // chunk held from GC from before its put until the index records it.
+  std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(store_->begin_batch(), hold);
   OrderedPipeline<StoredChunk> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
   Status failure;
   std::uint64_t done = 0;
@@ -123,12 +149,15 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   // Chunks are durable before the manifest names them, and the manifest
   // before the index does, so a crash at any point leaves only unreferenced
   // chunks behind, never a file with missing parts.
-  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, progress);
+  // GC keeps off the file's chunks until record_file (in_flight.hpp).
+  store::InFlightChunks::Hold hold = in_flight_.hold();
+  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, hold, progress);
   if (status.ok()) {
     auto sealed = seal_manifest(id.key, manifest);
     if (!sealed.ok()) status = sealed.take_error();
     for (std::size_t i = 0; status.ok() && i < sealed->segments.size(); ++i) {
       const SealedChunk& segment = sealed->segments[i];
+      hold.add(segment.id);
       status = store_->put(segment.id, segment.bytes);
       if (status.ok()) stored.push_back(segment.id);
     }

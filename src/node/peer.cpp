@@ -58,7 +58,7 @@ std::string hex_of(const net::NodeIdBytes& id) { return dht::NodeId{id}.hex(); }
 
 struct Peer::Impl {
   explicit Impl(PeerOptions opts, store::ChunkStore& s)
-      : options(std::move(opts)), store(s), work(io.get_executor()), pool(kDiskThreads), chunk_server(s) {}
+      : options(std::move(opts)), store(s), work(io.get_executor()), pool(kDiskThreads), chunk_server(s, options.leases) {}
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
   void serve_chunk_request(net::Message request, net::Responder respond);

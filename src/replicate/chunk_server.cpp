@@ -12,13 +12,14 @@ std::uint64_t read(const std::atomic<std::uint64_t>& counter) { return counter.l
 
 }  // namespace
 
-ChunkServer::ChunkServer(store::ChunkStore& store) : store_(store) {}
+ChunkServer::ChunkServer(store::ChunkStore& store, LeaseRecorder* leases) : store_(store), leases_(leases) {}
 
 Status ChunkServer::on_put(const ChunkId& id, ByteView sealed) {
   // The store checks too, but this is where bytes from strangers enter:
   // check here so that no store implementation or decorator can be the
   // one that forgets. One SHA-256 per MiB is cheap next to the transfer.
   Status status = store::check_sealed(id, sealed);
+  if (status.ok() && leases_ != nullptr) leases_->lease(id);  // before the put: GC keeps off it from now on
   if (status.ok()) status = store_.put(id, sealed);
   bump(status.ok() ? puts_stored_ : puts_refused_);
   return status;
@@ -41,6 +42,10 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids) {
   for (const ChunkId& id : ids) {
     Result<bool> present = store_.contains(id);
     held.push_back(present.ok() && *present);
+    // The other holders' repair loops ask about every chunk they hold, so
+    // a chunk some peer still checks keeps its lease here. The owner does
+    // not renew over the network yet (see leases.hpp).
+    if (held.back() && leases_ != nullptr) leases_->lease(id);
   }
   return held;
 }

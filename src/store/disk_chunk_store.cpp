@@ -219,21 +219,30 @@ std::string DiskChunkStore::fanout_dir(std::uint8_t first_byte) const {
 // other store is writing there): delete it so it neither leaks space nor
 // counts in usage.
 Status DiskChunkStore::clean_tmp() {
-  int removed = 0;
+  DFS_ASSIGN_OR_RETURN(std::uint64_t removed, remove_temp_files_older_than(std::chrono::seconds(0)));
+  if (removed > 0) {
+    log::info("chunk store " + dir_ + ": removed " + std::to_string(removed) + " unfinished writes from tmp/");
+  }
+  return {};
+}
+
+Result<std::uint64_t> DiskChunkStore::remove_temp_files_older_than(std::chrono::seconds age) {
+  const auto now = std::chrono::system_clock::now();
+  std::uint64_t removed = 0;
   DFS_TRY(for_each_entry(tmp_dir(), [&](const std::string& name, const struct stat& st) -> Status {
     const std::string path = tmp_dir() + "/" + name;
     if (S_ISDIR(st.st_mode)) {
       log::warn("chunk store: leaving directory " + path + " in tmp/ alone");
       return {};
     }
+    const auto modified = std::chrono::system_clock::time_point(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+    if (age.count() > 0 && now - modified < age) return {};
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return errno_error("cannot remove " + path);
     ++removed;
     return {};
   }));
-  if (removed > 0) {
-    log::info("chunk store " + dir_ + ": removed " + std::to_string(removed) + " unfinished writes from tmp/");
-  }
-  return {};
+  return removed;
 }
 
 Status DiskChunkStore::scan_usage() {

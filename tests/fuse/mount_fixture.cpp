@@ -1,4 +1,5 @@
 #include "mount_fixture.hpp"
+#include "mount_util.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -22,12 +23,6 @@ namespace {
 std::string g_root, g_mount, g_scratch, g_log;
 std::unique_ptr<MountProcess> g_process;
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
@@ -66,11 +61,11 @@ class MountEnvironment : public ::testing::Environment {
       if (!status) {
         ADD_FAILURE() << "the mount process did not exit after unmount; it was killed";
       } else {
-        EXPECT_EQ(*status, 0) << "the mount process ended badly; output:\n" << read_all(g_log);
+        EXPECT_EQ(*status, 0) << "the mount process ended badly; output:\n" << read_text(g_log);
       }
       g_process.reset();
     }
-    const std::string log = read_all(g_log);
+    const std::string log = read_text(g_log);
     if (!log.empty()) std::fprintf(stderr, "--- mount output ---\n%s--------------------\n", log.c_str());
     if (!g_root.empty() && !is_mounted(g_mount)) (void)sh("rm -rf " + g_root);
   }
@@ -98,7 +93,7 @@ int sh(const std::string& script, std::string* output) {
   }
   const std::string out_file = g_root + "/script.out";
   const int status = std::system(("bash " + file + " >" + out_file + " 2>&1").c_str());
-  const std::string text = read_all(out_file);
+  const std::string text = read_text(out_file);
   if (output != nullptr) *output += text;
   if (status != 0 && output == nullptr) std::fprintf(stderr, "script failed:\n%s\noutput:\n%s\n", script.c_str(), text.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;

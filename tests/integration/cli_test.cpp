@@ -230,10 +230,35 @@ TEST_F(DfsCli, WithoutARunningPeerPutAndGetSaySoOnStderr) {
   EXPECT_EQ(dfs({"-q", "put", write_file("g", "y")}).err, "") << "--quiet drops the note";
 }
 
+TEST_F(DfsCli, GcCollectsAChunkNoFileReferencesAndKeepsEveryFile) {
+  const std::string content(2'500'000, 'g');
+  const std::string id = put(write_file("kept", content));
+  // A chunk nothing references, as a crash between a put's chunks and its
+  // index record leaves one: the bytes "orphan" under their SHA-256.
+  const std::string orphan_hex = "88f6811ab5d8fc6d3177f9b7609ae0fcebfda187e5046b62d38bb539e88b74d7";
+  std::ofstream(data_ + "/store/chunks/88/" + orphan_hex, std::ios::binary) << "orphan";
+  const std::size_t before = chunk_files().size();
+  auto dry = dfs({"gc", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would collect:      1 from the store"), std::string::npos) << dry.out;
+  EXPECT_EQ(chunk_files().size(), before);
+  auto gc = dfs({"gc"});
+  ASSERT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_NE(gc.out.find("chunks collected:   1 from the store"), std::string::npos) << gc.out;
+  EXPECT_FALSE(fs::exists(data_ + "/store/chunks/88/" + orphan_hex));
+  EXPECT_EQ(chunk_files().size(), before - 1);
+  auto got = dfs({"get", id, "-o", dir_ + "/back"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(read_file(dir_ + "/back"), content);
+  expect_consistent(1);
+}
+
 TEST_F(DfsCli, HelpAndVersionAnswerAndUnknownCommandsAreUsageErrors) {
   auto help = dfs({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("put FILE..."), std::string::npos);
+  EXPECT_NE(help.out.find("gc [--dry-run]"), std::string::npos);
+  EXPECT_NE(dfs({"gc", "--help"}).out.find("--dry-run"), std::string::npos);
   EXPECT_EQ(dfs({"--version"}).out.rfind("dfs ", 0), 0u);
   EXPECT_NE(dfs({"get", "--help"}).out.find("-o [ --output ] OUT"), std::string::npos);
   EXPECT_EQ(dfs({"frobnicate"}).exit_code, 2);

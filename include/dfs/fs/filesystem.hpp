@@ -10,8 +10,10 @@
 // manifest + attributes, one transaction) on flush/fsync/release, so the
 // namespace always shows each file as of its last completed close or
 // fsync (close-to-open consistency, crash safety). Unchanged chunks keep
-// their IDs. `fsync` returns once the data is durable locally and the
-// network (when attached) acknowledged R copies.
+// their IDs. With a network attached, a commit on flush/release queues
+// the new chunks for replication in the background (close never waits on
+// the network); `fsync` returns once the data is durable locally and the
+// network acknowledged R copies.
 //
 // Threading: all methods are thread-safe (FUSE runs a multi-threaded loop).
 //

@@ -31,6 +31,7 @@
 // and the kernel checks them. Caller only decides the owner of new inodes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,7 @@
 #include "dfs/index/index.hpp"
 #include "dfs/node/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
+#include "dfs/store/in_flight.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::fs {
@@ -57,6 +59,11 @@ struct FsOptions {
   std::size_t read_cache_bytes = 32u << 20;
   // Chunks fetched ahead of a sequential reader.
   std::uint32_t read_ahead_chunks = 2;
+  // With a network: chunk IDs that may wait for background replication
+  // after close (more are left to the repair loop), and how long unmount
+  // keeps replicating what is queued before leaving it to repair.
+  std::size_t replication_queue_chunks = 1u << 16;
+  std::chrono::milliseconds replication_drain_bound{std::chrono::seconds(10)};
 };
 
 // What the filesystem works on; none is owned, all must outlive it.
@@ -65,8 +72,12 @@ struct Backend {
   store::ChunkStore* cache = nullptr;  // chunks fetched from peers (optional)
   index::Index* index = nullptr;       // the namespace (required)
   WorkerPool* pool = nullptr;          // sealing, decryption, read-ahead (required)
-  // Fetches what the stores lack; fsync asks it for R copies. Optional.
+  // Fetches what the stores lack; fsync asks it for R copies and waits,
+  // close queues the new chunks for it in the background. Optional.
   node::ChunkNetwork* network = nullptr;
+  // Where commits hold their chunks from GC until the index names them
+  // (Node::in_flight()). Optional: without GC running, nothing needs it.
+  store::InFlightChunks* in_flight = nullptr;
 };
 
 // Opens the filesystem; removes the inodes a crash left unlinked-but-open

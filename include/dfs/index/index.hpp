@@ -190,6 +190,31 @@ class Index {
   Result<std::vector<ChunkId>> unreferenced(const std::vector<ChunkId>& candidates);
   // Distinct chunks referenced by at least one file.
   Result<std::uint64_t> referenced_chunk_count();
+  // Every distinct chunk referenced by at least one file: what the owner
+  // renews leases on.
+  Result<std::vector<ChunkId>> referenced_chunks();
+
+  // --- Leases and GC (DESIGN.md §4) ----------------------------------------
+
+  // In one transaction, makes the lease of each chunk last at least until
+  // `expires_at_unix` (a later expiry already recorded is kept). Meant to be
+  // called with many chunks at once: one transaction per chunk would cost
+  // a sync each on the receive path.
+  Status extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix);
+  // Whether a lease holds `chunk` at `now_unix`.
+  Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
+  // The candidates GC may delete at `now_unix`: no file references them and
+  // no lease holds them (a lease ending at or before now no longer holds).
+  // In the candidates' order, read as one snapshot; the same caveat as
+  // unreferenced() applies.
+  Result<std::vector<ChunkId>> collectable(const std::vector<ChunkId>& candidates, std::int64_t now_unix);
+  // Deletes the leases that ended at or before `now_unix`; returns how many.
+  Result<std::uint64_t> drop_expired_leases(std::int64_t now_unix);
+  // Whether the chunks stored before this index had leases (schema v3)
+  // still need theirs; the node then leases them and calls
+  // leases_granted(), after which this is false.
+  Result<bool> leases_to_grant();
+  Status leases_granted();
 
   // Pins or unpins a recorded file (idempotent); Errc::not_found if the
   // file is not recorded.
@@ -221,6 +246,10 @@ class Index {
 
  private:
   explicit Index(std::unique_ptr<Database> db);
+  // The candidates for which `probe` (bound ?1 = chunk ID, ?2 = `now`)
+  // returns no row, judged in one read transaction. mu_ held.
+  Result<std::vector<ChunkId>> without_rows(std::string_view probe, const std::vector<ChunkId>& candidates,
+                                            std::int64_t now);
 
   // Guards db_ and every statement on it: SQLite connections are not
   // shareable between threads (opened without SQLite's own mutex).

@@ -21,6 +21,8 @@
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/index/index.hpp"
 #include "dfs/node/chunk_network.hpp"
+#include "dfs/node/gc.hpp"
+#include "dfs/node/leases.hpp"
 #include "dfs/node/service.hpp"
 #include "dfs/util/worker_pool.hpp"
 
@@ -32,7 +34,12 @@ struct NodeOptions {
   std::uint32_t chunk_size = kDefaultChunkSize;
   std::size_t threads = 0;                 // 0 = one per core
   bool durable = true;                     // fsync chunks before they count
+  // How long a chunk received from another peer is kept unless renewed.
+  std::chrono::seconds lease_length = kDefaultLeaseLength;
 };
+
+// Leases every chunk `store` holds, once, if the index predates leases.
+Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length);
 
 class Node final : public Service {
  public:
@@ -57,28 +64,46 @@ class Node final : public Service {
   index::Index& index() { return *index_; }
   WorkerPool& pool() { return pool_; }
 
+  // --- GC and leases (node/gc.hpp, node/leases.hpp) ---
+  // Chunks being put and not yet in the index: whoever else puts into
+  // this node's stores (the filesystem) holds them here, so GC keeps off.
+  store::InFlightChunks& in_flight() { return in_flight_; }
+  // Where the chunk service records leases on chunks received from peers.
+  replicate::LeaseRecorder& leases() { return *leases_; }
+  // One GC pass now.
+  Result<GcReport> collect_garbage(const GcOptions& options);
+  // From now on, GC runs every `interval` on a thread of its own (and
+  // buffered leases are flushed every few seconds) until the Node closes.
+  void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
+
  private:
-  Node(NodeOptions options, std::unique_ptr<store::ChunkStore> store, std::unique_ptr<store::ChunkStore> cache,
+  Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> cache,
        std::unique_ptr<index::Index> index);
   Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
                              const ProgressFn& progress);
   PutOutcome replicate(FileId id, const std::vector<ChunkId>& stored);
   Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
-                               std::vector<ChunkId>& stored, const ProgressFn& progress);
+                               std::vector<ChunkId>& stored, store::InFlightChunks::Hold& hold,
+                               const ProgressFn& progress);
   void forget_chunks(const std::vector<ChunkId>& ids);
   // A chunk from the store, the cache, or (when attached) the network.
   Result<Bytes> find_chunk(const ChunkId& id);
   Result<Manifest> load(const FileId& id);
 
   NodeOptions options_;
-  std::unique_ptr<store::ChunkStore> store_;
-  std::unique_ptr<store::ChunkStore> cache_;
+  std::unique_ptr<store::DiskChunkStore> store_;
+  std::unique_ptr<store::DiskChunkStore> cache_;
   std::unique_ptr<index::Index> index_;
+  store::InFlightChunks in_flight_;
+  std::unique_ptr<LeaseBook> leases_;
+  GarbageCollector gc_;
   ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
   WorkerPool pool_;
   // With a network, a get's jobs mostly wait on peers, not on the CPU: a
   // wider pool keeps enough fetches in flight to fill the link.
   std::unique_ptr<WorkerPool> fetch_pool_;  // set with the network
+  // Last: stopped first, before anything it uses goes.
+  std::unique_ptr<GcLoop> gc_loop_;
 };
 
 }  // namespace dfs::node

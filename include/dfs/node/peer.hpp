@@ -19,6 +19,10 @@
 #include "dfs/node/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
+namespace dfs::replicate {
+class LeaseRecorder;
+}
+
 namespace dfs::node {
 
 struct PeerOptions {
@@ -30,6 +34,9 @@ struct PeerOptions {
   std::chrono::milliseconds repair_interval{std::chrono::minutes(10)};
   std::chrono::milliseconds rpc_timeout{std::chrono::seconds(5)};
   std::chrono::milliseconds fetch_timeout{std::chrono::seconds(30)};
+  // Records a lease on every chunk another peer puts here (Node::leases());
+  // not owned, must outlive the Peer. Null: no leases (tests).
+  replicate::LeaseRecorder* leases = nullptr;
 };
 
 class Peer final : public ChunkNetwork {

@@ -30,10 +30,23 @@ struct ServerStats {
   std::uint64_t has_requests = 0;
 };
 
+// Where a peer records that it holds a chunk for someone else, so that GC
+// keeps it until the lease ends (DESIGN.md §4). Implemented by node/ over
+// the index; thread-safe.
+class LeaseRecorder {
+ public:
+  virtual ~LeaseRecorder() = default;
+  // Starts or extends the lease of `id`. Called *before* the chunk is
+  // stored: from then on GC must not collect it (a lease on a chunk that
+  // then fails to store is harmless: it only expires).
+  virtual void lease(const ChunkId& id) = 0;
+};
+
 class ChunkServer {
  public:
-  // `store` must outlive the server.
-  explicit ChunkServer(store::ChunkStore& store);
+  // `store` (and `leases`, if given) must outlive the server. With
+  // `leases`, every chunk a peer puts here gets a lease.
+  explicit ChunkServer(store::ChunkStore& store, LeaseRecorder* leases = nullptr);
 
   // Stores `sealed` under `id` after checking it: Errc::corrupt if it does
   // not hash to `id`, Errc::too_large above kMaxSealedChunkSize (nothing is
@@ -45,7 +58,9 @@ class ChunkServer {
   // the copy on disk went bad (the store then drops it).
   Result<Bytes> on_get(const ChunkId& id);
 
-  // Whether each of `ids` is held, in order. Errc::too_large above
+  // Whether each of `ids` is held, in order. With a LeaseRecorder, renews
+  // the lease of each chunk held: the repair loops of the other holders
+  // ask about it every round. Errc::too_large above
   // kMaxHasChunksBatch IDs. A chunk whose presence cannot be read (an I/O
   // error) counts as absent: the asker then pushes it again, which is
   // harmless, rather than trusting a copy that may be gone.
@@ -55,6 +70,7 @@ class ChunkServer {
 
  private:
   store::ChunkStore& store_;
+  LeaseRecorder* const leases_;
   // Counters only; relaxed, read for `dfs status`.
   std::atomic<std::uint64_t> puts_stored_{0};
   std::atomic<std::uint64_t> puts_refused_{0};

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,13 @@ class DiskChunkStore final : public ChunkStore {
   // are durable; after commit every one survives a crash).
   std::unique_ptr<PutBatch> begin_batch() override;
   void prefetch(const ChunkId& id) override;
+
+  // Deletes the files in tmp/ last modified at least `age` ago (all of
+  // them for 0): puts that died without cleaning up (a crash is cleaned at
+  // open; this is for a store that stays open for months). `age` must be
+  // longer than any put or batch stays in tmp/, which a batch does from
+  // its first put until commit. Returns how many it deleted.
+  Result<std::uint64_t> remove_temp_files_older_than(std::chrono::seconds age);
 
   // Where the store keeps things, for tests and tools.
   const std::string& dir() const { return dir_; }

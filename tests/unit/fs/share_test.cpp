@@ -1,6 +1,8 @@
 // open_shared: a file put by another peer, reached through a ChunkNetwork.
 #include <sys/stat.h>
 
+#include <atomic>
+
 #include "fs_test_util.hpp"
 
 namespace dfs::fs {
@@ -28,7 +30,7 @@ class OnePeerNetwork final : public node::ChunkNetwork {
   std::vector<node::PeerSummary> peers() override { return {}; }
 
   int fetches = 0;
-  std::size_t replicated = 0;
+  std::atomic<std::size_t> replicated{0};  // written by the background replication thread too
 
  private:
   store::ChunkStore& other_;

@@ -29,7 +29,7 @@ TEST_F(IndexTest, OpeningAnEmptyFileMigratesItToTheCurrentVersion) {
   Database db = open_raw();
   EXPECT_EQ(*schema_version(db), kSchemaVersion);
   std::set<std::string> tables = table_names(db);
-  for (const char* table : {"files", "chunk_refs", "pins", "inodes", "entries", "xattrs", "peers"}) {
+  for (const char* table : {"files", "chunk_refs", "pins", "inodes", "entries", "xattrs", "peers", "leases"}) {
     EXPECT_TRUE(tables.count(table)) << "missing table " << table;
   }
 }

@@ -1,6 +1,7 @@
 // ChunkServer: what a peer accepts from and serves to strangers.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "dfs/replicate/chunk_server.hpp"
@@ -106,6 +107,36 @@ TEST_F(ChunkServerTest, ConcurrentPutsGetsAndHasFromManyThreadsAgree) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(store.usage().chunks, static_cast<std::uint64_t>(kChunks));
   EXPECT_EQ(server.stats().puts_stored, static_cast<std::uint64_t>(kThreads * kChunks));
+}
+
+// Records what the server leased, as node/'s LeaseBook would.
+struct RecordedLeases final : LeaseRecorder {
+  void lease(const ChunkId& id) override {
+    std::lock_guard lock(mu);
+    leased.push_back(id);
+  }
+  std::mutex mu;
+  std::vector<ChunkId> leased;
+};
+
+TEST(ChunkServerLeases, APutLeasesTheChunkAndHasRenewsOnlyHeldChunks) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, &leases);
+  const Bytes chunk = bytes_of("leased chunk");
+  const ChunkId id = ChunkId::of(chunk), absent = ChunkId::of(bytes_of("absent"));
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  EXPECT_EQ(leases.leased, std::vector<ChunkId>{id});
+  ASSERT_TRUE(server.on_has(std::vector<ChunkId>{absent, id}).ok());
+  EXPECT_EQ(leases.leased, (std::vector<ChunkId>{id, id}));
+}
+
+TEST(ChunkServerLeases, ARefusedPutLeasesNothing) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, &leases);
+  EXPECT_FALSE(server.on_put(ChunkId::of(bytes_of("a")), bytes_of("b")).ok());
+  EXPECT_TRUE(leases.leased.empty());
 }
 
 TEST(ReplicationConfigTest, DefaultsAreValidAndOutOfRangeFieldsAreNamed) {

@@ -1,0 +1,71 @@
+// LeaseBook: the leases this peer grants on chunks other peers store here
+// (DESIGN.md §4 "Leases and GC"). A chunk received by PUT_CHUNK (a first
+// placement or a repair copy) is kept at least `length` after it last
+// arrived or was renewed; GC collects it after that unless a file of this
+// peer references it.
+//
+// Leases are buffered in memory and written to the index in batches (one
+// transaction per flush, not per chunk, on the hot receive path): when
+// kFlushBatch are buffered, and by the node's GC loop every few seconds.
+// A buffered lease holds its chunk in InFlightChunks until it is flushed,
+// so GC never sees the chunk unleased in between. A crash loses at most
+// the leases buffered since the last flush; those chunks are then
+// collectable, and their owners' repair puts them back (with a lease).
+//
+// Renewal: a lease is extended whenever the chunk arrives again and
+// whenever another peer asks this one HAS_CHUNKS about it (the repair loops
+// of the other holders do so every round). The owner renewing leases for
+// every chunk its index references, over the network, is not done yet: a
+// chunk held here for others therefore lives as long as some holder keeps
+// checking it, or `length` after it last arrived.
+//
+// Thread-safe: one mutex guards the buffer and its hold.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "dfs/index/index.hpp"
+#include "dfs/replicate/chunk_server.hpp"
+#include "dfs/store/in_flight.hpp"
+
+namespace dfs::node {
+
+// 24 hours: a day for the owner to renew before a chunk goes.
+inline constexpr std::chrono::seconds kDefaultLeaseLength{24 * 3600};
+
+// Seconds since the epoch; a parameter so tests can move time.
+using UnixClock = std::function<std::int64_t()>;
+std::int64_t unix_now();
+
+class LeaseBook final : public replicate::LeaseRecorder {
+ public:
+  static constexpr std::size_t kFlushBatch = 256;
+
+  // `index` and `in_flight` must outlive the book.
+  LeaseBook(index::Index& index, store::InFlightChunks& in_flight, std::chrono::seconds length,
+            UnixClock clock = unix_now);
+  ~LeaseBook() override;
+
+  void lease(const ChunkId& id) override;
+  // Writes the buffered leases to the index, expiring `length` from now.
+  // On failure they stay buffered (and held) for the next flush.
+  Status flush();
+
+  std::chrono::seconds length() const { return length_; }
+
+ private:
+  index::Index& index_;
+  store::InFlightChunks& in_flight_;
+  const std::chrono::seconds length_;
+  const UnixClock clock_;
+  std::mutex mu_;  // guards buffer_ and hold_
+  std::vector<ChunkId> buffer_;
+  store::InFlightChunks::Hold hold_;
+  std::mutex flush_mu_;  // one flush at a time, so leases reach the index in order
+};
+
+}  // namespace dfs::node

@@ -1,0 +1,57 @@
+#include "dfs/node/leases.hpp"
+
+#include "dfs/util/log.hpp"
+
+namespace dfs::node {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+LeaseBook::LeaseBook(index::Index& index, store::InFlightChunks& in_flight, std::chrono::seconds length,
+                     UnixClock clock)
+    : index_(index), in_flight_(in_flight), length_(length), clock_(std::move(clock)), hold_(in_flight.hold()) {}
+
+LeaseBook::~LeaseBook() {
+  Status flushed = flush();
+  if (!flushed.ok()) log::warn("leases of " + std::to_string(buffer_.size()) + " chunks were not recorded: " +
+                               flushed.error().to_string());
+}
+
+void LeaseBook::lease(const ChunkId& id) {
+  bool full = false;
+  {
+    std::lock_guard lock(mu_);
+    hold_.add(id);
+    buffer_.push_back(id);
+    full = buffer_.size() >= kFlushBatch;
+  }
+  if (!full) return;
+  Status flushed = flush();
+  if (!flushed.ok()) log::warn("recording leases: " + flushed.error().to_string() + "; will retry");
+}
+
+Status LeaseBook::flush() {
+  std::lock_guard serial(flush_mu_);
+  std::vector<ChunkId> batch;
+  store::InFlightChunks::Hold batch_hold;
+  {
+    std::lock_guard lock(mu_);
+    if (buffer_.empty()) return {};
+    batch.swap(buffer_);
+    batch_hold = std::exchange(hold_, in_flight_.hold());
+  }
+  Status written = index_.extend_leases(batch, clock_() + length_.count());
+  if (!written.ok()) {
+    // Back into the buffer, still held: GC must keep off them until a
+    // later flush records them.
+    std::lock_guard lock(mu_);
+    for (const ChunkId& id : batch) {
+      hold_.add(id);
+      buffer_.push_back(id);
+    }
+  }
+  return written;  // batch_hold ends here: the leases are in the index
+}
+
+}  // namespace dfs::node
