@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -48,11 +49,67 @@ class TempFile {
   std::string path_;
 };
 
+// Direct I/O: a chunk is written once and, on a storage peer, rarely read
+// soon after, so copying it into the page cache only costs CPU — on the
+// machines we measured, the kernel's copy into the page cache was a third
+// of all the CPU of a replicated put. O_DIRECT needs an aligned buffer and
+// length: the chunk is copied (a plain memcpy, far cheaper) into a
+// per-thread aligned buffer, written rounded up to kDirectAlign, and the
+// file is then truncated to its size. Durability is unchanged: the fsync
+// or syncfs that follows still flushes the metadata and the device cache.
+constexpr std::size_t kDirectAlign = 4096;
+
+struct AlignedFree {
+  void operator()(std::uint8_t* p) const { std::free(p); }
+};
+
+// The calling thread's aligned buffer of at least `size` bytes (grown on
+// demand, at most a sealed chunk rounded up), or null if memory is short.
+std::uint8_t* direct_buffer(std::size_t size) {
+  thread_local std::unique_ptr<std::uint8_t, AlignedFree> buffer;
+  thread_local std::size_t capacity = 0;
+  if (capacity < size) {
+    buffer.reset(static_cast<std::uint8_t*>(std::aligned_alloc(kDirectAlign, size)));
+    capacity = buffer ? size : 0;
+  }
+  return buffer.get();
+}
+
+// Writes `data` to the new file `fd` (opened with O_DIRECT) as above.
+// False, with nothing written, where direct I/O cannot be used (no
+// buffer, or the filesystem refuses the alignment): the caller then
+// writes through the page cache.
+Result<bool> write_direct(int fd, ByteView data, const std::string& path) {
+  const std::size_t padded = (data.size() + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
+  std::uint8_t* buffer = padded > 0 ? direct_buffer(padded) : nullptr;
+  if (buffer == nullptr) return false;
+  std::memcpy(buffer, data.data(), data.size());
+  std::memset(buffer + data.size(), 0, padded - data.size());
+  std::size_t done = 0;
+  while (done < padded) {
+    const ssize_t n = ::pwrite(fd, buffer + done, padded - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && done == 0) return false;
+    if (n < 0) return errno_error("cannot write " + path);
+    if (n == 0) return make_error(Errc::io_error, "cannot write " + path + ": no progress");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) return errno_error("cannot truncate " + path);
+  return true;
+}
+
 // Creates `path` with `data`, fsynced if `durable`. close() is checked too,
 // because some filesystems report write errors only there.
 Status write_new_file(const std::string& path, ByteView data, bool durable) {
   DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
-  DFS_TRY(write_full(fd.get(), data, path));
+  // Filesystems without direct I/O (tmpfs) refuse the flag: buffered I/O then.
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  bool written = false;
+  if (flags >= 0 && ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) == 0) {
+    DFS_ASSIGN_OR_RETURN(written, write_direct(fd.get(), data, path));
+    if (!written && ::fcntl(fd.get(), F_SETFL, flags) != 0) return errno_error("cannot turn off direct I/O on " + path);
+  }
+  if (!written) DFS_TRY(write_full(fd.get(), data, path));
   if (durable) {
     DFS_TRY(fsync_fd(fd.get(), path));
   } else {
