@@ -73,6 +73,10 @@ Status FrameDecoder::on_header_complete() {
     return make_error(Errc::corrupt, "frame header of " + std::to_string(header_.size()) +
                                          " bytes is not a valid Envelope");
   }
+  // The whole payload arrives in pieces of a TLS record: growing the
+  // buffer by doubling would copy a 1 MiB chunk about twice more. The
+  // length is already checked against kMaxPayloadSize.
+  current_.payload.reserve(payload_len_);
   stage_ = Stage::payload;
   return {};
 }

@@ -19,6 +19,7 @@ constexpr std::size_t kRemoteFetchesInFlight = 16;
 
 struct StoredChunk {
   Result<ChunkRef> ref;
+  std::shared_ptr<const Bytes> sealed;  // kept only to stream it to the network
 };
 }  // namespace
 
@@ -71,7 +72,8 @@ void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options
 
 Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key,
                                    Manifest& manifest, std::vector<ChunkId>& stored,
-                                   store::InFlightChunks::Hold& hold, const ProgressFn& progress) {
+                                   store::InFlightChunks::Hold& hold, const ProgressFn& progress,
+                                   ReplicationStream* stream) {
   Chunker chunker(fd, manifest.chunk_size, name);
   // One sync for all of the file's chunks rather than one per chunk; each
   // chunk held from GC from before its put until the index records it.
@@ -89,9 +91,12 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     }
     stored.push_back(chunk.ref->id);
     if (failure.ok()) {
+      // On its way to the peers while the next chunks are read (this may
+      // wait for the stream's window, which bounds the bytes held).
+      if (stream) stream->add(chunk.ref->id, std::move(chunk.sealed));
       manifest.chunks.push_back(*chunk.ref);
       done += chunk.ref->plain_size;
-        if (progress) progress(done, 0);
+      if (progress) progress(done, 0);
     }
     return true;
   };
@@ -104,11 +109,13 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     }
     if (!*more) break;
     pipeline.push(
-        [&key, &batch, plaintext]() -> StoredChunk {
+        [&key, &batch, plaintext, stream]() -> StoredChunk {
           SealedChunk sealed = seal_chunk(key, ChunkKind::data, *plaintext);
           Status put = batch->put_sealed(sealed);
-          if (!put.ok()) return {put.take_error()};
-          return {ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext->size())}};
+          if (!put.ok()) return {put.take_error(), nullptr};
+          ChunkRef ref{sealed.id, static_cast<std::uint32_t>(plaintext->size())};
+          if (!stream) return {ref, nullptr};
+          return {ref, std::make_shared<const Bytes>(std::move(sealed.bytes))};
         },
         collect);
   }
@@ -137,12 +144,17 @@ Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& 
                                                   std::to_string(kMaxChunkSize) + "]");
   }
   std::vector<ChunkId> stored;
-  DFS_ASSIGN_OR_RETURN(FileId id, put_locally(fd, name, chunk_size, stored, progress));
-  return replicate(std::move(id), stored);
+  // Chunks go to their peers as they are sealed, not after the whole file.
+  std::unique_ptr<ReplicationStream> stream = network_ ? network_->start_replication() : nullptr;
+  Result<FileId> id = put_locally(fd, name, chunk_size, stored, progress, stream.get());
+  // Copies already placed of a failed put are left to the peers' GC.
+  if (!id.ok()) return id.take_error();
+  return replicate(std::move(id).value(), stream.get());
 }
 
 Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t chunk_size,
-                                 std::vector<ChunkId>& stored, const ProgressFn& progress) {
+                                 std::vector<ChunkId>& stored, const ProgressFn& progress,
+                                 ReplicationStream* stream) {
   FileId id{ChunkId{}, crypto::SecretKey::generate()};
   Manifest manifest;
   manifest.chunk_size = chunk_size;
@@ -151,7 +163,7 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   // chunks behind, never a file with missing parts.
   // GC keeps off the file's chunks until record_file (in_flight.hpp).
   store::InFlightChunks::Hold hold = in_flight_.hold();
-  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, hold, progress);
+  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, hold, progress, stream);
   if (status.ok()) {
     auto sealed = seal_manifest(id.key, manifest);
     if (!sealed.ok()) status = sealed.take_error();
@@ -160,6 +172,7 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
       hold.add(segment.id);
       status = store_->put(segment.id, segment.bytes);
       if (status.ok()) stored.push_back(segment.id);
+      if (status.ok() && stream) stream->add(segment.id, std::make_shared<const Bytes>(segment.bytes));
     }
     if (status.ok()) {
       id.manifest = sealed->head;
@@ -179,17 +192,32 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
 // responsible for move from the store to the cache: the store holds what
 // this peer serves as one of the R closest, so every chunk sits in exactly
 // R stores, while the owner keeps a copy of its own files at hand.
-PutOutcome Node::replicate(FileId id, const std::vector<ChunkId>& stored) {
+PutOutcome Node::replicate(FileId id, ReplicationStream* stream) {
   PutOutcome outcome{std::move(id), 1, 1};
-  if (!network_) return outcome;
-  ReplicationSummary summary = network_->replicate(stored);
+  if (!stream) return outcome;
+  ReplicationSummary summary = stream->finish();
   outcome.replicas_wanted = summary.wanted;
   outcome.replicas_min = summary.min_confirmed;
-  for (const ChunkId& chunk : summary.not_ours) {
-    auto bytes = store_->get(chunk);
-    if (bytes.ok() && cache_->put(chunk, *bytes).ok()) (void)store_->remove(chunk);
-  }
+  move_to_cache(summary.not_ours);
   return outcome;
+}
+
+// The store's get verifies each chunk, so the cache takes the bytes as
+// verified, and one sync covers them all; a chunk leaves the store only
+// once its cached copy is durable.
+void Node::move_to_cache(const std::vector<ChunkId>& ids) {
+  if (ids.empty()) return;
+  std::unique_ptr<store::PutBatch> batch = cache_->begin_batch();
+  std::vector<ChunkId> copied;
+  for (const ChunkId& chunk : ids) {
+    auto bytes = store_->get(chunk);
+    if (bytes.ok() && batch->put_verified(chunk, *bytes).ok()) copied.push_back(chunk);
+  }
+  if (Status committed = batch->commit(); !committed.ok()) {
+    log::warn("could not move chunks held for others into the cache: " + committed.error().to_string());
+    return;
+  }
+  for (const ChunkId& chunk : copied) (void)store_->remove(chunk);
 }
 
 Result<Bytes> Node::find_chunk(const ChunkId& id) {

@@ -6,8 +6,10 @@
 
 #include <fcntl.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "dfs/dht/dht.hpp"
@@ -30,6 +32,15 @@ namespace {
 constexpr std::size_t kReplicationsInFlight = 16;
 // Worker threads for the chunk service's and the Replicator's disk work.
 constexpr std::size_t kDiskThreads = 4;
+// Threads serving PUT_CHUNK. Each waits until its chunk is durable, in a
+// group commit with the PUTs that arrived meanwhile: the pool's width is
+// the largest group, so it is wider than the disk pool, and its threads
+// mostly sleep. It also keeps PUTs from starving GETs of the disk pool.
+constexpr std::size_t kPutThreads = 16;
+// Chunks a put streams to the network at once (ReplicationStream): enough
+// to keep parallel_transfers busy with R copies each, few enough to bound
+// the sealed bytes held (about this many MiB).
+constexpr std::size_t kStreamWindow = 24;
 
 Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
   const auto colon = address.rfind(':');
@@ -58,7 +69,12 @@ std::string hex_of(const net::NodeIdBytes& id) { return dht::NodeId{id}.hex(); }
 
 struct Peer::Impl {
   explicit Impl(PeerOptions opts, store::ChunkStore& s)
-      : options(std::move(opts)), store(s), work(io.get_executor()), pool(kDiskThreads), chunk_server(s, options.leases) {}
+      : options(std::move(opts)),
+        store(s),
+        work(io.get_executor()),
+        pool(kDiskThreads),
+        put_pool(kPutThreads),
+        chunk_server(s, options.leases) {}
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
   void serve_chunk_request(net::Message request, net::Responder respond);
@@ -89,6 +105,7 @@ struct Peer::Impl {
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
   WorkerPool pool;  // disk work of the chunk service and the Replicator
+  WorkerPool put_pool;  // PUT_CHUNK, which blocks until its group is durable
   std::unique_ptr<net::TlsTransport> transport;
   std::unique_ptr<AsioScheduler> scheduler;
   std::unique_ptr<NetDhtTransport> dht_transport;
@@ -121,7 +138,7 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
     case wire::Envelope::kPutChunk: {
       auto id = chunk_id_from(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
-      pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
+      put_pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
         Status stored = chunk_server.on_put(id, payload);
         if (!stored.ok()) return respond.fail(stored.error());
         wire::Envelope reply;
@@ -260,6 +277,17 @@ Result<Bytes> Peer::fetch(const ChunkId& id) {
 }
 
 namespace {
+// Adds one chunk's outcome to `summary`.
+void record_report(ReplicationSummary& summary, const ChunkId& id, const Result<replicate::ReplicaReport>& report) {
+  if (!report.ok()) {
+    log::warn("could not replicate chunk " + id.short_hex() + ": " + report.error().message);
+    summary.min_confirmed = 0;
+    return;
+  }
+  summary.min_confirmed = std::min<std::uint32_t>(summary.min_confirmed, static_cast<std::uint32_t>(report->confirmed));
+  if (!report->self_is_replica && report->confirmed >= report->wanted) summary.not_ours.push_back(id);
+}
+
 // Places a list of chunks with at most kReplicationsInFlight at a time;
 // lives on the network thread.
 struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
@@ -282,14 +310,51 @@ struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
   }
 
   void record(const ChunkId& id, const Result<replicate::ReplicaReport>& report) {
-    if (!report.ok()) {
-      log::warn("could not replicate chunk " + id.short_hex() + ": " + report.error().message);
-      summary.min_confirmed = 0;
-      return;
-    }
-    summary.min_confirmed = std::min<std::uint32_t>(summary.min_confirmed, static_cast<std::uint32_t>(report->confirmed));
-    if (!report->self_is_replica && report->confirmed >= report->wanted) summary.not_ours.push_back(id);
+    record_report(summary, id, report);
   }
+};
+
+// A put's ReplicationStream: each chunk added is posted to the network
+// thread and placed there (Replicator::replicate_sealed) while the put
+// reads on; add() waits while kStreamWindow chunks are in flight.
+class PeerReplicationStream final : public ReplicationStream {
+ public:
+  PeerReplicationStream(Peer::Impl& impl, std::uint32_t wanted, std::chrono::milliseconds patience)
+      : impl_(impl), patience_(patience), state_(std::make_shared<State>()) {
+    state_->summary = ReplicationSummary{wanted, wanted, {}};
+  }
+  ~PeerReplicationStream() override {
+    if (!finished_) (void)finish();
+  }
+
+  void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override;
+  ReplicationSummary finish() override;
+
+ private:
+  // Shared with the callbacks on the network thread, which may outlive
+  // the stream (a stalled network).
+  struct State {
+    std::mutex mu;  // guards the fields below
+    std::condition_variable cv;
+    std::size_t in_flight = 0;
+    bool stalled = false;  // a wait ran out of patience: the rest is left to repair
+    ReplicationSummary summary;
+  };
+  // Waits until `ready` or the patience runs out (then marks the stream
+  // stalled). Called with `lock` held.
+  template <typename Pred>
+  bool wait(std::unique_lock<std::mutex>& lock, Pred ready) {
+    if (state_->cv.wait_for(lock, patience_, ready)) return true;
+    if (!state_->stalled) log::warn("replication of a put stalled; repair will place the remaining chunks");
+    state_->stalled = true;
+    state_->summary.min_confirmed = 0;
+    return false;
+  }
+
+  Peer::Impl& impl_;
+  const std::chrono::milliseconds patience_;
+  std::shared_ptr<State> state_;
+  bool finished_ = false;
 };
 }  // namespace
 
@@ -313,6 +378,38 @@ ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
     return ReplicationSummary{wanted, 0, {}};
   }
   return std::move(result).value();
+}
+
+void PeerReplicationStream::add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) {
+  {
+    std::unique_lock lock(state_->mu);
+    if (state_->stalled || !wait(lock, [this] { return state_->in_flight < kStreamWindow; })) return;
+    ++state_->in_flight;
+  }
+  Peer::Impl* raw = &impl_;
+  boost::asio::post(raw->io, [raw, state = state_, id, sealed = std::move(sealed)]() mutable {
+    raw->replicator->replicate_sealed(id, std::move(sealed), [state, id](Result<replicate::ReplicaReport> report) {
+      std::lock_guard lock(state->mu);
+      record_report(state->summary, id, report);
+      --state->in_flight;
+      state->cv.notify_all();
+    });
+  });
+}
+
+ReplicationSummary PeerReplicationStream::finish() {
+  finished_ = true;
+  std::unique_lock lock(state_->mu);
+  if (!state_->stalled) wait(lock, [this] { return state_->in_flight == 0; });
+  return state_->summary;
+}
+
+std::unique_ptr<ReplicationStream> Peer::start_replication() {
+  Impl* raw = impl_.get();
+  const auto wanted = static_cast<std::uint32_t>(raw->replicator->config().replicas);
+  // A chunk's placement ends within a lookup and a transfer (each with its
+  // own timeout); far beyond that, the network is stuck, not slow.
+  return std::make_unique<PeerReplicationStream>(*raw, wanted, raw->options.rpc_timeout * 12);
 }
 
 void Peer::describe(ServiceStatus& status) {

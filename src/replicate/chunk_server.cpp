@@ -12,15 +12,18 @@ std::uint64_t read(const std::atomic<std::uint64_t>& counter) { return counter.l
 
 }  // namespace
 
-ChunkServer::ChunkServer(store::ChunkStore& store, LeaseRecorder* leases) : store_(store), leases_(leases) {}
+ChunkServer::ChunkServer(store::ChunkStore& store, LeaseRecorder* leases)
+    : store_(store), leases_(leases), committer_(store) {}
 
 Status ChunkServer::on_put(const ChunkId& id, ByteView sealed) {
-  // The store checks too, but this is where bytes from strangers enter:
-  // check here so that no store implementation or decorator can be the
-  // one that forgets. One SHA-256 per MiB is cheap next to the transfer.
+  // This is where bytes from strangers enter: check them here, once, so
+  // that no store implementation or decorator can be the one that forgets
+  // (the store is then told they are verified and does not hash again).
   Status status = store::check_sealed(id, sealed);
   if (status.ok() && leases_ != nullptr) leases_->lease(id);  // before the put: GC keeps off it from now on
-  if (status.ok()) status = store_.put(id, sealed);
+  // Durable when it returns, synced together with the PUTs arriving at
+  // the same time: an ack still means the chunk survives a crash here.
+  if (status.ok()) status = committer_.put_verified(id, sealed);
   bump(status.ok() ? puts_stored_ : puts_refused_);
   return status;
 }

@@ -13,6 +13,7 @@ Status ReplicationConfig::validate() const {
   if (replicas == 0 || replicas > dht::kMaxContactsPerResponse) return bad("replicas must be in 1..64");
   if (parallel_transfers == 0) return bad("parallel_transfers must be at least 1");
   if (transfer_timeout.count() <= 0) return bad("transfer_timeout must be positive");
+  if (small_network_ttl.count() < 0) return bad("small_network_ttl must not be negative");
   if (fetch_parallelism == 0) return bad("fetch_parallelism must be at least 1");
   if (fetch_hedge_delay.count() < 0) return bad("fetch_hedge_delay must not be negative");
   if (fetch_timeout.count() <= 0) return bad("fetch_timeout must be positive");

@@ -66,7 +66,7 @@ void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> don
 void Replicator::fetch_from_peers(const std::shared_ptr<FetchOp>& op) {
   if (op->finished) return;
   const NodeId key = NodeId::from_chunk(op->id);
-  dht_.find_closest(key, guard([this, op, key](std::vector<Contact> found) {
+  closest_peers(key, guard([this, op, key](std::vector<Contact> found) {
     if (op->finished) return;
     op->candidates = closest_first(key, std::move(found), dht_.self().id);
     if (op->candidates.empty()) {
@@ -112,7 +112,10 @@ void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact&
       case Errc::not_found: ++op->not_found; break;
       case Errc::corrupt: ++op->corrupt; break;  // the peer's own copy went bad
       case Errc::timed_out:
-      case Errc::unavailable: ++op->unreachable; break;
+      case Errc::unavailable:
+        ++op->unreachable;
+        forget_peer_set();
+        break;
       default: ++op->other; break;
     }
     log::debug("fetch: chunk " + op->id.short_hex() + " from " + describe(from) + ": " +

@@ -33,6 +33,7 @@ ReplicationConfig sanitize(ReplicationConfig c, std::size_t dht_k) {
   positive(c.fetch_timeout, defaults.fetch_timeout);
   positive(c.repair_interval, defaults.repair_interval);
   c.fetch_hedge_delay = std::max(c.fetch_hedge_delay, milliseconds(0));
+  c.small_network_ttl = std::max(c.small_network_ttl, milliseconds(0));
   if (!(c.repair_jitter >= 0.0 && c.repair_jitter < 1.0)) c.repair_jitter = defaults.repair_jitter;
   return c;
 }
@@ -144,26 +145,47 @@ void Replicator::has(const Contact& to, std::vector<ChunkId> ids,
   }));
 }
 
+// --- Closest peers -----------------------------------------------------------
+
+void Replicator::closest_peers(const NodeId& key, std::function<void(std::vector<Contact>)> done) {
+  if (small_network_ && scheduler_.now() < small_network_->until) {
+    // Placement and fetch order the set by distance to `key` themselves.
+    return post([peers = small_network_->peers, done = std::move(done)] { done(peers); });
+  }
+  dht_.find_closest(key, guard([this, done = std::move(done)](std::vector<Contact> found) {
+    if (config_.small_network_ttl.count() > 0 && !found.empty() && found.size() < dht_.config().k) {
+      small_network_ = PeerSet{found, scheduler_.now() + config_.small_network_ttl};
+    } else {
+      small_network_.reset();
+    }
+    done(std::move(found));
+  }));
+}
+
 // --- replicate() -------------------------------------------------------------
 
 void Replicator::replicate(const ChunkId& id, std::function<void(Result<ReplicaReport>)> done) {
+  run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
+                              [this, id, done = std::move(done)](Result<Bytes> sealed) mutable {
+                                if (!sealed.ok()) {
+                                  bump(counters_->replicated);
+                                  return done(sealed.take_error());
+                                }
+                                replicate_sealed(id, std::make_shared<const Bytes>(std::move(sealed).value()),
+                                                 std::move(done));
+                              });
+}
+
+void Replicator::replicate_sealed(const ChunkId& id, std::shared_ptr<const Bytes> sealed,
+                                  std::function<void(Result<ReplicaReport>)> done) {
   auto op = std::make_shared<ReplicateOp>();
   op->id = id;
   op->done = std::move(done);
-  run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
-                              [this, op](Result<Bytes> sealed) {
-                                if (!sealed.ok()) {
-                                  bump(counters_->replicated);
-                                  auto done = std::move(op->done);
-                                  return done(sealed.take_error());
-                                }
-                                op->sealed = std::make_shared<const Bytes>(std::move(sealed).value());
-                                dht_.find_closest(NodeId::from_chunk(op->id),
-                                                  guard([this, op](std::vector<Contact> found) {
-                                                    op->spares = std::move(found);
-                                                    place_and_push(op);
-                                                  }));
-                              });
+  op->sealed = std::move(sealed);
+  closest_peers(NodeId::from_chunk(op->id), guard([this, op](std::vector<Contact> found) {
+                  op->spares = std::move(found);
+                  place_and_push(op);
+                }));
 }
 
 void Replicator::place_and_push(const std::shared_ptr<ReplicateOp>& op) {
@@ -194,6 +216,7 @@ void Replicator::push_replica(const std::shared_ptr<ReplicateOp>& op, const Cont
     } else {
       log::info("replicate: chunk " + op->id.short_hex() + " not stored by " + describe(to) + ": " +
                 status.error().to_string());
+      if (status.error().code == Errc::unavailable || status.error().code == Errc::timed_out) forget_peer_set();
       // The next closest peer takes the copy instead, so one full or
       // unreachable peer does not cost a replica.
       if (op->next_spare < op->spares.size()) push_replica(op, op->spares[op->next_spare++]);

@@ -312,7 +312,7 @@ class DiskPutBatch final : public PutBatch {
   }
 
   Status put(const ChunkId& id, ByteView sealed) override { return stage(id, sealed, /*trusted=*/false); }
-  Status put_sealed(const SealedChunk& chunk) override { return stage(chunk.id, chunk.bytes, /*trusted=*/true); }
+  Status put_verified(const ChunkId& id, ByteView sealed) override { return stage(id, sealed, /*trusted=*/true); }
 
   Status commit() override {
     std::lock_guard lock(mutex_);

@@ -3,6 +3,7 @@
 // replicate/ on a network thread); absent for a lone peer.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "dfs/node/service.hpp"
@@ -17,6 +18,21 @@ struct ReplicationSummary {
   std::vector<ChunkId> not_ours;
 };
 
+// Places the chunks of one put on the network while the put is still
+// producing them, instead of after: the transfers overlap with reading,
+// sealing and storing the file, and no chunk is read back from the disk.
+// Used from one thread (the put's).
+class ReplicationStream {
+ public:
+  virtual ~ReplicationStream() = default;
+  // Starts placing the chunk (whose sealed bytes hash to `id`) on the R
+  // closest peers. Blocks while the stream's window of chunks in flight
+  // is full, so memory stays bounded whatever the file size.
+  virtual void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) = 0;
+  // Waits for every chunk added and sums them up. Call once, last.
+  virtual ReplicationSummary finish() = 0;
+};
+
 class ChunkNetwork {
  public:
   virtual ~ChunkNetwork() = default;
@@ -24,9 +40,31 @@ class ChunkNetwork {
   virtual Result<Bytes> fetch(const ChunkId& id) = 0;
   // Places each chunk (already in the local store) on the R closest peers.
   virtual ReplicationSummary replicate(const std::vector<ChunkId>& ids) = 0;
+  // A stream for the chunks of one put (see ReplicationStream). The
+  // default collects the IDs and calls replicate() in finish(): right for
+  // any network, with no overlap.
+  // (Inline: fs/ uses this interface without linking node/.)
+  virtual std::unique_ptr<ReplicationStream> start_replication();
   // Fills in the network fields of a status.
   virtual void describe(ServiceStatus& status) = 0;
   virtual std::vector<PeerSummary> peers() = 0;
 };
+
+namespace detail {
+class ReplicateAtFinish final : public ReplicationStream {
+ public:
+  explicit ReplicateAtFinish(ChunkNetwork& network) : network_(network) {}
+  void add(const ChunkId& id, std::shared_ptr<const Bytes>) override { ids_.push_back(id); }
+  ReplicationSummary finish() override { return network_.replicate(ids_); }
+
+ private:
+  ChunkNetwork& network_;
+  std::vector<ChunkId> ids_;
+};
+}  // namespace detail
+
+inline std::unique_ptr<ReplicationStream> ChunkNetwork::start_replication() {
+  return std::make_unique<detail::ReplicateAtFinish>(*this);
+}
 
 }  // namespace dfs::node

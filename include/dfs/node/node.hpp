@@ -79,12 +79,14 @@ class Node final : public Service {
  private:
   Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> cache,
        std::unique_ptr<index::Index> index);
+  // `stream` (null for a lone peer) gets each chunk once it is stored.
   Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
-                             const ProgressFn& progress);
-  PutOutcome replicate(FileId id, const std::vector<ChunkId>& stored);
+                             const ProgressFn& progress, ReplicationStream* stream);
+  PutOutcome replicate(FileId id, ReplicationStream* stream);
+  void move_to_cache(const std::vector<ChunkId>& ids);
   Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
                                std::vector<ChunkId>& stored, store::InFlightChunks::Hold& hold,
-                               const ProgressFn& progress);
+                               const ProgressFn& progress, ReplicationStream* stream);
   void forget_chunks(const std::vector<ChunkId>& ids);
   // A chunk from the store, the cache, or (when attached) the network.
   Result<Bytes> find_chunk(const ChunkId& id);

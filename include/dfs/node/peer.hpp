@@ -52,6 +52,7 @@ class Peer final : public ChunkNetwork {
 
   Result<Bytes> fetch(const ChunkId& id) override;
   ReplicationSummary replicate(const std::vector<ChunkId>& ids) override;
+  std::unique_ptr<ReplicationStream> start_replication() override;
   void describe(ServiceStatus& status) override;
   std::vector<PeerSummary> peers() override;
 

@@ -9,8 +9,11 @@
 // kMaxHasChunksBatch is refused before any work.
 //
 // Thread-safe: the adapter calls it from a worker pool (the store's calls
-// block on the disk and hash), never from the network thread. Holds no
-// state besides its counters.
+// block on the disk and hash), never from the network thread. on_put
+// blocks until its chunk is durable, committed in a group with the PUTs
+// that arrive meanwhile (store/group_commit.hpp): give PUTs a pool wide
+// enough for the groups to form. Holds no state besides its counters and
+// the group being committed.
 #pragma once
 
 #include <atomic>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "dfs/store/chunk_store.hpp"
+#include "dfs/store/group_commit.hpp"
 
 namespace dfs::replicate {
 
@@ -71,6 +75,7 @@ class ChunkServer {
  private:
   store::ChunkStore& store_;
   LeaseRecorder* const leases_;
+  store::GroupCommitter committer_;
   // Counters only; relaxed, read for `dfs status`.
   std::atomic<std::uint64_t> puts_stored_{0};
   std::atomic<std::uint64_t> puts_refused_{0};

@@ -29,12 +29,23 @@ struct ReplicationConfig {
   // Chunk RPCs (PUT, GET, HAS) this node keeps in flight over all its
   // operations; the rest wait in a queue where reads and writes a user is
   // waiting for go before repair. Bounds memory (about this many chunks)
-  // and the bandwidth repair can take.
-  std::size_t parallel_transfers = 8;
+  // and the bandwidth repair can take. 32: a receiver commits the PUTs
+  // that reach it together (store/group_commit.hpp), so with R = 3 each of
+  // them needs several in flight at once to sync once for many chunks.
+  std::size_t parallel_transfers = 32;
   // Backstop for one chunk RPC: the Replicator gives up on an answer after
   // this even if the ChunkClient has not reported. Long enough for a 16 MiB
   // chunk over a slow link; the client's own timeout should be at most this.
   milliseconds transfer_timeout{std::chrono::seconds(30)};
+
+  // --- Lookups -----------------------------------------------------------
+  // A lookup that finds fewer than k peers has found every peer of the
+  // network, so the closest peers of any key are among them: for this
+  // long, replicate and fetch pick from that set instead of running one
+  // lookup per chunk (a put or get of a large file needs thousands). Any
+  // unreachable peer, and any lookup finding k or more, drops the set.
+  // 0 disables it (one lookup per chunk).
+  milliseconds small_network_ttl{std::chrono::seconds(10)};
 
   // --- Fetch -------------------------------------------------------------
   // GETs one fetch keeps in flight. It starts with the closest peer and

@@ -84,6 +84,12 @@ class Replicator {
   // every peer gets a copy and the report says under-replicated. Fails only
   // when the chunk cannot be read locally (not_found, corrupt, io_error).
   void replicate(const ChunkId& id, std::function<void(Result<ReplicaReport>)> done);
+  // The same for a chunk whose sealed bytes the caller holds (a put that
+  // just sealed them): no read back from the store, so a put can stream
+  // each chunk to its peers while it is still reading the file. `sealed`
+  // must hash to `id` (receivers check it anyway). Never fails.
+  void replicate_sealed(const ChunkId& id, std::shared_ptr<const Bytes> sealed,
+                        std::function<void(Result<ReplicaReport>)> done);
 
   // The chunk's sealed bytes, verified against `id`: from the local store,
   // else from the peers closest to the ID, closest first (see
@@ -137,6 +143,13 @@ class Replicator {
   // Repair's PUT: reads the chunk from the store once a slot is granted.
   void push_from_store(const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
 
+  // The peers closest to `key`, as a lookup finds them, or from the peer
+  // set of a small network (ReplicationConfig::small_network_ttl). `done`
+  // runs on a later turn of the loop either way.
+  void closest_peers(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done);
+  // A peer did not answer: the cached peer set may be stale.
+  void forget_peer_set() { small_network_.reset(); }
+
   // replicate() steps.
   void place_and_push(const std::shared_ptr<ReplicateOp>& op);
   void push_replica(const std::shared_ptr<ReplicateOp>& op, const dht::Contact& to);
@@ -162,6 +175,14 @@ class Replicator {
   BlockingRunner* runner_;  // may be null
   std::unique_ptr<TransferQueue> transfers_;
   std::unique_ptr<Counters> counters_;  // atomics: readable from any thread
+
+  // Every peer of a network smaller than k, as a recent lookup found them,
+  // and until when to trust that (loop thread).
+  struct PeerSet {
+    std::vector<dht::Contact> peers;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::optional<PeerSet> small_network_;
 
   // Repair state (loop thread).
   bool running_ = false;

@@ -40,10 +40,13 @@ class PutBatch {
  public:
   virtual ~PutBatch() = default;
   virtual Status put(const ChunkId& id, ByteView sealed) = 0;
-  // For a chunk this process just sealed: seal_chunk computed `chunk.id`
-  // from these very bytes, so hashing them again would only cost time
-  // (a quarter of a put's CPU). Never for bytes from elsewhere.
-  virtual Status put_sealed(const SealedChunk& chunk) { return put(chunk.id, chunk.bytes); }
+  // For bytes already hashed against `id` by the caller (a chunk this
+  // process just sealed, or one a receiver checked as it came off the
+  // network): hashing them again would only cost time (a quarter of a
+  // put's CPU). Never for bytes nobody checked.
+  virtual Status put_verified(const ChunkId& id, ByteView sealed) { return put(id, sealed); }
+  // seal_chunk computed `chunk.id` from these very bytes.
+  Status put_sealed(const SealedChunk& chunk) { return put_verified(chunk.id, chunk.bytes); }
   virtual Status commit() = 0;
 };
 

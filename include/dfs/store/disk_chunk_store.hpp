@@ -84,7 +84,7 @@ class DiskChunkStore final : public ChunkStore {
     std::string temp_path;
     UsageCounter::Reservation reservation;
   };
-  // Checks (unless `trusted`: see PutBatch::put_sealed), reserves and
+  // Checks (unless `trusted`: see PutBatch::put_verified), reserves and
   // writes `sealed` to a temp file (synced if `sync_now`). nullopt if the
   // chunk is already stored.
   Result<std::optional<StagedChunk>> stage(const ChunkId& id, ByteView sealed, bool sync_now, bool trusted = false);

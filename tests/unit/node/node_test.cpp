@@ -185,5 +185,65 @@ TEST_F(NodeTest, FilesSurviveReopeningTheDataDirectory) {
   EXPECT_EQ(node->list()->size(), 1u);
 }
 
+// A network that records what a put streams to it: each chunk's ID with
+// its bytes, while the put still runs, and says the odd-numbered chunks
+// belong to other peers.
+class RecordingNetwork final : public ChunkNetwork {
+ public:
+  struct Seen {
+    ChunkId id;
+    Bytes sealed;
+  };
+  class Stream final : public ReplicationStream {
+   public:
+    explicit Stream(RecordingNetwork& net) : net_(net) {}
+    void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override {
+      net_.seen.push_back({id, *sealed});
+    }
+    ReplicationSummary finish() override {
+      ReplicationSummary summary{3, 3, {}};
+      for (std::size_t i = 1; i < net_.seen.size(); i += 2) summary.not_ours.push_back(net_.seen[i].id);
+      return summary;
+    }
+
+   private:
+    RecordingNetwork& net_;
+  };
+
+  Result<Bytes> fetch(const ChunkId& id) override {
+    return make_error(Errc::not_found, "no peer holds " + id.short_hex());
+  }
+  ReplicationSummary replicate(const std::vector<ChunkId>&) override {
+    ADD_FAILURE() << "a put streams its chunks instead of replicating them afterwards";
+    return {};
+  }
+  std::unique_ptr<ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
+  void describe(ServiceStatus&) override {}
+  std::vector<PeerSummary> peers() override { return {}; }
+
+  std::vector<Seen> seen;
+};
+
+TEST_F(NodeTest, APutStreamsEverySealedChunkAndItsManifestToTheNetworkAndCachesWhatOthersHold) {
+  auto node = open_node();
+  RecordingNetwork network;
+  node->attach_network(&network);
+  Bytes data = random_bytes(5 * 4096 + 10, 6);
+  auto fd = file_with(data);
+  auto outcome = node->put(fd.get(), "f", PutOptions{}, {});
+  ASSERT_TRUE(outcome.ok()) << outcome.error().to_string();
+  ASSERT_EQ(network.seen.size(), 7u) << "6 data chunks and the manifest";
+  EXPECT_EQ(network.seen.back().id, outcome->id.manifest);
+  for (std::size_t i = 0; i < network.seen.size(); ++i) {
+    const auto& chunk = network.seen[i];
+    EXPECT_EQ(ChunkId::of(chunk.sealed), chunk.id) << "the bytes streamed are the chunk's";
+    // Chunks held by others moved from the store to the cache.
+    EXPECT_EQ(*node->chunk_store().contains(chunk.id), i % 2 == 0) << "chunk " << i;
+    EXPECT_EQ(*node->cache().contains(chunk.id), i % 2 == 1) << "chunk " << i;
+  }
+  node->attach_network(nullptr);
+  EXPECT_EQ(read_back(*node, outcome->id), data);
+}
+
 }  // namespace
 }  // namespace dfs::node

@@ -214,6 +214,42 @@ TEST_F(TinyNetworkTest, WithFewerNodesThanReplicasEveryNodeHoldsTheChunkAndTheRe
   EXPECT_EQ(net.holders(id, false), (std::vector<std::size_t>{0, 1}));
 }
 
+TEST_F(ReplicatorTest, ReplicateSealedPlacesBytesTheCallerHoldsWithoutReadingTheStore) {
+  const std::size_t writer = net.cluster().random_live_node();
+  const ChunkId id = net.add_chunk(writer);
+  auto bytes = std::make_shared<const Bytes>(*net.store(writer).get(id));
+  ASSERT_TRUE(net.store(writer).remove(id).ok());  // so a read of the store would fail
+  std::optional<Result<ReplicaReport>> report;
+  net.replicator(writer).replicate_sealed(id, bytes, [&report](Result<ReplicaReport> r) { report = std::move(r); });
+  ASSERT_TRUE(net.run_until([&] { return report.has_value(); }, net.loop().now() + seconds(30)));
+  ASSERT_TRUE(report->ok());
+  std::vector<std::size_t> placed = net.closest(id, kR, true);
+  std::erase(placed, writer);  // its own copy was the caller's to keep
+  EXPECT_EQ(net.holders(id, true), placed);
+}
+
+TEST_F(TinyNetworkTest, InANetworkSmallerThanKOneLookupServesTheNextChunksPlacements) {
+  const ChunkId first = net.add_chunk(0);
+  ASSERT_TRUE(net.replicate(0, first) && net.replicate(0, first)->ok());
+  const std::uint64_t lookups = net.cluster().dht(0).lookup_totals().lookups;
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    const ChunkId id = net.add_chunk(0);
+    auto report = net.replicate(0, id);
+    ASSERT_TRUE(report && report->ok());
+    EXPECT_EQ(net.holders(id, false), (std::vector<std::size_t>{0, 1}));
+  }
+  EXPECT_EQ(net.cluster().dht(0).lookup_totals().lookups, lookups) << "the peer set of the first lookup was reused";
+}
+
+TEST_F(TinyNetworkTest, APeerSetOlderThanItsTtlIsLookedUpAgain) {
+  ASSERT_TRUE(net.replicate(0, net.add_chunk(0)).has_value());
+  const std::uint64_t lookups = net.cluster().dht(0).lookup_totals().lookups;
+  net.loop().run_for(net.config().small_network_ttl + seconds(1));
+  auto report = net.replicate(0, net.add_chunk(0));
+  ASSERT_TRUE(report && report->ok());
+  EXPECT_GT(net.cluster().dht(0).lookup_totals().lookups, lookups);
+}
+
 class OffloadTest : public ReplicatorTest {
  protected:
   static ReplicationClusterConfig config() {

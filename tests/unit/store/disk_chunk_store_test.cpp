@@ -53,6 +53,29 @@ TEST_F(DiskChunkStoreTest, ChunksAreStoredAsFilesFannedOutByTheirFirstByte) {
   EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
 }
 
+// Chunks are written with direct I/O, padded to the alignment and then
+// truncated: every size must come back exactly, alone and in a batch.
+TEST_F(DiskChunkStoreTest, ChunksOfSizesOffTheDirectIoAlignmentKeepTheirExactSize) {
+  auto store = open();
+  auto batch = store->begin_batch();
+  std::vector<testing::TestChunk> chunks;
+  std::uint32_t seed = 900;
+  for (std::size_t size : {std::size_t{1}, std::size_t{4095}, std::size_t{4096}, std::size_t{4097},
+                           std::size_t{(1u << 20) + 29}}) {
+    chunks.push_back(testing::make_chunk(size, seed++));
+    ASSERT_TRUE(store->put(chunks.back().id, chunks.back().bytes).ok());
+    chunks.push_back(testing::make_chunk(size, seed++));
+    ASSERT_TRUE(batch->put(chunks.back().id, chunks.back().bytes).ok());
+  }
+  ASSERT_TRUE(batch->commit().ok());
+  for (const auto& c : chunks) {
+    EXPECT_EQ(std::filesystem::file_size(store->chunk_path(c.id)), c.bytes.size());
+    auto got = store->get(c.id);
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    EXPECT_EQ(*got, c.bytes);
+  }
+}
+
 TEST_F(DiskChunkStoreTest, ABatchDroppedWithoutCommitLeavesNoFileAndNoUsage) {
   auto store = open(DiskStoreOptions{.quota_bytes = 10'000, .durable = true});
   const TestChunk chunk = make_chunk(4000, 7);
