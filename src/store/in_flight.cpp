@@ -47,9 +47,9 @@ class TrackedBatch final : public PutBatch {
     hold_.add(id);
     return inner_->put(id, sealed);
   }
-  Status put_sealed(const SealedChunk& chunk) override {
-    hold_.add(chunk.id);
-    return inner_->put_sealed(chunk);
+  Status put_verified(const ChunkId& id, ByteView sealed) override {
+    hold_.add(id);
+    return inner_->put_verified(id, sealed);
   }
   Status commit() override { return inner_->commit(); }
 
