@@ -50,6 +50,10 @@
 #   DFS_BENCH_PORT      the TCP port of the R = 3 peers (default: a free one)
 #   DFS_BENCH_ONLY      a space-separated subset of "raw bindfs gocryptfs
 #                       cryfs dfs r3" to run (default: all)
+#   DFS_BENCH_READ_AHEAD_KB  if set (e.g. 1024), the kernel's read-ahead of
+#                       every FUSE mount, in KiB (default: the kernel's, 128 KiB
+#                       on a FUSE mount, so reads reach the daemons in 128 KiB
+#                       requests); the raw disk keeps its own
 #   DFS_BENCH_KEEP=1    keep the work directory (logs, backing directories)
 set -euo pipefail
 
@@ -134,6 +138,17 @@ mount_fs() {
   mount_pid[$name]=$spawned
   # cryfs derives its key with scrypt: tens of seconds on a busy machine.
   p2p_mounted "$mnt" "$spawned" 180 "$logfile"
+  set_read_ahead "$mnt"
+}
+
+# The kernel reads ahead at most 128 KiB on a FUSE mount (its bdi starts at
+# the default read_ahead_kb and the daemon's max_readahead can only lower
+# it), so reads reach the daemon in 128 KiB requests. With
+# DFS_BENCH_READ_AHEAD_KB every FUSE mount (all alike) gets that instead.
+set_read_ahead() {
+  [[ -n ${DFS_BENCH_READ_AHEAD_KB:-} ]] || return 0
+  echo "$DFS_BENCH_READ_AHEAD_KB" >"/sys/class/bdi/$(mountpoint -d "$1")/read_ahead_kb" ||
+    fail "cannot set read_ahead_kb of $1"
 }
 
 unmount_fs() {
@@ -214,6 +229,7 @@ run_r3() {
     --network-key "$work/network.key" --replicas "$replicas" "$mnt"
   peer_pid[1]=$spawned
   p2p_mounted "$mnt" "$spawned" 60 "$dir.log"
+  set_read_ahead "$mnt"
   for n in 1 2 3 4; do p2p_wait_known "$n" 3 || p2p_peer_fail "$n" "peer $n knows $(known_peers "$n") peers, not 3, after 20 s"; done
   before_write
   timed r3.write dd if="$input" of="$mnt/f" bs=1M conv=fsync status=none
@@ -230,6 +246,7 @@ run_r3() {
 
 echo "== dfs mount benchmark: $size_mib MiB, $nfiles files of 4 KiB, $rounds round(s)"
 p2p_describe_machine
+[[ -z ${DFS_BENCH_READ_AHEAD_KB:-} ]] || echo "   read-ahead of every FUSE mount: $DFS_BENCH_READ_AHEAD_KB KiB (DFS_BENCH_READ_AHEAD_KB)"
 echo "   dfsmount $dfsmount_source (built $(date -r "$dfsmount_source" '+%F %T'); run from a copy)"
 for fs in bindfs gocryptfs cryfs; do
   [[ -n ${missing[$fs]:-} ]] || ! wanted "$fs" || echo "   $fs: $("$fs" --version 2>&1 | head -n 1)"
