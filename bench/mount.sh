@@ -42,6 +42,8 @@
 #                       needs about 6 x SIZE_MIB MiB free
 #   DFS_BUILD_DIR       build directory (default build): src/cli/dfs,
 #                       src/cli/dfsmount, bench/dfs-bench-small-files
+#   DFS_BIN, DFS_MOUNT_BIN, DFS_BENCH_SMALL_FILES  those binaries, one by one
+#                       (e.g. to compare two builds of dfsmount)
 #   DFS_BENCH_ROUNDS    rounds (default 1)
 #   DFS_BENCH_MAX_LOAD  if set (e.g. 1.0), first wait up to 15 minutes for
 #                       the 1-minute load average to fall below it
