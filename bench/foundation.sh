@@ -101,17 +101,6 @@ trap 'exit 143' TERM
 input=$work/input
 log=$work/log
 
-
-
-# Starts a write run from the same state every time: nothing dirty, no
-# earlier output cached, and FILE in memory, so that raw dd and dfs put both
-# measure the write path only.
-before_write() {
-  drop_caches
-  cat "$input" >/dev/null
-}
-
-
 # timed NAME CMD...: runs CMD under /usr/bin/time, prints its figures and
 # keeps, over the rounds, every time in all_secs[NAME] (space-separated) and
 # the largest peak RSS in rss_kib[NAME]. CMD's stdout goes to
@@ -132,7 +121,6 @@ timed() {
     rss_kib[$name]=$rss
   fi
 }
-mbps() { awk -v s="$1" -v m="$size_mib" 'BEGIN { printf "%.0f", m * 1048576 / s / 1e6 }'; }
 
 echo "== dfs Foundation benchmark: $size_mib MiB, $rounds rounds, on $(findmnt -n -o SOURCE,FSTYPE -T "$work" | tr -s ' ' ' ')"
 echo "   work dir $work, $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"

@@ -79,16 +79,6 @@ replicas=3
 writer=1      # the peer that puts
 late=5        # the peer that joins after the put
 
-mbps() { awk -v s="$1" -v m="$size_mib" 'BEGIN { printf "%.0f", m * 1048576 / s / 1e6 }'; }
-
-# keep_best NAME VALUE: the largest VALUE seen for NAME, over the rounds.
-declare -A best
-keep_best() {
-  if [[ -z ${best[$1]:-} ]] || awk -v a="$2" -v b="${best[$1]}" 'BEGIN { exit !(a > b) }'; then
-    best[$1]=$2
-  fi
-}
-
 # timed NAME CMD...: runs CMD (stdout to $work/NAME.out, stderr to $log),
 # prints its time and MB/s and keeps the best MB/s.
 timed() {
@@ -101,13 +91,6 @@ timed() {
   secs=$(secs_between "$t0" "$t1")
   printf '   %-26s %8.3f s %7s MB/s\n' "$name" "$secs" "$(mbps "$secs")"
   keep_best "$name" "$(mbps "$secs")"
-}
-
-# Starts a write run from the same state every time: nothing dirty, no
-# earlier output cached, and FILE in memory.
-before_write() {
-  drop_caches
-  cat "$input" >/dev/null
 }
 
 # iperf3: one stream over 127.0.0.1 for 5 s; the receiver's rate in MB/s.

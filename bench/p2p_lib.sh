@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2154  # `bench` is set by the sourcing script
-# Shared by bench/p2p.sh and bench/dht_latency.sh (sourced, not run): the
-# checks every P2P benchmark makes, its work directory and cleanup, and the
-# life of the `dfs node` peers it starts on 127.0.0.N (loopback only).
+# Shared by the benchmark scripts (sourced, not run): the checks every
+# benchmark makes, its work directory and cleanup, the life of the `dfs node`
+# peers and FUSE mounts it starts (peers on 127.0.0.N, loopback only), and
+# small helpers for figures (mbps, keep_best, ratio, verdict...).
 #
 # The sourcing script sets `bench` (its name, for messages) and calls, in
 # order: p2p_priority "$@", p2p_require_root, p2p_find_dfs, p2p_make_work
@@ -50,12 +51,14 @@ p2p_install() {
 }
 
 declare -a p2p_pids=()       # every background process started, in order
+declare -a p2p_mounts=()     # FUSE mount points still mounted
 declare -A peer_pid=()       # peer number -> pid of its `dfs node`
 p2p_port=0                   # the TCP port every peer listens on (one IP each)
 
 p2p_cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  p2p_unmount_all
   p2p_stop_all
   if declare -F p2p_on_exit >/dev/null; then p2p_on_exit || true; fi
   if [[ -n ${work:-} && -d $work ]]; then
@@ -127,6 +130,14 @@ p2p_wait_load() {
 drop_caches() {
   sync
   echo 3 >/proc/sys/vm/drop_caches
+}
+
+# Starts a write run from the same state every time: nothing dirty, no
+# earlier output cached, and $input in memory, so that a write measures the
+# write path only (not the disk holding the source).
+before_write() {
+  drop_caches
+  cat "$input" >/dev/null
 }
 
 # A TCP port free on 127.0.0.1 and, as far as `ss` shows, on every
@@ -245,6 +256,21 @@ held_chunks() { find "$(peer_dir "$1")/store/chunks" "$(peer_dir "$1")/cache/chu
 
 now_ns() { date +%s%N; }
 secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+# mbps SECONDS: MB/s (10^6 bytes) for $size_mib MiB in SECONDS.
+mbps() { awk -v s="$1" -v m="$size_mib" 'BEGIN { printf "%.0f", m * 1048576 / s / 1e6 }'; }
+# keep_best NAME VALUE: the largest VALUE seen for NAME (over rounds) in
+# best[NAME]; keep_least NAME VALUE: the smallest, in least[NAME].
+declare -A best least
+keep_best() {
+  if [[ -z ${best[$1]:-} ]] || awk -v a="$2" -v b="${best[$1]}" 'BEGIN { exit !(a > b) }'; then
+    best[$1]=$2
+  fi
+}
+keep_least() {
+  if [[ -z ${least[$1]:-} ]] || awk -v a="$2" -v b="${least[$1]}" 'BEGIN { exit !(a < b) }'; then
+    least[$1]=$2
+  fi
+}
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
@@ -253,4 +279,52 @@ p2p_describe_machine() {
   echo "   work dir $work on $(findmnt -n -o SOURCE,FSTYPE -T "$work" | tr -s ' ' ' '), $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
   echo "   dfs ${dfs_source:-$dfs} ($(cd "$p2p_root" && git rev-parse --short HEAD 2>/dev/null || echo '?')," \
     "built $(date -r "${dfs_source:-$dfs}" '+%F %T'); run from a copy)"
+}
+
+# ---- FUSE mounts -------------------------------------------------------------
+# p2p_mounted MNT PID SECONDS LOGFILE: waits until MNT is a mount point (the
+# FUSE daemon PID, started with p2p_spawn in the foreground, mounted it) and
+# remembers it for p2p_unmount_all. Fails if PID exits first or SECONDS pass.
+p2p_mounted() {
+  local mnt=$1 pid=$2 limit=$(($3 * 10)) i
+  for ((i = 0; i < limit; i++)); do
+    if mountpoint -q "$mnt"; then
+      p2p_mounts+=("$mnt")
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { log=$4; fail "the daemon for $mnt exited before it mounted"; }
+    sleep 0.1
+  done
+  log=$4
+  fail "$mnt was not mounted within $3 s"
+}
+
+# p2p_unmount MNT [PID]: unmounts MNT (fusermount3 -u, retried while busy,
+# lazily as a last resort) and waits up to 60 s for its daemon PID to exit
+# (dfsmount commits open files first), then stops it.
+p2p_unmount() {
+  local mnt=$1 pid=${2:-} i m
+  if mountpoint -q "$mnt"; then
+    for ((i = 0; i < 50; i++)); do
+      fusermount3 -u "$mnt" 2>/dev/null && break
+      sleep 0.1
+    done
+    mountpoint -q "$mnt" && { fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; }
+  fi
+  local kept=()
+  for m in "${p2p_mounts[@]}"; do [[ $m == "$mnt" ]] || kept+=("$m"); done
+  p2p_mounts=("${kept[@]}")
+  if [[ -n $pid ]]; then
+    for ((i = 0; i < 600; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    p2p_stop_pid "$pid"
+  fi
+}
+
+p2p_unmount_all() {
+  local mnt
+  for mnt in "${p2p_mounts[@]}"; do p2p_unmount "$mnt"; done
+  p2p_mounts=()
 }
