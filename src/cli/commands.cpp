@@ -45,6 +45,21 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
   return std::nullopt;
 }
 
+std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char* command, int malformed_exit,
+                                         std::optional<FileId>& id) {
+  if (!vm.count("id")) {
+    std::fprintf(stderr, "dfs: %s: no File ID given (try 'dfs %s --help')\n", command, command);
+    return kExitUsage;
+  }
+  auto parsed = FileId::parse(vm["id"].as<std::string>());
+  if (!parsed.ok()) {
+    print_error(command, parsed.error());
+    return malformed_exit;
+  }
+  id = std::move(parsed).value();
+  return std::nullopt;
+}
+
 namespace {
 
 // The running peer of the data directory if there is one (through its
@@ -219,15 +234,8 @@ int run_get(const GlobalOptions& global, const Args& args) {
   positional.add("id", 1);
   po::variables_map vm;
   if (auto done = parse_command("get ID [-o OUT|-]", options, operands, positional, args, vm)) return *done;
-  if (!vm.count("id")) {
-    std::fprintf(stderr, "dfs: get: no File ID given (try 'dfs get --help')\n");
-    return kExitUsage;
-  }
-  auto id = FileId::parse(vm["id"].as<std::string>());
-  if (!id.ok()) {
-    print_error("get", id.error());
-    return kExitFailure;
-  }
+  std::optional<FileId> id;
+  if (auto done = parse_file_id_operand(vm, "get", kExitFailure, id)) return *done;
   const std::string out = vm.count("output") ? vm["output"].as<std::string>() : "-";
   if (out == "-" && ::isatty(STDOUT_FILENO) == 1 && !vm.count("output")) {
     std::fprintf(stderr, "dfs: get: refusing to write file contents to a terminal; use -o FILE or -o -\n");

@@ -37,4 +37,10 @@ std::optional<int> parse_command(const char* usage, const boost::program_options
                                  const Args& args, boost::program_options::variables_map& vm,
                                  const char* about = nullptr);
 
+// Parses the "id" operand of `command` into `id`. When it is missing
+// (kExitUsage) or malformed (`malformed_exit`), says why on stderr and
+// returns the status the command ends with; nullopt once `id` is set.
+std::optional<int> parse_file_id_operand(const boost::program_options::variables_map& vm, const char* command,
+                                         int malformed_exit, std::optional<FileId>& id);
+
 }  // namespace dfs::cli

@@ -129,15 +129,8 @@ int run_open(const GlobalOptions& global, const Args& args) {
   positional.add("id", 1).add("path", 1);
   po::variables_map vm;
   if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm, kOpenAbout)) return *done;
-  if (!vm.count("id")) {
-    std::fprintf(stderr, "dfs: open: no File ID given (try 'dfs open --help')\n");
-    return kExitUsage;
-  }
-  auto id = FileId::parse(vm["id"].as<std::string>());
-  if (!id.ok()) {
-    print_error("open", id.error());
-    return kExitUsage;
-  }
+  std::optional<FileId> id;
+  if (auto done = parse_file_id_operand(vm, "open", kExitUsage, id)) return *done;
   node::OpenSharedRequest request(std::move(*id));
   if (vm.count("path")) {
     auto path = placement_path(vm["path"].as<std::string>());

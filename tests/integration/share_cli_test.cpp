@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/temp_dir.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -19,21 +20,16 @@ const std::string kSomeId = "dfs1" + std::string(103, 'a');
 
 class ShareCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/dfs-share-cli-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    data_ = dir_ + "/data";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { ASSERT_TRUE(tmp_.ok()); }
 
   ProcessResult dfs(std::vector<std::string> args) {
     args.insert(args.begin(), {"--data", data_});
     return run_process(binary_from_env("DFS_BIN"), args);
   }
 
-  std::string dir_;
-  std::string data_;
+  dfs::testing::TempDir tmp_{"dfs-share-cli-test"};
+  const std::string dir_ = tmp_.path();
+  const std::string data_ = dir_ + "/data";
 };
 
 TEST_F(ShareCli, IdOfAFileOnAnotherFilesystemSaysItIsNotOnADfsMount) {

@@ -14,6 +14,7 @@
 
 #include "dfs/node/node.hpp"
 #include "dfs/util/file.hpp"
+#include "../../common/temp_dir.hpp"
 
 namespace dfs::node {
 namespace {
@@ -32,9 +33,8 @@ constexpr std::chrono::seconds kLease{100};
 class GcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dfs-gc-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
     store::DiskStoreOptions options;
     options.durable = false;  // no power cuts here
     store_ = std::move(store::DiskChunkStore::open(dir_ + "/store", options)).value();
@@ -47,7 +47,6 @@ class GcTest : public ::testing::Test {
   void TearDown() override {
     gc_.reset();
     leases_.reset();
-    fs::remove_all(dir_);
   }
 
   // A distinct chunk (any bytes are a chunk to the store: it checks hashes, not seals).
@@ -77,6 +76,7 @@ class GcTest : public ::testing::Test {
 
   bool in_store(const ChunkId& id) { return *store_->contains(id); }
 
+  dfs::testing::TempDir tmp_{"dfs-gc-test"};  // first: removed after the stores close
   std::string dir_;
   std::atomic<std::int64_t> now_{kStart};
   std::unique_ptr<store::DiskChunkStore> store_, cache_;
