@@ -248,6 +248,7 @@ int run(int argc, char** argv) {
   std::unique_ptr<node::Peer> peer;
   if (networked) {
     peer_options->leases = &(*node)->leases();
+    peer_options->owned_chunks = &(*node)->cache();
     auto started = node::Peer::start(*peer_options, (*node)->chunk_store());
     if (!started.ok()) return fail(report_fd, started.error().message);
     peer = std::move(*started);

@@ -116,6 +116,7 @@ int run_node(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   peer_options->leases = &(*node)->leases();
+  peer_options->owned_chunks = &(*node)->cache();
   auto peer = node::Peer::start(*peer_options, (*node)->chunk_store());
   if (!peer.ok()) {
     print_error("node", peer.error());

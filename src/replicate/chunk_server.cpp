@@ -45,9 +45,10 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids) {
   for (const ChunkId& id : ids) {
     Result<bool> present = store_.contains(id);
     held.push_back(present.ok() && *present);
-    // The other holders' repair loops ask about every chunk they hold, so
-    // a chunk some peer still checks keeps its lease here. The owner does
-    // not renew over the network yet (see leases.hpp).
+    // Repair rounds ask about every chunk the asker has — the other
+    // holders about what they serve, the owner about its files' chunks in
+    // its cache — so a chunk someone still checks keeps its lease here
+    // (see node/leases.hpp).
     if (held.back() && leases_ != nullptr) leases_->lease(id);
   }
   return held;

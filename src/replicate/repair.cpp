@@ -1,7 +1,9 @@
-// A repair round (DESIGN.md §4, Repair): for a bounded batch of the local
-// store's chunks, in ID order, find the R closest live peers (one DHT
-// lookup per neighbourhood, not per chunk: see Neighbourhood), ask each
-// peer in HAS_CHUNKS batches which of its chunks it holds, and push the
+// A repair round (DESIGN.md §4, Repair): for a bounded batch of the chunks
+// this peer has — its store, and the owned chunks it keeps for its own
+// files but does not serve (see Replicator's constructor) — in ID order,
+// find the R closest live peers (one DHT lookup per neighbourhood, not per
+// chunk: see Neighbourhood), ask each peer in HAS_CHUNKS batches which of
+// its chunks it holds (which renews their leases there), and push the
 // missing copies. A dead replica does not answer the lookups, so the next
 // closest peer takes its place and receives the copy.
 #include <algorithm>
@@ -56,8 +58,8 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
     r_.run_blocking<Result<std::vector<ChunkId>>>(
-        [&store = r_.store_, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
-          DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, store.list());
+        [local = LocalChunks{r_.store_, r_.owned_}, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
+          DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
           return next_batch(std::move(all), cursor, limit);
         },
         [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
@@ -71,7 +73,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
 
   void listed(Result<std::vector<ChunkId>> batch) {
     if (!batch.ok()) {
-      log::warn("repair: cannot list the local store: " + batch.error().to_string());
+      log::warn("repair: cannot list the local chunks: " + batch.error().to_string());
       return finish();
     }
     batch_ = std::move(batch).value();
@@ -247,7 +249,7 @@ void Replicator::push_from_store(const Contact& to, const ChunkId& id, std::func
   // copies thousands of chunks holds at most parallel_transfers in memory.
   transfers_->submit(true, guard([this, to, id, done = std::move(done)](TransferQueue::Release release) {
     run_blocking<Result<Bytes>>(
-        [&store = store_, id] { return store.get(id); },
+        [local = LocalChunks{store_, owned_}, id] { return local.get(id); },
         [this, to, id, done, release](Result<Bytes> sealed) {
           if (!sealed.ok()) {
             release();

@@ -58,10 +58,11 @@ struct Replicator::ReplicateOp {
 };
 
 Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, dht::Scheduler& scheduler,
-                       ReplicationConfig config, BlockingRunner* runner)
+                       ReplicationConfig config, BlockingRunner* runner, store::ChunkStore* owned)
     : dht_(dht),
       client_(client),
       store_(store),
+      owned_(owned),
       scheduler_(scheduler),
       config_(sanitize(config, dht.config().k)),
       runner_(runner),
@@ -165,7 +166,7 @@ void Replicator::closest_peers(const NodeId& key, std::function<void(std::vector
 // --- replicate() -------------------------------------------------------------
 
 void Replicator::replicate(const ChunkId& id, std::function<void(Result<ReplicaReport>)> done) {
-  run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
+  run_blocking<Result<Bytes>>([local = LocalChunks{store_, owned_}, id] { return local.get(id); },
                               [this, id, done = std::move(done)](Result<Bytes> sealed) mutable {
                                 if (!sealed.ok()) {
                                   bump(counters_->replicated);

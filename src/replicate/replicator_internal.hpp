@@ -3,6 +3,7 @@
 // templates that keep callbacks safe. Not part of the public API.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "dfs/replicate/replicator.hpp"
+#include "dfs/store/chunk_store.hpp"
 
 namespace dfs::replicate {
 
@@ -133,6 +135,34 @@ std::function<void(T)> answer_within(dht::Scheduler& scheduler, std::chrono::mil
     }
   };
 }
+
+// The chunks this peer has: the store it serves, and the owned store (may
+// be null). Blocking work captures this by value rather than the
+// Replicator, which may be gone before the work ends; the stores outlive
+// it.
+struct LocalChunks {
+  store::ChunkStore& store;
+  store::ChunkStore* owned;
+
+  // From the store, else from the owned store.
+  Result<Bytes> get(const ChunkId& id) const {
+    Result<Bytes> bytes = store.get(id);
+    if (bytes.ok() || owned == nullptr || bytes.error().code != Errc::not_found) return bytes;
+    return owned->get(id);
+  }
+
+  // Every chunk of both, each once (a chunk can sit in both for a moment
+  // while the owner moves it to its cache).
+  Result<std::vector<ChunkId>> list() const {
+    DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, store.list());
+    if (owned == nullptr) return all;
+    DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> more, owned->list());
+    all.insert(all.end(), more.begin(), more.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return all;
+  }
+};
 
 // "3f2a9c01b2d4 at host:port", for logs and error messages.
 inline std::string describe(const dht::Contact& peer) { return peer.id.short_hex() + " at " + peer.address; }

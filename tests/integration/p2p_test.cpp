@@ -81,11 +81,12 @@ class PeerNetwork : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
-  // chunk ID -> the peers whose store holds it (not their caches).
-  std::map<std::string, std::set<int>> holders(const std::set<int>& peers) {
+  // chunk ID -> the peers whose store holds it (not their caches, unless
+  // `area` says "cache").
+  std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "store") {
     std::map<std::string, std::set<int>> out;
     for (int i : peers) {
-      const fs::path chunks = data(i) + "/store/chunks";
+      const fs::path chunks = data(i) + "/" + area + "/chunks";
       if (!fs::exists(chunks)) continue;
       for (auto& e : fs::recursive_directory_iterator(chunks)) {
         if (e.is_regular_file()) out[e.path().filename().string()].insert(i);
@@ -175,6 +176,32 @@ TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies
     if (!repaired) ::usleep(100'000);
   }
   EXPECT_TRUE(repaired) << "not every chunk is back on " << kReplicas << " live peers after 30 s";
+}
+
+TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsCache) {
+  start_network(6);
+  put_at(0, write_file("f", random_content(4 << 20, 3)));
+  // A chunk the owner keeps in its cache (others are responsible for it):
+  // only the owner's repair can still place it once its holders are gone.
+  const auto cached = holders({0}, "cache");
+  ASSERT_FALSE(cached.empty());
+  const std::string chunk = cached.begin()->first;
+  const std::set<int> held_by = holders({1, 2, 3, 4, 5})[chunk];
+  ASSERT_EQ(held_by.size(), static_cast<std::size_t>(kReplicas));
+  std::set<int> others = {1, 2, 3, 4, 5};
+  for (int p : held_by) {
+    peers_[p]->stop(SIGKILL);
+    others.erase(p);
+  }
+
+  // Repair runs every second; the owner's lookups first have to time out
+  // on the dead peers. Every other live peer is among the R closest now.
+  bool restored = false;
+  for (int attempt = 0; attempt < 600 && !restored; ++attempt) {
+    restored = holders(others)[chunk] == others;
+    if (!restored) ::usleep(100'000);
+  }
+  EXPECT_TRUE(restored) << "chunk " << chunk << " is not back on the " << others.size() << " other live peers after 60 s";
 }
 
 TEST_F(PeerNetwork, APeerWithTheWrongNetworkKeyCanNeitherJoinNorFetch) {

@@ -13,11 +13,13 @@
 // collectable, and their owners' repair puts them back (with a lease).
 //
 // Renewal: a lease is extended whenever the chunk arrives again and
-// whenever another peer asks this one HAS_CHUNKS about it (the repair loops
-// of the other holders do so every round). The owner renewing leases for
-// every chunk its index references, over the network, is not done yet: a
-// chunk held here for others therefore lives as long as some holder keeps
-// checking it, or `length` after it last arrived.
+// whenever another peer asks this one HAS_CHUNKS about it. Every repair
+// round asks the R closest peers about the chunks the asker has: the other
+// holders ask about what they serve, and the owner about its own files'
+// chunks in its cache/ (Replicator's `owned` store, PeerOptions::
+// owned_chunks). So a chunk held here lives while its owner's node runs
+// repair at least once per `length` (or some other holder keeps checking
+// it), and `length` after that.
 //
 // Thread-safe: one mutex guards the buffer and its hold.
 #pragma once

@@ -37,13 +37,19 @@ struct PeerOptions {
   // Records a lease on every chunk another peer puts here (Node::leases());
   // not owned, must outlive the Peer. Null: no leases (tests).
   replicate::LeaseRecorder* leases = nullptr;
+  // Chunks of this node's own files that it keeps but does not serve
+  // (Node::cache()): repair covers them too, so the owner renews their
+  // leases on their holders and restores missing copies. Not owned, must
+  // outlive the Peer. Null: repair covers the served store only.
+  store::ChunkStore* owned_chunks = nullptr;
 };
 
 class Peer final : public ChunkNetwork {
  public:
   // Loads (or creates) the identity, listens, starts the network thread,
   // joins through the bootstrap peers in the background, and starts repair
-  // on `store` (the chunks this peer is responsible for; must outlive it).
+  // on `store` (the chunks this peer is responsible for; must outlive it)
+  // and on options.owned_chunks.
   static Result<std::unique_ptr<Peer>> start(const PeerOptions& options, store::ChunkStore& store);
   ~Peer() override;
 

@@ -2,7 +2,8 @@
 // them back, and repairs placement when peers die (DESIGN.md §4).
 //
 // It works over injected interfaces — the Dht (who is closest), a
-// ChunkClient (chunk RPCs to peers), the local ChunkStore, the Scheduler
+// ChunkClient (chunk RPCs to peers), the local ChunkStore (and optionally
+// the store of owned chunks, see the constructor), the Scheduler
 // (loop and timers) and an optional BlockingRunner (disk and hashing off
 // the loop) — so the same code runs on the simulator in tests and over TLS
 // in a peer.
@@ -12,7 +13,7 @@
 // called from inside the method that takes them. stats() alone may be read
 // from any thread (the counters are atomics), for `dfs status`.
 //
-// Lifetime: the Dht, ChunkClient, ChunkStore and Scheduler must outlive the
+// Lifetime: the Dht, ChunkClient, ChunkStores and Scheduler must outlive the
 // Replicator. It may be destroyed (on the loop thread) with operations in
 // flight: their callbacks then do nothing and unfinished `done` functions
 // are never called.
@@ -71,13 +72,21 @@ class Replicator {
   // `replicas` to the DHT's k. `runner` may be null: blocking work then
   // runs on the loop thread (see blocking_runner.hpp); if set, it must
   // outlive the Replicator.
+  //
+  // `store` holds the chunks this peer serves as one of their R closest.
+  // `owned` (may be null) holds chunks this peer keeps for its own files
+  // but does not serve — a node's cache/ of chunks other peers are
+  // responsible for. Nobody else checks those on the owner's behalf, so
+  // repair covers them too: its HAS_CHUNKS renews their leases on the
+  // holders (DESIGN.md §4, Leases and GC), and a holder that lacks one
+  // gets a copy. Chunks are read from `store`, else from `owned`.
   Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, dht::Scheduler& scheduler,
-             ReplicationConfig config = {}, BlockingRunner* runner = nullptr);
+             ReplicationConfig config = {}, BlockingRunner* runner = nullptr, store::ChunkStore* owned = nullptr);
   ~Replicator();
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
-  // Pushes the chunk (read from the local store) to the R peers closest to
+  // Pushes the chunk (read from the local or the owned store) to the R peers closest to
   // its ID, in parallel; this node counts as one of them when it is among
   // the R closest. A replica that refuses or cannot be reached is replaced
   // by the next closest peer the lookup found (at most R such stand-ins). With fewer peers than R,
@@ -102,7 +111,8 @@ class Replicator {
   void fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done);
 
   // Runs a repair round every repair_interval (the first one after a
-  // jittered interval): for chunks of the local store, finds the R closest
+  // jittered interval): for chunks of the local and the owned store (one
+  // walk over both, in ID order), finds the R closest
   // live peers, asks each, in HAS_CHUNKS batches, which of its chunks it
   // holds, and pushes the missing copies. stop() cancels the next round; a
   // round in progress still finishes.
@@ -140,7 +150,7 @@ class Replicator {
             std::function<void(Status)> done);
   void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done);
   void has(const dht::Contact& to, std::vector<ChunkId> ids, std::function<void(Result<std::vector<bool>>)> done);
-  // Repair's PUT: reads the chunk from the store once a slot is granted.
+  // Repair's PUT: reads the chunk (LocalChunks) once a slot is granted.
   void push_from_store(const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
 
   // The peers closest to `key`, as a lookup finds them, or from the peer
@@ -170,6 +180,7 @@ class Replicator {
   dht::Dht& dht_;
   ChunkClient& client_;
   store::ChunkStore& store_;
+  store::ChunkStore* owned_;  // may be null
   dht::Scheduler& scheduler_;
   const ReplicationConfig config_;
   BlockingRunner* runner_;  // may be null

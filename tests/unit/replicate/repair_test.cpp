@@ -164,6 +164,51 @@ TEST_F(RepairTest, RepairAsksEachPeerAboutAllItsChunksInOneHasChunksRequest) {
   EXPECT_LT(lookups, ids.size() / 4);  // one lookup places a neighbourhood, not one chunk
 }
 
+// The owner's own chunks that others are responsible for sit in its owned
+// store (a node's cache/), which it does not serve. Nobody else's repair
+// covers such a chunk once its holders are gone, so the owner's must.
+class OwnedChunksTest : public RepairTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(net.grow(20));
+    // A chunk in node 0's owned store, node 0 not among its R closest.
+    do {
+      id = net.add_chunk(0, 4096, true);
+      closest = net.closest(id, kR, true);
+    } while (std::find(closest.begin(), closest.end(), 0) != closest.end());
+    auto bytes = net.owned(0).get(id);
+    ASSERT_TRUE(bytes.ok());
+    sealed = std::move(bytes).value();
+  }
+
+  ChunkId id;
+  std::vector<std::size_t> closest;  // the R closest live nodes
+  Bytes sealed;
+};
+
+TEST_F(OwnedChunksTest, TheOwnersRepairChecksAnOwnedChunkOnItsRClosestAndCopiesItToThoseLackingIt) {
+  const std::size_t survivor = closest.front();
+  ASSERT_TRUE(net.store(survivor).put(id, sealed).ok());
+
+  ASSERT_TRUE(net.repair_now(0));
+  const auto& sent = net.chunks().sent_by(net.contact(0).address);
+  EXPECT_EQ(sent.has_ids, kR);      // each of the R closest asked once
+  EXPECT_EQ(sent.puts, kR - 1);     // and a copy to each but the survivor
+  EXPECT_EQ(net.leases(survivor).count(id), 1u);  // renewed by the HAS
+  EXPECT_TRUE(net.fully_placed(id));
+  EXPECT_FALSE(*net.store(0).contains(id));  // the owner still does not serve it
+}
+
+TEST_F(OwnedChunksTest, EveryRoundOfTheOwnerRenewsTheLeasesOfAPlacedOwnedChunk) {
+  for (std::size_t holder : closest) ASSERT_TRUE(net.store(holder).put(id, sealed).ok());
+
+  for (std::size_t round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+    for (std::size_t holder : closest) EXPECT_EQ(net.leases(holder).count(id), round);
+  }
+  EXPECT_EQ(net.chunks().sent_by(net.contact(0).address).puts, 0u);
+}
+
 class SmallRoundsTest : public RepairTest {
  protected:
   static ReplicationClusterConfig config() {

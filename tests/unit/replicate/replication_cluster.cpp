@@ -85,12 +85,14 @@ bool ReplicationCluster::grow(std::size_t n) {
   for (std::size_t i = first; i < cluster_.size(); ++i) {
     Node node;
     node.store = std::make_unique<store::MemoryChunkStore>();
-    node.server = std::make_unique<replicate::ChunkServer>(*node.store);
+    node.owned = std::make_unique<store::MemoryChunkStore>();
+    node.leases = std::make_unique<LeaseLog>();
+    node.server = std::make_unique<replicate::ChunkServer>(*node.store, node.leases.get());
     node.client = &chunks_.attach(cluster_.contact(i), *node.server);
     replicate::ReplicationConfig rc = config_.replication;
     rc.random_seed = config_.cluster.seed * 7919 + i + 1;
     node.replicator = std::make_unique<replicate::Replicator>(cluster_.dht(i), *node.client, *node.store,
-                                                              cluster_.loop(), rc, runner_.get());
+                                                              cluster_.loop(), rc, runner_.get(), node.owned.get());
     nodes_.push_back(std::move(node));
   }
   return joined;
@@ -101,11 +103,11 @@ void ReplicationCluster::kill(std::size_t i) {
   cluster_.kill(i);
 }
 
-ChunkId ReplicationCluster::add_chunk(std::size_t at, std::size_t size) {
+ChunkId ReplicationCluster::add_chunk(std::size_t at, std::size_t size, bool owned) {
   Bytes bytes(size);
   for (auto& b : bytes) b = static_cast<std::uint8_t>(cluster_.rng()());
   const ChunkId id = ChunkId::of(bytes);
-  Status stored = store(at).put(id, bytes);
+  Status stored = (owned ? this->owned(at) : store(at)).put(id, bytes);
   (void)stored;  // a fresh random chunk in an unlimited memory store
   return id;
 }

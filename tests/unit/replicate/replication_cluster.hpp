@@ -1,5 +1,6 @@
 // ReplicationCluster: N simulated peers, each with a Dht (from SimCluster),
-// a MemoryChunkStore, a ChunkServer, a sim ChunkClient and a Replicator,
+// a MemoryChunkStore (served) and another for owned chunks (a node's cache/:
+// repaired, not served), a ChunkServer, a sim ChunkClient and a Replicator,
 // plus ground truth (who holds what, who is closest) and blocking helpers
 // that run the event loop until an operation's callback fires, so tests
 // read like synchronous code.
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "dfs/replicate/chunk_server.hpp"
@@ -54,6 +56,25 @@ class SettlingRunner final : public replicate::BlockingRunner {
   replicate::PoolRunner inner_;
 };
 
+// A LeaseRecorder that counts the leases granted per chunk (PUTs and
+// HAS_CHUNKS renewals alike). Thread-safe.
+class LeaseLog final : public replicate::LeaseRecorder {
+ public:
+  void lease(const ChunkId& id) override {
+    std::lock_guard lock(mu_);
+    ++leases_[id];
+  }
+  std::size_t count(const ChunkId& id) {
+    std::lock_guard lock(mu_);
+    auto it = leases_.find(id);
+    return it == leases_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<ChunkId, std::size_t> leases_;  // guarded by mu_
+};
+
 // Added to every test's seed: DFS_REPLICATE_SEED, to replay the tests on
 // other random networks (0 when unset).
 std::uint64_t seed_offset();
@@ -81,7 +102,9 @@ class ReplicationCluster {
   replicate::Replicator& replicator(std::size_t i) { return *nodes_.at(i).replicator; }
   void reset_replicator(std::size_t i) { nodes_.at(i).replicator.reset(); }
   store::MemoryChunkStore& store(std::size_t i) { return *nodes_.at(i).store; }
+  store::MemoryChunkStore& owned(std::size_t i) { return *nodes_.at(i).owned; }
   replicate::ChunkServer& server(std::size_t i) { return *nodes_.at(i).server; }
+  LeaseLog& leases(std::size_t i) { return *nodes_.at(i).leases; }
   const dht::Contact& contact(std::size_t i) const { return cluster_.contact(i); }
   SimCluster& cluster() { return cluster_; }
   SimChunkNetwork& chunks() { return chunks_; }
@@ -89,8 +112,9 @@ class ReplicationCluster {
   SettlingRunner* runner() { return runner_.get(); }
   const replicate::ReplicationConfig& config() const { return config_.replication; }
 
-  // A chunk of `size` random bytes, stored on node `at` only.
-  ChunkId add_chunk(std::size_t at, std::size_t size = 4096);
+  // A chunk of `size` random bytes, stored on node `at` only (in its owned
+  // store if `owned`).
+  ChunkId add_chunk(std::size_t at, std::size_t size = 4096, bool owned = false);
 
   // Blocking helpers: nullopt if the callback did not fire within the
   // cluster's operation_deadline of virtual time.
@@ -115,6 +139,8 @@ class ReplicationCluster {
  private:
   struct Node {
     std::unique_ptr<store::MemoryChunkStore> store;
+    std::unique_ptr<store::MemoryChunkStore> owned;
+    std::unique_ptr<LeaseLog> leases;
     std::unique_ptr<replicate::ChunkServer> server;
     replicate::ChunkClient* client = nullptr;  // owned by chunks_
     std::unique_ptr<replicate::Replicator> replicator;
