@@ -55,7 +55,10 @@
 #   DFS_BENCH_READ_AHEAD_KB  if set (e.g. 1024), the kernel's read-ahead of
 #                       every FUSE mount, in KiB (default: the kernel's, 128 KiB
 #                       on a FUSE mount, so reads reach the daemons in 128 KiB
-#                       requests); the raw disk keeps its own
+#                       requests); the raw disk keeps its own. dfsmount,
+#                       run as root, raises its own mount's to 1 MiB by
+#                       itself (dfsmount(8)); set 1024 here to give every FUSE
+#                       mount the same
 #   DFS_BENCH_KEEP=1    keep the work directory (logs, backing directories)
 set -euo pipefail
 
