@@ -145,12 +145,31 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   void place_chunk(const ChunkId& id, const Placement& placement) {
     bump(r_.counters_->chunks_checked);
     if (placement.peers.size() + (placement.self_is_replica ? 1 : 0) < r_.config_.replicas) short_.insert(id);
+    if (placement.self_is_replica && r_.owned_ != nullptr) serve_if_only_owned(id);
     for (const Contact& peer : placement.peers) {
       PeerBatch& batch = pending_[peer.id];
       batch.peer = peer;
       batch.ids.push_back(id);
       if (batch.ids.size() >= r_.config_.has_batch_size) send_checks(batch);
     }
+  }
+
+  // We are one of the R closest peers of `id` (after churn, say), so the
+  // placement counts us as one of its copies; but a chunk only in the owned
+  // store (a node's cache/) is not served. Moving it into the store makes
+  // that copy real.
+  void serve_if_only_owned(const ChunkId& id) {
+    ++outstanding_;
+    r_.run_blocking<Status>([local = LocalChunks{r_.store_, r_.owned_}, id] { return local.serve(id); },
+                            [self = shared_from_this(), id](Status moved) {
+                              --self->outstanding_;
+                              if (!moved.ok()) {
+                                bump(self->r_.counters_->repair_failures);
+                                log::warn("repair: cannot serve chunk " + id.short_hex() +
+                                          " from the store: " + moved.error().to_string());
+                              }
+                              self->maybe_finish();
+                            });
   }
 
   void send_checks(PeerBatch& batch) {

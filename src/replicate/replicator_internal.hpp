@@ -151,6 +151,21 @@ struct LocalChunks {
     return owned->get(id);
   }
 
+  // Makes sure the store (which is served) holds `id`, moving it out of
+  // the owned store if only that one does. The store's put verifies the
+  // bytes against `id` and is durable before the owned copy goes.
+  Status serve(const ChunkId& id) const {
+    DFS_ASSIGN_OR_RETURN(const bool served, store.contains(id));
+    if (served || owned == nullptr) return {};
+    Result<Bytes> bytes = owned->get(id);
+    if (!bytes.ok() && bytes.error().code == Errc::not_found) return {};  // GC took it meanwhile
+    if (!bytes.ok()) return bytes.take_error();
+    DFS_TRY(store.put(id, *bytes));
+    Status removed = owned->remove(id);
+    if (!removed.ok() && removed.error().code != Errc::not_found) return removed;
+    return {};
+  }
+
   // Every chunk of both, each once (a chunk can sit in both for a moment
   // while the owner moves it to its cache).
   Result<std::vector<ChunkId>> list() const {

@@ -209,6 +209,21 @@ TEST_F(OwnedChunksTest, EveryRoundOfTheOwnerRenewsTheLeasesOfAPlacedOwnedChunk) 
   EXPECT_EQ(net.chunks().sent_by(net.contact(0).address).puts, 0u);
 }
 
+TEST_F(RepairTest, AnOwnedChunkWhoseOwnerIsOneOfItsRClosestMovesIntoTheOwnersStoreSoItIsServed) {
+  ASSERT_TRUE(net.grow(20));
+  ChunkId id;
+  std::vector<std::size_t> closest;
+  do {
+    id = net.add_chunk(0, 4096, true);
+    closest = net.closest(id, kR, true);
+  } while (std::find(closest.begin(), closest.end(), 0) == closest.end());
+
+  ASSERT_TRUE(net.repair_now(0));
+  EXPECT_TRUE(*net.store(0).contains(id));   // now a copy others can fetch
+  EXPECT_FALSE(*net.owned(0).contains(id));  // moved, not doubled
+  EXPECT_TRUE(net.fully_placed(id));         // the other R - 1 got theirs
+}
+
 class SmallRoundsTest : public RepairTest {
  protected:
   static ReplicationClusterConfig config() {
