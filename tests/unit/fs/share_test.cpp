@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <optional>
 
 #include "fs_test_util.hpp"
 
@@ -38,14 +39,29 @@ class OnePeerNetwork final : public node::ChunkNetwork {
 
 constexpr std::size_t kMiB = 1 << 20;
 
-TEST(FsShare, ASharedFileReadsBitExactFromTheOtherPeer) {
+// Alice and Bob, Bob reaching Alice's store through the network.
+class FsShare : public ::testing::Test {
+ protected:
+  FsShare() { bob.set_network(&network); }
+
+  // Puts `data` at Alice as "report"; its inode, and its ID in `id`.
+  Ino put_at_alice(ByteView data, std::optional<FileId>& id) {
+    const Ino ino = put_file(alice.fs(), kRootIno, "report", data);
+    auto got = alice.fs().file_id(ino);
+    EXPECT_TRUE(got.ok());
+    if (got.ok()) id = *got;
+    return ino;
+  }
+
   Peer alice, bob;
+  OnePeerNetwork network{alice.store()};
+};
+
+TEST_F(FsShare, ASharedFileReadsBitExactFromTheOtherPeer) {
   Bytes data = random_bytes(3 * kMiB + 77, 11);
-  Ino original = put_file(alice.fs(), kRootIno, "report", data);
-  auto id = alice.fs().file_id(original);
-  ASSERT_OK(id);
-  OnePeerNetwork network(alice.store());
-  bob.set_network(&network);
+  std::optional<FileId> id;
+  put_at_alice(data, id);
+  ASSERT_TRUE(id);
   auto placed = bob.fs().open_shared(kCaller, *id, kRootIno, "from-alice");
   ASSERT_OK(placed);
   EXPECT_EQ(placed->size, data.size());
@@ -55,14 +71,11 @@ TEST(FsShare, ASharedFileReadsBitExactFromTheOtherPeer) {
   EXPECT_EQ(bob.fs().file_id(placed->ino)->to_string(), id->to_string());
 }
 
-TEST(FsShare, AWriteToASharedFileMakesOurOwnVersion) {
-  Peer alice, bob;
+TEST_F(FsShare, AWriteToASharedFileMakesOurOwnVersion) {
   Bytes data = random_bytes(2 * kMiB + 5, 12);
-  Ino original = put_file(alice.fs(), kRootIno, "report", data);
-  auto id = alice.fs().file_id(original);
-  ASSERT_OK(id);
-  OnePeerNetwork network(alice.store());
-  bob.set_network(&network);
+  std::optional<FileId> id;
+  const Ino original = put_at_alice(data, id);
+  ASSERT_TRUE(id);
   auto placed = bob.fs().open_shared(kCaller, *id, kRootIno, "mine");
   ASSERT_OK(placed);
   auto fh = bob.fs().open(placed->ino, O_RDWR);
@@ -81,30 +94,21 @@ TEST(FsShare, AWriteToASharedFileMakesOurOwnVersion) {
   EXPECT_EQ(read_all(bob.fs(), placed->ino), expected);
 }
 
-TEST(FsShare, AnUnknownIdFailsWithNotFound) {
-  Peer alice, bob;
-  OnePeerNetwork network(alice.store());
-  bob.set_network(&network);
+TEST_F(FsShare, AnUnknownIdFailsWithNotFound) {
   FileId unknown{ChunkId::of(as_bytes("nothing")), crypto::SecretKey::generate()};
   EXPECT_ERRC(bob.fs().open_shared(kCaller, unknown, kRootIno, "x"), Errc::not_found);
   EXPECT_ERRC(bob.fs().lookup(kRootIno, "x"), Errc::not_found);
 }
 
-TEST(FsShare, AWrongKeyFailsAsCorrupt) {
-  Peer alice, bob;
-  Ino original = put_file(alice.fs(), kRootIno, "f", as_bytes("secret"));
-  auto id = alice.fs().file_id(original);
-  ASSERT_OK(id);
-  OnePeerNetwork network(alice.store());
-  bob.set_network(&network);
+TEST_F(FsShare, AWrongKeyFailsAsCorrupt) {
+  std::optional<FileId> id;
+  put_at_alice(as_bytes("secret"), id);
+  ASSERT_TRUE(id);
   FileId wrong{id->manifest, crypto::SecretKey::generate()};
   EXPECT_ERRC(bob.fs().open_shared(kCaller, wrong, kRootIno, "x"), Errc::corrupt);
 }
 
-TEST(FsShare, FsyncAsksTheNetworkForCopies) {
-  Peer alice, bob;
-  OnePeerNetwork network(alice.store());
-  bob.set_network(&network);
+TEST_F(FsShare, FsyncAsksTheNetworkForCopies) {
   auto created = bob.fs().create(kCaller, kRootIno, "f", 0644, O_RDWR);
   ASSERT_OK(created);
   ASSERT_OK(bob.fs().write(created->second, 0, random_bytes(kMiB + 1, 13)));
