@@ -51,7 +51,7 @@ constexpr const char* kUsage =
 const std::vector<std::string>& own_o_options() {
   static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
                                                  "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
-                                                 "gc-interval", "lease-length"};
+                                                 "gc-interval", "lease-length", "commit-interval"};
   return names;
 }
 
@@ -65,7 +65,7 @@ po::options_description mount_options() {
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
        "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
-       "attr-timeout, gc-interval, lease-length)")
+       "attr-timeout, gc-interval, lease-length, commit-interval)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
@@ -74,6 +74,9 @@ po::options_description mount_options() {
        "how long the kernel may cache names")
       ("attr-timeout", po::value<double>()->value_name("SECONDS")->default_value(1.0),
        "how long the kernel may cache attributes")
+      ("commit-interval", po::value<double>()->value_name("SECONDS")->default_value(1.0),
+       "how long a closed file may wait to be durable against power loss (it survives a crash of "
+       "dfsmount at once; fsync makes it durable at once); 0: every close syncs")
       ("verbose,v", "also log progress notes")
       ("quiet,q", "log nothing");
   return desc;
@@ -233,6 +236,12 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   node_options.lease_length = gc->lease_length;
+  const double commit_seconds = vm["commit-interval"].as<double>();
+  if (!(commit_seconds >= 0 && commit_seconds <= 3600)) {
+    std::fprintf(stderr, "dfsmount: --commit-interval must be between 0 and 3600 seconds\n");
+    return kExitUsage;
+  }
+  const auto commit_interval = std::chrono::milliseconds(static_cast<std::int64_t>(commit_seconds * 1000));
   // A network when one is named; a lone peer otherwise (DESIGN.md §1).
   const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
   log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
@@ -267,6 +276,7 @@ int run(int argc, char** argv) {
   backend.in_flight = &(*node)->in_flight();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
+  fs_options.commit_interval = commit_interval;
   auto filesystem = fs::open_filesystem(backend, fs_options);
   if (!filesystem.ok()) return fail(report_fd, "cannot open the filesystem: " + filesystem.error().message);
 

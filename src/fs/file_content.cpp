@@ -275,7 +275,7 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
     DFS_TRY(batch->put_sealed(segment));
     version.referenced.push_back(segment.id);
   }
-  DFS_TRY(batch->commit());
+  DFS_TRY(batch->commit_unsynced());  // made durable by FsImpl::make_durable (fs_durability.cpp)
   return version;
 }
 

@@ -82,7 +82,7 @@ class FileContent {
   void prefetch(std::uint64_t first, std::uint32_t count);
 
   // Seals the dirty chunks (and pads or zero-fills what the size needs) on
-  // the pool, stores them and the manifest in one batch. Reused chunks the
+  // the pool, stores them and the manifest in one unsynced batch. Reused chunks the
   // local stores lack (a shared file's) are fetched and stored too, so a
   // committed version never depends on another peer.
   // Each chunk is added to `hold` before it is put (GC keeps off it).

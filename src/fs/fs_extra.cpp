@@ -60,6 +60,9 @@ FsImpl::~FsImpl() {
     Status released = release(fh);
     if (!released.ok()) log::error("fs: at unmount, file handle " + std::to_string(fh) + ": " + released.error().to_string());
   }
+  stop_flusher();
+  Status synced = make_durable();
+  if (!synced.ok()) log::error("fs: at unmount, making the last commits durable: " + synced.error().to_string());
 }
 
 Status FsImpl::setxattr(Ino ino, std::string_view name, ByteView value, int flags) {
@@ -193,7 +196,9 @@ Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, cons
     return make_error(Errc::invalid_argument, "chunk size " + std::to_string(options.chunk_size) + " out of range");
   }
   auto fs = std::make_unique<FsImpl>(backend, options);
+  DFS_TRY(fs->recover_unsynced_versions());
   DFS_TRY(fs->reap_orphans());
+  fs->start_flusher();
   return std::unique_ptr<FileSystem>(std::move(fs));
 }
 

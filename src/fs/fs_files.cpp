@@ -119,6 +119,9 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, txn.get_inode(state.ino));
   const std::optional<ChunkId> previous = inode.manifest;
+  const std::optional<index::FileKey> previous_key = inode.file_key;
+  const std::uint64_t previous_size = inode.size;
+  const std::int64_t previous_mtime_ns = inode.mtime_ns;
   inode.manifest = version.head;
   inode.file_key = version.key.bytes();
   inode.size = version.manifest.file_size;
@@ -134,7 +137,10 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
                            version.manifest.chunks.size(),
                            unix_seconds()};
   DFS_TRY(txn.record_version(record, version.referenced));
-  if (previous && *previous != version.head) DFS_TRY(txn.release_version(*previous));
+  // The previous version stays recorded until this one is durable: it is
+  // what recovery goes back to if a power loss takes this one's chunks.
+  DFS_TRY(txn.record_unsynced_version(index::UnsyncedVersion{0, state.ino, version.head, previous, previous_key,
+                                                             previous_size, previous_mtime_ns}));
   return txn.commit();
 }
 
@@ -153,6 +159,7 @@ Status FsImpl::commit_locked(FileState& state, bool queue_replication) {
   }
   if (replication_ && queue_replication) replication_->push(version.referenced);
   state.content.adopt(std::move(version));
+  if (options_.commit_interval.count() == 0) return make_durable();
   return {};
 }
 
@@ -221,6 +228,8 @@ Status FsImpl::fsync(FileHandle fh, bool) {
   {
     std::lock_guard lock(handle->state->mu);
     DFS_TRY(commit_locked(*handle->state, /*queue_replication=*/false));
+    // Also what an earlier close of this file left to the commit interval.
+    DFS_TRY(make_durable());
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }

@@ -4,6 +4,8 @@
 //   fs_files.cpp      open-file states, handles, create, open, read, write,
 //                     flush, fsync, release, commits
 //   fs_extra.cpp      xattrs, file IDs, open_shared, statfs, open_filesystem
+//   fs_durability.cpp the commit interval: make_durable, the flusher
+//                     thread, recovery of unsynced versions at open
 //
 // Locks, in the order they may be taken (never the reverse):
 //   FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
@@ -12,8 +14,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "chunk_reader.hpp"
@@ -71,6 +75,7 @@ class FsImpl final : public FileSystem {
   Status flush(FileHandle fh) override;
   Status fsync(FileHandle fh, bool datasync) override;
   Status release(FileHandle fh) override;
+  Status sync_all() override { return make_durable(); }
 
   Result<StatFs> statfs() override;
 
@@ -84,6 +89,12 @@ class FsImpl final : public FileSystem {
 
   // Deletes the inodes a crash left with nlink 0.
   Status reap_orphans();
+  // Rolls back each unsynced version whose chunks are not all in the local
+  // store (a power loss), then makes the index durable. At open, before
+  // any other call.
+  Status recover_unsynced_versions();
+  // Starts the thread that makes commits durable every commit_interval.
+  void start_flusher();
 
  private:
   // --- open-file states (fs_files.cpp) ---
@@ -106,6 +117,14 @@ class FsImpl final : public FileSystem {
   // The attributes with the open, uncommitted size and mtime of the file.
   Attr with_open_state(const index::InodeAttr& inode);
 
+  // --- durability (fs_durability.cpp) ---
+  // Makes every commit so far durable: the store, then the index.
+  Status make_durable();
+  void run_flusher();
+  void stop_flusher();
+  // Whether every chunk of the version is in the local store and whole.
+  bool stored_whole(const ChunkId& head, const index::FileKey& key);
+
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,
                        const std::string& new_name, unsigned flags, std::vector<Ino>& unlinked);
@@ -125,6 +144,12 @@ class FsImpl final : public FileSystem {
   std::unordered_map<Ino, OpenState> states_;
   std::unordered_map<FileHandle, std::shared_ptr<Handle>> handles_;
   FileHandle next_fh_ = 1;
+
+  // The flusher: wakes every commit_interval, or when stop_ is set.
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_wake_;
+  bool flusher_stop_ = false;  // guarded by flusher_mu_
+  std::thread flusher_;
 
   // With a network: replication queued on close. Declared last, so it is
   // drained (within its bound) after ~FsImpl committed the open files.

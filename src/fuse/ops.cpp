@@ -359,7 +359,7 @@ void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
-  fuse_reply_err(req, 0);  // the namespace is committed by each call
+  reply_status(req, self(req).fs.sync_all(), "fsyncdir");
 }
 
 // ---- filesystem, xattrs ----------------------------------------------------

@@ -246,21 +246,24 @@ Result<std::vector<DirEntry>> Index::list_dir(std::uint64_t parent) {
 
 Result<NamespaceTxn> Index::begin_namespace() {
   std::unique_lock lock(mu_);
-  NamespaceTxn txn(std::move(lock), *db_);
-  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  NamespaceTxn txn(std::move(lock), *db_, unsynced_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx,
+                       Transaction::begin(*db_, Transaction::Mode::immediate, Transaction::Durability::deferred));
   txn.tx_ = std::make_unique<Transaction>(std::move(tx));
   return txn;
 }
 
 // --- NamespaceTxn ----------------------------------------------------------
 
-NamespaceTxn::NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db) : lock_(std::move(lock)), db_(&db) {}
+NamespaceTxn::NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced)
+    : lock_(std::move(lock)), db_(&db), unsynced_(&unsynced) {}
 NamespaceTxn::NamespaceTxn(NamespaceTxn&&) noexcept = default;
 NamespaceTxn& NamespaceTxn::operator=(NamespaceTxn&& other) noexcept {
   if (this != &other) {
     tx_.reset();  // roll back ours while we still hold our lock
     tx_ = std::move(other.tx_);
     db_ = other.db_;
+    unsynced_ = other.unsynced_;
     lock_ = std::move(other.lock_);
   }
   return *this;
@@ -269,6 +272,7 @@ NamespaceTxn::~NamespaceTxn() { tx_.reset(); }  // rolls back before lock_ is re
 
 Status NamespaceTxn::commit() {
   if (!tx_) return make_error(Errc::internal, "namespace transaction committed twice");
+  unsynced_->store(true);  // before the commit: make_durable must not miss it
   Status committed = tx_->commit();
   tx_.reset();
   lock_.unlock();  // the index is free again, committed or not

@@ -126,6 +126,27 @@ CREATE TABLE leases_to_grant (pending INTEGER NOT NULL);
 INSERT INTO leases_to_grant VALUES (1);
 )sql";
 
+// Schema v4: content commits whose durability is deferred (fs/, DESIGN.md
+// §5 as README "Durability" words it).
+constexpr std::string_view kSchemaV4 = R"sql(
+-- A version an inode was pointed at by a commit that is not yet known to be
+-- durable: its chunks were stored without a sync, and the index commit was
+-- not fsynced. Until Index::make_durable settles the row, the previous
+-- version stays recorded (GC keeps its chunks), so that recovery after a
+-- power loss can put the inode back on it if this version's chunks did not
+-- reach the disk. No foreign key: the inode may be gone by then.
+CREATE TABLE unsynced_versions (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  ino               INTEGER NOT NULL,
+  manifest_id       BLOB    NOT NULL CHECK (length(manifest_id) = 32),
+  previous_manifest BLOB    NULL CHECK (previous_manifest IS NULL OR length(previous_manifest) = 32),
+  previous_key      BLOB    NULL CHECK (previous_key IS NULL OR length(previous_key) = 32),
+  previous_size     INTEGER NOT NULL CHECK (previous_size >= 0),
+  previous_mtime_ns INTEGER NOT NULL,
+  CHECK ((previous_manifest IS NULL) = (previous_key IS NULL))
+);
+)sql";
+
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -151,10 +172,13 @@ Status apply_v2(Database& db) { return db.exec(kSchemaV2); }
 
 Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
+Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
+    {4, "content commits not yet durable", &apply_v4},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

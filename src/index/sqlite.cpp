@@ -182,6 +182,18 @@ std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+Status Database::sync_wal() {
+  // The WAL's file object, through the documented file-control: SQLite has
+  // no "sync now" call, and a dummy write transaction would grow the WAL.
+  sqlite3_file* wal = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, "SQLITE_FCNTL_JOURNAL_POINTER");
+  if (wal == nullptr || wal->pMethods == nullptr) return {};  // no WAL open: nothing was written
+  rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, "fsync of the WAL");
+  return {};
+}
+
 // --- Statement --------------------------------------------------------------
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
@@ -265,33 +277,51 @@ std::string_view Statement::sql() const {
 
 // --- Transaction ------------------------------------------------------------
 
-Result<Transaction> Transaction::begin(Database& db, Mode mode) {
-  DFS_TRY(db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
-  return Transaction(&db);
+Result<Transaction> Transaction::begin(Database& db, Mode mode, Durability durability) {
+  // SQLite refuses to change the setting inside a transaction; it applies
+  // to the WAL write of the commit. Restored as the transaction ends, so
+  // every other transaction on the connection stays synced.
+  const bool deferred = durability == Durability::deferred;
+  if (deferred) DFS_TRY(db.exec("PRAGMA synchronous = NORMAL"));
+  Status begun = db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  if (!begun.ok()) {
+    if (deferred) (void)db.exec("PRAGMA synchronous = FULL");
+    return begun.take_error();
+  }
+  return Transaction(&db, deferred);
 }
 
 Transaction& Transaction::operator=(Transaction&& other) noexcept {
   if (this != &other) {
     rollback();
     db_ = std::exchange(other.db_, nullptr);
+    deferred_ = other.deferred_;
   }
   return *this;
 }
 
 Status Transaction::commit() {
   if (db_ == nullptr) return make_error(Errc::internal, "sqlite: commit of a transaction that is not open");
-  Status status = db_->exec("COMMIT");
-  if (status.ok()) db_ = nullptr;  // else the destructor rolls back
-  return status;
+  DFS_TRY(db_->exec("COMMIT"));  // on failure the destructor rolls back
+  return end_deferred();
+}
+
+Status Transaction::end_deferred() noexcept {
+  Database* db = std::exchange(db_, nullptr);
+  if (!deferred_ || db == nullptr) return {};
+  Status restored = db->exec("PRAGMA synchronous = FULL");
+  if (!restored.ok()) log::error("index: restoring synchronous=FULL failed: " + restored.error().to_string());
+  return restored;
 }
 
 void Transaction::rollback() noexcept {
-  Database* db = std::exchange(db_, nullptr);
   // After some errors (SQLITE_FULL, IOERR, NOMEM, ...) SQLite has already
   // rolled the transaction back itself; a second ROLLBACK would fail.
-  if (db == nullptr || !db->in_transaction()) return;
-  Status status = db->exec("ROLLBACK");
-  if (!status.ok()) log::error("index rollback failed: " + status.error().to_string());
+  if (db_ != nullptr && db_->in_transaction()) {
+    Status status = db_->exec("ROLLBACK");
+    if (!status.ok()) log::error("index rollback failed: " + status.error().to_string());
+  }
+  (void)end_deferred();
 }
 
 }  // namespace dfs::index

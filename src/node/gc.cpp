@@ -50,6 +50,10 @@ Status GarbageCollector::sweep(store::DiskChunkStore& store, Rule rule, bool dry
     DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> garbage, rule == Rule::unreferenced
                                                            ? index_.unreferenced(candidates)
                                                            : index_.collectable(candidates, clock_()));
+    // The index read above may include namespace commits not yet durable
+    // (an unlink, a replaced version): a power loss could bring them back,
+    // pointing at chunks deleted here. Durable first, then delete.
+    if (!dry_run && !garbage.empty()) DFS_TRY(index_.make_durable([this] { return store_.sync(); }));
     for (const ChunkId& id : garbage) {
       if (dry_run) {
         ++collected;

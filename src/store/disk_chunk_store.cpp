@@ -292,6 +292,8 @@ Status DiskChunkStore::sync_filesystem() {
   return {};
 }
 
+Status DiskChunkStore::sync() { return options_.durable ? sync_filesystem() : Status{}; }
+
 Status DiskChunkStore::put(const ChunkId& id, ByteView sealed) {
   DFS_ASSIGN_OR_RETURN(std::optional<StagedChunk> staged, stage(id, sealed, options_.durable));
   // Already stored: nothing to write, but a durable put promises the chunk
@@ -314,9 +316,12 @@ class DiskPutBatch final : public PutBatch {
   Status put(const ChunkId& id, ByteView sealed) override { return stage(id, sealed, /*trusted=*/false); }
   Status put_verified(const ChunkId& id, ByteView sealed) override { return stage(id, sealed, /*trusted=*/true); }
 
-  Status commit() override {
+  Status commit() override { return publish(store_.options_.durable); }
+  Status commit_unsynced() override { return publish(/*durable=*/false); }
+
+ private:
+  Status publish(bool durable) {
     std::lock_guard lock(mutex_);
-    const bool durable = store_.options_.durable;
     if (durable) DFS_TRY(store_.sync_filesystem());  // the bytes, before any name
     Status status;
     for (auto& staged : staged_) {
@@ -329,7 +334,6 @@ class DiskPutBatch final : public PutBatch {
     return {};
   }
 
- private:
   Status stage(const ChunkId& id, ByteView sealed, bool trusted) {
     DFS_ASSIGN_OR_RETURN(auto staged, store_.stage(id, sealed, /*sync_now=*/false, trusted));
     if (staged) {

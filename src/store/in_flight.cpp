@@ -52,6 +52,7 @@ class TrackedBatch final : public PutBatch {
     return inner_->put_verified(id, sealed);
   }
   Status commit() override { return inner_->commit(); }
+  Status commit_unsynced() override { return inner_->commit_unsynced(); }
 
  private:
   std::unique_ptr<PutBatch> inner_;

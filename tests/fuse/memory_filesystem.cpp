@@ -320,6 +320,8 @@ Result<std::size_t> MemoryFileSystem::write(fs::FileHandle fh, std::uint64_t off
 Status MemoryFileSystem::flush(fs::FileHandle) { return {}; }
 Status MemoryFileSystem::fsync(fs::FileHandle, bool) { return {}; }
 
+Status MemoryFileSystem::sync_all() { return {}; }  // memory: nothing to make durable
+
 Status MemoryFileSystem::release(fs::FileHandle fh) {
   std::lock_guard lock(mutex_);
   auto h = handles_.find(fh);

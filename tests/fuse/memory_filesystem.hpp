@@ -40,6 +40,7 @@ class MemoryFileSystem final : public fs::FileSystem {
   Status flush(fs::FileHandle fh) override;
   Status fsync(fs::FileHandle fh, bool datasync) override;
   Status release(fs::FileHandle fh) override;
+  Status sync_all() override;
   Result<fs::StatFs> statfs() override;
   Status setxattr(fs::Ino ino, std::string_view name, ByteView value, int flags) override;
   Result<Bytes> getxattr(fs::Ino ino, std::string_view name) override;

@@ -10,7 +10,9 @@
 // manifest + attributes, one transaction) on flush/fsync/release, so the
 // namespace always shows each file as of its last completed close or
 // fsync (close-to-open consistency, crash safety). Unchanged chunks keep
-// their IDs. With a network attached, a commit on flush/release queues
+// their IDs. Durability (open_filesystem.hpp, FsOptions::commit_interval):
+// a completed close survives the process dying at once and a power loss
+// within the commit interval; fsync and sync_all make it durable at once. With a network attached, a commit on flush/release queues
 // the new chunks for replication in the background (close never waits on
 // the network); `fsync` returns once the data is durable locally and the
 // network acknowledged R copies.
@@ -138,6 +140,9 @@ class FileSystem {
   virtual Status flush(FileHandle fh) = 0;                 // close(2) of one descriptor
   virtual Status fsync(FileHandle fh, bool datasync) = 0;
   virtual Status release(FileHandle fh) = 0;               // last close
+  // Makes every completed operation durable on the local disk, as fsync
+  // does for one file (fsyncdir, syncfs): namespace changes and closed files.
+  virtual Status sync_all() = 0;
 
   virtual Result<StatFs> statfs() = 0;
 

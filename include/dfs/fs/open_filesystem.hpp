@@ -15,12 +15,21 @@
 //  - While open, changed chunks live in a write-back area (memory, spilled
 //    to an unlinked temp file under FsOptions::scratch_dir past
 //    dirty_memory_bytes). flush/fsync/release of a changed file seal the
-//    changed chunks on the pool, store them and the manifest in one batch
-//    (one sync), then in one index transaction point the inode at the new
-//    manifest and record the version's chunk references (index files table,
-//    so GC keeps them); the previous version's record is forgotten unless
-//    pinned or still pointed at. A crash at any point leaves the namespace
-//    at the last committed version and at most unreferenced chunks.
+//    changed chunks on the pool, store them and the manifest in one batch,
+//    then in one index transaction point the inode at the new manifest and
+//    record the version's chunk references (index files table, so GC keeps
+//    them).
+//  - Durability is grouped: the batch and the index commit are written but
+//    not synced, so a close costs no disk flush, and the commit notes the
+//    version it replaced (index unsynced_versions). Every commit_interval
+//    (and on fsync, sync_all, unmount, before GC deletes anything) one
+//    store sync then one index sync make everything before them durable and
+//    forget the replaced versions. A process crash loses nothing that was
+//    closed (it is all in the kernel's page cache). After a power loss,
+//    open_filesystem checks each noted version whose note survived: one
+//    whose chunks did not all reach the disk is rolled back to the version
+//    it replaced, which is still stored. So a crash of either kind leaves
+//    every file whole, at a version it had, and at most unreferenced chunks.
 //  - An empty file has no manifest until its ID is asked for.
 //  - Reads decrypt through a bounded LRU of plaintext chunks, with
 //    read-ahead of the next chunks on sequential reads. Chunks come from the
@@ -64,6 +73,9 @@ struct FsOptions {
   // keeps replicating what is queued before leaving it to repair.
   std::size_t replication_queue_chunks = 1u << 16;
   std::chrono::milliseconds replication_drain_bound{std::chrono::seconds(10)};
+  // How long a completed close may wait to become durable against power
+  // loss (see above); 0 makes every close durable before it returns.
+  std::chrono::milliseconds commit_interval{std::chrono::seconds(1)};
 };
 
 // What the filesystem works on; none is owned, all must outlive it.
@@ -80,8 +92,9 @@ struct Backend {
   store::InFlightChunks* in_flight = nullptr;
 };
 
-// Opens the filesystem; removes the inodes a crash left unlinked-but-open
-// (nlink 0) and releases their versions.
+// Opens the filesystem: rolls back the commits a power loss left without
+// their chunks, removes the inodes a crash left unlinked-but-open (nlink 0)
+// and releases their versions.
 Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, const FsOptions& options);
 
 }  // namespace dfs::fs

@@ -16,7 +16,9 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,6 +85,22 @@ struct DirEntry {
   bool operator==(const DirEntry&) const = default;
 };
 
+// A content commit whose durability is deferred (schema v4): the version
+// an inode now points at, and what it pointed at before, to go back to if
+// a power loss kept the index commit but not the version's chunks.
+struct UnsyncedVersion {
+  std::uint64_t seq = 0;  // commit order; assigned by the index
+  std::uint64_t ino = 0;
+  ChunkId manifest;
+  // The previous content: both set, or both empty (an empty file).
+  std::optional<ChunkId> previous_manifest;
+  std::optional<FileKey> previous_key;
+  std::uint64_t previous_size = 0;
+  std::int64_t previous_mtime_ns = 0;
+
+  bool operator==(const UnsyncedVersion&) const = default;
+};
+
 class Index;
 
 // How set_xattr treats an existing attribute (setxattr(2)'s flags).
@@ -97,6 +115,9 @@ enum class XattrMode { create_or_replace, create_only, replace_only };
 // never call the Index (or begin another) on the same thread before it is
 // committed or destroyed, or the thread deadlocks. commit() releases the
 // lock; the object is then spent.
+// Its commit is deferred (Transaction::Durability::deferred): it survives
+// the process dying at once, and a power loss once Index::make_durable has
+// run, as a local filesystem's metadata does once its journal commits.
 // Each method fails as the Index method of the same name documents.
 class NamespaceTxn {
  public:
@@ -144,16 +165,22 @@ class NamespaceTxn {
   // it and it is not pinned (GC may then collect its chunks); otherwise,
   // and for files the namespace did not record, does nothing.
   Status release_version(const ChunkId& manifest);
+  // Notes that `version.ino` now points at `version.manifest` by a commit
+  // whose chunks are not synced yet. In place of release_version on the
+  // previous version: that one stays recorded until make_durable settles
+  // the note, or recovery goes back to it.
+  Status record_unsynced_version(const UnsyncedVersion& version);
 
   Status commit();
 
  private:
   friend class Index;
-  NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db);
+  NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced);
 
   // Declared first, so released last: after the transaction is over.
   std::unique_lock<std::mutex> lock_;
   Database* db_;
+  std::atomic<bool>* unsynced_;  // the Index's flag, raised by commit()
   std::unique_ptr<Transaction> tx_;
 };
 
@@ -244,6 +271,20 @@ class Index {
   // Begins a namespace write transaction (see NamespaceTxn).
   Result<NamespaceTxn> begin_namespace();
 
+  // --- Durability of namespace commits (schema v4) ------------------------
+
+  // Whether a namespace commit may not be durable yet.
+  bool has_unsynced_changes() const { return unsynced_.load(); }
+  // Makes every namespace commit made before the call durable: calls
+  // `sync_chunks` (which must make every chunk stored so far durable, e.g.
+  // ChunkStore::sync), then, in one synced transaction, settles the
+  // unsynced versions noted before the call (releasing the versions they
+  // replaced) and fsyncs the WAL. The index's lock is not held while
+  // `sync_chunks` runs. Thread-safe; concurrent calls are fine.
+  Status make_durable(const std::function<Status()>& sync_chunks);
+  // The unsynced versions, oldest first: what recovery checks at mount.
+  Result<std::vector<UnsyncedVersion>> unsynced_versions();
+
  private:
   explicit Index(std::unique_ptr<Database> db);
   // The candidates for which `probe` (bound ?1 = chunk ID, ?2 = `now`)
@@ -255,6 +296,8 @@ class Index {
   // shareable between threads (opened without SQLite's own mutex).
   std::mutex mu_;
   std::unique_ptr<Database> db_;
+  // Raised by every namespace commit, lowered as make_durable starts.
+  std::atomic<bool> unsynced_{false};
 };
 
 }  // namespace dfs::index

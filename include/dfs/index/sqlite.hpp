@@ -53,9 +53,9 @@ class Database {
   //    readers (FUSE reads go on while a close() commits a manifest), and a
   //    commit is one sequential append to the -wal file.
   //  - synchronous=FULL: in WAL mode, NORMAL only fsyncs at checkpoints, so
-  //    a commit acknowledged before a power loss can be rolled back. DESIGN.md
-  //    §5 promises that a completed close/fsync survives power loss, so every
-  //    commit fsyncs the WAL (one fsync per transaction, not per statement).
+  //    a commit acknowledged before a power loss can be rolled back. Every
+  //    commit fsyncs the WAL (one fsync per transaction, not per statement)
+  //    unless it asks for Durability::deferred (see Transaction::commit).
   //  - foreign_keys=ON: SQLite leaves it off per connection by default, and
   //    the schema relies on it (refs and pins vanish with their file).
   //  - busy_timeout: waits for other connections instead of failing at once.
@@ -84,6 +84,9 @@ class Database {
   std::int64_t last_insert_rowid() const;
   // True while a transaction is open (false in autocommit mode).
   bool in_transaction() const;
+  // Makes every transaction committed so far durable, deferred ones
+  // included: one fsync of the WAL (nothing if it is not open yet).
+  Status sync_wal();
 
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
@@ -166,24 +169,37 @@ class Transaction {
     immediate,  // for transactions that write
     deferred,   // read-only: a consistent snapshot across several statements
   };
-  static Result<Transaction> begin(Database& db, Mode mode = Mode::immediate);
+  enum class Durability {
+    synced,    // survives a power loss once commit() returns
+    // Written to the WAL but not fsynced: survives the process dying, not
+    // the machine; a power loss may roll it back (with every later
+    // transaction: the WAL is a log, so what survives is always a prefix).
+    // The next synced commit, or Database::sync_wal(), makes it durable.
+    deferred,
+  };
+  static Result<Transaction> begin(Database& db, Mode mode = Mode::immediate,
+                                   Durability durability = Durability::synced);
 
   Transaction() = default;
   ~Transaction() { rollback(); }
-  Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+  Transaction(Transaction&& other) noexcept
+      : db_(std::exchange(other.db_, nullptr)), deferred_(other.deferred_) {}
   Transaction& operator=(Transaction&& other) noexcept;
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  // Makes the changes durable. On failure the transaction is rolled back
-  // (now or by the destructor) and nothing of it is visible.
+  // Commits. On failure the transaction is rolled back (now or by the
+  // destructor) and nothing of it is visible.
   Status commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, bool deferred) : db_(db), deferred_(deferred) {}
   void rollback() noexcept;
+  // Puts the connection back to synchronous=FULL after a deferred one.
+  Status end_deferred() noexcept;
 
   Database* db_ = nullptr;  // null once committed or rolled back
+  bool deferred_ = false;
 };
 
 }  // namespace dfs::index

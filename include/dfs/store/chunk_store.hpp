@@ -48,6 +48,12 @@ class PutBatch {
   // seal_chunk computed `chunk.id` from these very bytes.
   Status put_sealed(const SealedChunk& chunk) { return put_verified(chunk.id, chunk.bytes); }
   virtual Status commit() = 0;
+  // Makes every chunk put through the batch stored and visible without
+  // waiting for the disk: they survive the process dying, and a power loss
+  // only once ChunkStore::sync() has run (a chunk the loss caught half on
+  // disk fails verification on get). For a writer that makes a group of
+  // commits durable later, in one sync (the filesystem's close).
+  virtual Status commit_unsynced() { return commit(); }
 };
 
 // All methods are thread-safe: a store is called concurrently from the
@@ -91,6 +97,10 @@ class ChunkStore {
   // once and commits nothing further; stores with a cheaper group sync
   // override it.
   virtual std::unique_ptr<PutBatch> begin_batch();
+
+  // Makes every chunk stored so far durable, those of unsynced batch
+  // commits included. A no-op for stores that are always durable or never.
+  virtual Status sync() { return {}; }
 
   // Current usage; stored chunks only (space reserved by puts still in
   // flight is not included).

@@ -58,7 +58,10 @@ class DiskChunkStore final : public ChunkStore {
   // directory entries: two journal commits per batch instead of two per
   // chunk, with the same guarantee (a chunk appears only once its bytes
   // are durable; after commit every one survives a crash).
+  // commit_unsynced() renames them into place with no sync at all.
   std::unique_ptr<PutBatch> begin_batch() override;
+  // One syncfs of the store's filesystem (none if the store is not durable).
+  Status sync() override;
   void prefetch(const ChunkId& id) override;
 
   // Deletes the files in tmp/ last modified at least `age` ago (all of

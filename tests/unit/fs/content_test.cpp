@@ -230,7 +230,13 @@ TEST(FsContent, OldVersionsAreForgottenSoGcCanCollectThem) {
   ASSERT_OK(fh);
   ASSERT_OK(peer.fs().write(*fh, 0, as_bytes("x")));
   ASSERT_OK(peer.fs().release(*fh));
+  // Until the new version is durable the old one stays recorded: it is
+  // what recovery would go back to after a power loss.
   auto files = peer.index().list_files();
+  ASSERT_OK(files);
+  EXPECT_EQ(files->size(), 2u);
+  ASSERT_OK(peer.fs().sync_all());
+  files = peer.index().list_files();
   ASSERT_OK(files);
   ASSERT_EQ(files->size(), 1u);
   EXPECT_EQ(files->front().manifest, *peer.index().get_inode(ino)->manifest);

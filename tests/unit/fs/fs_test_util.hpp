@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -51,7 +52,17 @@ inline Bytes random_bytes(std::size_t n, std::uint32_t seed) {
 // FileSystem over them that tests can close and reopen.
 class Peer {
  public:
-  explicit Peer(FsOptions options = {}) : options_(std::move(options)) {
+  // `image_of`: start from a copy of that directory, taken while its peer
+  // runs: what a power loss leaves (the page cache is the disk here).
+  // `damage` then changes the copy before anything opens it.
+  explicit Peer(FsOptions options = {}, const std::string& image_of = "",
+                const std::function<void(const std::string& dir)>& damage = {})
+      : options_(std::move(options)) {
+    if (!image_of.empty()) {
+      std::filesystem::copy(image_of, dir_.path(),
+                            std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+    }
+    if (damage) damage(dir_.path());
     options_.scratch_dir = dir_.path();
     store::DiskStoreOptions store_options;
     store_options.durable = false;  // the tests do not cut power

@@ -136,5 +136,98 @@ TEST_F(NamespaceTxnTest, OrphansAreTheInodesWithoutLinks) {
   ASSERT_OK(txn.commit());
 }
 
+// --- Deferred durability (schema v4) ----------------------------------------
+
+class UnsyncedVersionsTest : public NamespaceTxnTest {
+ protected:
+  // Points `ino` (created on first use) at `version` in one commit that
+  // notes the version it replaced, as the filesystem's close does.
+  void commit_version(const FileRecord& version) {
+    NamespaceTxn txn = begin();
+    InodeAttr inode = file_inode();
+    if (ino_ == 0) {
+      auto created = txn.create_inode(inode);
+      ASSERT_OK(created);
+      ino_ = *created;
+    }
+    inode = *txn.get_inode(ino_);
+    UnsyncedVersion note{0, ino_, version.manifest, inode.manifest, inode.file_key, inode.size, inode.mtime_ns};
+    inode.manifest = version.manifest;
+    inode.file_key = version.key;
+    ASSERT_OK(txn.update_inode(inode));
+    ASSERT_OK(txn.record_version(version, {version.manifest}));
+    ASSERT_OK(txn.record_unsynced_version(note));
+    ASSERT_OK(txn.commit());
+  }
+  bool recorded(const FileRecord& version) { return index->find_file(version.manifest)->has_value(); }
+
+  std::uint64_t ino_ = 0;
+};
+
+TEST_F(UnsyncedVersionsTest, ACommitRaisesTheFlagAndMakeDurableSettlesAfterSyncingTheChunks) {
+  FileRecord v1 = testing::file(1), v2 = testing::file(2);
+  commit_version(v1);
+  commit_version(v2);
+  EXPECT_TRUE(index->has_unsynced_changes());
+  auto notes = index->unsynced_versions();
+  ASSERT_OK(notes);
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_EQ(notes->at(1).manifest, v2.manifest);
+  EXPECT_EQ(notes->at(1).previous_manifest, std::optional<ChunkId>(v1.manifest));
+  EXPECT_LT(notes->at(0).seq, notes->at(1).seq);
+  EXPECT_TRUE(recorded(v1));  // replaced, but kept until v2 is durable
+
+  bool chunks_synced = false;
+  ASSERT_OK(index->make_durable([&] {
+    chunks_synced = true;
+    return Status{};
+  }));
+  EXPECT_TRUE(chunks_synced);
+  EXPECT_FALSE(index->has_unsynced_changes());
+  EXPECT_TRUE(index->unsynced_versions()->empty());
+  EXPECT_FALSE(recorded(v1));
+  EXPECT_TRUE(recorded(v2));
+}
+
+TEST_F(UnsyncedVersionsTest, AFailedChunkSyncSettlesNothing) {
+  FileRecord v1 = testing::file(1), v2 = testing::file(2);
+  commit_version(v1);
+  commit_version(v2);
+  Status failed = index->make_durable([] { return Status(make_error(Errc::io_error, "disk gone")); });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_TRUE(index->has_unsynced_changes());
+  EXPECT_EQ(index->unsynced_versions()->size(), 2u);
+  EXPECT_TRUE(recorded(v1));
+}
+
+TEST_F(UnsyncedVersionsTest, AVersionALaterNoteMayGoBackToIsKept) {
+  FileRecord v1 = testing::file(1), v2 = testing::file(2), v3 = testing::file(3);
+  commit_version(v1);
+  ASSERT_OK(index->make_durable({}));
+  commit_version(v2);
+  // v3 commits while the chunks sync: make_durable settles v2's note only,
+  // and must keep v2 recorded, since v3's note still goes back to it.
+  ASSERT_OK(index->make_durable([&] {
+    commit_version(v3);
+    return Status{};
+  }));
+  EXPECT_FALSE(recorded(v1));
+  EXPECT_TRUE(recorded(v2));
+  auto notes = index->unsynced_versions();
+  ASSERT_OK(notes);
+  ASSERT_EQ(notes->size(), 1u);
+  EXPECT_EQ(notes->front().manifest, v3.manifest);
+  EXPECT_TRUE(index->has_unsynced_changes());
+  ASSERT_OK(index->make_durable({}));
+  EXPECT_FALSE(recorded(v2));
+  EXPECT_TRUE(recorded(v3));
+}
+
+TEST_F(UnsyncedVersionsTest, ANoteNeedsBothOrNeitherOfThePreviousManifestAndKey) {
+  NamespaceTxn txn = begin();
+  UnsyncedVersion note{0, 1, testing::id(1), testing::id(2), std::nullopt, 0, 0};
+  EXPECT_FALSE(txn.record_unsynced_version(note).ok());
+}
+
 }  // namespace
 }  // namespace dfs::index
