@@ -218,7 +218,21 @@ run_fs() {
     if [[ -z ${rss_kib[read]:-} ]] || ((hwm > rss_kib[read])); then rss_kib[read]=$hwm; fi
   fi
   unmount_fs "$fs"
-  rm -rf "$work/$fs.back"
+  retire "$work/$fs.back"
+}
+
+# Deleting thousands of files (cryfs's blocks, dfs's chunks, the small
+# files) makes ext4 without a journal skip the freed inode numbers for about
+# 30 s, and scanning past them makes every file creation slower: whichever
+# filesystem ran after a deletion would pay for it. So backing directories
+# are moved aside during a round and deleted between rounds, with a pause.
+retire() { mkdir -p "$work/retired" && mv "$1" "$work/retired/$(basename "$1").$round"; }
+clear_retired() {
+  [[ -d $work/retired ]] || return 0
+  rm -rf "$work/retired"
+  sync
+  echo "   (deleted the last round's files; waiting 35 s so that ext4 reuses their inodes again)"
+  sleep 35
 }
 
 # The write with R = 3: dfsmount as peer 1 of 4 on loopback.
@@ -263,6 +277,7 @@ echo "== creating $size_mib MiB of random data"
 dd if=/dev/urandom of="$input" bs=1M count="$size_mib" iflag=fullblock status=none || fail "cannot create $input"
 
 for ((round = 1; round <= rounds; round++)); do
+  clear_retired
   echo "== round $round of $rounds (load $(load))"
   for fs in "${systems[@]}"; do run_fs "$fs"; done
   if wanted r3; then run_r3; fi

@@ -263,7 +263,14 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
     };
     for (std::uint64_t i = 0; i < count && failure.ok(); ++i) {
       const auto required = static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size_, size_ - i * chunk_size_));
-      if (!pipeline.push([this, i, required, &batch] { return seal_one(i, required, *batch); }, consume)) break;
+      auto seal = [this, i, required, &batch] { return seal_one(i, required, *batch); };
+      // A file of one chunk (most small files) is sealed here: handing it
+      // to a pool thread and back would cost more than sealing it.
+      if (count == 1) {
+        consume(seal());
+        break;
+      }
+      if (!pipeline.push(std::move(seal), consume)) break;
     }
     pipeline.drain(consume);
   }

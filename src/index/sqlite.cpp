@@ -1,5 +1,8 @@
 #include "dfs/index/sqlite.hpp"
 
+#include <unordered_map>
+#include <vector>
+
 #include <chrono>
 #include <climits>
 #include <thread>
@@ -113,21 +116,70 @@ Result<std::string> Database::enable_wal(int busy_timeout_ms) {
   }
 }
 
+// Compiled statements by SQL text, for reuse. Shared by a connection and the
+// Statements out of it, so that a Statement destroyed after its connection
+// closed finds the cache closed and finalizes itself.
+class StatementCache {
+ public:
+  // Distinct statements kept; SQL built with a varying text (a list of
+  // placeholders) beyond that is compiled for each use.
+  static constexpr std::size_t kMaxKept = 128;
+
+  ~StatementCache() { close(); }
+
+  sqlite3_stmt* take(std::string_view sql) {
+    auto it = kept_.find(std::string(sql));
+    if (it == kept_.end() || it->second.empty()) return nullptr;
+    sqlite3_stmt* stmt = it->second.back();
+    it->second.pop_back();
+    return stmt;
+  }
+
+  void give_back(sqlite3_stmt* stmt) noexcept {
+    // sqlite3_reset repeats the last step's error, which step() already returned.
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    const char* sql = sqlite3_sql(stmt);
+    auto it = closed_ || sql == nullptr ? kept_.end() : kept_.find(sql);
+    if (it == kept_.end() && !closed_ && sql != nullptr && kept_.size() < kMaxKept) it = kept_.try_emplace(sql).first;
+    if (it == kept_.end()) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    it->second.push_back(stmt);
+  }
+
+  void close() noexcept {
+    closed_ = true;
+    for (auto& [sql, stmts] : kept_) {
+      for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
+    }
+    kept_.clear();
+  }
+
+ private:
+  bool closed_ = false;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> kept_;
+};
+
 Database::~Database() { close(); }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     close();
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 void Database::close() {
+  if (cache_) cache_->close();
+  cache_.reset();
   if (db_ == nullptr) return;
   // close_v2 defers the close if a Statement still exists (a bug, but one
   // that should not crash): the handle is freed when the last one goes.
@@ -150,10 +202,13 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::too_large, "sqlite: statement of " + std::to_string(sql.size()) + " bytes");
   }
+  if (!cache_) cache_ = std::make_shared<StatementCache>();
+  if (sqlite3_stmt* kept = cache_->take(sql)) return Statement(kept, cache_);
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
-  Statement statement(stmt);
+  // PREPARE_PERSISTENT: a hint that the statement will be reused.
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  Statement statement(stmt, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
   if (stmt == nullptr) return make_error(Errc::invalid_argument, "sqlite: empty statement: " + std::string(sql));
   // prepare() compiles one statement; silently dropping the rest would hide a bug.
@@ -161,7 +216,14 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return make_error(Errc::invalid_argument, "sqlite: more than one statement given to prepare: " + std::string(sql));
   }
+  // Kept under exactly the text it was asked for, which is what take() finds.
+  if (std::string_view(sqlite3_sql(stmt)) == sql) statement.cache_ = cache_;
   return statement;
+}
+
+Status Database::run(std::string_view sql) {
+  DFS_ASSIGN_OR_RETURN(Statement stmt, prepare(sql));
+  return stmt.run();
 }
 
 Result<std::int64_t> Database::query_int64(std::string_view sql) {
@@ -196,12 +258,24 @@ Status Database::sync_wal() {
 
 // --- Statement --------------------------------------------------------------
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(); }
+
+void Statement::release() noexcept {
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  if (stmt == nullptr) return;
+  if (cache_) {
+    cache_->give_back(stmt);
+  } else {
+    sqlite3_finalize(stmt);
+  }
+  cache_.reset();
+}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    release();
     stmt_ = std::exchange(other.stmt_, nullptr);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
@@ -282,10 +356,10 @@ Result<Transaction> Transaction::begin(Database& db, Mode mode, Durability durab
   // to the WAL write of the commit. Restored as the transaction ends, so
   // every other transaction on the connection stays synced.
   const bool deferred = durability == Durability::deferred;
-  if (deferred) DFS_TRY(db.exec("PRAGMA synchronous = NORMAL"));
-  Status begun = db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  if (deferred) DFS_TRY(db.run("PRAGMA synchronous = NORMAL"));
+  Status begun = db.run(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!begun.ok()) {
-    if (deferred) (void)db.exec("PRAGMA synchronous = FULL");
+    if (deferred) (void)db.run("PRAGMA synchronous = FULL");
     return begun.take_error();
   }
   return Transaction(&db, deferred);
@@ -302,14 +376,14 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
 
 Status Transaction::commit() {
   if (db_ == nullptr) return make_error(Errc::internal, "sqlite: commit of a transaction that is not open");
-  DFS_TRY(db_->exec("COMMIT"));  // on failure the destructor rolls back
+  DFS_TRY(db_->run("COMMIT"));  // on failure the destructor rolls back
   return end_deferred();
 }
 
 Status Transaction::end_deferred() noexcept {
   Database* db = std::exchange(db_, nullptr);
   if (!deferred_ || db == nullptr) return {};
-  Status restored = db->exec("PRAGMA synchronous = FULL");
+  Status restored = db->run("PRAGMA synchronous = FULL");
   if (!restored.ok()) log::error("index: restoring synchronous=FULL failed: " + restored.error().to_string());
   return restored;
 }
@@ -318,7 +392,7 @@ void Transaction::rollback() noexcept {
   // After some errors (SQLITE_FULL, IOERR, NOMEM, ...) SQLite has already
   // rolled the transaction back itself; a second ROLLBACK would fail.
   if (db_ != nullptr && db_->in_transaction()) {
-    Status status = db_->exec("ROLLBACK");
+    Status status = db_->run("ROLLBACK");
     if (!status.ok()) log::error("index rollback failed: " + status.error().to_string());
   }
   (void)end_deferred();

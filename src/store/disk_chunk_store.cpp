@@ -115,10 +115,11 @@ Status write_new_file(const std::string& path, ByteView data, bool durable) {
   DFS_TRY(write_full(fd.get(), data.subspan(direct), path));
   if (durable) {
     DFS_TRY(fsync_fd(fd.get(), path));
-  } else {
-    // Start writing the bytes out now, without waiting: a batch's final
-    // sync then waits only for the tail instead of the whole file. A hint;
-    // its failure changes nothing (the sync reports real errors).
+  } else if (direct == 0 && data.size() >= kDirectMinSize) {
+    // A large chunk that went through the cache: start writing it out now,
+    // without waiting, so a later sync waits only for the tail. A hint; its
+    // failure changes nothing (the sync reports real errors). Not for small
+    // chunks: one I/O each costs more than the flush that groups them.
     (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   }
   if (::close(fd.release()) != 0) return errno_error("cannot close " + path);

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ namespace dfs::index {
 Error sqlite_error(sqlite3* db, int rc, std::string_view sql);
 
 class Statement;
+class StatementCache;
 
 // One connection to one database file.
 class Database {
@@ -73,7 +75,13 @@ class Database {
   // Runs one or more `;`-separated statements that take no parameters
   // (schema DDL, pragmas). Rows they return are discarded.
   Status exec(std::string_view sql);
+  // Compiles one statement, or takes it from the connection's cache of
+  // statements already compiled: the same SQL text runs again and again
+  // (every FUSE call is a few statements), and compiling costs more than
+  // running. The Statement goes back to the cache when destroyed.
   Result<Statement> prepare(std::string_view sql);
+  // prepare(sql) and run it (one statement, no parameters, rows discarded).
+  Status run(std::string_view sql);
   // The first column of the first row of `sql` as an integer or text (for
   // pragmas and counts); Errc::not_found if it returns no row.
   Result<std::int64_t> query_int64(std::string_view sql);
@@ -99,6 +107,7 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::shared_ptr<StatementCache> cache_;  // shared with the Statements out of it
 };
 
 // A prepared statement; finalized on destruction. Parameters are numbered
@@ -108,7 +117,8 @@ class Statement {
  public:
   Statement() = default;
   ~Statement();
-  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(std::exchange(other.stmt_, nullptr)), cache_(std::move(other.cache_)) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -152,10 +162,13 @@ class Statement {
 
  private:
   friend class Database;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(sqlite3_stmt* stmt, std::shared_ptr<StatementCache> cache) : stmt_(stmt), cache_(std::move(cache)) {}
   Status check_bind(int rc) const;
+  // Back to the cache it came from (or finalized).
+  void release() noexcept;
 
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a
