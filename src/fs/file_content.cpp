@@ -149,8 +149,13 @@ Status FileContent::pwrite_all(ByteView data, std::uint64_t offset) {
 Status FileContent::write_into(Dirty& dirty, std::uint64_t index, std::uint32_t at, ByteView data) {
   const auto end = static_cast<std::uint32_t>(at + data.size());
   if (!dirty.spilled) {
-    if (dirty.data.size() < end) dirty.data.resize(end);  // zero-fills a gap
-    std::memcpy(dirty.data.data() + at, data.data(), data.size());
+    Bytes& buffer = dirty.data;
+    if (buffer.size() < at) buffer.resize(at);  // zero-fills a gap
+    // Overwrites what is there, appends the rest: a fresh buffer is never
+    // zero-filled only to be overwritten (a sequential writer's case).
+    const std::size_t in_place = std::min(data.size(), buffer.size() - at);
+    std::memcpy(buffer.data() + at, data.data(), in_place);
+    buffer.insert(buffer.end(), data.begin() + static_cast<std::ptrdiff_t>(in_place), data.end());
   } else {
     if (at > dirty.length) DFS_TRY(pwrite_all(Bytes(at - dirty.length, 0), chunk_offset(index) + dirty.length));
     DFS_TRY(pwrite_all(data, chunk_offset(index) + at));
