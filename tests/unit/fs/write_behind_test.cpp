@@ -25,6 +25,7 @@ class FaultyStore final : public store::ChunkStore {
  public:
   std::atomic<bool> fail_puts{false};
   std::atomic<bool> fail_commits{false};
+  std::atomic<int> failed_puts{0};
 
   Status put(const ChunkId& id, ByteView sealed) override { return inner_.put(id, sealed); }
   Result<Bytes> get(const ChunkId& id) override { return inner_.get(id); }
@@ -40,7 +41,10 @@ class FaultyStore final : public store::ChunkStore {
    public:
     explicit Batch(FaultyStore& store) : store_(store) {}
     Status put(const ChunkId& id, ByteView sealed) override {
-      if (store_.fail_puts) return make_error(Errc::io_error, "injected put failure");
+      if (store_.fail_puts) {
+        ++store_.failed_puts;
+        return make_error(Errc::io_error, "injected put failure");
+      }
       std::lock_guard lock(mu_);
       staged_.emplace_back(id, Bytes(sealed.begin(), sealed.end()));
       return {};
@@ -174,9 +178,10 @@ TEST_F(FsWriteBehind, AFailedBackgroundPutFailsTheCommitOnceAndLosesNothing) {
   const Bytes data = random_bytes(4 * kChunk, 6);
   store_.fail_puts = true;
   write_sequentially(*content, data);
+  ASSERT_TRUE(eventually([&] { return store_.failed_puts == 4; }));
+  store_.fail_puts = false;  // the commit's own puts succeed
   store::InFlightChunks::Hold hold = in_flight_.hold();
   EXPECT_ERRC(content->seal_version(hold), Errc::io_error);
-  store_.fail_puts = false;
   auto version = commit(*content);  // the chunks were kept as dirty data
   ASSERT_OK(version);
   EXPECT_EQ(reread(*version), data);
