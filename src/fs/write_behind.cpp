@@ -12,7 +12,7 @@ WriteBehind::WriteBehind(store::ChunkStore& store, WorkerPool& pool, store::InFl
 WriteBehind::~WriteBehind() {
   for (Seal& seal : seals_) seal.outcome.wait();
   std::unique_lock lock(mu_);
-  published_.wait(lock, [this] { return !publishing_; });
+  changed_.wait(lock, [this] { return !publishing_; });
 }
 
 void WriteBehind::start(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext) {
@@ -49,18 +49,27 @@ WriteBehind::Outcome WriteBehind::seal_and_stage(std::uint64_t index, const cryp
   return Outcome{index, ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext.size())}, {}};
 }
 
+// The put runs outside mu_ (a disk store writes the chunk file there), so
+// seals stage in parallel; the batch's writer count keeps a publish from
+// committing it meanwhile.
 Status WriteBehind::stage(const SealedChunk& sealed) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   // Nothing staged after a failed publish could be published: the caller
   // keeps such a chunk as dirty data instead.
   DFS_TRY(Status(publish_failure_));
-  if (!batch_) batch_ = store::InFlightChunks::tracked(store_.begin_batch(), hold_);
-  DFS_TRY(batch_->put_sealed(sealed));
-  if (!publishing_) {
+  if (!batch_) batch_ = std::make_shared<Staging>(store::InFlightChunks::tracked(store_.begin_batch(), hold_));
+  std::shared_ptr<Staging> staging = batch_;
+  ++staging->writers;
+  lock.unlock();
+  Status put = staging->batch->put_sealed(sealed);
+  lock.lock();
+  --staging->writers;
+  changed_.notify_all();
+  if (put.ok() && !publishing_) {
     publishing_ = true;
     (void)pool_.submit([this] { publish_all(); });
   }
-  return {};
+  return put;
 }
 
 // One publish at a time: the chunks staged while a commit runs go into the
@@ -69,20 +78,21 @@ Status WriteBehind::stage(const SealedChunk& sealed) {
 void WriteBehind::publish_all() {
   std::unique_lock lock(mu_);
   while (batch_ && publish_failure_.ok()) {
-    std::unique_ptr<store::PutBatch> batch = std::move(batch_);
+    std::shared_ptr<Staging> staging = std::move(batch_);
+    changed_.wait(lock, [&] { return staging->writers == 0; });
     lock.unlock();
-    Status committed = batch->commit();
-    batch.reset();
+    Status committed = staging->batch->commit();
+    staging.reset();
     lock.lock();
     if (!committed.ok()) publish_failure_ = std::move(committed);
   }
   publishing_ = false;
-  published_.notify_all();
+  changed_.notify_all();
 }
 
 Status WriteBehind::wait_published() {
   std::unique_lock lock(mu_);
-  published_.wait(lock, [this] { return !publishing_; });
+  changed_.wait(lock, [this] { return !publishing_; });
   return publish_failure_;
 }
 

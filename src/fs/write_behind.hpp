@@ -93,11 +93,20 @@ class WriteBehind {
   };
   std::deque<Seal> seals_;  // oldest first; the owner's only
 
-  mutable std::mutex mu_;  // guards hold_'s use from the pool, batch_, publishing_, publish_failure_
-  std::condition_variable published_;  // signalled when publishing_ ends
+  // A batch being filled, and how many puts into it are running.
+  struct Staging {
+    explicit Staging(std::unique_ptr<store::PutBatch> b) : batch(std::move(b)) {}
+    std::unique_ptr<store::PutBatch> batch;
+    std::size_t writers = 0;  // guarded by mu_
+  };
+
+  // Guards batch_, every Staging's writers, publishing_, publish_failure_
+  // and the release of hold_ (whose adds, from the puts, it does not need).
+  mutable std::mutex mu_;
+  std::condition_variable changed_;  // a put into a batch ended, or publishing_ did
   store::InFlightChunks::Hold hold_;   // declared before batch_: the batch adds to it
-  std::unique_ptr<store::PutBatch> batch_;  // chunks staged since the last publish began
-  bool publishing_ = false;                 // a publish job runs
+  std::shared_ptr<Staging> batch_;     // chunks staged since the last publish began
+  bool publishing_ = false;            // a publish job runs
   Status publish_failure_;
 };
 
