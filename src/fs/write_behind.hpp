@@ -12,7 +12,9 @@
 // durable and visible in the store) by one publish job at a time on the
 // pool, which commits whatever was staged meanwhile, so publishing keeps
 // up with the writer with no timer and nothing stays staged in the
-// store's tmp/ for long (GC sweeps tmp/ files older than an hour).
+// store's tmp/ for long (GC sweeps tmp/ files older than an hour). The
+// price: a file of a few full chunks may take two batch commits (this
+// publish and the close's, for the rest and the manifest) instead of one.
 //
 // GC safety: each chunk is added to a Hold of InFlightChunks before it is
 // put and stays held until release_hold(), which the owner calls once the
@@ -21,8 +23,8 @@
 // again, the file was unlinked, the mount crashed) are then unreferenced
 // and GC reclaims them.
 //
-// Thread-safety: start, sealing, in_flight, poll_oldest and wait_oldest are
-// called by one owner at a time (FileContent's, serialised by its
+// Thread-safety: full, idle, start, sealing, poll_oldest and wait_oldest
+// are called by one owner at a time (FileContent's, serialised by its
 // FileState); the pool jobs share only mu_'s state with it.
 #pragma once
 
