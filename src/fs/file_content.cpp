@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace dfs::fs {
 
 namespace {
 
-// Chunks sealed at once per pool thread during a commit (bounds memory).
+// Chunks sealed at once per pool thread, during a commit and by
+// write-behind (bounds memory: each holds a plaintext and a sealed chunk).
 constexpr std::size_t kSealsInFlightPerThread = 2;
 
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
@@ -27,11 +29,13 @@ bool MemoryBudget::try_reserve(std::size_t n) {
 
 FileContent::FileContent(ContentEnv env, std::optional<ChunkId> manifest, std::optional<crypto::SecretKey> key,
                          std::uint64_t size, std::uint32_t new_chunk_size)
-    : env_(std::move(env)), committed_(manifest), key_(std::move(key)), chunk_size_(new_chunk_size), size_(size) {
+    : env_(std::move(env)), committed_(manifest), key_(std::move(key)), chunk_size_(new_chunk_size), size_(size),
+      write_behind_(*env_.store, *env_.pool, env_.in_flight, env_.pool->size() * kSealsInFlightPerThread) {
   base_.chunk_size = new_chunk_size;
 }
 
 FileContent::~FileContent() {
+  settle_seals(/*wait=*/true);  // their buffers are still in the budget
   for (auto& [index, dirty] : dirty_) {
     if (!dirty.spilled) env_.budget->release(chunk_size_);
   }
@@ -47,11 +51,25 @@ Status FileContent::ensure_base() {
   return {};
 }
 
+const ChunkRef* FileContent::clean_ref(std::uint64_t index) const {
+  auto ahead = sealed_ahead_.find(index);
+  if (ahead != sealed_ahead_.end()) return &ahead->second;
+  if (index < base_.chunks.size()) return &base_.chunks[index];
+  return nullptr;
+}
+
+Result<Plaintext> FileContent::clean_plaintext(std::uint64_t index) {
+  // A chunk write-behind stored is readable once its batch is published.
+  if (sealed_ahead_.count(index)) DFS_TRY(write_behind_.wait_published());
+  const ChunkRef& ref = *clean_ref(index);
+  return env_.reader->plaintext(ref.id, *key_, ref.plain_size);
+}
+
 std::uint32_t FileContent::stored_length(std::uint64_t index) const {
   auto it = dirty_.find(index);
   if (it != dirty_.end()) return it->second.length;
-  if (index < base_.chunks.size()) return base_.chunks[index].plain_size;
-  return 0;
+  const ChunkRef* clean = clean_ref(index);
+  return clean ? clean->plain_size : 0;
 }
 
 // Fills `out` with chunk `index`'s bytes from offset `from`; zeros past
@@ -71,8 +89,7 @@ Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableB
     std::memcpy(present.data(), it->second.data.data() + from, present.size());
     return {};
   }
-  const ChunkRef& ref = base_.chunks[index];
-  DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
+  DFS_ASSIGN_OR_RETURN(Plaintext plain, clean_plaintext(index));
   std::memcpy(present.data(), plain->data() + from, present.size());
   return {};
 }
@@ -81,6 +98,8 @@ Result<std::size_t> FileContent::read(std::uint64_t offset, MutableByteView out)
   DFS_TRY(ensure_base());
   if (offset >= size_) return std::size_t{0};
   const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
+  if (total == 0) return std::size_t{0};
+  settle_range(offset / chunk_size_, (offset + total - 1) / chunk_size_);
   std::size_t done = 0;
   while (done < total) {
     const std::uint64_t pos = offset + done;
@@ -96,7 +115,8 @@ Result<std::size_t> FileContent::read(std::uint64_t offset, MutableByteView out)
 void FileContent::prefetch(std::uint64_t first, std::uint32_t count) {
   if (!base_loaded_) return;
   for (std::uint64_t index = first; index < first + count && index < base_.chunks.size(); ++index) {
-    if (dirty_.count(index)) continue;
+    // The writer's own chunks are not base chunks.
+    if (dirty_.count(index) || sealed_ahead_.count(index) || write_behind_.sealing(index)) continue;
     env_.reader->prefetch(base_.chunks[index].id, *key_, base_.chunks[index].plain_size);
   }
 }
@@ -117,11 +137,14 @@ Result<FileContent::Dirty*> FileContent::dirty_for_write(std::uint64_t index, bo
   auto it = dirty_.find(index);
   if (it != dirty_.end()) return &it->second;
   Bytes initial;
-  if (!overwrites_all && index < base_.chunks.size()) {
-    const ChunkRef& ref = base_.chunks[index];
-    DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
+  if (!overwrites_all && clean_ref(index)) {
+    DFS_ASSIGN_OR_RETURN(Plaintext plain, clean_plaintext(index));
     initial = *plain;
   }
+  // Written again: what write-behind stored is garbage now, and the chunk
+  // stays dirty until the commit, so an editor of one chunk does not pay a
+  // seal (and a read back) per write.
+  if (sealed_ahead_.erase(index)) written_again_.insert(index);
   Dirty dirty;
   dirty.length = static_cast<std::uint32_t>(initial.size());
   if (env_.budget->try_reserve(chunk_size_)) {
@@ -149,8 +172,13 @@ Status FileContent::pwrite_all(ByteView data, std::uint64_t offset) {
 Status FileContent::write_into(Dirty& dirty, std::uint64_t index, std::uint32_t at, ByteView data) {
   const auto end = static_cast<std::uint32_t>(at + data.size());
   if (!dirty.spilled) {
-    if (dirty.data.size() < end) dirty.data.resize(end);  // zero-fills a gap
-    std::memcpy(dirty.data.data() + at, data.data(), data.size());
+    Bytes& buffer = dirty.data;
+    if (buffer.size() < at) buffer.resize(at);  // zero-fills a gap
+    // Overwrites what is there, appends the rest: a fresh buffer is never
+    // zero-filled only to be overwritten (a sequential writer's case).
+    const std::size_t in_place = std::min(data.size(), buffer.size() - at);
+    std::memcpy(buffer.data() + at, data.data(), in_place);
+    buffer.insert(buffer.end(), data.begin() + static_cast<std::ptrdiff_t>(in_place), data.end());
   } else {
     if (at > dirty.length) DFS_TRY(pwrite_all(Bytes(at - dirty.length, 0), chunk_offset(index) + dirty.length));
     DFS_TRY(pwrite_all(data, chunk_offset(index) + at));
@@ -165,6 +193,7 @@ Status FileContent::write(std::uint64_t offset, ByteView data) {
   if (offset > kMaxFileSize || data.size() > kMaxFileSize - offset) {
     return make_error(Errc::too_large, "a write past " + std::to_string(kMaxFileSize) + " bytes");
   }
+  settle_range(offset / chunk_size_, (offset + data.size() - 1) / chunk_size_);
   std::size_t done = 0;
   while (done < data.size()) {
     const std::uint64_t pos = offset + done;
@@ -174,6 +203,8 @@ Status FileContent::write(std::uint64_t offset, ByteView data) {
     const bool overwrites_all = at == 0 && take >= stored_length(index);
     DFS_ASSIGN_OR_RETURN(Dirty * dirty, dirty_for_write(index, overwrites_all));
     DFS_TRY(write_into(*dirty, index, at, data.subspan(done, take)));
+    // A sequential writer completes a chunk by writing its end.
+    if (at + take == chunk_size_) write_behind_if_complete(index);
     done += take;
   }
   size_ = std::max<std::uint64_t>(size_, offset + data.size());
@@ -199,8 +230,10 @@ Status FileContent::truncate(std::uint64_t size) {
   DFS_TRY(ensure_base());
   if (size > kMaxFileSize) return make_error(Errc::too_large, "a size past " + std::to_string(kMaxFileSize) + " bytes");
   if (size == size_) return {};
+  settle_seals(/*wait=*/true);
   const std::uint64_t keep = ceil_div(size, chunk_size_);
   while (!dirty_.empty() && dirty_.rbegin()->first >= keep) drop_dirty(dirty_.rbegin()->first);
+  sealed_ahead_.erase(sealed_ahead_.lower_bound(keep), sealed_ahead_.end());
   if (base_.chunks.size() > keep) base_.chunks.resize(keep);
   const auto tail = static_cast<std::uint32_t>(size % chunk_size_);
   if (tail != 0 && stored_length(keep - 1) > tail) {
@@ -220,11 +253,11 @@ Result<Bytes> FileContent::plaintext_of(std::uint64_t index, std::uint32_t requi
 }
 
 Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t required, store::PutBatch& batch) {
-  const bool reusable = !dirty_.count(index) && index < base_.chunks.size() &&
-                        base_.chunks[index].plain_size == required;
-  if (reusable) {
-    const ChunkRef& ref = base_.chunks[index];
-    if (!env_.reader->held_locally(ref.id)) {
+  const ChunkRef* clean = dirty_.count(index) ? nullptr : clean_ref(index);
+  if (clean && clean->plain_size == required) {
+    const ChunkRef& ref = *clean;
+    // Write-behind's chunks are in the local store (finish_write_behind).
+    if (!sealed_ahead_.count(index) && !env_.reader->held_locally(ref.id)) {
       DFS_ASSIGN_OR_RETURN(Bytes sealed, env_.reader->sealed(ref.id));
       DFS_TRY(batch.put(ref.id, sealed));
     }
@@ -244,6 +277,7 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
 
 Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) {
   DFS_TRY(ensure_base());
+  DFS_TRY(finish_write_behind());
   if (!key_) key_ = crypto::SecretKey::generate();
   Manifest manifest;
   manifest.file_size = size_;
@@ -289,6 +323,9 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
 void FileContent::adopt(NewVersion version) {
   while (!dirty_.empty()) drop_dirty(dirty_.begin()->first);
   if (spill_.valid() && ::ftruncate(spill_.get(), 0) != 0) spill_.reset();  // a fresh one next time
+  sealed_ahead_.clear();  // the base names them now
+  written_again_.clear();
+  write_behind_.release_hold();
   committed_ = version.head;
   key_ = version.key;
   base_ = std::move(version.manifest);
@@ -303,6 +340,55 @@ Result<std::vector<ChunkId>> FileContent::committed_chunks() {
   std::vector<ChunkId> ids{*committed_};
   for (const ChunkRef& ref : manifest.chunks) ids.push_back(ref.id);
   return ids;
+}
+
+void FileContent::write_behind_if_complete(std::uint64_t index) {
+  auto it = dirty_.find(index);
+  if (it == dirty_.end() || it->second.spilled || it->second.length != chunk_size_) return;
+  if (written_again_.count(index)) return;
+  if (!key_) key_ = crypto::SecretKey::generate();  // the file's key for good: adopt keeps it
+  while (write_behind_.full()) settle(write_behind_.wait_oldest());
+  // The buffer goes with the job; its budget is released when settled.
+  write_behind_.start(index, *key_, std::move(it->second.data));
+  dirty_.erase(it);
+  settle_seals(/*wait=*/false);
+}
+
+void FileContent::settle_seals(bool wait) {
+  if (wait) {
+    while (!write_behind_.idle()) settle(write_behind_.wait_oldest());
+    return;
+  }
+  while (auto outcome = write_behind_.poll_oldest()) settle(std::move(*outcome));
+}
+
+void FileContent::settle(WriteBehind::Outcome outcome) {
+  if (outcome.ref.ok()) {
+    env_.budget->release(chunk_size_);
+    sealed_ahead_[outcome.index] = *outcome.ref;
+    return;
+  }
+  // Kept as dirty data (still in the budget): seal_version retries it.
+  if (write_behind_error_.ok()) write_behind_error_ = outcome.ref.take_error();
+  Dirty dirty;
+  dirty.length = static_cast<std::uint32_t>(outcome.plaintext.size());
+  dirty.data = std::move(outcome.plaintext);
+  dirty_[outcome.index] = std::move(dirty);
+}
+
+void FileContent::settle_range(std::uint64_t first, std::uint64_t last) {
+  for (std::uint64_t index = first; index <= last; ++index) {
+    if (write_behind_.sealing(index)) return settle_seals(/*wait=*/true);
+  }
+}
+
+// Everything write-behind started is stored and published, or its error
+// is returned (a background put's once: its chunk is dirty again).
+Status FileContent::finish_write_behind() {
+  settle_seals(/*wait=*/true);
+  DFS_TRY(write_behind_.wait_published());
+  if (!write_behind_error_.ok()) return std::exchange(write_behind_error_, Status{});
+  return {};
 }
 
 }  // namespace dfs::fs

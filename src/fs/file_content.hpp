@@ -2,26 +2,43 @@
 // it: the committed version (manifest + key) plus a write-back area of
 // dirty chunks, tracked per chunk so a commit re-seals only those.
 //
-// Model: chunk i reads as its dirty buffer if it has one, else as chunk i
-// of the working base manifest, else as zeros; bytes past a chunk's stored
-// length and before the file size read as zeros (holes, extension). A
-// truncate drops the base chunks past the new end and trims the boundary
-// chunk, so a later extension reads zeros there, not the old bytes.
+// Model: chunk i reads as its dirty buffer if it has one, else as the
+// chunk write-behind stored for it, else as chunk i of the working base
+// manifest, else as zeros; bytes past a chunk's stored length and before
+// the file size read as zeros (holes, extension). A truncate drops the
+// base chunks past the new end and trims the boundary chunk, so a later
+// extension reads zeros there, not the old bytes.
+//
+// Write-behind: when a write that ends at a chunk's end leaves its
+// in-memory dirty buffer full (a sequential writer's every chunk), the
+// chunk is sealed and stored in the background (write_behind.hpp) and its
+// memory released; seal_version then reuses its ChunkRef. A chunk that is
+// read, written or truncated while its seal runs waits for that seal
+// first. One written again afterwards is dirty again (the stored chunk is
+// garbage, GC reclaims it) and stays so until the commit: at most one
+// background seal per chunk and version, so an editor of one chunk does
+// not pay a seal per write. A background put that fails hands the chunk
+// back as dirty data and the next seal_version reports the error once; a
+// failed publish (the store batch's commit) loses the chunks it held, so
+// every later seal_version of this content fails and the file keeps its
+// last committed version.
 //
 // Not thread-safe: the owner (FileState) serialises every call with its
-// mutex. seal_version runs jobs on the pool while the owner's lock is held.
+// mutex. seal_version and write-behind run jobs on the pool.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "chunk_reader.hpp"
 #include "dfs/store/in_flight.hpp"
 #include "dfs/util/file.hpp"
+#include "write_behind.hpp"
 
 namespace dfs::fs {
 
@@ -56,6 +73,9 @@ struct ContentEnv {
   WorkerPool* pool;
   MemoryBudget* budget;
   std::string scratch_dir;
+  // Where chunks stored ahead of their commit are held away from GC; null
+  // when no GC runs.
+  store::InFlightChunks* in_flight = nullptr;
 };
 
 class FileContent {
@@ -85,9 +105,13 @@ class FileContent {
   // the pool, stores them and the manifest in one unsynced batch. Reused chunks the
   // local stores lack (a shared file's) are fetched and stored too, so a
   // committed version never depends on another peer.
-  // Each chunk is added to `hold` before it is put (GC keeps off it).
+  // Each chunk is added to `hold` before it is put (GC keeps off it);
+  // those write-behind stored earlier are held by the content until adopt.
+  // First waits for the write-behind still running, and fails with its
+  // error if a background put or publish failed.
   Result<NewVersion> seal_version(store::InFlightChunks::Hold& hold);
-  // After the index committed `version`: it is the new base; nothing dirty.
+  // After the index committed `version`: it is the new base; nothing dirty;
+  // GC may judge the chunks stored ahead again.
   void adopt(NewVersion version);
   // The chunks of the committed version (data and head), for replication.
   Result<std::vector<ChunkId>> committed_chunks();
@@ -102,6 +126,10 @@ class FileContent {
   };
 
   Status ensure_base();
+  // The stored chunk `index` reads as when it has no dirty buffer: the one
+  // write-behind sealed, else the base's; null if neither.
+  const ChunkRef* clean_ref(std::uint64_t index) const;
+  Result<Plaintext> clean_plaintext(std::uint64_t index);
   std::uint32_t stored_length(std::uint64_t index) const;
   Status copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out);
   Result<Dirty*> dirty_for_write(std::uint64_t index, bool overwrites_all);
@@ -112,6 +140,15 @@ class FileContent {
   void drop_dirty(std::uint64_t index);
   Result<Bytes> plaintext_of(std::uint64_t index, std::uint32_t required);
   Result<ChunkRef> seal_one(std::uint64_t index, std::uint32_t required, store::PutBatch& batch);
+  // --- write-behind ---
+  // Seals chunk `index` in the background if its dirty buffer is full.
+  void write_behind_if_complete(std::uint64_t index);
+  // Takes the outcomes of the seals that finished (all of them if `wait`).
+  void settle_seals(bool wait);
+  void settle(WriteBehind::Outcome outcome);
+  // Waits for the seals of chunks [first, last] if any is running.
+  void settle_range(std::uint64_t first, std::uint64_t last);
+  Status finish_write_behind();
   std::uint64_t chunk_offset(std::uint64_t index) const { return index * chunk_size_; }
 
   ContentEnv env_;
@@ -124,6 +161,10 @@ class FileContent {
   bool changed_ = false;
   std::map<std::uint64_t, Dirty> dirty_;
   UniqueFd spill_;                     // unlinked temp file, made on first spill
+  std::map<std::uint64_t, ChunkRef> sealed_ahead_;  // stored by write-behind, not yet committed
+  std::set<std::uint64_t> written_again_;  // after write-behind stored them; not sealed ahead again
+  Status write_behind_error_;          // a background put's failure, for the next seal_version
+  WriteBehind write_behind_;           // last: its jobs finish before the rest goes
 };
 
 }  // namespace dfs::fs

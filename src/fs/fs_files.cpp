@@ -37,7 +37,7 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
   if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "inode " + std::to_string(ino) + " is not a regular file");
   std::optional<crypto::SecretKey> key;
   if (inode.file_key) key = crypto::SecretKey::from_bytes(*inode.file_key);
-  ContentEnv env{&reader_, backend_.store, backend_.pool, &budget_, options_.scratch_dir};
+  ContentEnv env{&reader_, backend_.store, backend_.pool, &budget_, options_.scratch_dir, backend_.in_flight};
   auto state = std::make_shared<FileState>(ino, inode.mtime_ns, std::move(env), inode.manifest, std::move(key),
                                            inode.size, options_.chunk_size);
   states_.emplace(ino, OpenState{state, 1});

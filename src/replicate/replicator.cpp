@@ -166,14 +166,29 @@ void Replicator::closest_peers(const NodeId& key, std::function<void(std::vector
 // --- replicate() -------------------------------------------------------------
 
 void Replicator::replicate(const ChunkId& id, std::function<void(Result<ReplicaReport>)> done) {
-  run_blocking<Result<Bytes>>([local = LocalChunks{store_, owned_}, id] { return local.get(id); },
-                              [this, id, done = std::move(done)](Result<Bytes> sealed) mutable {
+  auto op = std::make_shared<ReplicateOp>();
+  op->id = id;
+  op->done = std::move(done);
+  // The peers first: a lone peer has nobody to push to, and reading the
+  // chunk back and hashing it would be all the work (an fsync of 1 GiB
+  // read the whole file again for nothing).
+  closest_peers(NodeId::from_chunk(id), guard([this, op](std::vector<Contact> found) {
+                  op->spares = std::move(found);
+                  if (op->spares.empty()) return place_and_push(op);
+                  read_and_push(op);
+                }));
+}
+
+void Replicator::read_and_push(const std::shared_ptr<ReplicateOp>& op) {
+  run_blocking<Result<Bytes>>([local = LocalChunks{store_, owned_}, id = op->id] { return local.get(id); },
+                              [this, op](Result<Bytes> sealed) {
                                 if (!sealed.ok()) {
                                   bump(counters_->replicated);
+                                  auto done = std::move(op->done);
                                   return done(sealed.take_error());
                                 }
-                                replicate_sealed(id, std::make_shared<const Bytes>(std::move(sealed).value()),
-                                                 std::move(done));
+                                op->sealed = std::make_shared<const Bytes>(std::move(sealed).value());
+                                place_and_push(op);
                               });
 }
 

@@ -14,7 +14,11 @@
 //    its manifest ID.
 //  - While open, changed chunks live in a write-back area (memory, spilled
 //    to an unlinked temp file under FsOptions::scratch_dir past
-//    dirty_memory_bytes). flush/fsync/release of a changed file seal the
+//    dirty_memory_bytes). A chunk a write fills to its end is sealed and
+//    stored on the pool at once (write-behind), so a sequential writer's
+//    memory stays a few chunks and sealing overlaps its copying; chunks
+//    stored ahead of a commit that never comes are unreferenced and GC
+//    reclaims them. flush/fsync/release of a changed file seal the other
 //    changed chunks on the pool, store them and the manifest in one batch,
 //    then in one index transaction point the inode at the new manifest and
 //    record the version's chunk references (index files table, so GC keeps

@@ -91,7 +91,8 @@ class Replicator {
   // the R closest. A replica that refuses or cannot be reached is replaced
   // by the next closest peer the lookup found (at most R such stand-ins). With fewer peers than R,
   // every peer gets a copy and the report says under-replicated. Fails only
-  // when the chunk cannot be read locally (not_found, corrupt, io_error).
+  // when the chunk cannot be read locally (not_found, corrupt, io_error);
+  // with no peer to push to it is not read at all.
   void replicate(const ChunkId& id, std::function<void(Result<ReplicaReport>)> done);
   // The same for a chunk whose sealed bytes the caller holds (a put that
   // just sealed them): no read back from the store, so a put can stream
@@ -161,6 +162,7 @@ class Replicator {
   void forget_peer_set() { small_network_.reset(); }
 
   // replicate() steps.
+  void read_and_push(const std::shared_ptr<ReplicateOp>& op);
   void place_and_push(const std::shared_ptr<ReplicateOp>& op);
   void push_replica(const std::shared_ptr<ReplicateOp>& op, const dht::Contact& to);
   // fetch() steps.
