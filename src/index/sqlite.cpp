@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <climits>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "dfs/util/log.hpp"
 
@@ -113,22 +115,75 @@ Result<std::string> Database::enable_wal(int busy_timeout_ms) {
   }
 }
 
+// --- StatementCache ---------------------------------------------------------
+
+// Compiled statements of one connection, idle, one per SQL text. The SQL
+// in dfs is a fixed set of string constants, but a cap keeps a caller that
+// builds SQL on the fly from growing it without bound.
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 128;
+
+  ~StatementCache() { close(); }
+
+  // An idle statement compiled from exactly `sql`, or null.
+  sqlite3_stmt* take(std::string_view sql) {
+    std::lock_guard lock(mu_);
+    auto it = idle_.find(std::string(sql));
+    if (it == idle_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
+    return stmt;
+  }
+
+  // Takes a statement back: reset (which also ends the read transaction an
+  // unfinished SELECT holds open) and unbound, or finalized if not wanted.
+  void put(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    std::lock_guard lock(mu_);
+    if (closed_ || idle_.size() >= kMaxStatements || !idle_.emplace(sqlite3_sql(stmt), stmt).second) {
+      sqlite3_finalize(stmt);
+    }
+  }
+
+  // Before the connection closes: from now on statements are finalized.
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+    idle_.clear();
+  }
+
+ private:
+  std::mutex mu_;  // guards idle_ and closed_ (a Statement may die on any thread)
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
+  bool closed_ = false;
+};
+
+// --- Database ---------------------------------------------------------------
+
+Database::Database(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)), cache_(std::make_shared<StatementCache>()) {}
+
 Database::~Database() { close(); }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     close();
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 void Database::close() {
   if (db_ == nullptr) return;
+  if (cache_) cache_->close();  // idle statements would keep the connection open
   // close_v2 defers the close if a Statement still exists (a bug, but one
   // that should not crash): the handle is freed when the last one goes.
   int rc = sqlite3_close_v2(db_);
@@ -150,10 +205,11 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::too_large, "sqlite: statement of " + std::to_string(sql.size()) + " bytes");
   }
+  if (sqlite3_stmt* idle = cache_ ? cache_->take(sql) : nullptr) return Statement(idle, cache_);
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
-  Statement statement(stmt);
+  Statement statement(stmt, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
   if (stmt == nullptr) return make_error(Errc::invalid_argument, "sqlite: empty statement: " + std::string(sql));
   // prepare() compiles one statement; silently dropping the rest would hide a bug.
@@ -161,6 +217,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return make_error(Errc::invalid_argument, "sqlite: more than one statement given to prepare: " + std::string(sql));
   }
+  statement.home_ = cache_;
   return statement;
 }
 
@@ -184,14 +241,25 @@ bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0;
 
 // --- Statement --------------------------------------------------------------
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { give_back(); }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    give_back();
     stmt_ = std::exchange(other.stmt_, nullptr);
+    home_ = std::move(other.home_);
   }
   return *this;
+}
+
+void Statement::give_back() {
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  if (stmt == nullptr) return;
+  if (home_) {
+    std::exchange(home_, nullptr)->put(stmt);
+  } else {
+    sqlite3_finalize(stmt);
+  }
 }
 
 Status Statement::check_bind(int rc) const {

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ namespace dfs::index {
 Error sqlite_error(sqlite3* db, int rc, std::string_view sql);
 
 class Statement;
+class StatementCache;
 
 // One connection to one database file.
 class Database {
@@ -73,6 +75,10 @@ class Database {
   // Runs one or more `;`-separated statements that take no parameters
   // (schema DDL, pragmas). Rows they return are discarded.
   Status exec(std::string_view sql);
+  // Compiling a statement costs more than running a simple one (a FUSE
+  // lookup runs several), so a Statement goes back to its connection when
+  // destroyed, reset and unbound, and the next prepare() of the same SQL
+  // takes it instead of compiling again.
   Result<Statement> prepare(std::string_view sql);
   // The first column of the first row of `sql` as an integer or text (for
   // pragmas and counts); Errc::not_found if it returns no row.
@@ -89,13 +95,16 @@ class Database {
   sqlite3* handle() const { return db_; }
 
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path);
   Status configure(int flags, int busy_timeout_ms);
   Result<std::string> enable_wal(int busy_timeout_ms);
   void close();
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  // Shared with the Statements it handed out, so that one outliving the
+  // connection (a bug, but not one that should crash) still has a home.
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // A prepared statement; finalized on destruction. Parameters are numbered
@@ -105,7 +114,8 @@ class Statement {
  public:
   Statement() = default;
   ~Statement();
-  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement(Statement&& other) noexcept
+      : stmt_(std::exchange(other.stmt_, nullptr)), home_(std::move(other.home_)) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -149,10 +159,13 @@ class Statement {
 
  private:
   friend class Database;
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(sqlite3_stmt* stmt, std::shared_ptr<StatementCache> home) : stmt_(stmt), home_(std::move(home)) {}
   Status check_bind(int rc) const;
+  // Hands stmt_ back to its cache (or finalizes it); leaves this empty.
+  void give_back();
 
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<StatementCache> home_;  // where stmt_ goes when done; null: finalize it
 };
 
 // A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a
