@@ -82,6 +82,12 @@ Result<FileHandle> FsImpl::add_handle(Ino ino, int flags, std::shared_ptr<FileSt
 Status FsImpl::reap_if_unlinked(Ino ino) {
   std::lock_guard lock(mu_);  // no state may be made for `ino` meanwhile
   if (states_.count(ino)) return {};  // its last release reaps it
+  // Every release of a file lands here: a plain read settles the common
+  // case (still linked) without taking the index's write lock. An unlink
+  // racing with it reaps by itself after committing nlink 0 (see unlink).
+  auto linked = backend_.index->get_inode(ino);
+  if (!linked.ok()) return linked.error().code == Errc::not_found ? Status{} : linked.take_error();
+  if (linked->nlink > 0) return {};
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   auto inode = txn.get_inode(ino);
   if (!inode.ok()) return inode.error().code == Errc::not_found ? Status{} : inode.take_error();
