@@ -18,7 +18,22 @@
 
 namespace dfs::fs {
 
-using Plaintext = std::shared_ptr<const Bytes>;
+// A decrypted chunk. Not a Bytes: a vector zero-fills the megabyte that
+// decryption overwrites at once.
+class PlainChunk {
+ public:
+  explicit PlainChunk(std::size_t size) : bytes_(std::make_unique_for_overwrite<std::uint8_t[]>(size)), size_(size) {}
+  const std::uint8_t* data() const { return bytes_.get(); }
+  std::size_t size() const { return size_; }
+  ByteView view() const { return {bytes_.get(), size_}; }
+  MutableByteView writable() { return {bytes_.get(), size_}; }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> bytes_;
+  std::size_t size_;
+};
+
+using Plaintext = std::shared_ptr<const PlainChunk>;
 
 class ChunkReader {
  public:
@@ -50,6 +65,10 @@ class ChunkReader {
   Plaintext cached_or_awaited(const ChunkId& id);
   // Fetches, verifies and decrypts `id`, and keeps it in the LRU.
   Result<Plaintext> load(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size);
+  // Lends the verified sealed bytes of `id` to `use`, from the first
+  // source that has them (as sealed() would return them), and returns what
+  // `use` returns. Errors of `use` never send it to the next source.
+  Status with_sealed(const ChunkId& id, const store::ChunkStore::SealedUse& use);
   void remember(const ChunkId& id, Plaintext data);
 
   const Backend backend_;

@@ -57,10 +57,13 @@ std::uint32_t FileContent::stored_length(std::uint64_t index) const {
 // Fills `out` with chunk `index`'s bytes from offset `from`; zeros past
 // its stored length.
 Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out) {
-  std::fill(out.begin(), out.end(), std::uint8_t{0});
   const std::uint32_t length = stored_length(index);
-  if (from >= length) return {};
-  MutableByteView present = out.first(std::min<std::size_t>(out.size(), length - from));
+  const std::size_t stored = from >= length ? 0 : std::min<std::size_t>(out.size(), length - from);
+  // Only the part past the stored bytes: zeroing all of `out` first would
+  // write every byte a read returns twice.
+  std::fill(out.begin() + static_cast<std::ptrdiff_t>(stored), out.end(), std::uint8_t{0});
+  if (stored == 0) return {};
+  MutableByteView present = out.first(stored);
   auto it = dirty_.find(index);
   if (it != dirty_.end() && it->second.spilled) {
     auto n = pread_full(spill_.get(), present, chunk_offset(index) + from, "the write-back spill file");
@@ -120,7 +123,7 @@ Result<FileContent::Dirty*> FileContent::dirty_for_write(std::uint64_t index, bo
   if (!overwrites_all && index < base_.chunks.size()) {
     const ChunkRef& ref = base_.chunks[index];
     DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
-    initial = *plain;
+    initial.assign(plain->data(), plain->data() + plain->size());
   }
   Dirty dirty;
   dirty.length = static_cast<std::uint32_t>(initial.size());
