@@ -118,7 +118,7 @@ void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std:
     prefetching_.insert(id);
   }
   // The destructor waits for prefetching_ to empty, so `this` outlives the job.
-  (void)backend_.pool->submit([this, id, key, plain_size] {
+  (void)read_ahead_pool_.submit([this, id, key, plain_size] {
     (void)load(id, key, plain_size);
     std::lock_guard lock(mu_);
     prefetching_.erase(id);

@@ -2,7 +2,8 @@
 // read cache. Sealed chunks come from the local store, then the cache
 // store, then the network (a chunk fetched from the network is kept in the
 // cache store). Decrypted data chunks are kept in a bounded LRU shared by
-// all files; read-ahead decrypts chunks into it on the worker pool.
+// all files; read-ahead fetches and decrypts chunks into it on threads of
+// its own (see kReadAheadThreads).
 #pragma once
 
 #include <condition_variable>
@@ -58,6 +59,12 @@ class ChunkReader {
 
  private:
   static constexpr std::size_t kMaxPrefetches = 8;
+  // A read-ahead spends most of its time waiting: for the disk (a chunk
+  // file is read around the page cache, so without kernel read-ahead) or
+  // for a peer. On the worker pool, sized to the cores, two such waits
+  // would leave the cores idle (a 1 GiB read ran at the disk's one-request
+  // speed); on threads of its own the waits overlap the decryption.
+  static constexpr std::size_t kReadAheadThreads = 4;
 
   // The cached plaintext of `id`, if any; first waits for a read-ahead
   // already decrypting it, so a sequential reader never decrypts a chunk
@@ -80,6 +87,8 @@ class ChunkReader {
   std::unordered_map<ChunkId, std::list<std::pair<ChunkId, Plaintext>>::iterator> where_;
   std::size_t cached_bytes_ = 0;
   std::unordered_set<ChunkId> prefetching_;
+  // Last: destroyed first, once the destructor has seen prefetching_ empty.
+  WorkerPool read_ahead_pool_{kReadAheadThreads};
 };
 
 }  // namespace dfs::fs
