@@ -80,20 +80,53 @@ Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableB
   return {};
 }
 
+template <typename Visit>
+Status FileContent::for_each_piece(std::uint64_t offset, std::size_t length, Visit&& visit) {
+  std::size_t done = 0;
+  while (done < length) {
+    const std::uint64_t pos = offset + done;
+    const std::uint64_t index = pos / chunk_size_;
+    const auto from = static_cast<std::uint32_t>(pos % chunk_size_);
+    const std::size_t take = std::min<std::size_t>(length - done, chunk_size_ - from);
+    DFS_TRY(visit(index, from, take, done));
+    done += take;
+  }
+  return {};
+}
+
 Result<std::size_t> FileContent::read(std::uint64_t offset, MutableByteView out) {
   DFS_TRY(ensure_base());
   if (offset >= size_) return std::size_t{0};
   const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
-  std::size_t done = 0;
-  while (done < total) {
-    const std::uint64_t pos = offset + done;
-    const std::uint64_t index = pos / chunk_size_;
-    const auto from = static_cast<std::uint32_t>(pos % chunk_size_);
-    const std::size_t take = std::min<std::size_t>(total - done, chunk_size_ - from);
-    DFS_TRY(copy_chunk(index, from, out.subspan(done, take)));
-    done += take;
-  }
+  auto copy = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t done) -> Status {
+    return copy_chunk(index, from, out.subspan(done, take));
+  };
+  DFS_TRY(for_each_piece(offset, total, copy));
   return total;
+}
+
+Result<ReadPieces> FileContent::read_pieces(std::uint64_t offset, std::size_t size) {
+  DFS_TRY(ensure_base());
+  ReadPieces read;
+  if (offset >= size_) return read;
+  const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(size, size_ - offset));
+  auto lend = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t) -> Status {
+    const bool in_read_cache = !dirty_.count(index) && index < base_.chunks.size() &&
+                               from + take <= base_.chunks[index].plain_size;
+    if (!in_read_cache) {  // written since the commit, or past the stored bytes (zeros): copied
+      auto copy = std::make_shared<Bytes>(take);
+      DFS_TRY(copy_chunk(index, from, *copy));
+      read.add_owned(std::move(copy));
+      return Status{};
+    }
+    const ChunkRef& ref = base_.chunks[index];
+    DFS_ASSIGN_OR_RETURN(Plaintext plain, env_.reader->plaintext(ref.id, *key_, ref.plain_size));
+    read.pieces.push_back(plain->view().subspan(from, take));
+    read.owners.push_back(std::move(plain));
+    return Status{};
+  };
+  DFS_TRY(for_each_piece(offset, total, lend));
+  return read;
 }
 
 void FileContent::prefetch(std::uint64_t first, std::uint32_t count) {

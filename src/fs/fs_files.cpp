@@ -191,17 +191,33 @@ Result<FileHandle> FsImpl::open(Ino ino, int flags) {
   return add_handle(ino, flags, std::move(state));
 }
 
-Result<std::size_t> FsImpl::read(FileHandle fh, std::uint64_t offset, MutableByteView out) {
+Result<std::shared_ptr<Handle>> FsImpl::readable_handle(FileHandle fh) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
   if (!can_read(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is write-only");
-  FileState& state = *handle->state;
-  std::lock_guard lock(state.mu);
-  DFS_ASSIGN_OR_RETURN(std::size_t n, state.content.read(offset, out));
-  const bool sequential = handle->next_offset.exchange(offset + n) == offset;
+  return handle;
+}
+
+void FsImpl::read_ahead_after(Handle& handle, std::uint64_t offset, std::size_t n) {
+  const bool sequential = handle.next_offset.exchange(offset + n) == offset;
   if (sequential && n > 0 && options_.read_ahead_chunks > 0) {
-    state.content.prefetch((offset + n) / state.content.chunk_size(), options_.read_ahead_chunks);
+    handle.state->content.prefetch((offset + n) / handle.state->content.chunk_size(), options_.read_ahead_chunks);
   }
+}
+
+Result<std::size_t> FsImpl::read(FileHandle fh, std::uint64_t offset, MutableByteView out) {
+  DFS_ASSIGN_OR_RETURN(auto handle, readable_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  DFS_ASSIGN_OR_RETURN(std::size_t n, handle->state->content.read(offset, out));
+  read_ahead_after(*handle, offset, n);
   return n;
+}
+
+Result<ReadPieces> FsImpl::read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) {
+  DFS_ASSIGN_OR_RETURN(auto handle, readable_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  DFS_ASSIGN_OR_RETURN(ReadPieces read, handle->state->content.read_pieces(offset, size));
+  read_ahead_after(*handle, offset, read.size());
+  return read;
 }
 
 Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView data) {

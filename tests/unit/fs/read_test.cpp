@@ -74,5 +74,48 @@ TEST(FsRead, AChunkCorruptedInTheStoreIsReadFromAGoodCopyInTheCacheStore) {
   EXPECT_EQ(read_all(peer.fs(), ino), data);
 }
 
+Bytes joined(const ReadPieces& read) {
+  Bytes out;
+  for (ByteView piece : read.pieces) out.insert(out.end(), piece.begin(), piece.end());
+  return out;
+}
+
+TEST(FsRead, ReadPiecesGiveTheBytesReadGivesAndOutliveTheHandle) {
+  Peer peer;
+  const Bytes data = random_bytes(2 * kMiB + 777, 14);
+  const Ino ino = put_file(peer.fs(), kRootIno, "f", data);
+  peer.reopen();
+  auto fh = peer.fs().open(ino, O_RDONLY);
+  ASSERT_OK(fh);
+  auto across_an_edge = peer.fs().read_pieces(*fh, kMiB - 100, 300);
+  auto to_the_end = peer.fs().read_pieces(*fh, 2 * kMiB, kMiB);
+  auto past_the_end = peer.fs().read_pieces(*fh, data.size() + 1, 10);
+  ASSERT_OK(peer.fs().release(*fh));
+  ASSERT_OK(across_an_edge);
+  ASSERT_OK(to_the_end);
+  ASSERT_OK(past_the_end);
+  EXPECT_EQ(across_an_edge->pieces.size(), 2u);  // one per chunk, straight from the read cache
+  EXPECT_EQ(joined(*across_an_edge), Bytes(data.begin() + kMiB - 100, data.begin() + kMiB + 200));
+  EXPECT_EQ(joined(*to_the_end), Bytes(data.begin() + 2 * kMiB, data.end()));
+  EXPECT_EQ(past_the_end->size(), 0u);
+}
+
+TEST(FsRead, ReadPiecesSeeUnflushedWritesAndZerosPastTheStoredBytes) {
+  Peer peer;
+  const Ino ino = put_file(peer.fs(), kRootIno, "f", random_bytes(5000, 15));
+  auto fh = peer.fs().open(ino, O_RDWR);
+  ASSERT_OK(fh);
+  ASSERT_OK(peer.fs().write(*fh, 10, as_bytes("new")));
+  ASSERT_OK(peer.fs().write(*fh, 9000, as_bytes("end")));  // a hole from 5000 to 9000
+  Bytes expected(9003);
+  ASSERT_OK(peer.fs().read(*fh, 0, expected));
+  auto read = peer.fs().read_pieces(*fh, 0, 20'000);
+  ASSERT_OK(read);
+  EXPECT_EQ(joined(*read), expected);
+  EXPECT_EQ(std::string(expected.begin() + 10, expected.begin() + 13), "new");
+  EXPECT_EQ(Bytes(expected.begin() + 6000, expected.begin() + 6010), Bytes(10, 0));
+  ASSERT_OK(peer.fs().release(*fh));
+}
+
 }  // namespace
 }  // namespace dfs::fs
