@@ -5,7 +5,7 @@
 namespace dfs::fs {
 
 ChunkReader::ChunkReader(const Backend& backend, std::size_t cache_bytes)
-    : backend_(backend), cache_bytes_(cache_bytes) {}
+    : backend_(backend), plaintexts_(cache_bytes), manifests_(kManifestCacheRefs) {}
 
 ChunkReader::~ChunkReader() {
   std::unique_lock lock(mu_);
@@ -64,24 +64,15 @@ bool ChunkReader::held_locally(const ChunkId& id) {
 
 void ChunkReader::remember(const ChunkId& id, Plaintext data) {
   std::lock_guard lock(mu_);
-  if (where_.count(id) || data->size() > cache_bytes_) return;
-  cached_bytes_ += data->size();
-  lru_.emplace_front(id, std::move(data));
-  where_[id] = lru_.begin();
-  while (cached_bytes_ > cache_bytes_) {
-    cached_bytes_ -= lru_.back().second->size();
-    where_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
+  const std::size_t bytes = data->size();
+  plaintexts_.insert(id, std::move(data), bytes);
 }
 
 Plaintext ChunkReader::cached_or_awaited(const ChunkId& id) {
   std::unique_lock lock(mu_);
   prefetch_done_.wait(lock, [&] { return prefetching_.count(id) == 0; });
-  auto it = where_.find(id);
-  if (it == where_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
+  const Plaintext* hit = plaintexts_.find(id);
+  return hit ? *hit : nullptr;
 }
 
 Result<Plaintext> ChunkReader::plaintext(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
@@ -114,7 +105,7 @@ Result<Plaintext> ChunkReader::load(const ChunkId& id, const crypto::SecretKey& 
 void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
   {
     std::lock_guard lock(mu_);
-    if (where_.count(id) || prefetching_.count(id) || prefetching_.size() >= kMaxPrefetches) return;
+    if (plaintexts_.contains(id) || prefetching_.count(id) || prefetching_.size() >= kMaxPrefetches) return;
     prefetching_.insert(id);
   }
   // The destructor waits for prefetching_ to empty, so `this` outlives the job.
@@ -127,7 +118,19 @@ void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std:
 }
 
 Result<Manifest> ChunkReader::manifest(const crypto::SecretKey& key, const ChunkId& head) {
-  return load_manifest(key, head, [this](const ChunkId& id) { return sealed(id); });
+  {
+    std::lock_guard lock(mu_);
+    const OpenedManifest* hit = manifests_.find(head);
+    if (hit && hit->key == key) return hit->manifest;
+  }
+  DFS_ASSIGN_OR_RETURN(Manifest loaded, load_manifest(key, head, [this](const ChunkId& id) { return sealed(id); }));
+  remember_manifest(key, head, loaded);
+  return loaded;
+}
+
+void ChunkReader::remember_manifest(const crypto::SecretKey& key, const ChunkId& head, const Manifest& manifest) {
+  std::lock_guard lock(mu_);
+  manifests_.insert(head, OpenedManifest{key, manifest}, manifest.chunks.size() + 1);
 }
 
 }  // namespace dfs::fs

@@ -37,6 +37,11 @@ FileContent::~FileContent() {
   }
 }
 
+void FileContent::remember_committed_manifest() const {
+  if (changed_ || !base_loaded_ || !committed_ || !key_) return;
+  env_.reader->remember_manifest(*key_, *committed_, base_);
+}
+
 Status FileContent::ensure_base() {
   if (base_loaded_) return {};
   if (committed_) {

@@ -74,6 +74,10 @@ class FileContent {
   // (an empty file asked for its ID).
   void mark_changed() { changed_ = true; }
   const std::optional<ChunkId>& committed() const { return committed_; }
+  // Hands the committed manifest to the read cache if this content is
+  // exactly that commit and holds it decoded (a file being closed), so
+  // that the next open of the file reads no manifest chunk.
+  void remember_committed_manifest() const;
 
   Result<std::size_t> read(std::uint64_t offset, MutableByteView out);
   // read() without the copy where the bytes sit in the read cache.

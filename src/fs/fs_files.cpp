@@ -45,11 +45,17 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
 }
 
 void FsImpl::release_state(Ino ino) {
+  std::shared_ptr<FileState> last;
   {
     std::lock_guard lock(mu_);
     auto it = states_.find(ino);
     if (it == states_.end() || --it->second.users > 0) return;
+    last = std::move(it->second.state);
     states_.erase(it);
+  }
+  {
+    std::lock_guard lock(last->mu);
+    last->content.remember_committed_manifest();
   }
   Status reaped = reap_if_unlinked(ino);
   if (!reaped.ok()) log::warn("fs: removing unlinked inode " + std::to_string(ino) + ": " + reaped.error().to_string());

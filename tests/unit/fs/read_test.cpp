@@ -74,6 +74,24 @@ TEST(FsRead, AChunkCorruptedInTheStoreIsReadFromAGoodCopyInTheCacheStore) {
   EXPECT_EQ(read_all(peer.fs(), ino), data);
 }
 
+TEST(FsRead, AReopenedFileReadsNoManifestChunkAndAWrongKeyStillFails) {
+  Peer peer;
+  const Bytes data = random_bytes(5000, 16);
+  const Ino ino = put_file(peer.fs(), kRootIno, "f", data);
+  auto id = peer.fs().file_id(ino);
+  ASSERT_OK(id);
+  EXPECT_EQ(read_all(peer.fs(), ino), data);  // its manifest is now cached
+  // Gone from the store, the manifest still opens from the cache...
+  const std::string manifest_file = peer.store().chunk_path(id->manifest);
+  const std::string aside = manifest_file + ".aside";
+  std::filesystem::rename(manifest_file, aside);
+  EXPECT_EQ(read_all(peer.fs(), ino), data);
+  // ...but only with its own key.
+  FileId wrong{id->manifest, crypto::SecretKey::generate()};
+  std::filesystem::rename(aside, manifest_file);
+  EXPECT_ERRC(peer.fs().open_shared(testing::kCaller, wrong, kRootIno, "x"), Errc::corrupt);
+}
+
 Bytes joined(const ReadPieces& read) {
   Bytes out;
   for (ByteView piece : read.pieces) out.insert(out.end(), piece.begin(), piece.end());
