@@ -32,7 +32,7 @@ Status verify_chunk(const ChunkId& id, ByteView sealed) {
   return {};
 }
 
-Result<Bytes> decrypt_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed) {
+Result<std::size_t> opened_size(ByteView sealed) {
   if (sealed.size() < kChunkOverhead) {
     return make_error(Errc::truncated, "sealed chunk of " + std::to_string(sealed.size()) +
                                            " bytes is shorter than its " + std::to_string(kChunkOverhead) +
@@ -46,15 +46,30 @@ Result<Bytes> decrypt_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteVi
     return make_error(Errc::bad_version, "sealed chunk has format version " + std::to_string(sealed[0]) +
                                              ", this build reads version " + std::to_string(kChunkFormatVersion));
   }
+  return sealed.size() - kChunkOverhead;
+}
+
+Status decrypt_chunk_into(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed, MutableByteView out) {
+  DFS_ASSIGN_OR_RETURN(const std::size_t size, opened_size(sealed));
+  if (out.size() != size) {
+    return make_error(Errc::invalid_argument, "a " + std::to_string(out.size()) + "-byte buffer for a chunk of " +
+                                                  std::to_string(size) + " bytes");
+  }
   crypto::Nonce nonce;
   std::copy_n(sealed.begin() + 1, crypto::kNonceSize, nonce.begin());
-  Bytes plaintext(sealed.size() - kChunkOverhead);
   auto aad = associated_data(kind);
-  Status opened = crypto::aes256gcm_open(key, nonce, aad, sealed.subspan(1 + crypto::kNonceSize), plaintext);
+  Status opened = crypto::aes256gcm_open(key, nonce, aad, sealed.subspan(1 + crypto::kNonceSize), out);
   if (!opened.ok()) {
     const char* what = kind == ChunkKind::manifest ? "manifest" : "data chunk";
     return make_error(Errc::corrupt, std::string(what) + " failed authentication: wrong key, wrong kind or tampered bytes");
   }
+  return {};
+}
+
+Result<Bytes> decrypt_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed) {
+  DFS_ASSIGN_OR_RETURN(const std::size_t size, opened_size(sealed));
+  Bytes plaintext(size);
+  DFS_TRY(decrypt_chunk_into(key, kind, sealed, plaintext));
   return plaintext;
 }
 

@@ -5,30 +5,53 @@
 namespace dfs::fs {
 
 ChunkReader::ChunkReader(const Backend& backend, std::size_t cache_bytes)
-    : backend_(backend), cache_bytes_(cache_bytes) {}
+    : backend_(backend), plaintexts_(cache_bytes), manifests_(kManifestCacheRefs) {}
 
 ChunkReader::~ChunkReader() {
   std::unique_lock lock(mu_);
   prefetch_done_.wait(lock, [this] { return prefetching_.empty(); });
 }
 
+namespace {
+
+// A store's answer that sends a reader on to the next source: a corrupt
+// local copy is quarantined by the store, so it is as good as missing.
+bool try_next_source(const Status& got) {
+  return !got.ok() && (got.error().code == Errc::not_found || got.error().code == Errc::corrupt);
+}
+
+}  // namespace
+
 Result<Bytes> ChunkReader::sealed(const ChunkId& id) {
-  // A corrupt local copy is quarantined by the store; try the next source.
-  auto local = backend_.store->get(id);
-  if (local.ok() || (local.error().code != Errc::not_found && local.error().code != Errc::corrupt)) return local;
+  Bytes copy;
+  DFS_TRY(with_sealed(id, [&copy](ByteView sealed) {
+    copy.assign(sealed.begin(), sealed.end());
+    return Status{};
+  }));
+  return copy;
+}
+
+Status ChunkReader::with_sealed(const ChunkId& id, const store::ChunkStore::SealedUse& use) {
+  Status used;  // kept apart from the stores' answers, so that it ends the search
+  auto lend = [&](ByteView sealed) {
+    used = use(sealed);
+    return Status{};
+  };
+  Status local = backend_.store->with_sealed(id, lend);
+  if (!try_next_source(local)) return local.ok() ? used : local;
   if (backend_.cache) {
-    auto cached = backend_.cache->get(id);
-    if (cached.ok() || (cached.error().code != Errc::not_found && cached.error().code != Errc::corrupt)) return cached;
+    Status cached = backend_.cache->with_sealed(id, lend);
+    if (!try_next_source(cached)) return cached.ok() ? used : cached;
   }
   if (!backend_.network) {
     return make_error(Errc::not_found, "chunk " + id.short_hex() + " is not stored on this peer");
   }
-  auto fetched = backend_.network->fetch(id);
-  if (fetched.ok() && backend_.cache) {
-    Status kept = backend_.cache->put(id, *fetched);
+  DFS_ASSIGN_OR_RETURN(Bytes fetched, backend_.network->fetch(id));
+  if (backend_.cache) {
+    Status kept = backend_.cache->put(id, fetched);
     if (!kept.ok()) log::warn("fs: could not keep fetched chunk in the cache: " + kept.error().to_string());
   }
-  return fetched;
+  return use(fetched);
 }
 
 bool ChunkReader::held_locally(const ChunkId& id) {
@@ -41,24 +64,15 @@ bool ChunkReader::held_locally(const ChunkId& id) {
 
 void ChunkReader::remember(const ChunkId& id, Plaintext data) {
   std::lock_guard lock(mu_);
-  if (where_.count(id) || data->size() > cache_bytes_) return;
-  cached_bytes_ += data->size();
-  lru_.emplace_front(id, std::move(data));
-  where_[id] = lru_.begin();
-  while (cached_bytes_ > cache_bytes_) {
-    cached_bytes_ -= lru_.back().second->size();
-    where_.erase(lru_.back().first);
-    lru_.pop_back();
-  }
+  const std::size_t bytes = data->size();
+  plaintexts_.insert(id, std::move(data), bytes);
 }
 
 Plaintext ChunkReader::cached_or_awaited(const ChunkId& id) {
   std::unique_lock lock(mu_);
   prefetch_done_.wait(lock, [&] { return prefetching_.count(id) == 0; });
-  auto it = where_.find(id);
-  if (it == where_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->second;
+  const Plaintext* hit = plaintexts_.find(id);
+  return hit ? *hit : nullptr;
 }
 
 Result<Plaintext> ChunkReader::plaintext(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
@@ -68,31 +82,34 @@ Result<Plaintext> ChunkReader::plaintext(const ChunkId& id, const crypto::Secret
 }
 
 Result<Plaintext> ChunkReader::load(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
-  auto fetched = sealed(id);
-  if (!fetched.ok() && fetched.error().code == Errc::not_found) {
+  std::shared_ptr<PlainChunk> plain;
+  auto decrypt = [&](ByteView sealed) -> Status {
+    DFS_ASSIGN_OR_RETURN(const std::size_t held, opened_size(sealed));
+    if (held != plain_size) {
+      return make_error(Errc::corrupt, "chunk " + id.short_hex() + " holds " + std::to_string(held) +
+                                           " bytes, its manifest says " + std::to_string(plain_size));
+    }
+    plain = std::make_shared<PlainChunk>(held);
+    return decrypt_chunk_into(key, ChunkKind::data, sealed, plain->writable());
+  };
+  Status loaded = with_sealed(id, decrypt);
+  if (!loaded.ok() && loaded.error().code == Errc::not_found) {
     // The manifest names it, so it exists somewhere: an I/O error, not ENOENT.
     return make_error(Errc::unavailable, "no reachable peer holds chunk " + id.short_hex() + " of the file");
   }
-  if (!fetched.ok()) return fetched.take_error();
-  Bytes sealed_bytes = std::move(fetched).value();
-  DFS_ASSIGN_OR_RETURN(Bytes plain, decrypt_chunk(key, ChunkKind::data, sealed_bytes));
-  if (plain.size() != plain_size) {
-    return make_error(Errc::corrupt, "chunk " + id.short_hex() + " holds " + std::to_string(plain.size()) +
-                                         " bytes, its manifest says " + std::to_string(plain_size));
-  }
-  auto shared = std::make_shared<const Bytes>(std::move(plain));
-  remember(id, shared);
-  return Plaintext(shared);
+  DFS_TRY(std::move(loaded));
+  remember(id, plain);
+  return Plaintext(std::move(plain));
 }
 
 void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std::uint32_t plain_size) {
   {
     std::lock_guard lock(mu_);
-    if (where_.count(id) || prefetching_.count(id) || prefetching_.size() >= kMaxPrefetches) return;
+    if (plaintexts_.contains(id) || prefetching_.count(id) || prefetching_.size() >= kMaxPrefetches) return;
     prefetching_.insert(id);
   }
   // The destructor waits for prefetching_ to empty, so `this` outlives the job.
-  (void)backend_.pool->submit([this, id, key, plain_size] {
+  (void)read_ahead_pool_.submit([this, id, key, plain_size] {
     (void)load(id, key, plain_size);
     std::lock_guard lock(mu_);
     prefetching_.erase(id);
@@ -101,7 +118,19 @@ void ChunkReader::prefetch(const ChunkId& id, const crypto::SecretKey& key, std:
 }
 
 Result<Manifest> ChunkReader::manifest(const crypto::SecretKey& key, const ChunkId& head) {
-  return load_manifest(key, head, [this](const ChunkId& id) { return sealed(id); });
+  {
+    std::lock_guard lock(mu_);
+    const OpenedManifest* hit = manifests_.find(head);
+    if (hit && hit->key == key) return hit->manifest;
+  }
+  DFS_ASSIGN_OR_RETURN(Manifest loaded, load_manifest(key, head, [this](const ChunkId& id) { return sealed(id); }));
+  remember_manifest(key, head, loaded);
+  return loaded;
+}
+
+void ChunkReader::remember_manifest(const crypto::SecretKey& key, const ChunkId& head, const Manifest& manifest) {
+  std::lock_guard lock(mu_);
+  manifests_.insert(head, OpenedManifest{key, manifest}, manifest.chunks.size() + 1);
 }
 
 }  // namespace dfs::fs

@@ -41,6 +41,11 @@ FileContent::~FileContent() {
   }
 }
 
+void FileContent::remember_committed_manifest() const {
+  if (changed_ || !base_loaded_ || !committed_ || !key_) return;
+  env_.reader->remember_manifest(*key_, *committed_, base_);
+}
+
 Status FileContent::ensure_base() {
   if (base_loaded_) return {};
   if (committed_) {
@@ -75,10 +80,13 @@ std::uint32_t FileContent::stored_length(std::uint64_t index) const {
 // Fills `out` with chunk `index`'s bytes from offset `from`; zeros past
 // its stored length.
 Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out) {
-  std::fill(out.begin(), out.end(), std::uint8_t{0});
   const std::uint32_t length = stored_length(index);
-  if (from >= length) return {};
-  MutableByteView present = out.first(std::min<std::size_t>(out.size(), length - from));
+  const std::size_t stored = from >= length ? 0 : std::min<std::size_t>(out.size(), length - from);
+  // Only the part past the stored bytes: zeroing all of `out` first would
+  // write every byte a read returns twice.
+  std::fill(out.begin() + static_cast<std::ptrdiff_t>(stored), out.end(), std::uint8_t{0});
+  if (stored == 0) return {};
+  MutableByteView present = out.first(stored);
   auto it = dirty_.find(index);
   if (it != dirty_.end() && it->second.spilled) {
     auto n = pread_full(spill_.get(), present, chunk_offset(index) + from, "the write-back spill file");
@@ -94,22 +102,56 @@ Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableB
   return {};
 }
 
+template <typename Visit>
+Status FileContent::for_each_piece(std::uint64_t offset, std::size_t length, Visit&& visit) {
+  std::size_t done = 0;
+  while (done < length) {
+    const std::uint64_t pos = offset + done;
+    const std::uint64_t index = pos / chunk_size_;
+    const auto from = static_cast<std::uint32_t>(pos % chunk_size_);
+    const std::size_t take = std::min<std::size_t>(length - done, chunk_size_ - from);
+    DFS_TRY(visit(index, from, take, done));
+    done += take;
+  }
+  return {};
+}
+
 Result<std::size_t> FileContent::read(std::uint64_t offset, MutableByteView out) {
   DFS_TRY(ensure_base());
   if (offset >= size_) return std::size_t{0};
   const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
   if (total == 0) return std::size_t{0};
   settle_range(offset / chunk_size_, (offset + total - 1) / chunk_size_);
-  std::size_t done = 0;
-  while (done < total) {
-    const std::uint64_t pos = offset + done;
-    const std::uint64_t index = pos / chunk_size_;
-    const auto from = static_cast<std::uint32_t>(pos % chunk_size_);
-    const std::size_t take = std::min<std::size_t>(total - done, chunk_size_ - from);
-    DFS_TRY(copy_chunk(index, from, out.subspan(done, take)));
-    done += take;
-  }
+  auto copy = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t done) -> Status {
+    return copy_chunk(index, from, out.subspan(done, take));
+  };
+  DFS_TRY(for_each_piece(offset, total, copy));
   return total;
+}
+
+Result<ReadPieces> FileContent::read_pieces(std::uint64_t offset, std::size_t size) {
+  DFS_TRY(ensure_base());
+  ReadPieces read;
+  if (offset >= size_) return read;
+  const std::size_t total = static_cast<std::size_t>(std::min<std::uint64_t>(size, size_ - offset));
+  if (total == 0) return read;
+  settle_range(offset / chunk_size_, (offset + total - 1) / chunk_size_);
+  auto lend = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t) -> Status {
+    const ChunkRef* clean = dirty_.count(index) ? nullptr : clean_ref(index);
+    if (clean == nullptr || from + take > clean->plain_size) {
+      // Written since the commit, or past the stored bytes (zeros): copied.
+      auto copy = std::make_shared<Bytes>(take);
+      DFS_TRY(copy_chunk(index, from, *copy));
+      read.add_owned(std::move(copy));
+      return Status{};
+    }
+    DFS_ASSIGN_OR_RETURN(Plaintext plain, clean_plaintext(index));
+    read.pieces.push_back(plain->view().subspan(from, take));
+    read.owners.push_back(std::move(plain));
+    return Status{};
+  };
+  DFS_TRY(for_each_piece(offset, total, lend));
+  return read;
 }
 
 void FileContent::prefetch(std::uint64_t first, std::uint32_t count) {
@@ -139,7 +181,7 @@ Result<FileContent::Dirty*> FileContent::dirty_for_write(std::uint64_t index, bo
   Bytes initial;
   if (!overwrites_all && clean_ref(index)) {
     DFS_ASSIGN_OR_RETURN(Plaintext plain, clean_plaintext(index));
-    initial = *plain;
+    initial.assign(plain->data(), plain->data() + plain->size());
   }
   // Written again: what write-behind stored is garbage now, and the chunk
   // stays dirty until the commit, so an editor of one chunk does not pay a

@@ -94,8 +94,14 @@ class FileContent {
   // (an empty file asked for its ID).
   void mark_changed() { changed_ = true; }
   const std::optional<ChunkId>& committed() const { return committed_; }
+  // Hands the committed manifest to the read cache if this content is
+  // exactly that commit and holds it decoded (a file being closed), so
+  // that the next open of the file reads no manifest chunk.
+  void remember_committed_manifest() const;
 
   Result<std::size_t> read(std::uint64_t offset, MutableByteView out);
+  // read() without the copy where the bytes sit in the read cache.
+  Result<ReadPieces> read_pieces(std::uint64_t offset, std::size_t size);
   Status write(std::uint64_t offset, ByteView data);
   Status truncate(std::uint64_t size);
   // Read-ahead of chunks [first, first + count) that are clean base chunks.
@@ -132,6 +138,10 @@ class FileContent {
   Result<Plaintext> clean_plaintext(std::uint64_t index);
   std::uint32_t stored_length(std::uint64_t index) const;
   Status copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out);
+  // Calls `visit(index, from, length)` for each chunk piece of the `length`
+  // bytes at `offset` (within the file); what read and read_pieces share.
+  template <typename Visit>
+  Status for_each_piece(std::uint64_t offset, std::size_t length, Visit&& visit);
   Result<Dirty*> dirty_for_write(std::uint64_t index, bool overwrites_all);
   Status write_into(Dirty& dirty, std::uint64_t index, std::uint32_t at, ByteView data);
   Status trim(Dirty& dirty, std::uint32_t length);

@@ -45,11 +45,17 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
 }
 
 void FsImpl::release_state(Ino ino) {
+  std::shared_ptr<FileState> last;
   {
     std::lock_guard lock(mu_);
     auto it = states_.find(ino);
     if (it == states_.end() || --it->second.users > 0) return;
+    last = std::move(it->second.state);
     states_.erase(it);
+  }
+  {
+    std::lock_guard lock(last->mu);
+    last->content.remember_committed_manifest();
   }
   Status reaped = reap_if_unlinked(ino);
   if (!reaped.ok()) log::warn("fs: removing unlinked inode " + std::to_string(ino) + ": " + reaped.error().to_string());
@@ -82,6 +88,12 @@ Result<FileHandle> FsImpl::add_handle(Ino ino, int flags, std::shared_ptr<FileSt
 Status FsImpl::reap_if_unlinked(Ino ino) {
   std::lock_guard lock(mu_);  // no state may be made for `ino` meanwhile
   if (states_.count(ino)) return {};  // its last release reaps it
+  // Every release of a file lands here: a plain read settles the common
+  // case (still linked) without taking the index's write lock. An unlink
+  // racing with it reaps by itself after committing nlink 0 (see unlink).
+  auto linked = backend_.index->get_inode(ino);
+  if (!linked.ok()) return linked.error().code == Errc::not_found ? Status{} : linked.take_error();
+  if (linked->nlink > 0) return {};
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   auto inode = txn.get_inode(ino);
   if (!inode.ok()) return inode.error().code == Errc::not_found ? Status{} : inode.take_error();
@@ -192,17 +204,33 @@ Result<FileHandle> FsImpl::open(Ino ino, int flags) {
   return add_handle(ino, flags, std::move(state));
 }
 
-Result<std::size_t> FsImpl::read(FileHandle fh, std::uint64_t offset, MutableByteView out) {
+Result<std::shared_ptr<Handle>> FsImpl::readable_handle(FileHandle fh) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
   if (!can_read(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is write-only");
-  FileState& state = *handle->state;
-  std::lock_guard lock(state.mu);
-  DFS_ASSIGN_OR_RETURN(std::size_t n, state.content.read(offset, out));
-  const bool sequential = handle->next_offset.exchange(offset + n) == offset;
+  return handle;
+}
+
+void FsImpl::read_ahead_after(Handle& handle, std::uint64_t offset, std::size_t n) {
+  const bool sequential = handle.next_offset.exchange(offset + n) == offset;
   if (sequential && n > 0 && options_.read_ahead_chunks > 0) {
-    state.content.prefetch((offset + n) / state.content.chunk_size(), options_.read_ahead_chunks);
+    handle.state->content.prefetch((offset + n) / handle.state->content.chunk_size(), options_.read_ahead_chunks);
   }
+}
+
+Result<std::size_t> FsImpl::read(FileHandle fh, std::uint64_t offset, MutableByteView out) {
+  DFS_ASSIGN_OR_RETURN(auto handle, readable_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  DFS_ASSIGN_OR_RETURN(std::size_t n, handle->state->content.read(offset, out));
+  read_ahead_after(*handle, offset, n);
   return n;
+}
+
+Result<ReadPieces> FsImpl::read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) {
+  DFS_ASSIGN_OR_RETURN(auto handle, readable_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  DFS_ASSIGN_OR_RETURN(ReadPieces read, handle->state->content.read_pieces(offset, size));
+  read_ahead_after(*handle, offset, read.size());
+  return read;
 }
 
 Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView data) {

@@ -71,6 +71,7 @@ class FsImpl final : public FileSystem {
                                              std::uint32_t mode, int flags) override;
   Result<FileHandle> open(Ino ino, int flags) override;
   Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) override;
+  Result<ReadPieces> read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) override;
   Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) override;
   Status flush(FileHandle fh) override;
   Status fsync(FileHandle fh, bool datasync) override;
@@ -107,6 +108,11 @@ class FsImpl final : public FileSystem {
   std::shared_ptr<FileState> find_state(Ino ino);
   Result<std::shared_ptr<Handle>> find_handle(FileHandle fh);
   Result<FileHandle> add_handle(Ino ino, int flags, std::shared_ptr<FileState> state);
+  // The handle `fh` if it was opened for reading.
+  Result<std::shared_ptr<Handle>> readable_handle(FileHandle fh);
+  // After a read of `n` bytes at `offset` (the state's lock held): starts
+  // the read-ahead of the chunks that follow if the handle reads in order.
+  void read_ahead_after(Handle& handle, std::uint64_t offset, std::size_t n);
   // Seals, stores and commits the state's changes; state.mu held. With a
   // network, queues the new version's chunks for background replication
   // unless the caller replicates them itself (fsync).

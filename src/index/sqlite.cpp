@@ -1,11 +1,10 @@
 #include "dfs/index/sqlite.hpp"
 
-#include <unordered_map>
-#include <vector>
-
 #include <chrono>
 #include <climits>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "dfs/util/log.hpp"
 
@@ -116,51 +115,56 @@ Result<std::string> Database::enable_wal(int busy_timeout_ms) {
   }
 }
 
-// Compiled statements by SQL text, for reuse. Shared by a connection and the
-// Statements out of it, so that a Statement destroyed after its connection
-// closed finds the cache closed and finalizes itself.
+// --- StatementCache ---------------------------------------------------------
+
+// Compiled statements of one connection, idle, one per SQL text. The SQL
+// in dfs is a fixed set of string constants, but a cap keeps a caller that
+// builds SQL on the fly from growing it without bound.
 class StatementCache {
  public:
-  // Distinct statements kept; SQL built with a varying text (a list of
-  // placeholders) beyond that is compiled for each use.
-  static constexpr std::size_t kMaxKept = 128;
+  static constexpr std::size_t kMaxStatements = 128;
 
   ~StatementCache() { close(); }
 
+  // An idle statement compiled from exactly `sql`, or null.
   sqlite3_stmt* take(std::string_view sql) {
-    auto it = kept_.find(std::string(sql));
-    if (it == kept_.end() || it->second.empty()) return nullptr;
-    sqlite3_stmt* stmt = it->second.back();
-    it->second.pop_back();
+    std::lock_guard lock(mu_);
+    auto it = idle_.find(std::string(sql));
+    if (it == idle_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    idle_.erase(it);
     return stmt;
   }
 
-  void give_back(sqlite3_stmt* stmt) noexcept {
-    // sqlite3_reset repeats the last step's error, which step() already returned.
+  // Takes a statement back: reset (which also ends the read transaction an
+  // unfinished SELECT holds open) and unbound, or finalized if not wanted.
+  void put(sqlite3_stmt* stmt) {
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    const char* sql = sqlite3_sql(stmt);
-    auto it = closed_ || sql == nullptr ? kept_.end() : kept_.find(sql);
-    if (it == kept_.end() && !closed_ && sql != nullptr && kept_.size() < kMaxKept) it = kept_.try_emplace(sql).first;
-    if (it == kept_.end()) {
+    std::lock_guard lock(mu_);
+    if (closed_ || idle_.size() >= kMaxStatements || !idle_.emplace(sqlite3_sql(stmt), stmt).second) {
       sqlite3_finalize(stmt);
-      return;
     }
-    it->second.push_back(stmt);
   }
 
-  void close() noexcept {
+  // Before the connection closes: from now on statements are finalized.
+  void close() {
+    std::lock_guard lock(mu_);
     closed_ = true;
-    for (auto& [sql, stmts] : kept_) {
-      for (sqlite3_stmt* stmt : stmts) sqlite3_finalize(stmt);
-    }
-    kept_.clear();
+    for (auto& [sql, stmt] : idle_) sqlite3_finalize(stmt);
+    idle_.clear();
   }
 
  private:
+  std::mutex mu_;  // guards idle_ and closed_ (a Statement may die on any thread)
+  std::unordered_map<std::string, sqlite3_stmt*> idle_;
   bool closed_ = false;
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> kept_;
 };
+
+// --- Database ---------------------------------------------------------------
+
+Database::Database(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)), cache_(std::make_shared<StatementCache>()) {}
 
 Database::~Database() { close(); }
 
@@ -178,9 +182,8 @@ Database& Database::operator=(Database&& other) noexcept {
 }
 
 void Database::close() {
-  if (cache_) cache_->close();
-  cache_.reset();
   if (db_ == nullptr) return;
+  if (cache_) cache_->close();  // idle statements would keep the connection open
   // close_v2 defers the close if a Statement still exists (a bug, but one
   // that should not crash): the handle is freed when the last one goes.
   int rc = sqlite3_close_v2(db_);
@@ -202,12 +205,10 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::too_large, "sqlite: statement of " + std::to_string(sql.size()) + " bytes");
   }
-  if (!cache_) cache_ = std::make_shared<StatementCache>();
-  if (sqlite3_stmt* kept = cache_->take(sql)) return Statement(kept, cache_);
+  if (sqlite3_stmt* idle = cache_ ? cache_->take(sql) : nullptr) return Statement(idle, cache_);
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  // PREPARE_PERSISTENT: a hint that the statement will be reused.
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
   Statement statement(stmt, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
   if (stmt == nullptr) return make_error(Errc::invalid_argument, "sqlite: empty statement: " + std::string(sql));
@@ -216,8 +217,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return make_error(Errc::invalid_argument, "sqlite: more than one statement given to prepare: " + std::string(sql));
   }
-  // Kept under exactly the text it was asked for, which is what take() finds.
-  if (std::string_view(sqlite3_sql(stmt)) == sql) statement.cache_ = cache_;
+  statement.home_ = cache_;
   return statement;
 }
 
@@ -258,26 +258,25 @@ Status Database::sync_wal() {
 
 // --- Statement --------------------------------------------------------------
 
-Statement::~Statement() { release(); }
-
-void Statement::release() noexcept {
-  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
-  if (stmt == nullptr) return;
-  if (cache_) {
-    cache_->give_back(stmt);
-  } else {
-    sqlite3_finalize(stmt);
-  }
-  cache_.reset();
-}
+Statement::~Statement() { give_back(); }
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    release();
+    give_back();
     stmt_ = std::exchange(other.stmt_, nullptr);
-    cache_ = std::move(other.cache_);
+    home_ = std::move(other.home_);
   }
   return *this;
+}
+
+void Statement::give_back() {
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  if (stmt == nullptr) return;
+  if (home_) {
+    std::exchange(home_, nullptr)->put(stmt);
+  } else {
+    sqlite3_finalize(stmt);
+  }
 }
 
 Status Statement::check_bind(int rc) const {

@@ -33,6 +33,11 @@ class ImmediatePutBatch final : public PutBatch {
 };
 }  // namespace
 
+Status ChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) {
+  DFS_ASSIGN_OR_RETURN(Bytes sealed, get(id));
+  return use(sealed);
+}
+
 std::unique_ptr<PutBatch> ChunkStore::begin_batch() { return std::make_unique<ImmediatePutBatch>(*this); }
 
 }  // namespace dfs::store

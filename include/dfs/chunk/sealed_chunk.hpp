@@ -39,6 +39,14 @@ Status verify_chunk(const ChunkId& id, ByteView sealed);
 // wrong kind or tampered bytes). Does not check the ID: see open_chunk.
 Result<Bytes> decrypt_chunk(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed);
 
+// For a reader that decrypts into a buffer of its own (no zero-filled
+// vector per chunk): the plaintext size `sealed` opens to, once its
+// envelope checks out (truncated / too_large / bad_version otherwise).
+Result<std::size_t> opened_size(ByteView sealed);
+// decrypt_chunk into `out`, which must hold exactly opened_size(sealed)
+// bytes (Errc::invalid_argument if not). On failure `out` is zeroed.
+Status decrypt_chunk_into(const crypto::SecretKey& key, ChunkKind kind, ByteView sealed, MutableByteView out);
+
 // verify_chunk then decrypt_chunk: what a reader does with bytes it fetched.
 Result<Bytes> open_chunk(const crypto::SecretKey& key, ChunkKind kind, const ChunkId& id, ByteView sealed);
 

@@ -54,6 +54,27 @@
 
 namespace dfs::fs {
 
+// A read's bytes as views into buffers that `owners` keep alive: what
+// read() copies into the caller's buffer, for a caller that only hands the
+// bytes on (the FUSE adapter replies straight from them) and would
+// otherwise copy every byte once more.
+struct ReadPieces {
+  std::vector<ByteView> pieces;                     // in file order
+  std::vector<std::shared_ptr<const void>> owners;  // keep `pieces` valid
+
+  std::size_t size() const {
+    std::size_t total = 0;
+    for (ByteView piece : pieces) total += piece.size();
+    return total;
+  }
+  // A piece in a buffer of its own.
+  void add_owned(std::shared_ptr<const Bytes> buffer) {
+    if (buffer->empty()) return;
+    pieces.emplace_back(*buffer);
+    owners.push_back(std::move(buffer));
+  }
+};
+
 using Ino = std::uint64_t;
 using FileHandle = std::uint64_t;
 
@@ -136,6 +157,16 @@ class FileSystem {
                                                      std::uint32_t mode, int flags) = 0;
   virtual Result<FileHandle> open(Ino ino, int flags) = 0;
   virtual Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) = 0;
+  // read() of up to `size` bytes without the final copy; same errors. The
+  // default reads into a buffer of its own.
+  virtual Result<ReadPieces> read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) {
+    auto buffer = std::make_shared<Bytes>(size);
+    DFS_ASSIGN_OR_RETURN(const std::size_t n, read(fh, offset, *buffer));
+    buffer->resize(n);
+    ReadPieces read;
+    read.add_owned(std::move(buffer));
+    return read;
+  }
   virtual Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) = 0;
   virtual Status flush(FileHandle fh) = 0;                 // close(2) of one descriptor
   virtual Status fsync(FileHandle fh, bool datasync) = 0;

@@ -71,7 +71,7 @@ struct FsOptions {
   // Plaintext chunks kept decrypted for reads (LRU), all files together.
   std::size_t read_cache_bytes = 32u << 20;
   // Chunks fetched ahead of a sequential reader.
-  std::uint32_t read_ahead_chunks = 2;
+  std::uint32_t read_ahead_chunks = 4;
   // With a network: chunk IDs that may wait for background replication
   // after close (more are left to the repair loop), and how long unmount
   // keeps replicating what is queued before leaving it to repair.

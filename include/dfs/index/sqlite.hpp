@@ -75,10 +75,10 @@ class Database {
   // Runs one or more `;`-separated statements that take no parameters
   // (schema DDL, pragmas). Rows they return are discarded.
   Status exec(std::string_view sql);
-  // Compiles one statement, or takes it from the connection's cache of
-  // statements already compiled: the same SQL text runs again and again
-  // (every FUSE call is a few statements), and compiling costs more than
-  // running. The Statement goes back to the cache when destroyed.
+  // Compiling a statement costs more than running a simple one (a FUSE
+  // lookup runs several), so a Statement goes back to its connection when
+  // destroyed, reset and unbound, and the next prepare() of the same SQL
+  // takes it instead of compiling again.
   Result<Statement> prepare(std::string_view sql);
   // prepare(sql) and run it (one statement, no parameters, rows discarded).
   Status run(std::string_view sql);
@@ -100,14 +100,16 @@ class Database {
   sqlite3* handle() const { return db_; }
 
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path);
   Status configure(int flags, int busy_timeout_ms);
   Result<std::string> enable_wal(int busy_timeout_ms);
   void close();
 
   sqlite3* db_ = nullptr;
   std::string path_;
-  std::shared_ptr<StatementCache> cache_;  // shared with the Statements out of it
+  // Shared with the Statements it handed out, so that one outliving the
+  // connection (a bug, but not one that should crash) still has a home.
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // A prepared statement; finalized on destruction. Parameters are numbered
@@ -118,7 +120,7 @@ class Statement {
   Statement() = default;
   ~Statement();
   Statement(Statement&& other) noexcept
-      : stmt_(std::exchange(other.stmt_, nullptr)), cache_(std::move(other.cache_)) {}
+      : stmt_(std::exchange(other.stmt_, nullptr)), home_(std::move(other.home_)) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -162,13 +164,13 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3_stmt* stmt, std::shared_ptr<StatementCache> cache) : stmt_(stmt), cache_(std::move(cache)) {}
+  Statement(sqlite3_stmt* stmt, std::shared_ptr<StatementCache> home) : stmt_(stmt), home_(std::move(home)) {}
   Status check_bind(int rc) const;
-  // Back to the cache it came from (or finalized).
-  void release() noexcept;
+  // Hands stmt_ back to its cache (or finalizes it); leaves this empty.
+  void give_back();
 
   sqlite3_stmt* stmt_ = nullptr;
-  std::shared_ptr<StatementCache> cache_;
+  std::shared_ptr<StatementCache> home_;  // where stmt_ goes when done; null: finalize it
 };
 
 // A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a

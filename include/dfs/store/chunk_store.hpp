@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -77,6 +78,14 @@ class ChunkStore {
   //   moved aside (never served again, and from then on not_found), a
   //   warning is logged, and its size leaves the usage.
   virtual Result<Bytes> get(const ChunkId& id) = 0;
+
+  // What a reader that only decrypts does with a chunk: get() without the
+  // copy. `use` is lent the verified sealed bytes for the length of the
+  // call (they may sit in the store's own read buffer) and its status is
+  // returned. Same errors as get(), which `use` never sees. The default
+  // calls get().
+  using SealedUse = std::function<Status(ByteView sealed)>;
+  virtual Status with_sealed(const ChunkId& id, const SealedUse& use);
 
   // Whether `id` is stored. Does not verify the bytes (get does).
   virtual Result<bool> contains(const ChunkId& id) = 0;

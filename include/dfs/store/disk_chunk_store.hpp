@@ -49,6 +49,9 @@ class DiskChunkStore final : public ChunkStore {
 
   Status put(const ChunkId& id, ByteView sealed) override;
   Result<Bytes> get(const ChunkId& id) override;
+  // Reads a large chunk around the page cache (O_DIRECT) into a buffer of
+  // the calling thread: see the .cpp.
+  Status with_sealed(const ChunkId& id, const SealedUse& use) override;
   Result<bool> contains(const ChunkId& id) override;
   Status remove(const ChunkId& id) override;
   Result<std::vector<ChunkId>> list() override;
@@ -108,6 +111,16 @@ class DiskChunkStore final : public ChunkStore {
     std::uint64_t ino = 0;
   };
   void quarantine(const ChunkId& id, FileKey seen, const std::string& why);
+  // Where read_checked puts a chunk file of the size it asks for.
+  struct ReadBuffer {
+    std::uint8_t* data = nullptr;
+    std::size_t capacity = 0;  // at least the size asked for
+    bool direct = false;       // data and capacity are aligned for O_DIRECT: read around the page cache
+  };
+  // get() and with_sealed(): opens the chunk file, refuses what cannot be a
+  // chunk, reads it into `buffer_for(its size)`, checks it against `id`
+  // (quarantining it if it does not match) and returns the bytes read.
+  Result<ByteView> read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for);
   std::string unique_suffix();
   std::mutex& lock_for(const ChunkId& id) { return id_locks_[id.bytes[0] % id_locks_.size()]; }
 

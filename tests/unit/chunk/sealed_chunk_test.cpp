@@ -72,6 +72,38 @@ TEST(SealedChunk, DecryptRejectsTruncatedUnknownVersionAndOversizedInput) {
   EXPECT_EQ(decrypt_chunk(key, ChunkKind::data, huge).error().code, Errc::too_large);
 }
 
+TEST(SealedChunk, DecryptIntoABufferOfTheOpenedSizeGivesThePlaintext) {
+  auto key = crypto::SecretKey::generate();
+  SealedChunk c = seal_chunk(key, ChunkKind::data, pattern(5000));
+  ASSERT_EQ(opened_size(c.bytes).value(), 5000u);
+  Bytes out(5000, 0xEE);
+  ASSERT_TRUE(decrypt_chunk_into(key, ChunkKind::data, c.bytes, out).ok());
+  EXPECT_EQ(out, pattern(5000));
+}
+
+TEST(SealedChunk, DecryptIntoRefusesABufferOfAnotherSize) {
+  auto key = crypto::SecretKey::generate();
+  SealedChunk c = seal_chunk(key, ChunkKind::data, pattern(100));
+  Bytes small(99);
+  EXPECT_EQ(decrypt_chunk_into(key, ChunkKind::data, c.bytes, small).error().code, Errc::invalid_argument);
+}
+
+TEST(SealedChunk, DecryptIntoLeavesNoPlaintextBehindWhenTheTagFails) {
+  auto key = crypto::SecretKey::generate();
+  SealedChunk c = seal_chunk(key, ChunkKind::data, pattern(100));
+  c.bytes[20] ^= 1;
+  Bytes out(100, 0xEE);
+  EXPECT_EQ(decrypt_chunk_into(key, ChunkKind::data, c.bytes, out).error().code, Errc::corrupt);
+  EXPECT_EQ(out, Bytes(100, 0));
+}
+
+TEST(SealedChunk, OpenedSizeChecksTheEnvelopeLikeDecrypt) {
+  SealedChunk c = seal_chunk(crypto::SecretKey::generate(), ChunkKind::data, pattern(10));
+  EXPECT_EQ(opened_size(ByteView(c.bytes).first(kChunkOverhead - 1)).error().code, Errc::truncated);
+  c.bytes[0] = 2;
+  EXPECT_EQ(opened_size(c.bytes).error().code, Errc::bad_version);
+}
+
 TEST(SealedChunk, CiphertextCarriesNoTraceOfAPlaintextMarker) {
   auto key = crypto::SecretKey::generate();
   std::string marker = "DFS-PLAINTEXT-MARKER-";

@@ -86,6 +86,7 @@ class Peer {
 
   FileSystem& fs() { return *fs_; }
   store::DiskChunkStore& store() { return *store_; }
+  store::DiskChunkStore& cache() { return *cache_; }
   index::Index& index() { return *index_; }
   const std::string& dir() const { return dir_.path(); }
 

@@ -99,6 +99,58 @@ TEST_F(SqliteTest, AResetStatementRunsAgainWithNewBindings) {
   EXPECT_EQ(count_rows(), 3);
 }
 
+TEST_F(SqliteTest, AStatementPreparedAgainComesBackResetAndUnbound) {
+  ASSERT_OK(db_.exec("INSERT INTO t (k) VALUES (1), (2)"));
+  const std::string_view sql = "SELECT k, ? FROM t ORDER BY k";
+  {
+    auto first = db_.prepare(sql);
+    ASSERT_OK(first);
+    ASSERT_OK(first->bind(1, std::int64_t{7}));
+    ASSERT_TRUE(*first->step());  // left in the middle of its rows
+  }
+  auto again = db_.prepare(sql);
+  ASSERT_OK(again);
+  ASSERT_TRUE(*again->step());
+  EXPECT_EQ(again->column_int64(0), 1);  // from the first row, not the second
+  EXPECT_TRUE(again->column_is_null(1));  // the old binding is gone
+}
+
+TEST_F(SqliteTest, TwoLiveStatementsOfTheSameSqlAreIndependent) {
+  const std::string_view sql = "SELECT ?";
+  auto a = db_.prepare(sql);
+  auto b = db_.prepare(sql);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  ASSERT_OK(a->bind(1, std::int64_t{1}));
+  ASSERT_OK(b->bind(1, std::int64_t{2}));
+  ASSERT_TRUE(*a->step());
+  ASSERT_TRUE(*b->step());
+  EXPECT_EQ(a->column_int64(0), 1);
+  EXPECT_EQ(b->column_int64(0), 2);
+}
+
+TEST_F(SqliteTest, AStatementPreparedAgainSeesAChangedSchema) {
+  { ASSERT_OK(db_.prepare("SELECT * FROM t")); }
+  ASSERT_OK(db_.exec("DROP TABLE t; CREATE TABLE t (only INTEGER)"));
+  ASSERT_OK(db_.exec("INSERT INTO t VALUES (5)"));
+  auto select = db_.prepare("SELECT * FROM t");
+  ASSERT_OK(select);
+  ASSERT_TRUE(*select->step());
+  EXPECT_EQ(select->column_int64(0), 5);
+}
+
+TEST_F(SqliteTest, AStatementThatOutlivesItsDatabaseIsStillFinalized) {
+  Statement survivor;
+  {
+    Database db = open_raw();
+    auto stmt = db.prepare("SELECT 1");
+    ASSERT_OK(stmt);
+    survivor = std::move(*stmt);
+  }
+  ASSERT_TRUE(*survivor.step());  // close_v2 kept the connection for it
+  EXPECT_EQ(survivor.column_int64(0), 1);
+}
+
 TEST_F(SqliteTest, ABadStatementFailsWithSqlitesMessageAndTheSql) {
   auto stmt = db_.prepare("SELECT nope FROM t");
   ASSERT_FALSE(stmt.ok());

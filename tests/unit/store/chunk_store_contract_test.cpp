@@ -368,6 +368,62 @@ TEST_P(ChunkStoreContract, ACorruptChunkCanBeStoredAgainFromAGoodCopy) {
   EXPECT_EQ(*got, chunk.bytes);
 }
 
+// What a reader lent the bytes keeps: a copy, and how often it was called.
+struct Borrower {
+  Bytes seen;
+  int calls = 0;
+  Status answer;
+  ChunkStore::SealedUse use() {
+    return [this](ByteView sealed) {
+      ++calls;
+      seen.assign(sealed.begin(), sealed.end());
+      return answer;
+    };
+  }
+};
+
+TEST_P(ChunkStoreContract, WithSealedLendsTheBytesGetReturnsForSmallAndLargeChunks) {
+  auto store = open();
+  std::uint32_t seed = 40;
+  for (std::size_t size : {std::size_t{0}, std::size_t{100}, std::size_t{65535}, std::size_t{1u << 20},
+                           std::size_t{(1u << 20) + 29}}) {
+    const TestChunk chunk = make_chunk(size, seed++);
+    ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+    Borrower borrower;
+    ASSERT_TRUE(store->with_sealed(chunk.id, borrower.use()).ok()) << size;
+    EXPECT_EQ(borrower.calls, 1);
+    EXPECT_EQ(borrower.seen, chunk.bytes) << size;
+  }
+}
+
+TEST_P(ChunkStoreContract, WithSealedReturnsWhatTheBorrowerReturns) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(5000, 1);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  Borrower borrower;
+  borrower.answer = make_error(Errc::invalid_argument, "the borrower's own failure");
+  EXPECT_EQ(store->with_sealed(chunk.id, borrower.use()).error().code, Errc::invalid_argument);
+}
+
+TEST_P(ChunkStoreContract, WithSealedOfAnAbsentChunkIsNotFoundAndLendsNothing) {
+  auto store = open();
+  Borrower borrower;
+  EXPECT_EQ(store->with_sealed(make_chunk(10, 1).id, borrower.use()).error().code, Errc::not_found);
+  EXPECT_EQ(borrower.calls, 0);
+}
+
+TEST_P(ChunkStoreContract, WithSealedOfALargeCorruptChunkIsCorruptLendsNothingAndThenNotFound) {
+  auto store = open();
+  const TestChunk chunk = make_chunk((1u << 20) + 29, 3);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  GetParam().corrupt(*store, chunk.id);
+  Borrower borrower;
+  EXPECT_EQ(store->with_sealed(chunk.id, borrower.use()).error().code, Errc::corrupt);
+  EXPECT_EQ(borrower.calls, 0);
+  EXPECT_EQ(store->with_sealed(chunk.id, borrower.use()).error().code, Errc::not_found);
+  EXPECT_EQ(store->usage().chunks, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllStores, ChunkStoreContract, ::testing::Values(kMemory, kDisk, kDiskNotDurable),
                          [](const ::testing::TestParamInfo<StoreKind>& info) { return info.param.name; });
 

@@ -109,6 +109,32 @@ TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedA
   EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
 }
 
+// with_sealed reads large chunks around the page cache in aligned pieces
+// and the unaligned end through it: a flip in either part must be caught.
+TEST_F(DiskChunkStoreTest, AFlipInTheDirectlyReadHeadOrInTheTailOfALargeChunkIsCaughtByWithSealed) {
+  auto store = open();
+  const std::size_t size = (4u << 20) + 29;
+  std::uint32_t seed = 70;
+  for (std::size_t at : {std::size_t{0}, std::size_t{3u << 20}, size - 1}) {
+    const TestChunk chunk = make_chunk(size, seed++);
+    ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+    {
+      std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
+      file.seekp(static_cast<std::streamoff>(at));
+      file.put(static_cast<char>(chunk.bytes[at] ^ 0x01));
+    }
+    bool lent = false;
+    const Status read = store->with_sealed(chunk.id, [&lent](ByteView) {
+      lent = true;
+      return Status{};
+    });
+    ASSERT_FALSE(read.ok()) << "a flip at byte " << at;
+    EXPECT_EQ(read.error().code, Errc::corrupt);
+    EXPECT_FALSE(lent);
+    EXPECT_FALSE(fs::exists(store->chunk_path(chunk.id)));
+  }
+}
+
 TEST_F(DiskChunkStoreTest, AFileLargerThanAnyChunkIsRefusedAsCorruptWithoutBeingRead) {
   const TestChunk chunk = make_chunk(10, 1);
   const std::string hex = chunk.id.hex();
