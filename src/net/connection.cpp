@@ -222,7 +222,7 @@ void Connection::complete(Pending& p, Result<Message> result) {
 void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
   if (closed_) return;
   wire::Envelope env;
-  Bytes payload;
+  SharedBytes payload;
   if (reply.ok()) {
     env = std::move(reply->env);
     payload = std::move(reply->payload);
@@ -237,7 +237,7 @@ void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
     // Our handler built an answer the frame limits refuse: tell the peer
     // rather than leave it waiting.
     shared_->log(log::Level::error, "answer to " + label() + " not sent: " + head.error().to_string());
-    payload.clear();
+    payload = {};
     wire::Envelope err;
     *err.mutable_error() = to_wire_error(make_error(Errc::internal, "the answer exceeds the frame limits"));
     err.set_request_id(request_id);
@@ -267,7 +267,7 @@ void Connection::write_next() {
   queue.pop_front();
   writing_ = true;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(writing_frame_.head),
-                                                  asio::buffer(writing_frame_.payload)};
+                                                  asio::buffer(writing_frame_.payload.view().data(), writing_frame_.payload.size())};
   asio::async_write(stream_, buffers, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (self->closed_) {

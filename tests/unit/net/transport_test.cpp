@@ -122,7 +122,7 @@ TEST_F(TlsTransportTest, A16MiBChunkTravelsAsPayloadBothWays) {
       respond.reply(std::move(result));
     } else {
       result.mutable_get_chunk_result();
-      respond.reply(std::move(result), *stored);
+      respond.reply(std::move(result), SharedBytes::copy_of(*stored));
     }
   });
   Bytes chunk(16u << 20);
