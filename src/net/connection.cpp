@@ -28,23 +28,34 @@ std::string printable(const std::string& text) {
 
 // --- reading ----------------------------------------------------------------
 
+// Mid-payload, TLS decrypts straight into the frame's payload buffer;
+// otherwise into read_buf_, which the decoder then takes apart.
 void Connection::read_more() {
-  stream_.async_read_some(asio::buffer(read_buf_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) {
-                              // EOF and resets are how peers leave; not worth a warning.
-                              self->close(Errc::unavailable, "connection lost: " + ec.message(), log::Level::debug);
-                              return;
-                            }
-                            self->on_read(n);
-                          });
+  const MutableByteView payload_space = decoder_.payload_space();
+  const bool into_payload = !payload_space.empty();
+  const asio::mutable_buffer into = into_payload ? asio::buffer(payload_space.data(), payload_space.size())
+                                                 : asio::buffer(read_buf_);
+  stream_.async_read_some(into, [self = shared_from_this(), into_payload](const boost::system::error_code& ec,
+                                                                          std::size_t n) {
+    if (self->closed_) return;
+    if (ec) {
+      // EOF and resets are how peers leave; not worth a warning.
+      self->close(Errc::unavailable, "connection lost: " + ec.message(), log::Level::debug);
+      return;
+    }
+    self->on_read(n, into_payload);
+  });
 }
 
-void Connection::on_read(std::size_t n) {
+void Connection::on_read(std::size_t n, bool into_payload) {
   last_activity_ = Clock::now();
   std::vector<Frame> frames;
-  Status decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
+  Status decoded;
+  if (into_payload) {
+    decoder_.payload_received(n, frames);
+  } else {
+    decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
+  }
   for (Frame& frame : frames) {
     if (closed_) return;
     if (established_) {

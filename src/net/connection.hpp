@@ -117,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Steady state (connection.cpp).
   void read_more();
-  void on_read(std::size_t n);
+  void on_read(std::size_t n, bool into_payload);
   void on_frame(Frame frame);
   bool check_sender(wire::Envelope& env);
   void on_response(Frame frame);
