@@ -373,6 +373,34 @@ Result<bool> DiskChunkStore::publish(const ChunkId& id, const std::string& temp_
   return true;
 }
 
+Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) {
+  const std::string source = from.chunk_path(id);
+  const std::string dest = chunk_path(id);
+  // Both stores' entries for the ID change together; std::scoped_lock
+  // takes the two locks without a lock-order deadlock.
+  std::scoped_lock locks(from.lock_for(id), lock_for(id));
+  struct stat st{};
+  if (::lstat(source.c_str(), &st) != 0) {
+    if (errno == ENOENT) return not_found(id);
+    return errno_error("cannot stat " + source);
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  DFS_ASSIGN_OR_RETURN(bool present, exists(dest));
+  if (present) {
+    if (::unlink(source.c_str()) != 0) return errno_error("cannot remove " + source);
+    from.usage_.remove_stored(size);
+    return true;
+  }
+  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(size));
+  if (::rename(source.c_str(), dest.c_str()) != 0) {
+    if (errno == EXDEV) return false;
+    return errno_error("cannot move " + source + " to " + dest);
+  }
+  reservation.commit();
+  from.usage_.remove_stored(size);
+  return true;
+}
+
 Result<Bytes> DiskChunkStore::get(const ChunkId& id) {
   const std::string path = chunk_path(id);
   auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);

@@ -64,6 +64,16 @@ class DiskChunkStore final : public ChunkStore {
   Status sync() override;
   void prefetch(const ChunkId& id) override;
 
+  // Moves chunk `id` from `from` into this store by renaming its file:
+  // no read, no hash, no copy (the bytes were checked when `from` stored
+  // them), and never a moment when neither store holds it. Usage moves
+  // along (Errc::no_space if this store's quota refuses it; `from` keeps
+  // it then). If this store already holds the chunk, `from`'s copy is
+  // removed. Errc::not_found if `from` does not hold it. Returns false,
+  // changing nothing, if the two stores are on different filesystems
+  // (the caller copies instead). Not durable until sync().
+  Result<bool> move_from(DiskChunkStore& from, const ChunkId& id);
+
   // Deletes the files in tmp/ last modified at least `age` ago (all of
   // them for 0): puts that died without cleaning up (a crash is cleaned at
   // open; this is for a store that stays open for months). `age` must be

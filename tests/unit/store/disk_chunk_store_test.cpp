@@ -1,6 +1,7 @@
 // Behaviour only the on-disk store has: its layout, crash leftovers,
 // quarantine, reopening, and a disk that really fills up.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -89,6 +90,51 @@ TEST_F(DiskChunkStoreTest, ABatchDroppedWithoutCommitLeavesNoFileAndNoUsage) {
   EXPECT_FALSE(store->contains(chunk.id).value());
   EXPECT_EQ(store->usage().bytes, 0u);
   EXPECT_TRUE(fs::is_empty(store->tmp_dir()));
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromRenamesTheChunkFileAndMovesItsUsage) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  const TestChunk chunk = make_chunk(5000, 1);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  struct stat before{};
+  ASSERT_EQ(::stat(source->chunk_path(chunk.id).c_str(), &before), 0);
+  auto moved = dest->move_from(*source, chunk.id);
+  ASSERT_TRUE(moved.ok()) << moved.error().to_string();
+  EXPECT_TRUE(*moved);
+  struct stat after{};
+  ASSERT_EQ(::stat(dest->chunk_path(chunk.id).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the same file, renamed, not a copy";
+  EXPECT_FALSE(fs::exists(source->chunk_path(chunk.id)));
+  EXPECT_EQ(dest->get(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(source->usage().chunks, 0u);
+  EXPECT_EQ(source->usage().bytes, 0u);
+  EXPECT_EQ(dest->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().bytes, 5000u);
+  EXPECT_EQ(dest->move_from(*source, chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromOfAChunkBothHoldDropsTheSourceCopy) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  const TestChunk chunk = make_chunk(3000, 2);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dest->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dest->move_from(*source, chunk.id).value());
+  EXPECT_EQ(source->usage().chunks, 0u);
+  EXPECT_EQ(dest->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().bytes, 3000u);
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromIntoAFullStoreLeavesTheChunkWhereItWas) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", DiskStoreOptions{.quota_bytes = 1000}).value();
+  const TestChunk chunk = make_chunk(3000, 3);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  EXPECT_EQ(dest->move_from(*source, chunk.id).error().code, Errc::no_space);
+  EXPECT_EQ(source->get(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(source->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().chunks, 0u);
 }
 
 TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
