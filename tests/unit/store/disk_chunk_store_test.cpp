@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "dfs/store/disk_chunk_store.hpp"
 #include "store_test_util.hpp"
@@ -153,6 +155,35 @@ TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedA
   EXPECT_TRUE(moved.filename().string().starts_with(chunk.id.hex()));
   EXPECT_EQ(fs::file_size(moved), 4096u);
   EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, AChunkServedToPeersComesBackAsStored) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(70'000, 4);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  EXPECT_EQ(store->get_for_peer(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(store->get_for_peer(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(store->get_for_peer(make_chunk(10, 5).id).error().code, Errc::not_found);
+}
+
+// A write to the file after the store checked it changes its ctime: the
+// chunk is hashed again before it is served, found bad and quarantined.
+TEST_F(DiskChunkStoreTest, AChunkChangedOnDiskSinceItWasCheckedIsNeverServedToPeers) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(70'000, 6);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(store->get_for_peer(chunk.id).ok());
+  // Past the clock tick of the put, for kernels with coarse timestamps
+  // (the limit disk_chunk_store.cpp explains).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put(static_cast<char>(chunk.bytes[100] ^ 0x80));
+  }
+  EXPECT_EQ(store->get_for_peer(chunk.id).error().code, Errc::corrupt);
+  EXPECT_EQ(count_entries(store->quarantine_dir()), 1u);
+  EXPECT_EQ(store->get_for_peer(chunk.id).error().code, Errc::not_found);
 }
 
 TEST_F(DiskChunkStoreTest, AFileLargerThanAnyChunkIsRefusedAsCorruptWithoutBeingRead) {
