@@ -13,26 +13,39 @@ FileStamp FileStamp::of(const struct stat& st) {
 void VerifiedFiles::remember(const ChunkId& id, const FileStamp& stamp) {
   if (capacity_ == 0) return;
   std::lock_guard lock(mutex_);
-  const bool inserted = stamps_.insert_or_assign(id, stamp).second;
-  if (!inserted) return;  // already in order_
-  order_.push_back(id);
-  // order_ also bounds itself: IDs forgotten (and maybe remembered again)
-  // leave entries behind; dropping one of those early only costs a hash.
-  while (stamps_.size() > capacity_ || order_.size() > 2 * capacity_) {
-    stamps_.erase(order_.front());
-    order_.pop_front();
-  }
+  const std::uint64_t serial = next_serial_++;
+  entries_.insert_or_assign(id, Entry{stamp, serial});
+  order_.push_back(Remembered{id, serial});
+  while (entries_.size() > capacity_) evict_oldest();
+  // Stale entries pile up when IDs are forgotten or remembered again;
+  // dropping them once they outnumber the live ones keeps order_ within
+  // twice the capacity, at a cost spread over as many calls.
+  if (order_.size() > 2 * capacity_) drop_stale_order();
+}
+
+void VerifiedFiles::evict_oldest() {
+  const Remembered oldest = order_.front();
+  order_.pop_front();
+  auto it = entries_.find(oldest.id);
+  if (it != entries_.end() && it->second.serial == oldest.serial) entries_.erase(it);
+}
+
+void VerifiedFiles::drop_stale_order() {
+  std::erase_if(order_, [this](const Remembered& r) {
+    auto it = entries_.find(r.id);
+    return it == entries_.end() || it->second.serial != r.serial;
+  });
 }
 
 bool VerifiedFiles::unchanged_since_verified(const ChunkId& id, const FileStamp& stamp) const {
   std::lock_guard lock(mutex_);
-  auto it = stamps_.find(id);
-  return it != stamps_.end() && it->second == stamp;
+  auto it = entries_.find(id);
+  return it != entries_.end() && it->second.stamp == stamp;
 }
 
 void VerifiedFiles::forget(const ChunkId& id) {
   std::lock_guard lock(mutex_);
-  stamps_.erase(id);
+  entries_.erase(id);
 }
 
 }  // namespace dfs::store

@@ -47,10 +47,24 @@ class VerifiedFiles {
   void forget(const ChunkId& id);
 
  private:
+  struct Entry {
+    FileStamp stamp;
+    std::uint64_t serial = 0;  // when it was remembered
+  };
+  struct Remembered {
+    ChunkId id;
+    std::uint64_t serial = 0;
+  };
+  void evict_oldest();
+  void drop_stale_order();
+
   const std::size_t capacity_;
-  mutable std::mutex mutex_;                          // guards stamps_ and order_
-  std::unordered_map<ChunkId, FileStamp> stamps_;
-  std::deque<ChunkId> order_;  // remembered first to last; may name forgotten IDs
+  mutable std::mutex mutex_;  // guards everything below
+  std::unordered_map<ChunkId, Entry> entries_;
+  // Oldest first. An entry whose serial no longer matches entries_ (the
+  // ID was forgotten, or remembered again later) names nothing.
+  std::deque<Remembered> order_;
+  std::uint64_t next_serial_ = 0;
 };
 
 }  // namespace dfs::store

@@ -43,6 +43,20 @@ TEST(VerifiedFiles, StaysBoundedWhenTheSameChunksAreForgottenAndRememberedAgain)
     verified.remember(id_of(1), stamp(round));
   }
   EXPECT_TRUE(verified.unchanged_since_verified(id_of(1), stamp(999)));
+  for (std::uint8_t n = 2; n <= 5; ++n) verified.remember(id_of(n), stamp(n));
+  EXPECT_FALSE(verified.unchanged_since_verified(id_of(1), stamp(999))) << "the oldest went first";
+  EXPECT_TRUE(verified.unchanged_since_verified(id_of(5), stamp(5)));
+}
+
+TEST(VerifiedFiles, AChunkRememberedAgainIsNotEvictedByItsOlderEntry) {
+  VerifiedFiles verified(2);
+  verified.remember(id_of(1), stamp(1));
+  verified.remember(id_of(2), stamp(2));
+  verified.remember(id_of(1), stamp(3));  // now the newest
+  verified.remember(id_of(3), stamp(4));  // evicts 2, the oldest live one
+  EXPECT_TRUE(verified.unchanged_since_verified(id_of(1), stamp(3)));
+  EXPECT_FALSE(verified.unchanged_since_verified(id_of(2), stamp(2)));
+  EXPECT_TRUE(verified.unchanged_since_verified(id_of(3), stamp(4)));
 }
 
 }  // namespace
