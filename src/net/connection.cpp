@@ -28,23 +28,34 @@ std::string printable(const std::string& text) {
 
 // --- reading ----------------------------------------------------------------
 
+// Mid-payload, TLS decrypts straight into the frame's payload buffer;
+// otherwise into read_buf_, which the decoder then takes apart.
 void Connection::read_more() {
-  stream_.async_read_some(asio::buffer(read_buf_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                            if (self->closed_) return;
-                            if (ec) {
-                              // EOF and resets are how peers leave; not worth a warning.
-                              self->close(Errc::unavailable, "connection lost: " + ec.message(), log::Level::debug);
-                              return;
-                            }
-                            self->on_read(n);
-                          });
+  const MutableByteView payload_space = decoder_.payload_space();
+  const bool into_payload = !payload_space.empty();
+  const asio::mutable_buffer into = into_payload ? asio::buffer(payload_space.data(), payload_space.size())
+                                                 : asio::buffer(read_buf_);
+  stream_.async_read_some(into, [self = shared_from_this(), into_payload](const boost::system::error_code& ec,
+                                                                          std::size_t n) {
+    if (self->closed_) return;
+    if (ec) {
+      // EOF and resets are how peers leave; not worth a warning.
+      self->close(Errc::unavailable, "connection lost: " + ec.message(), log::Level::debug);
+      return;
+    }
+    self->on_read(n, into_payload);
+  });
 }
 
-void Connection::on_read(std::size_t n) {
+void Connection::on_read(std::size_t n, bool into_payload) {
   last_activity_ = Clock::now();
   std::vector<Frame> frames;
-  Status decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
+  Status decoded;
+  if (into_payload) {
+    decoder_.payload_received(n, frames);
+  } else {
+    decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
+  }
   for (Frame& frame : frames) {
     if (closed_) return;
     if (established_) {
@@ -222,7 +233,7 @@ void Connection::complete(Pending& p, Result<Message> result) {
 void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
   if (closed_) return;
   wire::Envelope env;
-  Bytes payload;
+  SharedBytes payload;
   if (reply.ok()) {
     env = std::move(reply->env);
     payload = std::move(reply->payload);
@@ -237,7 +248,7 @@ void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
     // Our handler built an answer the frame limits refuse: tell the peer
     // rather than leave it waiting.
     shared_->log(log::Level::error, "answer to " + label() + " not sent: " + head.error().to_string());
-    payload.clear();
+    payload = {};
     wire::Envelope err;
     *err.mutable_error() = to_wire_error(make_error(Errc::internal, "the answer exceeds the frame limits"));
     err.set_request_id(request_id);
@@ -267,7 +278,7 @@ void Connection::write_next() {
   queue.pop_front();
   writing_ = true;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(writing_frame_.head),
-                                                  asio::buffer(writing_frame_.payload)};
+                                                  asio::buffer(writing_frame_.payload.view().data(), writing_frame_.payload.size())};
   asio::async_write(stream_, buffers, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (self->closed_) {

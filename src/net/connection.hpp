@@ -54,7 +54,7 @@ class ConnectionOwner {
 
 struct OutgoingRequest {
   wire::Envelope env;
-  Bytes payload;
+  SharedBytes payload;
   std::optional<NodeIdBytes> expected;
   std::chrono::milliseconds timeout;
   ResponseCallback callback;
@@ -94,7 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   struct Pending {
     Bytes head;  // encoded frame prefix + header, ready to send
-    Bytes payload;  // moved into the write queue once sent
+    SharedBytes payload;  // moved into the write queue once sent
     std::size_t payload_size = 0;
     std::optional<NodeIdBytes> expected;
     ResponseCallback callback;
@@ -104,7 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   struct OutFrame {
     Bytes head;
-    Bytes payload;
+    SharedBytes payload;
     bool answers_incoming = false;
   };
 
@@ -117,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Steady state (connection.cpp).
   void read_more();
-  void on_read(std::size_t n);
+  void on_read(std::size_t n, bool into_payload);
   void on_frame(Frame frame);
   bool check_sender(wire::Envelope& env);
   void on_response(Frame frame);

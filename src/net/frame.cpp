@@ -1,6 +1,7 @@
 #include "dfs/net/frame.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace dfs::net {
@@ -34,9 +35,7 @@ Result<Bytes> encode_frame(const wire::Envelope& envelope, ByteView payload) {
   return out;
 }
 
-std::size_t FrameDecoder::partial_bytes() const {
-  return prefix_.size() + header_.size() + current_.payload.size();
-}
+std::size_t FrameDecoder::partial_bytes() const { return prefix_.size() + header_.size() + payload_filled_; }
 
 // Moves up to `want - into.size()` bytes from data[pos..] into `into`;
 // returns the new position.
@@ -75,15 +74,47 @@ Status FrameDecoder::on_header_complete() {
   }
   // The whole payload arrives in pieces of a TLS record: growing the
   // buffer by doubling would copy a 1 MiB chunk about twice more. The
-  // length is already checked against kMaxPayloadSize.
+  // length is already checked against kMaxPayloadSize; reserving touches
+  // no memory, payload_space() fills it as bytes arrive.
   current_.payload.reserve(payload_len_);
   stage_ = Stage::payload;
   return {};
 }
 
+MutableByteView FrameDecoder::payload_space() {
+  if (failed_ || stage_ != Stage::payload) return {};
+  // Room for at most as many bytes as arrived so far (and 64 KiB to
+  // start), so that memory follows what the peer really sent.
+  constexpr std::size_t kFirstRoom = 64 * 1024;
+  const std::size_t room = std::max(payload_filled_, kFirstRoom);
+  const std::size_t end = std::min<std::size_t>(payload_len_, payload_filled_ + room);
+  if (current_.payload.size() < end) current_.payload.resize(end);  // within the reserved capacity
+  return MutableByteView(current_.payload).subspan(payload_filled_, end - payload_filled_);
+}
+
+void FrameDecoder::payload_received(std::size_t n, std::vector<Frame>& out) {
+  payload_filled_ += n;
+  if (payload_filled_ == payload_len_) finish_frame(out);
+}
+
+// Copies what `data` holds of the current payload into it.
+std::size_t FrameDecoder::take_payload(ByteView data, std::size_t pos, std::vector<Frame>& out) {
+  while (pos < data.size() && stage_ == Stage::payload && payload_filled_ < payload_len_) {
+    MutableByteView space = payload_space();
+    const std::size_t n = std::min(space.size(), data.size() - pos);
+    std::memcpy(space.data(), data.data() + pos, n);
+    pos += n;
+    payload_received(n, out);
+  }
+  if (stage_ == Stage::payload && payload_filled_ == payload_len_) finish_frame(out);  // an empty payload
+  return pos;
+}
+
 void FrameDecoder::finish_frame(std::vector<Frame>& out) {
+  current_.payload.resize(payload_filled_);
   out.push_back(std::move(current_));
   current_ = Frame{};
+  payload_filled_ = 0;
   prefix_.clear();
   header_.clear();
   stage_ = Stage::prefix;
@@ -106,9 +137,8 @@ Status FrameDecoder::feed(ByteView data, std::vector<Frame>& out) {
       if (header_.size() < header_len_) break;
       status = on_header_complete();
     } else {
-      pos = take(data, pos, current_.payload, payload_len_);
-      if (current_.payload.size() < payload_len_) break;
-      finish_frame(out);
+      pos = take_payload(data, pos, out);
+      if (stage_ == Stage::payload) break;
     }
     if (!status.ok()) {
       failed_ = true;

@@ -208,7 +208,7 @@ void TlsTransport::set_request_handler(RequestHandler handler) { impl_->handler_
 std::size_t TlsTransport::connection_count() const { return impl_->live_count_.load(); }
 
 void TlsTransport::request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
-                           Bytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) {
+                           SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) {
   detail::OutgoingRequest req{std::move(request), std::move(payload), expected, timeout, std::move(callback)};
   // Always posted, also on the network thread: the callback never runs
   // inside this call, so callers need not be reentrant.

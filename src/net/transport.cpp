@@ -23,7 +23,7 @@ struct Responder::State {
 
 Responder::Responder(SendFn send) : state_(std::make_shared<State>(std::move(send))) {}
 
-void Responder::reply(wire::Envelope response, Bytes payload) const {
+void Responder::reply(wire::Envelope response, SharedBytes payload) const {
   if (state_->answered.exchange(true)) return;
   state_->send(Reply{std::move(response), std::move(payload)});
 }
@@ -35,7 +35,7 @@ void Responder::fail(Error error) const {
 
 std::future<Result<Message>> request_future(Transport& transport, std::string address,
                                             std::optional<NodeIdBytes> expected, wire::Envelope request,
-                                            Bytes payload, std::chrono::milliseconds timeout) {
+                                            SharedBytes payload, std::chrono::milliseconds timeout) {
   // std::function needs a copyable callable, hence the shared promise.
   auto promise = std::make_shared<std::promise<Result<Message>>>();
   auto future = promise->get_future();
@@ -45,7 +45,7 @@ std::future<Result<Message>> request_future(Transport& transport, std::string ad
 }
 
 Result<Message> request_blocking(Transport& transport, std::string address, std::optional<NodeIdBytes> expected,
-                                 wire::Envelope request, Bytes payload, std::chrono::milliseconds timeout) {
+                                 wire::Envelope request, SharedBytes payload, std::chrono::milliseconds timeout) {
   // The transport answers by `timeout`; the grace covers a busy network
   // thread, so that a stalled or stopped one cannot hang the caller.
   constexpr std::chrono::milliseconds kGrace{1000};

@@ -65,7 +65,7 @@ void NetDhtTransport::send(const dht::Contact& to, dht::Request request,
                });
 }
 
-void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, Bytes payload,
+void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
                           std::function<void(Result<net::Message>)> done) {
   net_.request(to.address, expected_id(to), std::move(request), std::move(payload), timeout_,
                [done = std::move(done)](Result<net::Message> answer) {
@@ -78,7 +78,7 @@ void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, Bytes 
                });
 }
 
-void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, Bytes sealed,
+void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
                                std::function<void(Status)> done) {
   wire::Envelope request;
   request.mutable_put_chunk()->set_chunk_id(id_string(id));

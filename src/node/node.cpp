@@ -202,10 +202,32 @@ PutOutcome Node::replicate(FileId id, ReplicationStream* stream) {
   return outcome;
 }
 
+// A rename per chunk (the store and the cache share the data directory's
+// filesystem): no read, hash or write of the bytes, which were checked
+// when this peer sealed them. A rename is atomic, so a crash leaves each
+// chunk in one of the two; one sync at the end makes the new names
+// durable. Stores on two filesystems fall back to copying.
+void Node::move_to_cache(const std::vector<ChunkId>& ids) {
+  if (ids.empty()) return;
+  std::vector<ChunkId> across_filesystems;
+  for (const ChunkId& chunk : ids) {
+    Result<bool> moved = cache_->move_from(*store_, chunk);
+    if (!moved.ok()) {
+      log::warn("could not move chunk " + chunk.short_hex() + " into the cache: " + moved.error().to_string());
+    } else if (!*moved) {
+      across_filesystems.push_back(chunk);
+    }
+  }
+  if (Status synced = cache_->sync(); !synced.ok()) {
+    log::warn("could not sync the chunks moved into the cache: " + synced.error().to_string());
+  }
+  copy_to_cache(across_filesystems);
+}
+
 // The store's get verifies each chunk, so the cache takes the bytes as
 // verified, and one sync covers them all; a chunk leaves the store only
 // once its cached copy is durable.
-void Node::move_to_cache(const std::vector<ChunkId>& ids) {
+void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
   if (ids.empty()) return;
   std::unique_ptr<store::PutBatch> batch = cache_->begin_batch();
   std::vector<ChunkId> copied;

@@ -100,9 +100,8 @@ void Replicator::push(const Contact& to, const ChunkId& id, std::shared_ptr<cons
                       std::function<void(Status)> done) {
   transfers_->submit(background, guard([this, to, id, sealed = std::move(sealed),
                                         done = std::move(done)](TransferQueue::Release release) {
-    // The copy is made when the slot is granted, so queued pushes of one
-    // chunk share a single buffer.
-    client_.put_chunk(to, id, Bytes(*sealed),
+    // Shared, not copied: the R pushes of one chunk send the same buffer.
+    client_.put_chunk(to, id, sealed,
                       answer_within<Status>(scheduler_, config_.transfer_timeout,
                                             "PUT_CHUNK " + id.short_hex() + " to " + describe(to) + " timed out",
                                             guard([release, done](Status s) {

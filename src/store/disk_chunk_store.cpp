@@ -406,10 +406,61 @@ Result<bool> DiskChunkStore::publish(const ChunkId& id, const std::string& temp_
   if (present) return false;
   if (::rename(temp_path.c_str(), path.c_str()) != 0) return errno_error("cannot move chunk into " + path);
   reservation.commit();
+  // Its bytes were checked before they were written (put, or a caller's
+  // put_verified); stat after the rename, which changes the ctime.
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0) verified_.remember(id, FileStamp::of(st));
   return true;
 }
 
-Result<Bytes> DiskChunkStore::get(const ChunkId& id) {
+Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) {
+  const std::string source = from.chunk_path(id);
+  const std::string dest = chunk_path(id);
+  // Both stores' entries for the ID change together; std::scoped_lock
+  // takes the two locks without a lock-order deadlock.
+  std::scoped_lock locks(from.lock_for(id), lock_for(id));
+  struct stat st{};
+  if (::lstat(source.c_str(), &st) != 0) {
+    if (errno == ENOENT) return not_found(id);
+    return errno_error("cannot stat " + source);
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  from.verified_.forget(id);
+  DFS_ASSIGN_OR_RETURN(bool present, exists(dest));
+  if (present) {
+    if (::unlink(source.c_str()) != 0) return errno_error("cannot remove " + source);
+    from.usage_.remove_stored(size);
+    return true;
+  }
+  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(size));
+  if (::rename(source.c_str(), dest.c_str()) != 0) {
+    if (errno == EXDEV) return false;
+    return errno_error("cannot move " + source + " to " + dest);
+  }
+  reservation.commit();
+  from.usage_.remove_stored(size);
+  return true;
+}
+
+Result<Bytes> DiskChunkStore::get(const ChunkId& id) { return read_into_bytes(id, /*trust_unchanged=*/false); }
+
+// Why a chunk served to a peer need not always be hashed again: a file's
+// bytes change only through a write, and every write sets the file's
+// ctime (and mtime) to the current time, which no call can set back. So
+// while the file's device, inode, size, mtime and ctime are the ones seen
+// when this store last hashed it (or wrote it from bytes it had checked),
+// it holds those bytes: a chunk modified on disk since — by a stray
+// process, or a test — is hashed, found corrupt and quarantined, never
+// served. What a stamp cannot show is the medium failing under an
+// unchanged inode; that costs no correctness either: the reader verifies
+// every chunk (DESIGN.md §2) and asks the next replica, and every local
+// get() and repair read still hashes and quarantines. One limit: where
+// timestamps are coarse, a write within the same clock tick as our stat
+// keeps the ctime; Linux 6.13+ gives a file whose ctime was read a finer
+// one on its next change (multigrain timestamps, ext4/xfs/btrfs/tmpfs).
+Result<Bytes> DiskChunkStore::get_for_peer(const ChunkId& id) { return read_into_bytes(id, /*trust_unchanged=*/true); }
+
+Result<Bytes> DiskChunkStore::read_into_bytes(const ChunkId& id, bool trust_unchanged) {
   // One allocation of the final size and one read into it: the returned
   // buffer is the one the kernel filled, no further copy.
   Bytes bytes;
@@ -417,7 +468,7 @@ Result<Bytes> DiskChunkStore::get(const ChunkId& id) {
     bytes.resize(size);
     return ReadBuffer{bytes.data(), size, false};
   };
-  DFS_ASSIGN_OR_RETURN(ByteView read, read_checked(id, into_bytes));
+  DFS_ASSIGN_OR_RETURN(ByteView read, read_checked(id, into_bytes, trust_unchanged));
   bytes.resize(read.size());
   return bytes;
 }
@@ -436,11 +487,12 @@ Status DiskChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) {
     fallback.resize(size);
     return ReadBuffer{fallback.data(), size, false};
   };
-  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_checked(id, into_scratch));
+  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_checked(id, into_scratch, /*trust_unchanged=*/false));
   return use(sealed);
 }
 
-Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for) {
+Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,
+                                               bool trust_unchanged) {
   const std::string path = chunk_path(id);
   auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);
   if (!fd.ok()) {
@@ -468,10 +520,15 @@ Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::func
     got += rest;
   }
   const ByteView bytes(buffer.data, got);  // a file that shrank under us fails the check below
+  // Stamped before the read: a write during it changes the file's ctime,
+  // so the next serve hashes again.
+  const FileStamp stamp = FileStamp::of(st);
+  if (trust_unchanged && verified_.unchanged_since_verified(id, stamp)) return bytes;
   if (ChunkId::of(bytes) != id) {
     quarantine(id, key, "does not match its ID");
     return corrupt(id, "does not match its ID");
   }
+  verified_.remember(id, stamp);
   return bytes;
 }
 
@@ -486,6 +543,7 @@ void DiskChunkStore::quarantine(const ChunkId& id, FileKey seen, const std::stri
       static_cast<std::uint64_t>(st.st_ino) != seen.ino) {
     return;
   }
+  verified_.forget(id);
   const std::string what = "chunk store: chunk " + id.hex() + " " + why;
   if (::rename(path.c_str(), dest.c_str()) == 0) {
     log::warn(what + "; moved to " + dest);
@@ -511,6 +569,7 @@ Status DiskChunkStore::remove(const ChunkId& id) {
     return errno_error("cannot stat " + path);
   }
   if (::unlink(path.c_str()) != 0) return errno_error("cannot remove " + path);
+  verified_.forget(id);
   if (S_ISREG(st.st_mode)) usage_.remove_stored(static_cast<std::uint64_t>(st.st_size));
   return {};
 }

@@ -2,13 +2,16 @@
 // "oversized or malformed frames close the connection; they never crash").
 //
 // The first input byte seeds how the rest is cut into pieces (as a socket
-// would hand them over); the rest is the byte stream.
+// would hand them over) and which payload pieces are read straight into
+// the decoder's payload buffer; the rest is the byte stream.
 //
 // Properties: no out-of-bounds access or unbounded allocation; the result
 // (frames and error) does not depend on how the stream is cut; an error is
 // one of the three documented codes; every frame decoded re-encodes to a
 // frame that decodes to the same envelope and payload; nothing decodes
 // above the size limits.
+#include <cstring>
+
 #include "dfs/net/frame.hpp"
 #include "fuzz_common.hpp"
 
@@ -29,6 +32,8 @@ Outcome decode_whole(ByteView stream) {
 }
 
 // Pieces of 1..64 bytes, sizes drawn from a small LCG seeded by `seed`.
+// Mid-payload, a piece is sometimes written straight into payload_space()
+// instead of fed, as a connection reads from TLS.
 Outcome decode_in_pieces(ByteView stream, std::uint8_t seed) {
   Outcome out;
   FrameDecoder decoder;
@@ -36,8 +41,15 @@ Outcome decode_in_pieces(ByteView stream, std::uint8_t seed) {
   std::size_t pos = 0;
   while (pos < stream.size() && out.status.ok()) {
     state = state * 1664525u + 1013904223u;
-    const std::size_t n = std::min<std::size_t>(1 + (state >> 26), stream.size() - pos);
-    out.status = decoder.feed(stream.subspan(pos, n), out.frames);
+    std::size_t n = std::min<std::size_t>(1 + (state >> 26), stream.size() - pos);
+    const MutableByteView space = decoder.payload_space();
+    if (!space.empty() && (state & 0x100) != 0) {
+      n = std::min(n, space.size());
+      std::memcpy(space.data(), stream.data() + pos, n);
+      decoder.payload_received(n, out.frames);
+    } else {
+      out.status = decoder.feed(stream.subspan(pos, n), out.frames);
+    }
     pos += n;
   }
   return out;

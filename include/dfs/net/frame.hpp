@@ -46,8 +46,14 @@ Result<Bytes> encode_frame(const wire::Envelope& envelope, ByteView payload);
 // Incremental decoder for one connection's byte stream. Feed it what the
 // socket returns, in pieces of any size; it hands back each frame as soon
 // as its last byte arrives. Memory is bounded by the limits above: the
-// payload buffer grows with the bytes received, not with the length a peer
-// announces. Not thread-safe (one per connection, used by its reader).
+// payload buffer grows with the bytes received (at most doubling ahead of
+// them), not with the length a peer announces. Not thread-safe (one per
+// connection, used by its reader).
+//
+// A payload can also be received without a copy: while one is arriving,
+// payload_space() is where its next bytes go, and the connection reads the
+// socket straight into it and calls payload_received() (a 1 MiB chunk
+// otherwise went through a read buffer and was copied once more here).
 class FrameDecoder {
  public:
   // Consumes all of `data`, appending the frames it completes to `out`.
@@ -60,6 +66,15 @@ class FrameDecoder {
   // are still appended to `out`.
   Status feed(ByteView data, std::vector<Frame>& out);
 
+  // While a payload is arriving: room for its next bytes, inside the
+  // frame's own payload buffer (at most the bytes still missing; may be
+  // less, as the buffer grows with what arrived). Empty otherwise, and
+  // then the bytes must go through feed().
+  MutableByteView payload_space();
+  // `n` bytes were written at the start of payload_space(); appends the
+  // frame to `out` if that completed it.
+  void payload_received(std::size_t n, std::vector<Frame>& out);
+
   // True if the decoder has failed.
   bool failed() const { return failed_; }
   // Bytes of a frame received so far but not yet complete (0 between
@@ -70,6 +85,7 @@ class FrameDecoder {
   enum class Stage { prefix, header, payload };
 
   std::size_t take(ByteView data, std::size_t pos, Bytes& into, std::size_t want);
+  std::size_t take_payload(ByteView data, std::size_t pos, std::vector<Frame>& out);
   Status on_prefix_complete();
   Status on_header_complete();
   void finish_frame(std::vector<Frame>& out);
@@ -80,6 +96,9 @@ class FrameDecoder {
   Bytes header_;
   std::uint32_t header_len_ = 0;
   std::uint32_t payload_len_ = 0;
+  // Payload bytes received; current_.payload may be longer (room made
+  // ahead for the next read) and is cut to this when the frame completes.
+  std::size_t payload_filled_ = 0;
   Frame current_;
 };
 

@@ -86,8 +86,8 @@ class TlsTransport final : public Transport {
 
   const NodeIdBytes& self_id() const override;
   void set_request_handler(RequestHandler handler) override;
-  void request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request, Bytes payload,
-               std::chrono::milliseconds timeout, ResponseCallback callback) override;
+  void request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
+               SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) override;
 
   // Closes the listener and every connection; every request pending or
   // made later fails with unavailable. Idempotent; from any thread

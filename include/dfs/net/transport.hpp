@@ -24,6 +24,7 @@
 
 #include "dfs/net/identity.hpp"
 #include "dfs/util/bytes.hpp"
+#include "dfs/util/shared_bytes.hpp"
 #include "dfs/util/log.hpp"
 #include "wire.pb.h"
 
@@ -50,7 +51,7 @@ struct Message {
 // request_id, is_response and sender.
 struct Reply {
   wire::Envelope env;
-  Bytes payload;
+  SharedBytes payload;
 };
 
 // Answers one incoming request, now or later, from any thread. Copies
@@ -64,7 +65,7 @@ class Responder {
   // For Transport implementations: `send` delivers the one answer.
   explicit Responder(SendFn send);
 
-  void reply(wire::Envelope response, Bytes payload = {}) const;
+  void reply(wire::Envelope response, SharedBytes payload = {}) const;
   // The requester's callback receives `error` (code and message) as its
   // Result, prefixed with this peer's short ID.
   void fail(Error error) const;
@@ -98,9 +99,11 @@ class Transport {
   // prove that node ID or the request fails with permission_denied; if not
   // (a bootstrap address), whoever answers is accepted and
   // Message::from.id says who it was. `callback` runs exactly once, at the
-  // latest `timeout` after this call.
+  // latest `timeout` after this call. `payload` is shared, not copied:
+  // one sealed chunk sent to several peers is one buffer, held until the
+  // last of them is written.
   virtual void request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
-                       Bytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) = 0;
+                       SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) = 0;
 };
 
 // For threads other than the network thread (FUSE workers, the CLI): the
@@ -109,12 +112,12 @@ class Transport {
 // network thread itself (it would wait for itself).
 std::future<Result<Message>> request_future(Transport& transport, std::string address,
                                             std::optional<NodeIdBytes> expected, wire::Envelope request,
-                                            Bytes payload, std::chrono::milliseconds timeout);
+                                            SharedBytes payload, std::chrono::milliseconds timeout);
 
 // request_future and wait: returns the response, the request's error, or
 // timed_out if no answer came by `timeout` plus a small grace (e.g. the
 // network thread is stalled or stopped).
 Result<Message> request_blocking(Transport& transport, std::string address, std::optional<NodeIdBytes> expected,
-                                 wire::Envelope request, Bytes payload, std::chrono::milliseconds timeout);
+                                 wire::Envelope request, SharedBytes payload, std::chrono::milliseconds timeout);
 
 }  // namespace dfs::net

@@ -48,13 +48,14 @@ class NetDhtTransport final : public dht::Transport {
 class NetChunkClient final : public replicate::ChunkClient {
  public:
   NetChunkClient(net::Transport& net, std::chrono::milliseconds timeout) : net_(net), timeout_(timeout) {}
-  void put_chunk(const dht::Contact& to, const ChunkId& id, Bytes sealed, std::function<void(Status)> done) override;
+  void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
+                 std::function<void(Status)> done) override;
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
   void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
                   std::function<void(Result<std::vector<bool>>)> done) override;
 
  private:
-  void call(const dht::Contact& to, wire::Envelope request, Bytes payload,
+  void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
             std::function<void(Result<net::Message>)> done);
   net::Transport& net_;
   std::chrono::milliseconds timeout_;

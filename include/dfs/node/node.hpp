@@ -84,6 +84,7 @@ class Node final : public Service {
                              const ProgressFn& progress, ReplicationStream* stream);
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
+  void copy_to_cache(const std::vector<ChunkId>& ids);
   Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
                                std::vector<ChunkId>& stored, store::InFlightChunks::Hold& hold,
                                const ProgressFn& progress, ReplicationStream* stream);

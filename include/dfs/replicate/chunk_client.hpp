@@ -21,6 +21,7 @@
 #include "dfs/dht/contact.hpp"
 #include "dfs/util/bytes.hpp"
 #include "dfs/util/result.hpp"
+#include "dfs/util/shared_bytes.hpp"
 
 namespace dfs::replicate {
 
@@ -29,8 +30,9 @@ class ChunkClient {
   virtual ~ChunkClient() = default;
 
   // Asks `to` to store `sealed` under `id`. OK once the peer has stored it
-  // (or already held it); the peer verifies the hash first.
-  virtual void put_chunk(const dht::Contact& to, const ChunkId& id, Bytes sealed,
+  // (or already held it); the peer verifies the hash first. `sealed` is
+  // shared: pushing one chunk to R peers does not copy it R times.
+  virtual void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
                          std::function<void(Status)> done) = 0;
 
   // The sealed bytes `to` holds under `id`, as received: the caller

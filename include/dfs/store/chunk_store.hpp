@@ -78,6 +78,12 @@ class ChunkStore {
   //   moved aside (never served again, and from then on not_found), a
   //   warning is logged, and its size leaves the usage.
   virtual Result<Bytes> get(const ChunkId& id) = 0;
+  // get() for a peer that asked for the chunk (GET_CHUNK). A store may
+  // skip hashing the bytes again when it can tell, without reading them,
+  // that they are the ones it checked before: the peer verifies whatever
+  // it receives (DESIGN.md §2), so this saves the holder a hash per serve.
+  // Local readers use get(), which always hashes.
+  virtual Result<Bytes> get_for_peer(const ChunkId& id) { return get(id); }
 
   // What a reader that only decrypts does with a chunk: get() without the
   // copy. `use` is lent the verified sealed bytes for the length of the

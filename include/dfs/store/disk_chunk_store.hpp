@@ -29,6 +29,7 @@
 
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/usage_counter.hpp"
+#include "dfs/store/verified_files.hpp"
 #include "dfs/util/file.hpp"
 
 namespace dfs::store {
@@ -52,6 +53,9 @@ class DiskChunkStore final : public ChunkStore {
   // Reads a large chunk around the page cache (O_DIRECT) into a buffer of
   // the calling thread: see the .cpp.
   Status with_sealed(const ChunkId& id, const SealedUse& use) override;
+  // Skips the hash while the chunk's file is unchanged since this store
+  // last hashed it or wrote it from checked bytes (see the .cpp for why).
+  Result<Bytes> get_for_peer(const ChunkId& id) override;
   Result<bool> contains(const ChunkId& id) override;
   Status remove(const ChunkId& id) override;
   Result<std::vector<ChunkId>> list() override;
@@ -66,6 +70,16 @@ class DiskChunkStore final : public ChunkStore {
   // One syncfs of the store's filesystem (none if the store is not durable).
   Status sync() override;
   void prefetch(const ChunkId& id) override;
+
+  // Moves chunk `id` from `from` into this store by renaming its file:
+  // no read, no hash, no copy (the bytes were checked when `from` stored
+  // them), and never a moment when neither store holds it. Usage moves
+  // along (Errc::no_space if this store's quota refuses it; `from` keeps
+  // it then). If this store already holds the chunk, `from`'s copy is
+  // removed. Errc::not_found if `from` does not hold it. Returns false,
+  // changing nothing, if the two stores are on different filesystems
+  // (the caller copies instead). Not durable until sync().
+  Result<bool> move_from(DiskChunkStore& from, const ChunkId& id);
 
   // Deletes the files in tmp/ last modified at least `age` ago (all of
   // them for 0): puts that died without cleaning up (a crash is cleaned at
@@ -117,10 +131,14 @@ class DiskChunkStore final : public ChunkStore {
     std::size_t capacity = 0;  // at least the size asked for
     bool direct = false;       // data and capacity are aligned for O_DIRECT: read around the page cache
   };
-  // get() and with_sealed(): opens the chunk file, refuses what cannot be a
-  // chunk, reads it into `buffer_for(its size)`, checks it against `id`
-  // (quarantining it if it does not match) and returns the bytes read.
-  Result<ByteView> read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for);
+  // get(), get_for_peer() and with_sealed(): opens the chunk file, refuses
+  // what cannot be a chunk, reads it into `buffer_for(its size)`, checks it
+  // against `id` (quarantining it if it does not match; skipped if
+  // `trust_unchanged` and verified_ shows the file unchanged since it was
+  // last checked) and returns the bytes read.
+  Result<ByteView> read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,
+                                bool trust_unchanged);
+  Result<Bytes> read_into_bytes(const ChunkId& id, bool trust_unchanged);
   std::string unique_suffix();
   std::mutex& lock_for(const ChunkId& id) { return id_locks_[id.bytes[0] % id_locks_.size()]; }
 
@@ -132,6 +150,7 @@ class DiskChunkStore final : public ChunkStore {
   const UniqueFd lock_file_;
 
   UsageCounter usage_;
+  VerifiedFiles verified_;
   // Makes temp and quarantine names unique within this (only) process.
   std::atomic<std::uint64_t> next_name_{0};
   // Each mutex serialises the changes to the directory entries of the

@@ -1,5 +1,7 @@
 #include "dfs/net/frame.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace dfs::net {
@@ -162,6 +164,71 @@ TEST(Frame, EncodingRefusesAPayloadAboveTheLimit) {
   auto head = encode_frame_head(find_node(1), kMaxPayloadSize + 1);
   ASSERT_FALSE(head.ok());
   EXPECT_EQ(head.error().code, Errc::too_large);
+}
+
+// What a connection does mid-payload: bytes written straight into
+// payload_space(), then payload_received(); the rest through feed().
+TEST(FrameDecoder, ReceivesAPayloadWrittenStraightIntoItsBuffer) {
+  Bytes payload(300 * 1024);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7);
+  const Bytes stream = frame_of(find_node(5), payload);
+  const std::size_t head = stream.size() - payload.size();
+  FrameDecoder decoder;
+  std::vector<Frame> frames;
+  EXPECT_TRUE(decoder.payload_space().empty()) << "no payload is arriving yet";
+  ASSERT_TRUE(decoder.feed(ByteView(stream).first(head + 10), frames).ok());
+  std::size_t pos = head + 10;
+  while (frames.empty()) {
+    MutableByteView space = decoder.payload_space();
+    ASSERT_FALSE(space.empty());
+    ASSERT_LE(space.size(), stream.size() - pos) << "never room past the payload's end";
+    const std::size_t n = std::min<std::size_t>(space.size(), 5000);  // short reads, as from TLS
+    std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(pos), n, space.begin());
+    decoder.payload_received(n, frames);
+    pos += n;
+  }
+  EXPECT_EQ(pos, stream.size());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].envelope.request_id(), 5u);
+  EXPECT_EQ(frames[0].payload, payload);
+  EXPECT_TRUE(decoder.payload_space().empty());
+  EXPECT_EQ(decoder.partial_bytes(), 0u);
+}
+
+TEST(FrameDecoder, GrowsThePayloadBufferWithTheBytesReceivedNotTheLengthAnnounced) {
+  const std::uint32_t announced = 8u << 20;
+  Bytes stream = prefix(kFrameVersion, static_cast<std::uint32_t>(find_node(1).ByteSizeLong()), announced);
+  const std::string header = find_node(1).SerializeAsString();
+  stream.insert(stream.end(), header.begin(), header.end());
+  FrameDecoder decoder;
+  std::vector<Frame> frames;
+  ASSERT_TRUE(decoder.feed(stream, frames).ok());
+  EXPECT_LE(decoder.payload_space().size(), 64u * 1024) << "a peer announcing 8 MiB gets 64 KiB of room";
+  decoder.payload_received(1000, frames);
+  EXPECT_EQ(decoder.partial_bytes(), stream.size() + 1000);
+  EXPECT_LE(decoder.payload_space().size(), 64u * 1024);
+  EXPECT_TRUE(frames.empty());
+}
+
+TEST(FrameDecoder, MixesFedBytesAndDirectPayloadReads) {
+  const Bytes payload(100 * 1024, 0x42);
+  Bytes stream = frame_of(find_node(1), payload);
+  const Bytes second = frame_of(find_node(2), Bytes{9, 8, 7});
+  const std::size_t first_size = stream.size();
+  stream.insert(stream.end(), second.begin(), second.end());
+  FrameDecoder decoder;
+  std::vector<Frame> frames;
+  const std::size_t head = first_size - payload.size();
+  ASSERT_TRUE(decoder.feed(ByteView(stream).first(head + 1), frames).ok());
+  MutableByteView space = decoder.payload_space();
+  ASSERT_EQ(space.size(), 64u * 1024);
+  std::fill(space.begin(), space.end(), 0x42);
+  decoder.payload_received(space.size(), frames);
+  // The rest of the first payload and the whole second frame in one feed.
+  ASSERT_TRUE(decoder.feed(ByteView(stream).subspan(head + 1 + 64 * 1024), frames).ok());
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].payload, payload);
+  EXPECT_EQ(frames[1].payload, (Bytes{9, 8, 7}));
 }
 
 }  // namespace

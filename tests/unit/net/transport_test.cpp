@@ -2,6 +2,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "dfs/crypto/crypto.hpp"
 #include "net_test_util.hpp"
@@ -122,7 +124,7 @@ TEST_F(TlsTransportTest, A16MiBChunkTravelsAsPayloadBothWays) {
       respond.reply(std::move(result));
     } else {
       result.mutable_get_chunk_result();
-      respond.reply(std::move(result), *stored);
+      respond.reply(std::move(result), SharedBytes::copy_of(*stored));
     }
   });
   Bytes chunk(16u << 20);
@@ -193,6 +195,47 @@ TEST_F(TlsTransportTest, AnUnreachablePeerFailsWithUnavailable) {
   auto reply = request_blocking(*a.transport, address, std::nullopt, ping(), {}, 5s);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, Errc::unavailable);
+}
+
+// A put with R = 3 hands one sealed chunk to three requests as one shared
+// buffer: each peer gets all of it, and the transport lets go of it once
+// the requests are answered.
+TEST_F(TlsTransportTest, OnePayloadBufferSentToTwoPeersArrivesWholeAtBothAndIsReleased) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  Endpoint& c = make_endpoint();
+  std::mutex mu;
+  std::vector<Bytes> received;  // guarded by mu
+  std::vector<Responder> held;  // guarded by mu: answered only once both arrived
+  for (Endpoint* e : {&b, &c}) {
+    e->transport->set_request_handler([&](const PeerInfo&, Message request, Responder respond) {
+      std::lock_guard lock(mu);
+      received.push_back(std::move(request.payload));
+      held.push_back(std::move(respond));
+    });
+  }
+  Bytes chunk(1 << 20);
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<std::uint8_t>(i % 251);
+  const auto buffer = std::make_shared<const Bytes>(chunk);
+  wire::Envelope put;
+  put.mutable_put_chunk()->set_chunk_id(std::string(32, '\x01'));
+  auto to_b = request_future(*a.transport, b.address, b.id, put, SharedBytes(buffer), 10s);
+  auto to_c = request_future(*a.transport, c.address, c.id, put, SharedBytes(buffer), 10s);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return received.size() == 2;
+  }));
+  EXPECT_EQ(received[0], chunk);
+  EXPECT_EQ(received[1], chunk);
+  {
+    std::lock_guard lock(mu);
+    wire::Envelope result;
+    result.mutable_put_chunk_result();
+    for (Responder& r : held) r.reply(result);
+  }
+  ASSERT_TRUE(to_b.get().ok());
+  ASSERT_TRUE(to_c.get().ok());
+  EXPECT_TRUE(eventually([&] { return buffer.use_count() == 1; })) << "the transport let go of the buffer";
 }
 
 TEST_F(TlsTransportTest, AnIdleConnectionCloses) {

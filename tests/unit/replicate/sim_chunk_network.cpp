@@ -10,7 +10,7 @@ using dht::Contact;
 class SimChunkNetwork::Client final : public replicate::ChunkClient {
  public:
   Client(SimChunkNetwork& network, std::string self) : network_(network), self_(std::move(self)) {}
-  void put_chunk(const Contact& to, const ChunkId& id, Bytes sealed, std::function<void(Status)> done) override {
+  void put_chunk(const Contact& to, const ChunkId& id, SharedBytes sealed, std::function<void(Status)> done) override {
     network_.put(self_, to, id, std::move(sealed), std::move(done));
   }
   void get_chunk(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override {
@@ -92,15 +92,14 @@ void SimChunkNetwork::call(const std::string& from, const Contact& to, std::func
   });
 }
 
-void SimChunkNetwork::put(const std::string& from, const Contact& to, const ChunkId& id, Bytes sealed,
+void SimChunkNetwork::put(const std::string& from, const Contact& to, const ChunkId& id, SharedBytes sealed,
                           std::function<void(Status)> done) {
   ++stats_.puts;
   ++sent_by_[from].puts;
   const bool refuse = refusing_puts_.contains(to.address);
-  auto bytes = std::make_shared<const Bytes>(std::move(sealed));
-  call<Status>(from, to, [id, bytes, refuse](replicate::ChunkServer& server) -> Status {
+  call<Status>(from, to, [id, sealed = std::move(sealed), refuse](replicate::ChunkServer& server) -> Status {
     if (refuse) return make_error(Errc::no_space, "simulated full disk");
-    return server.on_put(id, *bytes);
+    return server.on_put(id, sealed.view());
   }, std::move(done));
 }
 

@@ -78,7 +78,7 @@ class SimChunkNetwork {
             std::function<void(T)> done);
   milliseconds latency();
 
-  void put(const std::string& from, const dht::Contact& to, const ChunkId& id, Bytes sealed,
+  void put(const std::string& from, const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
            std::function<void(Status)> done);
   void get(const std::string& from, const dht::Contact& to, const ChunkId& id,
            std::function<void(Result<Bytes>)> done);

@@ -1,16 +1,19 @@
 // Behaviour only the on-disk store has: its layout, crash leftovers,
 // quarantine, reopening, and a disk that really fills up.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "dfs/store/disk_chunk_store.hpp"
 #include "store_test_util.hpp"
@@ -91,6 +94,51 @@ TEST_F(DiskChunkStoreTest, ABatchDroppedWithoutCommitLeavesNoFileAndNoUsage) {
   EXPECT_TRUE(fs::is_empty(store->tmp_dir()));
 }
 
+TEST_F(DiskChunkStoreTest, MoveFromRenamesTheChunkFileAndMovesItsUsage) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  const TestChunk chunk = make_chunk(5000, 1);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  struct stat before{};
+  ASSERT_EQ(::stat(source->chunk_path(chunk.id).c_str(), &before), 0);
+  auto moved = dest->move_from(*source, chunk.id);
+  ASSERT_TRUE(moved.ok()) << moved.error().to_string();
+  EXPECT_TRUE(*moved);
+  struct stat after{};
+  ASSERT_EQ(::stat(dest->chunk_path(chunk.id).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the same file, renamed, not a copy";
+  EXPECT_FALSE(fs::exists(source->chunk_path(chunk.id)));
+  EXPECT_EQ(dest->get(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(source->usage().chunks, 0u);
+  EXPECT_EQ(source->usage().bytes, 0u);
+  EXPECT_EQ(dest->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().bytes, 5000u);
+  EXPECT_EQ(dest->move_from(*source, chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromOfAChunkBothHoldDropsTheSourceCopy) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  const TestChunk chunk = make_chunk(3000, 2);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dest->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dest->move_from(*source, chunk.id).value());
+  EXPECT_EQ(source->usage().chunks, 0u);
+  EXPECT_EQ(dest->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().bytes, 3000u);
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromIntoAFullStoreLeavesTheChunkWhereItWas) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", DiskStoreOptions{.quota_bytes = 1000}).value();
+  const TestChunk chunk = make_chunk(3000, 3);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  EXPECT_EQ(dest->move_from(*source, chunk.id).error().code, Errc::no_space);
+  EXPECT_EQ(source->get(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(source->usage().chunks, 1u);
+  EXPECT_EQ(dest->usage().chunks, 0u);
+}
+
 TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
   auto store = open();
   const TestChunk chunk = make_chunk(4096, 1);
@@ -133,6 +181,35 @@ TEST_F(DiskChunkStoreTest, AFlipInTheDirectlyReadHeadOrInTheTailOfALargeChunkIsC
     EXPECT_FALSE(lent);
     EXPECT_FALSE(fs::exists(store->chunk_path(chunk.id)));
   }
+}
+
+TEST_F(DiskChunkStoreTest, AChunkServedToPeersComesBackAsStored) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(70'000, 4);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  EXPECT_EQ(store->get_for_peer(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(store->get_for_peer(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(store->get_for_peer(make_chunk(10, 5).id).error().code, Errc::not_found);
+}
+
+// A write to the file after the store checked it changes its ctime: the
+// chunk is hashed again before it is served, found bad and quarantined.
+TEST_F(DiskChunkStoreTest, AChunkChangedOnDiskSinceItWasCheckedIsNeverServedToPeers) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(70'000, 6);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(store->get_for_peer(chunk.id).ok());
+  // Past the clock tick of the put, for kernels with coarse timestamps
+  // (the limit disk_chunk_store.cpp explains).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  {
+    std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put(static_cast<char>(chunk.bytes[100] ^ 0x80));
+  }
+  EXPECT_EQ(store->get_for_peer(chunk.id).error().code, Errc::corrupt);
+  EXPECT_EQ(count_entries(store->quarantine_dir()), 1u);
+  EXPECT_EQ(store->get_for_peer(chunk.id).error().code, Errc::not_found);
 }
 
 TEST_F(DiskChunkStoreTest, AFileLargerThanAnyChunkIsRefusedAsCorruptWithoutBeingRead) {
