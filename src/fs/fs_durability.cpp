@@ -17,13 +17,16 @@ Status FsImpl::make_durable() {
 }
 
 void FsImpl::start_flusher() {
-  if (options_.commit_interval.count() > 0) flusher_ = std::thread([this] { run_flusher(); });
+  flusher_ = std::thread([this] { run_flusher(); });
 }
 
 void FsImpl::run_flusher() {
   std::unique_lock lock(flusher_mu_);
   while (!flusher_stop_) {
-    flusher_wake_.wait_for(lock, options_.commit_interval, [this] { return flusher_stop_; });
+    // With no interval every content commit syncs itself; namespace changes
+    // (mkdir, rename...) still wait for a round, a second at most.
+    const auto interval = options_.commit_interval.count() > 0 ? options_.commit_interval : std::chrono::seconds(1);
+    flusher_wake_.wait_for(lock, interval, [this] { return flusher_stop_; });
     if (flusher_stop_ || !backend_.index->has_unsynced_changes()) continue;
     lock.unlock();
     Status synced = make_durable();

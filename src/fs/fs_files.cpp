@@ -255,9 +255,11 @@ Status FsImpl::fsync(FileHandle fh, bool) {
   std::vector<ChunkId> chunks;
   {
     std::lock_guard lock(handle->state->mu);
+    // With no commit interval, a commit makes everything before it durable.
+    const bool commit_syncs = options_.commit_interval.count() == 0 && handle->state->content.changed();
     DFS_TRY(commit_locked(*handle->state, /*queue_replication=*/false));
-    // Also what an earlier close of this file left to the commit interval.
-    DFS_TRY(make_durable());
+    // Else also what earlier closes and namespace changes left to the interval.
+    if (!commit_syncs) DFS_TRY(make_durable());
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }

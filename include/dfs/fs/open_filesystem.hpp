@@ -78,7 +78,8 @@ struct FsOptions {
   std::size_t replication_queue_chunks = 1u << 16;
   std::chrono::milliseconds replication_drain_bound{std::chrono::seconds(10)};
   // How long a completed close may wait to become durable against power
-  // loss (see above); 0 makes every close durable before it returns.
+  // loss (see above); 0 makes every close durable before it returns (other
+  // namespace changes then wait a second at most).
   std::chrono::milliseconds commit_interval{std::chrono::seconds(1)};
 };
 

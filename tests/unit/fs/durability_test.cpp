@@ -145,6 +145,18 @@ TEST(FsDurabilityStrict, ACommitIntervalOfZeroSyncsEveryClose) {
   EXPECT_TRUE(peer.index().unsynced_versions()->empty());
 }
 
+TEST(FsDurabilityStrict, ANamespaceChangeIsSyncedWithinASecond) {
+  FsOptions options;
+  options.commit_interval = std::chrono::milliseconds(0);
+  Peer peer(options);
+  ASSERT_OK(peer.fs().mkdir(testing::kCaller, kRootIno, "d", 0755));
+  EXPECT_TRUE(peer.index().has_unsynced_changes());
+  for (int i = 0; i < 300 && peer.index().has_unsynced_changes(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(peer.index().has_unsynced_changes());
+}
+
 TEST(FsDurabilityFlusher, TheFlusherSyncsWithinTheInterval) {
   FsOptions options;
   options.commit_interval = std::chrono::milliseconds(20);
