@@ -35,8 +35,9 @@ declare -A max_len=(
   [fuzz_frame]=4096
   [fuzz_envelope]=4096
   [fuzz_dht_wire]=4096
+  [fuzz_chunk_pack]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope fuzz_dht_wire}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_pack}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

@@ -207,6 +207,7 @@ Result<std::unique_ptr<DiskChunkStore>> DiskChunkStore::open(const std::string& 
   }
   std::unique_ptr<DiskChunkStore> store(new DiskChunkStore(root, options, std::move(lock_file)));
   DFS_TRY(store->prepare_dirs());
+  DFS_ASSIGN_OR_RETURN(store->pack_, ChunkPack::open(root + "/packs", options.durable));
   DFS_TRY(store->clean_tmp());
   DFS_TRY(store->scan_usage());
   const Usage usage = store->usage();
@@ -283,6 +284,7 @@ Result<std::uint64_t> DiskChunkStore::remove_temp_files_older_than(std::chrono::
 }
 
 Status DiskChunkStore::scan_usage() {
+  for (const ChunkId& id : pack_->list()) usage_.add_stored(pack_->place(id)->size);
   return walk_chunks(chunks_dir_, log::Level::warn, [&](const ChunkId&, const struct stat& st) {
     usage_.add_stored(static_cast<std::uint64_t>(st.st_size));
   });
@@ -324,6 +326,27 @@ Status DiskChunkStore::publish_staged(StagedChunk& staged) {
   return {};
 }
 
+Result<std::optional<DiskChunkStore::PackedChunk>> DiskChunkStore::stage_packed(const ChunkId& id, ByteView sealed,
+                                                                                bool trusted) {
+  if (!trusted) DFS_TRY(check_sealed(id, sealed));
+  DFS_ASSIGN_OR_RETURN(bool present, contains(id));
+  if (present) return std::optional<PackedChunk>();
+  DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(sealed.size()));
+  return std::optional<PackedChunk>(PackedChunk{id, Bytes(sealed.begin(), sealed.end()), std::move(reservation)});
+}
+
+Status DiskChunkStore::publish_packed(std::vector<PackedChunk>& chunks, bool sync) {
+  if (chunks.empty()) return {};
+  std::vector<ChunkPack::Chunk> appended;
+  appended.reserve(chunks.size());
+  for (const PackedChunk& chunk : chunks) appended.push_back(ChunkPack::Chunk{chunk.id, ByteView(chunk.sealed)});
+  // Committed as each becomes visible, so a remove never subtracts a
+  // chunk's size before its put added it.
+  DFS_TRY(pack_->append(appended, sync, [&](std::size_t i) { chunks[i].reservation.commit(); }));
+  chunks.clear();  // the reservations of chunks packed meanwhile by another put are let go
+  return {};
+}
+
 Status DiskChunkStore::sync_filesystem() {
   if (::syncfs(lock_file_.get()) != 0) return errno_error("cannot sync the filesystem of " + dir_);
   return {};
@@ -332,6 +355,13 @@ Status DiskChunkStore::sync_filesystem() {
 Status DiskChunkStore::sync() { return options_.durable ? sync_filesystem() : Status{}; }
 
 Status DiskChunkStore::put(const ChunkId& id, ByteView sealed) {
+  if (packable(sealed.size())) {
+    DFS_ASSIGN_OR_RETURN(std::optional<PackedChunk> staged, stage_packed(id, sealed, /*trusted=*/false));
+    if (!staged) return {};
+    std::vector<PackedChunk> one;
+    one.push_back(std::move(*staged));
+    return publish_packed(one, options_.durable);
+  }
   DFS_ASSIGN_OR_RETURN(std::optional<StagedChunk> staged, stage(id, sealed, options_.durable));
   // Already stored: nothing to write, but a durable put promises the chunk
   // survives a crash, and the put that stored it may not have synced the
@@ -359,6 +389,13 @@ class DiskPutBatch final : public PutBatch {
  private:
   Status publish(bool durable) {
     std::lock_guard lock(mutex_);
+    // A packed chunk's bytes and name are one record: synced before it is
+    // visible if durable.
+    Status packed = store_.publish_packed(packed_, durable);
+    packed_.clear();
+    if (!packed.ok()) staged_.clear();  // (the destructor removes their temp files)
+    DFS_TRY(std::move(packed));
+    if (durable && staged_.empty()) return {};
     if (durable) DFS_TRY(store_.sync_filesystem());  // the bytes, before any name
     Status status;
     for (auto& staged : staged_) {
@@ -372,6 +409,14 @@ class DiskPutBatch final : public PutBatch {
   }
 
   Status stage(const ChunkId& id, ByteView sealed, bool trusted) {
+    if (DiskChunkStore::packable(sealed.size())) {
+      DFS_ASSIGN_OR_RETURN(auto packed, store_.stage_packed(id, sealed, trusted));
+      if (packed) {
+        std::lock_guard lock(mutex_);
+        packed_.push_back(std::move(*packed));
+      }
+      return {};
+    }
     DFS_ASSIGN_OR_RETURN(auto staged, store_.stage(id, sealed, /*sync_now=*/false, trusted));
     if (staged) {
       std::lock_guard lock(mutex_);
@@ -381,11 +426,13 @@ class DiskPutBatch final : public PutBatch {
   }
 
   DiskChunkStore& store_;
-  std::mutex mutex_;                  // guards staged_
+  std::mutex mutex_;                  // guards staged_ and packed_
   std::vector<DiskChunkStore::StagedChunk> staged_;
+  std::vector<DiskChunkStore::PackedChunk> packed_;
 };
 
 void DiskChunkStore::prefetch(const ChunkId& id) {
+  if (pack_->contains(id)) return;  // small: read in one go when asked for
   const int fd = ::open(chunk_path(id).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return;
   (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);  // queues the read, does not wait
@@ -414,6 +461,24 @@ Result<bool> DiskChunkStore::publish(const ChunkId& id, const std::string& temp_
 }
 
 Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) {
+  if (from.pack_->contains(id)) {
+    // A packed chunk has no file to rename: append it here, then remove it
+    // there (both small; its bytes were checked when `from` packed it).
+    Bytes sealed;
+    DFS_TRY(from.pack_->read(id, [&](std::size_t size) {
+      sealed.resize(size);
+      return sealed.data();
+    }));
+    DFS_ASSIGN_OR_RETURN(std::optional<PackedChunk> staged, stage_packed(id, sealed, /*trusted=*/true));
+    if (staged) {
+      std::vector<PackedChunk> one;
+      one.push_back(std::move(*staged));
+      DFS_TRY(publish_packed(one, /*sync=*/false));
+    }
+    DFS_ASSIGN_OR_RETURN(std::uint32_t size, from.pack_->remove(id));
+    from.usage_.remove_stored(size);
+    return true;
+  }
   const std::string source = from.chunk_path(id);
   const std::string dest = chunk_path(id);
   // Both stores' entries for the ID change together; std::scoped_lock
@@ -493,6 +558,8 @@ Status DiskChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) {
 
 Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,
                                                bool trust_unchanged) {
+  auto packed = read_packed(id, buffer_for);
+  if (packed.ok() || packed.error().code != Errc::not_found) return packed;
   const std::string path = chunk_path(id);
   auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);
   if (!fd.ok()) {
@@ -532,6 +599,32 @@ Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::func
   return bytes;
 }
 
+// Packed chunks are small: always hashed, never read around the cache.
+Result<ByteView> DiskChunkStore::read_packed(const ChunkId& id,
+                                             const std::function<ReadBuffer(std::size_t)>& buffer_for) {
+  ReadBuffer buffer;
+  DFS_ASSIGN_OR_RETURN(std::size_t got, pack_->read(id, [&](std::size_t size) {
+    buffer = buffer_for(size);
+    return buffer.data;
+  }));
+  const ByteView bytes(buffer.data, got);
+  if (ChunkId::of(bytes) != id) {
+    quarantine_packed(id, bytes, "does not match its ID");
+    return corrupt(id, "does not match its ID");
+  }
+  return bytes;
+}
+
+void DiskChunkStore::quarantine_packed(const ChunkId& id, ByteView bytes, const std::string& why) {
+  const std::string dest = quarantine_dir() + "/" + id.hex() + "." + unique_suffix();
+  auto removed = pack_->remove(id);
+  if (!removed.ok()) return;  // a concurrent get or remove was first
+  usage_.remove_stored(*removed);
+  Status kept = write_new_file(dest, bytes, /*durable=*/false);
+  log::warn("chunk store: packed chunk " + id.hex() + " " + why +
+            (kept.ok() ? "; a copy is in " + dest : "; removed it (no copy kept: " + kept.error().to_string() + ")"));
+}
+
 void DiskChunkStore::quarantine(const ChunkId& id, FileKey seen, const std::string& why) {
   const std::string path = chunk_path(id);
   const std::string dest = quarantine_dir() + "/" + id.hex() + "." + unique_suffix();
@@ -557,9 +650,18 @@ void DiskChunkStore::quarantine(const ChunkId& id, FileKey seen, const std::stri
   if (S_ISREG(st.st_mode)) usage_.remove_stored(static_cast<std::uint64_t>(st.st_size));
 }
 
-Result<bool> DiskChunkStore::contains(const ChunkId& id) { return exists(chunk_path(id)); }
+Result<bool> DiskChunkStore::contains(const ChunkId& id) {
+  if (pack_->contains(id)) return true;
+  return exists(chunk_path(id));
+}
 
 Status DiskChunkStore::remove(const ChunkId& id) {
+  auto packed = pack_->remove(id);
+  if (packed.ok()) {
+    usage_.remove_stored(*packed);
+    return {};
+  }
+  if (packed.error().code != Errc::not_found) return packed.take_error();
   const std::string path = chunk_path(id);
   // Under the ID's lock the size we stat is the size of the file we unlink.
   std::lock_guard lock(lock_for(id));
@@ -575,10 +677,29 @@ Status DiskChunkStore::remove(const ChunkId& id) {
 }
 
 Result<std::vector<ChunkId>> DiskChunkStore::list() {
-  std::vector<ChunkId> ids;
+  std::vector<ChunkId> ids = pack_->list();
   DFS_TRY(walk_chunks(chunks_dir_, log::Level::debug,
                       [&](const ChunkId& id, const struct stat&) { ids.push_back(id); }));
   return ids;
+}
+
+Result<DiskChunkStore::OnDisk> DiskChunkStore::locate(const ChunkId& id) {
+  if (auto place = pack_->place(id)) return OnDisk{place->path, place->offset, true};
+  const std::string path = chunk_path(id);
+  DFS_ASSIGN_OR_RETURN(bool present, exists(path));
+  if (!present) return not_found(id);
+  return OnDisk{path, 0, false};
+}
+
+Result<std::vector<std::pair<ChunkId, DiskChunkStore::OnDisk>>> DiskChunkStore::list_on_disk(const std::string& dir) {
+  std::vector<std::pair<ChunkId, OnDisk>> out;
+  DFS_ASSIGN_OR_RETURN(auto packed, ChunkPack::scan(dir + "/packs"));
+  for (auto& [id, place] : packed) out.emplace_back(id, OnDisk{std::move(place.path), place.offset, true});
+  DFS_TRY(walk_chunks(dir + "/chunks", log::Level::debug, [&](const ChunkId& id, const struct stat&) {
+    const std::string hex = id.hex();
+    out.emplace_back(id, OnDisk{dir + "/chunks/" + hex.substr(0, 2) + "/" + hex, 0, false});
+  }));
+  return out;
 }
 
 Usage DiskChunkStore::usage() const { return usage_.usage(); }

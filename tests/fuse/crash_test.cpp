@@ -27,6 +27,7 @@
 #include <set>
 #include <thread>
 
+#include "../common/chunk_on_disk.hpp"
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/index/index.hpp"
 #include "mount_util.hpp"
@@ -237,12 +238,7 @@ class CrashTest : public ::testing::Test {
     ASSERT_TRUE(index.ok()) << index.error().to_string();
     for (const std::string store : {"store", "cache"}) {
       std::vector<dfs::ChunkId> held;
-      for (const auto& entry : fs::recursive_directory_iterator(data_ + "/" + store + "/chunks")) {
-        if (!entry.is_regular_file()) continue;
-        auto id = dfs::ChunkId::from_hex(entry.path().filename().string());
-        ASSERT_TRUE(id.ok()) << entry.path();
-        held.push_back(*id);
-      }
+      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data_ + "/" + store)) held.push_back(id);
       auto orphans = (*index)->unreferenced(held);
       ASSERT_TRUE(orphans.ok());
       EXPECT_TRUE(orphans->empty()) << orphans->size() << " of " << held.size() << " chunks in " << store

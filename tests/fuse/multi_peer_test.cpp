@@ -20,6 +20,7 @@
 #include <memory>
 #include <random>
 
+#include "../common/chunk_on_disk.hpp"
 #include "mount_process.hpp"
 #include "run_process.hpp"
 
@@ -52,13 +53,8 @@ void write_file(const std::string& path, const std::string& content) {
   std::ofstream(path, std::ios::binary) << content;
 }
 
-std::size_t count_files(const std::string& dir) {
-  std::size_t n = 0;
-  std::error_code ec;
-  if (!stdfs::exists(dir, ec)) return 0;
-  for (auto& e : stdfs::recursive_directory_iterator(dir, ec)) n += e.is_regular_file() ? 1 : 0;
-  return n;
-}
+// Chunks held in a store directory (store/ or cache/ of a data directory).
+std::size_t count_chunks(const std::string& dir) { return dfs::testing::chunks_on_disk(dir).size(); }
 
 // "listening on HOST:PORT" in a peer's log: where it actually listens (port 0 picks a free one).
 std::string listen_address(const std::string& log) {
@@ -156,13 +152,13 @@ class MultiPeer : public ::testing::Test {
 
   // Waits until `peer`'s store holds `n` chunks.
   void wait_for_chunks(const std::string& peer, std::size_t n) {
-    for (int attempt = 0; attempt < 100 && count_files(data(peer) + "/store/chunks") < n; ++attempt) ::usleep(50'000);
-    EXPECT_GE(count_files(data(peer) + "/store/chunks"), n) << peer << " was not sent the file's chunks";
+    for (int attempt = 0; attempt < 100 && count_chunks(data(peer) + "/store") < n; ++attempt) ::usleep(50'000);
+    EXPECT_GE(count_chunks(data(peer) + "/store"), n) << peer << " was not sent the file's chunks";
   }
 
   // Chunks `peer` holds in its store and its cache.
   std::size_t chunks_held(const std::string& peer) const {
-    return count_files(data(peer) + "/store/chunks") + count_files(data(peer) + "/cache/chunks");
+    return count_chunks(data(peer) + "/store") + count_chunks(data(peer) + "/cache");
   }
 
   // Mount A and `nodes` headless peers, a file copied into A, then the

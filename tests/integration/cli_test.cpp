@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "../common/chunk_on_disk.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -53,12 +54,10 @@ class DfsCli : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
+  // Chunk files and packed chunks alike.
   std::vector<fs::path> chunk_files() {
     std::vector<fs::path> out;
-    if (!fs::exists(data_ + "/store/chunks")) return out;
-    for (auto& e : fs::recursive_directory_iterator(data_ + "/store/chunks")) {
-      if (e.is_regular_file()) out.push_back(e.path());
-    }
+    for (const auto& [id, where] : dfs::testing::chunks_on_disk(data_ + "/store")) out.push_back(where.path);
     return out;
   }
 

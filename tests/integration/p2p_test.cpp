@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 
+#include "../common/chunk_on_disk.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -86,11 +87,7 @@ class PeerNetwork : public ::testing::Test {
   std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "store") {
     std::map<std::string, std::set<int>> out;
     for (int i : peers) {
-      const fs::path chunks = data(i) + "/" + area + "/chunks";
-      if (!fs::exists(chunks)) continue;
-      for (auto& e : fs::recursive_directory_iterator(chunks)) {
-        if (e.is_regular_file()) out[e.path().filename().string()].insert(i);
-      }
+      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(i) + "/" + area)) out[id.hex()].insert(i);
     }
     return out;
   }
@@ -238,10 +235,11 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
     std::sort(others.begin(), others.end(),
               [&](int a, int b) { return xor_distance(chunk, node_id(a)) < xor_distance(chunk, node_id(b)); });
     for (std::size_t k = 0; k + 1 < others.size(); ++k) {
-      const std::string path = data(others[k]) + "/store/chunks/" + chunk.substr(0, 2) + "/" + chunk;
-      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(100);
-      f.put('\x5a');
+      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(others[k]) + "/store")) {
+        if (id.hex() == chunk) {
+          ASSERT_TRUE(dfs::testing::flip_chunk_byte(where, 100)) << where.path;
+        }
+      }
       ++corrupted;
     }
   }

@@ -1,15 +1,19 @@
-// DiskChunkStore: a peer's local chunk storage, one file per chunk.
+// DiskChunkStore: a peer's local chunk storage, one file per chunk, except
+// for small chunks, which are packed.
 //
 // Layout under the store directory:
 //   LOCK                      held with flock() while the store is open, so
 //                             two stores (or processes) never share a dir
 //   chunks/<2 hex>/<64 hex>   the chunks, fanned out by their first byte
+//   packs/<8 hex>.pack        chunks of at most ChunkPack::kMaxPackedChunkSize
+//                             sealed bytes, appended (store/chunk_pack.hpp):
+//                             a small file's data and manifest cost no inode
 //   tmp/                      puts in progress; whatever is left here is
 //                             what a crash mid-put left, removed at open
 //   quarantine/               chunks that failed verification, kept for a
 //                             human to look at; never served again
 //
-// A put writes a temp file in tmp/ (same filesystem), fsyncs it, renames it
+// A put of a larger chunk writes a temp file in tmp/ (same filesystem), fsyncs it, renames it
 // into chunks/ and fsyncs the fan-out directory, so after a crash a chunk is
 // either wholly there or absent. Usage is computed by scanning chunks/ at
 // open and kept up to date in memory after that; a quota below the usage
@@ -27,6 +31,7 @@
 #include <optional>
 #include <string>
 
+#include "dfs/store/chunk_pack.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/usage_counter.hpp"
 #include "dfs/store/verified_files.hpp"
@@ -90,7 +95,19 @@ class DiskChunkStore final : public ChunkStore {
 
   // Where the store keeps things, for tests and tools.
   const std::string& dir() const { return dir_; }
+  // The path chunk `id` has if it is not packed.
   std::string chunk_path(const ChunkId& id) const;
+  // Where chunk `id`'s sealed bytes are on disk: a file of its own (offset
+  // 0) or a pack. Errc::not_found.
+  struct OnDisk {
+    std::string path;
+    std::uint64_t offset = 0;
+    bool packed = false;
+  };
+  Result<OnDisk> locate(const ChunkId& id);
+  // Every chunk under the store directory `dir`, found without opening the
+  // store: for tests and tools looking at the store of a running peer.
+  static Result<std::vector<std::pair<ChunkId, OnDisk>>> list_on_disk(const std::string& dir);
   std::string tmp_dir() const { return dir_ + "/tmp"; }
   std::string quarantine_dir() const { return dir_ + "/quarantine"; }
 
@@ -110,6 +127,22 @@ class DiskChunkStore final : public ChunkStore {
   Result<std::optional<StagedChunk>> stage(const ChunkId& id, ByteView sealed, bool sync_now, bool trusted = false);
   // Renames a staged chunk into place; its temp file is gone either way.
   Status publish_staged(StagedChunk& staged);
+  // A small chunk a batch holds until it commits: packed then, in one
+  // append with the batch's other small chunks.
+  struct PackedChunk {
+    ChunkId id;
+    Bytes sealed;
+    UsageCounter::Reservation reservation;
+  };
+  static bool packable(std::size_t sealed_size) { return sealed_size <= ChunkPack::kMaxPackedChunkSize; }
+  // stage() for a packable chunk: checks and reserves. nullopt if stored.
+  Result<std::optional<PackedChunk>> stage_packed(const ChunkId& id, ByteView sealed, bool trusted);
+  // Appends the chunks to the pack (synced first if `sync`) and commits
+  // the reservations of those it added.
+  Status publish_packed(std::vector<PackedChunk>& chunks, bool sync);
+  // Keeps a copy of a packed chunk that failed verification in
+  // quarantine/ and removes it from the pack.
+  void quarantine_packed(const ChunkId& id, ByteView bytes, const std::string& why);
   Status sync_filesystem();
 
   Status prepare_dirs();
@@ -138,6 +171,8 @@ class DiskChunkStore final : public ChunkStore {
   // last checked) and returns the bytes read.
   Result<ByteView> read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,
                                 bool trust_unchanged);
+  // read_checked() of a packed chunk; not_found if `id` is not packed.
+  Result<ByteView> read_packed(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for);
   Result<Bytes> read_into_bytes(const ChunkId& id, bool trust_unchanged);
   std::string unique_suffix();
   std::mutex& lock_for(const ChunkId& id) { return id_locks_[id.bytes[0] % id_locks_.size()]; }
@@ -151,6 +186,7 @@ class DiskChunkStore final : public ChunkStore {
 
   UsageCounter usage_;
   VerifiedFiles verified_;
+  std::unique_ptr<ChunkPack> pack_;
   // Makes temp and quarantine names unique within this (only) process.
   std::atomic<std::uint64_t> next_name_{0};
   // Each mutex serialises the changes to the directory entries of the

@@ -5,6 +5,7 @@
 // chunks the disk "lost" deleted from it.
 #include <filesystem>
 
+#include "../../common/chunk_on_disk.hpp"
 #include "fs_test_util.hpp"
 
 namespace dfs::fs {
@@ -36,8 +37,13 @@ void overwrite(FileSystem& fs, Ino ino, ByteView content) {
 Peer power_loss_image(Peer& peer, const std::vector<ChunkId>& lost) {
   return Peer(never_flushed(), peer.dir(), [&](const std::string& image) {
     for (const ChunkId& id : lost) {
-      const std::string path = image + peer.store().chunk_path(id).substr(peer.dir().size());
-      ASSERT_TRUE(std::filesystem::remove(path)) << path;
+      auto where = peer.store().locate(id);
+      ASSERT_OK(where);
+      where->path = image + where->path.substr(peer.dir().size());
+      // A chunk file the loss took is gone; a packed chunk is a record the
+      // loss left with the wrong bytes (the pack's length reached the disk).
+      if (where->packed) ASSERT_TRUE(dfs::testing::flip_chunk_byte(*where, 0)) << where->path;
+      else ASSERT_TRUE(std::filesystem::remove(where->path)) << where->path;
     }
   });
 }

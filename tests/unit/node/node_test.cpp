@@ -1,5 +1,6 @@
 // Node on a real data directory (disk store + SQLite index in a temp dir):
 // round trips, failure clean-up, and what a reader sees of tampering.
+#include "../../common/chunk_on_disk.hpp"
 #include "dfs/node/node.hpp"
 
 #include <fcntl.h>
@@ -56,12 +57,9 @@ class NodeTest : public ::testing::Test {
     return Bytes(std::istreambuf_iterator<char>(in), {});
   }
 
-  std::vector<fs::path> chunk_files() {
-    std::vector<fs::path> out;
-    for (auto& e : fs::recursive_directory_iterator(dir_ + "/data/store/chunks")) {
-      if (e.is_regular_file()) out.push_back(e.path());
-    }
-    return out;
+  // Where each chunk is on disk: its own file, or a pack.
+  std::vector<std::pair<ChunkId, store::DiskChunkStore::OnDisk>> chunks_on_disk() {
+    return dfs::testing::chunks_on_disk(dir_ + "/data/store");
   }
 
   std::string dir_;
@@ -113,10 +111,12 @@ TEST_F(NodeTest, TheStoreHoldsNoTraceOfAPlaintextMarker) {
   while (text.size() < 50000) text += marker;
   auto fd = file_with(Bytes(text.begin(), text.end()));
   ASSERT_TRUE(put(*node, fd.get(), "secret.txt").ok());
-  for (const auto& path : chunk_files()) {
-    std::ifstream in(path, std::ios::binary);
+  // Packs included: every file under the store.
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ + "/data/store")) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_EQ(bytes.find("MARKER-7f3a"), std::string::npos) << path;
+    EXPECT_EQ(bytes.find("MARKER-7f3a"), std::string::npos) << entry.path();
   }
 }
 
@@ -129,7 +129,7 @@ TEST_F(NodeTest, APutThatRunsOutOfQuotaLeavesNothingBehind) {
   EXPECT_EQ(node->status()->usage.chunks, 0u);
   EXPECT_EQ(node->status()->usage.bytes, 0u);
   EXPECT_TRUE(node->list()->empty());
-  EXPECT_TRUE(chunk_files().empty());
+  EXPECT_TRUE(chunks_on_disk().empty());
 }
 
 TEST_F(NodeTest, GetReportsACorruptChunkAndWritesNothingPastIt) {
@@ -137,11 +137,9 @@ TEST_F(NodeTest, GetReportsACorruptChunkAndWritesNothingPastIt) {
   auto fd = file_with(random_bytes(3 * 4096, 3));
   auto id = put(*node, fd.get(), "f").value();
   // Flip a byte in every chunk but the manifest: the read must fail.
-  for (const auto& path : chunk_files()) {
-    if (path.filename() == id.manifest.hex()) continue;
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(40);
-    f.put('\x55');
+  for (const auto& [chunk, where] : chunks_on_disk()) {
+    if (chunk == id.manifest) continue;
+    ASSERT_TRUE(dfs::testing::flip_chunk_byte(where, 40)) << where.path;
   }
   node.reset();
   node = open_node();

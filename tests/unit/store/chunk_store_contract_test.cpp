@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../common/chunk_on_disk.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "dfs/store/memory_chunk_store.hpp"
 #include "store_test_util.hpp"
@@ -42,14 +43,9 @@ std::unique_ptr<ChunkStore> open_disk(const std::string& dir, std::uint64_t quot
 }
 
 void corrupt_on_disk(ChunkStore& store, const ChunkId& id) {
-  const std::string path = dynamic_cast<DiskChunkStore&>(store).chunk_path(id);
-  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-  ASSERT_TRUE(file) << "cannot open " << path;
-  char first = 0;
-  file.read(&first, 1);
-  file.seekp(0);
-  first = static_cast<char>(first ^ 0x01);
-  file.write(&first, 1);
+  auto where = dynamic_cast<DiskChunkStore&>(store).locate(id);
+  ASSERT_TRUE(where.ok()) << where.error().to_string();
+  ASSERT_TRUE(dfs::testing::flip_chunk_byte(*where, 0)) << "cannot rewrite " << where->path;
 }
 
 const StoreKind kMemory{

@@ -15,6 +15,7 @@
 #include <memory>
 #include <thread>
 
+#include "../../common/chunk_on_disk.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "store_test_util.hpp"
 
@@ -45,15 +46,68 @@ class DiskChunkStoreTest : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(DiskChunkStoreTest, ChunksAreStoredAsFilesFannedOutByTheirFirstByte) {
+TEST_F(DiskChunkStoreTest, LargeChunksAreStoredAsFilesFannedOutByTheirFirstByte) {
   auto store = open();
-  const TestChunk chunk = make_chunk(1234, 1);
+  const TestChunk chunk = make_chunk(ChunkPack::kMaxPackedChunkSize + 1, 1);
   ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
   const std::string hex = chunk.id.hex();
   const std::string path = dir_.path() + "/chunks/" + hex.substr(0, 2) + "/" + hex;
   EXPECT_EQ(store->chunk_path(chunk.id), path);
-  EXPECT_EQ(fs::file_size(path), 1234u);
+  EXPECT_EQ(fs::file_size(path), ChunkPack::kMaxPackedChunkSize + 1);
   EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
+  EXPECT_FALSE(store->locate(chunk.id)->packed);
+}
+
+TEST_F(DiskChunkStoreTest, SmallChunksArePackedAndCostNoFileOfTheirOwn) {
+  auto store = open();
+  const TestChunk alone = make_chunk(ChunkPack::kMaxPackedChunkSize, 2);
+  const TestChunk batched = make_chunk(4125, 3);
+  ASSERT_TRUE(store->put(alone.id, alone.bytes).ok());
+  auto batch = store->begin_batch();
+  ASSERT_TRUE(batch->put(batched.id, batched.bytes).ok());
+  ASSERT_TRUE(batch->commit_unsynced().ok());
+  for (const TestChunk* chunk : {&alone, &batched}) {
+    EXPECT_FALSE(fs::exists(store->chunk_path(chunk->id)));
+    auto where = store->locate(chunk->id);
+    ASSERT_TRUE(where.ok());
+    EXPECT_TRUE(where->packed);
+    EXPECT_EQ(store->get(chunk->id).value(), chunk->bytes);
+  }
+  EXPECT_EQ(count_entries(store->tmp_dir()), 0u);
+  EXPECT_EQ(store->usage().chunks, 2u);
+  EXPECT_EQ(store->usage().bytes, alone.bytes.size() + batched.bytes.size());
+  auto listed = DiskChunkStore::list_on_disk(dir_.path());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+}
+
+TEST_F(DiskChunkStoreTest, PackedChunksAndTheirUsageSurviveReopening) {
+  const TestChunk kept = make_chunk(3000, 4);
+  const TestChunk removed = make_chunk(2000, 5);
+  {
+    auto store = open();
+    ASSERT_TRUE(store->put(kept.id, kept.bytes).ok());
+    ASSERT_TRUE(store->put(removed.id, removed.bytes).ok());
+    ASSERT_TRUE(store->remove(removed.id).ok());
+  }
+  auto store = open();
+  EXPECT_EQ(store->get(kept.id).value(), kept.bytes);
+  EXPECT_EQ(store->get(removed.id).error().code, Errc::not_found);
+  EXPECT_EQ(store->usage().chunks, 1u);
+  EXPECT_EQ(store->usage().bytes, kept.bytes.size());
+}
+
+// A file stored before small chunks were packed (or by hand) still counts.
+TEST_F(DiskChunkStoreTest, ASmallChunkInAFileOfItsOwnIsStillServedAndNotPackedTwice) {
+  const TestChunk chunk = make_chunk(1000, 6);
+  const std::string hex = chunk.id.hex();
+  write_file(dir_.path() + "/chunks/" + hex.substr(0, 2) + "/" + hex,
+             std::string_view(reinterpret_cast<const char*>(chunk.bytes.data()), chunk.bytes.size()));
+  auto store = open();
+  EXPECT_EQ(store->get(chunk.id).value(), chunk.bytes);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  EXPECT_FALSE(store->locate(chunk.id)->packed);
+  EXPECT_EQ(store->usage().chunks, 1u);
 }
 
 // Chunks are written with direct I/O, padded to the alignment and then
@@ -72,7 +126,9 @@ TEST_F(DiskChunkStoreTest, ChunksOfSizesOffTheDirectIoAlignmentKeepTheirExactSiz
   }
   ASSERT_TRUE(batch->commit().ok());
   for (const auto& c : chunks) {
-    EXPECT_EQ(std::filesystem::file_size(store->chunk_path(c.id)), c.bytes.size());
+    if (!store->locate(c.id)->packed) {
+      EXPECT_EQ(std::filesystem::file_size(store->chunk_path(c.id)), c.bytes.size());
+    }
     auto got = store->get(c.id);
     ASSERT_TRUE(got.ok()) << got.error().to_string();
     EXPECT_EQ(*got, c.bytes);
@@ -97,7 +153,7 @@ TEST_F(DiskChunkStoreTest, ABatchDroppedWithoutCommitLeavesNoFileAndNoUsage) {
 TEST_F(DiskChunkStoreTest, MoveFromRenamesTheChunkFileAndMovesItsUsage) {
   auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
   auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
-  const TestChunk chunk = make_chunk(5000, 1);
+  const TestChunk chunk = make_chunk(100'000, 1);
   ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
   struct stat before{};
   ASSERT_EQ(::stat(source->chunk_path(chunk.id).c_str(), &before), 0);
@@ -112,8 +168,21 @@ TEST_F(DiskChunkStoreTest, MoveFromRenamesTheChunkFileAndMovesItsUsage) {
   EXPECT_EQ(source->usage().chunks, 0u);
   EXPECT_EQ(source->usage().bytes, 0u);
   EXPECT_EQ(dest->usage().chunks, 1u);
-  EXPECT_EQ(dest->usage().bytes, 5000u);
+  EXPECT_EQ(dest->usage().bytes, 100'000u);
   EXPECT_EQ(dest->move_from(*source, chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, MoveFromOfAPackedChunkPacksItHereAndRemovesItThere) {
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  const TestChunk chunk = make_chunk(5000, 9);
+  ASSERT_TRUE(source->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dest->move_from(*source, chunk.id).value());
+  EXPECT_TRUE(dest->locate(chunk.id)->packed);
+  EXPECT_EQ(dest->get(chunk.id).value(), chunk.bytes);
+  EXPECT_EQ(source->contains(chunk.id).value(), false);
+  EXPECT_EQ(source->usage().chunks, 0u);
+  EXPECT_EQ(dest->usage().bytes, 5000u);
 }
 
 TEST_F(DiskChunkStoreTest, MoveFromOfAChunkBothHoldDropsTheSourceCopy) {
@@ -139,9 +208,27 @@ TEST_F(DiskChunkStoreTest, MoveFromIntoAFullStoreLeavesTheChunkWhereItWas) {
   EXPECT_EQ(dest->usage().chunks, 0u);
 }
 
-TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
+TEST_F(DiskChunkStoreTest, APackedChunkFlippedOnDiskIsCopiedToQuarantineAndNeverServedAgain) {
   auto store = open();
   const TestChunk chunk = make_chunk(4096, 1);
+  ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
+  ASSERT_TRUE(dfs::testing::flip_chunk_byte(store->locate(chunk.id).value(), 100));
+  ASSERT_EQ(store->get(chunk.id).error().code, Errc::corrupt);
+  ASSERT_EQ(count_entries(store->quarantine_dir()), 1u);
+  const fs::path kept = fs::directory_iterator(store->quarantine_dir())->path();
+  EXPECT_TRUE(kept.filename().string().starts_with(chunk.id.hex()));
+  EXPECT_EQ(fs::file_size(kept), 4096u);
+  EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
+  EXPECT_EQ(store->usage().chunks, 0u);
+  // Still gone after reopening: the pack recorded the removal.
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
+}
+
+TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedAgain) {
+  auto store = open();
+  const TestChunk chunk = make_chunk(100'000, 1);
   ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
   {
     std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
@@ -153,7 +240,7 @@ TEST_F(DiskChunkStoreTest, AChunkFlippedOnDiskIsMovedToQuarantineAndNeverServedA
   ASSERT_EQ(count_entries(store->quarantine_dir()), 1u);
   const fs::path moved = fs::directory_iterator(store->quarantine_dir())->path();
   EXPECT_TRUE(moved.filename().string().starts_with(chunk.id.hex()));
-  EXPECT_EQ(fs::file_size(moved), 4096u);
+  EXPECT_EQ(fs::file_size(moved), 100'000u);
   EXPECT_EQ(store->get(chunk.id).error().code, Errc::not_found);
 }
 
