@@ -86,6 +86,14 @@ Result<std::uint64_t> walk_records(int fd, const std::string& path, Fn&& fn) {
   return at;
 }
 
+Status mark_removed(int fd, std::uint64_t record, const std::string& path) {
+  const std::uint8_t removed = ChunkPack::kRemoved;
+  if (::pwrite(fd, &removed, 1, static_cast<off_t>(record + kStateOffset)) != 1) {
+    return errno_error("cannot mark the record at " + std::to_string(record) + " of " + path + " removed");
+  }
+  return {};
+}
+
 }  // namespace
 
 void ChunkPack::encode_header(const Header& header, std::uint8_t out[kRecordHeaderSize]) {
@@ -145,13 +153,19 @@ Status ChunkPack::load(std::uint32_t number) {
   const std::string path = path_of(number);
   DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_RDWR));
   PackFile file{number, nullptr, 0, 0};
+  std::vector<std::uint64_t> second_copies;  // what a compaction cut short by a crash left twice
   DFS_ASSIGN_OR_RETURN(file.end, walk_records(fd.get(), path, [&](const Header& header, std::uint64_t record) {
     const std::uint64_t bytes = kRecordHeaderSize + header.size;
-    if (header.state != kLive || !index_.emplace(header.id, Entry{number, record, header.size}).second) {
-      file.removed += bytes;  // removed, or a second copy (compaction cut short by a crash)
+    if (header.state != kLive) {
+      file.removed += bytes;
+    } else if (!index_.emplace(header.id, Entry{number, record, header.size}).second) {
+      file.removed += bytes;
+      second_copies.push_back(record);
     }
   }));
   if (::ftruncate(fd.get(), static_cast<off_t>(file.end)) != 0) return errno_error("cannot cut the torn tail of " + path);
+  // Marked removed, so that a remove of the copy kept cannot bring it back.
+  for (std::uint64_t record : second_copies) DFS_TRY(mark_removed(fd.get(), record, path));
   file.fd = std::make_shared<UniqueFd>(std::move(fd));
   packs_.push_back(std::move(file));
   return {};
@@ -278,10 +292,7 @@ Result<std::uint32_t> ChunkPack::remove(const ChunkId& id) {
   if (it == index_.end()) return packed_not_found(id);
   const Entry entry = it->second;
   PackFile& file = *pack_locked(entry.pack);
-  const std::uint8_t removed = kRemoved;
-  if (::pwrite(file.fd->get(), &removed, 1, static_cast<off_t>(entry.record + kStateOffset)) != 1) {
-    return errno_error("cannot mark chunk " + id.short_hex() + " removed in " + path_of(entry.pack));
-  }
+  DFS_TRY(mark_removed(file.fd->get(), entry.record, path_of(entry.pack)));
   index_.erase(it);
   file.removed += kRecordHeaderSize + entry.size;
   if (&file != &packs_.back() && file.removed * 2 > file.end) {

@@ -144,6 +144,26 @@ TEST_F(ChunkPackTest, APackMostlyRemovedIsCompactedIntoTheCurrentOneAndDeleted) 
   for (std::size_t i = 0; i < keep; ++i) EXPECT_EQ(read(*pack, chunks[i].id), chunks[i].bytes);
 }
 
+// A crash during a compaction can leave a chunk in two packs (or twice in
+// one); once removed it must not come back from the other copy.
+TEST_F(ChunkPackTest, AChunkRecordedTwiceIsKeptOnceAndStaysRemovedOnceRemoved) {
+  const TestChunk a = make_chunk(700, 11);
+  {
+    auto pack = open();
+    add(*pack, a);
+  }
+  std::ifstream in(first_pack(), std::ios::binary);
+  const std::string record((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(first_pack(), std::ios::binary | std::ios::app) << record;
+  {
+    auto pack = open();
+    EXPECT_EQ(pack->totals().chunks, 1u);
+    EXPECT_EQ(read(*pack, a.id), a.bytes);
+    ASSERT_TRUE(pack->remove(a.id).ok());
+  }
+  EXPECT_FALSE(open()->contains(a.id));
+}
+
 TEST_F(ChunkPackTest, ScanListsTheLiveRecordsWithoutOpeningThePack) {
   const TestChunk a = make_chunk(321, 9), b = make_chunk(123, 10);
   auto pack = open();
