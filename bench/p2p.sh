@@ -29,8 +29,11 @@
 #
 # Rounds repeat DFS_BENCH_ROUNDS times (default 3), interleaved, and the
 # best figure of each kind is kept: on a shared machine noise only ever
-# slows a run down. It prints a table of figures and ratios with the P2P
-# targets marked PASS or MISS, then one `p2p ...` line of key=value pairs.
+# slows a run down. Each timed put and get also shows the CPU-seconds per
+# GiB the peers spent (user + system, all threads; the least is kept),
+# which other work on the machine skews far less than the time. It prints
+# a table of figures and ratios with the P2P targets marked PASS or MISS,
+# then one `p2p ...` line of key=value pairs.
 # A MISS is a figure, not a failure: the exit status is non-zero only if
 # something broke. MB = 10^6 bytes throughout.
 #
