@@ -29,8 +29,11 @@
 #
 # Rounds repeat DFS_BENCH_ROUNDS times (default 3), interleaved, and the
 # best figure of each kind is kept: on a shared machine noise only ever
-# slows a run down. It prints a table of figures and ratios with the P2P
-# targets marked PASS or MISS, then one `p2p ...` line of key=value pairs.
+# slows a run down. Each timed put and get also shows the CPU-seconds per
+# GiB the peers spent (user + system, all threads; the least is kept),
+# which other work on the machine skews far less than the time. It prints
+# a table of figures and ratios with the P2P targets marked PASS or MISS,
+# then one `p2p ...` line of key=value pairs.
 # A MISS is a figure, not a failure: the exit status is non-zero only if
 # something broke. MB = 10^6 bytes throughout.
 #
@@ -79,17 +82,36 @@ replicas=3
 writer=1      # the peer that puts
 late=5        # the peer that joins after the put
 
+# CPU time (user + system, in clock ticks) the running peers have used so
+# far, all threads; a figure the load of other work does not skew.
+peers_cpu_ticks() {
+  local n sum=0 t
+  for n in "${!peer_pid[@]}"; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/${peer_pid[$n]}/stat" 2>/dev/null || echo 0)
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
 # timed NAME CMD...: runs CMD (stdout to $work/NAME.out, stderr to $log),
-# prints its time and MB/s and keeps the best MB/s.
+# prints its time and MB/s and keeps the best MB/s; with peers running,
+# also the CPU-seconds per GiB they spent meanwhile (the least is kept).
 timed() {
   local name=$1
   shift
-  local t0 t1 secs
+  local t0 t1 secs c0 c1 cpu=""
+  c0=$(peers_cpu_ticks)
   t0=$(now_ns)
   "$@" >"$work/$name.out" 2>"$log" || fail "$name failed: $*"
   t1=$(now_ns)
+  c1=$(peers_cpu_ticks)
   secs=$(secs_between "$t0" "$t1")
-  printf '   %-26s %8.3f s %7s MB/s\n' "$name" "$secs" "$(mbps "$secs")"
+  if ((${#peer_pid[@]} > 0)); then
+    cpu=$(awk -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v m="$size_mib" 'BEGIN { printf "%.2f", c / hz / (m / 1024) }')
+    keep_least "cpu_$name" "$cpu"
+    cpu="   $cpu CPU-s/GiB (peers)"
+  fi
+  printf '   %-26s %8.3f s %7s MB/s%s\n' "$name" "$secs" "$(mbps "$secs")" "$cpu"
   keep_best "$name" "$(mbps "$secs")"
 }
 
@@ -310,6 +332,7 @@ row "raw write (dd bs=1M conv=fsync)" "${best[raw_write]} MB/s"
 row "dfs put at a peer, R = $replicas, 4 peers" "${best[dfs_put]} MB/s"
 row "dfs get, 4 peers, fewest-chunk peer (${shares}% local)" "${best[get_4peers]} MB/s"
 row "dfs get at a peer holding no chunk (all remote)" "${best[get_remote]} MB/s"
+row "CPU-s per GiB over the peers: put / remote get" "${least[cpu_dfs_put]} / ${least[cpu_get_remote]}"
 echo
 target() { printf '   %-34s %10s   %-34s %s\n' "$@"; }
 target "target" "measured" "goal" "result"
@@ -334,4 +357,5 @@ echo "p2p size_mib=$size_mib rounds=$rounds cores=$(nproc) load_start=${load_sta
   "iperf3_mbps=${best[iperf3]} raw_write_mbps=${best[raw_write]} put_mbps=${best[dfs_put]}" \
   "get_4peers_mbps=${best[get_4peers]} get_4peers_local_pct=$shares get_remote_mbps=${best[get_remote]}" \
   "remote_iperf3_ratio=$remote_ratio put_raw3_ratio=$put_ratio" \
+  "put_cpu_s_per_gib=${least[cpu_dfs_put]} get_remote_cpu_s_per_gib=${least[cpu_get_remote]}" \
   "$(for n in $(printf '%s\n' "${!hwm_kib[@]}" | sort -n); do printf 'peer%s_hwm_kib=%s ' "$n" "${hwm_kib[$n]}"; done)"

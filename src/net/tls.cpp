@@ -8,6 +8,17 @@ namespace dfs::net::tls {
 
 namespace {
 constexpr char kExporterLabel[] = "EXPORTER-dfs-network-key";
+// AES-128-GCM first: on this kind of CPU (AES-NI, no VAES in OpenSSL 3.0)
+// it costs about 12% less per byte than AES-256-GCM (`openssl speed -evp`,
+// 16 KiB records: 3.4 against 3.0 GB/s), and TLS encrypts every chunk
+// byte once at the sender and once at the receiver. It is sound: 128-bit
+// keys are out of reach of any known attack, it is the suite every TLS 1.3
+// implementation must support (RFC 8446 §9.1), and what TLS protects in
+// dfs is the metadata and the peers' identities: chunk payloads are sealed
+// with AES-256-GCM end to end before they reach TLS (DESIGN.md §2). The
+// other two suites stay acceptable, so a peer that prefers them still
+// connects (in TLS 1.3 the server follows the client's order).
+constexpr char kCipherSuites[] = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 // Any certificate passes here: a self-signed certificate never chains to
 // a trusted root, and its issuer and dates carry no meaning in dfs. What
@@ -23,6 +34,9 @@ Result<std::unique_ptr<boost::asio::ssl::context>> make_context(const Identity& 
   if (SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION) != 1) {
     return ossl::openssl_error(Errc::internal, "cannot restrict TLS to version 1.3");
+  }
+  if (SSL_CTX_set_ciphersuites(native, kCipherSuites) != 1) {
+    return ossl::openssl_error(Errc::internal, "cannot set the TLS 1.3 cipher suites");
   }
   if (SSL_CTX_use_certificate(native, identity.native_certificate()) != 1 ||
       SSL_CTX_use_PrivateKey(native, identity.native_key()) != 1 || SSL_CTX_check_private_key(native) != 1) {

@@ -14,7 +14,7 @@ using SSL = struct ssl_st;
 
 namespace dfs::net::tls {
 
-// TLS 1.3 only; presents `identity`'s certificate; demands the peer's
+// TLS 1.3 only, TLS_AES_128_GCM_SHA256 preferred (tls.cpp says why); presents `identity`'s certificate; demands the peer's
 // (mutual authentication); accepts any certificate during the handshake,
 // because trust is the node ID, checked after it by peer_node_id(). No
 // session tickets: resumption would skip the certificate exchange that

@@ -523,7 +523,22 @@ Result<Bytes> DiskChunkStore::get(const ChunkId& id) { return read_into_bytes(id
 // timestamps are coarse, a write within the same clock tick as our stat
 // keeps the ctime; Linux 6.13+ gives a file whose ctime was read a finer
 // one on its next change (multigrain timestamps, ext4/xfs/btrfs/tmpfs).
-Result<Bytes> DiskChunkStore::get_for_peer(const ChunkId& id) { return read_into_bytes(id, /*trust_unchanged=*/true); }
+//
+// The file is read around the page cache into this thread's scratch and
+// copied once into the answer: a buffered read into the answer spent more
+// CPU in the page cache (read-ahead pages allocated, inserted, copied out;
+// 8% of a remote get's CPU over all peers) than the copy costs, and a
+// chunk a holder stores for others is rarely read twice soon enough to
+// gain from the cache (its put wrote it around the cache too).
+Result<Bytes> DiskChunkStore::get_for_peer(const ChunkId& id) {
+  Bytes fallback;
+  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_into_scratch(id, fallback, /*trust_unchanged=*/true));
+  if (sealed.data() == fallback.data()) {
+    fallback.resize(sealed.size());
+    return fallback;
+  }
+  return Bytes(sealed.begin(), sealed.end());
+}
 
 Result<Bytes> DiskChunkStore::read_into_bytes(const ChunkId& id, bool trust_unchanged) {
   // One allocation of the final size and one read into it: the returned
@@ -545,15 +560,19 @@ Result<Bytes> DiskChunkStore::read_into_bytes(const ChunkId& id, bool trust_unch
 // mount's page cache. Small chunks go through the cache: the copy is cheap
 // and the direct read's alignment padding is not.
 Status DiskChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) {
-  Bytes fallback;  // when no aligned buffer can be had
+  Bytes fallback;
+  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_into_scratch(id, fallback, /*trust_unchanged=*/false));
+  return use(sealed);
+}
+
+Result<ByteView> DiskChunkStore::read_into_scratch(const ChunkId& id, Bytes& fallback, bool trust_unchanged) {
   auto into_scratch = [&fallback](std::size_t size) {
     const std::size_t rounded = round_up_to_direct(size);
     if (std::uint8_t* scratch = read_scratch.get(rounded)) return ReadBuffer{scratch, rounded, size >= kDirectMinSize};
     fallback.resize(size);
     return ReadBuffer{fallback.data(), size, false};
   };
-  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_checked(id, into_scratch, /*trust_unchanged=*/false));
-  return use(sealed);
+  return read_checked(id, into_scratch, trust_unchanged);
 }
 
 Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,

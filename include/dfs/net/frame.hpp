@@ -46,7 +46,7 @@ Result<Bytes> encode_frame(const wire::Envelope& envelope, ByteView payload);
 // Incremental decoder for one connection's byte stream. Feed it what the
 // socket returns, in pieces of any size; it hands back each frame as soon
 // as its last byte arrives. Memory is bounded by the limits above: the
-// payload buffer grows with the bytes received (at most doubling ahead of
+// payload buffer grows with the bytes received (at most 64 KiB ahead of
 // them), not with the length a peer announces. Not thread-safe (one per
 // connection, used by its reader).
 //

@@ -174,6 +174,10 @@ class DiskChunkStore final : public ChunkStore {
   // read_checked() of a packed chunk; not_found if `id` is not packed.
   Result<ByteView> read_packed(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for);
   Result<Bytes> read_into_bytes(const ChunkId& id, bool trust_unchanged);
+  // read_checked into this thread's aligned scratch (around the page cache
+  // for large chunks), or into `fallback` if no scratch can be had. The
+  // view is valid until this thread's next read.
+  Result<ByteView> read_into_scratch(const ChunkId& id, Bytes& fallback, bool trust_unchanged);
   std::string unique_suffix();
   std::mutex& lock_for(const ChunkId& id) { return id_locks_[id.bytes[0] % id_locks_.size()]; }
 

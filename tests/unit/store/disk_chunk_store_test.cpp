@@ -279,6 +279,20 @@ TEST_F(DiskChunkStoreTest, AChunkServedToPeersComesBackAsStored) {
   EXPECT_EQ(store->get_for_peer(make_chunk(10, 5).id).error().code, Errc::not_found);
 }
 
+// get_for_peer reads large chunks into a per-thread scratch and hands out
+// a copy: an answer must not change when the next read reuses the scratch.
+TEST_F(DiskChunkStoreTest, ChunksServedToPeersInTurnEachKeepTheirOwnBytes) {
+  auto store = open();
+  const TestChunk large = make_chunk(1 << 20, 7);
+  const TestChunk other = make_chunk((1 << 20) - 29, 8);
+  const TestChunk small = make_chunk(1000, 9);  // below the direct-read size: through the page cache
+  for (const TestChunk* c : {&large, &other, &small}) ASSERT_TRUE(store->put(c->id, c->bytes).ok());
+  const Bytes first = store->get_for_peer(large.id).value();
+  EXPECT_EQ(store->get_for_peer(other.id).value(), other.bytes);
+  EXPECT_EQ(store->get_for_peer(small.id).value(), small.bytes);
+  EXPECT_EQ(first, large.bytes);
+}
+
 // A write to the file after the store checked it changes its ctime: the
 // chunk is hashed again before it is served, found bad and quarantined.
 TEST_F(DiskChunkStoreTest, AChunkChangedOnDiskSinceItWasCheckedIsNeverServedToPeers) {
