@@ -134,10 +134,12 @@ mount_fs() {
     raw) return 0 ;;
     bindfs) p2p_spawn "$logfile" bindfs -f "$back" "$mnt" ;;
     gocryptfs) p2p_spawn "$logfile" gocryptfs -fg -q -passfile "$work/password" "$back" "$mnt" ;;
-    cryfs)  # the password on stdin; noninteractive: defaults for the rest (16 KiB blocks)
+    cryfs)  # the password on stdin; noninteractive: defaults for the rest (16 KiB blocks).
+      # cryfs remembers the filesystem it last saw in a base directory and
+      # refuses a new one there; each round makes a new one on purpose.
       # shellcheck disable=SC2016  # $1..$3 expand in the inner sh
       p2p_spawn "$logfile" env CRYFS_FRONTEND=noninteractive CRYFS_NO_UPDATE_CHECK=true \
-        sh -c 'exec cryfs -f --cipher aes-256-gcm "$1" "$2" <"$3"' cryfs "$back" "$mnt" "$work/password" ;;
+        sh -c 'exec cryfs -f --allow-replaced-filesystem --cipher aes-256-gcm "$1" "$2" <"$3"' cryfs "$back" "$mnt" "$work/password" ;;
     dfs) p2p_spawn "$logfile" "$dfsmount" -f --data "$back" "$mnt" ;;
   esac
   mount_pid[$name]=$spawned
