@@ -13,25 +13,12 @@
 #include <functional>
 #include <utility>
 
+#include "chunk_file_io.hpp"
 #include "dir_util.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::store {
 namespace {
-
-Error not_found(const ChunkId& id) { return make_error(Errc::not_found, "chunk " + id.short_hex() + " not found"); }
-
-Error corrupt(const ChunkId& id, const std::string& why) {
-  return make_error(Errc::corrupt, "chunk " + id.short_hex() + " " + why + "; moved to quarantine");
-}
-
-// Whether anything exists at `path` (a chunk file, normally).
-Result<bool> exists(const std::string& path) {
-  struct stat st{};
-  if (::lstat(path.c_str(), &st) == 0) return true;
-  if (errno == ENOENT) return false;
-  return errno_error("cannot stat " + path);
-}
 
 // A temp file that is unlinked when it goes out of scope, unless kept: so
 // every failed put (ENOSPC, EIO, a lost race) cleans up after itself.
@@ -49,118 +36,6 @@ class TempFile {
  private:
   std::string path_;
 };
-
-// Chunk files are written around the page cache (O_DIRECT) where the
-// filesystem allows it. Why: on the machines we measured, copying a chunk
-// into fresh page-cache pages cost more CPU than sealing it (a buffered
-// 1 GiB write spent 1.0-1.3 s in the kernel, a direct one 0.2 s), and a
-// chunk just written is rarely read back soon: its writer still has it.
-// O_DIRECT wants buffer, offset and length aligned, so the aligned head of
-// the file goes direct from an aligned copy and the tail (a sealed chunk is
-// 29 bytes past a power of two) goes through the cache.
-constexpr std::size_t kDirectAlign = 4096;
-constexpr std::size_t kDirectMinSize = 64 * 1024;  // below it the copy is not worth it
-
-struct FreeDeleter {
-  void operator()(std::uint8_t* p) const { std::free(p); }
-};
-
-// A kDirectAlign-aligned scratch buffer, grown on demand and reused so
-// that its pages are touched once.
-class AlignedScratch {
- public:
-  // At least `size` bytes; nullptr if out of memory.
-  std::uint8_t* get(std::size_t size) {
-    if (capacity_ < size) {
-      void* fresh = nullptr;
-      if (::posix_memalign(&fresh, kDirectAlign, size) != 0) return nullptr;
-      buffer_.reset(static_cast<std::uint8_t*>(fresh));
-      capacity_ = size;
-    }
-    return buffer_.get();
-  }
-
- private:
-  std::unique_ptr<std::uint8_t, FreeDeleter> buffer_;
-  std::size_t capacity_ = 0;
-};
-
-// One of each per thread: a read's `use` may well write a chunk.
-thread_local AlignedScratch write_scratch;
-thread_local AlignedScratch read_scratch;
-
-std::size_t round_up_to_direct(std::size_t size) { return (size + kDirectAlign - 1) / kDirectAlign * kDirectAlign; }
-
-bool set_direct(int fd, bool on) {
-  const int flags = ::fcntl(fd, F_GETFL);
-  return flags >= 0 && ::fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT)) == 0;
-}
-
-// Writes the aligned head of `data` to the empty file `fd` with O_DIRECT.
-// Returns how many bytes it wrote: 0 when the filesystem or memory does
-// not allow it (the caller then writes everything through the cache).
-Result<std::size_t> write_direct_head(int fd, ByteView data, const std::string& path) {
-  const std::size_t head = data.size() >= kDirectMinSize ? data.size() / kDirectAlign * kDirectAlign : 0;
-  if (head == 0) return std::size_t{0};
-  std::uint8_t* aligned = write_scratch.get(head);
-  if (aligned == nullptr || !set_direct(fd, true)) return std::size_t{0};
-  std::memcpy(aligned, data.data(), head);
-  Status written = write_full(fd, ByteView(aligned, head), path);
-  const bool restored = set_direct(fd, false);
-  if (!written.ok()) {
-    // Some filesystems take the flag but refuse the write: fall back.
-    if (written.error().code == Errc::invalid_argument) return std::size_t{0};
-    return written.take_error();
-  }
-  if (!restored) return errno_error("cannot leave direct I/O on " + path);
-  return head;
-}
-
-// Reads the head of the file `fd` (of `size` bytes) into the aligned
-// `data` (room for `capacity`, a multiple of kDirectAlign) with O_DIRECT,
-// in aligned pieces, as far as they go: the last one ends at the end of
-// the file, which need not be aligned (the kernel stops there). Returns
-// how many bytes it read: 0 when the filesystem refuses direct reads (the
-// caller then reads through the cache).
-Result<std::size_t> read_direct_head(int fd, std::uint8_t* data, std::size_t capacity, std::size_t size,
-                                     const std::string& path) {
-  if (!set_direct(fd, true)) return std::size_t{0};
-  std::size_t got = 0;
-  Status failed;
-  while (got < size && got % kDirectAlign == 0) {
-    const ssize_t n = ::pread(fd, data + got, capacity - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EINVAL) failed = errno_error("cannot read " + path);
-    if (n <= 0) break;  // EINVAL: no direct reads here after all; 0: the file shrank
-    got += static_cast<std::size_t>(n);
-  }
-  const bool restored = set_direct(fd, false);
-  DFS_TRY(std::move(failed));
-  if (!restored) return errno_error("cannot leave direct I/O on " + path);
-  return std::min(got, size);
-}
-
-// Creates `path` with `data`, fsynced if `durable`. close() is checked too,
-// because some filesystems report write errors only there.
-Status write_new_file(const std::string& path, ByteView data, bool durable) {
-  DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
-  DFS_ASSIGN_OR_RETURN(const std::size_t direct, write_direct_head(fd.get(), data, path));
-  if (direct > 0 && ::lseek(fd.get(), static_cast<off_t>(direct), SEEK_SET) < 0) {
-    return errno_error("cannot seek in " + path);
-  }
-  DFS_TRY(write_full(fd.get(), data.subspan(direct), path));
-  if (durable) {
-    DFS_TRY(fsync_fd(fd.get(), path));
-  } else if (direct == 0 && data.size() >= kDirectMinSize) {
-    // A large chunk that went through the cache: start writing it out now,
-    // without waiting, so a later sync waits only for the tail. A hint; its
-    // failure changes nothing (the sync reports real errors). Not for small
-    // chunks: one I/O each costs more than the flush that groups them.
-    (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-  }
-  if (::close(fd.release()) != 0) return errno_error("cannot close " + path);
-  return {};
-}
 
 // Calls `fn(id, st)` for every chunk file under `chunks_dir`. Anything else
 // (stray files, wrongly named or misplaced entries) is skipped and logged at
@@ -486,7 +361,7 @@ Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) 
   std::scoped_lock locks(from.lock_for(id), lock_for(id));
   struct stat st{};
   if (::lstat(source.c_str(), &st) != 0) {
-    if (errno == ENOENT) return not_found(id);
+    if (errno == ENOENT) return chunk_not_found(id);
     return errno_error("cannot stat " + source);
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -507,168 +382,6 @@ Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) 
   return true;
 }
 
-Result<Bytes> DiskChunkStore::get(const ChunkId& id) { return read_into_bytes(id, /*trust_unchanged=*/false); }
-
-// Why a chunk served to a peer need not always be hashed again: a file's
-// bytes change only through a write, and every write sets the file's
-// ctime (and mtime) to the current time, which no call can set back. So
-// while the file's device, inode, size, mtime and ctime are the ones seen
-// when this store last hashed it (or wrote it from bytes it had checked),
-// it holds those bytes: a chunk modified on disk since — by a stray
-// process, or a test — is hashed, found corrupt and quarantined, never
-// served. What a stamp cannot show is the medium failing under an
-// unchanged inode; that costs no correctness either: the reader verifies
-// every chunk (DESIGN.md §2) and asks the next replica, and every local
-// get() and repair read still hashes and quarantines. One limit: where
-// timestamps are coarse, a write within the same clock tick as our stat
-// keeps the ctime; Linux 6.13+ gives a file whose ctime was read a finer
-// one on its next change (multigrain timestamps, ext4/xfs/btrfs/tmpfs).
-//
-// The file is read around the page cache into this thread's scratch and
-// copied once into the answer: a buffered read into the answer spent more
-// CPU in the page cache (read-ahead pages allocated, inserted, copied out;
-// 8% of a remote get's CPU over all peers) than the copy costs, and a
-// chunk a holder stores for others is rarely read twice soon enough to
-// gain from the cache (its put wrote it around the cache too).
-Result<Bytes> DiskChunkStore::get_for_peer(const ChunkId& id) {
-  Bytes fallback;
-  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_into_scratch(id, fallback, /*trust_unchanged=*/true));
-  if (sealed.data() == fallback.data()) {
-    fallback.resize(sealed.size());
-    return fallback;
-  }
-  return Bytes(sealed.begin(), sealed.end());
-}
-
-Result<Bytes> DiskChunkStore::read_into_bytes(const ChunkId& id, bool trust_unchanged) {
-  // One allocation of the final size and one read into it: the returned
-  // buffer is the one the kernel filled, no further copy.
-  Bytes bytes;
-  auto into_bytes = [&bytes](std::size_t size) {
-    bytes.resize(size);
-    return ReadBuffer{bytes.data(), size, false};
-  };
-  DFS_ASSIGN_OR_RETURN(ByteView read, read_checked(id, into_bytes, trust_unchanged));
-  bytes.resize(read.size());
-  return bytes;
-}
-
-// Why around the page cache: the kernel's copy of a chunk out of the page
-// cache cost as much CPU as its decryption (perf of a 1 GiB cold read
-// through the mount), and the page cache would hold a third copy of data
-// the filesystem keeps decrypted in its own LRU and the kernel keeps in the
-// mount's page cache. Small chunks go through the cache: the copy is cheap
-// and the direct read's alignment padding is not.
-Status DiskChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) {
-  Bytes fallback;
-  DFS_ASSIGN_OR_RETURN(ByteView sealed, read_into_scratch(id, fallback, /*trust_unchanged=*/false));
-  return use(sealed);
-}
-
-Result<ByteView> DiskChunkStore::read_into_scratch(const ChunkId& id, Bytes& fallback, bool trust_unchanged) {
-  auto into_scratch = [&fallback](std::size_t size) {
-    const std::size_t rounded = round_up_to_direct(size);
-    if (std::uint8_t* scratch = read_scratch.get(rounded)) return ReadBuffer{scratch, rounded, size >= kDirectMinSize};
-    fallback.resize(size);
-    return ReadBuffer{fallback.data(), size, false};
-  };
-  return read_checked(id, into_scratch, trust_unchanged);
-}
-
-Result<ByteView> DiskChunkStore::read_checked(const ChunkId& id, const std::function<ReadBuffer(std::size_t)>& buffer_for,
-                                               bool trust_unchanged) {
-  auto packed = read_packed(id, buffer_for);
-  if (packed.ok() || packed.error().code != Errc::not_found) return packed;
-  const std::string path = chunk_path(id);
-  auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);
-  if (!fd.ok()) {
-    if (fd.error().code == Errc::not_found) return not_found(id);
-    return fd.take_error();
-  }
-  struct stat st{};
-  if (::fstat(fd->get(), &st) != 0) return errno_error("cannot stat " + path);
-  const FileKey key{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
-  // Never trust the size on disk: a huge file cannot be a chunk we wrote,
-  // and reading it would let one bad file exhaust memory.
-  if (!S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > kMaxSealedChunkSize) {
-    const std::string why = "is not a regular file of at most " + std::to_string(kMaxSealedChunkSize) + " bytes";
-    quarantine(id, key, why);
-    return corrupt(id, why);
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  const ReadBuffer buffer = buffer_for(size);
-  std::size_t got = 0;
-  if (buffer.direct) {
-    DFS_ASSIGN_OR_RETURN(got, read_direct_head(fd->get(), buffer.data, buffer.capacity, size, path));
-  }
-  if (got < size) {
-    DFS_ASSIGN_OR_RETURN(std::size_t rest, pread_full(fd->get(), MutableByteView(buffer.data + got, size - got), got, path));
-    got += rest;
-  }
-  const ByteView bytes(buffer.data, got);  // a file that shrank under us fails the check below
-  // Stamped before the read: a write during it changes the file's ctime,
-  // so the next serve hashes again.
-  const FileStamp stamp = FileStamp::of(st);
-  if (trust_unchanged && verified_.unchanged_since_verified(id, stamp)) return bytes;
-  if (ChunkId::of(bytes) != id) {
-    quarantine(id, key, "does not match its ID");
-    return corrupt(id, "does not match its ID");
-  }
-  verified_.remember(id, stamp);
-  return bytes;
-}
-
-// Packed chunks are small: always hashed, never read around the cache.
-Result<ByteView> DiskChunkStore::read_packed(const ChunkId& id,
-                                             const std::function<ReadBuffer(std::size_t)>& buffer_for) {
-  ReadBuffer buffer;
-  DFS_ASSIGN_OR_RETURN(std::size_t got, pack_->read(id, [&](std::size_t size) {
-    buffer = buffer_for(size);
-    return buffer.data;
-  }));
-  const ByteView bytes(buffer.data, got);
-  if (ChunkId::of(bytes) != id) {
-    quarantine_packed(id, bytes, "does not match its ID");
-    return corrupt(id, "does not match its ID");
-  }
-  return bytes;
-}
-
-void DiskChunkStore::quarantine_packed(const ChunkId& id, ByteView bytes, const std::string& why) {
-  const std::string dest = quarantine_dir() + "/" + id.hex() + "." + unique_suffix();
-  auto removed = pack_->remove(id);
-  if (!removed.ok()) return;  // a concurrent get or remove was first
-  usage_.remove_stored(*removed);
-  Status kept = write_new_file(dest, bytes, /*durable=*/false);
-  log::warn("chunk store: packed chunk " + id.hex() + " " + why +
-            (kept.ok() ? "; a copy is in " + dest : "; removed it (no copy kept: " + kept.error().to_string() + ")"));
-}
-
-void DiskChunkStore::quarantine(const ChunkId& id, FileKey seen, const std::string& why) {
-  const std::string path = chunk_path(id);
-  const std::string dest = quarantine_dir() + "/" + id.hex() + "." + unique_suffix();
-  std::lock_guard lock(lock_for(id));
-  struct stat st{};
-  // Only move the file we read: if it is gone or was replaced, a concurrent
-  // get already quarantined it or a remove + put replaced it.
-  if (::lstat(path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != seen.dev ||
-      static_cast<std::uint64_t>(st.st_ino) != seen.ino) {
-    return;
-  }
-  verified_.forget(id);
-  const std::string what = "chunk store: chunk " + id.hex() + " " + why;
-  if (::rename(path.c_str(), dest.c_str()) == 0) {
-    log::warn(what + "; moved to " + dest);
-  } else if (const int err = errno; ::unlink(path.c_str()) == 0) {
-    log::warn(what + "; could not move it to quarantine (" + std::strerror(err) + "), deleted it");
-  } else {
-    // Still in place and still counted; get keeps refusing to serve it.
-    log::error(what + "; could not move or delete it: " + std::strerror(errno));
-    return;
-  }
-  if (S_ISREG(st.st_mode)) usage_.remove_stored(static_cast<std::uint64_t>(st.st_size));
-}
-
 Result<bool> DiskChunkStore::contains(const ChunkId& id) {
   if (pack_->contains(id)) return true;
   return exists(chunk_path(id));
@@ -686,7 +399,7 @@ Status DiskChunkStore::remove(const ChunkId& id) {
   std::lock_guard lock(lock_for(id));
   struct stat st{};
   if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return not_found(id);
+    if (errno == ENOENT) return chunk_not_found(id);
     return errno_error("cannot stat " + path);
   }
   if (::unlink(path.c_str()) != 0) return errno_error("cannot remove " + path);
@@ -706,7 +419,7 @@ Result<DiskChunkStore::OnDisk> DiskChunkStore::locate(const ChunkId& id) {
   if (auto place = pack_->place(id)) return OnDisk{place->path, place->offset, true};
   const std::string path = chunk_path(id);
   DFS_ASSIGN_OR_RETURN(bool present, exists(path));
-  if (!present) return not_found(id);
+  if (!present) return chunk_not_found(id);
   return OnDisk{path, 0, false};
 }
 
