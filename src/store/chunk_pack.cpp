@@ -136,6 +136,9 @@ Result<std::vector<std::pair<ChunkId, ChunkPack::Place>>> ChunkPack::scan(const 
 Result<std::unique_ptr<ChunkPack>> ChunkPack::open(const std::string& dir, bool durable) {
   bool created = false;
   DFS_TRY(make_dir(dir, &created));
+  // A durable append must not vanish with a directory entry a power loss took.
+  const std::size_t slash = dir.find_last_of('/');
+  if (created && durable) DFS_TRY(fsync_dir(slash == std::string::npos ? "." : dir.substr(0, std::max<std::size_t>(slash, 1))));
   std::unique_ptr<ChunkPack> pack(new ChunkPack(dir, durable));
   DFS_ASSIGN_OR_RETURN(std::vector<std::uint32_t> numbers, pack_numbers(dir));
   for (std::uint32_t number : numbers) DFS_TRY(pack->load(number));
