@@ -32,12 +32,14 @@ declare -A max_len=(
   [fuzz_manifest_segment]=4096
   [fuzz_sealed_chunk]=4096
   [fuzz_manifest_chain]=8192
+  [fuzz_directory_segment]=4096
+  [fuzz_directory_chain]=8192
   [fuzz_frame]=4096
   [fuzz_envelope]=4096
   [fuzz_dht_wire]=4096
   [fuzz_chunk_pack]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_pack}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_directory_segment fuzz_directory_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_pack}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

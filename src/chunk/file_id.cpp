@@ -6,7 +6,8 @@ namespace dfs {
 
 std::string FileId::to_string() const {
   Bytes raw;
-  raw.reserve(crypto::kDigestSize + crypto::kKeySize);
+  raw.reserve(1 + crypto::kDigestSize + crypto::kKeySize);
+  raw.push_back(static_cast<std::uint8_t>(kind));
   raw.insert(raw.end(), manifest.bytes.begin(), manifest.bytes.end());
   raw.insert(raw.end(), key.bytes().begin(), key.bytes().end());
   std::string out(kFileIdPrefix);
@@ -18,23 +19,32 @@ std::string FileId::to_string() const {
 
 Result<FileId> FileId::parse(std::string_view text) {
   if (text.substr(0, kFileIdPrefix.size()) != kFileIdPrefix) {
-    return make_error(Errc::invalid_argument, "not a dfs File ID: it should start with \"dfs1\"");
+    return make_error(Errc::invalid_argument, "not a dfs ID: it should start with \"dfs1\"");
   }
   if (text.size() <= kFileIdPrefix.size() || text[kFileIdPrefix.size()] != kFileIdVersion) {
     std::string version = text.size() > kFileIdPrefix.size() ? std::string(1, text[kFileIdPrefix.size()]) : "";
-    return make_error(Errc::bad_version, "File ID version \"" + version + "\" is not supported (this build reads version 1)");
+    return make_error(Errc::bad_version, "ID version \"" + version + "\" is not supported (this build reads version 1)");
   }
-  if (text.size() != kFileIdLength) {
-    return make_error(Errc::invalid_argument, "a File ID has " + std::to_string(kFileIdLength) + " characters, this one has " +
+  if (text.size() != kFileIdLength && text.size() != kFileIdLengthV1) {
+    return make_error(Errc::invalid_argument, "an ID has " + std::to_string(kFileIdLength) + " characters, this one has " +
                                                   std::to_string(text.size()) + " (cut short when copied?)");
   }
   auto raw = from_base32(text.substr(kFileIdPrefix.size() + 1));
-  if (!raw.ok()) return make_error(Errc::invalid_argument, "malformed File ID: " + raw.error().message);
+  if (!raw.ok()) return make_error(Errc::invalid_argument, "malformed ID: " + raw.error().message);
+  FileId id;
+  std::size_t at = 0;
+  if (text.size() == kFileIdLength) {
+    const std::uint8_t tag = (*raw)[at++];
+    if (tag != static_cast<std::uint8_t>(IdKind::file) && tag != static_cast<std::uint8_t>(IdKind::directory)) {
+      crypto::random_bytes(*raw);
+      return make_error(Errc::invalid_argument, "malformed ID: unknown kind tag " + std::to_string(tag));
+    }
+    id.kind = static_cast<IdKind>(tag);
+  }
   std::array<std::uint8_t, crypto::kKeySize> key_bytes{};
-  ChunkId manifest;
-  std::copy_n(raw->begin(), crypto::kDigestSize, manifest.bytes.begin());
-  std::copy_n(raw->begin() + crypto::kDigestSize, crypto::kKeySize, key_bytes.begin());
-  FileId id{manifest, crypto::SecretKey::from_bytes(key_bytes)};
+  std::copy_n(raw->begin() + static_cast<std::ptrdiff_t>(at), crypto::kDigestSize, id.manifest.bytes.begin());
+  std::copy_n(raw->begin() + static_cast<std::ptrdiff_t>(at + crypto::kDigestSize), crypto::kKeySize, key_bytes.begin());
+  id.key = crypto::SecretKey::from_bytes(key_bytes);
   crypto::random_bytes(key_bytes);
   crypto::random_bytes(*raw);
   return id;

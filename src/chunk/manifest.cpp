@@ -1,10 +1,20 @@
 #include "dfs/chunk/manifest.hpp"
 
+#include <algorithm>
+
+#include "chain.hpp"
+
 namespace dfs {
 
 namespace {
 constexpr std::uint8_t kHeadSegment = 0;
 constexpr std::uint8_t kContinuationSegment = 1;
+constexpr std::uint8_t kChunkEntry = 0;
+constexpr std::uint8_t kHoleEntry = 1;
+// Encoded sizes: the smallest entry bounds what a count may claim.
+constexpr std::size_t kV1EntrySize = crypto::kDigestSize + 4;
+constexpr std::size_t kV2ChunkEntrySize = 1 + crypto::kDigestSize + 4 + crypto::kKeySize;
+constexpr std::size_t kV2HoleEntrySize = 1 + 8;
 
 // Written without file_size + chunk_size - 1, which wraps for sizes near
 // 2^64 and would let a forged head claim a huge file with no chunks.
@@ -20,38 +30,125 @@ Status check_chunk_size(std::uint32_t chunk_size) {
   return {};
 }
 
-Result<ChunkRef> decode_entry(ByteReader& in) {
-  ChunkRef ref;
-  DFS_ASSIGN_OR_RETURN(ref.id.bytes, in.array<crypto::kDigestSize>("manifest entry chunk ID"));
-  DFS_ASSIGN_OR_RETURN(ref.plain_size, in.u32("manifest entry size"));
-  return ref;
+Result<ManifestEntry> decode_entry(ByteReader& in, std::uint8_t version) {
+  ManifestEntry entry;
+  if (version == kManifestFormatVersion) {
+    DFS_ASSIGN_OR_RETURN(std::uint8_t tag, in.u8("manifest entry tag"));
+    if (tag == kHoleEntry) {
+      DFS_ASSIGN_OR_RETURN(entry.holes, in.u64("manifest hole run"));
+      if (entry.holes == 0) return make_error(Errc::corrupt, "manifest hole run of 0 chunks");
+      return entry;
+    }
+    if (tag != kChunkEntry) return make_error(Errc::corrupt, "unknown manifest entry tag " + std::to_string(tag));
+  }
+  DFS_ASSIGN_OR_RETURN(entry.chunk.id.bytes, in.array<crypto::kDigestSize>("manifest entry chunk ID"));
+  DFS_ASSIGN_OR_RETURN(entry.chunk.plain_size, in.u32("manifest entry size"));
+  if (version == kManifestFormatVersion) {
+    DFS_ASSIGN_OR_RETURN(auto key, in.array<crypto::kKeySize>("manifest entry key"));
+    entry.chunk.key = crypto::SecretKey::from_bytes(key);
+    crypto::random_bytes(key);
+  }
+  return entry;
+}
+
+void encode_entry(ByteWriter& w, const ManifestEntry& entry, std::uint8_t version) {
+  if (version == kManifestFormatVersion) {
+    w.u8(entry.is_hole() ? kHoleEntry : kChunkEntry);
+    if (entry.is_hole()) {
+      w.u64(entry.holes);
+      return;
+    }
+  }
+  w.bytes(entry.chunk.id.bytes);
+  w.u32(entry.chunk.plain_size);
+  if (version == kManifestFormatVersion) w.bytes(entry.chunk.key.bytes());
 }
 }  // namespace
+
+void Manifest::add_chunk(const ChunkRef& ref) {
+  first_index_.push_back(chunk_count_);
+  entries_.push_back(ManifestEntry{0, ref});
+  ++chunk_count_;
+}
+
+void Manifest::add_holes(std::uint64_t count) {
+  if (count == 0) return;
+  has_holes_ = true;
+  chunk_count_ += count;
+  if (!entries_.empty() && entries_.back().is_hole()) {
+    entries_.back().holes += count;
+    return;
+  }
+  first_index_.push_back(chunk_count_ - count);
+  entries_.push_back(ManifestEntry::hole_run(count));
+}
+
+void Manifest::keep_chunks(std::uint64_t count) {
+  while (chunk_count_ > count) {
+    ManifestEntry& last = entries_.back();
+    const std::uint64_t drop = std::min(last.span(), chunk_count_ - count);
+    chunk_count_ -= drop;
+    if (drop < last.span()) {
+      last.holes -= drop;  // only a hole run spans more than one chunk
+    } else {
+      entries_.pop_back();
+      first_index_.pop_back();
+    }
+  }
+}
+
+const ChunkRef* Manifest::chunk(std::uint64_t index) const {
+  if (index >= chunk_count_) return nullptr;
+  if (!has_holes_) return &entries_[index].chunk;
+  // The last entry starting at or before `index`.
+  auto it = std::upper_bound(first_index_.begin(), first_index_.end(), index);
+  const ManifestEntry& entry = entries_[static_cast<std::size_t>(it - first_index_.begin()) - 1];
+  return entry.is_hole() ? nullptr : &entry.chunk;
+}
+
+std::uint32_t Manifest::length_of(std::uint64_t index) const {
+  if (index >= chunk_count_) return 0;
+  const std::uint64_t start = index * chunk_size;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size, file_size - start));
+}
+
+std::vector<ChunkId> Manifest::stored_ids() const {
+  std::vector<ChunkId> ids;
+  ids.reserve(entries_.size());
+  for (const ManifestEntry& entry : entries_) {
+    if (!entry.is_hole()) ids.push_back(entry.chunk.id);
+  }
+  return ids;
+}
 
 Status Manifest::validate() const {
   DFS_TRY(check_chunk_size(chunk_size));
   const std::uint64_t expected = expected_chunk_count(file_size, chunk_size);
-  if (chunks.size() != expected) {
-    return make_error(Errc::corrupt, "manifest lists " + std::to_string(chunks.size()) + " chunks, a file of " +
+  if (chunk_count_ != expected) {
+    return make_error(Errc::corrupt, "manifest lists " + std::to_string(chunk_count_) + " chunks, a file of " +
                                          std::to_string(file_size) + " bytes needs " + std::to_string(expected));
   }
-  for (std::size_t i = 0; i < chunks.size(); ++i) {
-    const bool last = i + 1 == chunks.size();
-    const std::uint64_t want = last ? file_size - std::uint64_t{chunk_size} * i : chunk_size;
-    if (chunks[i].plain_size != want) {
-      return make_error(Errc::corrupt, "manifest chunk " + std::to_string(i) + " holds " +
-                                           std::to_string(chunks[i].plain_size) + " bytes, expected " +
-                                           std::to_string(want));
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].is_hole()) continue;
+    const std::uint64_t index = first_index_[i];
+    if (entries_[i].chunk.plain_size != length_of(index)) {
+      return make_error(Errc::corrupt, "manifest chunk " + std::to_string(index) + " holds " +
+                                           std::to_string(entries_[i].chunk.plain_size) + " bytes, expected " +
+                                           std::to_string(length_of(index)));
     }
   }
   return {};
 }
 
 Bytes encode_manifest_segment(const ManifestSegment& segment) {
+  // Holes exist only in format 2: a format-1 segment with one is written as 2.
+  const bool holes = std::any_of(segment.entries.begin(), segment.entries.end(),
+                                 [](const ManifestEntry& e) { return e.is_hole(); });
+  const std::uint8_t version = holes ? kManifestFormatVersion : segment.version;
   Bytes out;
-  out.reserve(32 + segment.entries.size() * 36 + 33);
+  out.reserve(32 + segment.entries.size() * kV2ChunkEntrySize + 33);
   ByteWriter w(out);
-  w.u8(kManifestFormatVersion);
+  w.u8(version);
   w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
   if (segment.is_head) {
     w.u64(segment.file_size);
@@ -59,10 +156,7 @@ Bytes encode_manifest_segment(const ManifestSegment& segment) {
     w.u64(segment.total_chunks);
   }
   w.u32(static_cast<std::uint32_t>(segment.entries.size()));
-  for (const ChunkRef& ref : segment.entries) {
-    w.bytes(ref.id.bytes);
-    w.u32(ref.plain_size);
-  }
+  for (const ManifestEntry& entry : segment.entries) encode_entry(w, entry, version);
   w.u8(segment.next ? 1 : 0);
   if (segment.next) w.bytes(segment.next->bytes);
   return out;
@@ -70,16 +164,17 @@ Bytes encode_manifest_segment(const ManifestSegment& segment) {
 
 Result<ManifestSegment> decode_manifest_segment(ByteView plaintext) {
   ByteReader in(plaintext);
-  DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("manifest version"));
-  if (version != kManifestFormatVersion) {
-    return make_error(Errc::bad_version, "manifest has format version " + std::to_string(version) +
-                                             ", this build reads version " + std::to_string(kManifestFormatVersion));
+  ManifestSegment seg;
+  DFS_ASSIGN_OR_RETURN(seg.version, in.u8("manifest version"));
+  if (seg.version != kManifestFormatVersion && seg.version != kManifestFormatV1) {
+    return make_error(Errc::bad_version, "manifest has format version " + std::to_string(seg.version) +
+                                             ", this build reads versions 1 and " +
+                                             std::to_string(kManifestFormatVersion));
   }
   DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("manifest segment kind"));
   if (kind != kHeadSegment && kind != kContinuationSegment) {
     return make_error(Errc::corrupt, "unknown manifest segment kind " + std::to_string(kind));
   }
-  ManifestSegment seg;
   seg.is_head = kind == kHeadSegment;
   if (seg.is_head) {
     DFS_ASSIGN_OR_RETURN(seg.file_size, in.u64("manifest file size"));
@@ -96,14 +191,15 @@ Result<ManifestSegment> decode_manifest_segment(ByteView plaintext) {
     return make_error(Errc::too_large, "manifest segment claims " + std::to_string(count) +
                                            " entries, the limit is " + std::to_string(kMaxManifestEntriesPerSegment));
   }
-  if (std::uint64_t{count} * 36 > in.remaining()) {
+  const std::size_t smallest = seg.version == kManifestFormatV1 ? kV1EntrySize : kV2HoleEntrySize;
+  if (std::uint64_t{count} * smallest > in.remaining()) {
     return make_error(Errc::truncated, "manifest segment claims " + std::to_string(count) +
                                            " entries but holds only " + std::to_string(in.remaining()) + " bytes");
   }
   seg.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    DFS_ASSIGN_OR_RETURN(ChunkRef ref, decode_entry(in));
-    seg.entries.push_back(ref);
+    DFS_ASSIGN_OR_RETURN(ManifestEntry entry, decode_entry(in, seg.version));
+    seg.entries.push_back(std::move(entry));
   }
   DFS_ASSIGN_OR_RETURN(std::uint8_t has_next, in.u8("manifest next flag"));
   if (has_next > 1) return make_error(Errc::corrupt, "manifest next flag is " + std::to_string(has_next));
@@ -116,18 +212,20 @@ Result<ManifestSegment> decode_manifest_segment(ByteView plaintext) {
   return seg;
 }
 
-Result<SealedManifest> seal_manifest(const crypto::SecretKey& key, const Manifest& manifest,
-                                     std::uint32_t entries_per_segment) {
+Result<SealedManifest> seal_manifest(const Manifest& manifest, std::uint32_t entries_per_segment) {
   DFS_TRY(manifest.validate());
   if (entries_per_segment == 0 || entries_per_segment > kMaxManifestEntriesPerSegment) {
     return make_error(Errc::invalid_argument, "entries per manifest segment must be in [1, " +
                                                   std::to_string(kMaxManifestEntriesPerSegment) + "]");
   }
+  SealedManifest out;
+  out.key = crypto::SecretKey::generate();
   // Split first, then seal from the tail backwards: each segment names the
   // ID of the one after it, which exists only once that one is sealed.
-  const std::size_t n = manifest.chunks.size();
+  const std::vector<ManifestEntry>& entries = manifest.entries();
+  const std::size_t n = entries.size();
   const std::size_t segment_count = n == 0 ? 1 : (n + entries_per_segment - 1) / entries_per_segment;
-  std::vector<SealedChunk> sealed(segment_count);
+  out.segments.resize(segment_count);
   std::optional<ChunkId> next;
   for (std::size_t s = segment_count; s-- > 0;) {
     ManifestSegment seg;
@@ -135,47 +233,68 @@ Result<SealedManifest> seal_manifest(const crypto::SecretKey& key, const Manifes
     if (seg.is_head) {
       seg.file_size = manifest.file_size;
       seg.chunk_size = manifest.chunk_size;
-      seg.total_chunks = n;
+      seg.total_chunks = manifest.chunk_count();
     }
     const std::size_t begin = s * entries_per_segment;
     const std::size_t end = std::min(n, begin + entries_per_segment);
-    seg.entries.assign(manifest.chunks.begin() + static_cast<std::ptrdiff_t>(begin),
-                       manifest.chunks.begin() + static_cast<std::ptrdiff_t>(end));
+    seg.entries.assign(entries.begin() + static_cast<std::ptrdiff_t>(begin),
+                       entries.begin() + static_cast<std::ptrdiff_t>(end));
     seg.next = next;
-    sealed[s] = seal_chunk(key, ChunkKind::manifest, encode_manifest_segment(seg));
-    next = sealed[s].id;
+    out.segments[s] = seal_chunk(out.key, ChunkKind::manifest, encode_manifest_segment(seg));
+    next = out.segments[s].id;
   }
-  SealedManifest out{sealed[0].id, std::move(sealed)};
+  out.head = out.segments[0].id;
   return out;
 }
 
 Result<Manifest> load_manifest(const crypto::SecretKey& key, const ChunkId& head, const ChunkFetcher& fetch) {
   Manifest manifest;
   std::uint64_t total = 0;
-  std::optional<ChunkId> current = head;
-  for (bool first = true; current; first = false) {
-    DFS_ASSIGN_OR_RETURN(Bytes sealed, fetch(*current));
-    DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_chunk(key, ChunkKind::manifest, *current, sealed));
-    DFS_ASSIGN_OR_RETURN(ManifestSegment seg, decode_manifest_segment(plaintext));
-    if (seg.is_head != first) {
-      return make_error(Errc::corrupt, first ? "manifest ID names a continuation segment, not a head"
-                                             : "manifest chain contains a second head segment");
-    }
+  std::uint8_t version = 0;
+  auto absorb = [&](ManifestSegment& seg, bool first) -> Status {
     if (first) {
       manifest.file_size = seg.file_size;
       manifest.chunk_size = seg.chunk_size;
       total = seg.total_chunks;
+      version = seg.version;
     }
-    if (manifest.chunks.size() + seg.entries.size() > total) {
-      return make_error(Errc::corrupt, "manifest chain holds more entries than its head's count " + std::to_string(total));
-    }
+    if (seg.version != version) return make_error(Errc::corrupt, "manifest chain mixes format versions");
     // Empty continuation segments would let a chain run on forever.
     if (!first && seg.entries.empty()) return make_error(Errc::corrupt, "manifest chain has an empty continuation segment");
-    manifest.chunks.insert(manifest.chunks.end(), seg.entries.begin(), seg.entries.end());
-    current = seg.next;
-  }
+    for (ManifestEntry& entry : seg.entries) {
+      if (entry.span() > total - manifest.chunk_count()) {
+        return make_error(Errc::corrupt, "manifest chain holds more chunks than its head's count " + std::to_string(total));
+      }
+      if (entry.is_hole()) {
+        manifest.add_holes(entry.holes);
+        continue;
+      }
+      if (version == kManifestFormatV1) entry.chunk.key = key;  // one key for the whole file
+      manifest.add_chunk(entry.chunk);
+    }
+    return Status{};
+  };
+  DFS_TRY(chain::walk(key, ChunkKind::manifest, head, fetch, decode_manifest_segment, absorb));
   DFS_TRY(manifest.validate());
   return manifest;
+}
+
+SealedData seal_data_chunk(ByteView plaintext) {
+  SealedData out;
+  out.ref.key = crypto::SecretKey::generate();
+  out.sealed = seal_chunk(out.ref.key, ChunkKind::data, plaintext);
+  out.ref.id = out.sealed.id;
+  out.ref.plain_size = static_cast<std::uint32_t>(plaintext.size());
+  return out;
+}
+
+Result<Bytes> open_data_chunk(const ChunkRef& ref, ByteView sealed) {
+  DFS_ASSIGN_OR_RETURN(Bytes plaintext, decrypt_chunk(ref.key, ChunkKind::data, sealed));
+  if (plaintext.size() != ref.plain_size) {
+    return make_error(Errc::corrupt, "chunk " + ref.id.short_hex() + " holds " + std::to_string(plaintext.size()) +
+                                         " bytes, its manifest says " + std::to_string(ref.plain_size));
+  }
+  return plaintext;
 }
 
 }  // namespace dfs

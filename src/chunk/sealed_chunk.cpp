@@ -60,7 +60,9 @@ Status decrypt_chunk_into(const crypto::SecretKey& key, ChunkKind kind, ByteView
   auto aad = associated_data(kind);
   Status opened = crypto::aes256gcm_open(key, nonce, aad, sealed.subspan(1 + crypto::kNonceSize), out);
   if (!opened.ok()) {
-    const char* what = kind == ChunkKind::manifest ? "manifest" : "data chunk";
+    const char* what = kind == ChunkKind::manifest    ? "manifest"
+                       : kind == ChunkKind::directory ? "directory snapshot"
+                                                      : "data chunk";
     return make_error(Errc::corrupt, std::string(what) + " failed authentication: wrong key, wrong kind or tampered bytes");
   }
   return {};

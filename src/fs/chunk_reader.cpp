@@ -130,7 +130,7 @@ Result<Manifest> ChunkReader::manifest(const crypto::SecretKey& key, const Chunk
 
 void ChunkReader::remember_manifest(const crypto::SecretKey& key, const ChunkId& head, const Manifest& manifest) {
   std::lock_guard lock(mu_);
-  manifests_.insert(head, OpenedManifest{key, manifest}, manifest.chunks.size() + 1);
+  manifests_.insert(head, OpenedManifest{key, manifest}, manifest.entries().size() + 1);
 }
 
 }  // namespace dfs::fs

@@ -59,15 +59,14 @@ Status FileContent::ensure_base() {
 const ChunkRef* FileContent::clean_ref(std::uint64_t index) const {
   auto ahead = sealed_ahead_.find(index);
   if (ahead != sealed_ahead_.end()) return &ahead->second;
-  if (index < base_.chunks.size()) return &base_.chunks[index];
-  return nullptr;
+  return base_.chunk(index);  // nullptr for a hole or past the end
 }
 
 Result<Plaintext> FileContent::clean_plaintext(std::uint64_t index) {
   // A chunk write-behind stored is readable once its batch is published.
   if (sealed_ahead_.count(index)) DFS_TRY(write_behind_.wait_published());
   const ChunkRef& ref = *clean_ref(index);
-  return env_.reader->plaintext(ref.id, *key_, ref.plain_size);
+  return env_.reader->plaintext(ref.id, ref.key, ref.plain_size);
 }
 
 std::uint32_t FileContent::stored_length(std::uint64_t index) const {
@@ -156,10 +155,11 @@ Result<ReadPieces> FileContent::read_pieces(std::uint64_t offset, std::size_t si
 
 void FileContent::prefetch(std::uint64_t first, std::uint32_t count) {
   if (!base_loaded_) return;
-  for (std::uint64_t index = first; index < first + count && index < base_.chunks.size(); ++index) {
+  for (std::uint64_t index = first; index < first + count && index < base_.chunk_count(); ++index) {
     // The writer's own chunks are not base chunks.
     if (dirty_.count(index) || sealed_ahead_.count(index) || write_behind_.sealing(index)) continue;
-    env_.reader->prefetch(base_.chunks[index].id, *key_, base_.chunks[index].plain_size);
+    const ChunkRef* ref = base_.chunk(index);
+    if (ref) env_.reader->prefetch(ref->id, ref->key, ref->plain_size);
   }
 }
 
@@ -276,7 +276,7 @@ Status FileContent::truncate(std::uint64_t size) {
   const std::uint64_t keep = ceil_div(size, chunk_size_);
   while (!dirty_.empty() && dirty_.rbegin()->first >= keep) drop_dirty(dirty_.rbegin()->first);
   sealed_ahead_.erase(sealed_ahead_.lower_bound(keep), sealed_ahead_.end());
-  if (base_.chunks.size() > keep) base_.chunks.resize(keep);
+  base_.keep_chunks(keep);
   const auto tail = static_cast<std::uint32_t>(size % chunk_size_);
   if (tail != 0 && stored_length(keep - 1) > tail) {
     DFS_ASSIGN_OR_RETURN(Dirty * dirty, dirty_for_write(keep - 1, false));
@@ -305,22 +305,22 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
     }
     return ref;
   }
+  // Touched: sealed afresh under a key of its own, which older IDs never saw.
   auto it = dirty_.find(index);
-  SealedChunk sealed;
+  SealedData data;
   if (it != dirty_.end() && !it->second.spilled && it->second.length == required) {
-    sealed = seal_chunk(*key_, ChunkKind::data, it->second.data);
+    data = seal_data_chunk(it->second.data);
   } else {
     DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
-    sealed = seal_chunk(*key_, ChunkKind::data, plain);
+    data = seal_data_chunk(plain);
   }
-  DFS_TRY(batch.put_sealed(sealed));
-  return ChunkRef{sealed.id, required};
+  DFS_TRY(batch.put_sealed(data.sealed));
+  return std::move(data.ref);
 }
 
 Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) {
   DFS_TRY(ensure_base());
   DFS_TRY(finish_write_behind());
-  if (!key_) key_ = crypto::SecretKey::generate();
   Manifest manifest;
   manifest.file_size = size_;
   manifest.chunk_size = chunk_size_;
@@ -334,7 +334,7 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
         failure = ref.take_error();
         return false;
       }
-      manifest.chunks.push_back(*ref);
+      manifest.add_chunk(*ref);
       return true;
     };
     for (std::uint64_t i = 0; i < count && failure.ok(); ++i) {
@@ -351,9 +351,10 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
     pipeline.drain(consume);
   }
   DFS_TRY(std::move(failure));
-  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(*key_, manifest));
-  NewVersion version{sealed.head, *key_, std::move(manifest), {}};
-  for (const ChunkRef& ref : version.manifest.chunks) version.referenced.push_back(ref.id);
+  // A fresh manifest key per version: this version's ID opens it and no other.
+  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(manifest));
+  NewVersion version{sealed.head, sealed.key, std::move(manifest), {}};
+  version.referenced = version.manifest.stored_ids();
   for (const SealedChunk& segment : sealed.segments) {
     DFS_TRY(batch->put_sealed(segment));
     version.referenced.push_back(segment.id);
@@ -380,7 +381,7 @@ Result<std::vector<ChunkId>> FileContent::committed_chunks() {
   if (!committed_) return std::vector<ChunkId>{};
   DFS_ASSIGN_OR_RETURN(Manifest manifest, env_.reader->manifest(*key_, *committed_));
   std::vector<ChunkId> ids{*committed_};
-  for (const ChunkRef& ref : manifest.chunks) ids.push_back(ref.id);
+  for (const ChunkId& chunk : manifest.stored_ids()) ids.push_back(chunk);
   return ids;
 }
 
@@ -388,10 +389,9 @@ void FileContent::write_behind_if_complete(std::uint64_t index) {
   auto it = dirty_.find(index);
   if (it == dirty_.end() || it->second.spilled || it->second.length != chunk_size_) return;
   if (written_again_.count(index)) return;
-  if (!key_) key_ = crypto::SecretKey::generate();  // the file's key for good: adopt keeps it
   while (write_behind_.full()) settle(write_behind_.wait_oldest());
   // The buffer goes with the job; its budget is released when settled.
-  write_behind_.start(index, *key_, std::move(it->second.data));
+  write_behind_.start(index, std::move(it->second.data));
   dirty_.erase(it);
   settle_seals(/*wait=*/false);
 }

@@ -61,7 +61,7 @@ class MemoryBudget {
 // A sealed and stored version, not yet in the index.
 struct NewVersion {
   ChunkId head;
-  crypto::SecretKey key;
+  crypto::SecretKey key;  // the version's fresh manifest key
   Manifest manifest;
   std::vector<ChunkId> referenced;  // data chunks and manifest segments
 };
@@ -163,7 +163,7 @@ class FileContent {
 
   ContentEnv env_;
   std::optional<ChunkId> committed_;   // the index's manifest for this file
-  std::optional<crypto::SecretKey> key_;
+  std::optional<crypto::SecretKey> key_;  // opens committed_ (that version alone)
   bool base_loaded_ = false;
   Manifest base_;                      // working base: committed, minus truncated chunks
   std::uint32_t chunk_size_;

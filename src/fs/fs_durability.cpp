@@ -52,8 +52,8 @@ bool FsImpl::stored_whole(const ChunkId& head, const index::FileKey& key) {
   auto fetch = [this](const ChunkId& id) { return backend_.store->get(id); };
   Result<Manifest> manifest = load_manifest(crypto::SecretKey::from_bytes(key), head, fetch);
   if (!manifest.ok()) return false;
-  return std::all_of(manifest->chunks.begin(), manifest->chunks.end(),
-                     [&](const ChunkRef& ref) { return fetch(ref.id).ok(); });
+  const std::vector<ChunkId> ids = manifest->stored_ids();
+  return std::all_of(ids.begin(), ids.end(), [&](const ChunkId& id) { return fetch(id).ok(); });
 }
 
 Status FsImpl::recover_unsynced_versions() {

@@ -155,9 +155,9 @@ Result<Attr> FsImpl::open_shared(const Caller& caller, const FileId& id, Ino par
   inode.file_key = id.key.bytes();
   DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));
   std::vector<ChunkId> referenced{id.manifest};
-  for (const ChunkRef& ref : manifest->chunks) referenced.push_back(ref.id);
+  for (const ChunkId& chunk : manifest->stored_ids()) referenced.push_back(chunk);
   index::FileRecord record{id.manifest, id.key.bytes(), std::string(name), manifest->file_size,
-                           manifest->chunk_size, manifest->chunks.size(), attr.ctime.sec};
+                           manifest->chunk_size, manifest->chunk_count(), attr.ctime.sec};
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   DFS_TRY(txn.record_version(record, referenced));
   DFS_TRY(txn.commit());

@@ -146,7 +146,7 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
                            name.value_or("inode " + std::to_string(state.ino)),
                            version.manifest.file_size,
                            version.manifest.chunk_size,
-                           version.manifest.chunks.size(),
+                           version.manifest.chunk_count(),
                            unix_seconds()};
   DFS_TRY(txn.record_version(record, version.referenced));
   // The previous version stays recorded until this one is durable: it is

@@ -15,9 +15,9 @@ WriteBehind::~WriteBehind() {
   changed_.wait(lock, [this] { return !publishing_; });
 }
 
-void WriteBehind::start(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext) {
-  auto job = [this, index, key, plaintext = std::move(plaintext)]() mutable {
-    return seal_and_stage(index, key, std::move(plaintext));
+void WriteBehind::start(std::uint64_t index, Bytes plaintext) {
+  auto job = [this, index, plaintext = std::move(plaintext)]() mutable {
+    return seal_and_stage(index, std::move(plaintext));
   };
   seals_.push_back(Seal{index, pool_.submit(std::move(job))});
 }
@@ -42,11 +42,11 @@ WriteBehind::Outcome WriteBehind::wait_oldest() {
   return outcome;
 }
 
-WriteBehind::Outcome WriteBehind::seal_and_stage(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext) {
-  const SealedChunk sealed = seal_chunk(key, ChunkKind::data, plaintext);
-  Status staged = stage(sealed);
+WriteBehind::Outcome WriteBehind::seal_and_stage(std::uint64_t index, Bytes plaintext) {
+  SealedData data = seal_data_chunk(plaintext);  // under a key of its own
+  Status staged = stage(data.sealed);
   if (!staged.ok()) return Outcome{index, staged.take_error(), std::move(plaintext)};
-  return Outcome{index, ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext.size())}, {}};
+  return Outcome{index, std::move(data.ref), {}};
 }
 
 // The put runs outside mu_ (a disk store writes the chunk file there), so

@@ -62,9 +62,10 @@ class WriteBehind {
   // Whether a new seal would have to wait for the oldest (window full).
   bool full() const { return seals_.size() >= window_; }
   bool idle() const { return seals_.empty(); }
-  // Starts sealing chunk `index` (a full chunk of `plaintext`) with `key`.
+  // Starts sealing chunk `index` (a full chunk of `plaintext`) under a
+  // fresh key of its own (the outcome's ChunkRef carries it).
   // Call only when !full().
-  void start(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext);
+  void start(std::uint64_t index, Bytes plaintext);
   // Whether chunk `index` is being sealed (its outcome not yet taken).
   bool sealing(std::uint64_t index) const;
   // The oldest seal's outcome if it finished, without waiting.
@@ -81,7 +82,7 @@ class WriteBehind {
 
  private:
   // Runs on the pool: seals, stages, and gets a publish going.
-  Outcome seal_and_stage(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext);
+  Outcome seal_and_stage(std::uint64_t index, Bytes plaintext);
   Status stage(const SealedChunk& sealed);
   // Commits the staged batches until none is left.
   void publish_all();

@@ -70,8 +70,7 @@ void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options
   gc_loop_ = std::make_unique<GcLoop>(gc_, *leases_, interval, lease_flush, options);
 }
 
-Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key,
-                                   Manifest& manifest, std::vector<ChunkId>& stored,
+Status Node::store_chunks_in_order(int fd, const std::string& name, Manifest& manifest, std::vector<ChunkId>& stored,
                                    store::InFlightChunks::Hold& hold, const ProgressFn& progress,
                                    ReplicationStream* stream) {
   Chunker chunker(fd, manifest.chunk_size, name);
@@ -94,7 +93,7 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
       // On its way to the peers while the next chunks are read (this may
       // wait for the stream's window, which bounds the bytes held).
       if (stream) stream->add(chunk.ref->id, std::move(chunk.sealed));
-      manifest.chunks.push_back(*chunk.ref);
+      manifest.add_chunk(*chunk.ref);
       done += chunk.ref->plain_size;
       if (progress) progress(done, 0);
     }
@@ -109,17 +108,16 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
     }
     if (!*more) break;
     pipeline.push(
-        [&key, &batch, plaintext, stream]() -> StoredChunk {
-          SealedChunk sealed = seal_chunk(key, ChunkKind::data, *plaintext);
-          Status put = batch->put_sealed(sealed);
+        [&batch, plaintext, stream]() -> StoredChunk {
+          SealedData data = seal_data_chunk(*plaintext);  // under a key of its own
+          Status put = batch->put_sealed(data.sealed);
           if (!put.ok()) return {put.take_error(), nullptr};
-          ChunkRef ref{sealed.id, static_cast<std::uint32_t>(plaintext->size())};
-          if (!stream) return {ref, nullptr};
-          return {ref, std::make_shared<const Bytes>(std::move(sealed.bytes))};
+          if (!stream) return {std::move(data.ref), nullptr};
+          return {std::move(data.ref), std::make_shared<const Bytes>(std::move(data.sealed.bytes))};
         },
         collect);
   }
-  // Every job must finish before we return: they reference `key`.
+  // Every job must finish before we return: they reference `batch`.
   pipeline.drain(collect);
   manifest.file_size = chunker.bytes_read();
   if (failure.ok()) failure = batch->commit();
@@ -155,7 +153,7 @@ Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& 
 Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t chunk_size,
                                  std::vector<ChunkId>& stored, const ProgressFn& progress,
                                  ReplicationStream* stream) {
-  FileId id{ChunkId{}, crypto::SecretKey::generate()};
+  FileId id;
   Manifest manifest;
   manifest.chunk_size = chunk_size;
   // Chunks are durable before the manifest names them, and the manifest
@@ -163,9 +161,9 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   // chunks behind, never a file with missing parts.
   // GC keeps off the file's chunks until record_file (in_flight.hpp).
   store::InFlightChunks::Hold hold = in_flight_.hold();
-  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, hold, progress, stream);
+  Status status = store_chunks_in_order(fd, name, manifest, stored, hold, progress, stream);
   if (status.ok()) {
-    auto sealed = seal_manifest(id.key, manifest);
+    auto sealed = seal_manifest(manifest);
     if (!sealed.ok()) status = sealed.take_error();
     for (std::size_t i = 0; status.ok() && i < sealed->segments.size(); ++i) {
       const SealedChunk& segment = sealed->segments[i];
@@ -176,8 +174,9 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
     }
     if (status.ok()) {
       id.manifest = sealed->head;
+      id.key = sealed->key;
       index::FileRecord record{id.manifest,         id.key.bytes(),          name, manifest.file_size,
-                               manifest.chunk_size, manifest.chunks.size(), std::time(nullptr)};
+                               manifest.chunk_size, manifest.chunk_count(), std::time(nullptr)};
       status = index_->record_file(record, stored);
     }
   }
@@ -288,27 +287,26 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   // Disk reads of the chunks ahead start while the workers hash and
   // decrypt the current ones (the reads would otherwise idle the CPU).
   const std::size_t read_ahead = 2 * pool_.size() * kChunksInFlightPerThread;
-  for (std::size_t i = 0; i < std::min(read_ahead, manifest.chunks.size()); ++i) {
-    store_->prefetch(manifest.chunks[i].id);
-  }
-  for (std::size_t i = 0; i < manifest.chunks.size(); ++i) {
-    const ChunkRef ref = manifest.chunks[i];
-    if (i + read_ahead < manifest.chunks.size()) store_->prefetch(manifest.chunks[i + read_ahead].id);
+  auto prefetch = [&](std::uint64_t i) {
+    if (const ChunkRef* ref = manifest.chunk(i)) store_->prefetch(ref->id);
+  };
+  const std::uint64_t count = manifest.chunk_count();
+  for (std::uint64_t i = 0; i < std::min<std::uint64_t>(read_ahead, count); ++i) prefetch(i);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    if (i + read_ahead < count) prefetch(i + read_ahead);
+    const ChunkRef* entry = manifest.chunk(i);
+    std::optional<ChunkRef> ref = entry ? std::optional<ChunkRef>(*entry) : std::nullopt;
     bool keep_going = pipeline.push(
-        [this, &id, ref, i]() -> Result<Bytes> {
+        [this, ref = std::move(ref), hole = manifest.length_of(i), i]() -> Result<Bytes> {
+          if (!ref) return Bytes(hole, 0);  // a hole: never stored
           // Stores and the network verify the hash; only decryption is left.
-          auto sealed = find_chunk(ref.id);
+          auto sealed = find_chunk(ref->id);
           if (!sealed.ok()) {
             Error e = sealed.take_error();
             e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
             return e;
           }
-          DFS_ASSIGN_OR_RETURN(Bytes plaintext, decrypt_chunk(id.key, ChunkKind::data, *sealed));
-          if (plaintext.size() != ref.plain_size) {
-            return make_error(Errc::corrupt, "chunk " + std::to_string(i) + " holds " + std::to_string(plaintext.size()) +
-                                                 " bytes, its manifest says " + std::to_string(ref.plain_size));
-          }
-          return plaintext;
+          return open_data_chunk(*ref, *sealed);
         },
         write_out);
     if (!keep_going) break;

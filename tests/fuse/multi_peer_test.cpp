@@ -146,7 +146,7 @@ class MultiPeer : public ::testing::Test {
   std::string id_of(const std::string& path) {
     auto r = dfs("A", {"id", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out.size(), 108u) << r.out;  // 107 characters and a newline
+    EXPECT_EQ(r.out.size(), 109u) << r.out;  // 108 characters and a newline
     return r.out.substr(0, r.out.find('\n'));
   }
 

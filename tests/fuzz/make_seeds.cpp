@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "chain_input.hpp"
+#include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/util/encoding.hpp"
@@ -45,12 +46,18 @@ Bytes prefixed(std::uint8_t first, ByteView rest) {
   return out;
 }
 
-// The segments of a 5-chunk file split 2 + 2 + 1, as seal_manifest would.
-std::vector<ManifestSegment> chained_segments() {
+ManifestEntry chunk_entry(std::uint8_t n, std::uint32_t size) {
+  return ManifestEntry{0, ChunkRef{id_filled(n), size, fuzz::fixed_key()}};
+}
+
+// The segments of a 5-chunk file split 2 + 2 + 1, as seal_manifest would
+// (in `version`'s format).
+std::vector<ManifestSegment> chained_segments(std::uint8_t version = kManifestFormatVersion) {
   const std::uint32_t chunk_size = kMinChunkSize;
-  std::vector<ChunkRef> refs;
-  for (std::uint8_t i = 0; i < 5; ++i) refs.push_back({id_filled(i), i < 4 ? chunk_size : 100});
+  std::vector<ManifestEntry> refs;
+  for (std::uint8_t i = 0; i < 5; ++i) refs.push_back(chunk_entry(i, i < 4 ? chunk_size : 100));
   std::vector<ManifestSegment> segs(3);
+  for (ManifestSegment& seg : segs) seg.version = version;
   segs[0].is_head = true;
   segs[0].file_size = 4ull * chunk_size + 100;
   segs[0].chunk_size = chunk_size;
@@ -67,7 +74,45 @@ ManifestSegment small_file_head() {
   seg.file_size = 10;
   seg.chunk_size = kDefaultChunkSize;
   seg.total_chunks = 1;
-  seg.entries = {{id_filled(7), 10}};
+  seg.entries = {chunk_entry(7, 10)};
+  return seg;
+}
+
+// A sparse file: a chunk, a run of holes, a chunk.
+ManifestSegment sparse_file_head() {
+  ManifestSegment seg;
+  seg.is_head = true;
+  seg.chunk_size = kMinChunkSize;
+  seg.file_size = 1000ull * kMinChunkSize + 5;
+  seg.total_chunks = 1001;
+  seg.entries = {chunk_entry(1, kMinChunkSize), ManifestEntry::hole_run(999), chunk_entry(2, 5)};
+  return seg;
+}
+
+// A directory of one entry of every type, in name order.
+DirectorySegment directory_head() {
+  DirectorySegment seg;
+  seg.is_head = true;
+  auto add = [&](std::string name, EntryType type, std::uint32_t mode) -> DirEntry& {
+    DirEntry e;
+    e.name = std::move(name);
+    e.type = type;
+    e.mode = mode;
+    e.mtime_seconds = 1700000000;
+    e.mtime_nanoseconds = 5;
+    seg.entries.push_back(std::move(e));
+    return seg.entries.back();
+  };
+  DirEntry& file = add("a file", EntryType::file, 0644);
+  file.size = 10;
+  file.id = FileId{id_filled(3), fuzz::fixed_key(), IdKind::file};
+  add("fifo", EntryType::fifo, 0600);
+  DirEntry& link = add("link", EntryType::symlink, 0777);
+  link.target = "../target";
+  link.size = link.target.size();
+  DirEntry& sub = add("sub", EntryType::directory, 0755);
+  sub.id = FileId{id_filled(4), fuzz::fixed_key(), IdKind::directory};
+  seg.total_entries = seg.entries.size();
   return seg;
 }
 
@@ -91,6 +136,13 @@ void text_seeds(const fs::path& root, const FileId& file_id) {
   write_text(root / "fuzz_base32", "short", to_base32(as_bytes("hello")));
   write_text(root / "fuzz_base32", "mixed_case", "MfRgG");
 
+  FileId dir_id = file_id;
+  dir_id.kind = IdKind::directory;
+  write_text(root / "fuzz_file_id", "valid_directory", dir_id.to_string());
+  // The first format, as tests/fixtures/format_v1 holds one: no kind tag.
+  write_text(root / "fuzz_file_id", "valid_first_format",
+             "dfs1ty6mhfznenphvy46nfxdpqrl7yq6upgocuoturapakmvoo3xjsntngnx7w6codfoyuvhsncvxtuyl2fgcvyqnyqkzbxblsajx5cttuy");
+
   write_text(root / "fuzz_hex", "chunk_id", file_id.manifest.hex());
   write_text(root / "fuzz_hex", "upper", "DEADBEEF");
 }
@@ -100,6 +152,12 @@ void segment_seeds(const fs::path& root) {
   write(root / "fuzz_manifest_segment", "head_with_next", encode_manifest_segment(segs[0]));
   write(root / "fuzz_manifest_segment", "continuation_last", encode_manifest_segment(segs[2]));
   write(root / "fuzz_manifest_segment", "empty_file", encode_manifest_segment(empty_file_head()));
+  write(root / "fuzz_manifest_segment", "sparse_file", encode_manifest_segment(sparse_file_head()));
+  write(root / "fuzz_manifest_segment", "first_format_head", encode_manifest_segment(chained_segments(kManifestFormatV1)[0]));
+  write(root / "fuzz_directory_segment", "every_type", encode_directory_segment(directory_head()));
+  DirectorySegment empty;
+  empty.is_head = true;
+  write(root / "fuzz_directory_segment", "empty", encode_directory_segment(empty));
 }
 
 void sealed_chunk_seeds(const fs::path& root, const crypto::SecretKey& key) {
@@ -122,6 +180,22 @@ void chain_seeds(const fs::path& root) {
   write(dir, "three_segments", fuzz::join_chain_input(chain));
   write(dir, "single_segment", fuzz::join_chain_input({{0, encode_manifest_segment(small_file_head())}}));
   write(dir, "empty_file", fuzz::join_chain_input({{0, encode_manifest_segment(empty_file_head())}}));
+  write(dir, "sparse_file", fuzz::join_chain_input({{0, encode_manifest_segment(sparse_file_head())}}));
+  std::vector<ChainSegment> first_format;
+  for (const ManifestSegment& seg : chained_segments(kManifestFormatV1)) {
+    first_format.push_back({seg.next ? fuzz::kLinkFlag : std::uint8_t{0}, encode_manifest_segment(seg)});
+  }
+  write(dir, "first_format_three_segments", fuzz::join_chain_input(first_format));
+
+  // A directory split in two: its first two entries, then the rest.
+  DirectorySegment head = directory_head();
+  DirectorySegment tail;
+  tail.entries.assign(head.entries.begin() + 2, head.entries.end());
+  head.entries.resize(2);
+  head.next = id_filled(0xee);  // a placeholder: the harness links it
+  write(root / "fuzz_directory_chain", "two_segments",
+        fuzz::join_chain_input({{fuzz::kLinkFlag, encode_directory_segment(head)}, {0, encode_directory_segment(tail)}}));
+  write(root / "fuzz_directory_chain", "single_segment", fuzz::join_chain_input({{0, encode_directory_segment(directory_head())}}));
 }
 }  // namespace
 
@@ -133,7 +207,7 @@ int main(int argc, char** argv) {
   const fs::path root = argv[1];
   const crypto::SecretKey key = fuzz::fixed_key();
   try {
-    text_seeds(root, FileId{id_filled(0x5a), key});
+    text_seeds(root, FileId{id_filled(0x5a), key, IdKind::file});
     segment_seeds(root);
     sealed_chunk_seeds(root, key);
     chain_seeds(root);

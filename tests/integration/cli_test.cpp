@@ -50,7 +50,7 @@ class DfsCli : public ::testing::Test {
   std::string put(const std::string& path) {
     auto r = dfs({"put", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out.size(), 108u) << r.out;  // 107 characters and a newline
+    EXPECT_EQ(r.out.size(), 109u) << r.out;  // 108 characters and a newline
     return r.out.substr(0, r.out.find('\n'));
   }
 
@@ -118,7 +118,7 @@ TEST_F(DfsCli, GetWritesToStdoutWithDashAndPutReadsStdinWithDash) {
   from_file.stdin_path = path;
   auto put = dfs({"put", "-"}, from_file);
   ASSERT_EQ(put.exit_code, 0) << put.err;
-  auto got = dfs({"get", put.out.substr(0, 107), "-o", "-"});
+  auto got = dfs({"get", put.out.substr(0, 108), "-o", "-"});
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_EQ(got.out, content);
 }
@@ -127,9 +127,9 @@ TEST_F(DfsCli, PutPrintsOneIdPerFileInArgumentOrder) {
   std::string a = write_file("a", "alpha"), b = write_file("b", "beta");
   auto r = dfs({"put", a, b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_EQ(r.out.size(), 2 * 108u);
-  EXPECT_EQ(dfs({"get", r.out.substr(0, 107)}).out, "alpha");
-  EXPECT_EQ(dfs({"get", r.out.substr(108, 107)}).out, "beta");
+  ASSERT_EQ(r.out.size(), 2 * 109u);
+  EXPECT_EQ(dfs({"get", r.out.substr(0, 108)}).out, "alpha");
+  EXPECT_EQ(dfs({"get", r.out.substr(109, 108)}).out, "beta");
 }
 
 TEST_F(DfsCli, LsListsWhatWasPutWithItsIdSizeAndName) {

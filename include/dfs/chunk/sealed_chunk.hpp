@@ -2,10 +2,10 @@
 //
 //     version (1 byte) | nonce (12) | ciphertext | tag (16)
 //
-// sealed with AES-256-GCM under the file's key and a random nonce. The
-// authenticated data is the version byte and the chunk's kind (data or
-// manifest), so a data chunk can never be opened as a manifest nor the
-// reverse, while the kind costs no byte on disk.
+// sealed with AES-256-GCM under the chunk's own key (manifest.hpp says
+// which) and a random nonce. The authenticated data is the version byte and
+// the chunk's kind (data, file manifest or directory snapshot), so no chunk
+// can be opened as another kind, while the kind costs no byte on disk.
 #pragma once
 
 #include "dfs/chunk/chunk_id.hpp"
@@ -21,7 +21,7 @@ inline constexpr std::uint32_t kMaxChunkSize = 16u << 20;     // a file paramete
 // Hard bound on any sealed chunk accepted from disk or the network.
 inline constexpr std::size_t kMaxSealedChunkSize = kMaxChunkSize + kChunkOverhead;
 
-enum class ChunkKind : std::uint8_t { data = 'D', manifest = 'M' };
+enum class ChunkKind : std::uint8_t { data = 'D', manifest = 'M', directory = 'T' };
 
 struct SealedChunk {
   ChunkId id;

@@ -85,7 +85,7 @@ class Node final : public Service {
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
   void copy_to_cache(const std::vector<ChunkId>& ids);
-  Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
+  Status store_chunks_in_order(int fd, const std::string& name, Manifest& manifest,
                                std::vector<ChunkId>& stored, store::InFlightChunks::Hold& hold,
                                const ProgressFn& progress, ReplicationStream* stream);
   void forget_chunks(const std::vector<ChunkId>& ids);

@@ -8,7 +8,7 @@ namespace {
 FileId sample() {
   ChunkId m;
   for (std::size_t i = 0; i < m.bytes.size(); ++i) m.bytes[i] = static_cast<std::uint8_t>(i);
-  return FileId{m, crypto::SecretKey::generate()};
+  return FileId{m, crypto::SecretKey::generate(), IdKind::file};
 }
 
 TEST(FileId, PrintsAsDfs1AndBase32AndParsesBack) {
@@ -44,6 +44,41 @@ TEST(FileId, ParsingSaysWhatIsWrongWithABadId) {
   bad_char[10] = '0';
   EXPECT_EQ(FileId::parse(bad_char).error().code, Errc::invalid_argument);
   EXPECT_EQ(FileId::parse("").error().code, Errc::invalid_argument);
+}
+
+TEST(FileId, TheKindTagShowsInTheFifthCharacterAndSurvivesParsing) {
+  FileId file = sample();
+  FileId dir = sample();
+  dir.kind = IdKind::directory;
+  EXPECT_EQ(file.to_string().substr(0, 5), "dfs1f");
+  EXPECT_EQ(dir.to_string().substr(0, 5), "dfs1d");
+  EXPECT_FALSE(FileId::parse(file.to_string()).value().is_directory());
+  EXPECT_TRUE(FileId::parse(dir.to_string()).value().is_directory());
+}
+
+TEST(FileId, AnUnknownKindTagIsRejected) {
+  std::string text = sample().to_string();
+  text[4] = 'x';
+  auto r = FileId::parse(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("kind"), std::string::npos);
+}
+
+// The first format: 107 characters, no tag, always a file. This one was
+// printed by the build that wrote tests/fixtures/format_v1.
+TEST(FileId, AFirstFormatIdParsesAsAFileAndPrintsInTheNewForm) {
+  const std::string old =
+      "dfs1ty6mhfznenphvy46nfxdpqrl7yq6upgocuoturapakmvoo3xjsntngnx7w6codfoyuvhsncvxtuyl2fgcvyqnyqkzbxblsajx5cttuy";
+  ASSERT_EQ(old.size(), kFileIdLengthV1);
+  auto id = FileId::parse(old);
+  ASSERT_TRUE(id.ok()) << id.error().to_string();
+  EXPECT_FALSE(id->is_directory());
+  EXPECT_EQ(id->manifest.hex().substr(0, 2), "9e");  // 't' 'y' = 10011 11000: 0x9e
+  const std::string now = id->to_string();
+  EXPECT_EQ(now.size(), kFileIdLength);
+  auto again = FileId::parse(now).value();
+  EXPECT_EQ(again.manifest, id->manifest);
+  EXPECT_TRUE(again.key == id->key);
 }
 
 }  // namespace

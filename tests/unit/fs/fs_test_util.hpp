@@ -140,11 +140,7 @@ inline std::vector<ChunkId> data_chunks(Peer& peer, Ino ino) {
   auto manifest = load_manifest(crypto::SecretKey::from_bytes(*inode->file_key), *inode->manifest,
                                 [&](const ChunkId& id) { return peer.store().get(id); });
   EXPECT_TRUE(manifest.ok()) << manifest.error().to_string();
-  std::vector<ChunkId> ids;
-  if (manifest.ok()) {
-    for (const ChunkRef& ref : manifest->chunks) ids.push_back(ref.id);
-  }
-  return ids;
+  return manifest.ok() ? manifest->stored_ids() : std::vector<ChunkId>{};
 }
 
 }  // namespace dfs::fs::testing

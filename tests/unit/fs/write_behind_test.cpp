@@ -128,8 +128,8 @@ TEST_F(FsWriteBehind, FullChunksAreStoredBeforeTheCommitAndReusedByIt) {
   const std::set<ChunkId> ahead(listed->begin(), listed->end());
   auto version = commit(*content);
   ASSERT_OK(version);
-  ASSERT_EQ(version->manifest.chunks.size(), 6u);
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(ahead.count(version->manifest.chunks[i].id)) << "chunk " << i;
+  ASSERT_EQ(version->manifest.chunk_count(), 6u);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(ahead.count(version->manifest.chunk(i)->id)) << "chunk " << i;
   EXPECT_EQ(reread(*version), data);
 }
 

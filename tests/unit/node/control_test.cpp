@@ -15,7 +15,7 @@
 namespace dfs::node {
 namespace {
 
-const std::string kSomeId = "dfs1" + std::string(102, 'b') + "a";  // the last digit carries padding bits
+const std::string kSomeId = "dfs1fa" + std::string(102, 'b');  // a file's ID: tag 'f', then manifest and key
 
 class ControlOpenTest : public ::testing::Test {
  protected:

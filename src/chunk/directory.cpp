@@ -1,0 +1,247 @@
+#include "dfs/chunk/directory.hpp"
+
+#include <algorithm>
+
+#include "chain.hpp"
+
+namespace dfs {
+
+namespace {
+constexpr std::uint8_t kHeadSegment = 0;
+constexpr std::uint8_t kContinuationSegment = 1;
+constexpr std::uint32_t kMaxMode = 07777;
+constexpr std::uint32_t kNanosecondsPerSecond = 1'000'000'000;
+// name length, a one-byte name, type, mode, mtime, size: the least an entry takes.
+constexpr std::size_t kSmallestEntry = 1 + 1 + 1 + 4 + 8 + 4 + 8;
+
+bool has_id(EntryType type) { return type == EntryType::file || type == EntryType::directory; }
+
+Status check_entry(const DirEntry& e) {
+  DFS_TRY(check_entry_name(e.name));
+  if (e.mode > kMaxMode) return make_error(Errc::corrupt, "entry \"" + e.name + "\" has mode " + std::to_string(e.mode));
+  if (e.mtime_nanoseconds >= kNanosecondsPerSecond) {
+    return make_error(Errc::corrupt, "entry \"" + e.name + "\" has " + std::to_string(e.mtime_nanoseconds) + " ns");
+  }
+  if (has_id(e.type) != e.id.has_value()) {
+    return make_error(Errc::corrupt, "entry \"" + e.name + "\": only files and directories carry an ID");
+  }
+  if (e.id && e.id->is_directory() != (e.type == EntryType::directory)) {
+    return make_error(Errc::corrupt, "entry \"" + e.name + "\": its ID's kind does not match its type");
+  }
+  if (e.type == EntryType::symlink) {
+    if (e.target.empty() || e.target.size() > kMaxSymlinkTargetLength || e.target.find('\0') != std::string::npos) {
+      return make_error(Errc::corrupt, "entry \"" + e.name + "\" has a symlink target of " +
+                                           std::to_string(e.target.size()) + " bytes or with a NUL");
+    }
+  } else if (!e.target.empty()) {
+    return make_error(Errc::corrupt, "entry \"" + e.name + "\" is not a symlink but has a target");
+  }
+  return {};
+}
+
+void encode_entry(ByteWriter& w, const DirEntry& e) {
+  w.u8(static_cast<std::uint8_t>(e.name.size()));
+  w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(e.name.data()), e.name.size()));
+  w.u8(static_cast<std::uint8_t>(e.type));
+  w.u32(e.mode);
+  w.u64(static_cast<std::uint64_t>(e.mtime_seconds));
+  w.u32(e.mtime_nanoseconds);
+  w.u64(e.size);
+  if (e.id) {
+    w.bytes(e.id->manifest.bytes);
+    w.bytes(e.id->key.bytes());
+  } else if (e.type == EntryType::symlink) {
+    w.u32(static_cast<std::uint32_t>(e.target.size()));
+    w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(e.target.data()), e.target.size()));
+  }
+}
+
+std::string text_of(ByteView bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+Result<DirEntry> decode_entry(ByteReader& in) {
+  DirEntry e;
+  DFS_ASSIGN_OR_RETURN(std::uint8_t name_length, in.u8("directory entry name length"));
+  DFS_ASSIGN_OR_RETURN(ByteView name, in.bytes(name_length, "directory entry name"));
+  e.name = text_of(name);
+  DFS_ASSIGN_OR_RETURN(std::uint8_t type, in.u8("directory entry type"));
+  if (type < static_cast<std::uint8_t>(EntryType::file) || type > static_cast<std::uint8_t>(EntryType::block_device)) {
+    return make_error(Errc::corrupt, "directory entry of unknown type " + std::to_string(type));
+  }
+  e.type = static_cast<EntryType>(type);
+  DFS_ASSIGN_OR_RETURN(e.mode, in.u32("directory entry mode"));
+  DFS_ASSIGN_OR_RETURN(std::uint64_t seconds, in.u64("directory entry mtime"));
+  e.mtime_seconds = static_cast<std::int64_t>(seconds);
+  DFS_ASSIGN_OR_RETURN(e.mtime_nanoseconds, in.u32("directory entry mtime nanoseconds"));
+  DFS_ASSIGN_OR_RETURN(e.size, in.u64("directory entry size"));
+  if (has_id(e.type)) {
+    FileId id;
+    id.kind = e.type == EntryType::directory ? IdKind::directory : IdKind::file;
+    DFS_ASSIGN_OR_RETURN(id.manifest.bytes, in.array<crypto::kDigestSize>("directory entry manifest ID"));
+    DFS_ASSIGN_OR_RETURN(auto key, in.array<crypto::kKeySize>("directory entry key"));
+    id.key = crypto::SecretKey::from_bytes(key);
+    crypto::random_bytes(key);
+    e.id = std::move(id);
+  } else if (e.type == EntryType::symlink) {
+    DFS_ASSIGN_OR_RETURN(std::uint32_t length, in.u32("symlink target length"));
+    if (length > kMaxSymlinkTargetLength) {
+      return make_error(Errc::too_large, "symlink target of " + std::to_string(length) + " bytes");
+    }
+    DFS_ASSIGN_OR_RETURN(ByteView target, in.bytes(length, "symlink target"));
+    e.target = text_of(target);
+  }
+  DFS_TRY(check_entry(e));
+  return e;
+}
+
+// An entry's encoded size, to split segments by bytes.
+std::size_t encoded_size(const DirEntry& e) {
+  std::size_t n = kSmallestEntry - 1 + e.name.size();
+  if (e.id) n += crypto::kDigestSize + crypto::kKeySize;
+  if (e.type == EntryType::symlink) n += 4 + e.target.size();
+  return n;
+}
+}  // namespace
+
+Status check_entry_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxEntryNameLength) {
+    return make_error(Errc::corrupt, "a directory entry name of " + std::to_string(name.size()) + " bytes");
+  }
+  if (name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
+    return make_error(Errc::corrupt, "\"" + std::string(name.substr(0, name.find('\0'))) +
+                                         "\" is not a name one directory entry may have");
+  }
+  return {};
+}
+
+Status Directory::validate() const {
+  if (entries.size() > kMaxDirectoryEntries) return make_error(Errc::too_large, "directory of " + std::to_string(entries.size()) + " entries");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    DFS_TRY(check_entry(entries[i]));
+    if (i > 0 && !(entries[i - 1].name < entries[i].name)) {
+      return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + entries[i].name + "\"");
+    }
+  }
+  return {};
+}
+
+const DirEntry* Directory::find(std::string_view name) const {
+  auto it = std::lower_bound(entries.begin(), entries.end(), name,
+                             [](const DirEntry& e, std::string_view n) { return std::string_view(e.name) < n; });
+  return it != entries.end() && it->name == name ? &*it : nullptr;
+}
+
+Bytes encode_directory_segment(const DirectorySegment& segment) {
+  Bytes out;
+  ByteWriter w(out);
+  w.u8(kDirectoryFormatVersion);
+  w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
+  if (segment.is_head) w.u64(segment.total_entries);
+  w.u32(static_cast<std::uint32_t>(segment.entries.size()));
+  for (const DirEntry& e : segment.entries) encode_entry(w, e);
+  w.u8(segment.next ? 1 : 0);
+  if (segment.next) w.bytes(segment.next->bytes);
+  return out;
+}
+
+Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
+  ByteReader in(plaintext);
+  DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("directory version"));
+  if (version != kDirectoryFormatVersion) {
+    return make_error(Errc::bad_version, "directory snapshot has format version " + std::to_string(version) +
+                                             ", this build reads version " + std::to_string(kDirectoryFormatVersion));
+  }
+  DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("directory segment kind"));
+  if (kind != kHeadSegment && kind != kContinuationSegment) {
+    return make_error(Errc::corrupt, "unknown directory segment kind " + std::to_string(kind));
+  }
+  DirectorySegment seg;
+  seg.is_head = kind == kHeadSegment;
+  if (seg.is_head) {
+    DFS_ASSIGN_OR_RETURN(seg.total_entries, in.u64("directory entry total"));
+    if (seg.total_entries > kMaxDirectoryEntries) {
+      return make_error(Errc::too_large, "directory claims " + std::to_string(seg.total_entries) + " entries");
+    }
+  }
+  DFS_ASSIGN_OR_RETURN(std::uint32_t count, in.u32("directory entry count"));
+  if (std::uint64_t{count} * kSmallestEntry > in.remaining()) {
+    return make_error(Errc::truncated, "directory segment claims " + std::to_string(count) +
+                                           " entries but holds only " + std::to_string(in.remaining()) + " bytes");
+  }
+  seg.entries.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in));
+    if (!seg.entries.empty() && !(seg.entries.back().name < e.name)) {
+      return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + e.name + "\"");
+    }
+    seg.entries.push_back(std::move(e));
+  }
+  DFS_ASSIGN_OR_RETURN(std::uint8_t has_next, in.u8("directory next flag"));
+  if (has_next > 1) return make_error(Errc::corrupt, "directory next flag is " + std::to_string(has_next));
+  if (has_next) {
+    ChunkId next;
+    DFS_ASSIGN_OR_RETURN(next.bytes, in.array<crypto::kDigestSize>("directory next segment ID"));
+    seg.next = next;
+  }
+  DFS_TRY(in.expect_end("directory segment"));
+  return seg;
+}
+
+Result<SealedManifest> seal_directory(const Directory& directory, std::size_t segment_bytes) {
+  DFS_TRY(directory.validate());
+  // Split by encoded size, then seal from the tail backwards (each segment
+  // names the next one's ID).
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;  // [begin, end) of entries
+  std::size_t begin = 0, bytes = 0;
+  for (std::size_t i = 0; i < directory.entries.size(); ++i) {
+    const std::size_t n = encoded_size(directory.entries[i]);
+    if (i > begin && bytes + n > segment_bytes) {
+      ranges.emplace_back(begin, i);
+      begin = i;
+      bytes = 0;
+    }
+    bytes += n;
+  }
+  ranges.emplace_back(begin, directory.entries.size());
+  SealedManifest out;
+  out.key = crypto::SecretKey::generate();
+  out.segments.resize(ranges.size());
+  std::optional<ChunkId> next;
+  for (std::size_t s = ranges.size(); s-- > 0;) {
+    DirectorySegment seg;
+    seg.is_head = s == 0;
+    seg.total_entries = seg.is_head ? directory.entries.size() : 0;
+    seg.entries.assign(directory.entries.begin() + static_cast<std::ptrdiff_t>(ranges[s].first),
+                       directory.entries.begin() + static_cast<std::ptrdiff_t>(ranges[s].second));
+    seg.next = next;
+    out.segments[s] = seal_chunk(out.key, ChunkKind::directory, encode_directory_segment(seg));
+    next = out.segments[s].id;
+  }
+  out.head = out.segments[0].id;
+  return out;
+}
+
+Result<Directory> load_directory(const crypto::SecretKey& key, const ChunkId& head, const ChunkFetcher& fetch) {
+  Directory directory;
+  std::uint64_t total = 0;
+  auto absorb = [&](DirectorySegment& seg, bool first) -> Status {
+    if (first) total = seg.total_entries;
+    if (!first && seg.entries.empty()) return make_error(Errc::corrupt, "directory chain has an empty continuation segment");
+    if (seg.entries.size() > total - directory.entries.size()) {
+      return make_error(Errc::corrupt, "directory chain holds more entries than its head's count " + std::to_string(total));
+    }
+    if (!seg.entries.empty() && !directory.entries.empty() && !(directory.entries.back().name < seg.entries.front().name)) {
+      return make_error(Errc::corrupt, "directory chain repeats or reorders names at \"" + seg.entries.front().name + "\"");
+    }
+    for (DirEntry& e : seg.entries) directory.entries.push_back(std::move(e));
+    return Status{};
+  };
+  DFS_TRY(chain::walk(key, ChunkKind::directory, head, fetch, decode_directory_segment, absorb));
+  if (directory.entries.size() != total) {
+    return make_error(Errc::corrupt, "directory chain holds " + std::to_string(directory.entries.size()) +
+                                         " entries, its head promised " + std::to_string(total));
+  }
+  return directory;
+}
+
+}  // namespace dfs

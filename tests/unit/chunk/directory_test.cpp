@@ -1,0 +1,219 @@
+#include "dfs/chunk/directory.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace dfs {
+namespace {
+
+FileId id_of(IdKind kind, std::uint8_t n) {
+  FileId id;
+  id.manifest.bytes.fill(n);
+  id.key = crypto::SecretKey::generate();
+  id.kind = kind;
+  return id;
+}
+
+DirEntry file(std::string name, std::uint64_t size = 10) {
+  DirEntry e;
+  e.name = std::move(name);
+  e.type = EntryType::file;
+  e.mode = 0644;
+  e.mtime_seconds = 1700000000;
+  e.mtime_nanoseconds = 123456789;
+  e.size = size;
+  e.id = id_of(IdKind::file, 1);
+  return e;
+}
+
+DirEntry symlink(std::string name, std::string target) {
+  DirEntry e;
+  e.name = std::move(name);
+  e.type = EntryType::symlink;
+  e.mode = 0777;
+  e.mtime_seconds = -5;  // before 1970: still representable
+  e.size = target.size();
+  e.target = std::move(target);
+  return e;
+}
+
+// Every kind of entry, with the awkward names put -r must carry.
+Directory sample() {
+  Directory d;
+  d.entries.push_back(file("\n newline and space"));
+  DirEntry fifo;
+  fifo.name = "a fifo";
+  fifo.type = EntryType::fifo;
+  fifo.mode = 0600;
+  d.entries.push_back(fifo);
+  DirEntry sub;
+  sub.name = "sub";
+  sub.type = EntryType::directory;
+  sub.mode = 0755;
+  sub.size = 12345;
+  sub.id = id_of(IdKind::directory, 2);
+  d.entries.push_back(sub);
+  d.entries.push_back(symlink("z-link", "../somewhere/else"));
+  d.entries.push_back(file(std::string("\xff\xfe not utf-8", 12), 0));
+  return d;
+}
+
+struct SegmentMap {
+  std::map<ChunkId, Bytes> chunks;
+  void add(const SealedManifest& sm) {
+    for (const auto& s : sm.segments) chunks[s.id] = s.bytes;
+  }
+  ChunkFetcher fetcher() {
+    return [this](const ChunkId& id) -> Result<Bytes> {
+      auto it = chunks.find(id);
+      if (it == chunks.end()) return make_error(Errc::not_found, "no chunk " + id.short_hex());
+      return it->second;
+    };
+  }
+};
+
+TEST(Directory, EveryKindOfEntryRoundTripsThroughTheSegmentCodec) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.entries = sample().entries;
+  seg.total_entries = seg.entries.size();
+  const Bytes bytes = encode_directory_segment(seg);
+  auto back = decode_directory_segment(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->entries, seg.entries);
+  EXPECT_EQ(encode_directory_segment(*back), bytes);
+}
+
+TEST(Directory, ALargeDirectoryChainsAndLoadsBackWhole) {
+  Directory d;
+  for (int i = 0; i < 500; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "file-%04d", i);
+    d.entries.push_back(file(name, static_cast<std::uint64_t>(i)));
+  }
+  auto sealed = seal_directory(d, 4096);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().to_string();
+  EXPECT_GT(sealed->segments.size(), 10u);
+  SegmentMap store;
+  store.add(*sealed);
+  auto loaded = load_directory(sealed->key, sealed->head, store.fetcher());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  EXPECT_EQ(*loaded, d);
+  ASSERT_NE(loaded->find("file-0321"), nullptr);
+  EXPECT_EQ(loaded->find("file-0321")->size, 321u);
+  EXPECT_EQ(loaded->find("file-9999"), nullptr);
+}
+
+TEST(Directory, AnEmptyDirectorySealsToOneSegment) {
+  auto sealed = seal_directory(Directory{}).value();
+  EXPECT_EQ(sealed.segments.size(), 1u);
+  SegmentMap store;
+  store.add(sealed);
+  EXPECT_TRUE(load_directory(sealed.key, sealed.head, store.fetcher()).value().entries.empty());
+}
+
+TEST(Directory, NamesThatCouldLeaveTheTreeOrCollideAreRefused) {
+  for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+                          std::string("nul\0in", 6), std::string(256, 'x')}) {
+    EXPECT_FALSE(check_entry_name(bad).ok()) << bad;
+    Directory d;
+    d.entries.push_back(file(bad));
+    EXPECT_FALSE(seal_directory(d).ok()) << bad;
+  }
+  EXPECT_TRUE(check_entry_name(std::string(255, 'x')).ok());
+  Directory twice;
+  twice.entries = {file("same"), file("same")};
+  EXPECT_FALSE(twice.validate().ok());
+  Directory unsorted;
+  unsorted.entries = {file("b"), file("a")};
+  EXPECT_FALSE(unsorted.validate().ok());
+}
+
+TEST(Directory, TheDecoderRejectsAForgedNameEvenWhenSealedByTheKeyHolder) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.total_entries = 1;
+  seg.entries = {file("ab")};
+  Bytes bytes = encode_directory_segment(seg);
+  // version, kind, total (8), count (4), name length, then the name.
+  ASSERT_EQ(bytes[2 + 8 + 4], 2);
+  bytes[2 + 8 + 4 + 1] = '.';
+  bytes[2 + 8 + 4 + 2] = '.';
+  EXPECT_EQ(decode_directory_segment(bytes).error().code, Errc::corrupt);
+  bytes[2 + 8 + 4 + 2] = '/';
+  EXPECT_EQ(decode_directory_segment(bytes).error().code, Errc::corrupt);
+}
+
+TEST(Directory, TheDecoderRejectsTruncationTrailingBytesAndBadFields) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.total_entries = 1;
+  seg.entries = {symlink("l", "target")};
+  const Bytes good = encode_directory_segment(seg);
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    auto r = decode_directory_segment(ByteView(good).first(n));
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_EQ(r.error().code, Errc::truncated) << n << ": " << r.error().message;
+  }
+  Bytes trailing = good;
+  trailing.push_back(0);
+  EXPECT_FALSE(decode_directory_segment(trailing).ok());
+  Bytes version = good;
+  version[0] = 9;
+  EXPECT_EQ(decode_directory_segment(version).error().code, Errc::bad_version);
+  const std::size_t type_at = 2 + 8 + 4 + 1 + 1;
+  Bytes type = good;
+  type[type_at] = 99;
+  EXPECT_EQ(decode_directory_segment(type).error().code, Errc::corrupt);
+  Bytes mode = good;
+  mode[type_at + 2] = 0x10;  // mode 0x1000ff..: past 07777
+  EXPECT_EQ(decode_directory_segment(mode).error().code, Errc::corrupt);
+  Bytes nanos = good;
+  nanos[type_at + 1 + 4 + 8 + 3] = 0xff;  // nanoseconds' high byte
+  EXPECT_EQ(decode_directory_segment(nanos).error().code, Errc::corrupt);
+  Bytes huge_target = good;
+  huge_target[type_at + 1 + 4 + 8 + 4 + 8 + 2] = 1;  // target length 65536 + 6
+  EXPECT_EQ(decode_directory_segment(huge_target).error().code, Errc::too_large);
+  Bytes huge_total = good;
+  huge_total[2 + 7] = 1;  // total entries 2^56 + 1
+  EXPECT_EQ(decode_directory_segment(huge_total).error().code, Errc::too_large);
+}
+
+TEST(Directory, AChainThatRepeatsNamesAcrossSegmentsOrUnderdeliversIsRejected) {
+  auto key = crypto::SecretKey::generate();
+  DirectorySegment tail;
+  tail.entries = {file("a")};
+  SealedChunk st = seal_chunk(key, ChunkKind::directory, encode_directory_segment(tail));
+  DirectorySegment head;
+  head.is_head = true;
+  head.total_entries = 2;
+  head.entries = {file("b")};
+  head.next = st.id;
+  SealedChunk sh = seal_chunk(key, ChunkKind::directory, encode_directory_segment(head));
+  SegmentMap store;
+  store.chunks[st.id] = st.bytes;
+  store.chunks[sh.id] = sh.bytes;
+  EXPECT_EQ(load_directory(key, sh.id, store.fetcher()).error().code, Errc::corrupt);
+
+  head.total_entries = 3;
+  head.next.reset();
+  SealedChunk short_head = seal_chunk(key, ChunkKind::directory, encode_directory_segment(head));
+  store.chunks[short_head.id] = short_head.bytes;
+  EXPECT_EQ(load_directory(key, short_head.id, store.fetcher()).error().code, Errc::corrupt);
+}
+
+TEST(Directory, ADirectoryIdOpensNeitherAFileManifestNorTheReverse) {
+  auto sealed = seal_directory(sample()).value();
+  SegmentMap store;
+  store.add(sealed);
+  EXPECT_EQ(load_manifest(sealed.key, sealed.head, store.fetcher()).error().code, Errc::corrupt);
+  Manifest m;
+  m.chunk_size = 4096;
+  auto file_sealed = seal_manifest(m).value();
+  store.add(file_sealed);
+  EXPECT_EQ(load_directory(file_sealed.key, file_sealed.head, store.fetcher()).error().code, Errc::corrupt);
+}
+
+}  // namespace
+}  // namespace dfs
