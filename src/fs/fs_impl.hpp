@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "chunk_reader.hpp"
+#include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
 
@@ -47,7 +48,6 @@ struct Handle {
   std::atomic<std::uint64_t> next_offset{0};  // where a sequential read goes next
 };
 
-std::int64_t now_ns();
 Attr to_attr(const index::InodeAttr& inode);
 Status check_name(std::string_view name);
 
