@@ -6,6 +6,7 @@
 
 #include <climits>
 
+#include "dfs/fs/id_directory.hpp"
 #include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
 
@@ -65,9 +66,24 @@ FsImpl::~FsImpl() {
   if (!synced.ok()) log::error("fs: at unmount, making the last commits durable: " + synced.error().to_string());
 }
 
+// Setting user.dfs.id to the ID it has is a no-op, so that a copy with
+// its xattrs (cp -a, rsync -aX) back onto the same file works; any other
+// value is refused, and logged since a tool meant something by it.
+Status FsImpl::set_id_attr(Ino ino, ByteView value, int flags) {
+  if (flags & XATTR_CREATE) return make_error(Errc::already_exists, std::string(kIdAttr) + " always exists");
+  auto id = file_id(ino);
+  if (id.ok()) {
+    const std::string text = id->to_string();
+    if (std::string_view(reinterpret_cast<const char*>(value.data()), value.size()) == text) return {};
+  }
+  log::warn("fs: refused to set " + std::string(kIdAttr) + " of inode " + std::to_string(ino) +
+            " to another value: a file's ID follows from its content");
+  return make_error(Errc::permission_denied, std::string(kIdAttr) + " is read-only");
+}
+
 Status FsImpl::setxattr(Ino ino, std::string_view name, ByteView value, int flags) {
   DFS_TRY(check_xattr_name(name));
-  if (name == kIdAttr) return make_error(Errc::permission_denied, std::string(kIdAttr) + " is read-only");
+  if (name == kIdAttr) return set_id_attr(ino, value, flags);
   if (value.size() > kMaxXattrValue) return make_error(Errc::too_large, "extended attribute value too large");
   index::XattrMode mode = index::XattrMode::create_or_replace;
   if (flags & XATTR_CREATE) mode = index::XattrMode::create_only;
@@ -171,7 +187,9 @@ Result<StatFs> FsImpl::statfs() {
   const std::uint64_t disk_total = std::uint64_t{disk.f_blocks} * disk.f_frsize;
   const std::uint64_t disk_free = std::uint64_t{disk.f_bavail} * disk.f_frsize;
   const store::Usage usage = backend_.store->usage();
-  std::uint64_t capacity = disk_total;
+  // Without a quota: what dfs stores plus what the disk has free, so that
+  // df's Used is what dfs stores, not everything else on that disk.
+  std::uint64_t capacity = std::min(disk_total, usage.bytes + disk_free);
   std::uint64_t free = disk_free;
   if (usage.quota_bytes > 0) {
     capacity = usage.quota_bytes;
@@ -199,7 +217,7 @@ Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, cons
   DFS_TRY(fs->recover_unsynced_versions());
   DFS_TRY(fs->reap_orphans());
   fs->start_flusher();
-  return std::unique_ptr<FileSystem>(std::move(fs));
+  return std::unique_ptr<FileSystem>(std::make_unique<IdDirectory>(std::move(fs)));
 }
 
 }  // namespace dfs::fs
