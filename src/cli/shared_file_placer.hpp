@@ -1,5 +1,5 @@
 // dfs open, dfsmount's side: turns the client's path into one relative to
-// the mount (fs::place_shared does the rest) and drops the kernel's stale
+// the mount (fs::place_shared does the rest; control::OpenHandler) and drops the kernel's stale
 // entry for the new name.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 #include "dfs/fs/filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/node/control.hpp"
+#include "dfs/control/control.hpp"
 
 namespace dfs::cli {
 
@@ -18,12 +18,12 @@ class SharedFilePlacer {
 
   // Places the file; returns its absolute path. Errors: invalid_argument
   // (not on this mount) and those of fs::place_shared.
-  Result<std::string> place(const node::OpenSharedRequest& request);
+  Result<std::string> place(const control::OpenSharedRequest& request);
 
  private:
   // The request's path, or its default: ./<ID> when the client works on
   // the mount, else MOUNTPOINT/<ID>.
-  std::string target_of(const node::OpenSharedRequest& request) const;
+  std::string target_of(const control::OpenSharedRequest& request) const;
   bool on_mount(const std::string& path) const;
 
   fs::FileSystem& fs_;
