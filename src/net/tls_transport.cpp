@@ -85,7 +85,11 @@ Result<std::uint16_t> TlsTransport::Impl::listen(const std::string& host, std::u
     return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
   }
   const auto bound = acceptor_.local_endpoint(ec);
-  if (self_contact_.address().empty()) self_contact_.set_address(detail::format_endpoint(bound));
+  // A wildcard is no address to dial: with none advertised, peers learn
+  // none, and do not hand this one out as a contact.
+  if (self_contact_.address().empty() && !ip.is_unspecified()) {
+    self_contact_.set_address(detail::format_endpoint(bound));
+  }
   accept_next();
   return bound.port();
 }

@@ -201,6 +201,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   DFS_ASSIGN_OR_RETURN(const net::HostPort host_port, net::parse_host_port(options.listen));
   DFS_TRY(impl->transport->listen(host_port.host, host_port.port));
   impl->listen_address = impl->transport->listen_address();
+  if (impl->listen_address.empty()) impl->listen_address = options.listen;  // a wildcard, not advertised
   impl->node_id_hex = hex_of(self_id);
 
   impl->scheduler = std::make_unique<AsioScheduler>(impl->io);
