@@ -21,10 +21,6 @@ Error bad_handle(FileHandle fh) {
   return make_error(Errc::invalid_argument, "no open file handle " + std::to_string(fh));
 }
 
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 Status check_zero_fill(std::uint64_t size, std::uint64_t end) {

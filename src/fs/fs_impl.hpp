@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "chunk_reader.hpp"
+#include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
 
@@ -48,7 +49,6 @@ struct Handle {
   bool keeps_cache = false;  // the file was as at its last open or close (set once, at open)
 };
 
-std::int64_t now_ns();
 // Until manifests can say "hole" (format 2), every byte between a file's
 // end and a later end is sealed and stored as zeros at the commit: an
 // extension by more than this (truncate, fallocate, a write past the end)

@@ -60,11 +60,6 @@ Status check_replace(index::NamespaceTxn& txn, std::uint32_t src_mode, const ind
 
 }  // namespace
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Attr to_attr(const index::InodeAttr& inode) {
   Attr a;
   a.ino = inode.ino;
