@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -34,6 +36,23 @@ namespace {
 
 using namespace dfs;
 using namespace dfs::cli;
+
+// Why `path` cannot be mounted on, or "" if it can. A FUSE mount whose
+// process died (kill -9) stays in the mount table and answers ENOTCONN:
+// say so, and how to clear it, rather than "not a directory".
+std::string mountpoint_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOTCONN) {
+      return path + " is a stale mount (its dfsmount is gone); clear it with 'fusermount3 -u " + path +
+             "' and mount again";
+    }
+    return path + ": " + std::strerror(err);
+  }
+  if (!S_ISDIR(st.st_mode)) return path + " is not a directory";
+  return "";
+}
 
 constexpr const char* kUsage =
     "Usage: dfsmount [OPTIONS] MOUNTPOINT\n"
@@ -195,8 +214,8 @@ int run(int argc, char** argv) {
   mount.debug = vm.count("debug") != 0;
   mount.entry_timeout = vm["entry-timeout"].as<double>();
   mount.attr_timeout = vm["attr-timeout"].as<double>();
-  if (!std::filesystem::is_directory(mount.mountpoint, ec)) {
-    std::fprintf(stderr, "dfsmount: %s is not a directory\n", mount.mountpoint.c_str());
+  if (const std::string why = mountpoint_problem(mount.mountpoint); !why.empty()) {
+    std::fprintf(stderr, "dfsmount: %s\n", why.c_str());
     return kExitUsage;
   }
   node::NodeOptions node_options;
