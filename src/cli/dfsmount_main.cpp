@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -35,6 +37,23 @@ namespace {
 using namespace dfs;
 using namespace dfs::cli;
 
+// Why `path` cannot be mounted on, or "" if it can. A FUSE mount whose
+// process died (kill -9) stays in the mount table and answers ENOTCONN:
+// say so, and how to clear it, rather than "not a directory".
+std::string mountpoint_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOTCONN) {
+      return path + " is a stale mount (its dfsmount is gone); clear it with 'fusermount3 -u " + path +
+             "' and mount again";
+    }
+    return path + ": " + std::strerror(err);
+  }
+  if (!S_ISDIR(st.st_mode)) return path + " is not a directory";
+  return "";
+}
+
 constexpr const char* kUsage =
     "Usage: dfsmount [OPTIONS] MOUNTPOINT\n"
     "\n"
@@ -45,7 +64,7 @@ constexpr const char* kUsage =
 
 // -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
 const std::vector<std::string>& own_o_options() {
-  static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
+  static const std::vector<std::string> names = {"replicas", "listen", "advertise", "bootstrap", "network-key", "repair-interval",
                                                  "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
                                                  "gc-interval", "lease-length", "commit-interval"};
   return names;
@@ -60,7 +79,7 @@ po::options_description mount_options() {
       ("debug,d", "print every FUSE request (implies -f)")
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
-       "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
+       "(replicas, listen, advertise, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
        "attr-timeout, gc-interval, lease-length, commit-interval)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
@@ -195,8 +214,8 @@ int run(int argc, char** argv) {
   mount.debug = vm.count("debug") != 0;
   mount.entry_timeout = vm["entry-timeout"].as<double>();
   mount.attr_timeout = vm["attr-timeout"].as<double>();
-  if (!std::filesystem::is_directory(mount.mountpoint, ec)) {
-    std::fprintf(stderr, "dfsmount: %s is not a directory\n", mount.mountpoint.c_str());
+  if (const std::string why = mountpoint_problem(mount.mountpoint); !why.empty()) {
+    std::fprintf(stderr, "dfsmount: %s\n", why.c_str());
     return kExitUsage;
   }
   node::NodeOptions node_options;
