@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "addresses.hpp"
 
 namespace dfs::testing {
@@ -81,11 +82,9 @@ void WanNetwork::start_peers() {
     ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
   }
   // Joins take a few round trips each; wait for them with a deadline.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (known_peers(0) < options_.peers - 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  ASSERT_EQ(known_peers(0), options_.peers - 1) << dfs_at(0, {"peers"}).out;
+  ASSERT_TRUE(dfs::testing::eventually([&] { return known_peers(0) == options_.peers - 1; }, std::chrono::seconds(120),
+                                        std::chrono::milliseconds(200)))
+      << dfs_at(0, {"peers"}).out;
 }
 
 std::string WanNetwork::write_file(const std::string& name, const std::string& content) {
