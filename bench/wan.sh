@@ -37,6 +37,7 @@ addr() { echo "10.201.0.$(($1 + 1)):$port"; }
 start_net() {
   local half i
   half=$(awk -v r="$1" 'BEGIN { print r / 2 }')
+  rm -f "$work/harness.log"  # a fresh log: "ready" must be this run's
   p2p_spawn "$work/harness.log" "$harness" run --peers "$peers" --control "$work/h.sock" --delay-ms "$half"
   harness_pid=$spawned
   for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" && break; sleep 0.1; done
