@@ -35,16 +35,38 @@ po::options_description peer_options_description() {
        "copies of each chunk, on the N peers closest to its ID")
       ("repair-interval", po::value<unsigned>()->value_name("SECONDS")->default_value(600),
        "how often to check that every chunk held here has its N copies")
-      ("fetch-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
+      ("fetch-timeout",
+       po::value<double>()->value_name("SECONDS")->default_value(
+           std::chrono::duration<double>(node::PeerOptions{}.fetch_timeout).count()),
        "give up on a chunk no peer delivers after SECONDS (a read then fails with EIO)");
   return desc;
 }
+
+namespace {
+
+// "HOST:PORT" in form (what HOST names is the network's business): a
+// mistyped address is a command-line mistake (exit 2), said before a peer
+// or a mount starts.
+Status check_host_port(const char* option, const std::string& address) {
+  const auto colon = address.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+  if (colon == 0 || !digits || std::stoul(port) > 65535) {
+    return make_error(Errc::invalid_argument,
+                      std::string(option) + " \"" + address + "\" is not HOST:PORT (e.g. 127.0.0.1:4001)");
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
   node::PeerOptions options;
   options.data_dir = data_dir;
   options.listen = vm["listen"].as<std::string>();
+  DFS_TRY(check_host_port("--listen", options.listen));
   if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+  for (const auto& address : options.bootstrap) DFS_TRY(check_host_port("--bootstrap", address));
   if (vm.count("network-key")) {
     DFS_ASSIGN_OR_RETURN(options.network_key, node::read_network_key(vm["network-key"].as<std::string>()));
   }
@@ -86,7 +108,12 @@ int run_node(const GlobalOptions& global, const Args& args) {
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(all).run(), vm);
-    if (auto config = read_config_file(global.config_file, options); config) po::store(*config, vm);
+    auto config = read_config_file(global.config_file, options);
+    if (!config.ok()) {
+      std::fprintf(stderr, "dfs: %s\n", config.error().message.c_str());
+      return kExitUsage;
+    }
+    if (*config) po::store(**config, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::fprintf(stderr, "dfs: node: %s (try 'dfs node --help')\n", e.what());
@@ -106,7 +133,8 @@ int run_node(const GlobalOptions& global, const Args& args) {
     print_error("node", gc.error());
     return kExitUsage;
   }
-  if (log::level() > log::Level::info) log::set_level(log::Level::warn);  // a daemon's warnings matter
+  if (log::level() == log::Level::error) log::set_level(log::Level::warn);  // a daemon's warnings matter
+  log::set_style(log::daemon_style());  // a peer's log is read later: each line says when
   // Chunk buffers from the heap, and a few chunks' worth kept free for the
   // next ones (util/memory.hpp): the reader of a remote get took 3 times
   // fewer page faults (bench/p2p.sh, 256 MiB: 23,000 to 7,500).
@@ -118,6 +146,7 @@ int run_node(const GlobalOptions& global, const Args& args) {
 
   node::NodeOptions node_options = global.node;
   node_options.lease_length = gc->lease_length;
+  await_data_dir_release(global.node.data_dir, kReleaseWait);
   auto node = node::Node::open(node_options);
   if (!node.ok()) {
     print_error("node", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
