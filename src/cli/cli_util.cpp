@@ -12,8 +12,8 @@
 #include <cerrno>
 #include <thread>
 
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -127,7 +127,7 @@ bool data_dir_held(const std::string& data_dir) {
 }
 
 bool peer_answers(const std::string& data_dir) {
-  auto client = node::ControlClient::connect(node::control_socket_path(data_dir));
+  auto client = control::ControlClient::connect(control::control_socket_path(data_dir));
   return client.ok() && client->has_value();
 }
 

@@ -12,8 +12,8 @@
 
 #include "cli_util.hpp"
 #include "dfs/util/file.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/node/node.hpp"
 #include "dfs/util/log.hpp"
 
@@ -67,7 +67,7 @@ namespace {
 // says so on stderr for commands whose result depends on it.
 Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note) {
   if (global.data_must_exist) DFS_TRY(require_data_dir(global.node.data_dir));
-  auto client = node::ControlClient::connect(node::control_socket_path(global.node.data_dir));
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (client.ok() && *client) return std::unique_ptr<node::Service>(std::move(**client));
   await_data_dir_release(global.node.data_dir, kReleaseWait);
   auto local = node::Node::open(global.node);
@@ -314,7 +314,7 @@ int run_peers(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   // Only a running peer knows peers: a data directory alone has none to list.
-  auto client = node::ControlClient::connect(node::control_socket_path(global.node.data_dir));
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (!client.ok() || !*client) {
     print_error("peers", client.ok() ? make_error(Errc::unavailable, "no peer is running on " + global.node.data_dir +
                                                                          " (start one with 'dfs node' or dfsmount)")

@@ -15,8 +15,8 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "mount_table.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 
 namespace po = boost::program_options;
 
@@ -83,8 +83,8 @@ std::uint32_t current_umask() {
 }
 
 // The data directory's dfsmount; an error saying so when none runs there.
-Result<std::unique_ptr<node::ControlClient>> connect_to_mount(const std::string& data_dir) {
-  DFS_ASSIGN_OR_RETURN(auto client, node::ControlClient::connect(node::control_socket_path(data_dir)));
+Result<std::unique_ptr<control::ControlClient>> connect_to_mount(const std::string& data_dir) {
+  DFS_ASSIGN_OR_RETURN(auto client, control::ControlClient::connect(control::control_socket_path(data_dir)));
   if (!client) {
     return make_error(Errc::unavailable, "no dfsmount is running on " + data_dir +
                                              " (start one with 'dfsmount --data " + data_dir +
@@ -96,7 +96,7 @@ Result<std::unique_ptr<node::ControlClient>> connect_to_mount(const std::string&
 // The data directory of the dfs mount the file goes to (PATH's, else the
 // working directory's), found as `dfs id` finds it: from the path. Else
 // --data's, whose dfsmount picks MOUNTPOINT/ID.
-std::string mount_data_dir(const node::OpenSharedRequest& request, const std::string& fallback) {
+std::string mount_data_dir(const control::OpenSharedRequest& request, const std::string& fallback) {
   const std::string& where = request.path.empty() ? request.cwd : request.path;
   if (where.empty()) return fallback;
   auto mount = dfs_mount_holding(where);
@@ -143,7 +143,7 @@ int run_open(const GlobalOptions& global, const Args& args) {
   if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm, kOpenAbout)) return *done;
   std::optional<FileId> id;
   if (auto done = parse_file_id_operand(vm, "open", id)) return *done;
-  node::OpenSharedRequest request(std::move(*id));
+  control::OpenSharedRequest request(std::move(*id));
   if (vm.count("path")) {
     auto path = placement_path(vm["path"].as<std::string>());
     if (!path.ok()) {

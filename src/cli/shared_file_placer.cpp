@@ -34,7 +34,7 @@ bool SharedFilePlacer::on_mount(const std::string& path) const {
   return path == mountpoint_ || path.starts_with(mountpoint_ + "/");
 }
 
-std::string SharedFilePlacer::target_of(const node::OpenSharedRequest& request) const {
+std::string SharedFilePlacer::target_of(const control::OpenSharedRequest& request) const {
   if (!request.path.empty()) return request.path;
   const std::string dir = on_mount(request.cwd) ? request.cwd : mountpoint_;
   return dir + "/" + request.id.to_string();
@@ -55,7 +55,7 @@ Result<fs::Attr> SharedFilePlacer::walk_to(const std::string& dir) {
   return at;
 }
 
-Result<std::string> SharedFilePlacer::place(const node::OpenSharedRequest& request) {
+Result<std::string> SharedFilePlacer::place(const control::OpenSharedRequest& request) {
   const std::string target = target_of(request);
   if (!on_mount(target) || target == mountpoint_) {
     return make_error(Errc::invalid_argument, target + " is not on the dfs mount at " + mountpoint_);

@@ -263,7 +263,7 @@ Status FsImpl::fsync(FileHandle fh, bool) {
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }
-  node::ReplicationSummary summary = backend_.network->replicate(chunks);
+  replicate::ReplicationSummary summary = backend_.network->replicate(chunks);
   if (summary.min_confirmed < summary.wanted) {
     log::info("fs: fsync of inode " + std::to_string(handle->ino) + ": " + std::to_string(summary.min_confirmed) +
               " of " + std::to_string(summary.wanted) + " copies confirmed (all the peers there are)");

@@ -3,7 +3,9 @@
 //                     unlink, rename, link, symlink, readlink
 //   fs_files.cpp      open-file states, handles, create, open, read, write,
 //                     flush, fsync, release, commits
-//   fs_extra.cpp      xattrs, file IDs, open_shared, statfs, open_filesystem
+//   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
+//   fs_sharing.cpp    file IDs, open_shared
+//   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
 //

@@ -52,7 +52,7 @@
 
 #include "dfs/fs/filesystem.hpp"
 #include "dfs/index/index.hpp"
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/in_flight.hpp"
 #include "dfs/util/worker_pool.hpp"
@@ -91,7 +91,7 @@ struct Backend {
   WorkerPool* pool = nullptr;          // sealing, decryption, read-ahead (required)
   // Fetches what the stores lack; fsync asks it for R copies and waits,
   // close queues the new chunks for it in the background. Optional.
-  node::ChunkNetwork* network = nullptr;
+  replicate::ChunkNetwork* network = nullptr;
   // Where commits hold their chunks from GC until the index names them
   // (Node::in_flight()). Optional: without GC running, nothing needs it.
   store::InFlightChunks* in_flight = nullptr;
