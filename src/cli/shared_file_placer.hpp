@@ -1,5 +1,6 @@
-// dfs open, dfsmount's side: places the file a File ID names at a path on
-// this mount (control::OpenHandler), as the user who asked.
+// dfs open, dfsmount's side: turns the client's path into one relative to
+// the mount (fs::place_shared does the rest; control::OpenHandler) and drops the kernel's stale
+// entry for the new name.
 #pragma once
 
 #include <string>
@@ -16,9 +17,7 @@ class SharedFilePlacer {
   SharedFilePlacer(fs::FileSystem& filesystem, fuse::Mount& mount, std::string mountpoint);
 
   // Places the file; returns its absolute path. Errors: invalid_argument
-  // (not on this mount), read_only (under .dfs), not_found/not_directory
-  // (a missing parent), permission_denied (the caller may not write the
-  // parent), already_exists, and whatever fetching the manifest met.
+  // (not on this mount) and those of fs::place_shared.
   Result<std::string> place(const control::OpenSharedRequest& request);
 
  private:
@@ -26,8 +25,6 @@ class SharedFilePlacer {
   // the mount, else MOUNTPOINT/<ID>.
   std::string target_of(const control::OpenSharedRequest& request) const;
   bool on_mount(const std::string& path) const;
-  // The directory inode at `dir`, a path relative to the mount point.
-  Result<fs::Attr> walk_to(const std::string& dir);
 
   fs::FileSystem& fs_;
   fuse::Mount& mount_;

@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "dfs/fs/id_directory.hpp"
 #include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
 
@@ -45,7 +46,9 @@ Result<StatFs> FsImpl::statfs() {
   const std::uint64_t disk_total = std::uint64_t{disk.f_blocks} * disk.f_frsize;
   const std::uint64_t disk_free = std::uint64_t{disk.f_bavail} * disk.f_frsize;
   const store::Usage usage = backend_.store->usage();
-  std::uint64_t capacity = disk_total;
+  // Without a quota: what dfs stores plus what the disk has free, so that
+  // df's Used is what dfs stores, not everything else on that disk.
+  std::uint64_t capacity = std::min(disk_total, usage.bytes + disk_free);
   std::uint64_t free = disk_free;
   if (usage.quota_bytes > 0) {
     capacity = usage.quota_bytes;
@@ -73,7 +76,7 @@ Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, cons
   DFS_TRY(fs->recover_unsynced_versions());
   DFS_TRY(fs->reap_orphans());
   fs->start_flusher();
-  return std::unique_ptr<FileSystem>(std::move(fs));
+  return std::unique_ptr<FileSystem>(std::make_unique<IdDirectory>(std::move(fs)));
 }
 
 }  // namespace dfs::fs

@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
 
 namespace dfs::fs {
@@ -35,9 +36,24 @@ Status check_xattr_target(const index::InodeAttr& inode) {
 
 }  // namespace
 
+// Setting user.dfs.id to the ID it has is a no-op, so that a copy with
+// its xattrs (cp -a, rsync -aX) back onto the same file works; any other
+// value is refused, and logged since a tool meant something by it.
+Status FsImpl::set_id_attr(Ino ino, ByteView value, int flags) {
+  if (flags & XATTR_CREATE) return make_error(Errc::already_exists, std::string(kIdAttr) + " always exists");
+  auto id = file_id(ino);
+  if (id.ok()) {
+    const std::string text = id->to_string();
+    if (std::string_view(reinterpret_cast<const char*>(value.data()), value.size()) == text) return {};
+  }
+  log::warn("fs: refused to set " + std::string(kIdAttr) + " of inode " + std::to_string(ino) +
+            " to another value: a file's ID follows from its content");
+  return make_error(Errc::permission_denied, std::string(kIdAttr) + " is read-only");
+}
+
 Status FsImpl::setxattr(Ino ino, std::string_view name, ByteView value, int flags) {
   DFS_TRY(check_xattr_name(name));
-  if (name == kIdAttr) return make_error(Errc::permission_denied, std::string(kIdAttr) + " is read-only");
+  if (name == kIdAttr) return set_id_attr(ino, value, flags);
   if (value.size() > kMaxXattrValue) return make_error(Errc::too_large, "extended attribute value too large");
   index::XattrMode mode = index::XattrMode::create_or_replace;
   if (flags & XATTR_CREATE) mode = index::XattrMode::create_only;

@@ -97,7 +97,8 @@ struct Backend {
   store::InFlightChunks* in_flight = nullptr;
 };
 
-// Opens the filesystem: rolls back the commits a power loss left without
+// Opens the filesystem, with the mount's .dfs/ids directory
+// (id_directory.hpp) on top: rolls back the commits a power loss left without
 // their chunks, removes the inodes a crash left unlinked-but-open (nlink 0)
 // and releases their versions.
 Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, const FsOptions& options);
