@@ -6,14 +6,15 @@
 // is up (unless -f), and on SIGINT/SIGTERM or fusermount3 -u unmounts,
 // lets the FileSystem commit open files, and stops the peer.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -25,10 +26,7 @@
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/control/control.hpp"
-#include "dfs/control/control_channel.hpp"
-#include "dfs/node/node.hpp"
-#include "dfs/p2p/peer.hpp"
+#include "dfs/daemon/daemon.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 #include "peer_options.hpp"
@@ -107,18 +105,6 @@ int fail(int report_fd, const std::string& message) {
   return kExitFailure;
 }
 
-// Blocks the stop signals in this thread and so in every thread it starts
-// (the peer, the pool, the control socket): the FUSE threads, started after
-// unblock_stop_signals(), take them and end the loop.
-void set_stop_signals_blocked(bool blocked) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
-}
-
 int run(int argc, char** argv) {
   po::options_description visible = mount_options();
   visible.add(mount_tuning_description());
@@ -160,7 +146,6 @@ int run(int argc, char** argv) {
     print_error("dfsmount", gc.error());
     return kExitUsage;
   }
-  node_options.lease_length = gc->lease_length;
   const double commit_seconds = vm["commit-interval"].as<double>();
   if (!(commit_seconds >= 0 && commit_seconds <= 3600)) {
     std::fprintf(stderr, "dfsmount: --commit-interval must be between 0 and 3600 seconds\n");
@@ -173,36 +158,31 @@ int run(int argc, char** argv) {
   if (vm.count("quiet")) log::set_level(log::Level::off);
   if (line.fake) return kExitOk;  // mount.dfs -f: everything checked, nothing mounted
 
-
   const bool foreground = vm.count("foreground") || mount.debug;
   const int report_fd = foreground ? -1 : daemonize();
-  set_stop_signals_blocked(true);
+  // The stop signals are blocked in this thread and so in every thread it
+  // starts (the peer, the pool, the control socket): the FUSE threads,
+  // started once they are unblocked, take them and end the loop.
+  daemon::block_stop_signals();
 
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
   await_data_dir_release(data_dir, kReleaseWait);  // a dfsmount unmounted just now may still be exiting
-  auto node = node::Node::open(node_options);
-  if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
-  std::unique_ptr<p2p::Peer> peer;
-  if (networked) {
-    peer_options->leases = &(*node)->leases();
-    peer_options->owned_chunks = &(*node)->cache();
-    auto started = p2p::Peer::start(*peer_options, (*node)->chunk_store());
-    if (!started.ok()) return fail(report_fd, started.error().message);
-    peer = std::move(*started);
-    (*node)->attach_network(peer.get());
-  }
+  auto opened = daemon::Daemon::open(
+      daemon_options(node_options, *gc, networked ? std::optional(std::move(*peer_options)) : std::nullopt));
+  if (!opened.ok()) return fail(report_fd, opened.error().message);
+  daemon::Daemon& daemon = **opened;
+  node::Node& node = daemon.node();
 
   // The filesystem works on the node's store, cache, index and pool.
   const std::string scratch = data_dir + "/tmp";
+  std::error_code ec;
   std::filesystem::create_directories(scratch, ec);
   fs::Backend backend;
-  backend.store = &(*node)->chunk_store();
-  backend.cache = &(*node)->cache();
-  backend.index = &(*node)->index();
-  backend.pool = &(*node)->pool();
-  backend.network = peer.get();
-  backend.in_flight = &(*node)->in_flight();
+  backend.store = &node.chunk_store();
+  backend.cache = &node.cache();
+  backend.index = &node.index();
+  backend.pool = &node.pool();
+  backend.network = daemon.peer();
+  backend.in_flight = &node.in_flight();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
   fs_options.commit_interval = commit_interval;
@@ -213,14 +193,10 @@ int run(int argc, char** argv) {
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
   // Started once the mount exists: `dfs open` places files on it.
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
-  auto control = control::ControlServer::start(
-      control::control_socket_path(data_dir), **node,
-      [&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
-  if (!control.ok()) return fail(report_fd, control.error().message);
-  start_gc(**node, *gc);
-  if (peer) {
-    std::fprintf(stderr, "dfsmount: %s mounted; peer %s listening on %s\n", mount.mountpoint.c_str(),
-                 peer->node_id_hex().c_str(), peer->listen_address().c_str());
+  Status served = daemon.serve([&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
+  if (!served.ok()) return fail(report_fd, served.error().message);
+  if (daemon.peer()) {
+    std::fprintf(stderr, "dfsmount: %s mounted; %s\n", mount.mountpoint.c_str(), daemon.describe().c_str());
   } else {
     std::fprintf(stderr, "dfsmount: %s mounted (lone peer)\n", mount.mountpoint.c_str());
   }
@@ -228,19 +204,16 @@ int run(int argc, char** argv) {
   report_ready(report_fd, data_dir + "/dfsmount.log");
   log::set_style(log::daemon_style());  // each line of a mount's log says when
 
-  set_stop_signals_blocked(false);
-  const Status served = (*mounted)->run();  // until unmounted or signalled
-  set_stop_signals_blocked(true);
-  (*control)->stop();        // its open requests use the mount and the filesystem
-  mounted->reset();          // unmounted: no request can arrive now
-  filesystem->reset();       // commits what was still open
-  if (peer) {
-    peer->stop();
-    (*node)->attach_network(nullptr);
-  }
+  daemon::block_stop_signals(false);
+  const Status ran = (*mounted)->run();  // until unmounted or signalled
+  daemon::block_stop_signals();
+  daemon.stop_serving();  // its open requests use the mount and the filesystem
+  mounted->reset();       // unmounted: no request can arrive now
+  filesystem->reset();    // commits what was still open
+  daemon.stop();
   std::fprintf(stderr, "dfsmount: %s unmounted\n", mount.mountpoint.c_str());
-  if (!served.ok()) {
-    print_error("dfsmount", served.error());
+  if (!ran.ok()) {
+    print_error("dfsmount", ran.error());
     return kExitFailure;
   }
   return kExitOk;

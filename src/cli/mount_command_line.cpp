@@ -1,6 +1,10 @@
 #include "mount_command_line.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <boost/algorithm/string/split.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -160,9 +164,17 @@ Result<std::string> check_mountpoint(const MountCommandLine& line) {
   std::error_code ec;
   std::string path = std::filesystem::canonical(line.mountpoint, ec).string();
   if (ec) path = std::filesystem::absolute(line.mountpoint, ec).lexically_normal().string();
-  if (!std::filesystem::is_directory(path, ec)) {
-    return make_error(Errc::invalid_argument, path + " is not a directory");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    // A FUSE mount whose process died (kill -9) stays in the mount table
+    // and answers ENOTCONN: say so, and how to clear it.
+    if (errno == ENOTCONN) {
+      return make_error(Errc::unavailable, path + " is a stale mount (its dfsmount is gone); clear it with "
+                                                  "'fusermount3 -u " + path + "' and mount again");
+    }
+    return make_error(Errc::invalid_argument, path + ": " + std::strerror(errno));
   }
+  if (!S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, path + " is not a directory");
   if (auto inside = dfs_mount_holding(path)) {
     const std::string where = inside->mountpoint == path ? "is already a dfs mount" : "is inside the dfs mount " + inside->mountpoint;
     return make_error(Errc::already_exists, path + " " + where + " (unmount it first, or choose another place)");
