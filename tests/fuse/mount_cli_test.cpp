@@ -11,7 +11,7 @@
 #include <fstream>
 #include <memory>
 
-#include "../common/wait.hpp"
+#include "../common/eventually.hpp"
 #include "mount_process.hpp"
 #include "mount_util.hpp"
 #include "run_process.hpp"
@@ -24,7 +24,8 @@ using dfs::testing::binary_from_env;
 using dfs::testing::Daemon;
 using dfs::testing::ProcessResult;
 using dfs::testing::run_process;
-using dfs::testing::wait_until;
+using dfs::testing::eventually;
+using namespace std::chrono_literals;
 
 // Whether no process holds the data directory's store open any more.
 bool released(const std::string& data_dir) {
@@ -58,7 +59,7 @@ class MountCli : public ::testing::Test {
   void TearDown() override {
     mount_.reset();
     if (is_mounted(mnt_)) run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\" || fusermount3 -uz \"$0\"", mnt_});
-    EXPECT_TRUE(wait_until([&] { return released(data_); }, 30)) << "a dfsmount did not exit";
+    EXPECT_TRUE(eventually([&] { return released(data_); }, 30s)) << "a dfsmount did not exit";
     stdfs::remove_all(dir_);
   }
 
@@ -97,7 +98,7 @@ TEST_F(MountCli, MountDfsTakesMount8sArgumentsAndMountsInTheBackground) {
   std::ofstream(mnt_ + "/hello") << "from fstab";
   EXPECT_EQ(read_text(mnt_ + "/hello"), "from fstab");
   EXPECT_EQ(run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\"", mnt_}).exit_code, 0);
-  ASSERT_TRUE(wait_until([&] { return released(data_); }, 30));
+  ASSERT_TRUE(eventually([&] { return released(data_); }, 30s));
   // As mount.fuse3 runs it for the type "fuse.dfsmount": dfsmount SOURCE DIR -o ...
   auto again = dfsmount({data_, mnt_, "-o", "network_key=" + dir_ + "/no-such-key"});
   EXPECT_EQ(again.exit_code, 2) << again.err;
