@@ -59,7 +59,7 @@ TEST_F(ShareCli, IdWithoutAPathIsACommandLineMistake) {
 TEST_F(ShareCli, OpenOfAMalformedIdIsACommandLineMistake) {
   auto r = dfs({"open", "not-an-id", dir_ + "/x"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("not a dfs ID"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not a dfs File ID"), std::string::npos) << r.err;
   auto short_id = dfs({"open", "dfs1abc"});
   EXPECT_EQ(short_id.exit_code, 2);
 }
