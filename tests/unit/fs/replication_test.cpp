@@ -1,6 +1,8 @@
-// Replication queued on close (DESIGN.md §5): close commits and returns at
-// once; the new chunks reach the network in the background. The queue is
-// bounded and gives up at shutdown after its bound (repair takes the rest).
+// Replication of the mount's versions (DESIGN.md §5): chunks stream to the
+// network as they are sealed, with no read back; close commits and returns
+// at once while the queue waits for the acknowledgements in the
+// background; fsync waits for them. The queue is bounded and gives up at
+// shutdown after its bound (repair takes the rest).
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -53,11 +55,65 @@ class GatedNetwork final : public node::ChunkNetwork {
   std::size_t replicated = 0;
 };
 
-std::vector<ChunkId> ids(std::size_t n) {
-  std::vector<ChunkId> out(n);
-  for (std::size_t i = 0; i < n; ++i) out[i].bytes[0] = static_cast<std::uint8_t>(i + 1);
-  return out;
+// A committed version's stream over `network` (the default stream, which
+// calls the network's replicate() at finish), carrying `n` chunks.
+VersionStream::Taken version_of(node::ChunkNetwork& network, std::size_t n) {
+  VersionStream stream(&network);
+  store::SealedSink sink = stream.sink();
+  for (std::size_t i = 0; i < n; ++i) {
+    ChunkId id;
+    id.bytes[0] = static_cast<std::uint8_t>(i + 1);
+    sink(id, nullptr);
+  }
+  return stream.take();
 }
+
+// Waits (bounded) until `done` holds.
+template <typename Pred>
+bool eventually(Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  return done();
+}
+
+// A network that records what its streams carry and what it is asked to
+// place from the store (replicate(), which reads every chunk back).
+class RecordingNetwork final : public node::ChunkNetwork {
+ public:
+  struct Stream final : public node::ReplicationStream {
+    explicit Stream(RecordingNetwork& n) : network(n) {}
+    void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override {
+      std::lock_guard lock(network.mu);
+      network.streamed.emplace_back(id, sealed ? ChunkId::of(*sealed) : ChunkId{});
+    }
+    node::ReplicationSummary finish() override {
+      std::lock_guard lock(network.mu);
+      ++network.finished;
+      return node::ReplicationSummary{3, 3, {}};
+    }
+    RecordingNetwork& network;
+  };
+
+  Result<Bytes> fetch(const ChunkId&) override { return make_error(Errc::not_found, "no peers"); }
+  node::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+    std::lock_guard lock(mu);
+    read_back += ids.size();
+    return node::ReplicationSummary{3, 3, {}};
+  }
+  std::unique_ptr<node::ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
+  void describe(node::ServiceStatus&) override {}
+  std::vector<node::PeerSummary> peers() override { return {}; }
+
+  std::size_t streamed_count() {
+    std::lock_guard lock(mu);
+    return streamed.size();
+  }
+
+  std::mutex mu;  // guards the fields below
+  std::vector<std::pair<ChunkId, ChunkId>> streamed;  // the ID given, the hash of the bytes given
+  std::size_t finished = 0;
+  std::size_t read_back = 0;
+};
 
 TEST(FsReplication, CloseReturnsAtOnceAndTheChunksAreReplicatedInTheBackground) {
   GatedNetwork network;  // blocked: close would hang if it waited on it
@@ -87,13 +143,53 @@ TEST(FsReplication, AnUnchangedCloseQueuesNothing) {
   peer.set_network(nullptr);
 }
 
-TEST(ReplicationQueue, APushBeyondTheBoundIsDroppedNotBlocked) {
+TEST(FsReplication, ASequentialWriterStreamsEachChunkWhileWritingAndNothingIsReadBack) {
+  RecordingNetwork network;
+  Peer peer;
+  peer.set_network(&network);
+  auto created = peer.fs().create(kCaller, kRootIno, "f", 0644, O_WRONLY);
+  ASSERT_OK(created);
+  ASSERT_OK(peer.fs().write(created->second, 0, random_bytes(3 * kDefaultChunkSize, 3)));
+  // Write-behind sealed the three full chunks: on their way before any close.
+  EXPECT_TRUE(eventually([&] { return network.streamed_count() >= 3; })) << network.streamed_count();
+  ASSERT_OK(peer.fs().release(created->second));
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(network.mu);
+    return network.finished == 1;
+  }));
+  peer.set_network(nullptr);
+  std::lock_guard lock(network.mu);
+  EXPECT_EQ(network.streamed.size(), 4u) << "three data chunks and the manifest";
+  for (const auto& [id, hashed] : network.streamed) EXPECT_EQ(id, hashed) << "the sealed bytes of the chunk";
+  EXPECT_EQ(network.read_back, 0u);
+}
+
+TEST(FsReplication, FsyncWaitsForTheStreamOfItsVersionAndPlacesOnlyOlderChunksFromTheStore) {
+  RecordingNetwork network;
+  Peer peer;
+  const Ino ino = testing::put_file(peer.fs(), kRootIno, "f", random_bytes(2 * kDefaultChunkSize, 4));
+  peer.set_network(&network);
+  auto fh = peer.fs().open(ino, O_WRONLY);
+  ASSERT_OK(fh);
+  ASSERT_OK(peer.fs().write(*fh, 0, random_bytes(100, 5)));  // changes the first chunk only
+  ASSERT_OK(peer.fs().fsync(*fh, false));
+  {
+    std::lock_guard lock(network.mu);
+    EXPECT_EQ(network.finished, 1u);
+    EXPECT_EQ(network.streamed.size(), 2u) << "the new first chunk and the manifest";
+    EXPECT_EQ(network.read_back, 1u) << "the unchanged second chunk, written before the network came";
+  }
+  ASSERT_OK(peer.fs().release(*fh));
+  peer.set_network(nullptr);
+}
+
+TEST(ReplicationQueue, APushBeyondTheBoundIsNotWaitedForAndNeverBlocks) {
   GatedNetwork network;
-  ReplicationQueue queue(network, 20, 0ms);
-  EXPECT_TRUE(queue.push(ids(16)));  // taken by the worker, which blocks on the network
-  for (int i = 0; i < 500 && network.calls_started == 0; ++i) std::this_thread::sleep_for(1ms);
-  EXPECT_TRUE(queue.push(ids(20)));
-  EXPECT_FALSE(queue.push(ids(1)));
+  ReplicationQueue queue(20, 0ms);
+  EXPECT_TRUE(queue.push(version_of(network, 16)));  // taken by the worker, which blocks on the network
+  ASSERT_TRUE(eventually([&] { return network.calls_started == 1; }));
+  EXPECT_TRUE(queue.push(version_of(network, 20)));
+  EXPECT_FALSE(queue.push(version_of(network, 1)));
   EXPECT_EQ(queue.stats().chunks_dropped, 1u);
   network.open();
   EXPECT_TRUE(queue.wait_idle(5s));
@@ -102,16 +198,17 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsDroppedNotBlocked) {
 
 TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {
   GatedNetwork network;
-  auto queue = std::make_unique<ReplicationQueue>(network, 1000, 0ms);
-  ASSERT_TRUE(queue->push(ids(40)));
-  for (int i = 0; i < 500 && network.calls_started == 0; ++i) std::this_thread::sleep_for(1ms);
+  auto queue = std::make_unique<ReplicationQueue>(1000, 0ms);
+  ASSERT_TRUE(queue->push(version_of(network, 16)));
+  ASSERT_TRUE(queue->push(version_of(network, 24)));
+  ASSERT_TRUE(eventually([&] { return network.calls_started == 1; }));
   std::thread opener([&] {
     std::this_thread::sleep_for(50ms);
-    network.open();  // the call under way finishes; no other starts
+    network.open();  // the wait under way finishes; no other starts
   });
   queue.reset();
   opener.join();
-  EXPECT_EQ(network.count(), ReplicationQueue::kChunksPerCall);
+  EXPECT_EQ(network.count(), 16u);
   EXPECT_EQ(network.calls_started, 1);
 }
 
@@ -119,8 +216,9 @@ TEST(ReplicationQueue, AtShutdownTheQueueDrainsWithinItsBound) {
   GatedNetwork network;
   network.open();
   {
-    ReplicationQueue queue(network, 1000, 5s);
-    ASSERT_TRUE(queue.push(ids(40)));
+    ReplicationQueue queue(1000, 5s);
+    ASSERT_TRUE(queue.push(version_of(network, 16)));
+    ASSERT_TRUE(queue.push(version_of(network, 24)));
   }
   EXPECT_EQ(network.count(), 40u);
 }
