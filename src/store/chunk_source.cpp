@@ -25,7 +25,7 @@ class NoChunks final : public ChunkStore {
 
  private:
   static Error absent(const ChunkId& id) {
-    return make_error(Errc::not_found, "chunk " + id.short_hex() + " is not stored on this peer");
+    return make_error(Errc::not_found, "chunk " + id.short_hex() + " not found on this peer");
   }
 };
 
