@@ -7,7 +7,7 @@ namespace {
 
 store::ChunkChain chain_of(const Backend& backend) {
   store::ChunkChain chain{backend.store, backend.cache, {}, /*keep_fetched=*/true};
-  if (node::ChunkNetwork* network = backend.network) {
+  if (replicate::ChunkNetwork* network = backend.network) {
     chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
   }
   return chain;

@@ -87,7 +87,7 @@ struct ContentEnv {
   // when no GC runs.
   store::InFlightChunks* in_flight = nullptr;
   // Where sealed chunks are streamed as they are sealed; null without peers.
-  node::ChunkNetwork* network = nullptr;
+  replicate::ChunkNetwork* network = nullptr;
 };
 
 class FileContent {

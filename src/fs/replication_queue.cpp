@@ -61,7 +61,7 @@ void ReplicationQueue::run() {
     queued_chunks_ -= chunks;
     busy_ = true;
     lock.unlock();
-    const node::ReplicationSummary summary = version.stream->finish();
+    const replicate::ReplicationSummary summary = version.stream->finish();
     if (summary.min_confirmed < summary.wanted) {
       log::info("fs: background replication: " + std::to_string(summary.min_confirmed) + " of " +
                 std::to_string(summary.wanted) + " copies confirmed for some chunks; repair will add the rest");

@@ -5,7 +5,7 @@ namespace dfs::fs {
 store::SealedSink VersionStream::sink() {
   if (network_ == nullptr) return {};
   return [this](const ChunkId& id, std::shared_ptr<const Bytes> sealed) {
-    std::shared_ptr<node::ReplicationStream> stream;
+    std::shared_ptr<replicate::ReplicationStream> stream;
     {
       std::lock_guard lock(mu_);
       if (!stream_) stream_ = network_->start_replication();

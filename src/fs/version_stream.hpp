@@ -1,4 +1,4 @@
-// VersionStream: the replication stream (node/chunk_network.hpp) of the
+// VersionStream: the replication stream (replicate/chunk_network.hpp) of the
 // version a FileContent is writing. It is the sink of the content's
 // VersionWriter (store/version_writer.hpp), so each chunk the mount seals —
 // by write-behind while the file is being written, or at the commit — is
@@ -17,7 +17,7 @@
 #include <mutex>
 #include <vector>
 
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/version_writer.hpp"
 
 namespace dfs::fs {
@@ -25,12 +25,12 @@ namespace dfs::fs {
 class VersionStream {
  public:
   // `network` may be null (no peers): the sink is then empty.
-  explicit VersionStream(node::ChunkNetwork* network) : network_(network) {}
+  explicit VersionStream(replicate::ChunkNetwork* network) : network_(network) {}
 
   store::SealedSink sink();
 
   struct Taken {
-    std::shared_ptr<node::ReplicationStream> stream;  // null if nothing was sent
+    std::shared_ptr<replicate::ReplicationStream> stream;  // null if nothing was sent
     std::vector<ChunkId> sent;                        // the IDs it carried
   };
   // The stream of the chunks sealed so far; the next chunk starts a new one.
@@ -38,9 +38,9 @@ class VersionStream {
   Taken take();
 
  private:
-  node::ChunkNetwork* const network_;
+  replicate::ChunkNetwork* const network_;
   std::mutex mu_;  // guards stream_ and sent_
-  std::shared_ptr<node::ReplicationStream> stream_;
+  std::shared_ptr<replicate::ReplicationStream> stream_;
   std::vector<ChunkId> sent_;
 };
 

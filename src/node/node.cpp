@@ -328,7 +328,16 @@ Result<ServiceStatus> Node::status() {
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
   s.files = files.size();
   DFS_ASSIGN_OR_RETURN(s.referenced_chunks, index_->referenced_chunk_count());
-  if (network_) network_->describe(s);
+  if (network_) {
+    const replicate::NetworkStatus net = network_->status();
+    s.networked = true;
+    s.node_id = net.node_id;
+    s.listen_address = net.listen_address;
+    s.peers = net.peers;
+    s.replicas = net.replicas;
+    s.under_replicated = net.under_replicated;
+    s.repair_copies = net.repair_copies;
+  }
   return s;
 }
 

@@ -19,18 +19,18 @@ using testing::Peer;
 using testing::random_bytes;
 
 // A network whose replicate() blocks until opened; counts what it got.
-class GatedNetwork final : public node::ChunkNetwork {
+class GatedNetwork final : public replicate::ChunkNetwork {
  public:
   Result<Bytes> fetch(const ChunkId&) override { return make_error(Errc::not_found, "no peers"); }
-  node::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     std::unique_lock lock(mu_);
     ++calls_started;
     opened_.wait(lock, [this] { return open_; });
     replicated += ids.size();
-    return node::ReplicationSummary{3, 3, {}};
+    return replicate::ReplicationSummary{3, 3, {}};
   }
-  void describe(node::ServiceStatus&) override {}
-  std::vector<node::PeerSummary> peers() override { return {}; }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
 
   void open() {
     std::lock_guard lock(mu_);
@@ -57,7 +57,7 @@ class GatedNetwork final : public node::ChunkNetwork {
 
 // A committed version's stream over `network` (the default stream, which
 // calls the network's replicate() at finish), carrying `n` chunks.
-VersionStream::Taken version_of(node::ChunkNetwork& network, std::size_t n) {
+VersionStream::Taken version_of(replicate::ChunkNetwork& network, std::size_t n) {
   VersionStream stream(&network);
   store::SealedSink sink = stream.sink();
   for (std::size_t i = 0; i < n; ++i) {
@@ -78,31 +78,31 @@ bool eventually(Pred done) {
 
 // A network that records what its streams carry and what it is asked to
 // place from the store (replicate(), which reads every chunk back).
-class RecordingNetwork final : public node::ChunkNetwork {
+class RecordingNetwork final : public replicate::ChunkNetwork {
  public:
-  struct Stream final : public node::ReplicationStream {
+  struct Stream final : public replicate::ReplicationStream {
     explicit Stream(RecordingNetwork& n) : network(n) {}
     void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override {
       std::lock_guard lock(network.mu);
       network.streamed.emplace_back(id, sealed ? ChunkId::of(*sealed) : ChunkId{});
     }
-    node::ReplicationSummary finish() override {
+    replicate::ReplicationSummary finish() override {
       std::lock_guard lock(network.mu);
       ++network.finished;
-      return node::ReplicationSummary{3, 3, {}};
+      return replicate::ReplicationSummary{3, 3, {}};
     }
     RecordingNetwork& network;
   };
 
   Result<Bytes> fetch(const ChunkId&) override { return make_error(Errc::not_found, "no peers"); }
-  node::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     std::lock_guard lock(mu);
     read_back += ids.size();
-    return node::ReplicationSummary{3, 3, {}};
+    return replicate::ReplicationSummary{3, 3, {}};
   }
-  std::unique_ptr<node::ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
-  void describe(node::ServiceStatus&) override {}
-  std::vector<node::PeerSummary> peers() override { return {}; }
+  std::unique_ptr<replicate::ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
 
   std::size_t streamed_count() {
     std::lock_guard lock(mu);

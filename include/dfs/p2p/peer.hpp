@@ -16,14 +16,19 @@
 #include <string>
 #include <vector>
 
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::replicate {
 class LeaseRecorder;
 }
 
-namespace dfs::node {
+namespace dfs::p2p {
+
+using replicate::ChunkNetwork;
+using replicate::PeerSummary;
+using replicate::ReplicationStream;
+using replicate::ReplicationSummary;
 
 struct PeerOptions {
   std::string data_dir;                  // holds identity.pem
@@ -59,7 +64,7 @@ class Peer final : public ChunkNetwork {
   Result<Bytes> fetch(const ChunkId& id) override;
   ReplicationSummary replicate(const std::vector<ChunkId>& ids) override;
   std::unique_ptr<ReplicationStream> start_replication() override;
-  void describe(ServiceStatus& status) override;
+  replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
 
   // Stops repair, closes every connection and joins the network thread.
@@ -75,4 +80,4 @@ class Peer final : public ChunkNetwork {
 // Reads a network key file: its bytes, exactly (a trailing newline counts).
 Result<Bytes> read_network_key(const std::string& path);
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

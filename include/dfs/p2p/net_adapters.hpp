@@ -15,7 +15,7 @@
 #include "dfs/net/transport.hpp"
 #include "dfs/replicate/chunk_client.hpp"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 class AsioScheduler final : public dht::Scheduler {
  public:
@@ -65,4 +65,4 @@ class NetChunkClient final : public replicate::ChunkClient {
 std::string presence_to_bitmap(const std::vector<bool>& present);
 Result<std::vector<bool>> presence_from_bitmap(const std::string& bitmap, std::size_t count);
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

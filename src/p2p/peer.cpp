@@ -1,4 +1,4 @@
-#include "dfs/node/peer.hpp"
+#include "dfs/p2p/peer.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,8 +14,8 @@
 
 #include "dfs/dht/dht.hpp"
 #include "dfs/net/tls_transport.hpp"
-#include "dfs/node/dht_wire.hpp"
-#include "dfs/node/net_adapters.hpp"
+#include "dfs/p2p/dht_wire.hpp"
+#include "dfs/p2p/net_adapters.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/replicate/replicator.hpp"
@@ -23,7 +23,7 @@
 #include "dfs/util/log.hpp"
 #include "dfs/util/worker_pool.hpp"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 namespace {
 
@@ -423,9 +423,9 @@ std::unique_ptr<ReplicationStream> Peer::start_replication() {
   return std::make_unique<PeerReplicationStream>(*raw, wanted, raw->options.rpc_timeout * 12);
 }
 
-void Peer::describe(ServiceStatus& status) {
+replicate::NetworkStatus Peer::status() {
   Impl* raw = impl_.get();
-  status.networked = true;
+  replicate::NetworkStatus status;
   status.node_id = raw->node_id_hex;
   status.listen_address = raw->listen_address;
   status.replicas = static_cast<std::uint32_t>(raw->replicator->config().replicas);
@@ -436,6 +436,7 @@ void Peer::describe(ServiceStatus& status) {
     deliver(raw->dht->table().size());
   });
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
+  return status;
 }
 
 std::vector<PeerSummary> Peer::peers() {
@@ -459,4 +460,4 @@ Result<Bytes> read_network_key(const std::string& path) {
   return key;
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p
