@@ -1,8 +1,7 @@
-// dfs node: a headless storage peer. Runs the P2P engine on the data
-// directory, serves the control socket for dfs put/get/status/peers, and
-// runs until SIGINT or SIGTERM, then shuts down cleanly.
-#include <signal.h>
-
+// dfs node: a headless storage peer. Runs the daemon (daemon/daemon.hpp:
+// the P2P engine on the data directory, GC, the control socket for dfs
+// put/get/status/peers) until SIGINT, SIGTERM or SIGHUP, then shuts down
+// cleanly.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -11,10 +10,7 @@
 #include "commands.hpp"
 #include "peer_options.hpp"
 #include "gc_command.hpp"
-#include "dfs/control/control.hpp"
-#include "dfs/control/control_channel.hpp"
-#include "dfs/node/node.hpp"
-#include "dfs/p2p/peer.hpp"
+#include "dfs/daemon/daemon.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/memory.hpp"
 
@@ -63,21 +59,6 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
   return options;
 }
 
-namespace {
-
-// Blocks SIGINT and SIGTERM in every thread (call before any starts) so
-// that the main thread can take them with sigwait.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-}  // namespace
-
 int run_node(const GlobalOptions& global, const Args& args) {
   po::options_description options = peer_options_description();
   options.add(gc_options_description());
@@ -114,40 +95,24 @@ int run_node(const GlobalOptions& global, const Args& args) {
   if (Status tuned = keep_large_buffers_mapped(kMaxSealedChunkSize + 4096, kKeepFree); !tuned.ok()) {
     log::warn("allocator left at its defaults: " + tuned.error().message);
   }
-  const sigset_t stop_signals = block_stop_signals();
+  daemon::block_stop_signals();
 
-  node::NodeOptions node_options = global.node;
-  node_options.lease_length = gc->lease_length;
-  auto node = node::Node::open(node_options);
-  if (!node.ok()) {
-    print_error("node", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
+  auto daemon = daemon::Daemon::open(daemon_options(global.node, *gc, std::move(*peer_options)));
+  if (!daemon.ok()) {
+    print_error("node", daemon.error());
     return kExitFailure;
   }
-  peer_options->leases = &(*node)->leases();
-  peer_options->owned_chunks = &(*node)->cache();
-  auto peer = p2p::Peer::start(*peer_options, (*node)->chunk_store());
-  if (!peer.ok()) {
-    print_error("node", peer.error());
-    return kExitFailure;
-  }
-  (*node)->attach_network(peer->get());
-  start_gc(**node, *gc);
-  auto control = control::ControlServer::start(control::control_socket_path(global.node.data_dir), **node);
-  if (!control.ok()) {
-    print_error("node", control.error());
+  if (Status served = (*daemon)->serve(); !served.ok()) {
+    print_error("node", served.error());
     return kExitFailure;
   }
   // One line that scripts and tests can wait for.
-  std::fprintf(stderr, "dfs node: peer %s listening on %s\n", (*peer)->node_id_hex().c_str(),
-               (*peer)->listen_address().c_str());
+  std::fprintf(stderr, "dfs node: %s\n", (*daemon)->describe().c_str());
   std::fflush(stderr);
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  std::fprintf(stderr, "dfs node: %s, shutting down\n", signal == SIGINT ? "interrupted" : "terminated");
-  (*control)->stop();        // no new requests; those in progress finish
-  (*peer)->stop();           // repair stops, connections close
-  (*node)->attach_network(nullptr);
+  const int signal = daemon::wait_for_stop_signal();
+  std::fprintf(stderr, "dfs node: %s, shutting down\n", daemon::stop_signal_name(signal));
+  (*daemon)->stop();  // no new requests, those in progress finish; repair stops, connections close
   return kExitOk;
 }
 

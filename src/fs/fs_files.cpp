@@ -22,11 +22,14 @@ Error bad_handle(FileHandle fh) {
   return make_error(Errc::invalid_argument, "no open file handle " + std::to_string(fh));
 }
 
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
+
+Status check_zero_fill(std::uint64_t size, std::uint64_t end) {
+  if (end <= size || end - size <= kMaxZeroFill) return {};
+  return make_error(Errc::too_large, "growing a file by " + std::to_string(end - size) +
+                                         " bytes of zeros at once (more than " + std::to_string(kMaxZeroFill) +
+                                         "): sparse files need hole entries in the manifest");
+}
 
 Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
   std::lock_guard lock(mu_);
@@ -270,6 +273,7 @@ Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView 
   FileState& state = *handle->state;
   std::lock_guard lock(state.mu);
   if (handle->flags & O_APPEND) offset = state.content.size();
+  DFS_TRY(check_zero_fill(state.content.size(), offset));
   DFS_TRY(state.content.write(offset, data));
   state.mtime_ns = now_ns();
   return data.size();
@@ -308,7 +312,10 @@ Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uin
   }
   // Space is taken when the content is sealed, not reserved ahead: mode 0
   // and ZERO_RANGE only grow the size (KEEP_SIZE not even that).
-  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) DFS_TRY(state.content.truncate(end));
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) {
+    DFS_TRY(check_zero_fill(size, end));
+    DFS_TRY(state.content.truncate(end));
+  }
   state.mtime_ns = now_ns();
   return {};
 }

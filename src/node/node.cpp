@@ -43,7 +43,7 @@ Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& i
   DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
   if (!pending) return {};
   DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
-  DFS_TRY(index.extend_leases(held, unix_now() + length.count()));
+  DFS_TRY(index.extend_leases(held, unix_seconds() + length.count()));
   if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
   return index.leases_granted();
 }

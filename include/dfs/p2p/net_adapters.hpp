@@ -10,14 +10,14 @@
 #include <memory>
 #include <unordered_map>
 
-#include "dfs/dht/scheduler.hpp"
+#include "dfs/util/scheduler.hpp"
 #include "dfs/dht/transport.hpp"
 #include "dfs/net/transport.hpp"
 #include "dfs/replicate/chunk_client.hpp"
 
 namespace dfs::p2p {
 
-class AsioScheduler final : public dht::Scheduler {
+class AsioScheduler final : public Scheduler {
  public:
   explicit AsioScheduler(boost::asio::io_context& io) : io_(io) {}
   ~AsioScheduler() override;
