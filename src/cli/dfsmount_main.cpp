@@ -64,7 +64,7 @@ constexpr const char* kUsage =
 
 // -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
 const std::vector<std::string>& own_o_options() {
-  static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
+  static const std::vector<std::string> names = {"replicas", "listen", "advertise", "bootstrap", "network-key", "repair-interval",
                                                  "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
                                                  "gc-interval", "lease-length", "commit-interval"};
   return names;
@@ -79,7 +79,7 @@ po::options_description mount_options() {
       ("debug,d", "print every FUSE request (implies -f)")
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
-       "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
+       "(replicas, listen, advertise, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
        "attr-timeout, gc-interval, lease-length, commit-interval)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")

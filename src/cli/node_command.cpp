@@ -11,6 +11,8 @@
 #include "peer_options.hpp"
 #include "gc_command.hpp"
 #include "dfs/daemon/daemon.hpp"
+#include "dfs/net/address.hpp"
+#include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/memory.hpp"
 
@@ -22,7 +24,11 @@ po::options_description peer_options_description() {
   po::options_description desc("peer options (also read from DATA/dfs.conf)");
   desc.add_options()
       ("listen,l", po::value<std::string>()->value_name("HOST:PORT")->default_value("127.0.0.1:4001"),
-       "accept peers on HOST:PORT (port 0: any free port)")
+       "accept peers on HOST:PORT; HOST an IPv4 address, [IPv6] or a host name; [::] takes both families "
+       "(port 0: any free port)")
+      ("advertise", po::value<std::string>()->value_name("HOST:PORT"),
+       "the address other peers should dial to reach this one (default: the --listen address; needed "
+       "with 0.0.0.0 or [::])")
       ("bootstrap,b", po::value<std::vector<std::string>>()->value_name("HOST:PORT")->composing(),
        "join the network through this peer (repeatable)")
       ("network-key", po::value<std::string>()->value_name("FILE"),
@@ -41,6 +47,15 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
   options.data_dir = data_dir;
   options.listen = vm["listen"].as<std::string>();
   if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+  if (vm.count("advertise")) options.advertise = vm["advertise"].as<std::string>();
+  // Typos are usage errors here rather than failed dials later.
+  DFS_ASSIGN_OR_RETURN(const net::HostPort listen, net::parse_host_port(options.listen));
+  for (const auto& address : options.bootstrap) DFS_TRY(net::parse_host_port(address));
+  if (!options.advertise.empty()) DFS_TRY(net::parse_host_port(options.advertise));
+  if ((listen.host == "0.0.0.0" || listen.host == "::") && options.advertise.empty()) {
+    log::warn("listening on " + options.listen + " with no --advertise: other peers cannot dial that address, "
+              "so this peer is not handed out as a contact");
+  }
   if (vm.count("network-key")) {
     DFS_ASSIGN_OR_RETURN(options.network_key, p2p::read_network_key(vm["network-key"].as<std::string>()));
   }

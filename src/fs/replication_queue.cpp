@@ -32,6 +32,7 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
                 " chunks not waited for, the repair loop places any that fail");
       return false;
     }
+    if (!version.stream) return true;  // nothing sent, nothing to wait for
     queue_.push_back(std::move(version));
     queued_chunks_ += chunks;
     stats_.chunks_queued += chunks;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "dfs/dht/dht.hpp"
+#include "dfs/net/address.hpp"
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 #include "dfs/p2p/net_adapters.hpp"
@@ -43,6 +44,7 @@ constexpr std::size_t kPutThreads = 16;
 // sealed bytes held (about this many MiB) however many streams run.
 constexpr std::size_t kStreamWindow = 24;
 
+<<<<<<< HEAD
 // The window all of a peer's streams share.
 struct StreamWindow {
   std::mutex mu;  // guards in_flight and the State of every stream
@@ -64,6 +66,8 @@ Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string&
   return std::pair{address.substr(0, colon), static_cast<std::uint16_t>(port)};
 }
 
+=======
+>>>>>>> main
 Result<ChunkId> chunk_id_from(const std::string& bytes) {
   if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
   ChunkId id;
@@ -215,14 +219,16 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   const net::NodeIdBytes self_id = identity.node_id();
   net::TlsTransportOptions net_options;
   net_options.network_key = options.network_key;
+  net_options.advertised_address = options.advertise;
   DFS_ASSIGN_OR_RETURN(impl->transport, net::TlsTransport::create(impl->io, std::move(identity), net_options));
   Impl* raw = impl.get();
   impl->transport->set_request_handler([raw](const net::PeerInfo& from, net::Message request, net::Responder respond) {
     raw->handle_request(from, std::move(request), std::move(respond));
   });
-  DFS_ASSIGN_OR_RETURN(auto host_port, split_host_port(options.listen));
-  DFS_TRY(impl->transport->listen(host_port.first, host_port.second));
+  DFS_ASSIGN_OR_RETURN(const net::HostPort host_port, net::parse_host_port(options.listen));
+  DFS_TRY(impl->transport->listen(host_port.host, host_port.port));
   impl->listen_address = impl->transport->listen_address();
+  if (impl->listen_address.empty()) impl->listen_address = options.listen;  // a wildcard, not advertised
   impl->node_id_hex = hex_of(self_id);
 
   impl->scheduler = std::make_unique<AsioScheduler>(impl->io);

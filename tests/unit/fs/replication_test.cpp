@@ -42,8 +42,7 @@ class GatedNetwork final : public replicate::ChunkNetwork {
     return replicated;
   }
   bool wait_for_chunks(std::size_t n) {
-    for (int i = 0; i < 500 && count() < n; ++i) std::this_thread::sleep_for(10ms);
-    return count() >= n;
+    return testing::eventually([&] { return count() >= n; });
   }
 
   std::atomic<int> calls_started{0};
@@ -66,14 +65,6 @@ VersionStream::Taken version_of(replicate::ChunkNetwork& network, std::size_t n)
     sink(id, nullptr);
   }
   return stream.take();
-}
-
-// Waits (bounded) until `done` holds.
-template <typename Pred>
-bool eventually(Pred done) {
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  return done();
 }
 
 // A network that records what its streams carry and what it is asked to
@@ -138,8 +129,12 @@ TEST(FsReplication, AnUnchangedCloseQueuesNothing) {
   auto fh = peer.fs().open(ino, O_RDONLY);
   ASSERT_OK(fh);
   ASSERT_OK(peer.fs().release(*fh));
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(network.count(), 0u);
+  // A changed file after it: the queue is in order, so once its two chunks
+  // (data and manifest) are replicated, whatever the first close had
+  // queued would have been too.
+  testing::put_file(peer.fs(), kRootIno, "g", random_bytes(100, 3));
+  ASSERT_TRUE(network.wait_for_chunks(2));
+  EXPECT_EQ(network.count(), 2u) << "only the changed file's chunks";
   peer.set_network(nullptr);
 }
 
@@ -151,9 +146,9 @@ TEST(FsReplication, ASequentialWriterStreamsEachChunkWhileWritingAndNothingIsRea
   ASSERT_OK(created);
   ASSERT_OK(peer.fs().write(created->second, 0, random_bytes(3 * kDefaultChunkSize, 3)));
   // Write-behind sealed the three full chunks: on their way before any close.
-  EXPECT_TRUE(eventually([&] { return network.streamed_count() >= 3; })) << network.streamed_count();
+  EXPECT_TRUE(testing::eventually([&] { return network.streamed_count() >= 3; })) << network.streamed_count();
   ASSERT_OK(peer.fs().release(created->second));
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(testing::eventually([&] {
     std::lock_guard lock(network.mu);
     return network.finished == 1;
   }));
@@ -187,7 +182,7 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsNotWaitedForAndNeverBlocks) {
   GatedNetwork network;
   ReplicationQueue queue(20, 0ms);
   EXPECT_TRUE(queue.push(version_of(network, 16)));  // taken by the worker, which blocks on the network
-  ASSERT_TRUE(eventually([&] { return network.calls_started == 1; }));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
   EXPECT_TRUE(queue.push(version_of(network, 20)));
   EXPECT_FALSE(queue.push(version_of(network, 1)));
   EXPECT_EQ(queue.stats().chunks_dropped, 1u);
@@ -201,10 +196,13 @@ TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {
   auto queue = std::make_unique<ReplicationQueue>(1000, 0ms);
   ASSERT_TRUE(queue->push(version_of(network, 16)));
   ASSERT_TRUE(queue->push(version_of(network, 24)));
-  ASSERT_TRUE(eventually([&] { return network.calls_started == 1; }));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
+  ReplicationQueue* stopping = queue.get();
   std::thread opener([&] {
-    std::this_thread::sleep_for(50ms);
-    network.open();  // the wait under way finishes; no other starts
+    // Once the queue refuses pushes it is shutting down: the wait under
+    // way then finishes and no other starts.
+    EXPECT_TRUE(testing::eventually([&] { return !stopping->push({}); }));
+    network.open();
   });
   queue.reset();
   opener.join();
