@@ -44,7 +44,6 @@ constexpr std::size_t kPutThreads = 16;
 // sealed bytes held (about this many MiB) however many streams run.
 constexpr std::size_t kStreamWindow = 24;
 
-<<<<<<< HEAD
 // The window all of a peer's streams share.
 struct StreamWindow {
   std::mutex mu;  // guards in_flight and the State of every stream
@@ -52,22 +51,6 @@ struct StreamWindow {
   std::size_t in_flight = 0;
 };
 
-Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return make_error(Errc::invalid_argument, "\"" + address + "\" is not HOST:PORT");
-  }
-  const std::string port_text = address.substr(colon + 1);
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port > 65535) {
-    return make_error(Errc::invalid_argument, "\"" + address + "\" has no valid port");
-  }
-  return std::pair{address.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
-
-=======
->>>>>>> main
 Result<ChunkId> chunk_id_from(const std::string& bytes) {
   if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
   ChunkId id;
