@@ -155,7 +155,7 @@ class FsImpl final : public FileSystem {
   // Whether every chunk of the version is in the local store and whole.
   bool stored_whole(const ChunkId& head, const index::FileKey& key);
 
-  // --- xattrs (fs_extra.cpp) ---
+  // --- xattrs (fs_xattr.cpp) ---
   Status set_id_attr(Ino ino, ByteView value, int flags);
 
   // --- namespace helpers (fs_namespace.cpp) ---

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "addresses.hpp"
 
 namespace dfs::testing {
@@ -80,11 +80,9 @@ void WanNetwork::start_peers() {
   for (int i = 1; i < options_.peers; ++i) {
     ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
   }
-  // Joins take a few round trips each; wait for them with a deadline.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (known_peers(0) < options_.peers - 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  // Joins take a few round trips each.
+  EXPECT_TRUE(eventually([&] { return known_peers(0) == options_.peers - 1; }, std::chrono::seconds(120),
+                         std::chrono::milliseconds(200)));
   ASSERT_EQ(known_peers(0), options_.peers - 1) << dfs_at(0, {"peers"}).out;
 }
 
