@@ -67,9 +67,10 @@ put_mb=$mb
 p2p_stop_all
 
 mnt=$work/mnt
-mkdir -p "$mnt" "$(peer_dir 1)"
-rm -rf "$(peer_dir 1)"/*
-p2p_spawn "$work/mount.log" "$dfsmount" -f --data "$(peer_dir 1)" --listen "$(peer_addr 1)" \
+mount_data=$(peer_dir 1)
+rm -rf "${mount_data:?}"
+mkdir -p "$mnt" "$mount_data"
+p2p_spawn "$work/mount.log" "$dfsmount" -f --data "$mount_data" --listen "$(peer_addr 1)" \
   --network-key "$work/network.key" --replicas 3 "$mnt"
 peer_pid[1]=$spawned
 p2p_mounted "$mnt" "$spawned" 60 "$work/mount.log"
