@@ -30,6 +30,7 @@ bool MemoryBudget::try_reserve(std::size_t n) {
 FileContent::FileContent(ContentEnv env, std::optional<ChunkId> manifest, std::optional<crypto::SecretKey> key,
                          std::uint64_t size, std::uint32_t new_chunk_size)
     : env_(std::move(env)), committed_(manifest), key_(std::move(key)), chunk_size_(new_chunk_size), size_(size),
+      stream_(env_.network),
       write_behind_(*env_.store, *env_.pool, env_.in_flight, env_.pool->size() * kSealsInFlightPerThread) {
   base_.chunk_size = new_chunk_size;
 }
@@ -305,22 +306,25 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
     }
     return ref;
   }
-  // Touched: sealed afresh under a key of its own, which older IDs never saw.
   auto it = dirty_.find(index);
-  SealedData data;
   if (it != dirty_.end() && !it->second.spilled && it->second.length == required) {
-    data = seal_data_chunk(it->second.data);
-  } else {
-    DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
-    data = seal_data_chunk(plain);
+    return writer().write_chunk(it->second.data, batch);
   }
-  DFS_TRY(batch.put_sealed(data.sealed));
-  return std::move(data.ref);
+  DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
+  return writer().write_chunk(plain, batch);
+}
+
+const store::VersionWriter& FileContent::writer() {
+  // Keys are the writer's business (a fresh one per chunk and per
+  // manifest), so one writer serves every version of the file.
+  if (!writer_) writer_.emplace(stream_.sink());
+  return *writer_;
 }
 
 Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) {
   DFS_TRY(ensure_base());
   DFS_TRY(finish_write_behind());
+  (void)writer();  // made here, not on the pool's threads
   Manifest manifest;
   manifest.file_size = size_;
   manifest.chunk_size = chunk_size_;
@@ -351,15 +355,12 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
     pipeline.drain(consume);
   }
   DFS_TRY(std::move(failure));
-  // A fresh manifest key per version: this version's ID opens it and no other.
-  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(manifest));
-  NewVersion version{sealed.head, sealed.key, std::move(manifest), {}};
+  DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer().write_manifest(manifest, *batch));
+  NewVersion version{written.head, written.key, std::move(manifest), {}, {}};
   version.referenced = version.manifest.stored_ids();
-  for (const SealedChunk& segment : sealed.segments) {
-    DFS_TRY(batch->put_sealed(segment));
-    version.referenced.push_back(segment.id);
-  }
+  version.referenced.insert(version.referenced.end(), written.segments.begin(), written.segments.end());
   DFS_TRY(batch->commit_unsynced());  // made durable by FsImpl::make_durable (fs_durability.cpp)
+  version.replication = stream_.take();
   return version;
 }
 
@@ -389,9 +390,10 @@ void FileContent::write_behind_if_complete(std::uint64_t index) {
   auto it = dirty_.find(index);
   if (it == dirty_.end() || it->second.spilled || it->second.length != chunk_size_) return;
   if (written_again_.count(index)) return;
+  const store::VersionWriter& chunk_writer = writer();
   while (write_behind_.full()) settle(write_behind_.wait_oldest());
   // The buffer goes with the job; its budget is released when settled.
-  write_behind_.start(index, std::move(it->second.data));
+  write_behind_.start(index, chunk_writer, std::move(it->second.data));
   dirty_.erase(it);
   settle_seals(/*wait=*/false);
 }
