@@ -88,7 +88,7 @@ p2p_make_work() {
   trap p2p_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  head -c 64 /dev/urandom >"$work/network.key"
+  (umask 077 && head -c 64 /dev/urandom >"$work/network.key")  # a node refuses a key others can read
   dfs_source=$dfs
   cp "$dfs" "$work/dfs"
   dfs=$work/dfs

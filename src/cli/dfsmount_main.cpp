@@ -251,7 +251,8 @@ int run(int argc, char** argv) {
   const int report_fd = foreground ? -1 : daemonize();
   set_stop_signals_blocked(true);
 
-  std::filesystem::create_directories(data_dir, ec);
+  // Node::open makes the data directory, 0700 as for dfs node: it holds
+  // the identity key and the index of the owner's files.
   auto node = node::Node::open(node_options);
   if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
   std::unique_ptr<node::Peer> peer;

@@ -32,7 +32,7 @@ class PeerNetwork : public ::testing::Test {
     char tmpl[] = "/tmp/dfs-p2p-test-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    key_ = write_file("network.key", "a shared secret for this test network");
+    key_ = write_key("network.key", "a shared secret for this test network, 32+ bytes");
   }
   void TearDown() override {
     peers_.clear();  // kills what still runs
@@ -42,6 +42,14 @@ class PeerNetwork : public ::testing::Test {
   std::string write_file(const std::string& name, const std::string& content) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  // A network key file: at least 32 bytes, readable by its owner only
+  // (a node refuses anything else).
+  std::string write_key(const std::string& name, const std::string& content) {
+    const std::string path = write_file(name, content);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
     return path;
   }
 
@@ -204,7 +212,7 @@ TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsC
 TEST_F(PeerNetwork, APeerWithTheWrongNetworkKeyCanNeitherJoinNorFetch) {
   start_network(3);
   const std::string id = put_at(0, write_file("f", "members only"));
-  start_peer(3, write_file("wrong.key", "not the network's key"));
+  start_peer(3, write_key("wrong.key", "not the network's key, though 32+ bytes"));
   ::usleep(500'000);
   EXPECT_EQ(known_peers(3), 0);
   auto got = dfs_at(3, {"get", id});
