@@ -12,8 +12,8 @@
 
 #include "cli_util.hpp"
 #include "dfs/util/file.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/node/node.hpp"
 #include "dfs/util/log.hpp"
 
@@ -66,7 +66,7 @@ namespace {
 // control socket), else the data directory itself as a lone peer. `note`
 // says so on stderr for commands whose result depends on it.
 Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note) {
-  auto client = node::ControlClient::connect(node::control_socket_path(global.node.data_dir));
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (client.ok() && *client) return std::unique_ptr<node::Service>(std::move(**client));
   auto local = node::Node::open(global.node);
   if (!local.ok()) {

@@ -23,10 +23,10 @@
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/node/node.hpp"
-#include "dfs/node/peer.hpp"
+#include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 #include "peer_options.hpp"
@@ -255,11 +255,11 @@ int run(int argc, char** argv) {
   // the identity key and the index of the owner's files.
   auto node = node::Node::open(node_options);
   if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
-  std::unique_ptr<node::Peer> peer;
+  std::unique_ptr<p2p::Peer> peer;
   if (networked) {
     peer_options->leases = &(*node)->leases();
     peer_options->owned_chunks = &(*node)->cache();
-    auto started = node::Peer::start(*peer_options, (*node)->chunk_store());
+    auto started = p2p::Peer::start(*peer_options, (*node)->chunk_store());
     if (!started.ok()) return fail(report_fd, started.error().message);
     peer = std::move(*started);
     (*node)->attach_network(peer.get());
@@ -285,9 +285,9 @@ int run(int argc, char** argv) {
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
   // Started once the mount exists: `dfs open` places files on it.
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
-  auto control = node::ControlServer::start(
-      node::control_socket_path(data_dir), **node,
-      [&placer](const node::OpenSharedRequest& request) { return placer.place(request); });
+  auto control = control::ControlServer::start(
+      control::control_socket_path(data_dir), **node,
+      [&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
   if (!control.ok()) return fail(report_fd, control.error().message);
   start_gc(**node, *gc);
   if (peer) {

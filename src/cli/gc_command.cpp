@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "cli_util.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/util/log.hpp"
 
 namespace po = boost::program_options;
@@ -67,7 +67,7 @@ int run_gc(const GlobalOptions& global, const Args& args) {
               << options;
     return kExitOk;
   }
-  auto client = node::ControlClient::connect(node::control_socket_path(global.node.data_dir));
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (client.ok() && *client) {
     print_error("gc", make_error(Errc::unavailable, "a peer is running on " + global.node.data_dir +
                                                         " and collects garbage itself (--gc-interval); stop it "

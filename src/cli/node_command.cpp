@@ -11,10 +11,10 @@
 #include "commands.hpp"
 #include "peer_options.hpp"
 #include "gc_command.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/node/node.hpp"
-#include "dfs/node/peer.hpp"
+#include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/memory.hpp"
 
@@ -41,13 +41,13 @@ po::options_description peer_options_description() {
   return desc;
 }
 
-Result<node::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
-  node::PeerOptions options;
+Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
+  p2p::PeerOptions options;
   options.data_dir = data_dir;
   options.listen = vm["listen"].as<std::string>();
   if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
   if (vm.count("network-key")) {
-    DFS_ASSIGN_OR_RETURN(options.network_key, node::read_network_key(vm["network-key"].as<std::string>()));
+    DFS_ASSIGN_OR_RETURN(options.network_key, p2p::read_network_key(vm["network-key"].as<std::string>()));
   }
   options.replicas = vm["replicas"].as<std::size_t>();
   if (options.replicas < 1 || options.replicas > 20) {
@@ -98,7 +98,7 @@ int run_keygen(const GlobalOptions&, const Args& args) {
     return kExitUsage;
   }
   const std::string path = vm["file"].as<std::string>();
-  if (Status written = node::write_network_key(path); !written.ok()) {
+  if (Status written = p2p::write_network_key(path); !written.ok()) {
     print_error("keygen", written.error());
     return kExitFailure;
   }
@@ -152,14 +152,14 @@ int run_node(const GlobalOptions& global, const Args& args) {
   }
   peer_options->leases = &(*node)->leases();
   peer_options->owned_chunks = &(*node)->cache();
-  auto peer = node::Peer::start(*peer_options, (*node)->chunk_store());
+  auto peer = p2p::Peer::start(*peer_options, (*node)->chunk_store());
   if (!peer.ok()) {
     print_error("node", peer.error());
     return kExitFailure;
   }
   (*node)->attach_network(peer->get());
   start_gc(**node, *gc);
-  auto control = node::ControlServer::start(node::control_socket_path(global.node.data_dir), **node);
+  auto control = control::ControlServer::start(control::control_socket_path(global.node.data_dir), **node);
   if (!control.ok()) {
     print_error("node", control.error());
     return kExitFailure;

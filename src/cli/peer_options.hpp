@@ -7,13 +7,13 @@
 #include <boost/program_options.hpp>
 #include <string>
 
-#include "dfs/node/peer.hpp"
+#include "dfs/p2p/peer.hpp"
 #include "dfs/util/result.hpp"
 
 namespace dfs::cli {
 
 boost::program_options::options_description peer_options_description();
-Result<node::PeerOptions> peer_options_from(const boost::program_options::variables_map& vm,
+Result<p2p::PeerOptions> peer_options_from(const boost::program_options::variables_map& vm,
                                             const std::string& data_dir);
 
 // The limits on what other peers can make this one hold (limit_options.cpp):

@@ -14,8 +14,8 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 
 namespace po = boost::program_options;
 
@@ -81,8 +81,8 @@ std::uint32_t current_umask() {
 }
 
 // The data directory's dfsmount; an error saying so when none runs there.
-Result<std::unique_ptr<node::ControlClient>> connect_to_mount(const std::string& data_dir) {
-  DFS_ASSIGN_OR_RETURN(auto client, node::ControlClient::connect(node::control_socket_path(data_dir)));
+Result<std::unique_ptr<control::ControlClient>> connect_to_mount(const std::string& data_dir) {
+  DFS_ASSIGN_OR_RETURN(auto client, control::ControlClient::connect(control::control_socket_path(data_dir)));
   if (!client) {
     return make_error(Errc::unavailable, "no dfsmount is running on " + data_dir +
                                              " (start one with 'dfsmount --data " + data_dir +
@@ -131,7 +131,7 @@ int run_open(const GlobalOptions& global, const Args& args) {
   if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm, kOpenAbout)) return *done;
   std::optional<FileId> id;
   if (auto done = parse_file_id_operand(vm, "open", kExitUsage, id)) return *done;
-  node::OpenSharedRequest request(std::move(*id));
+  control::OpenSharedRequest request(std::move(*id));
   if (vm.count("path")) {
     auto path = placement_path(vm["path"].as<std::string>());
     if (!path.ok()) {

@@ -1,12 +1,13 @@
-// dfs open, dfsmount's side: places the file a File ID names at a path on
-// this mount (node::OpenHandler), as the user who asked.
+// dfs open, dfsmount's side: turns the client's path into one relative to
+// the mount (fs::place_shared does the rest; control::OpenHandler) and drops the kernel's stale
+// entry for the new name.
 #pragma once
 
 #include <string>
 
 #include "dfs/fs/filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/node/control.hpp"
+#include "dfs/control/control.hpp"
 
 namespace dfs::cli {
 
@@ -16,18 +17,14 @@ class SharedFilePlacer {
   SharedFilePlacer(fs::FileSystem& filesystem, fuse::Mount& mount, std::string mountpoint);
 
   // Places the file; returns its absolute path. Errors: invalid_argument
-  // (not on this mount), read_only (under .dfs), not_found/not_directory
-  // (a missing parent), permission_denied (the caller may not write the
-  // parent), already_exists, and whatever fetching the manifest met.
-  Result<std::string> place(const node::OpenSharedRequest& request);
+  // (not on this mount) and those of fs::place_shared.
+  Result<std::string> place(const control::OpenSharedRequest& request);
 
  private:
   // The request's path, or its default: ./<ID> when the client works on
   // the mount, else MOUNTPOINT/<ID>.
-  std::string target_of(const node::OpenSharedRequest& request) const;
+  std::string target_of(const control::OpenSharedRequest& request) const;
   bool on_mount(const std::string& path) const;
-  // The directory inode at `dir`, a path relative to the mount point.
-  Result<fs::Attr> walk_to(const std::string& dir);
 
   fs::FileSystem& fs_;
   fuse::Mount& mount_;

@@ -1,8 +1,10 @@
 // FsImpl: open files. One FileState per open inode, shared by its handles;
 // commits of its content run under the state's lock, so they are ordered.
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "dfs/util/log.hpp"
@@ -17,10 +19,6 @@ bool can_write(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
 
 Error bad_handle(FileHandle fh) {
   return make_error(Errc::invalid_argument, "no open file handle " + std::to_string(fh));
-}
-
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -201,7 +199,30 @@ Result<FileHandle> FsImpl::open(Ino ino, int flags) {
       return truncated.take_error();
     }
   }
-  return add_handle(ino, flags, std::move(state));
+  const bool keep = (flags & O_TRUNC) == 0 && note_stamp(ino, /*at_open=*/true);
+  DFS_ASSIGN_OR_RETURN(FileHandle fh, add_handle(ino, flags, std::move(state)));
+  if (keep) {
+    std::lock_guard lock(mu_);
+    handles_.at(fh)->keeps_cache = true;
+  }
+  return fh;
+}
+
+bool FsImpl::note_stamp(Ino ino, bool at_open) {
+  auto attr = getattr(ino);
+  if (!attr.ok()) return false;
+  const Stamp stamp{attr->size, attr->mtime};
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = stamps_.try_emplace(ino, stamp);
+  if (inserted) return false;  // nothing known about pages cached before
+  const bool same = it->second == stamp;
+  it->second = stamp;
+  return at_open && same;
+}
+
+bool FsImpl::keeps_cache(FileHandle fh) {
+  auto handle = find_handle(fh);
+  return handle.ok() && (*handle)->keeps_cache;
 }
 
 Result<std::shared_ptr<Handle>> FsImpl::readable_handle(FileHandle fh) {
@@ -244,6 +265,53 @@ Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView 
   return data.size();
 }
 
+Status FsImpl::zero_locked(FileState& state, std::uint64_t offset, std::uint64_t end) {
+  const Bytes zeros(std::min<std::uint64_t>(end - offset, state.content.chunk_size()), 0);
+  while (offset < end) {
+    // Chunk-aligned pieces: each dirties one chunk.
+    const std::uint64_t piece_end =
+        std::min(end, (offset / state.content.chunk_size() + 1) * std::uint64_t{state.content.chunk_size()});
+    DFS_TRY(state.content.write(offset, ByteView(zeros.data(), piece_end - offset)));
+    offset = piece_end;
+  }
+  return {};
+}
+
+Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  if (!can_write(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is read-only");
+  constexpr int kKnown = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
+  if ((mode & ~kKnown) != 0) return make_error(Errc::not_supported, "fallocate mode " + std::to_string(mode));
+  if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & ~FALLOC_FL_PUNCH_HOLE) != FALLOC_FL_KEEP_SIZE) {
+    return make_error(Errc::not_supported, "FALLOC_FL_PUNCH_HOLE needs FALLOC_FL_KEEP_SIZE and nothing else");
+  }
+  if (length == 0) return make_error(Errc::invalid_argument, "fallocate of an empty range");
+  if (offset > kMaxFileSize || length > kMaxFileSize - offset) {
+    return make_error(Errc::too_large, "a range past " + std::to_string(kMaxFileSize) + " bytes");
+  }
+  const std::uint64_t end = offset + length;
+  FileState& state = *handle->state;
+  std::lock_guard lock(state.mu);
+  const std::uint64_t size = state.content.size();
+  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+    if (offset < size) DFS_TRY(zero_locked(state, offset, std::min(end, size)));
+  }
+  // Space is taken when the content is sealed, not reserved ahead: mode 0
+  // and ZERO_RANGE only grow the size (KEEP_SIZE not even that).
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) DFS_TRY(state.content.truncate(end));
+  state.mtime_ns = now_ns();
+  return {};
+}
+
+Result<std::uint64_t> FsImpl::seek_data(FileHandle fh, std::uint64_t offset, bool hole) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  std::lock_guard lock(handle->state->mu);
+  const std::uint64_t size = handle->state->content.size();
+  if (offset >= size) return make_error(Errc::not_found, "offset " + std::to_string(offset) + " is past the end");
+  // Every byte is data until manifests can say "hole": the only hole is the end.
+  return hole ? size : offset;
+}
+
 Status FsImpl::flush(FileHandle fh) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
   std::lock_guard lock(handle->state->mu);
@@ -263,7 +331,7 @@ Status FsImpl::fsync(FileHandle fh, bool) {
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }
-  node::ReplicationSummary summary = backend_.network->replicate(chunks);
+  replicate::ReplicationSummary summary = backend_.network->replicate(chunks);
   if (summary.min_confirmed < summary.wanted) {
     log::info("fs: fsync of inode " + std::to_string(handle->ino) + ": " + std::to_string(summary.min_confirmed) +
               " of " + std::to_string(summary.wanted) + " copies confirmed (all the peers there are)");
@@ -286,6 +354,7 @@ Status FsImpl::release(FileHandle fh) {
     committed = commit_locked(*handle->state);
   }
   release_state(handle->ino);
+  if (committed.ok()) note_stamp(handle->ino, /*at_open=*/false);
   return committed;
 }
 

@@ -3,7 +3,9 @@
 //                     unlink, rename, link, symlink, readlink
 //   fs_files.cpp      open-file states, handles, create, open, read, write,
 //                     flush, fsync, release, commits
-//   fs_extra.cpp      xattrs, file IDs, open_shared, statfs, open_filesystem
+//   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
+//   fs_sharing.cpp    file IDs, open_shared
+//   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
 //
@@ -21,6 +23,7 @@
 #include <unordered_map>
 
 #include "chunk_reader.hpp"
+#include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
 
@@ -43,9 +46,9 @@ struct Handle {
   int flags = 0;
   std::shared_ptr<FileState> state;
   std::atomic<std::uint64_t> next_offset{0};  // where a sequential read goes next
+  bool keeps_cache = false;  // the file was as at its last open or close (set once, at open)
 };
 
-std::int64_t now_ns();
 Attr to_attr(const index::InodeAttr& inode);
 Status check_name(std::string_view name);
 
@@ -59,6 +62,8 @@ class FsImpl final : public FileSystem {
   Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes, std::optional<FileHandle> fh) override;
   Result<std::vector<DirEntry>> readdir(Ino dir) override;
   Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) override;
+  Result<Attr> mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
+                     std::uint64_t rdev) override;
   Status rmdir(Ino parent, std::string_view name) override;
   Status unlink(Ino parent, std::string_view name) override;
   Status rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
@@ -70,9 +75,12 @@ class FsImpl final : public FileSystem {
   Result<std::pair<Attr, FileHandle>> create(const Caller& caller, Ino parent, std::string_view name,
                                              std::uint32_t mode, int flags) override;
   Result<FileHandle> open(Ino ino, int flags) override;
+  bool keeps_cache(FileHandle fh) override;
   Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) override;
   Result<ReadPieces> read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) override;
   Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) override;
+  Status fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) override;
+  Result<std::uint64_t> seek_data(FileHandle fh, std::uint64_t offset, bool hole) override;
   Status flush(FileHandle fh) override;
   Status fsync(FileHandle fh, bool datasync) override;
   Status release(FileHandle fh) override;
@@ -122,6 +130,11 @@ class FsImpl final : public FileSystem {
   Status reap_if_unlinked(Ino ino);
   // The attributes with the open, uncommitted size and mtime of the file.
   Attr with_open_state(const index::InodeAttr& inode);
+  // Notes the file's size and mtime at an open or a release; at an open,
+  // whether they are those of the last note (the cached pages are valid).
+  bool note_stamp(Ino ino, bool at_open);
+  // Writes zeros over [offset, end) of the open file (state.mu held).
+  Status zero_locked(FileState& state, std::uint64_t offset, std::uint64_t end);
 
   // --- durability (fs_durability.cpp) ---
   // Makes every commit so far durable: the store, then the index.
@@ -130,6 +143,9 @@ class FsImpl final : public FileSystem {
   void stop_flusher();
   // Whether every chunk of the version is in the local store and whole.
   bool stored_whole(const ChunkId& head, const index::FileKey& key);
+
+  // --- xattrs (fs_extra.cpp) ---
+  Status set_id_attr(Ino ino, ByteView value, int flags);
 
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,
@@ -141,7 +157,14 @@ class FsImpl final : public FileSystem {
   MemoryBudget budget_;
   ChunkReader reader_;
 
-  // Guards states_, handles_ and next_fh_.
+  // What a file's size and mtime were at its last open or close here.
+  struct Stamp {
+    std::uint64_t size = 0;
+    Timespec mtime;
+    bool operator==(const Stamp&) const = default;
+  };
+
+  // Guards states_, handles_, next_fh_ and stamps_.
   std::mutex mu_;
   struct OpenState {
     std::shared_ptr<FileState> state;
@@ -150,6 +173,7 @@ class FsImpl final : public FileSystem {
   std::unordered_map<Ino, OpenState> states_;
   std::unordered_map<FileHandle, std::shared_ptr<Handle>> handles_;
   FileHandle next_fh_ = 1;
+  std::unordered_map<Ino, Stamp> stamps_;
 
   // The flusher: wakes every commit_interval, or when stop_ is set.
   std::mutex flusher_mu_;

@@ -60,11 +60,6 @@ Status check_replace(index::NamespaceTxn& txn, std::uint32_t src_mode, const ind
 
 }  // namespace
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Attr to_attr(const index::InodeAttr& inode) {
   Attr a;
   a.ino = inode.ino;
@@ -74,6 +69,7 @@ Attr to_attr(const index::InodeAttr& inode) {
   a.gid = inode.gid;
   a.size = inode.size;
   a.blocks = (inode.size + 511) / 512;
+  a.rdev = inode.rdev;
   a.atime = to_timespec(inode.atime_ns);
   a.mtime = to_timespec(inode.mtime_ns);
   a.ctime = to_timespec(inode.ctime_ns);
@@ -135,20 +131,23 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
     }
     release_state(ino);
     DFS_TRY(std::move(truncated));
-  } else if (changes.mtime) {
+  } else if (changes.mtime || changes.mtime_now) {
     if (auto state = find_state(ino)) {
       std::lock_guard lock(state->mu);
-      state->mtime_ns = to_ns(*changes.mtime);  // so a later commit keeps it
+      state->mtime_ns = changes.mtime ? to_ns(*changes.mtime) : now_ns();  // so a later commit keeps it
     }
   }
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, txn.get_inode(ino));
+  const std::int64_t now = now_ns();
   if (changes.mode) inode.mode = (inode.mode & S_IFMT) | (*changes.mode & 07777);
   if (changes.uid) inode.uid = *changes.uid;
   if (changes.gid) inode.gid = *changes.gid;
   if (changes.atime) inode.atime_ns = to_ns(*changes.atime);
+  if (changes.atime_now) inode.atime_ns = now;
   if (changes.mtime) inode.mtime_ns = to_ns(*changes.mtime);
-  inode.ctime_ns = now_ns();
+  if (changes.mtime_now) inode.mtime_ns = now;
+  inode.ctime_ns = now;
   DFS_TRY(txn.update_inode(inode));
   DFS_TRY(txn.commit());
   return with_open_state(inode);
@@ -180,6 +179,22 @@ Result<Attr> FsImpl::mkdir(const Caller& caller, Ino parent, std::string_view na
   index::InodeAttr inode;
   inode.mode = S_IFDIR | (mode & 07777 & ~caller.umask);
   inode.nlink = 2;
+  return make_node(caller, parent, name, std::move(inode));
+}
+
+Result<Attr> FsImpl::mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
+                           std::uint64_t rdev) {
+  const std::uint32_t type = mode & S_IFMT;
+  if (type == S_IFDIR || type == S_IFLNK) {
+    return make_error(Errc::invalid_argument, "mknod makes no directories or symbolic links");
+  }
+  if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR && type != S_IFBLK) {
+    return make_error(Errc::invalid_argument, "mknod of an unknown file type");
+  }
+  index::InodeAttr inode;
+  inode.mode = (type == 0 ? S_IFREG : type) | (mode & 07777 & ~caller.umask);
+  inode.nlink = 1;
+  if (type == S_IFCHR || type == S_IFBLK) inode.rdev = rdev;
   return make_node(caller, parent, name, std::move(inode));
 }
 

@@ -4,7 +4,7 @@
 
 namespace dfs::fs {
 
-ReplicationQueue::ReplicationQueue(node::ChunkNetwork& network, std::size_t max_chunks,
+ReplicationQueue::ReplicationQueue(replicate::ChunkNetwork& network, std::size_t max_chunks,
                                    std::chrono::milliseconds drain_bound)
     : network_(network), max_chunks_(max_chunks), drain_bound_(drain_bound), thread_([this] { run(); }) {}
 
@@ -59,7 +59,7 @@ void ReplicationQueue::run() {
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     busy_ = true;
     lock.unlock();
-    const node::ReplicationSummary summary = network_.replicate(batch);
+    const replicate::ReplicationSummary summary = network_.replicate(batch);
     if (summary.min_confirmed < summary.wanted) {
       log::info("fs: background replication: " + std::to_string(summary.min_confirmed) + " of " +
                 std::to_string(summary.wanted) + " copies confirmed for some chunks; repair will add the rest");

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 
 namespace dfs::fs {
 
@@ -39,7 +39,7 @@ class ReplicationQueue {
   static constexpr std::size_t kChunksPerCall = 16;
 
   // `network` must outlive the queue.
-  ReplicationQueue(node::ChunkNetwork& network, std::size_t max_chunks, std::chrono::milliseconds drain_bound);
+  ReplicationQueue(replicate::ChunkNetwork& network, std::size_t max_chunks, std::chrono::milliseconds drain_bound);
   ~ReplicationQueue();
   ReplicationQueue(const ReplicationQueue&) = delete;
   ReplicationQueue& operator=(const ReplicationQueue&) = delete;
@@ -55,7 +55,7 @@ class ReplicationQueue {
  private:
   void run();
 
-  node::ChunkNetwork& network_;
+  replicate::ChunkNetwork& network_;
   const std::size_t max_chunks_;
   const std::chrono::milliseconds drain_bound_;
   mutable std::mutex mu_;  // guards everything below but thread_

@@ -1,5 +1,4 @@
-// Mount: the libfuse session (mount, multi-threaded loop, unmount) and the
-// adapter's shared state: page-cache stamps and the .dfs/ids resolver.
+// Mount: the libfuse session (mount, multi-threaded loop, unmount).
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -13,12 +12,6 @@
 namespace dfs::fuse {
 
 namespace {
-
-fs::Timespec realtime_now() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return fs::Timespec{ts.tv_sec, ts.tv_nsec};
-}
 
 // fs errors → libfuse args owned by this object.
 class FuseArgs {
@@ -43,77 +36,6 @@ class FuseArgs {
 };
 
 }  // namespace
-
-// ---- Adapter ---------------------------------------------------------------
-
-Mount::Adapter::Adapter(fs::FileSystem& filesystem, const MountOptions& options)
-    : fs(filesystem),
-      entry_timeout(options.entry_timeout),
-      attr_timeout(options.attr_timeout),
-      max_write(options.max_write),
-      mounted_at(realtime_now()) {}
-
-bool Mount::Adapter::note_open(fs::Ino ino, const fs::Attr& attr) {
-  const Stamp stamp{attr.size, attr.mtime};
-  std::lock_guard lock(mutex);
-  auto [it, inserted] = stamps.try_emplace(ino, stamp);
-  if (inserted) return false;  // nothing known about the cached pages
-  const bool same = it->second == stamp;
-  it->second = stamp;
-  return same;
-}
-
-void Mount::Adapter::note_close(fs::Ino ino, const fs::Attr& attr) {
-  std::lock_guard lock(mutex);
-  stamps[ino] = Stamp{attr.size, attr.mtime};
-}
-
-bool Mount::Adapter::is_shared(fs::Ino ino) {
-  std::lock_guard lock(mutex);
-  return shared.count(ino) != 0;
-}
-
-Result<fs::Ino> Mount::Adapter::hidden_ids_dir() {
-  {
-    std::lock_guard lock(mutex);
-    if (hidden_ids) return *hidden_ids;
-  }
-  const fs::Caller owner{0, 0, 077};
-  fs::Ino dir = fs::kRootIno;
-  for (std::string_view name : {kDotDfsName, kIdsName}) {
-    auto found = fs.lookup(dir, name);
-    if (!found.ok() && found.error().code == Errc::not_found) found = fs.mkdir(owner, dir, name, 0755);
-    if (!found.ok() && found.error().code == Errc::already_exists) found = fs.lookup(dir, name);  // a race
-    if (!found.ok()) return found.take_error();
-    dir = found->ino;
-  }
-  std::lock_guard lock(mutex);
-  hidden_ids = dir;
-  return dir;
-}
-
-Result<fs::Attr> Mount::Adapter::resolve_id(const fs::Caller& caller, std::string_view name) {
-  auto id = FileId::parse(name);
-  if (!id.ok()) {
-    log::warn("fuse: .dfs/ids/" + std::string(name.substr(0, 16)) + (name.size() > 16 ? "…" : "") +
-              ": not a File ID: " + id.error().message);
-    // ENOENT, not EINVAL: a lookup miss lets mkdir/create report EROFS.
-    return make_error(Errc::not_found, id.error().message);
-  }
-  DFS_ASSIGN_OR_RETURN(const fs::Ino dir, hidden_ids_dir());
-  const std::string canonical = id->to_string();
-  auto attr = fs.lookup(dir, canonical);
-  if (!attr.ok() && attr.error().code == Errc::not_found) {
-    attr = fs.open_shared(caller, *id, dir, canonical);
-    if (!attr.ok() && attr.error().code == Errc::already_exists) attr = fs.lookup(dir, canonical);
-    if (!attr.ok()) log::warn("fuse: .dfs/ids/" + canonical.substr(0, 16) + "…: " + attr.error().to_string());
-  }
-  if (attr.ok()) {
-    std::lock_guard lock(mutex);
-    shared.insert(attr->ino);
-  }
-  return attr;
-}
 
 // ---- Mount -----------------------------------------------------------------
 

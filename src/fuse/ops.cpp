@@ -1,6 +1,7 @@
 // The low-level request handlers: each turns one FUSE request into one
-// FileSystem call and its Result into a reply. The only logic of their own
-// is the virtual directories MOUNT/.dfs and MOUNT/.dfs/ids (read-only).
+// FileSystem call and its Result into a reply; every errno comes from
+// errno_of. No logic of their own: .dfs/ids, read-only shared files and
+// page-cache validity are the FileSystem's (fs/id_directory.hpp).
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -19,13 +20,6 @@ namespace dfs::fuse {
 namespace {
 
 Mount::Adapter& self(fuse_req_t req) { return *static_cast<Mount::Adapter*>(fuse_req_userdata(req)); }
-
-bool is_virtual(fuse_ino_t ino) { return ino == kDotDfsIno || ino == kIdsIno; }
-
-// A name no request may change: the virtual directories and their entries.
-bool is_reserved(fuse_ino_t parent, const char* name) {
-  return is_virtual(parent) || (parent == fs::kRootIno && name == kDotDfsName);
-}
 
 fs::Caller caller_of(fuse_req_t req) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
@@ -57,6 +51,7 @@ struct stat to_stat(const fs::Attr& a) {
   st.st_nlink = a.nlink;
   st.st_uid = a.uid;
   st.st_gid = a.gid;
+  st.st_rdev = static_cast<dev_t>(a.rdev);
   st.st_size = static_cast<off_t>(a.size);
   st.st_blocks = static_cast<blkcnt_t>(a.blocks);
   st.st_blksize = 4096;
@@ -64,15 +59,6 @@ struct stat to_stat(const fs::Attr& a) {
   st.st_mtim = to_timespec(a.mtime);
   st.st_ctim = to_timespec(a.ctime);
   return st;
-}
-
-fs::Attr virtual_dir_attr(const Mount::Adapter& a, fs::Ino ino) {
-  fs::Attr attr;
-  attr.ino = ino;
-  attr.mode = S_IFDIR | 0555;
-  attr.nlink = 2;
-  attr.atime = attr.mtime = attr.ctime = a.mounted_at;
-  return attr;
 }
 
 fuse_entry_param entry_of(const Mount::Adapter& a, const fs::Attr& attr) {
@@ -95,23 +81,10 @@ void reply_status(fuse_req_t req, const Status& status, const char* what, Op op 
   fuse_reply_err(req, 0);
 }
 
-fs::Timespec now() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return fs::Timespec{ts.tv_sec, ts.tv_nsec};
-}
-
 // ---- names -----------------------------------------------------------------
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  Mount::Adapter& a = self(req);
-  if (parent == fs::kRootIno && name == kDotDfsName) return reply_entry(req, virtual_dir_attr(a, kDotDfsIno), "lookup");
-  if (parent == kDotDfsIno) {
-    if (name == kIdsName) return reply_entry(req, virtual_dir_attr(a, kIdsIno), "lookup");
-    return (void)fuse_reply_err(req, ENOENT);
-  }
-  if (parent == kIdsIno) return reply_entry(req, a.resolve_id(caller_of(req), name), "lookup .dfs/ids");
-  reply_entry(req, a.fs.lookup(parent, name), "lookup");
+  reply_entry(req, self(req).fs.lookup(parent, name), "lookup");
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
@@ -119,7 +92,7 @@ void op_forget_multi(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_non
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Mount::Adapter& a = self(req);
-  auto attr = is_virtual(ino) ? Result<fs::Attr>(virtual_dir_attr(a, ino)) : a.fs.getattr(ino);
+  auto attr = a.fs.getattr(ino);
   if (!attr.ok()) return reply_error(req, attr.error(), "getattr");
   const struct stat st = to_stat(*attr);
   fuse_reply_attr(req, &st, a.attr_timeout);
@@ -127,19 +100,18 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
   Mount::Adapter& a = self(req);
-  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
   fs::SetAttr changes;
   if (to_set & FUSE_SET_ATTR_MODE) changes.mode = st->st_mode & 07777;
   if (to_set & FUSE_SET_ATTR_UID) changes.uid = st->st_uid;
   if (to_set & FUSE_SET_ATTR_GID) changes.gid = st->st_gid;
   if (to_set & FUSE_SET_ATTR_SIZE) changes.size = static_cast<std::uint64_t>(st->st_size);
   if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
-    changes.atime = now();
+    changes.atime_now = true;
   } else if (to_set & FUSE_SET_ATTR_ATIME) {
     changes.atime = fs::Timespec{st->st_atim.tv_sec, st->st_atim.tv_nsec};
   }
   if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
-    changes.mtime = now();
+    changes.mtime_now = true;
   } else if (to_set & FUSE_SET_ATTR_MTIME) {
     changes.mtime = fs::Timespec{st->st_mtim.tv_sec, st->st_mtim.tv_nsec};
   }
@@ -152,59 +124,38 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-  if (is_virtual(ino)) return (void)fuse_reply_err(req, EINVAL);
   auto target = self(req).fs.readlink(ino);
   if (!target.ok()) return reply_error(req, target.error(), "readlink");
   fuse_reply_readlink(req, target->c_str());
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
   reply_entry(req, self(req).fs.mkdir(caller_of(req), parent, name, mode), "mkdir");
 }
 
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
-  if (!S_ISREG(mode)) return (void)fuse_reply_err(req, EPERM);  // no devices, fifos or sockets
-  Mount::Adapter& a = self(req);
-  auto created = a.fs.create(caller_of(req), parent, name, mode & 07777, O_WRONLY | O_EXCL);
-  if (!created.ok()) return reply_error(req, created.error(), "mknod");
-  const Status released = a.fs.release(created->second);
-  if (!released.ok()) return reply_error(req, released.error(), "mknod");
-  reply_entry(req, a.fs.getattr(created->first.ino), "mknod");
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  reply_entry(req, self(req).fs.mknod(caller_of(req), parent, name, mode, rdev), "mknod");
 }
 
 void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
   reply_entry(req, self(req).fs.symlink(caller_of(req), target, parent, name), "symlink");
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, EROFS);
   reply_status(req, self(req).fs.unlink(parent, name), "unlink");
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, EROFS);
   reply_status(req, self(req).fs.rmdir(parent, name), "rmdir");
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent, const char* new_name,
                unsigned flags) {
-  if (is_reserved(parent, name) || is_reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EROFS);
-  if ((flags & ~(fs::kRenameNoReplace | fs::kRenameExchange)) != 0 ||
-      flags == (fs::kRenameNoReplace | fs::kRenameExchange)) {
-    return (void)fuse_reply_err(req, EINVAL);  // RENAME_WHITEOUT, or both at once
-  }
   reply_status(req, self(req).fs.rename(parent, name, new_parent, new_name, flags), "rename");
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
-  Mount::Adapter& a = self(req);
-  if (is_reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EROFS);
-  if (is_virtual(ino)) return (void)fuse_reply_err(req, EPERM);
-  if (a.is_shared(ino)) return (void)fuse_reply_err(req, EXDEV);  // `dfs open` places a shared file
-  reply_entry(req, a.fs.link(ino, new_parent, new_name), "link", Op::link);
+  reply_entry(req, self(req).fs.link(ino, new_parent, new_name), "link", Op::link);
 }
 
 // ---- files -----------------------------------------------------------------
@@ -212,27 +163,20 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* 
 bool writes(int flags) { return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0; }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
-  if (is_reserved(parent, name)) return (void)fuse_reply_err(req, is_virtual(parent) ? EROFS : EEXIST);
   Mount::Adapter& a = self(req);
   auto created = a.fs.create(caller_of(req), parent, name, mode & 07777, fi->flags);
   if (!created.ok()) return reply_error(req, created.error(), "create");
   fi->fh = created->second;
-  a.note_open(created->first.ino, created->first);
   const fuse_entry_param e = entry_of(a, created->first);
   if (fuse_reply_create(req, &e, fi) != 0) (void)a.fs.release(created->second);  // the caller was interrupted
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Mount::Adapter& a = self(req);
-  if (is_virtual(ino)) return (void)fuse_reply_err(req, EISDIR);
-  if (writes(fi->flags) && a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
   auto fh = a.fs.open(ino, fi->flags);
   if (!fh.ok()) return reply_error(req, fh.error(), "open");
   fi->fh = *fh;
-  if ((fi->flags & O_TRUNC) == 0) {
-    auto attr = a.fs.getattr(ino);
-    fi->keep_cache = attr.ok() && a.note_open(ino, *attr);
-  }
+  fi->keep_cache = a.fs.keeps_cache(*fh);
   // A descriptor that cannot write has nothing to commit at close: the
   // kernel may skip the FLUSH round trip (one in five requests of a small
   // file read). Other handles' writes are committed by their own close.
@@ -268,13 +212,22 @@ void op_fsync(fuse_req_t req, fuse_ino_t, int datasync, fuse_file_info* fi) {
   reply_status(req, self(req).fs.fsync(fi->fh, datasync != 0), "fsync");
 }
 
-void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  Mount::Adapter& a = self(req);
-  const Status released = a.fs.release(fi->fh);
-  if (released.ok()) {
-    if (auto attr = a.fs.getattr(ino); attr.ok()) a.note_close(ino, *attr);
-  }
-  reply_status(req, released, "release");
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  reply_status(req, self(req).fs.release(fi->fh), "release");
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t, int mode, off_t offset, off_t length, fuse_file_info* fi) {
+  reply_status(req,
+               self(req).fs.fallocate(fi->fh, mode, static_cast<std::uint64_t>(offset),
+                                      static_cast<std::uint64_t>(length)),
+               "fallocate");
+}
+
+void op_lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_info* fi) {
+  const bool hole = whence == SEEK_HOLE;
+  auto found = self(req).fs.seek_data(fi->fh, static_cast<std::uint64_t>(offset), hole);
+  if (!found.ok()) return reply_error(req, found.error(), "lseek", Op::seek);
+  fuse_reply_lseek(req, static_cast<off_t>(*found));
 }
 
 // ---- directories -----------------------------------------------------------
@@ -288,12 +241,8 @@ struct DirHandle {
 
 Result<std::vector<fs::DirEntry>> list(Mount::Adapter& a, fuse_ino_t ino) {
   std::vector<fs::DirEntry> out{{".", ino, S_IFDIR}, {"..", ino, S_IFDIR}};
-  if (is_virtual(ino)) return out;  // lookup only: IDs are not listed
   DFS_ASSIGN_OR_RETURN(auto entries, a.fs.readdir(ino));
-  for (auto& e : entries) {
-    if (ino == fs::kRootIno && e.name == kDotDfsName) continue;  // the hidden store of .dfs/ids
-    out.push_back(std::move(e));
-  }
+  for (auto& e : entries) out.push_back(std::move(e));
   return out;
 }
 
@@ -391,7 +340,6 @@ void op_statfs(fuse_req_t req, fuse_ino_t) {
 
 void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size, int flags) {
   Mount::Adapter& a = self(req);
-  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
   const ByteView bytes(reinterpret_cast<const std::uint8_t*>(value), size);
   reply_status(req, a.fs.setxattr(ino, name, bytes, flags), "setxattr", Op::xattr);
 }
@@ -400,12 +348,14 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* v
 // the caller's buffer is too small.
 void reply_sized(fuse_req_t req, const char* data, std::size_t length, std::size_t size) {
   if (size == 0) return (void)fuse_reply_xattr(req, length);
-  if (length > size) return (void)fuse_reply_err(req, ERANGE);
+  if (length > size) {
+    return reply_error(req, make_error(Errc::too_large, "the value does not fit the caller's buffer"), "getxattr",
+                       Op::xattr_buffer);
+  }
   fuse_reply_buf(req, data, length);
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  if (is_virtual(ino)) return (void)fuse_reply_err(req, ENODATA);
   auto value = self(req).fs.getxattr(ino, name);
   if (!value.ok()) return reply_error(req, value.error(), "getxattr", Op::xattr);
   reply_sized(req, reinterpret_cast<const char*>(value->data()), value->size(), size);
@@ -413,18 +363,14 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   std::string joined;  // "name\0name\0"
-  if (!is_virtual(ino)) {
-    auto names = self(req).fs.listxattr(ino);
-    if (!names.ok()) return reply_error(req, names.error(), "listxattr", Op::xattr);
-    for (const auto& n : *names) joined.append(n).push_back('\0');
-  }
+  auto names = self(req).fs.listxattr(ino);
+  if (!names.ok()) return reply_error(req, names.error(), "listxattr", Op::xattr);
+  for (const auto& n : *names) joined.append(n).push_back('\0');
   reply_sized(req, joined.data(), joined.size(), size);
 }
 
 void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  Mount::Adapter& a = self(req);
-  if (is_virtual(ino) || a.is_shared(ino)) return (void)fuse_reply_err(req, EROFS);
-  reply_status(req, a.fs.removexattr(ino, name), "removexattr", Op::xattr);
+  reply_status(req, self(req).fs.removexattr(ino, name), "removexattr", Op::xattr);
 }
 
 void op_init(void* userdata, fuse_conn_info* conn) {
@@ -482,6 +428,8 @@ const fuse_lowlevel_ops& lowlevel_ops() {
     o.listxattr = op_listxattr;
     o.removexattr = op_removexattr;
     o.create = op_create;
+    o.fallocate = op_fallocate;
+    o.lseek = op_lseek;
     return o;
   }();
   return ops;

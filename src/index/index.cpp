@@ -9,6 +9,7 @@
 
 #include "dfs/index/schema.hpp"
 #include "dfs/index/sqlite.hpp"
+#include "dfs/util/clock.hpp"
 #include "dfs/util/file.hpp"
 #include "rows.hpp"
 
@@ -83,10 +84,6 @@ Result<bool> file_exists(Database& db, const ChunkId& manifest) {
 
 Error no_such_file(const ChunkId& manifest) {
   return make_error(Errc::not_found, "no file with manifest " + manifest.short_hex() + " in the index");
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -245,7 +242,7 @@ Status Index::set_pinned(const ChunkId& manifest, bool pinned) {
   if (pinned) {
     // OR IGNORE: pinning twice keeps the first pinned_at.
     DFS_TRY(rows::execute(*db_, "INSERT OR IGNORE INTO pins (manifest_id, pinned_at) VALUES (?, ?)", manifest.bytes,
-                          unix_now()));
+                          unix_seconds()));
   } else {
     DFS_TRY(rows::execute(*db_, "DELETE FROM pins WHERE manifest_id = ?", manifest.bytes));
   }

@@ -8,6 +8,7 @@
 
 #include "dfs/index/index.hpp"
 #include "dfs/index/sqlite.hpp"
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::index {
@@ -146,11 +147,6 @@ CREATE TABLE unsynced_versions (
   CHECK ((previous_manifest IS NULL) = (previous_key IS NULL))
 );
 )sql";
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.

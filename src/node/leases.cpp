@@ -4,10 +4,6 @@
 
 namespace dfs::node {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 LeaseBook::LeaseBook(index::Index& index, store::InFlightChunks& in_flight, std::chrono::seconds length,
                      UnixClock clock)
     : index_(index), in_flight_(in_flight), length_(length), clock_(std::move(clock)), hold_(in_flight.hold()) {}

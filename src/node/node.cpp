@@ -45,7 +45,7 @@ Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& i
   DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
   if (!pending) return {};
   DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
-  DFS_TRY(index.extend_leases(held, unix_now() + length.count()));
+  DFS_TRY(index.extend_leases(held, unix_seconds() + length.count()));
   if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
   return index.leases_granted();
 }
@@ -336,7 +336,17 @@ Result<ServiceStatus> Node::status() {
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
   s.files = files.size();
   DFS_ASSIGN_OR_RETURN(s.referenced_chunks, index_->referenced_chunk_count());
-  if (network_) network_->describe(s);
+  if (network_) {
+    const replicate::NetworkStatus net = network_->status();
+    s.networked = true;
+    s.node_id = net.node_id;
+    s.listen_address = net.listen_address;
+    s.peers = net.peers;
+    s.replicas = net.replicas;
+    s.under_replicated = net.under_replicated;
+    s.repair_copies = net.repair_copies;
+    s.limits = net.limits;
+  }
   return s;
 }
 

@@ -57,7 +57,7 @@ struct Replicator::ReplicateOp {
   ReplicaReport report;
 };
 
-Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, dht::Scheduler& scheduler,
+Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
                        ReplicationConfig config, BlockingRunner* runner, store::ChunkStore* owned)
     : dht_(dht),
       client_(client),

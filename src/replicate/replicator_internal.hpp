@@ -117,7 +117,7 @@ void Replicator::run_blocking(std::function<T()> work, std::function<void(T)> th
 // Errc::timed_out (`what`) after `limit`. A backstop against a ChunkClient
 // that never answers; T is a Result or Status. Loop thread only.
 template <typename T>
-std::function<void(T)> answer_within(dht::Scheduler& scheduler, std::chrono::milliseconds limit, std::string what,
+std::function<void(T)> answer_within(Scheduler& scheduler, std::chrono::milliseconds limit, std::string what,
                                      std::function<void(T)> done) {
   struct State {
     std::function<void(T)> done;

@@ -15,6 +15,7 @@
 
 #include "chunk_file_io.hpp"
 #include "dir_util.hpp"
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::store {
@@ -168,8 +169,7 @@ Status DiskChunkStore::scan_usage() {
 std::string DiskChunkStore::unique_suffix() {
   // The clock keeps quarantine names unique across restarts; the counter
   // keeps names unique within this process.
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) + "-" +
+  return std::to_string(now_ns()) + "-" +
          std::to_string(next_name_.fetch_add(1, std::memory_order_relaxed));
 }
 

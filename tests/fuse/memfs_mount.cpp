@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "dfs/fs/id_directory.hpp"
 #include "dfs/fuse/mount.hpp"
 #include "dfs/util/log.hpp"
 #include "memory_filesystem.hpp"
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   dfs::log::set_level(dfs::log::Level::warn);
-  dfs::fuse::test::MemoryFileSystem filesystem;
+  // With the mount's .dfs/ids on top, as dfsmount has it.
+  dfs::fs::IdDirectory filesystem(std::make_unique<dfs::fuse::test::MemoryFileSystem>());
   auto mount = dfs::fuse::Mount::create(filesystem, options);
   if (!mount.ok()) {
     std::fprintf(stderr, "dfs_memfs_mount: %s\n", mount.error().message.c_str());

@@ -121,7 +121,9 @@ Result<fs::Attr> MemoryFileSystem::setattr(const fs::Caller&, fs::Ino ino, const
     if (c.uid) n->attr.uid = *c.uid;
     if (c.gid) n->attr.gid = *c.gid;
     if (c.atime) n->attr.atime = *c.atime;
+    if (c.atime_now) n->attr.atime = now();
     if (c.mtime) n->attr.mtime = *c.mtime;
+    if (c.mtime_now) n->attr.mtime = now();
     n->attr.ctime = now();
   }
   return getattr(ino);
@@ -139,6 +141,16 @@ Result<fs::Attr> MemoryFileSystem::mkdir(const fs::Caller& caller, fs::Ino paren
                                          std::uint32_t mode) {
   std::lock_guard lock(mutex_);
   return add(caller, parent, name, S_IFDIR | (mode & 07777));
+}
+
+Result<fs::Attr> MemoryFileSystem::mknod(const fs::Caller& caller, fs::Ino parent, std::string_view name,
+                                         std::uint32_t mode, std::uint64_t rdev) {
+  std::lock_guard lock(mutex_);
+  if ((mode & S_IFMT) == 0) mode |= S_IFREG;
+  if (S_ISDIR(mode) || S_ISLNK(mode)) return make_error(Errc::invalid_argument, "mknod of a directory or symlink");
+  DFS_ASSIGN_OR_RETURN(fs::Attr attr, add(caller, parent, name, mode));
+  if (S_ISCHR(mode) || S_ISBLK(mode)) nodes_.at(attr.ino).attr.rdev = attr.rdev = rdev;
+  return attr;
 }
 
 Status MemoryFileSystem::rmdir(fs::Ino parent, std::string_view name) {

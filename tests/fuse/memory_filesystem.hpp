@@ -24,6 +24,8 @@ class MemoryFileSystem final : public fs::FileSystem {
                            std::optional<fs::FileHandle> fh) override;
   Result<std::vector<fs::DirEntry>> readdir(fs::Ino dir) override;
   Result<fs::Attr> mkdir(const fs::Caller& caller, fs::Ino parent, std::string_view name, std::uint32_t mode) override;
+  Result<fs::Attr> mknod(const fs::Caller& caller, fs::Ino parent, std::string_view name, std::uint32_t mode,
+                         std::uint64_t rdev) override;
   Status rmdir(fs::Ino parent, std::string_view name) override;
   Status unlink(fs::Ino parent, std::string_view name) override;
   Status rename(fs::Ino parent, std::string_view name, fs::Ino new_parent, std::string_view new_name,

@@ -5,7 +5,7 @@
 // non-empty addresses of at most kMaxAddressSize bytes, at most
 // kMaxContactsPerResponse contacts, valid records), and re-encoding it and
 // decoding again gives the same message back.
-#include "dfs/node/dht_wire.hpp"
+#include "dfs/p2p/dht_wire.hpp"
 #include "fuzz_common.hpp"
 
 namespace {
@@ -22,18 +22,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wire::Envelope env;
   if (!env.ParseFromArray(data, static_cast<int>(size))) return 0;
 
-  if (auto request = node::dht_request_from_wire(env); request.ok()) {
-    FUZZ_CHECK(node::is_dht_request(env));
-    auto again = node::dht_request_from_wire(node::dht_request_to_wire(*request));
+  if (auto request = p2p::dht_request_from_wire(env); request.ok()) {
+    FUZZ_CHECK(p2p::is_dht_request(env));
+    auto again = p2p::dht_request_from_wire(p2p::dht_request_to_wire(*request));
     FUZZ_CHECK(again.ok() && *again == *request);
   }
-  if (auto response = node::dht_response_from_wire(env); response.ok()) {
+  if (auto response = p2p::dht_response_from_wire(env); response.ok()) {
     if (auto* found = std::get_if<dht::FindNodeResponse>(&*response)) check_contacts(found->contacts);
     if (auto* found = std::get_if<dht::FindValueResponse>(&*response)) {
       check_contacts(found->contacts);
       for (const auto& r : found->records) FUZZ_CHECK(dht::validate_record(r).ok());
     }
-    auto again = node::dht_response_from_wire(node::dht_response_to_wire(*response));
+    auto again = p2p::dht_response_from_wire(p2p::dht_response_to_wire(*response));
     FUZZ_CHECK(again.ok() && *again == *response);
   }
   return 0;

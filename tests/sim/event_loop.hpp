@@ -1,4 +1,4 @@
-// EventLoop: a virtual clock and event queue implementing dht::Scheduler for
+// EventLoop: a virtual clock and event queue implementing Scheduler for
 // every node of a simulation, in one thread. Time only moves when the loop
 // runs an event, so a simulated hour costs what its events cost, and a run
 // is a deterministic function of the events scheduled (ties run in the
@@ -13,14 +13,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dfs/dht/scheduler.hpp"
+#include "dfs/util/scheduler.hpp"
 
 namespace dfs::sim {
 
 using TimePoint = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
 
-class EventLoop final : public dht::Scheduler {
+class EventLoop final : public Scheduler {
  public:
   // Virtual time starts an hour past the clock's epoch, so that "never"
   // (a default TimePoint) is always long ago.

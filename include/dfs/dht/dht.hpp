@@ -29,7 +29,7 @@
 #include "dfs/dht/messages.hpp"
 #include "dfs/dht/record_store.hpp"
 #include "dfs/dht/routing_table.hpp"
-#include "dfs/dht/scheduler.hpp"
+#include "dfs/util/scheduler.hpp"
 #include "dfs/dht/transport.hpp"
 
 namespace dfs::dht {

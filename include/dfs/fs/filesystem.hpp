@@ -19,22 +19,24 @@
 //
 // Threading: all methods are thread-safe (FUSE runs a multi-threaded loop).
 //
-// Errors: Errc values; the adapter maps them: not_found→ENOENT,
-// already_exists→EEXIST, not_empty→ENOTEMPTY, is_directory→EISDIR,
-// not_directory→ENOTDIR, name_too_long→ENAMETOOLONG, invalid_argument→EINVAL,
-// permission_denied→EACCES (EPERM where POSIX says so: see fuse/),
-// read_only→EROFS, no_space→ENOSPC, not_supported→EOPNOTSUPP,
-// cross_device→EXDEV, too_many_links→EMLINK, unavailable/timed_out/corrupt/
+// Errors: Errc values; the adapter maps them (fuse/errno.cpp, the one
+// place): not_found→ENOENT, already_exists→EEXIST, not_empty→ENOTEMPTY,
+// is_directory→EISDIR, not_directory→ENOTDIR, name_too_long→ENAMETOOLONG,
+// invalid_argument→EINVAL, permission_denied→EACCES, read_only→EROFS,
+// no_space→ENOSPC, not_supported→EOPNOTSUPP, cross_device→EXDEV,
+// too_many_links→EMLINK, too_large→EFBIG, unavailable/timed_out/corrupt/
 // io_error→EIO.
 // Where one code means a different errno for one call:
 //  - getxattr, removexattr, setxattr(XATTR_REPLACE): not_found = no such
 //    attribute → ENODATA; not_supported (a non-user.* name) → EOPNOTSUPP;
-//    name_too_long → ERANGE; too_large (value > 64 KiB) → E2BIG.
-//  - setxattr/removexattr of user.dfs.id, user.* on a symlink, link() of a
-//    directory: permission_denied → EPERM.
+//    name_too_long → ERANGE; too_large (value > 64 KiB) → E2BIG;
+//    permission_denied (user.dfs.id set to another value, user.* on a
+//    symlink or special file) → EPERM.
+//  - setattr (chmod/chown/utimes refused) and link() of a directory
+//    (is_directory) or refused: EPERM.
+//  - seek_data at or past the end: not_found → ENXIO.
 //  - read/write/flush/fsync/release on an unknown handle, read on a
 //    write-only or write on a read-only handle: invalid_argument → EBADF.
-//  - write/setattr(size) past the largest file: too_large → EFBIG.
 //  - open of a directory: is_directory; of a symlink: invalid_argument.
 //  - rename into its own subtree: invalid_argument → EINVAL.
 // The factory is in open_filesystem.hpp.
@@ -88,12 +90,13 @@ struct Timespec {
 
 struct Attr {
   Ino ino = 0;
-  std::uint32_t mode = 0;   // type bits (S_IFREG, S_IFDIR, S_IFLNK) + permissions
+  std::uint32_t mode = 0;   // type bits (S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO...) + permissions
   std::uint32_t nlink = 0;
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint64_t size = 0;
   std::uint64_t blocks = 0;  // 512-byte blocks
+  std::uint64_t rdev = 0;    // a device's number (S_IFCHR, S_IFBLK)
   Timespec atime, mtime, ctime;
 };
 
@@ -116,8 +119,10 @@ struct SetAttr {
   std::optional<std::uint32_t> uid;
   std::optional<std::uint32_t> gid;
   std::optional<std::uint64_t> size;  // truncate / extend
-  std::optional<Timespec> atime;      // already resolved (UTIME_NOW → now)
+  std::optional<Timespec> atime;
   std::optional<Timespec> mtime;
+  bool atime_now = false;             // UTIME_NOW: the filesystem's clock (atime unset)
+  bool mtime_now = false;
 };
 
 struct StatFs {
@@ -144,6 +149,11 @@ class FileSystem {
   virtual Result<std::vector<DirEntry>> readdir(Ino dir) = 0;  // without "." and ".."
 
   virtual Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) = 0;
+  // A FIFO, socket, character or block device (rdev), or an empty regular
+  // file, as mknod(2): `mode` carries the type. Special files have no
+  // content and no File ID. Who may make devices is the kernel's check.
+  virtual Result<Attr> mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
+                             std::uint64_t rdev) = 0;
   virtual Status rmdir(Ino parent, std::string_view name) = 0;
   virtual Status unlink(Ino parent, std::string_view name) = 0;
   virtual Status rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
@@ -156,6 +166,10 @@ class FileSystem {
   virtual Result<std::pair<Attr, FileHandle>> create(const Caller& caller, Ino parent, std::string_view name,
                                                      std::uint32_t mode, int flags) = 0;
   virtual Result<FileHandle> open(Ino ino, int flags) = 0;
+  // Close-to-open caching: whether the pages a reader may have cached of
+  // the file before this open are still its content (its size and mtime
+  // are those of its last open or close), so the kernel may keep them.
+  virtual bool keeps_cache(FileHandle) { return false; }
   virtual Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) = 0;
   // read() of up to `size` bytes without the final copy; same errors. The
   // default reads into a buffer of its own.
@@ -168,6 +182,19 @@ class FileSystem {
     return read;
   }
   virtual Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) = 0;
+  // fallocate(2): mode 0 and FALLOC_FL_KEEP_SIZE reserve nothing (space is
+  // taken at commit) but mode 0 extends the size; FALLOC_FL_PUNCH_HOLE
+  // (with KEEP_SIZE) and FALLOC_FL_ZERO_RANGE make the range read as zeros.
+  // Other modes: not_supported.
+  virtual Status fallocate(FileHandle, int, std::uint64_t, std::uint64_t) {
+    return make_error(Errc::not_supported, "fallocate is not supported");
+  }
+  // lseek(2) SEEK_DATA (hole false) / SEEK_HOLE (hole true): the next
+  // offset at or after `offset` in data or in a hole (the end of the file
+  // counts as a hole); not_found (ENXIO) at or past the end.
+  virtual Result<std::uint64_t> seek_data(FileHandle, std::uint64_t, bool) {
+    return make_error(Errc::not_supported, "SEEK_DATA/SEEK_HOLE are not supported");
+  }
   virtual Status flush(FileHandle fh) = 0;                 // close(2) of one descriptor
   virtual Status fsync(FileHandle fh, bool datasync) = 0;
   virtual Status release(FileHandle fh) = 0;               // last close
@@ -177,7 +204,8 @@ class FileSystem {
 
   virtual Result<StatFs> statfs() = 0;
 
-  // user.* extended attributes; "user.dfs.id" is virtual and read-only.
+  // user.* extended attributes; "user.dfs.id" is virtual and read-only
+  // (setting it to the value it has succeeds and changes nothing).
   virtual Status setxattr(Ino ino, std::string_view name, ByteView value, int flags) = 0;
   virtual Result<Bytes> getxattr(Ino ino, std::string_view name) = 0;
   virtual Result<std::vector<std::string>> listxattr(Ino ino) = 0;

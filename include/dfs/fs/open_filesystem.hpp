@@ -52,7 +52,7 @@
 
 #include "dfs/fs/filesystem.hpp"
 #include "dfs/index/index.hpp"
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/in_flight.hpp"
 #include "dfs/util/worker_pool.hpp"
@@ -91,13 +91,14 @@ struct Backend {
   WorkerPool* pool = nullptr;          // sealing, decryption, read-ahead (required)
   // Fetches what the stores lack; fsync asks it for R copies and waits,
   // close queues the new chunks for it in the background. Optional.
-  node::ChunkNetwork* network = nullptr;
+  replicate::ChunkNetwork* network = nullptr;
   // Where commits hold their chunks from GC until the index names them
   // (Node::in_flight()). Optional: without GC running, nothing needs it.
   store::InFlightChunks* in_flight = nullptr;
 };
 
-// Opens the filesystem: rolls back the commits a power loss left without
+// Opens the filesystem, with the mount's .dfs/ids directory
+// (id_directory.hpp) on top: rolls back the commits a power loss left without
 // their chunks, removes the inodes a crash left unlinked-but-open (nlink 0)
 // and releases their versions.
 Result<std::unique_ptr<FileSystem>> open_filesystem(const Backend& backend, const FsOptions& options);

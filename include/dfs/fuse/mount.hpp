@@ -1,12 +1,9 @@
 // fuse/: the thin libfuse3 adapter between the kernel and fs::FileSystem
 // (DESIGN.md §3). It turns each low-level FUSE request into one call on the
 // FileSystem and its Result into a reply; errors become errno in one place
-// (errno_of). No filesystem policy lives here, with one exception the
-// design asks of the mount itself: the virtual, read-only directory
-// MOUNT/.dfs/ids/, whose lookup of a File ID resolves the shared file
-// (`cat MOUNT/.dfs/ids/<ID>`). `.dfs` is reachable by lookup only; it does
-// not appear in listings of the root, so tools that walk the tree
-// (find, rsync, du) never descend into it.
+// (errno_of). No filesystem policy and no state live here: MOUNT/.dfs/ids
+// is fs/id_directory.hpp's, whether the kernel may keep a file's cached
+// pages is the FileSystem's (keeps_cache).
 //
 // Caching (close-to-open consistency, DESIGN.md §5): every change to the
 // namespace goes through this mount, so the kernel may cache entries and
@@ -30,15 +27,12 @@ namespace dfs::fuse {
 // The operation an error came from: POSIX gives some conditions a
 // different errno depending on the call (a missing xattr is ENODATA, a
 // non-owner's chmod is EPERM).
-enum class Op { other, setattr, link, xattr };
+// xattr_buffer: a getxattr/listxattr whose buffer is too small (ERANGE);
+// seek: SEEK_DATA/SEEK_HOLE at or past the end (ENXIO).
+enum class Op { other, setattr, link, xattr, xattr_buffer, seek };
 
 // errno for an fs error, per the mapping in fs/filesystem.hpp. Never 0.
 int errno_of(const Error& error, Op op = Op::other);
-
-// The mount's own read-only directory in the root (MOUNT/.dfs/ids). The
-// namespace's entry of that name is the mount's hidden store of files
-// resolved by ID: nothing else may create or reach anything under it.
-inline constexpr std::string_view kDotDfsName = ".dfs";
 
 inline constexpr std::uint32_t kDefaultMaxWrite = 1u << 20;  // 1 MiB: one chunk per request
 

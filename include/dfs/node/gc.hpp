@@ -48,7 +48,7 @@ class GarbageCollector {
  public:
   // None owned; all must outlive the collector. `leases` may be null.
   GarbageCollector(store::DiskChunkStore& store, store::DiskChunkStore& cache, index::Index& index,
-                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock = unix_now);
+                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock = unix_seconds);
 
   // One pass over both stores. Safe while puts and commits run (the
   // node's GC loop calls it from its own thread).

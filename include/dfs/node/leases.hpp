@@ -33,15 +33,13 @@
 #include "dfs/index/index.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/store/in_flight.hpp"
+#include "dfs/util/clock.hpp"
 
 namespace dfs::node {
 
 // 24 hours: a day for the owner to renew before a chunk goes.
 inline constexpr std::chrono::seconds kDefaultLeaseLength{24 * 3600};
 
-// Seconds since the epoch; a parameter so tests can move time.
-using UnixClock = std::function<std::int64_t()>;
-std::int64_t unix_now();
 
 class LeaseBook final : public replicate::LeaseRecorder {
  public:
@@ -49,7 +47,7 @@ class LeaseBook final : public replicate::LeaseRecorder {
 
   // `index` and `in_flight` must outlive the book.
   LeaseBook(index::Index& index, store::InFlightChunks& in_flight, std::chrono::seconds length,
-            UnixClock clock = unix_now);
+            UnixClock clock = unix_seconds);
   ~LeaseBook() override;
 
   void lease(const ChunkId& id) override;

@@ -20,13 +20,18 @@
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/index/index.hpp"
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/node/gc.hpp"
 #include "dfs/node/leases.hpp"
 #include "dfs/node/service.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::node {
+
+// The network a node may be given (replicate/chunk_network.hpp).
+using replicate::ChunkNetwork;
+using replicate::ReplicationStream;
+using replicate::ReplicationSummary;
 
 struct NodeOptions {
   std::string data_dir;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::node {
@@ -37,10 +38,7 @@ struct FileSummary {
   std::int64_t added_at_unix = 0;
 };
 
-struct PeerSummary {
-  std::string node_id;  // hex
-  std::string address;
-};
+using replicate::PeerSummary;
 
 struct ServiceStatus {
   std::string data_dir;

@@ -80,7 +80,7 @@ class Replicator {
   // repair covers them too: its HAS_CHUNKS renews their leases on the
   // holders (DESIGN.md §4, Leases and GC), and a holder that lacks one
   // gets a copy. Chunks are read from `store`, else from `owned`.
-  Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, dht::Scheduler& scheduler,
+  Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
              ReplicationConfig config = {}, BlockingRunner* runner = nullptr, store::ChunkStore* owned = nullptr);
   ~Replicator();
   Replicator(const Replicator&) = delete;
@@ -183,7 +183,7 @@ class Replicator {
   ChunkClient& client_;
   store::ChunkStore& store_;
   store::ChunkStore* owned_;  // may be null
-  dht::Scheduler& scheduler_;
+  Scheduler& scheduler_;
   const ReplicationConfig config_;
   BlockingRunner* runner_;  // may be null
   std::unique_ptr<TransferQueue> transfers_;

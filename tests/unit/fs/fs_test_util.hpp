@@ -79,7 +79,7 @@ class Peer {
     Backend backend{store_.get(), cache_.get(), index_.get(), &pool_, network_};
     fs_ = std::move(open_filesystem(backend, options_)).value();
   }
-  void set_network(node::ChunkNetwork* network) {
+  void set_network(replicate::ChunkNetwork* network) {
     network_ = network;
     reopen();
   }
@@ -96,7 +96,7 @@ class Peer {
   WorkerPool pool_{2};
   std::unique_ptr<store::DiskChunkStore> store_, cache_;
   std::unique_ptr<index::Index> index_;
-  node::ChunkNetwork* network_ = nullptr;
+  replicate::ChunkNetwork* network_ = nullptr;
   std::unique_ptr<FileSystem> fs_;
 };
 

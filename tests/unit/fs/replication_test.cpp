@@ -17,18 +17,18 @@ using testing::Peer;
 using testing::random_bytes;
 
 // A network whose replicate() blocks until opened; counts what it got.
-class GatedNetwork final : public node::ChunkNetwork {
+class GatedNetwork final : public replicate::ChunkNetwork {
  public:
   Result<Bytes> fetch(const ChunkId&) override { return make_error(Errc::not_found, "no peers"); }
-  node::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     std::unique_lock lock(mu_);
     ++calls_started;
     opened_.wait(lock, [this] { return open_; });
     replicated += ids.size();
-    return node::ReplicationSummary{3, 3, {}};
+    return replicate::ReplicationSummary{3, 3, {}};
   }
-  void describe(node::ServiceStatus&) override {}
-  std::vector<node::PeerSummary> peers() override { return {}; }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
 
   void open() {
     std::lock_guard lock(mu_);

@@ -16,19 +16,19 @@ using testing::random_bytes;
 using testing::read_all;
 
 // A network of one other peer: fetches come from its store.
-class OnePeerNetwork final : public node::ChunkNetwork {
+class OnePeerNetwork final : public replicate::ChunkNetwork {
  public:
   explicit OnePeerNetwork(store::ChunkStore& other) : other_(other) {}
   Result<Bytes> fetch(const ChunkId& id) override {
     ++fetches;
     return other_.get(id);
   }
-  node::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     replicated += ids.size();
-    return node::ReplicationSummary{1, 1, {}};
+    return replicate::ReplicationSummary{1, 1, {}};
   }
-  void describe(node::ServiceStatus&) override {}
-  std::vector<node::PeerSummary> peers() override { return {}; }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
 
   int fetches = 0;
   std::atomic<std::size_t> replicated{0};  // written by the background replication thread too

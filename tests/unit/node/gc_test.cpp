@@ -199,7 +199,7 @@ TEST_F(GcTest, ChunksStoredBeforeLeasesExistedGetALeaseOnceAndSurviveTheFirstGc)
   EXPECT_FALSE(*index_->leases_to_grant());
   const ChunkId new_orphan = chunk(*store_, 9);
   ASSERT_OK(lease_chunks_from_before_leases(*store_, *index_, kLease));  // done once: no lease for this one
-  now_ = unix_now();
+  now_ = unix_seconds();
   collect();
   EXPECT_TRUE(in_store(old_chunk));
   EXPECT_FALSE(in_store(new_orphan));

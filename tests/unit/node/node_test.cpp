@@ -216,7 +216,7 @@ class RecordingNetwork final : public ChunkNetwork {
     return {};
   }
   std::unique_ptr<ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
-  void describe(ServiceStatus&) override {}
+  replicate::NetworkStatus status() override { return {}; }
   std::vector<PeerSummary> peers() override { return {}; }
 
   std::vector<Seen> seen;

@@ -1,17 +1,18 @@
-// Scheduler: the single-threaded event loop the DHT runs on (DESIGN.md §6).
+// Scheduler: a single-threaded event loop with timers (DESIGN.md §6), the
+// one the DHT and the Replicator run on.
 //
-// In a peer it is the Boost.Asio io_context of the network (implemented in
-// net/ or node/); in tests it is the simulator's virtual clock, which runs
-// thousands of nodes in one thread. Every Dht method, every Transport
-// callback and every scheduled function runs on this loop's thread, so the
-// DHT needs no locks.
+// In a peer it is the Boost.Asio io_context of the network
+// (p2p/net_adapters.hpp); in tests it is the simulator's virtual clock,
+// which runs thousands of nodes in one thread. Every Dht and Replicator
+// method, every Transport callback and every scheduled function runs on
+// this loop's thread, so they need no locks.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 
-namespace dfs::dht {
+namespace dfs {
 
 class Scheduler {
  public:
@@ -30,4 +31,4 @@ class Scheduler {
   virtual void cancel(std::uint64_t timer) = 0;
 };
 
-}  // namespace dfs::dht
+}  // namespace dfs

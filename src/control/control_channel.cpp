@@ -1,4 +1,4 @@
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control_channel.hpp"
 
 #include <google/protobuf/message_lite.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace dfs::node {
+namespace dfs::control {
 
 namespace {
 
@@ -96,4 +96,4 @@ Status receive_control_message(int socket_fd, google::protobuf::MessageLite& mes
 
 std::string control_socket_path(const std::string& data_dir) { return data_dir + "/control.sock"; }
 
-}  // namespace dfs::node
+}  // namespace dfs::control

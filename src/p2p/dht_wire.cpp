@@ -1,8 +1,8 @@
-#include "dfs/node/dht_wire.hpp"
+#include "dfs/p2p/dht_wire.hpp"
 
 #include <cstring>
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 namespace {
 
@@ -162,4 +162,4 @@ Result<dht::Response> dht_response_from_wire(const wire::Envelope& envelope) {
   }
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

@@ -1,4 +1,4 @@
-#include "dfs/node/peer.hpp"
+#include "dfs/p2p/peer.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,8 +16,8 @@
 #include "dfs/crypto/crypto.hpp"
 #include "dfs/dht/dht.hpp"
 #include "dfs/net/tls_transport.hpp"
-#include "dfs/node/dht_wire.hpp"
-#include "dfs/node/net_adapters.hpp"
+#include "dfs/p2p/dht_wire.hpp"
+#include "dfs/p2p/net_adapters.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/replicate/replicator.hpp"
@@ -26,7 +26,7 @@
 #include "dfs/util/log.hpp"
 #include "dfs/util/worker_pool.hpp"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 namespace {
 
@@ -415,9 +415,9 @@ std::unique_ptr<ReplicationStream> Peer::start_replication() {
   return std::make_unique<PeerReplicationStream>(*raw, wanted, raw->options.rpc_timeout * 12);
 }
 
-void Peer::describe(ServiceStatus& status) {
+replicate::NetworkStatus Peer::status() {
   Impl* raw = impl_.get();
-  status.networked = true;
+  replicate::NetworkStatus status;
   status.node_id = raw->node_id_hex;
   status.listen_address = raw->listen_address;
   status.replicas = static_cast<std::uint32_t>(raw->replicator->config().replicas);
@@ -429,6 +429,7 @@ void Peer::describe(ServiceStatus& status) {
   });
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
   status.limits = raw->transport->describe_limits();
+  return status;
 }
 
 std::vector<PeerSummary> Peer::peers() {
@@ -478,4 +479,4 @@ Status write_network_key(const std::string& path) {
   return fsync_fd(fd.get(), path);
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

@@ -7,7 +7,7 @@
 #include "dfs/dht/messages.hpp"
 #include "wire.pb.h"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 wire::Envelope dht_request_to_wire(const dht::Request& request);
 wire::Envelope dht_response_to_wire(const dht::Response& response);
@@ -20,4 +20,4 @@ Result<dht::Response> dht_response_from_wire(const wire::Envelope& envelope);
 Result<dht::Contact> contact_from_wire(const wire::Contact& contact);
 void contact_to_wire(const dht::Contact& contact, wire::Contact& out);
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

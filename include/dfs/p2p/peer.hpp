@@ -17,14 +17,19 @@
 #include <vector>
 
 #include "dfs/net/tls_transport.hpp"
-#include "dfs/node/chunk_network.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::replicate {
 class LeaseRecorder;
 }
 
-namespace dfs::node {
+namespace dfs::p2p {
+
+using replicate::ChunkNetwork;
+using replicate::PeerSummary;
+using replicate::ReplicationStream;
+using replicate::ReplicationSummary;
 
 struct PeerOptions {
   std::string data_dir;                  // holds identity.pem
@@ -63,7 +68,7 @@ class Peer final : public ChunkNetwork {
   Result<Bytes> fetch(const ChunkId& id) override;
   ReplicationSummary replicate(const std::vector<ChunkId>& ids) override;
   std::unique_ptr<ReplicationStream> start_replication() override;
-  void describe(ServiceStatus& status) override;
+  replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
 
   // Stops repair, closes every connection and joins the network thread.
@@ -88,4 +93,4 @@ Result<Bytes> read_network_key(const std::string& path);
 // over an existing file).
 Status write_network_key(const std::string& path);
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

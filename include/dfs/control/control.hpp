@@ -5,7 +5,7 @@
 // a status.
 //
 // `dfs open` places a shared file on a mount, which only dfsmount has: it
-// gives the server an OpenHandler. node/ knows nothing of the filesystem
+// gives the server an OpenHandler. control/ knows nothing of the filesystem
 // (fs/ sits above it), so the request travels as data and the handler,
 // written where fs/ is known, does the work.
 #pragma once
@@ -25,7 +25,16 @@
 #include "dfs/node/service.hpp"
 #include "dfs/util/file.hpp"
 
-namespace dfs::node {
+namespace dfs::control {
+
+// What the socket carries: the calls of node::Service.
+using node::FileSummary;
+using node::PeerSummary;
+using node::ProgressFn;
+using node::PutOptions;
+using node::PutOutcome;
+using node::Service;
+using node::ServiceStatus;
 
 // A request to place the file `id` on the mount (dfs open).
 struct OpenSharedRequest {
@@ -100,4 +109,4 @@ class ControlClient final : public Service {
   const std::string path_;
 };
 
-}  // namespace dfs::node
+}  // namespace dfs::control

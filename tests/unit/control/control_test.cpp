@@ -8,11 +8,11 @@
 #include <optional>
 
 #include "../../common/temp_dir.hpp"
-#include "dfs/node/control.hpp"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/node/node.hpp"
 
-namespace dfs::node {
+namespace dfs::control {
 namespace {
 
 const std::string kSomeId = "dfs1" + std::string(102, 'b') + "a";  // the last digit carries padding bits
@@ -21,9 +21,9 @@ class ControlOpenTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(dir_.ok());
-    NodeOptions options;
+    node::NodeOptions options;
     options.data_dir = dir_.file("data");
-    auto opened = Node::open(options);
+    auto opened = node::Node::open(options);
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     node_ = std::move(*opened);
   }
@@ -51,7 +51,7 @@ class ControlOpenTest : public ::testing::Test {
   }
 
   dfs::testing::TempDir dir_{"dfs-control-test"};
-  std::unique_ptr<Node> node_;
+  std::unique_ptr<node::Node> node_;
   std::unique_ptr<ControlServer> server_;
 };
 
@@ -92,4 +92,4 @@ TEST_F(ControlOpenTest, APeerWithoutAMountRefusesAnOpen) {
 }
 
 }  // namespace
-}  // namespace dfs::node
+}  // namespace dfs::control

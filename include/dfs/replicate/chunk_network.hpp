@@ -1,14 +1,38 @@
-// ChunkNetwork: what Node needs from the P2P engine, as blocking calls it
-// can make from its own threads. Implemented by node/peer (TLS, DHT and
-// replicate/ on a network thread); absent for a lone peer.
+// ChunkNetwork: what the local side (node/, fs/) needs from the P2P engine,
+// as blocking calls it can make from its own threads. Implemented by
+// p2p/peer (TLS, DHT and replicate/ on a network thread); absent for a lone
+// peer. Header only: fs/ and node/ use it without linking p2p/.
 #pragma once
 
 #include <memory>
 #include <vector>
 
-#include "dfs/node/service.hpp"
+#include <cstdint>
+#include <string>
 
-namespace dfs::node {
+#include "dfs/chunk/chunk_id.hpp"
+#include "dfs/util/bytes.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::replicate {
+
+// What the network side of a peer reports for `dfs status`.
+struct NetworkStatus {
+  std::string node_id;  // hex
+  std::string listen_address;
+  std::uint32_t peers = 0;  // contacts in the routing table
+  std::uint32_t replicas = 1;
+  std::uint64_t under_replicated = 0;
+  std::uint64_t repair_copies = 0;
+  // The limits on what other peers can make this node hold, and what they
+  // refused so far: one line each (net::TlsTransport::describe_limits).
+  std::vector<std::string> limits;
+};
+
+struct PeerSummary {
+  std::string node_id;  // hex
+  std::string address;
+};
 
 struct ReplicationSummary {
   std::uint32_t wanted = 0;         // R
@@ -43,10 +67,8 @@ class ChunkNetwork {
   // A stream for the chunks of one put (see ReplicationStream). The
   // default collects the IDs and calls replicate() in finish(): right for
   // any network, with no overlap.
-  // (Inline: fs/ uses this interface without linking node/.)
   virtual std::unique_ptr<ReplicationStream> start_replication();
-  // Fills in the network fields of a status.
-  virtual void describe(ServiceStatus& status) = 0;
+  virtual NetworkStatus status() = 0;
   virtual std::vector<PeerSummary> peers() = 0;
 };
 
@@ -67,4 +89,4 @@ inline std::unique_ptr<ReplicationStream> ChunkNetwork::start_replication() {
   return std::make_unique<detail::ReplicateAtFinish>(*this);
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::replicate

@@ -12,7 +12,7 @@ namespace google::protobuf {
 class MessageLite;
 }
 
-namespace dfs::node {
+namespace dfs::control {
 
 // Control messages are small (no file data travels in them).
 inline constexpr std::size_t kMaxControlMessageSize = 1u << 20;
@@ -28,4 +28,4 @@ Status receive_control_message(int socket_fd, google::protobuf::MessageLite& mes
 // Path of the control socket of a data directory.
 std::string control_socket_path(const std::string& data_dir);
 
-}  // namespace dfs::node
+}  // namespace dfs::control

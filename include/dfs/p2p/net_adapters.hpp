@@ -10,14 +10,14 @@
 #include <memory>
 #include <unordered_map>
 
-#include "dfs/dht/scheduler.hpp"
+#include "dfs/util/scheduler.hpp"
 #include "dfs/dht/transport.hpp"
 #include "dfs/net/transport.hpp"
 #include "dfs/replicate/chunk_client.hpp"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
-class AsioScheduler final : public dht::Scheduler {
+class AsioScheduler final : public Scheduler {
  public:
   explicit AsioScheduler(boost::asio::io_context& io) : io_(io) {}
   ~AsioScheduler() override;
@@ -65,4 +65,4 @@ class NetChunkClient final : public replicate::ChunkClient {
 std::string presence_to_bitmap(const std::vector<bool>& present);
 Result<std::vector<bool>> presence_from_bitmap(const std::string& bitmap, std::size_t count);
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

@@ -1,12 +1,12 @@
-#include "dfs/node/net_adapters.hpp"
+#include "dfs/p2p/net_adapters.hpp"
 
 #include <boost/asio/post.hpp>
 
 #include <cstring>
 
-#include "dfs/node/dht_wire.hpp"
+#include "dfs/p2p/dht_wire.hpp"
 
-namespace dfs::node {
+namespace dfs::p2p {
 
 AsioScheduler::~AsioScheduler() {
   for (auto& [id, timer] : timers_) timer->cancel();
@@ -136,4 +136,4 @@ Result<std::vector<bool>> presence_from_bitmap(const std::string& bitmap, std::s
   return present;
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::p2p

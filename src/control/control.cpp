@@ -1,4 +1,4 @@
-#include "dfs/node/control.hpp"
+#include "dfs/control/control.hpp"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,10 +10,10 @@
 #include <cstring>
 
 #include "control.pb.h"
-#include "dfs/node/control_channel.hpp"
+#include "dfs/control/control_channel.hpp"
 #include "dfs/util/log.hpp"
 
-namespace dfs::node {
+namespace dfs::control {
 
 namespace {
 
@@ -408,4 +408,4 @@ Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {
   return reply.open().path();
 }
 
-}  // namespace dfs::node
+}  // namespace dfs::control

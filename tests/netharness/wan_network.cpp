@@ -1,0 +1,133 @@
+#include "wan_network.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "../common/chunk_on_disk.hpp"
+#include "addresses.hpp"
+
+namespace dfs::testing {
+
+namespace fs = std::filesystem;
+
+void WanNetwork::TearDown() {
+  peers_.clear();  // SIGKILLs the peers
+  if (harness_) harness_->stop(SIGTERM);  // deletes the namespaces
+  if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+}
+
+void WanNetwork::start_harness(const WanOptions& options) {
+  if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root";
+  if (::access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/net/tun";
+  options_ = options;
+  char tmpl[] = "/tmp/dfs-wan-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  dir_ = tmpl;
+  const std::string half = std::to_string(options.rtt_ms / 2);
+  harness_ = std::make_unique<Daemon>(
+      binary_from_env("DFS_NETHARNESS_BIN"),
+      std::vector<std::string>{"run", "--peers", std::to_string(options.peers), "--control", dir_ + "/harness.sock",
+                               "--delay-ms", half, "--loss", std::to_string(options.loss)},
+      dir_ + "/harness.log");
+  if (!harness_->wait_for_log("ready", 60)) {
+    if (harness_->wait_exit(1) == 77) GTEST_SKIP() << "no network namespaces here: " << harness_->log();
+    FAIL() << "the harness did not start: " << harness_->log();
+  }
+  const std::string log = harness_->log();
+  const auto at = log.find("prefix=") + 7;
+  prefix_ = log.substr(at, log.find(' ', at) - at);
+}
+
+std::string WanNetwork::address(int i) const { return netharness::ipv4_of(i) + ":" + std::to_string(kPort); }
+
+void WanNetwork::start_peer(int i) {
+  std::vector<std::string> args = {prefix_ + "-" + std::to_string(i),
+                                   binary_from_env("DFS_BIN"),
+                                   "--data",
+                                   data(i),
+                                   "node",
+                                   "--listen",
+                                   address(i)};
+  if (i != 0) args.insert(args.end(), {"--bootstrap", address(0)});
+  args.insert(args.end(), options_.node_args.begin(), options_.node_args.end());
+  args.insert(args.begin(), "exec");
+  peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_NETHARNESS_BIN"), args,
+                                       dir_ + "/peer" + std::to_string(i) + ".log");
+  ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
+}
+
+void WanNetwork::start_peers() {
+  for (int i = 0; i < options_.peers; ++i) {
+    start_peer(i);
+    if (HasFatalFailure()) return;
+  }
+  // Joins take a few round trips each; wait for them with a deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (known_peers(0) < options_.peers - 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(known_peers(0), options_.peers - 1) << dfs_at(0, {"peers"}).out;
+}
+
+std::string WanNetwork::write_file(const std::string& name, const std::string& content) {
+  const std::string path = dir_ + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+ProcessResult WanNetwork::dfs_at(int i, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--data", data(i)});
+  return run_process(binary_from_env("DFS_BIN"), args);
+}
+
+ProcessResult WanNetwork::harness(const std::string& command) {
+  std::vector<std::string> args = {"ctl", dir_ + "/harness.sock"};
+  for (std::size_t at = 0; at < command.size();) {
+    const auto space = command.find(' ', at);
+    args.push_back(command.substr(at, space - at));
+    at = space == std::string::npos ? command.size() : space + 1;
+  }
+  return run_process(binary_from_env("DFS_NETHARNESS_BIN"), args);
+}
+
+int WanNetwork::known_peers(int i) {
+  auto r = dfs_at(i, {"peers"});
+  return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
+}
+
+std::string WanNetwork::put_at(int i, const std::string& path) {
+  auto r = dfs_at(i, {"put", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out.substr(0, r.out.find('\n'));
+}
+
+std::map<std::string, std::set<int>> WanNetwork::holders() {
+  std::map<std::string, std::set<int>> out;
+  for (int i = 0; i < options_.peers; ++i) {
+    for (const auto& [id, where] : chunks_on_disk(data(i) + "/store")) out[id.hex()].insert(i);
+  }
+  return out;
+}
+
+std::string random_content(std::size_t n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    const std::uint64_t v = gen();
+    std::memcpy(&s[i], &v, 8);
+  }
+  return s;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace dfs::testing
