@@ -203,7 +203,8 @@ dfs_at() {
 
 # p2p_start_peer N [BOOTSTRAP_PEER] [dfs node options...]: starts peer N on
 # 127.0.0.N (its data directory fresh), in the test network (a network key,
-# so that no stray peer joins), and waits until it listens.
+# so that no stray peer joins, unless p2p_open_network is set), and waits
+# until it listens.
 p2p_start_peer() {
   local n=$1 boot=${2:-}
   shift $(($# >= 2 ? 2 : $#))
@@ -211,7 +212,9 @@ p2p_start_peer() {
   dir=$(peer_dir "$n")
   rm -rf "$dir"
   mkdir -p "$dir"
-  local args=(--data "$dir" node --listen "$(peer_addr "$n")" --network-key "$work/network.key" "$@")
+  local args=(--data "$dir" node --listen "$(peer_addr "$n")" "$@")
+  # p2p_open_network=1: no network key, any peer may connect (bench/hostile.sh)
+  [[ -n ${p2p_open_network:-} ]] || args+=(--network-key "$work/network.key")
   [[ -n $boot ]] && args+=(--bootstrap "$(peer_addr "$boot")")
   p2p_spawn "$dir.log" "$dfs" "${args[@]}"
   peer_pid[$n]=$spawned

@@ -81,6 +81,7 @@ struct Peer::Impl {
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
   void serve_chunk_request(net::Message request, net::Responder respond);
+  bool placement_would_choose_us(const ChunkId& id) const;
   void join();
 
   // Runs `start` on the network thread and waits up to `deadline` for the
@@ -141,6 +142,11 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
     case wire::Envelope::kPutChunk: {
       auto id = chunk_id_from(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
+      if (!placement_would_choose_us(*id)) {
+        return respond.fail(make_error(Errc::permission_denied,
+                                       "refused: this peer is not among the closest to chunk " + id->short_hex() +
+                                           " that it knows, so placement would not choose it"));
+      }
       put_pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
         Status stored = chunk_server.on_put(id, payload);
         if (!stored.ok()) return respond.fail(stored.error());
@@ -184,6 +190,18 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
     default:
       respond.fail(make_error(Errc::invalid_argument, "this peer does not serve that request"));
   }
+}
+
+// A node stores for others only what placement gives it (issue 10): a
+// chunk for which it is among the closest peers it knows. Views of the
+// network differ between peers (churn, a table still filling), hence the
+// slack: among the 2R + 2 closest. A node that knows fewer peers than
+// that is among them by definition.
+bool Peer::Impl::placement_would_choose_us(const ChunkId& id) const {
+  const std::size_t window = 2 * replicator->config().replicas + 2;
+  const dht::NodeId target = dht::NodeId::from_chunk(id);
+  const auto nearest = dht->closest_known(target, window);
+  return nearest.size() < window || dht::closer(target, dht->self().id, nearest.back().id);
 }
 
 // Joins through the bootstrap peers; while none answers, tries again, so

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -72,6 +73,11 @@ bool HostilePeer::closed_by_victim(std::chrono::milliseconds limit) {
   io_.restart();
   io_.run_for(limit);
   return closed;
+}
+
+bool HostilePeer::hung_up() {
+  pollfd p{stream_.lowest_layer().native_handle(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 std::optional<net::Frame> HostilePeer::read_frame(std::chrono::milliseconds limit) {

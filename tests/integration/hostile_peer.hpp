@@ -37,6 +37,9 @@ class HostilePeer {
   // Reads (and discards) until the victim closes the connection: true,
   // or `limit` passes: false.
   bool closed_by_victim(std::chrono::milliseconds limit);
+  // True once the victim has closed the connection, found without reading
+  // anything it sent (POLLRDHUP).
+  bool hung_up();
   // Reads one whole frame (skipping the victim's Hello); nullopt on error
   // or after `limit`.
   std::optional<net::Frame> read_frame(std::chrono::milliseconds limit);

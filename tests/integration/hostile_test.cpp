@@ -16,6 +16,8 @@
 #include <random>
 
 #include "../common/chunk_on_disk.hpp"
+#include "dfs/chunk/sealed_chunk.hpp"
+#include "dfs/util/encoding.hpp"
 #include "hostile_peer.hpp"
 #include "run_process.hpp"
 
@@ -138,6 +140,22 @@ class Hostile : public ::testing::Test {
 
   ProcessUsage victim_usage() { return usage_of(peers_.at(kVictim)->pid()); }
 
+  // Peer i's node ID in hex, from the line it logs when it starts.
+  std::string node_id(int i) const {
+    const std::string log = peers_.at(i)->log();
+    return log.substr(log.find("peer ") + 5, 64);
+  }
+
+  // Whether chunk `id` is closer (XOR metric) to node `a` than to node `b`.
+  static bool closer_to(const ChunkId& id, const Bytes& a, const Bytes& b) {
+    for (std::size_t i = 0; i < id.bytes.size(); ++i) {
+      const int da = id.bytes[i] ^ a[i];
+      const int db = id.bytes[i] ^ b[i];
+      if (da != db) return da < db;
+    }
+    return false;
+  }
+
   std::string dir_;
   std::map<int, std::unique_ptr<Daemon>> peers_;
 };
@@ -223,6 +241,42 @@ TEST_F(Hostile, AFloodOfRefusedFramesWritesABoundedNumberOfLogLines) {
   const auto lines = std::count(log.begin(), log.end(), '\n');
   EXPECT_LE(lines, 40) << log.substr(0, 4000);
   EXPECT_GE(lines, 1);
+}
+
+// Any stranger could PUT_CHUNK any bytes, even where this node is not
+// among the chunk's closest peers. Now a node takes a chunk only where
+// placement would put it: among the 2R + 2 closest peers it knows.
+TEST_F(Hostile, APutOfAChunkFarFromThisNodeIsRefusedAndOneCloseToItIsTaken) {
+  start_peer(kVictim, {"--replicas", "1"});  // takes chunks it is among the 4 closest to
+  for (int i = 1; i <= 5; ++i) start_peer(i);
+  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  std::vector<Bytes> others;
+  for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
+  const Bytes victim = from_hex(node_id(kVictim)).value();
+  // Seals random chunks until one is farther from the victim than from
+  // every other peer (`far`), or closer to it than to all (`!far`).
+  const auto chunk_where = [&](bool far) {
+    const auto key = crypto::SecretKey::generate();
+    for (;;) {
+      SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(4096, 7));
+      bool all = true;
+      for (const Bytes& other : others) all = all && (closer_to(c.id, other, victim) == far);
+      if (all) return c;
+    }
+  };
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const SealedChunk far = chunk_where(true);
+  attacker.send(HostilePeer::put_chunk(far.id, 86400), far.bytes);
+  auto answer = attacker.read_frame(20s);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kError);
+  EXPECT_NE(answer->envelope.error().message().find("not among the closest"), std::string::npos);
+  const SealedChunk near = chunk_where(false);
+  attacker.send(HostilePeer::put_chunk(near.id, 86400), near.bytes);
+  answer = attacker.read_frame(20s);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunkResult);
 }
 
 // A stranger could guess a weak network key offline from the proof a node
