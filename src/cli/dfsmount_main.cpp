@@ -6,14 +6,15 @@
 // is up (unless -f), and on SIGINT/SIGTERM or fusermount3 -u unmounts,
 // lets the FileSystem commit open files, and stops the peer.
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -23,10 +24,7 @@
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
-#include "dfs/control/control.hpp"
-#include "dfs/control/control_channel.hpp"
-#include "dfs/node/node.hpp"
-#include "dfs/p2p/peer.hpp"
+#include "dfs/daemon/daemon.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 #include "peer_options.hpp"
@@ -39,6 +37,23 @@ namespace {
 using namespace dfs;
 using namespace dfs::cli;
 
+// Why `path` cannot be mounted on, or "" if it can. A FUSE mount whose
+// process died (kill -9) stays in the mount table and answers ENOTCONN:
+// say so, and how to clear it, rather than "not a directory".
+std::string mountpoint_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOTCONN) {
+      return path + " is a stale mount (its dfsmount is gone); clear it with 'fusermount3 -u " + path +
+             "' and mount again";
+    }
+    return path + ": " + std::strerror(err);
+  }
+  if (!S_ISDIR(st.st_mode)) return path + " is not a directory";
+  return "";
+}
+
 constexpr const char* kUsage =
     "Usage: dfsmount [OPTIONS] MOUNTPOINT\n"
     "\n"
@@ -49,7 +64,7 @@ constexpr const char* kUsage =
 
 // -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
 const std::vector<std::string>& own_o_options() {
-  static const std::vector<std::string> names = {"replicas", "listen", "bootstrap", "network-key", "repair-interval",
+  static const std::vector<std::string> names = {"replicas", "listen", "advertise", "bootstrap", "network-key", "repair-interval",
                                                  "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
                                                  "gc-interval", "lease-length", "commit-interval"};
   return names;
@@ -64,7 +79,7 @@ po::options_description mount_options() {
       ("debug,d", "print every FUSE request (implies -f)")
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
        "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
-       "(replicas, listen, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
+       "(replicas, listen, advertise, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
        "attr-timeout, gc-interval, lease-length, commit-interval)")
       ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
@@ -154,18 +169,6 @@ int fail(int report_fd, const std::string& message) {
   return kExitFailure;
 }
 
-// Blocks the stop signals in this thread and so in every thread it starts
-// (the peer, the pool, the control socket): the FUSE threads, started after
-// unblock_stop_signals(), take them and end the loop.
-void set_stop_signals_blocked(bool blocked) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
-}
-
 int run(int argc, char** argv) {
   po::options_description visible = mount_options();
   visible.add(peer_options_description());
@@ -211,8 +214,8 @@ int run(int argc, char** argv) {
   mount.debug = vm.count("debug") != 0;
   mount.entry_timeout = vm["entry-timeout"].as<double>();
   mount.attr_timeout = vm["attr-timeout"].as<double>();
-  if (!std::filesystem::is_directory(mount.mountpoint, ec)) {
-    std::fprintf(stderr, "dfsmount: %s is not a directory\n", mount.mountpoint.c_str());
+  if (const std::string why = mountpoint_problem(mount.mountpoint); !why.empty()) {
+    std::fprintf(stderr, "dfsmount: %s\n", why.c_str());
     return kExitUsage;
   }
   node::NodeOptions node_options;
@@ -235,7 +238,6 @@ int run(int argc, char** argv) {
     print_error("dfsmount", gc.error());
     return kExitUsage;
   }
-  node_options.lease_length = gc->lease_length;
   const double commit_seconds = vm["commit-interval"].as<double>();
   if (!(commit_seconds >= 0 && commit_seconds <= 3600)) {
     std::fprintf(stderr, "dfsmount: --commit-interval must be between 0 and 3600 seconds\n");
@@ -249,32 +251,27 @@ int run(int argc, char** argv) {
 
   const bool foreground = vm.count("foreground") || mount.debug;
   const int report_fd = foreground ? -1 : daemonize();
-  set_stop_signals_blocked(true);
+  // The stop signals are blocked in this thread and so in every thread it
+  // starts (the peer, the pool, the control socket): the FUSE threads,
+  // started once they are unblocked, take them and end the loop.
+  daemon::block_stop_signals();
 
-  // Node::open makes the data directory, 0700 as for dfs node: it holds
-  // the identity key and the index of the owner's files.
-  auto node = node::Node::open(node_options);
-  if (!node.ok()) return fail(report_fd, "cannot open " + data_dir + ": " + node.error().message);
-  std::unique_ptr<p2p::Peer> peer;
-  if (networked) {
-    peer_options->leases = &(*node)->leases();
-    peer_options->owned_chunks = &(*node)->cache();
-    auto started = p2p::Peer::start(*peer_options, (*node)->chunk_store());
-    if (!started.ok()) return fail(report_fd, started.error().message);
-    peer = std::move(*started);
-    (*node)->attach_network(peer.get());
-  }
+  auto opened = daemon::Daemon::open(
+      daemon_options(node_options, *gc, networked ? std::optional(std::move(*peer_options)) : std::nullopt));
+  if (!opened.ok()) return fail(report_fd, opened.error().message);
+  daemon::Daemon& daemon = **opened;
+  node::Node& node = daemon.node();
 
   // The filesystem works on the node's store, cache, index and pool.
   const std::string scratch = data_dir + "/tmp";
   std::filesystem::create_directories(scratch, ec);
   fs::Backend backend;
-  backend.store = &(*node)->chunk_store();
-  backend.cache = &(*node)->cache();
-  backend.index = &(*node)->index();
-  backend.pool = &(*node)->pool();
-  backend.network = peer.get();
-  backend.in_flight = &(*node)->in_flight();
+  backend.store = &node.chunk_store();
+  backend.cache = &node.cache();
+  backend.index = &node.index();
+  backend.pool = &node.pool();
+  backend.network = daemon.peer();
+  backend.in_flight = &node.in_flight();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
   fs_options.commit_interval = commit_interval;
@@ -285,33 +282,26 @@ int run(int argc, char** argv) {
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
   // Started once the mount exists: `dfs open` places files on it.
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
-  auto control = control::ControlServer::start(
-      control::control_socket_path(data_dir), **node,
-      [&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
-  if (!control.ok()) return fail(report_fd, control.error().message);
-  start_gc(**node, *gc);
-  if (peer) {
-    std::fprintf(stderr, "dfsmount: %s mounted; peer %s listening on %s\n", mount.mountpoint.c_str(),
-                 peer->node_id_hex().c_str(), peer->listen_address().c_str());
+  Status served = daemon.serve([&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
+  if (!served.ok()) return fail(report_fd, served.error().message);
+  if (daemon.peer()) {
+    std::fprintf(stderr, "dfsmount: %s mounted; %s\n", mount.mountpoint.c_str(), daemon.describe().c_str());
   } else {
     std::fprintf(stderr, "dfsmount: %s mounted (lone peer)\n", mount.mountpoint.c_str());
   }
   std::fflush(stderr);
   report_ready(report_fd, data_dir + "/dfsmount.log");
 
-  set_stop_signals_blocked(false);
-  const Status served = (*mounted)->run();  // until unmounted or signalled
-  set_stop_signals_blocked(true);
-  (*control)->stop();        // its open requests use the mount and the filesystem
-  mounted->reset();          // unmounted: no request can arrive now
-  filesystem->reset();       // commits what was still open
-  if (peer) {
-    peer->stop();
-    (*node)->attach_network(nullptr);
-  }
+  daemon::block_stop_signals(false);
+  const Status ran = (*mounted)->run();  // until unmounted or signalled
+  daemon::block_stop_signals();
+  daemon.stop_serving();  // its open requests use the mount and the filesystem
+  mounted->reset();       // unmounted: no request can arrive now
+  filesystem->reset();    // commits what was still open
+  daemon.stop();
   std::fprintf(stderr, "dfsmount: %s unmounted\n", mount.mountpoint.c_str());
-  if (!served.ok()) {
-    print_error("dfsmount", served.error());
+  if (!ran.ok()) {
+    print_error("dfsmount", ran.error());
     return kExitFailure;
   }
   return kExitOk;

@@ -33,7 +33,15 @@ Result<GcSettings> gc_settings_from(const po::variables_map& vm) {
   return settings;
 }
 
-void start_gc(node::Node& node, const GcSettings& settings) { node.start_gc(settings.interval, node::GcOptions{}); }
+daemon::DaemonOptions daemon_options(node::NodeOptions node, const GcSettings& settings,
+                                     std::optional<p2p::PeerOptions> peer) {
+  daemon::DaemonOptions options;
+  options.node = std::move(node);
+  options.node.lease_length = settings.lease_length;
+  options.peer = std::move(peer);
+  options.gc_interval = settings.interval;
+  return options;
+}
 
 namespace {
 

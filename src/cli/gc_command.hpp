@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "commands.hpp"
-#include "dfs/node/node.hpp"
+#include "dfs/daemon/daemon.hpp"
 
 namespace dfs::cli {
 
@@ -18,9 +18,10 @@ struct GcSettings {
 boost::program_options::options_description gc_options_description();
 // Errc::invalid_argument for a zero interval or lease.
 Result<GcSettings> gc_settings_from(const boost::program_options::variables_map& vm);
-// Starts the node's periodic GC with `settings` (the lease length must
-// already be in the NodeOptions the node was opened with).
-void start_gc(node::Node& node, const GcSettings& settings);
+// What both mains run: a daemon on `node` with these GC settings (the lease
+// length goes to the node), on the network `peer` if any.
+daemon::DaemonOptions daemon_options(node::NodeOptions node, const GcSettings& settings,
+                                     std::optional<p2p::PeerOptions> peer);
 
 int run_gc(const GlobalOptions& global, const Args& args);
 

@@ -1,8 +1,7 @@
-// dfs node: a headless storage peer. Runs the P2P engine on the data
-// directory, serves the control socket for dfs put/get/status/peers, and
-// runs until SIGINT or SIGTERM, then shuts down cleanly.
-#include <signal.h>
-
+// dfs node: a headless storage peer. Runs the daemon (daemon/daemon.hpp:
+// the P2P engine on the data directory, GC, the control socket for dfs
+// put/get/status/peers) until SIGINT, SIGTERM or SIGHUP, then shuts down
+// cleanly.
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -11,9 +10,8 @@
 #include "commands.hpp"
 #include "peer_options.hpp"
 #include "gc_command.hpp"
-#include "dfs/control/control.hpp"
-#include "dfs/control/control_channel.hpp"
-#include "dfs/node/node.hpp"
+#include "dfs/daemon/daemon.hpp"
+#include "dfs/net/address.hpp"
 #include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/memory.hpp"
@@ -26,7 +24,11 @@ po::options_description peer_options_description() {
   po::options_description desc("peer options (also read from DATA/dfs.conf)");
   desc.add_options()
       ("listen,l", po::value<std::string>()->value_name("HOST:PORT")->default_value("127.0.0.1:4001"),
-       "accept peers on HOST:PORT (port 0: any free port)")
+       "accept peers on HOST:PORT; HOST an IPv4 address, [IPv6] or a host name; [::] takes both families "
+       "(port 0: any free port)")
+      ("advertise", po::value<std::string>()->value_name("HOST:PORT"),
+       "the address other peers should dial to reach this one (default: the --listen address; needed "
+       "with 0.0.0.0 or [::])")
       ("bootstrap,b", po::value<std::vector<std::string>>()->value_name("HOST:PORT")->composing(),
        "join the network through this peer (repeatable)")
       ("network-key", po::value<std::string>()->value_name("FILE"),
@@ -46,6 +48,15 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
   options.data_dir = data_dir;
   options.listen = vm["listen"].as<std::string>();
   if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
+  if (vm.count("advertise")) options.advertise = vm["advertise"].as<std::string>();
+  // Typos are usage errors here rather than failed dials later.
+  DFS_ASSIGN_OR_RETURN(const net::HostPort listen, net::parse_host_port(options.listen));
+  for (const auto& address : options.bootstrap) DFS_TRY(net::parse_host_port(address));
+  if (!options.advertise.empty()) DFS_TRY(net::parse_host_port(options.advertise));
+  if ((listen.host == "0.0.0.0" || listen.host == "::") && options.advertise.empty()) {
+    log::warn("listening on " + options.listen + " with no --advertise: other peers cannot dial that address, "
+              "so this peer is not handed out as a contact");
+  }
   if (vm.count("network-key")) {
     DFS_ASSIGN_OR_RETURN(options.network_key, p2p::read_network_key(vm["network-key"].as<std::string>()));
   }
@@ -64,21 +75,6 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
   DFS_TRY(limit_options_from(vm, options.net));
   return options;
 }
-
-namespace {
-
-// Blocks SIGINT and SIGTERM in every thread (call before any starts) so
-// that the main thread can take them with sigwait.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-}  // namespace
 
 int run_keygen(const GlobalOptions&, const Args& args) {
   po::options_description options("keygen options");
@@ -141,40 +137,24 @@ int run_node(const GlobalOptions& global, const Args& args) {
   if (Status tuned = keep_large_buffers_mapped(kMaxSealedChunkSize + 4096, kKeepFree); !tuned.ok()) {
     log::warn("allocator left at its defaults: " + tuned.error().message);
   }
-  const sigset_t stop_signals = block_stop_signals();
+  daemon::block_stop_signals();
 
-  node::NodeOptions node_options = global.node;
-  node_options.lease_length = gc->lease_length;
-  auto node = node::Node::open(node_options);
-  if (!node.ok()) {
-    print_error("node", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
+  auto daemon = daemon::Daemon::open(daemon_options(global.node, *gc, std::move(*peer_options)));
+  if (!daemon.ok()) {
+    print_error("node", daemon.error());
     return kExitFailure;
   }
-  peer_options->leases = &(*node)->leases();
-  peer_options->owned_chunks = &(*node)->cache();
-  auto peer = p2p::Peer::start(*peer_options, (*node)->chunk_store());
-  if (!peer.ok()) {
-    print_error("node", peer.error());
-    return kExitFailure;
-  }
-  (*node)->attach_network(peer->get());
-  start_gc(**node, *gc);
-  auto control = control::ControlServer::start(control::control_socket_path(global.node.data_dir), **node);
-  if (!control.ok()) {
-    print_error("node", control.error());
+  if (Status served = (*daemon)->serve(); !served.ok()) {
+    print_error("node", served.error());
     return kExitFailure;
   }
   // One line that scripts and tests can wait for.
-  std::fprintf(stderr, "dfs node: peer %s listening on %s\n", (*peer)->node_id_hex().c_str(),
-               (*peer)->listen_address().c_str());
+  std::fprintf(stderr, "dfs node: %s\n", (*daemon)->describe().c_str());
   std::fflush(stderr);
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  std::fprintf(stderr, "dfs node: %s, shutting down\n", signal == SIGINT ? "interrupted" : "terminated");
-  (*control)->stop();        // no new requests; those in progress finish
-  (*peer)->stop();           // repair stops, connections close
-  (*node)->attach_network(nullptr);
+  const int signal = daemon::wait_for_stop_signal();
+  std::fprintf(stderr, "dfs node: %s, shutting down\n", daemon::stop_signal_name(signal));
+  (*daemon)->stop();  // no new requests, those in progress finish; repair stops, connections close
   return kExitOk;
 }
 

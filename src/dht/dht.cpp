@@ -171,9 +171,10 @@ std::vector<Contact> Dht::closest_known(const NodeId& target, std::size_t n) con
   return table_.closest(target, n);
 }
 
-void Dht::run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done) {
+void Dht::run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done,
+                     std::size_t settle) {
   table_.touch(target, scheduler_.now());
-  Lookup::Params params{target, self_.id, find_value, config_.k, config_.alpha, config_.lookup_retries};
+  Lookup::Params params{target, self_.id, find_value, config_.k, config_.alpha, config_.lookup_retries, settle};
   auto initial = table_.closest(target, config_.k);
   initial.insert(initial.end(), extra.begin(), extra.end());
   // The lookup only calls back through rpc(), whose callbacks stop once the
@@ -195,8 +196,9 @@ void Dht::record_stats(const LookupStats& stats) {
   totals_.failures += stats.failures;
 }
 
-void Dht::find_closest(const NodeId& target, std::function<void(std::vector<Contact>)> done) {
-  run_lookup(target, false, {}, [done = std::move(done)](LookupResult result) { done(std::move(result.closest)); });
+void Dht::find_closest(const NodeId& target, std::function<void(std::vector<Contact>)> done, std::size_t settle) {
+  run_lookup(
+      target, false, {}, [done = std::move(done)](LookupResult result) { done(std::move(result.closest)); }, settle);
 }
 
 struct Dht::Join {

@@ -23,11 +23,12 @@ void Lookup::add(const Contact& contact, std::size_t depth) {
 
 void Lookup::pump() {
   if (finished_) return;
-  bool waiting = false;  // some of the k closest live candidates have not answered yet
+  bool waiting = false;  // some of the closest live candidates have not answered yet
+  const std::size_t width = params_.settle > 0 ? std::min(params_.settle, params_.k) : params_.k;
   std::size_t window = 0;
   for (auto& [key, candidate] : shortlist_) {
     if (candidate.state == State::failed) continue;
-    if (window++ == params_.k) break;
+    if (window++ == width) break;
     if (candidate.state == State::fresh && in_flight_ < params_.alpha) send(key, candidate);
     if (candidate.state != State::answered) waiting = true;
   }

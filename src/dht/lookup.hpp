@@ -7,6 +7,13 @@
 // ends when those k have all answered (or none are left). A failed RPC is
 // retried `retries` times before the contact counts as dead.
 //
+// A settled lookup (Params::settle = s < k) works the same over the s
+// closest instead of the k: it ends once the s closest live contacts it
+// knows have all answered, i.e. as soon as the closest answers stop
+// bringing closer ones. On a WAN this saves the rounds spent waiting for
+// the farther of the k; what it returns is the s closest (exactly, as far
+// as the lookup could learn) followed by any others that answered.
+//
 // Lifetime: owned by shared_ptrs held in the callbacks of its own RPCs; it
 // dies with the last of them. It runs on the Dht's loop thread only.
 #pragma once
@@ -38,6 +45,7 @@ class Lookup : public std::enable_shared_from_this<Lookup> {
     std::size_t k = kDefaultK;
     std::size_t alpha = kDefaultAlpha;
     std::uint32_t retries = 1;
+    std::size_t settle = 0;  // 0 or >= k: strict (the k closest)
   };
 
   Lookup(Params params, Rpc rpc, Scheduler& scheduler, std::function<void(LookupResult)> done);

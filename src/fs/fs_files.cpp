@@ -23,6 +23,13 @@ Error bad_handle(FileHandle fh) {
 
 }  // namespace
 
+Status check_zero_fill(std::uint64_t size, std::uint64_t end) {
+  if (end <= size || end - size <= kMaxZeroFill) return {};
+  return make_error(Errc::too_large, "growing a file by " + std::to_string(end - size) +
+                                         " bytes of zeros at once (more than " + std::to_string(kMaxZeroFill) +
+                                         "): sparse files need hole entries in the manifest");
+}
+
 Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
   std::lock_guard lock(mu_);
   auto it = states_.find(ino);
@@ -260,6 +267,7 @@ Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView 
   FileState& state = *handle->state;
   std::lock_guard lock(state.mu);
   if (handle->flags & O_APPEND) offset = state.content.size();
+  DFS_TRY(check_zero_fill(state.content.size(), offset));
   DFS_TRY(state.content.write(offset, data));
   state.mtime_ns = now_ns();
   return data.size();
@@ -298,7 +306,10 @@ Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uin
   }
   // Space is taken when the content is sealed, not reserved ahead: mode 0
   // and ZERO_RANGE only grow the size (KEEP_SIZE not even that).
-  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) DFS_TRY(state.content.truncate(end));
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) {
+    DFS_TRY(check_zero_fill(size, end));
+    DFS_TRY(state.content.truncate(end));
+  }
   state.mtime_ns = now_ns();
   return {};
 }

@@ -124,7 +124,8 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
     Status truncated;
     {
       std::lock_guard lock(state->mu);
-      truncated = state->content.truncate(*changes.size);
+      truncated = check_zero_fill(state->content.size(), *changes.size);
+      if (truncated.ok()) truncated = state->content.truncate(*changes.size);
       if (truncated.ok()) state->mtime_ns = changes.mtime ? to_ns(*changes.mtime) : now_ns();
       // truncate(2) on a path is durable at once; ftruncate like a write.
       if (truncated.ok() && !fh) truncated = commit_locked(*state);
@@ -165,6 +166,10 @@ Result<Attr> FsImpl::make_node(const Caller& caller, Ino parent, std::string_vie
   DFS_ASSIGN_OR_RETURN(auto taken, txn.lookup(parent, key));
   if (taken) return make_error(Errc::already_exists, "'" + key + "' already exists");
   const bool is_dir = S_ISDIR(inode.mode);
+  if (dir.mode & S_ISGID) {  // BSD group semantics, as ext4: the group of the directory, passed on to subdirectories
+    inode.gid = dir.gid;
+    if (is_dir) inode.mode |= S_ISGID;
+  }
   if (is_dir && dir.nlink >= kMaxLinks) return make_error(Errc::too_many_links, "too many subdirectories");
   DFS_ASSIGN_OR_RETURN(inode.ino, txn.create_inode(inode));
   DFS_TRY(txn.add_entry(parent, key, inode.ino));

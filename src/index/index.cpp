@@ -1,5 +1,5 @@
-// Index: opening, files, chunk references and pins. The namespace methods
-// are in namespace.cpp.
+// Index: opening, files and pins. What keeps a chunk from GC (references,
+// leases) is in retention.cpp, the namespace methods in namespace.cpp.
 #include "dfs/index/index.hpp"
 
 #include <fcntl.h>
@@ -137,101 +137,6 @@ Status Index::forget_file(const ChunkId& manifest) {
   DFS_TRY(rows::execute(*db_, "DELETE FROM files WHERE manifest_id = ?", manifest.bytes));
   if (db_->changes() == 0) return no_such_file(manifest);
   return {};
-}
-
-Result<bool> Index::is_referenced(const ChunkId& chunk) {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(auto found,
-                       rows::query_int(*db_, "SELECT 1 FROM chunk_refs WHERE chunk_id = ? LIMIT 1", chunk.bytes));
-  return found.has_value();
-}
-
-Result<std::vector<ChunkId>> Index::without_rows(std::string_view probe_sql, const std::vector<ChunkId>& candidates,
-                                                 std::int64_t now) {
-  // A read transaction: every candidate is judged against the same state,
-  // even if another process records files meanwhile.
-  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_, Transaction::Mode::deferred));
-  DFS_ASSIGN_OR_RETURN(Statement probe, db_->prepare(probe_sql));
-  std::vector<ChunkId> kept_by_nothing;
-  for (const ChunkId& chunk : candidates) {
-    DFS_TRY(probe.bind_all(chunk.bytes, now));
-    DFS_ASSIGN_OR_RETURN(bool row, probe.step());
-    probe.reset();
-    if (!row) kept_by_nothing.push_back(chunk);
-  }
-  DFS_TRY(tx.commit());
-  return kept_by_nothing;
-}
-
-Result<std::vector<ChunkId>> Index::unreferenced(const std::vector<ChunkId>& candidates) {
-  std::lock_guard lock(mu_);
-  // ?2 is bound but unused: one helper serves both probes.
-  return without_rows("SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 AND ?2 IS NOT NULL LIMIT 1", candidates, 0);
-}
-
-Result<std::vector<ChunkId>> Index::collectable(const std::vector<ChunkId>& candidates, std::int64_t now_unix) {
-  std::lock_guard lock(mu_);
-  return without_rows(
-      "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
-      "UNION ALL SELECT 1 FROM leases WHERE chunk_id = ?1 AND expires_at > ?2 LIMIT 1",
-      candidates, now_unix);
-}
-
-Status Index::extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix) {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
-  // One statement reused for every row: compiled once, not per chunk.
-  DFS_ASSIGN_OR_RETURN(Statement upsert, db_->prepare("INSERT INTO leases (chunk_id, expires_at) VALUES (?, ?) "
-                                                      "ON CONFLICT (chunk_id) DO UPDATE SET "
-                                                      "expires_at = max(expires_at, excluded.expires_at)"));
-  for (const ChunkId& chunk : chunks) {
-    DFS_TRY(upsert.bind_all(chunk.bytes, expires_at_unix));
-    DFS_TRY(upsert.run());
-    upsert.reset();
-  }
-  return tx.commit();
-}
-
-Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(auto found, rows::query_int(*db_, "SELECT 1 FROM leases WHERE chunk_id = ? AND expires_at > ?",
-                                                   chunk.bytes, now_unix));
-  return found.has_value();
-}
-
-Result<std::uint64_t> Index::drop_expired_leases(std::int64_t now_unix) {
-  std::lock_guard lock(mu_);
-  DFS_TRY(rows::execute(*db_, "DELETE FROM leases WHERE expires_at <= ?", now_unix));
-  return static_cast<std::uint64_t>(db_->changes());
-}
-
-Result<bool> Index::leases_to_grant() {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(auto pending, rows::query_int(*db_, "SELECT 1 FROM leases_to_grant LIMIT 1"));
-  return pending.has_value();
-}
-
-Status Index::leases_granted() {
-  std::lock_guard lock(mu_);
-  return rows::execute(*db_, "DELETE FROM leases_to_grant");
-}
-
-Result<std::vector<ChunkId>> Index::referenced_chunks() {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT DISTINCT chunk_id FROM chunk_refs"));
-  std::vector<ChunkId> chunks;
-  for (;;) {
-    DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
-    if (!row) return chunks;
-    DFS_ASSIGN_OR_RETURN(ChunkId chunk, rows::read_id(stmt, 0, "chunk ID"));
-    chunks.push_back(chunk);
-  }
-}
-
-Result<std::uint64_t> Index::referenced_chunk_count() {
-  std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(std::int64_t count, db_->query_int64("SELECT count(DISTINCT chunk_id) FROM chunk_refs"));
-  return static_cast<std::uint64_t>(count);
 }
 
 Status Index::set_pinned(const ChunkId& manifest, bool pinned) {

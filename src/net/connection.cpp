@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dfs/net/address.hpp"
 #include "dfs/net/wire_codes.hpp"
 
 namespace dfs::net::detail {
@@ -104,7 +105,11 @@ bool Connection::check_sender(wire::Envelope& env) {
     return false;
   }
   env.mutable_sender()->set_node_id(peer_.id.data(), peer_.id.size());
-  if (!env.sender().address().empty()) peer_.listen_address = env.sender().address();
+  // An address that does not parse is no place to dial: such a peer is
+  // treated as one that does not listen (never handed out as a contact).
+  if (!env.sender().address().empty() && parse_host_port(env.sender().address()).ok()) {
+    peer_.listen_address = env.sender().address();
+  }
   return true;
 }
 

@@ -217,8 +217,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
 };
 
-// "host:port" / "[v6]:port" -> (host, port).
-Result<std::pair<std::string, std::string>> split_address(const std::string& address);
 std::string format_endpoint(const tcp::endpoint& endpoint);
 // "get_chunk": the body's field name, for messages.
 std::string body_name(const wire::Envelope& env);

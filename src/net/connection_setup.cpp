@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 
 #include "connection.hpp"
+#include "dfs/net/address.hpp"
 #include "dfs/util/encoding.hpp"
 
 #include <algorithm>
@@ -29,16 +30,6 @@ void Shared::log(log::Level level, const std::string& line) const {
   // Lines nobody would see do not use up the allowance.
   if (!options.log && level < log::level()) return;
   limited_log->write(level, line);
-}
-
-Result<std::pair<std::string, std::string>> split_address(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-    return make_error(Errc::invalid_argument, "address \"" + address + "\" is not host:port");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return std::pair{host, address.substr(colon + 1)};
 }
 
 std::string format_endpoint(const tcp::endpoint& endpoint) {
@@ -95,13 +86,13 @@ void Connection::arm_handshake_timer() {
 }
 
 void Connection::resolve_and_connect() {
-  auto parts = split_address(peer_.address);
+  auto parts = parse_host_port(peer_.address);
   if (!parts.ok()) {
     close(Errc::invalid_argument, parts.error().message, log::Level::info);
     return;
   }
   resolver_.async_resolve(
-      parts->first, parts->second,
+      parts->host, std::to_string(parts->port),
       [self = shared_from_this()](const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
         if (self->closed_) return;
         if (ec) {

@@ -2,11 +2,13 @@
 #include "dfs/net/tls_transport.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
 #include <set>
 
 #include "connection.hpp"
+#include "dfs/net/address.hpp"
 
 namespace dfs::net {
 
@@ -69,20 +71,32 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
 
 namespace {
 std::string ip_of(const std::string& address) {
-  auto parts = detail::split_address(address);
-  return parts.ok() ? parts->first : address;
+  auto parts = parse_host_port(address);
+  return parts.ok() ? parts->host : address;
 }
 }  // namespace
 
 Result<std::uint16_t> TlsTransport::Impl::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(host, ec);
-  if (ec) return make_error(Errc::invalid_argument, "cannot listen on \"" + host + "\": not an IP address");
+  auto ip = asio::ip::make_address(host, ec);
+  if (ec) {
+    // A host name: listen on the first address it resolves to.
+    tcp::resolver resolver(io_);
+    const auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty()) {
+      return make_error(Errc::invalid_argument, "cannot listen on \"" + host + "\": " +
+                                                    (ec ? ec.message() : std::string("no address")));
+    }
+    ip = found.begin()->endpoint().address();
+  }
   const tcp::endpoint endpoint(ip, port);
   const std::string where = detail::format_endpoint(endpoint);
   if (acceptor_.open(endpoint.protocol(), ec); ec) {
     return make_error(Errc::io_error, "cannot open " + where + ": " + ec.message());
   }
+  // "[::]" takes both families (IPv4 arrives as ::ffff:a.b.c.d), whatever
+  // the system's default for IPV6_V6ONLY.
+  if (ip.is_v6() && ip.is_unspecified()) acceptor_.set_option(asio::ip::v6_only(false), ec);
   acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (acceptor_.bind(endpoint, ec); ec) {
     return make_error(Errc::unavailable, "cannot bind " + where + ": " + ec.message());
@@ -91,7 +105,11 @@ Result<std::uint16_t> TlsTransport::Impl::listen(const std::string& host, std::u
     return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
   }
   const auto bound = acceptor_.local_endpoint(ec);
-  if (self_contact_.address().empty()) self_contact_.set_address(detail::format_endpoint(bound));
+  // A wildcard is no address to dial: with none advertised, peers learn
+  // none, and do not hand this one out as a contact.
+  if (self_contact_.address().empty() && !ip.is_unspecified()) {
+    self_contact_.set_address(detail::format_endpoint(bound));
+  }
   accept_next();
   return bound.port();
 }
@@ -180,7 +198,7 @@ void TlsTransport::Impl::request(std::string address, std::optional<NodeIdBytes>
     fail_now(std::move(req.callback), make_error(Errc::unavailable, "the transport is stopped"));
     return;
   }
-  if (auto parts = detail::split_address(address); !parts.ok()) {
+  if (auto parts = parse_host_port(address); !parts.ok()) {
     fail_now(std::move(req.callback), parts.take_error());
     return;
   }

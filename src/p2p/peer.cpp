@@ -15,6 +15,7 @@
 
 #include "dfs/crypto/crypto.hpp"
 #include "dfs/dht/dht.hpp"
+#include "dfs/net/address.hpp"
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 #include "dfs/p2p/net_adapters.hpp"
@@ -44,20 +45,6 @@ constexpr std::size_t kPutThreads = 16;
 // to keep parallel_transfers busy with R copies each, few enough to bound
 // the sealed bytes held (about this many MiB).
 constexpr std::size_t kStreamWindow = 24;
-
-Result<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return make_error(Errc::invalid_argument, "\"" + address + "\" is not HOST:PORT");
-  }
-  const std::string port_text = address.substr(colon + 1);
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port > 65535) {
-    return make_error(Errc::invalid_argument, "\"" + address + "\" has no valid port");
-  }
-  return std::pair{address.substr(0, colon), static_cast<std::uint16_t>(port)};
-}
 
 Result<ChunkId> chunk_id_from(const std::string& bytes) {
   if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
@@ -226,14 +213,16 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   const net::NodeIdBytes self_id = identity.node_id();
   net::TlsTransportOptions net_options = options.net;
   net_options.network_key = options.network_key;
+  net_options.advertised_address = options.advertise;
   DFS_ASSIGN_OR_RETURN(impl->transport, net::TlsTransport::create(impl->io, std::move(identity), net_options));
   Impl* raw = impl.get();
   impl->transport->set_request_handler([raw](const net::PeerInfo& from, net::Message request, net::Responder respond) {
     raw->handle_request(from, std::move(request), std::move(respond));
   });
-  DFS_ASSIGN_OR_RETURN(auto host_port, split_host_port(options.listen));
-  DFS_TRY(impl->transport->listen(host_port.first, host_port.second));
+  DFS_ASSIGN_OR_RETURN(const net::HostPort host_port, net::parse_host_port(options.listen));
+  DFS_TRY(impl->transport->listen(host_port.host, host_port.port));
   impl->listen_address = impl->transport->listen_address();
+  if (impl->listen_address.empty()) impl->listen_address = options.listen;  // a wildcard, not advertised
   impl->node_id_hex = hex_of(self_id);
 
   impl->scheduler = std::make_unique<AsioScheduler>(impl->io);

@@ -296,4 +296,19 @@ TEST_F(CrashTest, KillNineMidCopyLosesNothingClosedAndShowsNothingHalfWritten) {
   unmount_cleanly();
 }
 
+// After kill -9 the mount point answers ENOTCONN: dfsmount on it says it
+// is a stale mount and how to clear it, not "not a directory".
+TEST_F(CrashTest, DfsmountOnAStaleMountSaysHowToClearIt) {
+  ASSERT_NO_FATAL_FAILURE(mount());
+  ASSERT_EQ(::kill(mount_pid_, SIGKILL), 0);
+  ::waitpid(mount_pid_, nullptr, 0);
+  mount_pid_ = -1;
+  const std::string out = root_ + "/again.out";
+  EXPECT_EQ(run(dfsmount_ + " -f --data " + data_ + " " + mnt_ + " > " + out + " 2>&1"), 2);
+  const std::string said = read_text(out);
+  EXPECT_NE(said.find("stale mount"), std::string::npos) << said;
+  EXPECT_NE(said.find("fusermount3 -u " + mnt_), std::string::npos) << said;
+  ASSERT_EQ(run("fusermount3 -u -z " + mnt_), 0);
+}
+
 }  // namespace

@@ -174,7 +174,12 @@ TEST_F(Errno, XattrErrors) {
   char value[16] = {};
   ASSERT_EQ(::getxattr(f.c_str(), "user.k", value, sizeof value), 5);
   EXPECT_STREQ(value, "value");
-  EXPECT_EQ(::setxattr(f.c_str(), "user.dfs.id", "x", 1, 0), -1) << "user.dfs.id must be read-only";
+  EXPECT_ERRNO(EPERM, ::setxattr(f.c_str(), "user.dfs.id", "x", 1, 0));
+  char own[256] = {};
+  const ssize_t own_size = ::getxattr(f.c_str(), "user.dfs.id", own, sizeof own);
+  ASSERT_GT(own_size, 0);
+  EXPECT_EQ(::setxattr(f.c_str(), "user.dfs.id", own, static_cast<std::size_t>(own_size), 0), 0)
+      << "setting the ID it has (cp -a, rsync -aX) must succeed: " << std::strerror(errno);
   char list[512];
   const ssize_t n = ::listxattr(f.c_str(), list, sizeof list);
   ASSERT_GT(n, 0);
@@ -229,6 +234,10 @@ TEST_F(Errno, DotDfsIdsResolvesIdsAndRejectsEverythingElse) {
   EXPECT_EQ(::read(fd, content, sizeof content), 15);
   EXPECT_STREQ(content, "shared content\n");
   ::close(fd);
+  struct stat shared_st {};
+  ASSERT_EQ(::stat(by_id.c_str(), &shared_st), 0);
+  EXPECT_EQ(shared_st.st_mode & 0222, 0u) << "a file opened by ID shows no write bits";
+  EXPECT_ERRNO(EXDEV, ::link(by_id.c_str(), p("linked").c_str()));
   EXPECT_ERRNO(EROFS, ::open(by_id.c_str(), O_WRONLY));
   EXPECT_ERRNO(EROFS, ::truncate(by_id.c_str(), 0));
   EXPECT_ERRNO(EROFS, ::mkdir((ids + "x").c_str(), 0755));

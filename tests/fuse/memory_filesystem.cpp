@@ -359,7 +359,12 @@ Status MemoryFileSystem::setxattr(fs::Ino ino, std::string_view name, ByteView v
   std::lock_guard lock(mutex_);
   DFS_ASSIGN_OR_RETURN(Node * n, node(ino));
   if (!name.starts_with("user.")) return make_error(Errc::not_supported, "only user.* attributes");
-  if (name == "user.dfs.id") return make_error(Errc::permission_denied, "user.dfs.id is read-only");
+  if (name == "user.dfs.id") {  // settable to the value it has only, as fs/ has it
+    auto id = id_of(*n);
+    const std::string text = id.ok() ? id->to_string() : "";
+    if (std::string_view(reinterpret_cast<const char*>(value.data()), value.size()) == text) return {};
+    return make_error(Errc::permission_denied, "user.dfs.id is read-only");
+  }
   const bool exists = n->xattrs.count(name) != 0;
   if ((flags & XATTR_CREATE) && exists) return make_error(Errc::already_exists, std::string(name));
   if ((flags & XATTR_REPLACE) && !exists) return make_error(Errc::not_found, std::string(name));

@@ -77,6 +77,11 @@ const auto* const g_environment = ::testing::AddGlobalTestEnvironment(new MountE
 
 const std::string& mount_dir() { return g_mount; }
 const std::string& scratch_dir() { return g_scratch; }
+std::string data_dir() {
+  const char* command = std::getenv("DFS_MOUNT_COMMAND");
+  if (command == nullptr || std::string(command).find("{data}") == std::string::npos) return "";
+  return g_root + "/data";
+}
 
 std::string fresh_dir(const std::string& name) {
   const std::string dir = g_mount + "/" + name;

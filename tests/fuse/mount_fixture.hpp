@@ -12,6 +12,8 @@ namespace dfs::fuse::test {
 const std::string& mount_dir();
 // A scratch directory outside the mount.
 const std::string& scratch_dir();
+// The mount's data directory ("{data}" of the command), or "" if it has none.
+std::string data_dir();
 // A new empty directory mount_dir()/name (removed first if left over).
 std::string fresh_dir(const std::string& name);
 // Runs `script` with bash -euo pipefail; returns its exit status and

@@ -6,7 +6,11 @@
 #include <fstream>
 #include <thread>
 
+#include "../common/eventually.hpp"
+
 namespace dfs::fuse::test {
+
+using ::dfs::testing::eventually;
 
 namespace {
 
@@ -38,15 +42,12 @@ MountProcess::MountProcess(const std::string& binary, const std::vector<std::str
 MountProcess::~MountProcess() { (void)unmount(); }
 
 std::string MountProcess::wait_mounted(double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!is_mounted(mountpoint_)) {
-    if (!process_.running()) return "the mount process exited before mounting " + mountpoint_ + "; its output:\n" + log();
-    if (std::chrono::steady_clock::now() > deadline) {
-      return mountpoint_ + " not mounted after " + std::to_string(seconds) + " s; output:\n" + log();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return {};
+  // A process that exited will not mount: stop waiting then.
+  eventually([&] { return is_mounted(mountpoint_) || !process_.running(); },
+             std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)), std::chrono::milliseconds(20));
+  if (is_mounted(mountpoint_)) return {};
+  if (!process_.running()) return "the mount process exited before mounting " + mountpoint_ + "; its output:\n" + log();
+  return mountpoint_ + " not mounted after " + std::to_string(seconds) + " s; output:\n" + log();
 }
 
 std::optional<int> MountProcess::unmount() {

@@ -21,6 +21,7 @@
 #include <random>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "mount_process.hpp"
 #include "run_process.hpp"
 
@@ -28,6 +29,7 @@ namespace dfs::fuse::test {
 namespace {
 
 namespace stdfs = std::filesystem;
+using ::dfs::testing::eventually;
 using dfs::testing::binary_from_env;
 using dfs::testing::Daemon;
 using dfs::testing::ProcessResult;
@@ -135,11 +137,13 @@ class MultiPeer : public ::testing::Test {
   // Waits until `peer` knows `n` others.
   void wait_for_peers(const std::string& peer, int n) {
     int known = 0;
-    for (int attempt = 0; attempt < 200 && known < n; ++attempt) {
-      const std::string out = dfs(peer, {"peers"}).out;
-      known = static_cast<int>(std::count(out.begin(), out.end(), '\n'));
-      if (known < n) ::usleep(50'000);
-    }
+    eventually(
+        [&] {
+          const std::string out = dfs(peer, {"peers"}).out;
+          known = static_cast<int>(std::count(out.begin(), out.end(), '\n'));
+          return known >= n;
+        },
+        std::chrono::seconds(10), std::chrono::milliseconds(50));
     ASSERT_GE(known, n) << peer << " knows " << known << " peers";
   }
 
@@ -152,8 +156,9 @@ class MultiPeer : public ::testing::Test {
 
   // Waits until `peer`'s store holds `n` chunks.
   void wait_for_chunks(const std::string& peer, std::size_t n) {
-    for (int attempt = 0; attempt < 100 && count_chunks(data(peer) + "/store") < n; ++attempt) ::usleep(50'000);
-    EXPECT_GE(count_chunks(data(peer) + "/store"), n) << peer << " was not sent the file's chunks";
+    EXPECT_TRUE(eventually([&] { return count_chunks(data(peer) + "/store") >= n; }, std::chrono::seconds(5),
+                           std::chrono::milliseconds(50)))
+        << peer << " was not sent the file's chunks";
   }
 
   // Chunks `peer` holds in its store and its cache.

@@ -14,12 +14,14 @@
 #include <set>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 constexpr int kReplicas = 3;
 
@@ -70,8 +72,7 @@ class PeerNetwork : public ::testing::Test {
   void start_network(int n) {
     for (int i = 0; i < n; ++i) start_peer(i);
     // Every peer knows the others once the joins settle.
-    for (int attempt = 0; attempt < 100 && known_peers(0) < n - 1; ++attempt) ::usleep(50'000);
-    ASSERT_EQ(known_peers(0), n - 1) << dfs_at(0, {"peers"}).out;
+    ASSERT_TRUE(eventually([&] { return known_peers(0) == n - 1; })) << dfs_at(0, {"peers"}).out;
   }
 
   ProcessResult dfs_at(int i, std::vector<std::string> args) {
@@ -174,12 +175,14 @@ TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies
   EXPECT_TRUE(read_file(dir_ + "/out") == content);
 
   // Repair runs every second: wait for every chunk to be back on R live peers.
-  bool repaired = false;
-  for (int attempt = 0; attempt < 300 && !repaired; ++attempt) {
-    repaired = true;
-    for (const auto& [chunk, peers] : holders(alive)) repaired = repaired && peers.size() >= kReplicas;
-    if (!repaired) ::usleep(100'000);
-  }
+  const bool repaired = eventually(
+      [&] {
+        for (const auto& [chunk, peers] : holders(alive)) {
+          if (peers.size() < kReplicas) return false;
+        }
+        return true;
+      },
+      30s, 100ms);
   EXPECT_TRUE(repaired) << "not every chunk is back on " << kReplicas << " live peers after 30 s";
 }
 
@@ -201,11 +204,7 @@ TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsC
 
   // Repair runs every second; the owner's lookups first have to time out
   // on the dead peers. Every other live peer is among the R closest now.
-  bool restored = false;
-  for (int attempt = 0; attempt < 600 && !restored; ++attempt) {
-    restored = holders(others)[chunk] == others;
-    if (!restored) ::usleep(100'000);
-  }
+  const bool restored = eventually([&] { return holders(others)[chunk] == others; }, 60s, 100ms);
   EXPECT_TRUE(restored) << "chunk " << chunk << " is not back on the " << others.size() << " other live peers after 60 s";
 }
 
@@ -213,7 +212,8 @@ TEST_F(PeerNetwork, APeerWithTheWrongNetworkKeyCanNeitherJoinNorFetch) {
   start_network(3);
   const std::string id = put_at(0, write_file("f", "members only"));
   start_peer(3, write_key("wrong.key", "not the network's key, though 32+ bytes"));
-  ::usleep(500'000);
+  // Its join through peer 0 was refused (it logs why), and it learnt nobody.
+  EXPECT_TRUE(peers_[3]->wait_for_log("network", 5)) << peers_[3]->log();
   EXPECT_EQ(known_peers(3), 0);
   auto got = dfs_at(3, {"get", id});
   EXPECT_NE(got.exit_code, 0);
@@ -268,8 +268,7 @@ TEST_F(PeerNetwork, APeerRestartedOnItsDataDirectoryRejoinsWithTheSameId) {
   start_peer(2);
   const std::string after = dfs_at(2, {"status"}).out;
   EXPECT_NE(after.find(id_line), std::string::npos) << before << after;
-  for (int attempt = 0; attempt < 100 && known_peers(2) < 2; ++attempt) ::usleep(50'000);
-  EXPECT_EQ(known_peers(2), 2);
+  EXPECT_TRUE(eventually([&] { return known_peers(2) == 2; })) << dfs_at(2, {"peers"}).out;
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "../common/eventually.hpp"
+
 namespace dfs::testing {
 
 namespace {
@@ -140,14 +142,19 @@ bool Daemon::reap(bool block) const {
   return true;
 }
 
+namespace {
+
+std::chrono::milliseconds to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+}  // namespace
+
 bool Daemon::wait_for_log(const std::string& text, double seconds) const {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (log().find(text) != std::string::npos) return true;
-    if (reap(false)) return log().find(text) != std::string::npos;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  const auto logged = [&] { return log().find(text) != std::string::npos; };
+  // A process that exited will log nothing more: stop waiting then.
+  eventually([&] { return logged() || reap(false); }, to_ms(seconds), std::chrono::milliseconds(20));
+  return logged();
 }
 
 void Daemon::signal(int sig) const {
@@ -163,11 +170,7 @@ int Daemon::stop(int sig) {
 }
 
 std::optional<int> Daemon::wait_exit(double seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!reap(false)) {
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!eventually([&] { return reap(false); }, to_ms(seconds), std::chrono::milliseconds(20))) return std::nullopt;
   return exit_code_;
 }
 

@@ -44,7 +44,11 @@ void WanNetwork::start_harness(const WanOptions& options) {
   prefix_ = log.substr(at, log.find(' ', at) - at);
 }
 
-std::string WanNetwork::address(int i) const { return netharness::ipv4_of(i) + ":" + std::to_string(kPort); }
+std::string WanNetwork::address(int i) const {
+  const bool v6 = options_.family == Family::ipv6 || (options_.family == Family::mixed && i % 2 == 0);
+  return v6 ? "[" + netharness::ipv6_of(i) + "]:" + std::to_string(kPort)
+            : netharness::ipv4_of(i) + ":" + std::to_string(kPort);
+}
 
 void WanNetwork::start_peer(int i) {
   std::vector<std::string> args = {prefix_ + "-" + std::to_string(i),
@@ -54,18 +58,27 @@ void WanNetwork::start_peer(int i) {
                                    "node",
                                    "--listen",
                                    address(i)};
-  if (i != 0) args.insert(args.end(), {"--bootstrap", address(0)});
+  if (options_.family == Family::mixed && i % 2 == 0) {
+    args.back() = "[::]:" + std::to_string(kPort);
+    args.insert(args.end(), {"--advertise", address(i)});
+  }
+  // In a mixed network, the IPv4 peers join through peer 0's IPv4
+  // address: its one socket on [::] must take both families.
+  const bool v4_into_dual = options_.family == Family::mixed && i % 2 == 1;
+  if (i != 0) args.insert(args.end(), {"--bootstrap", v4_into_dual ? netharness::ipv4_of(0) + ":4001" : address(0)});
   args.insert(args.end(), options_.node_args.begin(), options_.node_args.end());
   args.insert(args.begin(), "exec");
   peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_NETHARNESS_BIN"), args,
                                        dir_ + "/peer" + std::to_string(i) + ".log");
-  ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
 }
 
 void WanNetwork::start_peers() {
-  for (int i = 0; i < options_.peers; ++i) {
-    start_peer(i);
-    if (HasFatalFailure()) return;
+  // Peer 0 first, then the others all at once (they join through it).
+  start_peer(0);
+  ASSERT_TRUE(peers_[0]->wait_for_log("listening on", 60)) << peers_[0]->log();
+  for (int i = 1; i < options_.peers; ++i) start_peer(i);
+  for (int i = 1; i < options_.peers; ++i) {
+    ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
   }
   // Joins take a few round trips each; wait for them with a deadline.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -17,8 +17,16 @@
 
 namespace dfs::testing {
 
+// Which address each peer listens on and advertises.
+enum class Family {
+  ipv4,   // 10.201.0.N:4001
+  ipv6,   // [fd0d:f500::N]:4001
+  mixed,  // even peers on [::]:4001 (both families) advertising IPv6, odd ones IPv4
+};
+
 struct WanOptions {
   int peers = 12;
+  Family family = Family::ipv4;
   double rtt_ms = 0;  // round trip: each direction gets half
   double loss = 0;    // per direction
   std::vector<std::string> node_args;  // more `dfs node` options for every peer
@@ -35,7 +43,7 @@ class WanNetwork : public ::testing::Test {
   // Starts every peer (each bootstrapping through peer 0) and waits until
   // peer 0 knows all the others.
   void start_peers();
-  void start_peer(int i);
+  void start_peer(int i);  // does not wait
 
   std::string data(int i) const { return dir_ + "/peer" + std::to_string(i); }
   std::string address(int i) const;

@@ -78,5 +78,43 @@ TEST_F(Wan, AGetFailsOverWhenHoldersArePartitionedAwayAndThePartitionHeals) {
   EXPECT_TRUE(read_file(dir_ + "/out2") == content);
 }
 
+// The same put and get where every peer has only an IPv6 address, and
+// where half listen on IPv6 (both families) and half on IPv4.
+class WanFamilies : public WanNetwork {
+ protected:
+  void run(Family family, int writer, int reader) {
+    WanOptions o;
+    o.rtt_ms = 20;
+    o.family = family;
+    o.node_args = {"--replicas", std::to_string(kReplicas)};
+    start_harness(o);
+    if (IsSkipped() || HasFatalFailure()) return;
+    start_peers();
+    if (HasFatalFailure()) return;
+    const std::string content = random_content(8 << 20, 3);
+    const std::string id = put_at(writer, write_file("f", content));
+    auto got = dfs_at(reader, {"get", id, "-o", dir_ + "/out"});
+    ASSERT_EQ(got.exit_code, 0) << got.err;
+    EXPECT_TRUE(read_file(dir_ + "/out") == content);
+    peers_listing_ = dfs_at(0, {"peers"}).out;
+  }
+  std::string peers_listing_;
+};
+
+TEST_F(WanFamilies, AnIpv6OnlyNetworkJoinsPutsAndGetsBitExact) {
+  run(Family::ipv6, 0, kReader);
+  if (IsSkipped()) return;
+  EXPECT_NE(peers_listing_.find("[fd0d:f500::c]:4001"), std::string::npos) << peers_listing_;
+  EXPECT_EQ(peers_listing_.find("10.201."), std::string::npos) << peers_listing_;
+}
+
+TEST_F(WanFamilies, InAMixedNetworkAnIpv4PeersFileIsReadByAnIpv6Peer) {
+  run(Family::mixed, 1, 10);
+  if (IsSkipped()) return;
+  // Peer 0 knows the others by the address each advertises, of both families.
+  EXPECT_NE(peers_listing_.find("[fd0d:f500::b]:4001"), std::string::npos) << peers_listing_;
+  EXPECT_NE(peers_listing_.find("10.201.0.12:4001"), std::string::npos) << peers_listing_;
+}
+
 }  // namespace
 }  // namespace dfs::testing

@@ -107,12 +107,13 @@ std::optional<T> SimCluster::wait_for(std::optional<T>& slot) {
   return std::move(slot);
 }
 
-std::optional<LookupOutcome> SimCluster::lookup(std::size_t from, const NodeId& target) {
+std::optional<LookupOutcome> SimCluster::lookup(std::size_t from, const NodeId& target, std::size_t settle) {
   std::optional<LookupOutcome> outcome;
   dht::Dht& node = dht(from);
-  node.find_closest(target, [&outcome, &node](std::vector<Contact> closest) {
-    outcome = LookupOutcome{std::move(closest), node.last_lookup()};
-  });
+  node.find_closest(
+      target,
+      [&outcome, &node](std::vector<Contact> closest) { outcome = LookupOutcome{std::move(closest), node.last_lookup()}; },
+      settle);
   return wait_for(outcome);
 }
 

@@ -67,7 +67,8 @@ class SimCluster {
 
   // Blocking helpers: run the loop until the callback fires (nullopt if it
   // did not within ClusterConfig::operation_deadline of virtual time).
-  std::optional<LookupOutcome> lookup(std::size_t from, const dht::NodeId& target);
+  // `settle`: as for Dht::find_closest (0: strict).
+  std::optional<LookupOutcome> lookup(std::size_t from, const dht::NodeId& target, std::size_t settle = 0);
   std::optional<Result<std::size_t>> put(std::size_t from, dht::Record record);
   std::optional<Result<std::vector<dht::Record>>> get(std::size_t from, const dht::NodeId& key);
 

@@ -81,8 +81,11 @@ class Dht {
 
   // Iterative lookup (alpha RPCs in flight): up to k contacts closest to
   // `target` that answered during the lookup, closest first, never self.
-  // Empty when no known contact answered.
-  void find_closest(const NodeId& target, std::function<void(std::vector<Contact>)> done);
+  // Empty when no known contact answered. With `settle` (1..k), the lookup
+  // ends as soon as the `settle` closest it knows have answered (see
+  // lookup.hpp): fewer round trips when only that many are needed (the R
+  // holders of a chunk); the first `settle` returned are those.
+  void find_closest(const NodeId& target, std::function<void(std::vector<Contact>)> done, std::size_t settle = 0);
 
   // Publishes `record` as this node: sets record.publisher to our ID,
   // stores it on the k closest nodes to record.key (including this node
@@ -140,7 +143,8 @@ class Dht {
   void ping_for_eviction(const Contact& stale);
   void verify_contact(const Contact& contact);
 
-  void run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done);
+  void run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done,
+                  std::size_t settle = 0);
   void record_stats(const LookupStats& stats);
   void ask_seed(const std::shared_ptr<Join>& join, const Contact& seed, std::uint32_t retries,
                 std::function<void()> after_seeds);

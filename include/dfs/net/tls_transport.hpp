@@ -115,7 +115,8 @@ class TlsTransport final : public Transport {
   // Accepts connections on host:port (port 0 picks a free one); returns
   // the port bound. Call at most once.
   Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);
-  // "host:port" as sent to peers (advertised_address or what listen bound).
+  // "host:port" as sent to peers (advertised_address or what listen bound;
+  // empty after listening on a wildcard with nothing advertised).
   std::string listen_address() const;
 
   const NodeIdBytes& self_id() const override;

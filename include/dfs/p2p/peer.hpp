@@ -33,8 +33,11 @@ using replicate::ReplicationSummary;
 
 struct PeerOptions {
   std::string data_dir;                  // holds identity.pem
-  std::string listen = "127.0.0.1:0";    // HOST:PORT (port 0: any free port)
+  std::string listen = "127.0.0.1:0";    // HOST:PORT, [IPV6]:PORT (port 0: any free port)
   std::vector<std::string> bootstrap;    // HOST:PORT of peers to join through
+  // HOST:PORT other peers should dial to reach this one; empty: `listen`.
+  // Needed when listening on a wildcard ("0.0.0.0:4001", "[::]:4001").
+  std::string advertise;
   std::optional<Bytes> network_key;      // a private network's shared secret
   // The transport's limits (connections, queues, deadlines); its
   // network_key is replaced by the one above.

@@ -157,10 +157,7 @@ TEST(FsDurabilityStrict, ANamespaceChangeIsSyncedWithinASecond) {
   Peer peer(options);
   ASSERT_OK(peer.fs().mkdir(testing::kCaller, kRootIno, "d", 0755));
   EXPECT_TRUE(peer.index().has_unsynced_changes());
-  for (int i = 0; i < 300 && peer.index().has_unsynced_changes(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_FALSE(peer.index().has_unsynced_changes());
+  EXPECT_TRUE(testing::eventually([&] { return !peer.index().has_unsynced_changes(); }));
 }
 
 TEST(FsDurabilityFlusher, TheFlusherSyncsWithinTheInterval) {
@@ -168,10 +165,7 @@ TEST(FsDurabilityFlusher, TheFlusherSyncsWithinTheInterval) {
   options.commit_interval = std::chrono::milliseconds(20);
   Peer peer(options);
   put_file(peer.fs(), kRootIno, "f", random_bytes(1000, 5));
-  for (int i = 0; i < 500 && peer.index().has_unsynced_changes(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_FALSE(peer.index().has_unsynced_changes());
+  EXPECT_TRUE(testing::eventually([&] { return !peer.index().has_unsynced_changes(); }));
   EXPECT_TRUE(peer.index().unsynced_versions()->empty());
 }
 

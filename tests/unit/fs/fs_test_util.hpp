@@ -3,6 +3,7 @@
 // out) with a FileSystem over it, and shorthands for common operations.
 #pragma once
 
+#include "../../common/eventually.hpp"
 #include "../../common/temp_dir.hpp"
 
 #include <fcntl.h>
@@ -34,6 +35,8 @@
   } while (0)
 
 namespace dfs::fs::testing {
+
+using ::dfs::testing::eventually;
 
 // A scratch directory named after these tests.
 class TempDir : public dfs::testing::TempDir {

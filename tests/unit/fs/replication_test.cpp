@@ -40,8 +40,7 @@ class GatedNetwork final : public replicate::ChunkNetwork {
     return replicated;
   }
   bool wait_for_chunks(std::size_t n) {
-    for (int i = 0; i < 500 && count() < n; ++i) std::this_thread::sleep_for(10ms);
-    return count() >= n;
+    return testing::eventually([&] { return count() >= n; });
   }
 
   std::atomic<int> calls_started{0};
@@ -82,8 +81,12 @@ TEST(FsReplication, AnUnchangedCloseQueuesNothing) {
   auto fh = peer.fs().open(ino, O_RDONLY);
   ASSERT_OK(fh);
   ASSERT_OK(peer.fs().release(*fh));
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(network.count(), 0u);
+  // A changed file after it: the queue is in order, so once its two chunks
+  // (data and manifest) are replicated, whatever the first close had
+  // queued would have been too.
+  testing::put_file(peer.fs(), kRootIno, "g", random_bytes(100, 3));
+  ASSERT_TRUE(network.wait_for_chunks(2));
+  EXPECT_EQ(network.count(), 2u) << "only the changed file's chunks";
   peer.set_network(nullptr);
 }
 
@@ -91,7 +94,7 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsDroppedNotBlocked) {
   GatedNetwork network;
   ReplicationQueue queue(network, 20, 0ms);
   EXPECT_TRUE(queue.push(ids(16)));  // taken by the worker, which blocks on the network
-  for (int i = 0; i < 500 && network.calls_started == 0; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started > 0; }));
   EXPECT_TRUE(queue.push(ids(20)));
   EXPECT_FALSE(queue.push(ids(1)));
   EXPECT_EQ(queue.stats().chunks_dropped, 1u);
@@ -104,10 +107,13 @@ TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {
   GatedNetwork network;
   auto queue = std::make_unique<ReplicationQueue>(network, 1000, 0ms);
   ASSERT_TRUE(queue->push(ids(40)));
-  for (int i = 0; i < 500 && network.calls_started == 0; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started > 0; }));
+  ReplicationQueue* stopping = queue.get();
   std::thread opener([&] {
-    std::this_thread::sleep_for(50ms);
-    network.open();  // the call under way finishes; no other starts
+    // Once the queue refuses pushes it is shutting down: the call under
+    // way then finishes and no other starts.
+    EXPECT_TRUE(testing::eventually([&] { return !stopping->push({}); }));
+    network.open();
   });
   queue.reset();
   opener.join();

@@ -16,6 +16,7 @@
 namespace dfs::fs {
 namespace {
 
+using testing::eventually;  // background work has no callback
 using testing::random_bytes;
 
 constexpr std::uint32_t kChunk = 4096;
@@ -65,13 +66,6 @@ class FaultyStore final : public store::ChunkStore {
 
   store::MemoryChunkStore inner_;
 };
-
-// Waits (bounded) until `done` holds: background work has no callback.
-template <typename Pred>
-bool eventually(Pred done) {
-  for (int i = 0; i < 2000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  return done();
-}
 
 class FsWriteBehind : public ::testing::Test {
  protected:

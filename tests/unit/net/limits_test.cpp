@@ -7,7 +7,25 @@
 namespace dfs::net::testing {
 namespace {
 
-using Limits = NetFixture;
+class Limits : public NetFixture {
+ protected:
+  // Answers `total` requests in rounds: waits until the server holds a
+  // full round (`per_round`, or what is left), then releases them all.
+  template <typename Server>
+  void release_in_rounds(Server& server, std::size_t total, std::size_t per_round) {
+    std::size_t answered = 0;
+    while (answered < total) {
+      const std::size_t round = std::min(per_round, total - answered);
+      ASSERT_TRUE(eventually([&] { return on_io([&] { return server.held.size() >= round; }); }))
+          << answered << " of " << total << " answered";
+      answered += on_io([&] {
+        const std::size_t n = server.held.size();
+        server.release();
+        return n;
+      });
+    }
+  }
+};
 
 // Holds every request it gets until release(); records the peak number
 // held at once. Network thread only, except through on_io.
@@ -37,17 +55,9 @@ TEST_F(Limits, RequestsBeyondTheInFlightLimitWaitAndAllComplete) {
   server.install(b);
   std::vector<std::future<Result<Message>>> replies;
   for (int i = 0; i < 6; ++i) replies.push_back(request_future(*a.transport, b.address, b.id, ping(), {}, 20s));
-  // Release in rounds until all six are answered; never more than two at once.
-  std::size_t answered = 0;
-  while (answered < replies.size()) {
-    ASSERT_TRUE(eventually([&] { return on_io([&] { return !server.held.empty(); }); }));
-    std::this_thread::sleep_for(50ms);  // would let a third request arrive, if one were sent
-    answered += on_io([&] {
-      const std::size_t n = server.held.size();
-      server.release();
-      return n;
-    });
-  }
+  // Release in rounds of two (the limit) until all six are answered; a
+  // third request sent early would show in the peak.
+  release_in_rounds(server, replies.size(), 2);
   for (auto& f : replies) EXPECT_TRUE(f.get().ok());
   EXPECT_EQ(on_io([&] { return server.peak; }), 2u);
 }
@@ -66,16 +76,7 @@ TEST_F(Limits, PayloadBytesBeyondTheLimitWaitForEarlierRequests) {
   for (int i = 0; i < 3; ++i) {
     replies.push_back(request_future(*a.transport, b.address, b.id, put, Bytes(600u << 10, 1), 20s));
   }
-  std::size_t answered = 0;
-  while (answered < replies.size()) {
-    ASSERT_TRUE(eventually([&] { return on_io([&] { return !server.held.empty(); }); }));
-    std::this_thread::sleep_for(50ms);
-    answered += on_io([&] {
-      const std::size_t n = server.held.size();
-      server.release();
-      return n;
-    });
-  }
+  release_in_rounds(server, replies.size(), 1);
   for (auto& f : replies) EXPECT_TRUE(f.get().ok());
   EXPECT_EQ(on_io([&] { return server.peak; }), 1u);
 }

@@ -17,11 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include "../../common/eventually.hpp"
 #include "dfs/net/tls_transport.hpp"
 
 namespace dfs::net::testing {
 
 using namespace std::chrono_literals;
+using ::dfs::testing::eventually;
 
 // Log lines of one endpoint, written on the network thread, read by tests.
 class LogCapture {
@@ -41,12 +43,7 @@ class LogCapture {
   }
   // Polls: a peer logs its side of a refusal when its own read completes.
   bool wait_for(const std::string& text, std::chrono::milliseconds limit = 5s) const {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (contains(text)) return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return contains(text);
+    return ::dfs::testing::eventually([&] { return contains(text); }, limit);
   }
   std::string all() const {
     std::lock_guard lock(mu_);
@@ -129,17 +126,6 @@ class NetFixture : public ::testing::Test {
                        std::optional<NodeIdBytes> expected = std::nullopt, std::chrono::milliseconds timeout = 10s) {
     return request_blocking(*from.transport, to.address, expected ? expected : std::optional(to.id), std::move(env),
                             std::move(payload), timeout);
-  }
-
-  // Polls a condition the network thread makes true.
-  template <typename Pred>
-  static bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return pred();
   }
 
   boost::asio::io_context io_;

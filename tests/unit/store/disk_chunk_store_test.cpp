@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../../common/chunk_on_disk.hpp"
+#include "../../common/eventually.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "store_test_util.hpp"
 
@@ -301,8 +302,16 @@ TEST_F(DiskChunkStoreTest, AChunkChangedOnDiskSinceItWasCheckedIsNeverServedToPe
   ASSERT_TRUE(store->put(chunk.id, chunk.bytes).ok());
   ASSERT_TRUE(store->get_for_peer(chunk.id).ok());
   // Past the clock tick of the put, for kernels with coarse timestamps
-  // (the limit disk_chunk_store.cpp explains).
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // (the limit disk_chunk_store.cpp explains): the write below then moves
+  // the file's ctime.
+  struct stat put_at {};
+  ASSERT_EQ(::stat(store->chunk_path(chunk.id).c_str(), &put_at), 0);
+  ASSERT_TRUE(dfs::testing::eventually([&] {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+    return now.tv_sec > put_at.st_ctim.tv_sec ||
+           (now.tv_sec == put_at.st_ctim.tv_sec && now.tv_nsec > put_at.st_ctim.tv_nsec);
+  }));
   {
     std::fstream file(store->chunk_path(chunk.id), std::ios::in | std::ios::out | std::ios::binary);
     file.seekp(100);

@@ -50,6 +50,12 @@ class GatedStore final : public ChunkStore {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return commits_started_ >= n; });
   }
+  // Blocks until `n` puts have been written into batches: each has joined
+  // its group, so the groups are formed.
+  void wait_for_staged(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return staged_ >= n; });
+  }
   std::size_t commits() {
     std::lock_guard lock(mu_);
     return commits_started_;
@@ -68,8 +74,13 @@ class GatedStore final : public ChunkStore {
       return put_verified(id, sealed);
     }
     Status put_verified(const ChunkId& id, ByteView sealed) override {
-      std::lock_guard lock(mu_);
-      staged_.push_back({id, Bytes(sealed.begin(), sealed.end())});
+      {
+        std::lock_guard lock(mu_);
+        staged_.push_back({id, Bytes(sealed.begin(), sealed.end())});
+      }
+      std::lock_guard lock(store_.mu_);
+      ++store_.staged_;
+      store_.cv_.notify_all();
       return {};
     }
     Status commit() override {
@@ -96,6 +107,7 @@ class GatedStore final : public ChunkStore {
   bool fail_ = false;
   std::size_t commits_started_ = 0;
   std::size_t largest_group_ = 0;
+  std::size_t staged_ = 0;
 };
 
 std::future<Status> put_async(GroupCommitter& committer, const TestChunk& chunk) {
@@ -124,7 +136,7 @@ TEST(GroupCommitTest, PutsArrivingDuringACommitShareTheNextCommit) {
   store.wait_for_commits_started(1);  // the first put leads, alone, and holds the commit
   std::vector<std::future<Status>> rest;
   for (std::size_t i = 1; i < chunks.size(); ++i) rest.push_back(put_async(committer, chunks[i]));
-  std::this_thread::sleep_for(100ms);  // let them all join the next group
+  store.wait_for_staged(chunks.size());  // they all joined the next group
   store.open_gate();
   ASSERT_TRUE(first.get().ok());
   for (auto& put : rest) ASSERT_TRUE(put.get().ok());
@@ -141,7 +153,7 @@ TEST(GroupCommitTest, AFailedCommitFailsEveryPutOfItsGroup) {
   for (std::uint32_t i = 0; i < 4; ++i) chunks.push_back(make_chunk(1000, 20 + i));
   std::vector<std::future<Status>> puts;
   for (const TestChunk& c : chunks) puts.push_back(put_async(committer, c));
-  std::this_thread::sleep_for(50ms);
+  store.wait_for_staged(chunks.size());
   store.open_gate();
   for (auto& put : puts) {
     Status s = put.get();
@@ -173,7 +185,7 @@ TEST(GroupCommitTest, AGroupClosesAtItsSizeLimit) {
   store.wait_for_commits_started(1);
   std::vector<std::future<Status>> rest;
   for (std::size_t i = 1; i < chunks.size(); ++i) rest.push_back(put_async(committer, chunks[i]));
-  std::this_thread::sleep_for(100ms);
+  store.wait_for_staged(chunks.size());  // in groups of 2, 2 and 1
   store.open_gate();
   ASSERT_TRUE(first.get().ok());
   for (auto& put : rest) ASSERT_TRUE(put.get().ok());

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "../../common/eventually.hpp"
 #include "dfs/store/memory_chunk_store.hpp"
 
 namespace dfs::store {
@@ -68,8 +69,10 @@ TEST(InFlightChunks, WritersWaitWhileGcIsExclusive) {
       hold.add(id(4));
       added = true;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_FALSE(added) << "a writer added a chunk while GC was deciding";
+    // A negative can only be watched for a while: 50 ms, in which a writer
+    // that did not wait would have added its chunk.
+    EXPECT_FALSE(dfs::testing::eventually([&] { return added.load(); }, std::chrono::milliseconds(50)))
+        << "a writer added a chunk while GC was deciding";
   }
   writer.join();
   EXPECT_TRUE(added);

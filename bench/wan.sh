@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/wan.sh: dfs across an emulated WAN (tests/netharness). Peers each in
+# their own network namespace, joined by dfs-netharness; a file put at peer
+# 0 is read at the last peer at several round-trip times, and each get's
+# speed is printed as a ratio to the same get with no delay (target of
+# issue 16: >= 0.5 at 80 ms). First, the emulator's own forwarding speed
+# (one TCP stream through it against loopback TCP in one namespace).
+#
+#   sudo bench/wan.sh              # 12 peers, 256 MiB, RTT 0 20 80 ms
+#   WAN_MIB=64 WAN_RTTS="0 80" WAN_PEERS=6 sudo bench/wan.sh
+# Needs a build with the tests (dfs-netharness is built with them).
+set -euo pipefail
+bench=wan
+source "$(dirname "$0")/p2p_lib.sh"
+p2p_priority "$@"
+p2p_require_root
+p2p_find_dfs
+harness=${DFS_NETHARNESS_BIN:-$p2p_build/tests/netharness/dfs-netharness}
+[[ -x $harness ]] || { echo "$bench: $harness not found (build with -Dtests=true)" >&2; exit 2; }
+size_mib=${WAN_MIB:-256}
+peers=${WAN_PEERS:-12}
+rtts=${WAN_RTTS:-0 20 80}
+p2p_make_work $((size_mib * 8 + 512))
+p2p_wait_load
+reader=$((peers - 1))
+port=4001
+ns_prefix=""
+harness_pid=""
+p2p_on_exit() { [[ -z $harness_pid ]] || { kill -TERM "$harness_pid" 2>/dev/null; wait "$harness_pid" 2>/dev/null; }; }
+
+echo "== the emulator: one TCP stream of 1024 MiB (load $(load))"
+"$harness" selftest --mbytes 1024 | sed 's/^/   /'
+
+addr() { echo "10.201.0.$(($1 + 1)):$port"; }
+
+# start_net RTT_MS: the harness and every peer, joined.
+start_net() {
+  local half i
+  half=$(awk -v r="$1" 'BEGIN { print r / 2 }')
+  rm -f "$work/harness.log"  # a fresh log: "ready" must be this run's
+  p2p_spawn "$work/harness.log" "$harness" run --peers "$peers" --control "$work/h.sock" --delay-ms "$half"
+  harness_pid=$spawned
+  for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" && break; sleep 0.1; done
+  ns_prefix=$(sed -n 's/.*ready prefix=\([^ ]*\).*/\1/p' "$work/harness.log")
+  [[ -n $ns_prefix ]] || { log=$work/harness.log; fail "the harness did not start"; }
+  for ((i = 0; i < peers; i++)); do
+    rm -rf "$(peer_dir "$i")"
+    mkdir -p "$(peer_dir "$i")"
+    local args=(--data "$(peer_dir "$i")" node --listen "$(addr "$i")" --network-key "$work/network.key")
+    ((i == 0)) || args+=(--bootstrap "$(addr 0)")
+    p2p_spawn "$(peer_dir "$i").log" "$harness" exec "$ns_prefix-$i" "$dfs" "${args[@]}"
+    peer_pid[$i]=$spawned
+  done
+  for ((i = 0; i < 1200; i++)); do
+    [[ $(known_peers 0) -ge $((peers - 1)) ]] && return 0
+    sleep 0.1
+  done
+  fail "peer 0 knows $(known_peers 0) of $((peers - 1)) peers after 120 s"
+}
+
+stop_net() {
+  p2p_stop_all
+  p2p_stop_pid "$harness_pid"
+  harness_pid=""
+  p2p_pids=()
+}
+
+cpu_of() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
+
+input=$work/input
+head -c $((size_mib << 20)) /dev/urandom >"$input"
+declare -A speed
+echo "== a remote get of $size_mib MiB, $peers peers, R = 3 (load $(load))"
+for rtt in $rtts; do
+  start_net "$rtt"
+  id=$(dfs_at 0 put "$input" 2>"$log") || fail "put failed"
+  id=${id%%$'\n'*}
+  before=$(cpu_of "${peer_pid[$reader]}")
+  start=$(date +%s.%N)
+  dfs_at "$reader" get "$id" -o "$work/out" 2>"$log" || fail "get at $rtt ms failed"
+  secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+  cpu=$(awk -v a="$before" -v b="$(cpu_of "${peer_pid[$reader]}")" -v m="$size_mib" 'BEGIN { printf "%.2f", (b - a) * 1024 / m }')
+  cmp -s "$input" "$work/out" || fail "the file read at $rtt ms differs"
+  speed[$rtt]=$(mbps "$secs")
+  printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s)\n" "$rtt" "${speed[$rtt]}" "$secs" "$cpu" \
+    "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
+  stop_net
+done
+base=${speed[0]:-}
+if [[ -n $base ]]; then
+  for rtt in $rtts; do
+    [[ $rtt == 0 ]] && continue
+    r=$(ratio "${speed[$rtt]}" "$base")
+    echo "   ratio at $rtt ms to 0 ms: $r ($(verdict "$r" 0.5 ">=") against >= 0.5 at 80 ms)"
+  done
+fi
+echo "   load at the end: $(load)"

@@ -1,0 +1,76 @@
+// Daemon: a running peer, as both `dfs node` and dfsmount run it — the
+// Node on the data directory, the P2P engine (when a network is named),
+// periodic GC and the control socket — started and stopped in one order.
+// The two mains differ only in whether they mount a filesystem on it.
+//
+// Stop signals: call block_stop_signals() before any thread starts, so that
+// every thread the daemon starts inherits the mask; then either
+// wait_for_stop_signal() (dfs node) or unblock them in the threads that are
+// to take them (dfsmount's FUSE loop).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dfs/control/control.hpp"
+#include "dfs/node/node.hpp"
+#include "dfs/p2p/peer.hpp"
+
+namespace dfs::daemon {
+
+struct DaemonOptions {
+  node::NodeOptions node;
+  // The network to join; none: a lone peer. Its leases and owned_chunks
+  // are the node's, whatever they say here.
+  std::optional<p2p::PeerOptions> peer;
+  std::chrono::milliseconds gc_interval{std::chrono::hours(1)};
+};
+
+class Daemon {
+ public:
+  // Opens the node (creating the data directory) and, with a network,
+  // starts the peer and attaches it to the node. Serves nothing yet.
+  static Result<std::unique_ptr<Daemon>> open(DaemonOptions options);
+  // stop(), if it was not called.
+  ~Daemon();
+
+  node::Node& node() { return *node_; }
+  // The network, or null for a lone peer.
+  p2p::Peer* peer() { return peer_.get(); }
+  // What a log line says the daemon is: "peer ID listening on ADDRESS" or
+  // "lone peer".
+  std::string describe() const;
+
+  // Starts periodic GC and the control socket on DATA/control.sock. With
+  // `open`, `dfs open` requests are handed to it (a mount); without, they
+  // are refused.
+  Status serve(control::OpenHandler open = {});
+  // No new control requests; those in progress finish. Call before
+  // tearing down what an OpenHandler uses.
+  void stop_serving();
+  // stop_serving(), then stops the peer (repair, connections) and detaches
+  // it from the node. The node stays open until destruction.
+  void stop();
+
+ private:
+  Daemon(DaemonOptions options, std::unique_ptr<node::Node> node);
+
+  DaemonOptions options_;
+  // Destroyed in reverse: the control socket, then the peer, then the node
+  // both of them use.
+  std::unique_ptr<node::Node> node_;
+  std::unique_ptr<p2p::Peer> peer_;
+  std::unique_ptr<control::ControlServer> control_;
+};
+
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and in every
+// thread it starts from now on (true), or unblocks them (false).
+void block_stop_signals(bool blocked = true);
+// Waits for one of them (blocked beforehand); returns which.
+int wait_for_stop_signal();
+// "interrupted", "terminated", "hung up".
+const char* stop_signal_name(int signal);
+
+}  // namespace dfs::daemon

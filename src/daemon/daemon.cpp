@@ -1,0 +1,87 @@
+#include "dfs/daemon/daemon.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "dfs/control/control_channel.hpp"
+
+namespace dfs::daemon {
+
+Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
+  auto node = node::Node::open(options.node);
+  if (!node.ok()) return Error{node.error().code, "cannot open " + options.node.data_dir + ": " + node.error().message};
+  std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), std::move(*node)));
+  if (daemon->options_.peer) {
+    p2p::PeerOptions peer_options = *daemon->options_.peer;
+    peer_options.leases = &daemon->node_->leases();
+    peer_options.owned_chunks = &daemon->node_->cache();
+    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, daemon->node_->chunk_store()));
+    daemon->node_->attach_network(daemon->peer_.get());
+  }
+  return daemon;
+}
+
+Daemon::Daemon(DaemonOptions options, std::unique_ptr<node::Node> node)
+    : options_(std::move(options)), node_(std::move(node)) {}
+
+Daemon::~Daemon() { stop(); }
+
+std::string Daemon::describe() const {
+  if (!peer_) return "lone peer";
+  return "peer " + peer_->node_id_hex() + " listening on " + peer_->listen_address();
+}
+
+Status Daemon::serve(control::OpenHandler open) {
+  node_->start_gc(options_.gc_interval, node::GcOptions{});
+  DFS_ASSIGN_OR_RETURN(control_, control::ControlServer::start(control::control_socket_path(options_.node.data_dir),
+                                                              *node_, std::move(open)));
+  return {};
+}
+
+void Daemon::stop_serving() {
+  if (control_) control_->stop();
+}
+
+void Daemon::stop() {
+  stop_serving();
+  if (peer_) {
+    peer_->stop();
+    node_->attach_network(nullptr);
+  }
+}
+
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+void block_stop_signals(bool blocked) {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+int wait_for_stop_signal() {
+  const sigset_t set = stop_signals();
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+const char* stop_signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "interrupted";
+    case SIGTERM: return "terminated";
+    case SIGHUP: return "hung up";
+    default: return "stopped";
+  }
+}
+
+}  // namespace dfs::daemon
