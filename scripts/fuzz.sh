@@ -28,6 +28,7 @@ work=$root/.fuzz-corpus
 declare -A max_len=(
   [fuzz_base32]=512
   [fuzz_hex]=256
+  [fuzz_address]=512
   [fuzz_file_id]=256
   [fuzz_manifest_segment]=4096
   [fuzz_sealed_chunk]=4096
@@ -37,7 +38,7 @@ declare -A max_len=(
   [fuzz_dht_wire]=4096
   [fuzz_chunk_pack]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_pack}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_address fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_pack}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "chunk_reader.hpp"
+#include "dfs/fs/dir_streams.hpp"
 #include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
@@ -69,6 +70,11 @@ class FsImpl final : public FileSystem {
   Result<Attr> getattr(Ino ino) override;
   Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes, std::optional<FileHandle> fh) override;
   Result<std::vector<DirEntry>> readdir(Ino dir) override;
+  Result<FileHandle> opendir(Ino dir) override { return dir_streams_.open(dir); }
+  Result<std::vector<DirEntry>> readdir_from(FileHandle dh, Ino dir, std::uint64_t offset, std::size_t max) override {
+    return dir_streams_.read(dh, dir, offset, max);
+  }
+  Status releasedir(FileHandle dh) override { return dir_streams_.release(dh); }
   Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) override;
   Result<Attr> mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
                      std::uint64_t rdev) override;
@@ -152,7 +158,7 @@ class FsImpl final : public FileSystem {
   // Whether every chunk of the version is in the local store and whole.
   bool stored_whole(const ChunkId& head, const index::FileKey& key);
 
-  // --- xattrs (fs_extra.cpp) ---
+  // --- xattrs (fs_xattr.cpp) ---
   Status set_id_attr(Ino ino, ByteView value, int flags);
 
   // --- namespace helpers (fs_namespace.cpp) ---
@@ -181,6 +187,7 @@ class FsImpl final : public FileSystem {
   std::unordered_map<Ino, OpenState> states_;
   std::unordered_map<FileHandle, std::shared_ptr<Handle>> handles_;
   FileHandle next_fh_ = 1;
+  DirStreams dir_streams_{*this};
   std::unordered_map<Ino, Stamp> stamps_;
 
   // The flusher: wakes every commit_interval, or when stop_ is set.

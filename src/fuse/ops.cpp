@@ -232,44 +232,29 @@ void op_lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_in
 
 // ---- directories -----------------------------------------------------------
 
-// A directory's listing, taken at opendir (and again at a rewind), so that
-// offsets stay stable while the caller reads it in pieces.
-struct DirHandle {
-  std::mutex mutex;                  // guards entries
-  std::vector<fs::DirEntry> entries;
-};
-
-Result<std::vector<fs::DirEntry>> list(Mount::Adapter& a, fuse_ino_t ino) {
-  std::vector<fs::DirEntry> out{{".", ino, S_IFDIR}, {"..", ino, S_IFDIR}};
-  DFS_ASSIGN_OR_RETURN(auto entries, a.fs.readdir(ino));
-  for (auto& e : entries) out.push_back(std::move(e));
-  return out;
-}
-
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  auto entries = list(self(req), ino);
-  if (!entries.ok()) return reply_error(req, entries.error(), "opendir");
-  auto handle = std::make_unique<DirHandle>();
-  handle->entries = std::move(*entries);
-  fi->fh = reinterpret_cast<std::uint64_t>(handle.get());
+  Mount::Adapter& a = self(req);
+  auto dh = a.fs.opendir(ino);
+  if (!dh.ok()) return reply_error(req, dh.error(), "opendir");
+  fi->fh = *dh;
   fi->cache_readdir = 0;
-  if (fuse_reply_open(req, fi) == 0) handle.release();
+  if (fuse_reply_open(req, fi) != 0) (void)a.fs.releasedir(*dh);
 }
 
-// Fills `buffer` from the listing at `offset`; returns the bytes used.
+// Fills `buffer` with the stream's entries from `offset`; returns the
+// bytes used. Entries that do not fit are asked for again by the kernel.
 Result<std::size_t> fill_dir(fuse_req_t req, fuse_ino_t ino, std::vector<char>& buffer, off_t offset,
-                             DirHandle& handle, bool plus) {
+                             fs::FileHandle dh, bool plus) {
   Mount::Adapter& a = self(req);
-  std::lock_guard lock(handle.mutex);
-  if (offset == 0) {  // a rewind sees the directory as it is now
-    DFS_ASSIGN_OR_RETURN(handle.entries, list(a, ino));
-  }
+  constexpr std::size_t kSmallestDirent = 24;  // a fuse_dirent with a name of up to 8 bytes
+  DFS_ASSIGN_OR_RETURN(auto entries, a.fs.readdir_from(dh, ino, static_cast<std::uint64_t>(offset),
+                                                       buffer.size() / kSmallestDirent + 1));
   const std::size_t size = buffer.size();
   std::size_t used = 0;
-  for (std::size_t i = static_cast<std::size_t>(offset); i < handle.entries.size(); ++i) {
-    const fs::DirEntry& entry = handle.entries[i];
+  off_t next = offset;
+  for (const fs::DirEntry& entry : entries) {
+    ++next;
     const bool dot = entry.name == "." || entry.name == "..";
-    const off_t next = static_cast<off_t>(i + 1);
     std::size_t needed;
     if (plus) {
       fuse_entry_param e{};
@@ -294,11 +279,9 @@ Result<std::size_t> fill_dir(fuse_req_t req, fuse_ino_t ino, std::vector<char>& 
   return used;
 }
 
-// The reply is sent after the handle's lock is released: once replied, a
-// releasedir on another thread may free the handle.
 void read_dir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
   std::vector<char> buffer(size);
-  auto used = fill_dir(req, ino, buffer, offset, *reinterpret_cast<DirHandle*>(fi->fh), plus);
+  auto used = fill_dir(req, ino, buffer, offset, fi->fh, plus);
   if (!used.ok()) return reply_error(req, used.error(), "readdir");
   fuse_reply_buf(req, buffer.data(), *used);
 }
@@ -312,8 +295,7 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<DirHandle*>(fi->fh);
-  fuse_reply_err(req, 0);
+  reply_status(req, self(req).fs.releasedir(fi->fh), "releasedir");
 }
 
 void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {

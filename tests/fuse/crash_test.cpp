@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/index/index.hpp"
 #include "mount_util.hpp"
@@ -35,6 +36,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using dfs::testing::eventually;
 using dfs::fuse::test::is_mounted;
 using dfs::fuse::test::read_text;
 namespace fs = std::filesystem;
@@ -180,16 +182,18 @@ class CrashTest : public ::testing::Test {
       ::execl("/bin/sh", "sh", "-c", exec.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!is_mounted(mnt_)) {
-      int status = 0;
-      if (::waitpid(mount_pid_, &status, WNOHANG) == mount_pid_) {
-        mount_pid_ = -1;
-        FAIL() << "dfsmount exited before mounting; its output:\n" << read_text(log_);
-      }
-      if (std::chrono::steady_clock::now() > deadline) FAIL() << "not mounted after 30 s:\n" << read_text(log_);
-      std::this_thread::sleep_for(20ms);
+    bool exited = false;
+    const bool mounted = eventually(
+        [&] {
+          exited = ::waitpid(mount_pid_, nullptr, WNOHANG) == mount_pid_;
+          return exited || is_mounted(mnt_);
+        },
+        30s, 20ms);
+    if (exited) {
+      mount_pid_ = -1;
+      FAIL() << "dfsmount exited before mounting; its output:\n" << read_text(log_);
     }
+    if (!mounted) FAIL() << "not mounted after 30 s:\n" << read_text(log_);
   }
 
   void unmount_cleanly() {
@@ -262,18 +266,18 @@ TEST_F(CrashTest, KillNineMidCopyLosesNothingClosedAndShowsNothingHalfWritten) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) writer(mnt_, journal_, round, seeds[round]);
-    const auto deadline = std::chrono::steady_clock::now() + 300s;
     int done = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string text = read_text(journal_);
-      done = 0;
-      for (std::size_t at = text.find("done r" + std::to_string(round)); at != std::string::npos;
-           at = text.find("done r" + std::to_string(round), at + 1)) {
-        ++done;
-      }
-      if (done >= kill_after || ::waitpid(child, nullptr, WNOHANG) == child) break;
-      std::this_thread::sleep_for(2ms);
-    }
+    eventually(
+        [&] {
+          const std::string text = read_text(journal_);
+          done = 0;
+          for (std::size_t at = text.find("done r" + std::to_string(round)); at != std::string::npos;
+               at = text.find("done r" + std::to_string(round), at + 1)) {
+            ++done;
+          }
+          return done >= kill_after || ::waitpid(child, nullptr, WNOHANG) == child;
+        },
+        300s, 2ms);
     ASSERT_EQ(::kill(mount_pid_, SIGKILL), 0);  // writes are in flight: the writer never pauses
     ::waitpid(mount_pid_, nullptr, 0);
     mount_pid_ = -1;

@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "dfs/fs/dir_streams.hpp"
 #include "dfs/fs/filesystem.hpp"
 
 namespace dfs::fuse::test {
@@ -23,6 +24,11 @@ class MemoryFileSystem final : public fs::FileSystem {
   Result<fs::Attr> setattr(const fs::Caller& caller, fs::Ino ino, const fs::SetAttr& changes,
                            std::optional<fs::FileHandle> fh) override;
   Result<std::vector<fs::DirEntry>> readdir(fs::Ino dir) override;
+  Result<fs::FileHandle> opendir(fs::Ino dir) override { return dir_streams_.open(dir); }
+  Result<std::vector<fs::DirEntry>> readdir_from(fs::FileHandle dh, fs::Ino dir, std::uint64_t offset, std::size_t max) override {
+    return dir_streams_.read(dh, dir, offset, max);
+  }
+  Status releasedir(fs::FileHandle dh) override { return dir_streams_.release(dh); }
   Result<fs::Attr> mkdir(const fs::Caller& caller, fs::Ino parent, std::string_view name, std::uint32_t mode) override;
   Result<fs::Attr> mknod(const fs::Caller& caller, fs::Ino parent, std::string_view name, std::uint32_t mode,
                          std::uint64_t rdev) override;
@@ -72,6 +78,8 @@ class MemoryFileSystem final : public fs::FileSystem {
   Result<fs::Attr> add(const fs::Caller& caller, fs::Ino parent, std::string_view name, std::uint32_t mode);
   void drop_if_unused(fs::Ino ino);
   Result<FileId> id_of(const Node& n);
+
+  fs::DirStreams dir_streams_{*this};  // thread-safe on its own
 
   std::mutex mutex_;  // guards everything below
   std::unordered_map<fs::Ino, Node> nodes_;

@@ -1,4 +1,4 @@
-// Fuzzes the DHT message decoders (node/dht_wire.hpp) on envelopes from a
+// Fuzzes the DHT message decoders (p2p/dht_wire.hpp) on envelopes from a
 // peer: parse the Envelope, decode it as a DHT request and as a response.
 //
 // Properties: a decoded message satisfies the DHT's bounds (32-byte IDs,

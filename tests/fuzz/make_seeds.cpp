@@ -93,6 +93,9 @@ void text_seeds(const fs::path& root, const FileId& file_id) {
 
   write_text(root / "fuzz_hex", "chunk_id", file_id.manifest.hex());
   write_text(root / "fuzz_hex", "upper", "DEADBEEF");
+  write_text(root / "fuzz_address", "ipv4", "10.201.0.1:4001");
+  write_text(root / "fuzz_address", "ipv6", "[fd0d:f500::c]:4001");
+  write_text(root / "fuzz_address", "name", "peer-7.example.org:65535");
 }
 
 void segment_seeds(const fs::path& root) {

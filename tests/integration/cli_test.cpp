@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/temp_dir.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -23,12 +24,10 @@ namespace fs = std::filesystem;
 class DfsCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dfs-cli-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
     data_ = dir_ + "/data";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   ProcessResult dfs(std::vector<std::string> args, const ProcessOptions& options = {}) {
     args.insert(args.begin(), {"--data", data_});
@@ -89,6 +88,7 @@ class DfsCli : public ::testing::Test {
     EXPECT_NE(errors.find(fragment), std::string::npos) << r.err;
   }
 
+  dfs::testing::TempDir tmp_{"dfs-cli-test"};
   std::string dir_;
   std::string data_;
 };

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "../common/temp_dir.hpp"
 #include "dfs/crypto/crypto.hpp"
 #include "dfs/util/file.hpp"
 #include "run_process.hpp"
@@ -39,9 +40,9 @@ std::uint64_t large_file_size() {
 }
 
 TEST(LargeFile, AMultiGibFileRoundTripsBitExactThroughPipes) {
-  char tmpl[] = "/tmp/dfs-large-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  TempDir tmp("dfs-large-test");
+  ASSERT_TRUE(tmp.ok());
+  const std::string dir = tmp.path();
   const std::uint64_t size = large_file_size();
 
   crypto::Sha256 sent_hash;
@@ -73,7 +74,6 @@ TEST(LargeFile, AMultiGibFileRoundTripsBitExactThroughPipes) {
   EXPECT_EQ(get.exit_code, 0) << get.err;
   EXPECT_EQ(received, size);
   EXPECT_EQ(received_hash.finish(), sent_hash.finish());
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
+#include "../common/temp_dir.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -31,14 +32,13 @@ int base_port() { return 20000 + static_cast<int>(::getpid() % 20000); }
 class PeerNetwork : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dfs-p2p-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
     key_ = write_key("network.key", "a shared secret for this test network, 32+ bytes");
   }
   void TearDown() override {
     peers_.clear();  // kills what still runs
-    if (!HasFailure()) fs::remove_all(dir_);
+    if (HasFailure()) tmp_.keep();  // the peers' logs
   }
 
   std::string write_file(const std::string& name, const std::string& content) {
@@ -120,6 +120,7 @@ class PeerNetwork : public ::testing::Test {
     return out;
   }
 
+  dfs::testing::TempDir tmp_{"dfs-p2p-test"};
   std::string dir_;
   std::string key_;
   std::map<int, std::unique_ptr<Daemon>> peers_;

@@ -30,6 +30,9 @@ struct WanOptions {
   double rtt_ms = 0;  // round trip: each direction gets half
   double loss = 0;    // per direction
   std::vector<std::string> node_args;  // more `dfs node` options for every peer
+  // This peer (if any) listens on [::]:4001 and advertises nothing: others
+  // cannot dial it, so none should hand it out or count it as known.
+  int unadvertised = -1;
 };
 
 class WanNetwork : public ::testing::Test {

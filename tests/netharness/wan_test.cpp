@@ -116,5 +116,32 @@ TEST_F(WanFamilies, InAMixedNetworkAnIpv4PeersFileIsReadByAnIpv6Peer) {
   EXPECT_NE(peers_listing_.find("10.201.0.12:4001"), std::string::npos) << peers_listing_;
 }
 
+// A peer on a wildcard with no --advertise (as one behind NAT would be
+// without a forwarded port): it joins and reads through the others, but
+// no one learns an address for it, so none hands it out.
+TEST_F(WanNetwork, APeerThatAdvertisesNoAddressReadsButIsNeverHandedOut) {
+  WanOptions o;
+  o.peers = 4;
+  o.rtt_ms = 20;
+  o.family = Family::ipv6;
+  o.unadvertised = 3;
+  start_harness(o);
+  if (IsSkipped() || HasFatalFailure()) return;
+  start_peers();
+  if (HasFatalFailure()) return;
+  const std::string content = random_content(4 << 20, 4);
+  const std::string id = put_at(0, write_file("f", content));
+  auto got = dfs_at(3, {"get", id, "-o", dir_ + "/out"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/out") == content);
+  EXPECT_EQ(known_peers(3), 3) << "it knows the others";
+  for (int i = 0; i < 3; ++i) {
+    const std::string listing = dfs_at(i, {"peers"}).out;
+    EXPECT_EQ(listing.find("[::]"), std::string::npos) << "peer " << i << ": " << listing;
+    EXPECT_EQ(known_peers(i), 2) << "peer " << i << ": " << listing;
+  }
+  for (const auto& [chunk, peers] : holders()) EXPECT_EQ(peers.count(3), 0u) << chunk << " placed on peer 3";
+}
+
 }  // namespace
 }  // namespace dfs::testing

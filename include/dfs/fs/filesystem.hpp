@@ -147,6 +147,14 @@ class FileSystem {
   virtual Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes,
                                std::optional<FileHandle> fh) = 0;
   virtual Result<std::vector<DirEntry>> readdir(Ino dir) = 0;  // without "." and ".."
+  // Directory streams (dir_streams.hpp): a listing with "." and ".." that
+  // keeps its offsets while a reader takes it in pieces; `max` entries at
+  // most from `offset`. Each FileSystem answers them with a DirStreams of
+  // its own, so that the adapter keeps no listing.
+  virtual Result<FileHandle> opendir(Ino dir) = 0;
+  virtual Result<std::vector<DirEntry>> readdir_from(FileHandle dh, Ino dir, std::uint64_t offset,
+                                                     std::size_t max) = 0;
+  virtual Status releasedir(FileHandle dh) = 0;
 
   virtual Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) = 0;
   // A FIFO, socket, character or block device (rdev), or an empty regular

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "dfs/fs/dir_streams.hpp"
 #include "dfs/fs/filesystem.hpp"
 
 namespace dfs::fs {
@@ -44,6 +45,11 @@ class IdDirectory final : public FileSystem {
   Result<Attr> getattr(Ino ino) override;
   Result<Attr> setattr(const Caller& caller, Ino ino, const SetAttr& changes, std::optional<FileHandle> fh) override;
   Result<std::vector<DirEntry>> readdir(Ino dir) override;
+  Result<FileHandle> opendir(Ino dir) override { return dir_streams_.open(dir); }
+  Result<std::vector<DirEntry>> readdir_from(FileHandle dh, Ino dir, std::uint64_t offset, std::size_t max) override {
+    return dir_streams_.read(dh, dir, offset, max);
+  }
+  Status releasedir(FileHandle dh) override { return dir_streams_.release(dh); }
   Result<Attr> mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) override;
   Result<Attr> mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
                      std::uint64_t rdev) override;
@@ -94,6 +100,8 @@ class IdDirectory final : public FileSystem {
 
   const std::unique_ptr<FileSystem> inner_;
   const Timespec created_at_;  // the virtual directories' times
+
+  DirStreams dir_streams_{*this};         // listings through this view (.dfs hidden)
 
   std::mutex mu_;                         // guards the two below
   std::unordered_set<Ino> shared_;        // inodes resolved through .dfs/ids

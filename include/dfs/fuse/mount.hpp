@@ -3,7 +3,8 @@
 // FileSystem and its Result into a reply; errors become errno in one place
 // (errno_of). No filesystem policy and no state live here: MOUNT/.dfs/ids
 // is fs/id_directory.hpp's, whether the kernel may keep a file's cached
-// pages is the FileSystem's (keeps_cache).
+// pages is the FileSystem's (keeps_cache), and so are the listings of open
+// directories (opendir/readdir_from, fs/dir_streams.hpp).
 //
 // Caching (close-to-open consistency, DESIGN.md §5): every change to the
 // namespace goes through this mount, so the kernel may cache entries and

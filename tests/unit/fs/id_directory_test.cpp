@@ -82,6 +82,30 @@ TEST_F(FsIdDirectory, NothingCanBeMadeOrRemovedUnderDotDfs) {
   EXPECT_ERRC(fs().open(kIdsIno, O_RDONLY), Errc::is_directory);
 }
 
+TEST_F(FsIdDirectory, ADirectoryStreamKeepsItsOffsetsUntilARewind) {
+  (void)shared_id();  // makes the hidden /.dfs, which no stream shows
+  put_file(fs(), kRootIno, "b", kContent);
+  auto dh = fs().opendir(kRootIno);
+  ASSERT_OK(dh);
+  auto first = fs().readdir_from(*dh, kRootIno, 0, 3);
+  ASSERT_OK(first);
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].name, ".");
+  EXPECT_EQ((*first)[1].name, "..");
+  put_file(fs(), kRootIno, "a", kContent);  // sorts before "b": must not shift the stream
+  auto rest = fs().readdir_from(*dh, kRootIno, 3, 100);
+  ASSERT_OK(rest);
+  std::vector<std::string> names;
+  for (const auto& e : *first) names.push_back(e.name);
+  for (const auto& e : *rest) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{".", "..", "b", "original"}));
+  auto rewound = fs().readdir_from(*dh, kRootIno, 0, 100);
+  ASSERT_OK(rewound);
+  EXPECT_EQ(rewound->size(), 5u) << "a rewind lists afresh";
+  ASSERT_OK(fs().releasedir(*dh));
+  EXPECT_ERRC(fs().readdir_from(*dh, kRootIno, 0, 1), Errc::invalid_argument);
+}
+
 TEST_F(FsIdDirectory, ANameThatIsNoIdIsNotFound) {
   EXPECT_ERRC(fs().lookup(kIdsIno, "not-an-id"), Errc::not_found);
 }

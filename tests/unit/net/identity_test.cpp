@@ -11,26 +11,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../../common/temp_dir.hpp"
+
 namespace dfs::net {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "dfs-net-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using dfs::testing::TempDir;
 
 // The ID computed independently of dfs: SHA-256 over i2d_PUBKEY of the key
 // read back from the PEM file.

@@ -206,9 +206,9 @@ TEST_F(GcTest, ChunksStoredBeforeLeasesExistedGetALeaseOnceAndSurviveTheFirstGc)
 }
 
 TEST(NodeGc, AFilePutThroughTheNodeSurvivesGc) {
-  char tmpl[] = "/tmp/dfs-gc-node-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  dfs::testing::TempDir tmp("dfs-gc-node");
+  ASSERT_TRUE(tmp.ok());
+  const std::string dir = tmp.path();
   {
     NodeOptions options;
     options.data_dir = dir + "/data";
@@ -227,7 +227,6 @@ TEST(NodeGc, AFilePutThroughTheNodeSurvivesGc) {
     EXPECT_EQ(report->chunks_collected, 0u);
     EXPECT_EQ(node->chunk_store().usage().chunks, chunks);
   }
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Node on a real data directory (disk store + SQLite index in a temp dir):
 // round trips, failure clean-up, and what a reader sees of tampering.
 #include "../../common/chunk_on_disk.hpp"
+#include "../../common/temp_dir.hpp"
 #include "dfs/node/node.hpp"
 
 #include <fcntl.h>
@@ -22,11 +23,9 @@ namespace fs = std::filesystem;
 class NodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/dfs-node-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<Node> open_node(std::uint64_t quota = 0, std::uint32_t chunk_size = 4096) {
     NodeOptions options;
@@ -62,6 +61,7 @@ class NodeTest : public ::testing::Test {
     return dfs::testing::chunks_on_disk(dir_ + "/data/store");
   }
 
+  dfs::testing::TempDir tmp_{"dfs-node-test"};
   std::string dir_;
   int counter_ = 0;
 };
