@@ -46,7 +46,7 @@ done
 if [[ ! -f $build/build.ninja ]]; then
   echo "== configuring $build"
   CXX=${CXX:-clang++} meson setup "$build" "$root" -Dfuzz=true -Dtests=false -Dbench=false \
-    -Db_sanitize=address,undefined -Db_lundef=false
+    -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
 fi
 echo "== building ${targets[*]}"
 meson compile -C "$build" "${targets[@]}"

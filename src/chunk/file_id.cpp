@@ -1,5 +1,7 @@
 #include "dfs/chunk/file_id.hpp"
 
+#include <cctype>
+
 #include "dfs/util/encoding.hpp"
 
 namespace dfs {
@@ -16,8 +18,22 @@ std::string FileId::to_string() const {
   return out;
 }
 
+namespace {
+
+// "dfs", "DFS", "Dfs": an ID read aloud or typed from a printout may come in
+// any case, like the base32 after it.
+bool has_prefix(std::string_view text) {
+  if (text.size() < kFileIdPrefix.size()) return false;
+  for (std::size_t i = 0; i < kFileIdPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != kFileIdPrefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<FileId> FileId::parse(std::string_view text) {
-  if (text.substr(0, kFileIdPrefix.size()) != kFileIdPrefix) {
+  if (!has_prefix(text)) {
     return make_error(Errc::invalid_argument, "not a dfs File ID: it should start with \"dfs1\"");
   }
   if (text.size() <= kFileIdPrefix.size() || text[kFileIdPrefix.size()] != kFileIdVersion) {

@@ -5,7 +5,17 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "dfs/control/control.hpp"
+#include "dfs/control/control_channel.hpp"
+#include "dfs/util/file.hpp"
+#include "dfs/util/log.hpp"
 
 namespace dfs::cli {
 
@@ -57,11 +67,17 @@ Result<std::uint64_t> parse_size(const std::string& text) {
 }
 
 Progress::Progress(std::string label, std::uint64_t total)
-    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(::isatty(STDERR_FILENO) == 1 && log::level() != log::Level::off),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
-Progress::~Progress() {
+void Progress::finish() {
   if (drawn_) std::fputs("\r\033[K", stderr);  // clear the line we drew
+  std::fflush(stderr);
+  drawn_ = false;
+  enabled_ = false;
 }
 
 void Progress::update(std::uint64_t done, std::uint64_t total) {
@@ -87,13 +103,44 @@ void Progress::draw(std::uint64_t done) {
   drawn_ = true;
 }
 
-std::string config_file_path(const std::string& data_dir) { return data_dir + "/dfs.conf"; }
+Status require_data_dir(const std::string& data_dir) {
+  struct stat st {};
+  if (::stat(data_dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return {};
+    return make_error(Errc::invalid_argument, "the data directory " + data_dir + " is not a directory");
+  }
+  if (errno != ENOENT) return errno_error("the data directory " + data_dir);
+  return make_error(Errc::not_found, "no data directory " + data_dir +
+                                         " (nothing was stored there: check --data; put, node and dfsmount "
+                                         "create it)");
+}
 
-std::optional<boost::program_options::parsed_options> read_config_file(
-    const std::string& path, const boost::program_options::options_description& options) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  return boost::program_options::parse_config_file(in, options, /*allow_unregistered=*/true);
+namespace {
+
+// Whether some process holds the data directory's chunk store open
+// (DiskChunkStore locks DIR/store/LOCK for as long as it is open).
+bool data_dir_held(const std::string& data_dir) {
+  auto lock = open_file(data_dir + "/store/LOCK", O_RDWR);
+  if (!lock.ok()) return false;  // no store yet: nobody holds it
+  if (::flock(lock->get(), LOCK_EX | LOCK_NB) == 0) return false;  // released when `lock` closes
+  return errno == EWOULDBLOCK;
+}
+
+bool peer_answers(const std::string& data_dir) {
+  auto client = control::ControlClient::connect(control::control_socket_path(data_dir));
+  return client.ok() && client->has_value();
+}
+
+}  // namespace
+
+void await_data_dir_release(const std::string& data_dir, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  bool said = false;
+  while (data_dir_held(data_dir) && !peer_answers(data_dir) && std::chrono::steady_clock::now() < deadline) {
+    if (!said) log::info("waiting for the process that held " + data_dir + " to exit");
+    said = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it is exiting: a short wait
+  }
 }
 
 void print_error(const std::string& context, const Error& error) {

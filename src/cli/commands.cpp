@@ -45,7 +45,7 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
   return std::nullopt;
 }
 
-std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char* command, int malformed_exit,
+std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char* command,
                                          std::optional<FileId>& id) {
   if (!vm.count("id")) {
     std::fprintf(stderr, "dfs: %s: no File ID given (try 'dfs %s --help')\n", command, command);
@@ -54,7 +54,7 @@ std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char
   auto parsed = FileId::parse(vm["id"].as<std::string>());
   if (!parsed.ok()) {
     print_error(command, parsed.error());
-    return malformed_exit;
+    return kExitUsage;
   }
   id = std::move(parsed).value();
   return std::nullopt;
@@ -66,8 +66,10 @@ namespace {
 // control socket), else the data directory itself as a lone peer. `note`
 // says so on stderr for commands whose result depends on it.
 Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note) {
+  if (global.data_must_exist) DFS_TRY(require_data_dir(global.node.data_dir));
   auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (client.ok() && *client) return std::unique_ptr<node::Service>(std::move(**client));
+  await_data_dir_release(global.node.data_dir, kReleaseWait);
   auto local = node::Node::open(global.node);
   if (!local.ok()) {
     Error e = local.take_error();
@@ -92,7 +94,9 @@ std::uint64_t input_size(int fd) {
   return 0;
 }
 
-Status put_one(node::Service& service, const std::string& path, const node::PutOptions& options) {
+// Prints the ID alone, or "ID  PATH" when `named` (several files were
+// given), so that the lines match the arguments as sha256sum's do.
+Status put_one(node::Service& service, const std::string& path, const node::PutOptions& options, bool named) {
   UniqueFd owned;
   int fd = STDIN_FILENO;
   if (path != "-") {
@@ -108,7 +112,12 @@ Status put_one(node::Service& service, const std::string& path, const node::PutO
                        service.put(fd, base_name(path), options, [&](std::uint64_t done, std::uint64_t) {
                          progress.update(done);
                        }));
-  std::printf("%s\n", outcome.id.to_string().c_str());
+  progress.finish();  // the ID starts on a clean line on a terminal
+  if (named) {
+    std::printf("%s  %s\n", outcome.id.to_string().c_str(), path.c_str());
+  } else {
+    std::printf("%s\n", outcome.id.to_string().c_str());
+  }
   std::fflush(stdout);
   if (outcome.replicas_min < outcome.replicas_wanted) {
     log::note(path + ": only " + std::to_string(outcome.replicas_min) + " of " +
@@ -219,8 +228,9 @@ int run_put(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   int exit_code = kExitOk;
-  for (const std::string& path : vm["file"].as<std::vector<std::string>>()) {
-    Status status = put_one(**service, path, put_options);
+  const auto& files = vm["file"].as<std::vector<std::string>>();
+  for (const std::string& path : files) {
+    Status status = put_one(**service, path, put_options, files.size() > 1);
     if (!status.ok()) {
       print_error("put " + path, status.error());
       exit_code = kExitFailure;
@@ -240,7 +250,7 @@ int run_get(const GlobalOptions& global, const Args& args) {
   po::variables_map vm;
   if (auto done = parse_command("get ID [-o OUT|-]", options, operands, positional, args, vm)) return *done;
   std::optional<FileId> id;
-  if (auto done = parse_file_id_operand(vm, "get", kExitFailure, id)) return *done;
+  if (auto done = parse_file_id_operand(vm, "get", id)) return *done;
   const std::string out = vm.count("output") ? vm["output"].as<std::string>() : "-";
   if (out == "-" && ::isatty(STDOUT_FILENO) == 1 && !vm.count("output")) {
     std::fprintf(stderr, "dfs: get: refusing to write file contents to a terminal; use -o FILE or -o -\n");
@@ -304,12 +314,19 @@ int run_peers(const GlobalOptions& global, const Args& args) {
   po::options_description options("peers options");
   po::variables_map vm;
   if (auto done = parse_command("peers", options, {}, {}, args, vm)) return *done;
-  auto service = open_service(global, false);
-  if (!service.ok()) {
-    print_error("peers", service.error());
+  if (Status exists = require_data_dir(global.node.data_dir); !exists.ok()) {
+    print_error("peers", exists.error());
     return kExitFailure;
   }
-  auto peers = (*service)->peers();
+  // Only a running peer knows peers: a data directory alone has none to list.
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
+  if (!client.ok() || !*client) {
+    print_error("peers", client.ok() ? make_error(Errc::unavailable, "no peer is running on " + global.node.data_dir +
+                                                                         " (start one with 'dfs node' or dfsmount)")
+                                     : client.error());
+    return kExitFailure;
+  }
+  auto peers = (**client)->peers();
   if (!peers.ok()) {
     print_error("peers", peers.error());
     return kExitFailure;

@@ -14,6 +14,7 @@ namespace dfs::cli {
 struct GlobalOptions {
   node::NodeOptions node;    // data_dir resolved, quota set
   std::string config_file;   // DATA/dfs.conf (may not exist)
+  bool data_must_exist = false;  // the command reads: refuse a missing data directory (require_data_dir)
 };
 
 using Args = std::vector<std::string>;
@@ -38,10 +39,10 @@ std::optional<int> parse_command(const char* usage, const boost::program_options
                                  const Args& args, boost::program_options::variables_map& vm,
                                  const char* about = nullptr);
 
-// Parses the "id" operand of `command` into `id`. When it is missing
-// (kExitUsage) or malformed (`malformed_exit`), says why on stderr and
-// returns the status the command ends with; nullopt once `id` is set.
+// Parses the "id" operand of `command` into `id`. When it is missing or
+// malformed, says why on stderr and returns kExitUsage (a mistyped ID is a
+// command-line mistake, dfs(1) EXIT STATUS); nullopt once `id` is set.
 std::optional<int> parse_file_id_operand(const boost::program_options::variables_map& vm, const char* command,
-                                         int malformed_exit, std::optional<FileId>& id);
+                                         std::optional<FileId>& id);
 
 }  // namespace dfs::cli

@@ -42,7 +42,7 @@ po::options_description global_options() {
   desc.add_options()
       ("help,h", "show this help and exit")
       ("version,V", "show the version and exit")
-      ("data,d", po::value<std::string>()->value_name("DIR"),
+      ("data", po::value<std::string>()->value_name("DIR"),
        "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
        "refuse to store more than SIZE of chunks (e.g. 50G; default: no limit)")
@@ -119,8 +119,16 @@ int run(int argc, char** argv) {
   }
   global.node.data_dir = *data;
   global.config_file = config_file_path(*data);
+  // put and node create the data directory; the others read what is there
+  // (id and open find the mount from the path and need none).
+  global.data_must_exist = command != "put" && command != "node";
   // Settings from the data directory's config file; the command line wins.
-  if (auto config = read_config_file(global.config_file, visible); config) po::store(*config, vm);
+  auto config = read_config_file(global.config_file, visible);
+  if (!config.ok()) {
+    std::fprintf(stderr, "dfs: %s\n", config.error().message.c_str());
+    return kExitUsage;
+  }
+  if (*config) po::store(**config, vm);
   if (vm.count("quota")) {
     auto quota = parse_size(vm["quota"].as<std::string>());
     if (!quota.ok()) {

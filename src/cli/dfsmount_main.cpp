@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "cli_util.hpp"
+#include "mount_command_line.hpp"
+#include "mount_table.hpp"
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
@@ -37,39 +39,6 @@ namespace {
 using namespace dfs;
 using namespace dfs::cli;
 
-// Why `path` cannot be mounted on, or "" if it can. A FUSE mount whose
-// process died (kill -9) stays in the mount table and answers ENOTCONN:
-// say so, and how to clear it, rather than "not a directory".
-std::string mountpoint_problem(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOTCONN) {
-      return path + " is a stale mount (its dfsmount is gone); clear it with 'fusermount3 -u " + path +
-             "' and mount again";
-    }
-    return path + ": " + std::strerror(err);
-  }
-  if (!S_ISDIR(st.st_mode)) return path + " is not a directory";
-  return "";
-}
-
-constexpr const char* kUsage =
-    "Usage: dfsmount [OPTIONS] MOUNTPOINT\n"
-    "\n"
-    "Mounts the dfs filesystem of a data directory on MOUNTPOINT and runs its\n"
-    "peer. Alone unless --listen or --bootstrap (or the config file) name a\n"
-    "network. Unmount with 'fusermount3 -u MOUNTPOINT'. See dfsmount(8).\n"
-    "\n";
-
-// -o options dfsmount takes itself ("-o replicas=3"); the rest go to libfuse.
-const std::vector<std::string>& own_o_options() {
-  static const std::vector<std::string> names = {"replicas", "listen", "advertise", "bootstrap", "network-key", "repair-interval",
-                                                 "quota", "entry-timeout", "attr-timeout", "fetch-timeout",
-                                                 "gc-interval", "lease-length", "commit-interval"};
-  return names;
-}
-
 po::options_description mount_options() {
   po::options_description desc("Options");
   desc.add_options()
@@ -78,48 +47,15 @@ po::options_description mount_options() {
       ("foreground,f", "stay in the foreground (default: background once mounted)")
       ("debug,d", "print every FUSE request (implies -f)")
       ("options,o", po::value<std::vector<std::string>>()->value_name("OPT[,OPT...]")->composing(),
-       "mount options: FUSE's (allow_other, ro, ...) and dfs's own as NAME=VALUE "
-       "(replicas, listen, advertise, bootstrap, network-key, repair-interval, fetch-timeout, quota, entry-timeout, "
-       "attr-timeout, gc-interval, lease-length, commit-interval)")
+       "mount options: FUSE's (allow_other, ro, ...), nonempty, and any long option below as NAME=VALUE "
+       "(data=DIR, replicas=2, bootstrap=HOST:PORT, network_key=FILE, ...)")
       ("data", po::value<std::string>()->value_name("DIR"),
-       "data directory (default: $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
+       "data directory (default: SOURCE, else $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
        "refuse to store more than SIZE of chunks (e.g. 50G; default: no limit)")
-      ("entry-timeout", po::value<double>()->value_name("SECONDS")->default_value(1.0),
-       "how long the kernel may cache names")
-      ("attr-timeout", po::value<double>()->value_name("SECONDS")->default_value(1.0),
-       "how long the kernel may cache attributes")
-      ("commit-interval", po::value<double>()->value_name("SECONDS")->default_value(1.0),
-       "how long a closed file may wait to be durable against power loss (it survives a crash of "
-       "dfsmount at once; fsync makes it durable at once); 0: every close syncs")
       ("verbose,v", "also log progress notes")
       ("quiet,q", "log nothing");
   return desc;
-}
-
-struct Parsed {
-  po::variables_map vm;
-  std::vector<std::string> fuse_options;
-  std::string mountpoint;
-};
-
-// Splits the -o lists: dfs's own become "--name=value" for the parser.
-void split_o_options(const std::vector<std::string>& lists, std::vector<std::string>& own,
-                     std::vector<std::string>& fuse) {
-  for (const auto& list : lists) {
-    std::vector<std::string> items;
-    boost::split(items, list, [](char c) { return c == ','; });
-    for (const auto& item : items) {
-      if (item.empty()) continue;
-      const std::string name = item.substr(0, item.find('='));
-      const bool mine = std::find(own_o_options().begin(), own_o_options().end(), name) != own_o_options().end();
-      if (mine) {
-        own.push_back("--" + item);
-      } else {
-        fuse.push_back(item);
-      }
-    }
-  }
 }
 
 // Runs in the background: the parent waits for the child to say the mount
@@ -171,53 +107,25 @@ int fail(int report_fd, const std::string& message) {
 
 int run(int argc, char** argv) {
   po::options_description visible = mount_options();
+  visible.add(mount_tuning_description());
   visible.add(peer_options_description());
   visible.add(gc_options_description());
-  po::options_description all = visible;
-  all.add_options()("mountpoint", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("mountpoint", -1);
-
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-  if (vm.count("version")) {
-    std::printf("dfsmount %s\n", DFS_VERSION);
-    return kExitOk;
-  }
-  if (vm.count("help")) {
-    std::cout << kUsage << visible;
-    return kExitOk;
-  }
-  std::vector<std::string> own, fuse_options;
-  if (vm.count("options")) split_o_options(vm["options"].as<std::vector<std::string>>(), own, fuse_options);
-  if (!own.empty()) po::store(po::command_line_parser(own).options(visible).run(), vm);
-  auto data = resolve_data_dir(vm.count("data") ? std::optional(vm["data"].as<std::string>()) : std::nullopt);
-  if (!data.ok()) {
-    print_error("dfsmount", data.error());
-    return kExitUsage;
-  }
-  if (auto config = read_config_file(config_file_path(*data), visible); config) po::store(*config, vm);
-  po::notify(vm);
-
-  if (!vm.count("mountpoint") || vm["mountpoint"].as<std::vector<std::string>>().size() != 1) {
-    std::fprintf(stderr, "dfsmount: give exactly one MOUNTPOINT (try 'dfsmount --help')\n");
-    return kExitUsage;
-  }
-  std::error_code ec;
-  const std::string data_dir = std::filesystem::absolute(*data, ec).string();
+  MountCommandLine line;
+  if (auto done = parse_mount_command_line(argc, argv, visible, line)) return *done;
+  const po::variables_map& vm = line.vm;
+  const std::string& data_dir = line.data_dir;
   fuse::MountOptions mount;
-  // Resolved as `dfs open` resolves the paths it sends, so that they compare.
-  const std::string given = vm["mountpoint"].as<std::vector<std::string>>()[0];
-  mount.mountpoint = std::filesystem::canonical(given, ec).string();
-  if (ec) mount.mountpoint = std::filesystem::absolute(given, ec).string();
-  mount.fuse_options = fuse_options;
+  auto mountpoint = check_mountpoint(line);
+  if (!mountpoint.ok()) {
+    std::fprintf(stderr, "dfsmount: %s\n", mountpoint.error().message.c_str());
+    return mountpoint.error().code == Errc::invalid_argument ? kExitUsage : kExitFailure;
+  }
+  mount.mountpoint = *mountpoint;
+  mount.fuse_options = line.fuse_options;
+  mount.fsname_option = fsname_option(data_dir);
   mount.debug = vm.count("debug") != 0;
   mount.entry_timeout = vm["entry-timeout"].as<double>();
   mount.attr_timeout = vm["attr-timeout"].as<double>();
-  if (const std::string why = mountpoint_problem(mount.mountpoint); !why.empty()) {
-    std::fprintf(stderr, "dfsmount: %s\n", why.c_str());
-    return kExitUsage;
-  }
   node::NodeOptions node_options;
   node_options.data_dir = data_dir;
   if (vm.count("quota")) {
@@ -248,6 +156,7 @@ int run(int argc, char** argv) {
   const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
   log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
   if (vm.count("quiet")) log::set_level(log::Level::off);
+  if (line.fake) return kExitOk;  // mount.dfs -f: everything checked, nothing mounted
 
   const bool foreground = vm.count("foreground") || mount.debug;
   const int report_fd = foreground ? -1 : daemonize();
@@ -256,6 +165,7 @@ int run(int argc, char** argv) {
   // started once they are unblocked, take them and end the loop.
   daemon::block_stop_signals();
 
+  await_data_dir_release(data_dir, kReleaseWait);  // a dfsmount unmounted just now may still be exiting
   auto opened = daemon::Daemon::open(
       daemon_options(node_options, *gc, networked ? std::optional(std::move(*peer_options)) : std::nullopt));
   if (!opened.ok()) return fail(report_fd, opened.error().message);
@@ -264,6 +174,7 @@ int run(int argc, char** argv) {
 
   // The filesystem works on the node's store, cache, index and pool.
   const std::string scratch = data_dir + "/tmp";
+  std::error_code ec;
   std::filesystem::create_directories(scratch, ec);
   fs::Backend backend;
   backend.store = &node.chunk_store();
@@ -291,6 +202,7 @@ int run(int argc, char** argv) {
   }
   std::fflush(stderr);
   report_ready(report_fd, data_dir + "/dfsmount.log");
+  log::set_style(log::daemon_style());  // each line of a mount's log says when
 
   daemon::block_stop_signals(false);
   const Status ran = (*mounted)->run();  // until unmounted or signalled

@@ -75,6 +75,10 @@ int run_gc(const GlobalOptions& global, const Args& args) {
               << options;
     return kExitOk;
   }
+  if (Status exists = require_data_dir(global.node.data_dir); !exists.ok()) {
+    print_error("gc", exists.error());
+    return kExitFailure;
+  }
   auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
   if (client.ok() && *client) {
     print_error("gc", make_error(Errc::unavailable, "a peer is running on " + global.node.data_dir +
@@ -82,6 +86,7 @@ int run_gc(const GlobalOptions& global, const Args& args) {
                                                         "to run dfs gc"));
     return kExitFailure;
   }
+  await_data_dir_release(global.node.data_dir, kReleaseWait);
   auto node = node::Node::open(global.node);
   if (!node.ok()) {
     print_error("gc", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});

@@ -37,7 +37,9 @@ po::options_description peer_options_description() {
        "copies of each chunk, on the N peers closest to its ID")
       ("repair-interval", po::value<unsigned>()->value_name("SECONDS")->default_value(600),
        "how often to check that every chunk held here has its N copies")
-      ("fetch-timeout", po::value<double>()->value_name("SECONDS")->default_value(30),
+      ("fetch-timeout",
+       po::value<double>()->value_name("SECONDS")->default_value(
+           std::chrono::duration<double>(p2p::PeerOptions{}.fetch_timeout).count()),
        "give up on a chunk no peer delivers after SECONDS (a read then fails with EIO)");
   add_limit_options(desc);
   return desc;
@@ -109,7 +111,12 @@ int run_node(const GlobalOptions& global, const Args& args) {
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(all).run(), vm);
-    if (auto config = read_config_file(global.config_file, options); config) po::store(*config, vm);
+    auto config = read_config_file(global.config_file, options);
+    if (!config.ok()) {
+      std::fprintf(stderr, "dfs: %s\n", config.error().message.c_str());
+      return kExitUsage;
+    }
+    if (*config) po::store(**config, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::fprintf(stderr, "dfs: node: %s (try 'dfs node --help')\n", e.what());
@@ -129,7 +136,8 @@ int run_node(const GlobalOptions& global, const Args& args) {
     print_error("node", gc.error());
     return kExitUsage;
   }
-  if (log::level() > log::Level::info) log::set_level(log::Level::warn);  // a daemon's warnings matter
+  if (log::level() == log::Level::error) log::set_level(log::Level::warn);  // a daemon's warnings matter
+  log::set_style(log::daemon_style());  // a peer's log is read later: each line says when
   // Chunk buffers from the heap, and a few chunks' worth kept free for the
   // next ones (util/memory.hpp): the reader of a remote get took 3 times
   // fewer page faults (bench/p2p.sh, 256 MiB: 23,000 to 7,500).
@@ -139,6 +147,7 @@ int run_node(const GlobalOptions& global, const Args& args) {
   }
   daemon::block_stop_signals();
 
+  await_data_dir_release(global.node.data_dir, kReleaseWait);
   auto daemon = daemon::Daemon::open(daemon_options(global.node, *gc, std::move(*peer_options)));
   if (!daemon.ok()) {
     print_error("node", daemon.error());

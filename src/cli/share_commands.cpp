@@ -14,6 +14,7 @@
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "mount_table.hpp"
 #include "dfs/control/control.hpp"
 #include "dfs/control/control_channel.hpp"
 
@@ -29,9 +30,10 @@ constexpr const char* kIdAbout =
     "one \"ID  PATH\" line each. See dfs(1).";
 
 constexpr const char* kOpenAbout =
-    "Places the file named by ID, shared from any peer, at PATH on the mount\n"
-    "of the dfsmount running on the data directory (--data), owned by you.\n"
-    "PATH must be on the mount and must not exist. Without PATH: ./ID if the\n"
+    "Places the file named by ID, shared from any peer, at PATH on a dfs\n"
+    "mount, owned by you. The mount is the one PATH (or, without PATH, the\n"
+    "working directory) is on; else that of the dfsmount running on the data\n"
+    "directory (--data). PATH must not exist. Without PATH: ./ID if the\n"
     "working directory is on the mount, else MOUNTPOINT/ID. Prints where the\n"
     "file was placed. Your edits make a new version with a new ID; the\n"
     "sharer's ID keeps reading the original. See dfs(1).";
@@ -91,6 +93,16 @@ Result<std::unique_ptr<control::ControlClient>> connect_to_mount(const std::stri
   return std::move(*client);
 }
 
+// The data directory of the dfs mount the file goes to (PATH's, else the
+// working directory's), found as `dfs id` finds it: from the path. Else
+// --data's, whose dfsmount picks MOUNTPOINT/ID.
+std::string mount_data_dir(const control::OpenSharedRequest& request, const std::string& fallback) {
+  const std::string& where = request.path.empty() ? request.cwd : request.path;
+  if (where.empty()) return fallback;
+  auto mount = dfs_mount_holding(where);
+  return mount && !mount->data_dir.empty() ? mount->data_dir : fallback;
+}
+
 }  // namespace
 
 int run_id(const GlobalOptions&, const Args& args) {
@@ -130,7 +142,7 @@ int run_open(const GlobalOptions& global, const Args& args) {
   po::variables_map vm;
   if (auto done = parse_command("open ID [PATH]", options, operands, positional, args, vm, kOpenAbout)) return *done;
   std::optional<FileId> id;
-  if (auto done = parse_file_id_operand(vm, "open", kExitUsage, id)) return *done;
+  if (auto done = parse_file_id_operand(vm, "open", id)) return *done;
   control::OpenSharedRequest request(std::move(*id));
   if (vm.count("path")) {
     auto path = placement_path(vm["path"].as<std::string>());
@@ -145,7 +157,7 @@ int run_open(const GlobalOptions& global, const Args& args) {
     if (cwd.ok()) request.cwd = std::move(*cwd);
   }
   request.umask = current_umask();
-  auto client = connect_to_mount(global.node.data_dir);
+  auto client = connect_to_mount(mount_data_dir(request, global.node.data_dir));
   if (!client.ok()) {
     print_error("open", client.error());
     return kExitFailure;

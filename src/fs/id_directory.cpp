@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <chrono>
 #include <string>
 
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::fs {
@@ -24,9 +24,7 @@ Error read_only(std::string_view what) {
 }
 
 Timespec realtime_now() {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  const std::int64_t ns = now_ns();
   return Timespec{ns / 1'000'000'000, ns % 1'000'000'000};
 }
 

@@ -21,7 +21,9 @@ class FuseArgs {
     if (options.debug) add("-d");
     // The kernel checks permissions against the mode bits (as on a local fs).
     add("-o");
-    add("default_permissions,fsname=dfs,subtype=dfs");
+    add("default_permissions,subtype=dfs");
+    add("-o");
+    add(options.fsname_option);
     for (const auto& option : options.fuse_options) {
       add("-o");
       add(option);

@@ -1,5 +1,6 @@
 // Replicator::fetch(): local store first, then the peers closest to the
 // chunk, closest first, hedged (see ReplicationConfig::fetch_*).
+#include <algorithm>
 #include <string>
 
 #include "dfs/chunk/sealed_chunk.hpp"
@@ -21,21 +22,31 @@ struct Replicator::FetchOp {
   std::uint64_t hedge_timer = 0;
   std::uint64_t deadline_timer = 0;
   bool finished = false;
-  // How the peers asked so far failed, for the final error message.
+  bool looked_up = false;           // the lookup of the closest peers is over
+  std::vector<Contact> likely_holders;  // the R closest in the routing table before the lookup
+  // How the peers asked so far failed, for the final error message: how
+  // many did not hold it, and "<peer> at <address>: <why>" for each of the
+  // others (at most the k candidates).
   std::size_t not_found = 0;
-  std::size_t corrupt = 0;
-  std::size_t unreachable = 0;  // timed out or could not be reached
-  std::size_t other = 0;
+  std::size_t answered_with_failure = 0;  // asked, and failed otherwise than not_found
+  std::vector<std::string> failures;
 
-  std::string summary() const {
-    std::string s = "asked " + std::to_string(next) + " of " + std::to_string(candidates.size()) + " peers found";
-    auto part = [&s](std::size_t n, const char* what) {
-      if (n > 0) s += ", " + std::to_string(n) + " " + what;
-    };
-    part(not_found, "did not hold it");
-    part(corrupt, "served corrupt bytes");
-    part(unreachable, "unreachable or timed out");
-    part(other, "failed otherwise");
+  // Names every peer asked and why each failed, so that a user can tell a
+  // stopped peer from a missing chunk.
+  std::string summary(std::size_t known) const {
+    if (!looked_up) {
+      return "still looking up the peers closest to it; this peer knows " + std::to_string(known) + " peers";
+    }
+    std::vector<std::string> parts;
+    if (not_found > 0) parts.push_back(std::to_string(not_found) + " did not hold it");
+    parts.insert(parts.end(), failures.begin(), failures.end());
+    const std::size_t pending = next - not_found - answered_with_failure;
+    if (pending > 0) parts.push_back(std::to_string(pending) + " did not answer in time");
+    std::string s = candidates.empty()
+                        ? "the lookup found no peer to ask; this peer knows " + std::to_string(known)
+                        : "asked " + std::to_string(next) + " of the " + std::to_string(candidates.size()) +
+                              " peers found";
+    for (std::size_t i = 0; i < parts.size(); ++i) s += (i == 0 ? ": " : "; ") + parts[i];
     return s;
   }
 };
@@ -48,7 +59,7 @@ void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> don
     op->deadline_timer = 0;
     fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica served it within " +
                                                        std::to_string(config_.fetch_timeout.count()) + " ms (" +
-                                                       op->summary() + ")"));
+                                                       op->summary(dht_.table().size()) + ")"));
   }));
   run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
                               [this, op](Result<Bytes> local) {
@@ -66,15 +77,29 @@ void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> don
 void Replicator::fetch_from_peers(const std::shared_ptr<FetchOp>& op) {
   if (op->finished) return;
   const NodeId key = NodeId::from_chunk(op->id);
+  op->likely_holders = dht_.table().closest(key, config_.replicas);
   closest_peers(key, guard([this, op, key](std::vector<Contact> found) {
     if (op->finished) return;
     op->candidates = closest_first(key, std::move(found), dht_.self().id);
+    op->looked_up = true;
+    note_silent_holders(*op);
     if (op->candidates.empty()) {
-      return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() +
-                                                                ": no peer found to ask (asked 0 peers)"));
+      return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
+                                                                op->summary(dht_.table().size()) + ")"));
     }
     fetch_more(op);
   }));
+}
+
+// The likely holders this peer knew that the lookup did not return (they
+// did not answer it: stopped, or cut off): named in the error, and the
+// fetch can no longer claim that the chunk does not exist.
+void Replicator::note_silent_holders(FetchOp& op) {
+  for (const Contact& holder : op.likely_holders) {
+    const bool found = std::any_of(op.candidates.begin(), op.candidates.end(),
+                                   [&](const Contact& c) { return c.id == holder.id; });
+    if (!found) op.failures.push_back(describe(holder) + ": did not answer the lookup");
+  }
 }
 
 // Asks the next candidate if the fetch has room for another GET, and arms
@@ -90,9 +115,9 @@ void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
     // Every peer asked answered that it holds no such chunk: as far as the
     // network knows it does not exist (an unknown File ID is ENOENT), unlike
     // a chunk whose holders were unreachable or served bad bytes (EIO).
-    const Errc code = op->not_found == op->next ? Errc::not_found : Errc::unavailable;
+    const Errc code = op->not_found == op->next && op->failures.empty() ? Errc::not_found : Errc::unavailable;
     return fetch_finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
-                                                 op->summary() + ")"));
+                                                 op->summary(dht_.table().size()) + ")"));
   }
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   op->hedge_timer = 0;
@@ -110,13 +135,16 @@ void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact&
     --op->in_flight;
     switch (answer.error().code) {
       case Errc::not_found: ++op->not_found; break;
-      case Errc::corrupt: ++op->corrupt; break;  // the peer's own copy went bad
       case Errc::timed_out:
       case Errc::unavailable:
-        ++op->unreachable;
         forget_peer_set();
+        op->failures.push_back(describe(from) + ": " + answer.error().message);
+        ++op->answered_with_failure;
         break;
-      default: ++op->other; break;
+      default:  // corrupt: the peer's own copy went bad
+        op->failures.push_back(describe(from) + ": " + answer.error().message);
+        ++op->answered_with_failure;
+        break;
     }
     log::debug("fetch: chunk " + op->id.short_hex() + " from " + describe(from) + ": " +
                answer.error().to_string());
@@ -133,7 +161,8 @@ void Replicator::fetch_checked(const std::shared_ptr<FetchOp>& op, const Contact
   --op->in_flight;
   if (op->finished) return;
   if (verified.ok() && bytes->size() <= kMaxSealedChunkSize) return fetch_finish(op, std::move(*bytes));
-  ++op->corrupt;
+  op->failures.push_back(describe(from) + ": served bytes that do not match the chunk's ID");
+  ++op->answered_with_failure;
   bump(counters_->corrupt_responses);
   log::warn("fetch: peer " + describe(from) + " served " + std::to_string(bytes->size()) + " bytes for chunk " +
             op->id.hex() + " that do not match its ID; trying the next replica");

@@ -1,7 +1,12 @@
 #include "dfs/util/log.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 
 namespace dfs::log {
@@ -9,6 +14,7 @@ namespace dfs::log {
 namespace {
 // The only process-wide setting: written once at start-up, read by all.
 std::atomic<Level> g_level{Level::warn};
+std::atomic<Style> g_style{Style::plain};
 
 const char* level_name(Level level) {
   switch (level) {
@@ -20,15 +26,59 @@ const char* level_name(Level level) {
   }
   return "";
 }
+
+// syslog(3) priorities, as sd-daemon(3) prefixes them.
+const char* journal_priority(Level level) {
+  switch (level) {
+    case Level::debug: return "<7>";
+    case Level::info: return "<6>";
+    case Level::warn: return "<4>";
+    case Level::error: return "<3>";
+    case Level::off: return "";
+  }
+  return "";
+}
+
+std::string timestamp() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03ldZ ", ts.tv_nsec / 1000000);
+  return buf;
+}
+
+std::string prefix(Level level) {
+  switch (g_style.load(std::memory_order_relaxed)) {
+    case Style::plain: return "dfs: ";
+    case Style::timestamped: return timestamp() + "dfs: ";
+    case Style::journal: return std::string(journal_priority(level)) + "dfs: ";
+  }
+  return "dfs: ";
+}
 }  // namespace
 
 void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
 Level level() { return g_level.load(std::memory_order_relaxed); }
+void set_style(Style style) { g_style.store(style, std::memory_order_relaxed); }
+
+Style daemon_style() {
+  const char* stream = std::getenv("JOURNAL_STREAM");  // "DEVICE:INODE"
+  struct stat st {};
+  if (stream == nullptr || ::fstat(STDERR_FILENO, &st) != 0) return Style::timestamped;
+  unsigned long long device = 0, inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return Style::timestamped;
+  const bool journal = device == static_cast<unsigned long long>(st.st_dev) &&
+                       inode == static_cast<unsigned long long>(st.st_ino);
+  return journal ? Style::journal : Style::timestamped;
+}
 
 void write(Level lvl, std::string_view message) {
   if (lvl < level() || lvl == Level::off) return;
   // One fwrite per line so concurrent lines do not interleave.
-  std::string line = std::string("dfs: ") + level_name(lvl) + ": ";
+  std::string line = prefix(lvl) + level_name(lvl) + ": ";
   line.append(message);
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
@@ -36,7 +86,7 @@ void write(Level lvl, std::string_view message) {
 
 void note(std::string_view message) {
   if (level() == Level::off) return;
-  std::string line = "dfs: note: ";
+  std::string line = prefix(Level::info) + "note: ";
   line.append(message);
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -29,6 +29,7 @@
 
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
+#include "../common/temp_dir.hpp"
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/index/index.hpp"
 #include "mount_util.hpp"
@@ -150,9 +151,8 @@ class CrashTest : public ::testing::Test {
     dfs_ = env("DFS_CLI");
     ASSERT_FALSE(dfsmount_.empty() || dfs_.empty()) << "DFS_DFSMOUNT and DFS_CLI must be set (meson sets them)";
     ASSERT_EQ(::access("/dev/fuse", R_OK | W_OK), 0) << "/dev/fuse is missing or not usable: cannot mount";
-    char tmpl[] = "/tmp/dfs-crash-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    root_ = tmp_.path();
     mnt_ = root_ + "/mnt";
     data_ = root_ + "/data";
     journal_ = root_ + "/journal";
@@ -168,7 +168,6 @@ class CrashTest : public ::testing::Test {
     }
     if (is_mounted(mnt_)) run("fusermount3 -u -z " + mnt_);
     if (HasFailure()) std::fprintf(stderr, "--- dfsmount log ---\n%s\n", read_text(log_).c_str());
-    fs::remove_all(root_);
   }
 
   // Starts dfsmount in the foreground, GC every 0.2 s so that it races the
@@ -251,6 +250,7 @@ class CrashTest : public ::testing::Test {
     }
   }
 
+  dfs::testing::TempDir tmp_{"dfs-crash-test"};
   std::string dfsmount_, dfs_, root_, mnt_, data_, journal_, log_;
   pid_t mount_pid_ = -1;
 };
@@ -308,7 +308,7 @@ TEST_F(CrashTest, DfsmountOnAStaleMountSaysHowToClearIt) {
   ::waitpid(mount_pid_, nullptr, 0);
   mount_pid_ = -1;
   const std::string out = root_ + "/again.out";
-  EXPECT_EQ(run(dfsmount_ + " -f --data " + data_ + " " + mnt_ + " > " + out + " 2>&1"), 2);
+  EXPECT_EQ(run(dfsmount_ + " -f --data " + data_ + " " + mnt_ + " > " + out + " 2>&1"), 1);  // dfs(1) EXIT STATUS
   const std::string said = read_text(out);
   EXPECT_NE(said.find("stale mount"), std::string::npos) << said;
   EXPECT_NE(said.find("fusermount3 -u " + mnt_), std::string::npos) << said;

@@ -22,6 +22,7 @@
 
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
+#include "../common/temp_dir.hpp"
 #include "mount_process.hpp"
 #include "run_process.hpp"
 
@@ -77,18 +78,16 @@ class MultiPeer : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::access("/dev/fuse", R_OK | W_OK), 0) << "/dev/fuse is missing or not usable: cannot mount";
-    char tmpl[] = "/tmp/dfs-multi-peer-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
   }
 
   void TearDown() override {
     mounts_.clear();  // unmounts, whatever happened
     nodes_.clear();   // kills what still runs
     if (HasFailure()) {
+      tmp_.keep();
       std::fprintf(stderr, "logs kept in %s\n", dir_.c_str());
-    } else {
-      stdfs::remove_all(dir_);
     }
   }
 
@@ -225,6 +224,7 @@ class MultiPeer : public ::testing::Test {
     EXPECT_EQ(id_of(mnt("A") + "/file"), id);
   }
 
+  ::dfs::testing::TempDir tmp_{"dfs-multi-peer"};
   std::string dir_;
   std::string bootstrap_;
   const std::string content_ = random_content(kFileSize, 7);

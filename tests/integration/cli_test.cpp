@@ -123,13 +123,79 @@ TEST_F(DfsCli, GetWritesToStdoutWithDashAndPutReadsStdinWithDash) {
   EXPECT_EQ(got.out, content);
 }
 
-TEST_F(DfsCli, PutPrintsOneIdPerFileInArgumentOrder) {
+TEST_F(DfsCli, PutOfSeveralFilesPrintsIdAndNameLinesThatMatchTheArgumentsEvenWhenOneFails) {
   std::string a = write_file("a", "alpha"), b = write_file("b", "beta");
-  auto r = dfs({"put", a, b});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_EQ(r.out.size(), 2 * 108u);
-  EXPECT_EQ(dfs({"get", r.out.substr(0, 107)}).out, "alpha");
-  EXPECT_EQ(dfs({"get", r.out.substr(108, 107)}).out, "beta");
+  auto r = dfs({"put", a, dir_ + "/missing", b});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+  std::istringstream lines(r.out);
+  std::string first, second, extra;
+  ASSERT_TRUE(std::getline(lines, first) && std::getline(lines, second)) << r.out;
+  EXPECT_FALSE(std::getline(lines, extra)) << r.out;
+  EXPECT_EQ(first.substr(107), "  " + a);
+  EXPECT_EQ(second.substr(107), "  " + b);
+  EXPECT_EQ(dfs({"get", first.substr(0, 107)}).out, "alpha");
+  EXPECT_EQ(dfs({"get", second.substr(0, 107)}).out, "beta");
+}
+
+TEST_F(DfsCli, IdsParseInAnyCaseAsDocumented) {
+  std::string id = put(write_file("f", "case"));
+  for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto got = dfs({"get", id});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(got.out, "case");
+}
+
+// On a terminal, the progress line is cleared before the ID is printed,
+// and -q draws none; on a pipe there is never one.
+TEST_F(DfsCli, TheProgressLineIsClearedBeforeTheIdAndNeverDrawnWithQuietOrOnAPipe) {
+  const std::string big = write_file("big", random_text(48 << 20, 9));
+  ProcessOptions terminal;
+  terminal.terminal = true;
+  auto shown = dfs({"put", big}, terminal);
+  ASSERT_EQ(shown.exit_code, 0) << shown.out;
+  const auto at = shown.out.find("dfs1");
+  ASSERT_NE(at, std::string::npos) << shown.out;
+  const std::string before = shown.out.substr(0, at);
+  const std::string clear = "\r\033[K";
+  if (!before.empty()) {
+    EXPECT_EQ(before.substr(before.size() - std::min(before.size(), clear.size())), clear) << before;
+  }
+  auto quiet = dfs({"-q", "put", big}, terminal);
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
+  EXPECT_EQ(quiet.out.rfind("dfs1", 0), 0u) << "nothing before the ID: " << quiet.out;
+  EXPECT_EQ(quiet.out.find('\033'), std::string::npos) << quiet.out;
+  auto piped = dfs({"put", big});
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find('\033'), std::string::npos) << piped.err;
+}
+
+TEST_F(DfsCli, AnUnknownKeyInTheConfigFileIsRefusedWithItsLineNumber) {
+  put(write_file("f", "x"));
+  std::ofstream(data_ + "/dfs.conf") << "# peers\n\nreplicas = 2\nbootstrapp = 127.0.0.1:4001\n";
+  for (const char* command : {"status", "ls", "node"}) {
+    auto r = dfs({command});
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("dfs.conf line 4: unknown setting \"bootstrapp\""), std::string::npos) << r.err;
+  }
+  std::ofstream(data_ + "/dfs.conf") << "replicas = 2\nquota = 1G\n";
+  EXPECT_EQ(dfs({"status"}).exit_code, 0);
+}
+
+TEST_F(DfsCli, AMistypedDataDirectoryIsRefusedByWhatReadsAndCreatedOnlyByWhatStores) {
+  const std::string typo = dir_ + "/typo";
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"ls"}, {"status"}, {"gc"}, {"peers"}, {"get", put(write_file("f", "x"))}}) {
+    args.insert(args.begin(), {"--data", typo});
+    auto r = run_process(binary_from_env("DFS_BIN"), args);
+    EXPECT_EQ(r.exit_code, 1) << args[2];
+    EXPECT_NE(r.err.find("no data directory " + typo), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(typo)) << args[2];
+  }
+  auto stored = run_process(binary_from_env("DFS_BIN"), {"--data", typo, "put", write_file("g", "y")});
+  EXPECT_EQ(stored.exit_code, 0) << stored.err;
+  EXPECT_TRUE(fs::is_directory(typo));
 }
 
 TEST_F(DfsCli, LsListsWhatWasPutWithItsIdSizeAndName) {
@@ -186,6 +252,7 @@ TEST_F(DfsCli, AMalformedIdFailsWithOneLineSayingWhatIsWrong) {
 TEST_F(DfsCli, AnIdWhoseManifestIsAbsentFailsWithOneLine) {
   std::string id = put(write_file("f", "hello"));
   fs::remove_all(data_);
+  fs::create_directories(data_);  // a data directory that never held it
   auto r = dfs({"get", id, "-o", dir_ + "/out"});
   expect_one_line_error(r, "this peer holds a file with that ID");
   EXPECT_FALSE(fs::exists(dir_ + "/out"));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ void exec_child(const std::string& binary, const std::vector<std::string>& args,
                 int stdin_fd, int out_fd, int err_fd) {
   if (stdin_fd >= 0) ::dup2(stdin_fd, STDIN_FILENO);
   ::dup2(out_fd, STDOUT_FILENO);
-  ::dup2(err_fd, STDERR_FILENO);
+  ::dup2(options.terminal ? out_fd : err_fd, STDERR_FILENO);
   if (options.uid) {
     if (::setgid(*options.uid) != 0 || ::setuid(*options.uid) != 0) ::_exit(126);
   }
@@ -68,6 +69,15 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
                           const ProcessOptions& options) {
   int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (options.terminal) {
+    // The terminal replaces the stdout pipe, and stderr goes to it too;
+    // the stderr pipe is then only closed, at once, by the child.
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    if (::openpty(&out_pipe[0], &out_pipe[1], nullptr, nullptr, nullptr) != 0) throw std::runtime_error("openpty failed");
+    ::fcntl(out_pipe[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(out_pipe[1], F_SETFD, FD_CLOEXEC);
+  }
   int stdin_fd = -1;
   if (options.stdin_path) {
     stdin_fd = ::open(options.stdin_path->c_str(), O_RDONLY | O_CLOEXEC);

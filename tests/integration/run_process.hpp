@@ -23,6 +23,9 @@ struct ProcessOptions {
   // Called with each block of stdout instead of capturing it.
   std::function<void(const char* data, std::size_t size)> on_stdout;
   std::optional<unsigned> uid;  // run as this user (tests run as root)
+  // stdout and stderr on one pseudo-terminal, as when a user runs the
+  // command: both are captured, in order, in `out` (with "\r\n" line ends).
+  bool terminal = false;
 };
 
 ProcessResult run_process(const std::string& binary, const std::vector<std::string>& args,

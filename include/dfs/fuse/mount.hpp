@@ -40,6 +40,9 @@ inline constexpr std::uint32_t kDefaultMaxWrite = 1u << 20;  // 1 MiB: one chunk
 struct MountOptions {
   std::string mountpoint;                  // absolute path of an existing directory
   std::vector<std::string> fuse_options;   // "-o" options for libfuse: allow_other, ro, ...
+  // The mount's source as mount(8) and /proc/self/mountinfo show it, an
+  // "fsname=" option (dfsmount: its data directory, commas escaped).
+  std::string fsname_option = "fsname=dfs";
   double entry_timeout = 1.0;              // seconds the kernel may cache a name → inode
   double attr_timeout = 1.0;               // seconds the kernel may cache attributes
   std::uint32_t max_write = kDefaultMaxWrite;

@@ -55,8 +55,9 @@ struct ReplicationConfig {
   std::size_t fetch_parallelism = 2;
   milliseconds fetch_hedge_delay{std::chrono::seconds(1)};
   // A fetch that has not succeeded by then fails with Errc::unavailable
-  // (DESIGN.md §5: EIO, never a hang).
-  milliseconds fetch_timeout{std::chrono::seconds(60)};
+  // (DESIGN.md §5: EIO, never a hang). The same default as a peer's
+  // --fetch-timeout (node::PeerOptions, dfs(1)).
+  milliseconds fetch_timeout{std::chrono::seconds(30)};
 
   // --- Repair ------------------------------------------------------------
   // Time between two repair rounds (from the end of one to the start of

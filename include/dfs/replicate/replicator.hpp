@@ -167,6 +167,7 @@ class Replicator {
   void push_replica(const std::shared_ptr<ReplicateOp>& op, const dht::Contact& to);
   // fetch() steps.
   void fetch_from_peers(const std::shared_ptr<FetchOp>& op);
+  void note_silent_holders(FetchOp& op);
   void fetch_more(const std::shared_ptr<FetchOp>& op);
   void fetch_answer(const std::shared_ptr<FetchOp>& op, const dht::Contact& from, Result<Bytes> answer);
   void fetch_checked(const std::shared_ptr<FetchOp>& op, const dht::Contact& from,

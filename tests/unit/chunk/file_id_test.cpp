@@ -27,6 +27,14 @@ TEST(FileId, ParsingAcceptsUppercaseBase32) {
   EXPECT_TRUE(FileId::parse(text).ok());
 }
 
+TEST(FileId, ParsingAcceptsTheWholeIdInUppercaseAsTheReadmeSays) {
+  std::string text = sample().to_string();
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto parsed = FileId::parse(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->manifest, sample().manifest);
+}
+
 TEST(FileId, ParsingSaysWhatIsWrongWithABadId) {
   std::string good = sample().to_string();
   auto no_prefix = FileId::parse("Qm" + good.substr(2));

@@ -160,6 +160,23 @@ TEST_F(ReplicatorTest, FetchOfAChunkNobodyHoldsFailsNotFoundSayingHowManyPeersWe
   EXPECT_EQ(net.replicator(0).stats().fetch_failures, 1u);
 }
 
+// "asked 0 peers" said nothing when the holders were down: the error names
+// each peer asked and why it failed.
+TEST_F(ReplicatorTest, AFailedFetchNamesEveryReplicaItAskedAndWhyEachFailed) {
+  const ChunkId id = replicated_chunk();
+  const std::size_t reader = reader_without(id);
+  const std::vector<std::size_t> replicas = net.closest(id, kR, true);
+  for (std::size_t r : replicas) net.kill(r);
+  auto got = net.fetch(reader, id);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_FALSE(got->ok());
+  const std::string& message = got->error().message;
+  EXPECT_EQ(message.find("asked 0"), std::string::npos) << message;
+  std::size_t named = 0;
+  for (std::size_t r : replicas) named += message.find(net.contact(r).address + ":") != std::string::npos ? 1 : 0;
+  EXPECT_GE(named, 1u) << "a dead replica asked is named with its address: " << message;
+}
+
 TEST_F(ReplicatorTest, ReplicateGivesARefusedCopyToTheNextClosestPeer) {
   const std::size_t writer = net.cluster().random_live_node();
   const ChunkId id = net.add_chunk(writer);

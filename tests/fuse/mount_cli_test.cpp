@@ -1,0 +1,171 @@
+// dfsmount as an administrator runs it: from fstab through mount(8)'s
+// helper (mount.dfs SOURCE DIR -o ...), remounted right after an unmount,
+// refusing places that would hide files or nest in another dfs mount, and
+// `dfs open` finding the mount from the path with no --data.
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "../common/eventually.hpp"
+#include "mount_process.hpp"
+#include "mount_util.hpp"
+#include "run_process.hpp"
+
+namespace dfs::fuse::test {
+namespace {
+
+namespace stdfs = std::filesystem;
+using dfs::testing::binary_from_env;
+using dfs::testing::Daemon;
+using dfs::testing::ProcessResult;
+using dfs::testing::run_process;
+using dfs::testing::eventually;
+using namespace std::chrono_literals;
+
+// Whether no process holds the data directory's store open any more.
+bool released(const std::string& data_dir) {
+  const int fd = ::open((data_dir + "/store/LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return true;
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);
+  return free;
+}
+
+// The mountinfo line of `mountpoint`, empty if it is not mounted.
+std::string mountinfo_line(const std::string& mountpoint) {
+  std::ifstream in("/proc/self/mountinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" " + mountpoint + " ") != std::string::npos) return line;
+  }
+  return {};
+}
+
+class MountCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::access("/dev/fuse", R_OK | W_OK), 0) << "/dev/fuse is missing or not usable: cannot mount";
+    char tmpl[] = "/tmp/dfs-mount-cli-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    data_ = dir_ + "/data";
+    mnt_ = dir_ + "/mnt";
+    stdfs::create_directories(mnt_);
+  }
+  void TearDown() override {
+    mount_.reset();
+    if (is_mounted(mnt_)) run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\" || fusermount3 -uz \"$0\"", mnt_});
+    EXPECT_TRUE(eventually([&] { return released(data_); }, 30s)) << "a dfsmount did not exit";
+    stdfs::remove_all(dir_);
+  }
+
+  ProcessResult dfsmount(const std::vector<std::string>& args) {
+    return run_process(binary_from_env("DFSMOUNT_BIN"), args);
+  }
+  ProcessResult dfs(const std::vector<std::string>& args) { return run_process(binary_from_env("DFS_BIN"), args); }
+
+  void mount_in_foreground(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"-f", "--data", data_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(mnt_);
+    mount_ = std::make_unique<MountProcess>(binary_from_env("DFSMOUNT_BIN"), args, mnt_, dir_ + "/mount.log");
+    const std::string why = mount_->wait_mounted(30);
+    ASSERT_TRUE(why.empty()) << why;
+    ASSERT_TRUE(mount_->wait_for_log(" mounted", 30)) << mount_->log();
+  }
+
+  std::string dir_, data_, mnt_;
+  std::unique_ptr<MountProcess> mount_;
+};
+
+// An fstab line "DATA MNT dfs _netdev,nofail,..." makes mount(8) run
+// "/sbin/mount.dfs DATA MNT -o ...": dfsmount under that name.
+TEST_F(MountCli, MountDfsTakesMount8sArgumentsAndMountsInTheBackground) {
+  const std::string helper = dir_ + "/mount.dfs";
+  stdfs::create_symlink(binary_from_env("DFSMOUNT_BIN"), helper);
+  auto fake = run_process(helper, {data_, mnt_, "-f", "-o", "rw,_netdev,nofail"});
+  EXPECT_EQ(fake.exit_code, 0) << fake.err;
+  EXPECT_FALSE(is_mounted(mnt_)) << "-f is mount(8)'s fake mount";
+  auto r = run_process(helper, {data_, mnt_, "-o", "rw,_netdev,nofail,x-systemd.automount,replicas=1,commit_interval=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(is_mounted(mnt_)) << "mount.dfs returns once mounted";
+  const std::string line = mountinfo_line(mnt_);
+  EXPECT_NE(line.find(" - fuse.dfs " + data_ + " "), std::string::npos) << line;
+  std::ofstream(mnt_ + "/hello") << "from fstab";
+  EXPECT_EQ(read_text(mnt_ + "/hello"), "from fstab");
+  EXPECT_EQ(run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\"", mnt_}).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return released(data_); }, 30s));
+  // As mount.fuse3 runs it for the type "fuse.dfsmount": dfsmount SOURCE DIR -o ...
+  auto again = dfsmount({data_, mnt_, "-o", "network_key=" + dir_ + "/no-such-key"});
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("no-such-key"), std::string::npos) << again.err;
+  auto fuse3 = dfsmount({data_, mnt_, "-o", "rw,nofail,subtype=dfsmount"});
+  ASSERT_EQ(fuse3.exit_code, 0) << fuse3.err;
+  EXPECT_EQ(read_text(mnt_ + "/hello"), "from fstab");
+  EXPECT_NE(mountinfo_line(mnt_).find(" - fuse.dfs " + data_ + " "), std::string::npos) << mountinfo_line(mnt_);
+}
+
+// fusermount3 -u returns before the old process has let go of the data
+// directory; the next dfsmount waits for it instead of failing.
+TEST_F(MountCli, RemountingRightAfterFusermountWorks) {
+  std::vector<std::string> args = {"-f", "--data", data_, mnt_};
+  for (int round = 0; round < 3; ++round) {
+    Daemon first(binary_from_env("DFSMOUNT_BIN"), args, dir_ + "/first.log");
+    ASSERT_TRUE(first.wait_for_log(" mounted", 30)) << first.log();
+    std::ofstream(mnt_ + "/round" + std::to_string(round)) << round;
+    ASSERT_EQ(run_process("/bin/sh", {"-c", "fusermount3 -u \"$0\"", mnt_}).exit_code, 0);
+    mount_in_foreground();
+    if (HasFatalFailure()) return;
+    EXPECT_EQ(read_text(mnt_ + "/round" + std::to_string(round)), std::to_string(round));
+    EXPECT_EQ(first.wait_exit(30), 0) << first.log();
+    mount_.reset();
+  }
+}
+
+TEST_F(MountCli, ANonEmptyMountPointIsRefusedUnlessNonempty) {
+  std::ofstream(mnt_ + "/already-here") << "x";
+  auto r = dfsmount({"-f", "--data", data_, mnt_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is not empty"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("-o nonempty"), std::string::npos) << r.err;
+  mount_in_foreground({"-o", "nonempty"});
+}
+
+TEST_F(MountCli, APlaceOnOrInsideADfsMountIsRefused) {
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  stdfs::create_directories(mnt_ + "/sub");
+  auto inside = dfsmount({"-f", "--data", dir_ + "/other", mnt_ + "/sub"});
+  EXPECT_EQ(inside.exit_code, 1);
+  EXPECT_NE(inside.err.find("inside the dfs mount " + mnt_), std::string::npos) << inside.err;
+  auto over = dfsmount({"-f", "--data", dir_ + "/other", mnt_});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.err.find("already a dfs mount"), std::string::npos) << over.err;
+}
+
+TEST_F(MountCli, DfsOpenFindsTheMountFromThePathWithoutData) {
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  std::ofstream(mnt_ + "/original") << "shared";
+  auto id = dfs({"id", mnt_ + "/original"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  auto opened = dfs({"--data", dir_ + "/elsewhere", "open", id.out.substr(0, 107), mnt_ + "/copy"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(opened.out, mnt_ + "/copy\n");
+  EXPECT_EQ(read_text(mnt_ + "/copy"), "shared");
+}
+
+TEST_F(MountCli, AnUnknownKeyInTheConfigFileIsRefusedWithItsLine) {
+  stdfs::create_directories(data_);
+  std::ofstream(data_ + "/dfs.conf") << "replicas = 2\nbootstrapp = 127.0.0.1:4001\n";
+  auto r = dfsmount({"-f", "--data", data_, mnt_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("dfs.conf line 2: unknown setting \"bootstrapp\""), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dfs::fuse::test
