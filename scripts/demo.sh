@@ -61,7 +61,8 @@ for _ in $(seq 100); do
 done
 
 echo "== alice shares a file's ID; bob opens it by path on his mount"
-id=$(run "$dfs" id "$alice/mnt/docs/dfsmount.8" | tail -1)
+echo "\$ dfs id \$demo/alice/mnt/docs/dfsmount.8"
+id=$("$dfs" id "$alice/mnt/docs/dfsmount.8")
 echo "$id"
 run "$dfs" open "$id" "$bob/mnt/from-alice.8"
 run head -3 "$bob/mnt/from-alice.8"

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli_util.hpp"
+#include "json_output.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/control/control.hpp"
 #include "dfs/control/control_channel.hpp"
@@ -294,8 +295,9 @@ int run_ls(const GlobalOptions& global, const Args& args) {
 
 int run_status(const GlobalOptions& global, const Args& args) {
   po::options_description options("status options");
+  options.add_options()("json", "print one JSON object instead of the text");
   po::variables_map vm;
-  if (auto done = parse_command("status", options, {}, {}, args, vm)) return *done;
+  if (auto done = parse_command("status [--json]", options, {}, {}, args, vm)) return *done;
   auto service = open_service(global, false);
   if (!service.ok()) {
     print_error("status", service.error());
@@ -306,14 +308,19 @@ int run_status(const GlobalOptions& global, const Args& args) {
     print_error("status", status.error());
     return kExitFailure;
   }
-  print_status(*status);
+  if (vm.count("json")) {
+    std::printf("%s\n", status_json(*status).c_str());
+  } else {
+    print_status(*status);
+  }
   return kExitOk;
 }
 
 int run_peers(const GlobalOptions& global, const Args& args) {
   po::options_description options("peers options");
+  options.add_options()("json", "print one JSON array of {node_id, address} instead of the text");
   po::variables_map vm;
-  if (auto done = parse_command("peers", options, {}, {}, args, vm)) return *done;
+  if (auto done = parse_command("peers [--json]", options, {}, {}, args, vm)) return *done;
   if (Status exists = require_data_dir(global.node.data_dir); !exists.ok()) {
     print_error("peers", exists.error());
     return kExitFailure;
@@ -330,6 +337,10 @@ int run_peers(const GlobalOptions& global, const Args& args) {
   if (!peers.ok()) {
     print_error("peers", peers.error());
     return kExitFailure;
+  }
+  if (vm.count("json")) {
+    std::printf("%s\n", peers_json(*peers).c_str());
+    return kExitOk;
   }
   for (const auto& p : *peers) std::printf("%s  %s\n", p.node_id.c_str(), p.address.c_str());
   return kExitOk;

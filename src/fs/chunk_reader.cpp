@@ -1,65 +1,38 @@
 #include "chunk_reader.hpp"
 
-#include "dfs/util/log.hpp"
 
 namespace dfs::fs {
 
+namespace {
+
+store::ChunkChain chain_of(const Backend& backend) {
+  store::ChunkChain chain{backend.store, backend.cache, {}, /*keep_fetched=*/true};
+  if (replicate::ChunkNetwork* network = backend.network) {
+    chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
+  }
+  return chain;
+}
+
+}  // namespace
+
 ChunkReader::ChunkReader(const Backend& backend, std::size_t cache_bytes)
-    : backend_(backend), plaintexts_(cache_bytes), manifests_(kManifestCacheRefs) {}
+    : source_(store::make_chunk_source(chain_of(backend))), plaintexts_(cache_bytes), manifests_(kManifestCacheRefs) {}
 
 ChunkReader::~ChunkReader() {
   std::unique_lock lock(mu_);
   prefetch_done_.wait(lock, [this] { return prefetching_.empty(); });
 }
 
-namespace {
-
-// A store's answer that sends a reader on to the next source: a corrupt
-// local copy is quarantined by the store, so it is as good as missing.
-bool try_next_source(const Status& got) {
-  return !got.ok() && (got.error().code == Errc::not_found || got.error().code == Errc::corrupt);
-}
-
-}  // namespace
-
-Result<Bytes> ChunkReader::sealed(const ChunkId& id) {
-  Bytes copy;
-  DFS_TRY(with_sealed(id, [&copy](ByteView sealed) {
-    copy.assign(sealed.begin(), sealed.end());
-    return Status{};
-  }));
-  return copy;
-}
+Result<Bytes> ChunkReader::sealed(const ChunkId& id) { return source_->get(id); }
 
 Status ChunkReader::with_sealed(const ChunkId& id, const store::ChunkStore::SealedUse& use) {
-  Status used;  // kept apart from the stores' answers, so that it ends the search
-  auto lend = [&](ByteView sealed) {
-    used = use(sealed);
-    return Status{};
-  };
-  Status local = backend_.store->with_sealed(id, lend);
-  if (!try_next_source(local)) return local.ok() ? used : local;
-  if (backend_.cache) {
-    Status cached = backend_.cache->with_sealed(id, lend);
-    if (!try_next_source(cached)) return cached.ok() ? used : cached;
-  }
-  if (!backend_.network) {
-    return make_error(Errc::not_found, "chunk " + id.short_hex() + " is not stored on this peer");
-  }
-  DFS_ASSIGN_OR_RETURN(Bytes fetched, backend_.network->fetch(id));
-  if (backend_.cache) {
-    Status kept = backend_.cache->put(id, fetched);
-    if (!kept.ok()) log::warn("fs: could not keep fetched chunk in the cache: " + kept.error().to_string());
-  }
-  return use(fetched);
+  return source_->with_sealed(id, use);
 }
 
 bool ChunkReader::held_locally(const ChunkId& id) {
-  auto in_store = backend_.store->contains(id);
-  if (in_store.ok() && *in_store) return true;
-  if (!backend_.cache) return false;
-  auto in_cache = backend_.cache->contains(id);
-  return in_cache.ok() && *in_cache;
+  // The chain's contains() never asks the peers.
+  auto held = source_->contains(id);
+  return held.ok() && *held;
 }
 
 void ChunkReader::remember(const ChunkId& id, Plaintext data) {

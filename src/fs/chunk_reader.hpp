@@ -1,7 +1,8 @@
 // ChunkReader: where the filesystem gets chunks from, and the plaintext
-// read cache. Sealed chunks come from the local store, then the cache
-// store, then the network (a chunk fetched from the network is kept in the
-// cache store). Decrypted data chunks are kept in a bounded LRU shared by
+// read cache. Sealed chunks come through the chunk chain
+// (store/chunk_source.hpp): the local store, then the cache store, then
+// the network, a chunk fetched from the network being kept in the cache
+// store and a corrupt local copy quarantined and fetched again. Decrypted data chunks are kept in a bounded LRU shared by
 // all files; read-ahead fetches and decrypts chunks into it on threads of
 // its own (see kReadAheadThreads).
 #pragma once
@@ -14,6 +15,7 @@
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/fs/open_filesystem.hpp"
+#include "dfs/store/chunk_source.hpp"
 #include "lru_cache.hpp"
 
 namespace dfs::fs {
@@ -86,7 +88,8 @@ class ChunkReader {
   Status with_sealed(const ChunkId& id, const store::ChunkStore::SealedUse& use);
   void remember(const ChunkId& id, Plaintext data);
 
-  const Backend backend_;
+  // local store → cache → peers (store/chunk_source.hpp).
+  const std::unique_ptr<store::ChunkStore> source_;
 
   // A manifest and the key it was opened with: a cached manifest is only
   // handed to a caller holding the same key (a wrong key must still fail).

@@ -30,6 +30,7 @@ bool MemoryBudget::try_reserve(std::size_t n) {
 FileContent::FileContent(ContentEnv env, std::optional<ChunkId> manifest, std::optional<crypto::SecretKey> key,
                          std::uint64_t size, std::uint32_t new_chunk_size)
     : env_(std::move(env)), committed_(manifest), key_(std::move(key)), chunk_size_(new_chunk_size), size_(size),
+      stream_(env_.network),
       write_behind_(*env_.store, *env_.pool, env_.in_flight, env_.pool->size() * kSealsInFlightPerThread) {
   base_.chunk_size = new_chunk_size;
 }
@@ -306,21 +307,24 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
     return ref;
   }
   auto it = dirty_.find(index);
-  SealedChunk sealed;
   if (it != dirty_.end() && !it->second.spilled && it->second.length == required) {
-    sealed = seal_chunk(*key_, ChunkKind::data, it->second.data);
-  } else {
-    DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
-    sealed = seal_chunk(*key_, ChunkKind::data, plain);
+    return writer().write_chunk(it->second.data, batch);
   }
-  DFS_TRY(batch.put_sealed(sealed));
-  return ChunkRef{sealed.id, required};
+  DFS_ASSIGN_OR_RETURN(Bytes plain, plaintext_of(index, required));
+  return writer().write_chunk(plain, batch);
+}
+
+const store::VersionWriter& FileContent::writer() {
+  // The file's key for good: adopt keeps it, so the writer is made once.
+  if (!key_) key_ = crypto::SecretKey::generate();
+  if (!writer_) writer_.emplace(*key_, stream_.sink());
+  return *writer_;
 }
 
 Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) {
   DFS_TRY(ensure_base());
   DFS_TRY(finish_write_behind());
-  if (!key_) key_ = crypto::SecretKey::generate();
+  (void)writer();  // made here, not on the pool's threads
   Manifest manifest;
   manifest.file_size = size_;
   manifest.chunk_size = chunk_size_;
@@ -351,14 +355,12 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
     pipeline.drain(consume);
   }
   DFS_TRY(std::move(failure));
-  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(*key_, manifest));
-  NewVersion version{sealed.head, *key_, std::move(manifest), {}};
+  DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer().write_manifest(manifest, *batch));
+  NewVersion version{written.head, *key_, std::move(manifest), {}, {}};
   for (const ChunkRef& ref : version.manifest.chunks) version.referenced.push_back(ref.id);
-  for (const SealedChunk& segment : sealed.segments) {
-    DFS_TRY(batch->put_sealed(segment));
-    version.referenced.push_back(segment.id);
-  }
+  version.referenced.insert(version.referenced.end(), written.segments.begin(), written.segments.end());
   DFS_TRY(batch->commit_unsynced());  // made durable by FsImpl::make_durable (fs_durability.cpp)
+  version.replication = stream_.take();
   return version;
 }
 
@@ -388,10 +390,10 @@ void FileContent::write_behind_if_complete(std::uint64_t index) {
   auto it = dirty_.find(index);
   if (it == dirty_.end() || it->second.spilled || it->second.length != chunk_size_) return;
   if (written_again_.count(index)) return;
-  if (!key_) key_ = crypto::SecretKey::generate();  // the file's key for good: adopt keeps it
+  const store::VersionWriter& chunk_writer = writer();
   while (write_behind_.full()) settle(write_behind_.wait_oldest());
   // The buffer goes with the job; its budget is released when settled.
-  write_behind_.start(index, *key_, std::move(it->second.data));
+  write_behind_.start(index, chunk_writer, std::move(it->second.data));
   dirty_.erase(it);
   settle_seals(/*wait=*/false);
 }

@@ -9,6 +9,12 @@
 // base chunks past the new end and trims the boundary chunk, so a later
 // extension reads zeros there, not the old bytes.
 //
+// Every chunk and manifest is sealed and stored by the content's
+// VersionWriter (store/version_writer.hpp), the one `dfs put` uses too,
+// whose sink streams the sealed bytes to the version's replication stream
+// (version_stream.hpp) as they are sealed: seal_version hands that stream
+// to its caller with the new version.
+//
 // Write-behind: when a write that ends at a chunk's end leaves its
 // in-memory dirty buffer full (a sequential writer's every chunk), the
 // chunk is sealed and stored in the background (write_behind.hpp) and its
@@ -38,6 +44,7 @@
 #include "chunk_reader.hpp"
 #include "dfs/store/in_flight.hpp"
 #include "dfs/util/file.hpp"
+#include "version_stream.hpp"
 #include "write_behind.hpp"
 
 namespace dfs::fs {
@@ -64,6 +71,9 @@ struct NewVersion {
   crypto::SecretKey key;
   Manifest manifest;
   std::vector<ChunkId> referenced;  // data chunks and manifest segments
+  // The chunks this version sealed, on their way to the peers (with a
+  // network): the commit's caller waits for them (fsync) or not (close).
+  VersionStream::Taken replication;
 };
 
 // Where FileContent gets its dependencies.
@@ -76,6 +86,8 @@ struct ContentEnv {
   // Where chunks stored ahead of their commit are held away from GC; null
   // when no GC runs.
   store::InFlightChunks* in_flight = nullptr;
+  // Where sealed chunks are streamed as they are sealed; null without peers.
+  replicate::ChunkNetwork* network = nullptr;
 };
 
 class FileContent {
@@ -150,6 +162,9 @@ class FileContent {
   void drop_dirty(std::uint64_t index);
   Result<Bytes> plaintext_of(std::uint64_t index, std::uint32_t required);
   Result<ChunkRef> seal_one(std::uint64_t index, std::uint32_t required, store::PutBatch& batch);
+  // The version writer (store/version_writer.hpp), made with the file's
+  // key (generated if it has none yet) and streaming to stream_.
+  const store::VersionWriter& writer();
   // --- write-behind ---
   // Seals chunk `index` in the background if its dirty buffer is full.
   void write_behind_if_complete(std::uint64_t index);
@@ -174,6 +189,8 @@ class FileContent {
   std::map<std::uint64_t, ChunkRef> sealed_ahead_;  // stored by write-behind, not yet committed
   std::set<std::uint64_t> written_again_;  // after write-behind stored them; not sealed ahead again
   Status write_behind_error_;          // a background put's failure, for the next seal_version
+  VersionStream stream_;               // the writer's sink
+  std::optional<store::VersionWriter> writer_;  // made once key_ is set
   WriteBehind write_behind_;           // last: its jobs finish before the rest goes
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
@@ -42,7 +43,8 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
   if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "inode " + std::to_string(ino) + " is not a regular file");
   std::optional<crypto::SecretKey> key;
   if (inode.file_key) key = crypto::SecretKey::from_bytes(*inode.file_key);
-  ContentEnv env{&reader_, backend_.store, backend_.pool, &budget_, options_.scratch_dir, backend_.in_flight};
+  ContentEnv env{&reader_, backend_.store, backend_.pool, &budget_, options_.scratch_dir, backend_.in_flight,
+                 backend_.network};
   auto state = std::make_shared<FileState>(ino, inode.mtime_ns, std::move(env), inode.manifest, std::move(key),
                                            inode.size, options_.chunk_size);
   states_.emplace(ino, OpenState{state, 1});
@@ -161,7 +163,7 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
   return txn.commit();
 }
 
-Status FsImpl::commit_locked(FileState& state, bool queue_replication) {
+Status FsImpl::commit_locked(FileState& state, VersionStream::Taken* replication) {
   if (!state.content.changed()) return {};
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(state.ino));
   if (inode.nlink == 0) return {};  // unlinked: nobody can see this content again
@@ -174,7 +176,11 @@ Status FsImpl::commit_locked(FileState& state, bool queue_replication) {
     log::warn("fs: committing inode " + std::to_string(state.ino) + " failed: " + committed.error().to_string());
     return committed;
   }
-  if (replication_ && queue_replication) replication_->push(version.referenced);
+  if (replication) {
+    *replication = std::move(version.replication);
+  } else if (replication_ && version.replication.stream) {
+    replication_->push(std::move(version.replication));
+  }
   state.content.adopt(std::move(version));
   if (options_.commit_interval.count() == 0) return make_durable();
   return {};
@@ -331,23 +337,41 @@ Status FsImpl::flush(FileHandle fh) {
 
 Status FsImpl::fsync(FileHandle fh, bool) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  VersionStream::Taken streamed;
   std::vector<ChunkId> chunks;
   {
     std::lock_guard lock(handle->state->mu);
     // With no commit interval, a commit makes everything before it durable.
     const bool commit_syncs = options_.commit_interval.count() == 0 && handle->state->content.changed();
-    DFS_TRY(commit_locked(*handle->state, /*queue_replication=*/false));
+    DFS_TRY(commit_locked(*handle->state, &streamed));
     // Else also what earlier closes and namespace changes left to the interval.
     if (!commit_syncs) DFS_TRY(make_durable());
     if (!backend_.network) return {};
     DFS_ASSIGN_OR_RETURN(chunks, handle->state->content.committed_chunks());
   }
-  replicate::ReplicationSummary summary = backend_.network->replicate(chunks);
+  const replicate::ReplicationSummary summary = replicate_committed(std::move(streamed), chunks);
   if (summary.min_confirmed < summary.wanted) {
     log::info("fs: fsync of inode " + std::to_string(handle->ino) + ": " + std::to_string(summary.min_confirmed) +
               " of " + std::to_string(summary.wanted) + " copies confirmed (all the peers there are)");
   }
   return {};
+}
+
+// The chunks this commit sealed are on their way in `streamed`: waiting for
+// its acknowledgements is all they need. The others (unchanged chunks of
+// earlier versions, whose own streams may not have finished) are placed
+// from the store.
+replicate::ReplicationSummary FsImpl::replicate_committed(VersionStream::Taken streamed, std::vector<ChunkId> chunks) {
+  std::optional<replicate::ReplicationSummary> summary;
+  if (streamed.stream) summary = streamed.stream->finish();
+  std::sort(streamed.sent.begin(), streamed.sent.end());
+  std::erase_if(chunks, [&](const ChunkId& id) {
+    return std::binary_search(streamed.sent.begin(), streamed.sent.end(), id);
+  });
+  if (chunks.empty() && summary) return *summary;
+  replicate::ReplicationSummary rest = backend_.network->replicate(chunks);
+  if (summary) rest.min_confirmed = std::min(rest.min_confirmed, summary->min_confirmed);
+  return rest;
 }
 
 Status FsImpl::release(FileHandle fh) {

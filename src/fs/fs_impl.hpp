@@ -135,11 +135,14 @@ class FsImpl final : public FileSystem {
   // After a read of `n` bytes at `offset` (the state's lock held): starts
   // the read-ahead of the chunks that follow if the handle reads in order.
   void read_ahead_after(Handle& handle, std::uint64_t offset, std::size_t n);
-  // Seals, stores and commits the state's changes; state.mu held. With a
-  // network, queues the new version's chunks for background replication
-  // unless the caller replicates them itself (fsync).
-  Status commit_locked(FileState& state, bool queue_replication = true);
+  // Seals, stores and commits the state's changes; state.mu held. The
+  // chunks the version sealed are already streaming to the peers; their
+  // stream is handed to `replication` if set (fsync waits for it), else
+  // queued to finish in the background (close).
+  Status commit_locked(FileState& state, VersionStream::Taken* replication = nullptr);
   Status commit_version(FileState& state, const NewVersion& version);
+  // fsync's wait for R copies of the committed `chunks`.
+  replicate::ReplicationSummary replicate_committed(VersionStream::Taken streamed, std::vector<ChunkId> chunks);
   // Deletes `ino` if nothing links it and no state is open on it.
   Status reap_if_unlinked(Ino ino);
   // The attributes with the open, uncommitted size and mtime of the file.

@@ -17,7 +17,7 @@ FsImpl::FsImpl(const Backend& backend, const FsOptions& options)
       budget_(options.dirty_memory_bytes),
       reader_(backend, options.read_cache_bytes) {
   if (backend_.network) {
-    replication_ = std::make_unique<ReplicationQueue>(*backend_.network, options_.replication_queue_chunks,
+    replication_ = std::make_unique<ReplicationQueue>(options_.replication_queue_chunks,
                                                       options_.replication_drain_bound);
   }
 }

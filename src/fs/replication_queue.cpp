@@ -4,9 +4,8 @@
 
 namespace dfs::fs {
 
-ReplicationQueue::ReplicationQueue(replicate::ChunkNetwork& network, std::size_t max_chunks,
-                                   std::chrono::milliseconds drain_bound)
-    : network_(network), max_chunks_(max_chunks), drain_bound_(drain_bound), thread_([this] { run(); }) {}
+ReplicationQueue::ReplicationQueue(std::size_t max_chunks, std::chrono::milliseconds drain_bound)
+    : max_chunks_(max_chunks), drain_bound_(drain_bound), thread_([this] { run(); }) {}
 
 ReplicationQueue::~ReplicationQueue() {
   {
@@ -17,23 +16,26 @@ ReplicationQueue::~ReplicationQueue() {
   changed_.notify_all();
   thread_.join();
   if (!queue_.empty()) {
-    log::info("fs: " + std::to_string(queue_.size()) +
-              " chunks not yet replicated at unmount; the repair loop will place them");
+    log::info("fs: " + std::to_string(queued_chunks_) +
+              " chunks not yet confirmed at unmount; the repair loop will place any that failed");
   }
 }
 
-bool ReplicationQueue::push(std::vector<ChunkId> chunks) {
+bool ReplicationQueue::push(VersionStream::Taken version) {
+  const std::size_t chunks = version.sent.size();
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() + chunks.size() > max_chunks_) {
-      stats_.chunks_dropped += chunks.size();
-      const std::string why = stopping_ ? "unmounting" : "queue full (" + std::to_string(queue_.size()) + " chunks)";
-      log::warn("fs: replication " + why + "; " + std::to_string(chunks.size()) +
-                " chunks left for the repair loop");
+    if (stopping_ || queued_chunks_ + chunks > max_chunks_) {
+      stats_.chunks_dropped += chunks;
+      const std::string why = stopping_ ? "unmounting" : "queue full (" + std::to_string(queued_chunks_) + " chunks)";
+      log::warn("fs: replication " + why + "; " + std::to_string(chunks) +
+                " chunks not waited for, the repair loop places any that fail");
       return false;
     }
-    queue_.insert(queue_.end(), chunks.begin(), chunks.end());
-    stats_.chunks_queued += chunks.size();
+    if (!version.stream) return true;  // nothing sent, nothing to wait for
+    queue_.push_back(std::move(version));
+    queued_chunks_ += chunks;
+    stats_.chunks_queued += chunks;
   }
   changed_.notify_all();
   return true;
@@ -54,22 +56,24 @@ void ReplicationQueue::run() {
   for (;;) {
     changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty() || (stopping_ && std::chrono::steady_clock::now() >= give_up_at_)) break;
-    const std::size_t n = std::min(queue_.size(), kChunksPerCall);
-    std::vector<ChunkId> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    VersionStream::Taken version = std::move(queue_.front());
+    queue_.pop_front();
+    const std::size_t chunks = version.sent.size();
+    queued_chunks_ -= chunks;
     busy_ = true;
     lock.unlock();
-    const replicate::ReplicationSummary summary = network_.replicate(batch);
+    const replicate::ReplicationSummary summary = version.stream->finish();
     if (summary.min_confirmed < summary.wanted) {
       log::info("fs: background replication: " + std::to_string(summary.min_confirmed) + " of " +
                 std::to_string(summary.wanted) + " copies confirmed for some chunks; repair will add the rest");
     }
+    version = {};  // the stream goes outside the lock
     lock.lock();
     busy_ = false;
-    stats_.chunks_replicated += n;
+    stats_.chunks_replicated += chunks;
     changed_.notify_all();
   }
-  stats_.chunks_dropped += queue_.size();
+  stats_.chunks_dropped += queued_chunks_;
   changed_.notify_all();
 }
 

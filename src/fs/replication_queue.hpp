@@ -1,17 +1,21 @@
-// ReplicationQueue: replication of committed versions in the background
-// (DESIGN.md §5: on close/flush "replication is queued"), so close(2) never
-// waits on the network while the new chunks still reach their R peers soon.
-// fsync does not use it: it replicates itself and waits for the acks.
+// ReplicationQueue: the background end of the replication of versions
+// committed by close (DESIGN.md §5: on close/flush "replication is
+// queued"). A version's new chunks went to the network as they were
+// sealed (version_stream.hpp, the same stream a `dfs put` uses); the queue
+// waits for their acknowledgements on its own thread, so close(2) never
+// waits on the network. fsync does not use it: it waits for its version's
+// stream itself.
 //
-// Bounded: at most `max_chunks` chunk IDs wait; a push beyond that is
-// dropped with a log line, and the repair loop (which checks every chunk of
-// the local store) places those chunks later. On destruction (unmount) new
-// pushes stop, the queue keeps draining for at most `drain_bound`, and
-// what is still queued then is left to the repair loop as well; a call to
-// the network already under way finishes first (it has its own deadline).
+// Bounded: at most `max_chunks` chunks of queued versions wait to be
+// confirmed; a version beyond that is not waited for (its chunks are on
+// their way all the same, and the repair loop places any that fail), with
+// a log line. On destruction (unmount) new pushes stop, the queue keeps
+// finishing versions for at most `drain_bound`, and what is still queued
+// then is left to the network and the repair loop; a wait already under
+// way ends first (the stream has its own deadline).
 //
 // Thread-safe. One mutex guards the queue, the counters and stopping_; it
-// is never held while calling the network.
+// is never held while waiting on the network.
 #pragma once
 
 #include <chrono>
@@ -20,33 +24,27 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <vector>
 
-#include "dfs/replicate/chunk_network.hpp"
+#include "version_stream.hpp"
 
 namespace dfs::fs {
 
 struct ReplicationQueueStats {
   std::uint64_t chunks_queued = 0;
-  std::uint64_t chunks_replicated = 0;  // handed to the network and returned
+  std::uint64_t chunks_replicated = 0;  // their stream finished
   std::uint64_t chunks_dropped = 0;     // queue full or left at shutdown: repair's
 };
 
 class ReplicationQueue {
  public:
-  // Chunks handed to the network per call: bounds how long one call (and
-  // so the wait at shutdown) can take.
-  static constexpr std::size_t kChunksPerCall = 16;
-
-  // `network` must outlive the queue.
-  ReplicationQueue(replicate::ChunkNetwork& network, std::size_t max_chunks, std::chrono::milliseconds drain_bound);
+  ReplicationQueue(std::size_t max_chunks, std::chrono::milliseconds drain_bound);
   ~ReplicationQueue();
   ReplicationQueue(const ReplicationQueue&) = delete;
   ReplicationQueue& operator=(const ReplicationQueue&) = delete;
 
-  // Queues `chunks` (one committed version) unless that would exceed the
-  // bound; never blocks on the network. Returns whether they were queued.
-  bool push(std::vector<ChunkId> chunks);
+  // Queues the stream of one committed version unless that would exceed
+  // the bound; never blocks on the network. Returns whether it was queued.
+  bool push(VersionStream::Taken version);
   // Waits until nothing is queued or under way, up to `timeout`; returns
   // whether it got there.
   bool wait_idle(std::chrono::milliseconds timeout);
@@ -55,13 +53,13 @@ class ReplicationQueue {
  private:
   void run();
 
-  replicate::ChunkNetwork& network_;
   const std::size_t max_chunks_;
   const std::chrono::milliseconds drain_bound_;
   mutable std::mutex mu_;  // guards everything below but thread_
   std::condition_variable changed_;
-  std::deque<ChunkId> queue_;
-  bool busy_ = false;  // a network call is under way
+  std::deque<VersionStream::Taken> queue_;
+  std::size_t queued_chunks_ = 0;  // of the versions in queue_
+  bool busy_ = false;              // a wait on the network is under way
   bool stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_{};
   ReplicationQueueStats stats_;

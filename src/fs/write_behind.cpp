@@ -15,9 +15,9 @@ WriteBehind::~WriteBehind() {
   changed_.wait(lock, [this] { return !publishing_; });
 }
 
-void WriteBehind::start(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext) {
-  auto job = [this, index, key, plaintext = std::move(plaintext)]() mutable {
-    return seal_and_stage(index, key, std::move(plaintext));
+void WriteBehind::start(std::uint64_t index, const store::VersionWriter& writer, Bytes plaintext) {
+  auto job = [this, index, &writer, plaintext = std::move(plaintext)]() mutable {
+    return seal_and_stage(index, writer, std::move(plaintext));
   };
   seals_.push_back(Seal{index, pool_.submit(std::move(job))});
 }
@@ -42,17 +42,17 @@ WriteBehind::Outcome WriteBehind::wait_oldest() {
   return outcome;
 }
 
-WriteBehind::Outcome WriteBehind::seal_and_stage(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext) {
-  const SealedChunk sealed = seal_chunk(key, ChunkKind::data, plaintext);
-  Status staged = stage(sealed);
-  if (!staged.ok()) return Outcome{index, staged.take_error(), std::move(plaintext)};
-  return Outcome{index, ChunkRef{sealed.id, static_cast<std::uint32_t>(plaintext.size())}, {}};
+WriteBehind::Outcome WriteBehind::seal_and_stage(std::uint64_t index, const store::VersionWriter& writer,
+                                                 Bytes plaintext) {
+  Result<ChunkRef> ref = stage(writer, plaintext);
+  if (!ref.ok()) return Outcome{index, ref.take_error(), std::move(plaintext)};
+  return Outcome{index, *ref, {}};
 }
 
-// The put runs outside mu_ (a disk store writes the chunk file there), so
-// seals stage in parallel; the batch's writer count keeps a publish from
-// committing it meanwhile.
-Status WriteBehind::stage(const SealedChunk& sealed) {
+// The seal and put run outside mu_ (a disk store writes the chunk file
+// there), so seals stage in parallel; the batch's writer count keeps a
+// publish from committing it meanwhile.
+Result<ChunkRef> WriteBehind::stage(const store::VersionWriter& writer, ByteView plaintext) {
   std::unique_lock lock(mu_);
   // Nothing staged after a failed publish could be published: the caller
   // keeps such a chunk as dirty data instead.
@@ -61,7 +61,7 @@ Status WriteBehind::stage(const SealedChunk& sealed) {
   std::shared_ptr<Staging> staging = batch_;
   ++staging->writers;
   lock.unlock();
-  Status put = staging->batch->put_sealed(sealed);
+  Result<ChunkRef> put = writer.write_chunk(plaintext, *staging->batch);
   lock.lock();
   --staging->writers;
   changed_.notify_all();

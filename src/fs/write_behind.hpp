@@ -5,10 +5,12 @@
 // 1 GiB copy first copies, then seals, then writes the disk, one after
 // the other; with it the three overlap.
 //
-// A seal runs on the worker pool: it seals the plaintext, stages the
-// chunk into the current store batch, and hands back its ChunkRef (or, if
-// the put failed, the plaintext, so the caller keeps it as dirty data and
-// loses nothing). Staged chunks are published (the batch committed
+// A seal runs on the worker pool: the content's VersionWriter
+// (store/version_writer.hpp) seals the plaintext, stages the chunk into
+// the current store batch and hands the sealed bytes to the version's
+// replication stream; the seal hands back its ChunkRef (or, if the put
+// failed, the plaintext, so the caller keeps it as dirty data and loses
+// nothing). Staged chunks are published (the batch committed
 // unsynced: visible in the store, made durable with the commit that names
 // them by the filesystem's grouped sync, fs_durability.cpp) by one publish
 // job at a time on the pool, which commits whatever was staged meanwhile,
@@ -39,6 +41,7 @@
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/store/in_flight.hpp"
+#include "dfs/store/version_writer.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::fs {
@@ -62,9 +65,9 @@ class WriteBehind {
   // Whether a new seal would have to wait for the oldest (window full).
   bool full() const { return seals_.size() >= window_; }
   bool idle() const { return seals_.empty(); }
-  // Starts sealing chunk `index` (a full chunk of `plaintext`) with `key`.
-  // Call only when !full().
-  void start(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext);
+  // Starts sealing chunk `index` (a full chunk of `plaintext`) with
+  // `writer`, which must outlive the seal. Call only when !full().
+  void start(std::uint64_t index, const store::VersionWriter& writer, Bytes plaintext);
   // Whether chunk `index` is being sealed (its outcome not yet taken).
   bool sealing(std::uint64_t index) const;
   // The oldest seal's outcome if it finished, without waiting.
@@ -81,8 +84,8 @@ class WriteBehind {
 
  private:
   // Runs on the pool: seals, stages, and gets a publish going.
-  Outcome seal_and_stage(std::uint64_t index, const crypto::SecretKey& key, Bytes plaintext);
-  Status stage(const SealedChunk& sealed);
+  Outcome seal_and_stage(std::uint64_t index, const store::VersionWriter& writer, Bytes plaintext);
+  Result<ChunkRef> stage(const store::VersionWriter& writer, ByteView plaintext);
   // Commits the staged batches until none is left.
   void publish_all();
 

@@ -3,7 +3,9 @@
 #include <ctime>
 
 #include "dfs/chunk/chunker.hpp"
+#include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
+#include "dfs/store/version_writer.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -17,10 +19,6 @@ constexpr std::size_t kChunksInFlightPerThread = 2;
 // Chunk fetches a get keeps in flight when chunks come from peers.
 constexpr std::size_t kRemoteFetchesInFlight = 16;
 
-struct StoredChunk {
-  Result<ChunkRef> ref;
-  std::shared_ptr<const Bytes> sealed;  // kept only to stream it to the network
-};
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
@@ -58,7 +56,16 @@ Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
       index_(std::move(index)),
       leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),
       gc_(*store_, *cache_, *index_, in_flight_, leases_.get()),
+      source_(make_source()),
       pool_(options_.threads) {}
+
+// `dfs get` writes what it fetched out to a file: keeping it in the cache
+// too would only cost a write per chunk (and GC a delete).
+std::unique_ptr<store::ChunkStore> Node::make_source() {
+  store::ChunkChain chain{store_.get(), cache_.get(), {}, /*keep_fetched=*/false};
+  if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
+  return store::make_chunk_source(chain);
+}
 
 Node::~Node() = default;
 
@@ -70,32 +77,25 @@ void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options
   gc_loop_ = std::make_unique<GcLoop>(gc_, *leases_, interval, lease_flush, options);
 }
 
-Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key,
-                                   Manifest& manifest, std::vector<ChunkId>& stored,
-                                   store::InFlightChunks::Hold& hold, const ProgressFn& progress,
-                                   ReplicationStream* stream) {
+Status Node::store_chunks_in_order(int fd, const std::string& name, const store::VersionWriter& writer,
+                                   store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
+                                   const ProgressFn& progress) {
   Chunker chunker(fd, manifest.chunk_size, name);
-  // One sync for all of the file's chunks rather than one per chunk; each
-  // chunk held from GC from before its put until the index records it.
-  std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(store_->begin_batch(), hold);
-  OrderedPipeline<StoredChunk> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
+  OrderedPipeline<Result<ChunkRef>> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
   Status failure;
   std::uint64_t done = 0;
   // Runs in order on this thread: the manifest lists chunks in file order.
   // It takes every result, even after a failure, so that each chunk stored
   // lands in `stored` and the caller can remove it.
-  auto collect = [&](StoredChunk chunk) {
-    if (!chunk.ref.ok()) {
-      if (failure.ok()) failure = chunk.ref.take_error();
+  auto collect = [&](Result<ChunkRef> ref) {
+    if (!ref.ok()) {
+      if (failure.ok()) failure = ref.take_error();
       return true;
     }
-    stored.push_back(chunk.ref->id);
+    stored.push_back(ref->id);
     if (failure.ok()) {
-      // On its way to the peers while the next chunks are read (this may
-      // wait for the stream's window, which bounds the bytes held).
-      if (stream) stream->add(chunk.ref->id, std::move(chunk.sealed));
-      manifest.chunks.push_back(*chunk.ref);
-      done += chunk.ref->plain_size;
+      manifest.chunks.push_back(*ref);
+      done += ref->plain_size;
       if (progress) progress(done, 0);
     }
     return true;
@@ -108,21 +108,13 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const crypto
       break;
     }
     if (!*more) break;
-    pipeline.push(
-        [&key, &batch, plaintext, stream]() -> StoredChunk {
-          SealedChunk sealed = seal_chunk(key, ChunkKind::data, *plaintext);
-          Status put = batch->put_sealed(sealed);
-          if (!put.ok()) return {put.take_error(), nullptr};
-          ChunkRef ref{sealed.id, static_cast<std::uint32_t>(plaintext->size())};
-          if (!stream) return {ref, nullptr};
-          return {ref, std::make_shared<const Bytes>(std::move(sealed.bytes))};
-        },
-        collect);
+    // The writer's sink (the stream) may wait for its window: that bounds
+    // the sealed bytes held while the network catches up.
+    pipeline.push([&writer, &batch, plaintext] { return writer.write_chunk(*plaintext, batch); }, collect);
   }
-  // Every job must finish before we return: they reference `key`.
+  // Every job must finish before we return: they reference `writer`.
   pipeline.drain(collect);
   manifest.file_size = chunker.bytes_read();
-  if (failure.ok()) failure = batch->commit();
   return failure;
 }
 
@@ -158,30 +150,35 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   FileId id{ChunkId{}, crypto::SecretKey::generate()};
   Manifest manifest;
   manifest.chunk_size = chunk_size;
-  // Chunks are durable before the manifest names them, and the manifest
-  // before the index does, so a crash at any point leaves only unreferenced
-  // chunks behind, never a file with missing parts.
-  // GC keeps off the file's chunks until record_file (in_flight.hpp).
+  store::SealedSink sink;
+  if (stream) sink = [stream](const ChunkId& c, std::shared_ptr<const Bytes> sealed) { stream->add(c, std::move(sealed)); };
+  // Chunks go to their peers as they are sealed, not after the whole file.
+  const store::VersionWriter writer(id.key, std::move(sink));
+  // Chunks and manifest are durable (one sync for all, the batch's commit)
+  // before the index names the manifest, so a crash at any point leaves
+  // only unreferenced chunks behind, never a file with missing parts. GC
+  // keeps off each chunk from before its put until record_file
+  // (in_flight.hpp).
   store::InFlightChunks::Hold hold = in_flight_.hold();
-  Status status = store_chunks_in_order(fd, name, id.key, manifest, stored, hold, progress, stream);
+  std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(store_->begin_batch(), hold);
+  Status status = store_chunks_in_order(fd, name, writer, *batch, manifest, stored, progress);
   if (status.ok()) {
-    auto sealed = seal_manifest(id.key, manifest);
-    if (!sealed.ok()) status = sealed.take_error();
-    for (std::size_t i = 0; status.ok() && i < sealed->segments.size(); ++i) {
-      const SealedChunk& segment = sealed->segments[i];
-      hold.add(segment.id);
-      status = store_->put(segment.id, segment.bytes);
-      if (status.ok()) stored.push_back(segment.id);
-      if (status.ok() && stream) stream->add(segment.id, std::make_shared<const Bytes>(segment.bytes));
-    }
-    if (status.ok()) {
-      id.manifest = sealed->head;
-      index::FileRecord record{id.manifest,         id.key.bytes(),          name, manifest.file_size,
-                               manifest.chunk_size, manifest.chunks.size(), std::time(nullptr)};
-      status = index_->record_file(record, stored);
+    auto written = writer.write_manifest(manifest, *batch);
+    if (written.ok()) {
+      stored.insert(stored.end(), written->segments.begin(), written->segments.end());
+      id.manifest = written->head;
+      status = batch->commit();
+    } else {
+      status = written.take_error();
     }
   }
+  if (status.ok()) {
+    index::FileRecord record{id.manifest,         id.key.bytes(),          name, manifest.file_size,
+                             manifest.chunk_size, manifest.chunks.size(), std::time(nullptr)};
+    status = index_->record_file(record, stored);
+  }
   if (!status.ok()) {
+    batch.reset();  // discards what it had not committed
     forget_chunks(stored);
     return status.take_error();
   }
@@ -242,13 +239,7 @@ void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
   for (const ChunkId& chunk : copied) (void)store_->remove(chunk);
 }
 
-Result<Bytes> Node::find_chunk(const ChunkId& id) {
-  auto local = store_->get(id);
-  if (local.ok() || local.error().code != Errc::not_found) return local;
-  auto cached = cache_->get(id);
-  if (cached.ok() || cached.error().code != Errc::not_found || !network_) return cached;
-  return network_->fetch(id);
-}
+Result<Bytes> Node::find_chunk(const ChunkId& id) { return source_->get(id); }
 
 Result<Manifest> Node::load(const FileId& id) {
   auto manifest = load_manifest(id.key, id.manifest, [this](const ChunkId& c) { return find_chunk(c); });
@@ -262,6 +253,7 @@ Result<Manifest> Node::load(const FileId& id) {
 
 void Node::attach_network(ChunkNetwork* network) {
   network_ = network;
+  source_ = make_source();
   if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
 }
 

@@ -41,10 +41,18 @@ constexpr std::size_t kDiskThreads = 4;
 // the largest group, so it is wider than the disk pool, and its threads
 // mostly sleep. It also keeps PUTs from starving GETs of the disk pool.
 constexpr std::size_t kPutThreads = 16;
-// Chunks a put streams to the network at once (ReplicationStream): enough
-// to keep parallel_transfers busy with R copies each, few enough to bound
-// the sealed bytes held (about this many MiB).
+// Chunks the peer's streams (ReplicationStream: every put, every version
+// the mount writes) have in flight at once, all together: enough to keep
+// parallel_transfers busy with R copies each, few enough to bound the
+// sealed bytes held (about this many MiB) however many streams run.
 constexpr std::size_t kStreamWindow = 24;
+
+// The window all of a peer's streams share.
+struct StreamWindow {
+  std::mutex mu;  // guards in_flight and the State of every stream
+  std::condition_variable cv;  // signalled whenever a streamed chunk is placed
+  std::size_t in_flight = 0;
+};
 
 Result<ChunkId> chunk_id_from(const std::string& bytes) {
   if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
@@ -109,6 +117,8 @@ struct Peer::Impl {
   std::string listen_address;
   std::thread thread;
   std::atomic<bool> stopped{false};
+  // Shared with the streams' callbacks, which may outlive a stream.
+  std::shared_ptr<StreamWindow> stream_window = std::make_shared<StreamWindow>();
 };
 
 void Peer::Impl::handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond) {
@@ -324,17 +334,17 @@ struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
   }
 };
 
-// A put's ReplicationStream: each chunk added is posted to the network
-// thread and placed there (Replicator::replicate_sealed) while the put
-// reads on; add() waits while kStreamWindow chunks are in flight.
+// A version's ReplicationStream (a put's, or a file's on the mount): each
+// chunk added is posted to the network thread and placed there
+// (Replicator::replicate_sealed) while the writer goes on; add() waits
+// while the peer's window (kStreamWindow, shared by all streams) is full.
+// A stream dropped without finish() is not waited for: its chunks still
+// go out, and nobody hears how.
 class PeerReplicationStream final : public ReplicationStream {
  public:
   PeerReplicationStream(Peer::Impl& impl, std::uint32_t wanted, std::chrono::milliseconds patience)
-      : impl_(impl), patience_(patience), state_(std::make_shared<State>()) {
+      : impl_(impl), patience_(patience), window_(impl.stream_window), state_(std::make_shared<State>()) {
     state_->summary = ReplicationSummary{wanted, wanted, {}};
-  }
-  ~PeerReplicationStream() override {
-    if (!finished_) (void)finish();
   }
 
   void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override;
@@ -342,20 +352,19 @@ class PeerReplicationStream final : public ReplicationStream {
 
  private:
   // Shared with the callbacks on the network thread, which may outlive
-  // the stream (a stalled network).
+  // the stream (a stalled network, or a stream nobody waits for).
+  // Guarded by window_->mu.
   struct State {
-    std::mutex mu;  // guards the fields below
-    std::condition_variable cv;
     std::size_t in_flight = 0;
     bool stalled = false;  // a wait ran out of patience: the rest is left to repair
     ReplicationSummary summary;
   };
   // Waits until `ready` or the patience runs out (then marks the stream
-  // stalled). Called with `lock` held.
+  // stalled). Called with `lock` (on window_->mu) held.
   template <typename Pred>
   bool wait(std::unique_lock<std::mutex>& lock, Pred ready) {
-    if (state_->cv.wait_for(lock, patience_, ready)) return true;
-    if (!state_->stalled) log::warn("replication of a put stalled; repair will place the remaining chunks");
+    if (window_->cv.wait_for(lock, patience_, ready)) return true;
+    if (!state_->stalled) log::warn("replication of a version stalled; repair will place the remaining chunks");
     state_->stalled = true;
     state_->summary.min_confirmed = 0;
     return false;
@@ -363,8 +372,8 @@ class PeerReplicationStream final : public ReplicationStream {
 
   Peer::Impl& impl_;
   const std::chrono::milliseconds patience_;
+  const std::shared_ptr<StreamWindow> window_;
   std::shared_ptr<State> state_;
-  bool finished_ = false;
 };
 }  // namespace
 
@@ -392,24 +401,26 @@ ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
 
 void PeerReplicationStream::add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) {
   {
-    std::unique_lock lock(state_->mu);
-    if (state_->stalled || !wait(lock, [this] { return state_->in_flight < kStreamWindow; })) return;
+    std::unique_lock lock(window_->mu);
+    if (state_->stalled || !wait(lock, [this] { return window_->in_flight < kStreamWindow; })) return;
+    ++window_->in_flight;
     ++state_->in_flight;
   }
   Peer::Impl* raw = &impl_;
-  boost::asio::post(raw->io, [raw, state = state_, id, sealed = std::move(sealed)]() mutable {
-    raw->replicator->replicate_sealed(id, std::move(sealed), [state, id](Result<replicate::ReplicaReport> report) {
-      std::lock_guard lock(state->mu);
-      record_report(state->summary, id, report);
-      --state->in_flight;
-      state->cv.notify_all();
-    });
+  boost::asio::post(raw->io, [raw, window = window_, state = state_, id, sealed = std::move(sealed)]() mutable {
+    raw->replicator->replicate_sealed(id, std::move(sealed),
+                                      [window, state, id](Result<replicate::ReplicaReport> report) {
+                                        std::lock_guard lock(window->mu);
+                                        record_report(state->summary, id, report);
+                                        --state->in_flight;
+                                        --window->in_flight;
+                                        window->cv.notify_all();
+                                      });
   });
 }
 
 ReplicationSummary PeerReplicationStream::finish() {
-  finished_ = true;
-  std::unique_lock lock(state_->mu);
+  std::unique_lock lock(window_->mu);
   if (!state_->stalled) wait(lock, [this] { return state_->in_flight == 0; });
   return state_->summary;
 }

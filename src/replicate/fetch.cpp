@@ -1,5 +1,7 @@
-// Replicator::fetch(): local store first, then the peers closest to the
-// chunk, closest first, hedged (see ReplicationConfig::fetch_*).
+// Replicator::fetch(): the peers closest to the chunk, closest first,
+// hedged (see ReplicationConfig::fetch_*). The local stores are not asked:
+// every reader comes through the chunk chain (store/chunk_source.hpp),
+// which asked them before the peers.
 #include <algorithm>
 #include <string>
 
@@ -61,17 +63,7 @@ void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> don
                                                        std::to_string(config_.fetch_timeout.count()) + " ms (" +
                                                        op->summary(dht_.table().size()) + ")"));
   }));
-  run_blocking<Result<Bytes>>([&store = store_, id] { return store.get(id); },
-                              [this, op](Result<Bytes> local) {
-                                if (local.ok()) return fetch_finish(op, std::move(local));
-                                // A corrupt local copy was dropped by the store (which
-                                // logged it); the network may still have good ones.
-                                if (local.error().code != Errc::not_found) {
-                                  log::info("fetch: local copy of chunk " + op->id.short_hex() +
-                                            " unusable (" + local.error().to_string() + "); asking peers");
-                                }
-                                fetch_from_peers(op);
-                              });
+  fetch_from_peers(op);
 }
 
 void Replicator::fetch_from_peers(const std::shared_ptr<FetchOp>& op) {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "dfs/replicate/replicator.hpp"
+#include "dfs/store/chunk_source.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::replicate {
@@ -144,11 +145,11 @@ struct LocalChunks {
   store::ChunkStore& store;
   store::ChunkStore* owned;
 
-  // From the store, else from the owned store.
+  // From the store, else from the owned store: the chunk chain's first
+  // links (store/chunk_source.hpp), with its rule for corrupt copies.
   Result<Bytes> get(const ChunkId& id) const {
-    Result<Bytes> bytes = store.get(id);
-    if (bytes.ok() || owned == nullptr || bytes.error().code != Errc::not_found) return bytes;
-    return owned->get(id);
+    if (owned == nullptr) return store.get(id);
+    return store::FallbackChunkStore(store, *owned, store::FallbackChunkStore::Keep::nothing).get(id);
   }
 
   // Makes sure the store (which is served) holds `id`, moving it out of

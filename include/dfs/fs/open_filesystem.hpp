@@ -72,9 +72,10 @@ struct FsOptions {
   std::size_t read_cache_bytes = 32u << 20;
   // Chunks fetched ahead of a sequential reader.
   std::uint32_t read_ahead_chunks = 4;
-  // With a network: chunk IDs that may wait for background replication
-  // after close (more are left to the repair loop), and how long unmount
-  // keeps replicating what is queued before leaving it to repair.
+  // With a network: chunks of closed versions whose acknowledgements the
+  // filesystem may wait for in the background (those beyond are not waited
+  // for; the repair loop places any that fail), and how long unmount keeps
+  // waiting for what is queued before leaving it to the network and repair.
   std::size_t replication_queue_chunks = 1u << 16;
   std::chrono::milliseconds replication_drain_bound{std::chrono::seconds(10)};
   // How long a completed close may wait to become durable against power

@@ -24,6 +24,7 @@
 #include "dfs/node/gc.hpp"
 #include "dfs/node/leases.hpp"
 #include "dfs/node/service.hpp"
+#include "dfs/store/version_writer.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::node {
@@ -90,12 +91,15 @@ class Node final : public Service {
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
   void copy_to_cache(const std::vector<ChunkId>& ids);
-  Status store_chunks_in_order(int fd, const std::string& name, const crypto::SecretKey& key, Manifest& manifest,
-                               std::vector<ChunkId>& stored, store::InFlightChunks::Hold& hold,
-                               const ProgressFn& progress, ReplicationStream* stream);
+  // Reads the file into sealed chunks (store/version_writer.hpp) on the pool.
+  Status store_chunks_in_order(int fd, const std::string& name, const store::VersionWriter& writer,
+                               store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
+                               const ProgressFn& progress);
   void forget_chunks(const std::vector<ChunkId>& ids);
-  // A chunk from the store, the cache, or (when attached) the network.
+  // A chunk from the store, the cache, or (when attached) the network:
+  // through the chunk chain (store/chunk_source.hpp).
   Result<Bytes> find_chunk(const ChunkId& id);
+  std::unique_ptr<store::ChunkStore> make_source();
   Result<Manifest> load(const FileId& id);
 
   NodeOptions options_;
@@ -106,6 +110,7 @@ class Node final : public Service {
   std::unique_ptr<LeaseBook> leases_;
   GarbageCollector gc_;
   ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
+  std::unique_ptr<store::ChunkStore> source_;  // store → cache → network_; remade with it
   WorkerPool pool_;
   // With a network, a get's jobs mostly wait on peers, not on the CPU: a
   // wider pool keeps enough fetches in flight to fill the link.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <cstdint>
@@ -42,10 +43,12 @@ struct ReplicationSummary {
   std::vector<ChunkId> not_ours;
 };
 
-// Places the chunks of one put on the network while the put is still
-// producing them, instead of after: the transfers overlap with reading,
-// sealing and storing the file, and no chunk is read back from the disk.
-// Used from one thread (the put's).
+// Places the chunks of one version on the network while the writer is
+// still producing them (store/version_writer.hpp's sink), instead of
+// after: the transfers overlap with reading, sealing and storing the file,
+// and no chunk is read back from the disk or hashed again.
+// add() may be called from several threads at once (the writer's pool);
+// finish() from one, after the last add().
 class ReplicationStream {
  public:
   virtual ~ReplicationStream() = default;
@@ -76,11 +79,18 @@ namespace detail {
 class ReplicateAtFinish final : public ReplicationStream {
  public:
   explicit ReplicateAtFinish(ChunkNetwork& network) : network_(network) {}
-  void add(const ChunkId& id, std::shared_ptr<const Bytes>) override { ids_.push_back(id); }
-  ReplicationSummary finish() override { return network_.replicate(ids_); }
+  void add(const ChunkId& id, std::shared_ptr<const Bytes>) override {
+    std::lock_guard lock(mu_);
+    ids_.push_back(id);
+  }
+  ReplicationSummary finish() override {
+    std::lock_guard lock(mu_);
+    return network_.replicate(ids_);
+  }
 
  private:
   ChunkNetwork& network_;
+  std::mutex mu_;  // guards ids_
   std::vector<ChunkId> ids_;
 };
 }  // namespace detail

@@ -101,8 +101,9 @@ class Replicator {
   void replicate_sealed(const ChunkId& id, std::shared_ptr<const Bytes> sealed,
                         std::function<void(Result<ReplicaReport>)> done);
 
-  // The chunk's sealed bytes, verified against `id`: from the local store,
-  // else from the peers closest to the ID, closest first (see
+  // The chunk's sealed bytes, verified against `id`, from the peers
+  // closest to the ID, closest first (never from the local stores, which
+  // the caller's chunk chain, store/chunk_source.hpp, asked already) (see
   // ReplicationConfig's fetch_* fields for how many at once). A failed,
   // missing or corrupt answer falls back to the next peer; corrupt ones
   // are logged with the peer's ID and address. Fails with

@@ -57,7 +57,8 @@ TEST(FsRead, AChunkCorruptedOnDiskFailsTheReadInsteadOfServingItsBytes) {
   Bytes out(4096);
   auto n = read_at(peer.fs(), ino, kMiB + 10, out);
   ASSERT_FALSE(n.ok());
-  EXPECT_EQ(n.error().code, Errc::unavailable);  // EIO: no good copy anywhere
+  // EIO: the only copy is corrupt (now quarantined), and nobody else has one.
+  EXPECT_EQ(n.error().code, Errc::corrupt);
   EXPECT_TRUE(read_at(peer.fs(), ino, 10, out).ok());  // the other chunks still read
 }
 

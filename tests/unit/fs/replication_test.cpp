@@ -1,6 +1,8 @@
-// Replication queued on close (DESIGN.md §5): close commits and returns at
-// once; the new chunks reach the network in the background. The queue is
-// bounded and gives up at shutdown after its bound (repair takes the rest).
+// Replication of the mount's versions (DESIGN.md §5): chunks stream to the
+// network as they are sealed, with no read back; close commits and returns
+// at once while the queue waits for the acknowledgements in the
+// background; fsync waits for them. The queue is bounded and gives up at
+// shutdown after its bound (repair takes the rest).
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -52,11 +54,57 @@ class GatedNetwork final : public replicate::ChunkNetwork {
   std::size_t replicated = 0;
 };
 
-std::vector<ChunkId> ids(std::size_t n) {
-  std::vector<ChunkId> out(n);
-  for (std::size_t i = 0; i < n; ++i) out[i].bytes[0] = static_cast<std::uint8_t>(i + 1);
-  return out;
+// A committed version's stream over `network` (the default stream, which
+// calls the network's replicate() at finish), carrying `n` chunks.
+VersionStream::Taken version_of(replicate::ChunkNetwork& network, std::size_t n) {
+  VersionStream stream(&network);
+  store::SealedSink sink = stream.sink();
+  for (std::size_t i = 0; i < n; ++i) {
+    ChunkId id;
+    id.bytes[0] = static_cast<std::uint8_t>(i + 1);
+    sink(id, nullptr);
+  }
+  return stream.take();
 }
+
+// A network that records what its streams carry and what it is asked to
+// place from the store (replicate(), which reads every chunk back).
+class RecordingNetwork final : public replicate::ChunkNetwork {
+ public:
+  struct Stream final : public replicate::ReplicationStream {
+    explicit Stream(RecordingNetwork& n) : network(n) {}
+    void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override {
+      std::lock_guard lock(network.mu);
+      network.streamed.emplace_back(id, sealed ? ChunkId::of(*sealed) : ChunkId{});
+    }
+    replicate::ReplicationSummary finish() override {
+      std::lock_guard lock(network.mu);
+      ++network.finished;
+      return replicate::ReplicationSummary{3, 3, {}};
+    }
+    RecordingNetwork& network;
+  };
+
+  Result<Bytes> fetch(const ChunkId&) override { return make_error(Errc::not_found, "no peers"); }
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+    std::lock_guard lock(mu);
+    read_back += ids.size();
+    return replicate::ReplicationSummary{3, 3, {}};
+  }
+  std::unique_ptr<replicate::ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
+
+  std::size_t streamed_count() {
+    std::lock_guard lock(mu);
+    return streamed.size();
+  }
+
+  std::mutex mu;  // guards the fields below
+  std::vector<std::pair<ChunkId, ChunkId>> streamed;  // the ID given, the hash of the bytes given
+  std::size_t finished = 0;
+  std::size_t read_back = 0;
+};
 
 TEST(FsReplication, CloseReturnsAtOnceAndTheChunksAreReplicatedInTheBackground) {
   GatedNetwork network;  // blocked: close would hang if it waited on it
@@ -90,13 +138,53 @@ TEST(FsReplication, AnUnchangedCloseQueuesNothing) {
   peer.set_network(nullptr);
 }
 
-TEST(ReplicationQueue, APushBeyondTheBoundIsDroppedNotBlocked) {
+TEST(FsReplication, ASequentialWriterStreamsEachChunkWhileWritingAndNothingIsReadBack) {
+  RecordingNetwork network;
+  Peer peer;
+  peer.set_network(&network);
+  auto created = peer.fs().create(kCaller, kRootIno, "f", 0644, O_WRONLY);
+  ASSERT_OK(created);
+  ASSERT_OK(peer.fs().write(created->second, 0, random_bytes(3 * kDefaultChunkSize, 3)));
+  // Write-behind sealed the three full chunks: on their way before any close.
+  EXPECT_TRUE(testing::eventually([&] { return network.streamed_count() >= 3; })) << network.streamed_count();
+  ASSERT_OK(peer.fs().release(created->second));
+  EXPECT_TRUE(testing::eventually([&] {
+    std::lock_guard lock(network.mu);
+    return network.finished == 1;
+  }));
+  peer.set_network(nullptr);
+  std::lock_guard lock(network.mu);
+  EXPECT_EQ(network.streamed.size(), 4u) << "three data chunks and the manifest";
+  for (const auto& [id, hashed] : network.streamed) EXPECT_EQ(id, hashed) << "the sealed bytes of the chunk";
+  EXPECT_EQ(network.read_back, 0u);
+}
+
+TEST(FsReplication, FsyncWaitsForTheStreamOfItsVersionAndPlacesOnlyOlderChunksFromTheStore) {
+  RecordingNetwork network;
+  Peer peer;
+  const Ino ino = testing::put_file(peer.fs(), kRootIno, "f", random_bytes(2 * kDefaultChunkSize, 4));
+  peer.set_network(&network);
+  auto fh = peer.fs().open(ino, O_WRONLY);
+  ASSERT_OK(fh);
+  ASSERT_OK(peer.fs().write(*fh, 0, random_bytes(100, 5)));  // changes the first chunk only
+  ASSERT_OK(peer.fs().fsync(*fh, false));
+  {
+    std::lock_guard lock(network.mu);
+    EXPECT_EQ(network.finished, 1u);
+    EXPECT_EQ(network.streamed.size(), 2u) << "the new first chunk and the manifest";
+    EXPECT_EQ(network.read_back, 1u) << "the unchanged second chunk, written before the network came";
+  }
+  ASSERT_OK(peer.fs().release(*fh));
+  peer.set_network(nullptr);
+}
+
+TEST(ReplicationQueue, APushBeyondTheBoundIsNotWaitedForAndNeverBlocks) {
   GatedNetwork network;
-  ReplicationQueue queue(network, 20, 0ms);
-  EXPECT_TRUE(queue.push(ids(16)));  // taken by the worker, which blocks on the network
-  ASSERT_TRUE(testing::eventually([&] { return network.calls_started > 0; }));
-  EXPECT_TRUE(queue.push(ids(20)));
-  EXPECT_FALSE(queue.push(ids(1)));
+  ReplicationQueue queue(20, 0ms);
+  EXPECT_TRUE(queue.push(version_of(network, 16)));  // taken by the worker, which blocks on the network
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
+  EXPECT_TRUE(queue.push(version_of(network, 20)));
+  EXPECT_FALSE(queue.push(version_of(network, 1)));
   EXPECT_EQ(queue.stats().chunks_dropped, 1u);
   network.open();
   EXPECT_TRUE(queue.wait_idle(5s));
@@ -105,19 +193,20 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsDroppedNotBlocked) {
 
 TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {
   GatedNetwork network;
-  auto queue = std::make_unique<ReplicationQueue>(network, 1000, 0ms);
-  ASSERT_TRUE(queue->push(ids(40)));
-  ASSERT_TRUE(testing::eventually([&] { return network.calls_started > 0; }));
+  auto queue = std::make_unique<ReplicationQueue>(1000, 0ms);
+  ASSERT_TRUE(queue->push(version_of(network, 16)));
+  ASSERT_TRUE(queue->push(version_of(network, 24)));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
   ReplicationQueue* stopping = queue.get();
   std::thread opener([&] {
-    // Once the queue refuses pushes it is shutting down: the call under
+    // Once the queue refuses pushes it is shutting down: the wait under
     // way then finishes and no other starts.
     EXPECT_TRUE(testing::eventually([&] { return !stopping->push({}); }));
     network.open();
   });
   queue.reset();
   opener.join();
-  EXPECT_EQ(network.count(), ReplicationQueue::kChunksPerCall);
+  EXPECT_EQ(network.count(), 16u);
   EXPECT_EQ(network.calls_started, 1);
 }
 
@@ -125,8 +214,9 @@ TEST(ReplicationQueue, AtShutdownTheQueueDrainsWithinItsBound) {
   GatedNetwork network;
   network.open();
   {
-    ReplicationQueue queue(network, 1000, 5s);
-    ASSERT_TRUE(queue.push(ids(40)));
+    ReplicationQueue queue(1000, 5s);
+    ASSERT_TRUE(queue.push(version_of(network, 16)));
+    ASSERT_TRUE(queue.push(version_of(network, 24)));
   }
   EXPECT_EQ(network.count(), 40u);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../common/chunk_on_disk.hpp"
+#include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "dfs/store/memory_chunk_store.hpp"
 #include "store_test_util.hpp"
@@ -63,6 +64,38 @@ const StoreKind kDisk{"Disk",
 const StoreKind kDiskNotDurable{
     "DiskNotDurable", [](const std::string& dir, std::uint64_t quota) { return open_disk(dir, quota, false); },
     corrupt_on_disk};
+
+// The chunk chain (chunk_source.hpp) over memory stores, with peers that
+// hold nothing: it writes to its local store and reads through, so it must
+// keep the whole contract of the store it wraps.
+class ChainedMemory final : public ChunkStore {
+ public:
+  explicit ChainedMemory(std::uint64_t quota)
+      : local_(quota),
+        chain_(make_chunk_source(ChunkChain{&local_, &cache_, [](const ChunkId& id) -> Result<Bytes> {
+                                              return make_error(Errc::not_found, "no peer has " + id.short_hex());
+                                            }})) {}
+  Status put(const ChunkId& id, ByteView sealed) override { return chain_->put(id, sealed); }
+  Result<Bytes> get(const ChunkId& id) override { return chain_->get(id); }
+  Status with_sealed(const ChunkId& id, const SealedUse& use) override { return chain_->with_sealed(id, use); }
+  Result<bool> contains(const ChunkId& id) override { return chain_->contains(id); }
+  Status remove(const ChunkId& id) override { return chain_->remove(id); }
+  Result<std::vector<ChunkId>> list() override { return chain_->list(); }
+  std::unique_ptr<PutBatch> begin_batch() override { return chain_->begin_batch(); }
+  Usage usage() const override { return chain_->usage(); }
+  MemoryChunkStore& local() { return local_; }
+
+ private:
+  MemoryChunkStore local_;
+  MemoryChunkStore cache_;
+  std::unique_ptr<ChunkStore> chain_;
+};
+
+const StoreKind kChain{
+    "Chain", [](const std::string&, std::uint64_t quota) { return std::make_unique<ChainedMemory>(quota); },
+    [](ChunkStore& store, const ChunkId& id) {
+      ASSERT_TRUE(dynamic_cast<ChainedMemory&>(store).local().corrupt_for_testing(id).ok());
+    }};
 
 class ChunkStoreContract : public ::testing::TestWithParam<StoreKind> {
  protected:
@@ -420,7 +453,7 @@ TEST_P(ChunkStoreContract, WithSealedOfALargeCorruptChunkIsCorruptLendsNothingAn
   EXPECT_EQ(store->usage().chunks, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllStores, ChunkStoreContract, ::testing::Values(kMemory, kDisk, kDiskNotDurable),
+INSTANTIATE_TEST_SUITE_P(AllStores, ChunkStoreContract, ::testing::Values(kMemory, kDisk, kDiskNotDurable, kChain),
                          [](const ::testing::TestParamInfo<StoreKind>& info) { return info.param.name; });
 
 }  // namespace

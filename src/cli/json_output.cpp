@@ -1,0 +1,64 @@
+#include "json_output.hpp"
+
+#include <cstdio>
+
+namespace dfs::cli {
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+namespace {
+
+std::string field(const char* name, const std::string& json_value) { return json_string(name) + ":" + json_value; }
+std::string number(std::uint64_t n) { return std::to_string(n); }
+
+}  // namespace
+
+std::string status_json(const node::ServiceStatus& s) {
+  std::string out = "{";
+  out += field("data_dir", json_string(s.data_dir));
+  out += "," + field("networked", s.networked ? "true" : "false");
+  if (s.networked) {
+    out += "," + field("node_id", json_string(s.node_id));
+    out += "," + field("listen", json_string(s.listen_address));
+    out += "," + field("peers", number(s.peers));
+    out += "," + field("replicas", number(s.replicas));
+    out += "," + field("under_replicated_total", number(s.under_replicated));
+    out += "," + field("repair_copies", number(s.repair_copies));
+  }
+  out += "," + field("files", number(s.files));
+  out += "," + field("chunks_stored", number(s.usage.chunks));
+  out += "," + field("bytes_stored", number(s.usage.bytes));
+  out += "," + field("chunks_cached", number(s.cache.chunks));
+  out += "," + field("bytes_cached", number(s.cache.bytes));
+  out += "," + field("chunks_in_use", number(s.referenced_chunks));
+  out += "," + field("quota_bytes", number(s.usage.quota_bytes));
+  return out + "}";
+}
+
+std::string peers_json(const std::vector<node::PeerSummary>& peers) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "{" + field("node_id", json_string(peers[i].node_id)) + "," +
+           field("address", json_string(peers[i].address)) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace dfs::cli
