@@ -193,6 +193,17 @@ p2p_stop_all() {
   peer_pid=()
 }
 
+# CPU time (user + system, in clock ticks) the processes PIDS... have used
+# so far, all threads; a figure the load of other work does not skew.
+pids_cpu_ticks() {
+  local pid sum=0 t
+  for pid in "$@"; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
 peer_dir() { echo "$work/peer$1"; }
 peer_addr() { echo "127.0.0.$1:$p2p_port"; }
 dfs_at() {
