@@ -26,14 +26,6 @@ dfsmount=$(dirname "$dfs")/dfsmount
 p2p_make_work $((size_mib * 6 + 256))
 input=$work/input
 
-cpu_ticks() {
-  local pid sum=0 t
-  for pid in "$@"; do
-    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    sum=$((sum + t))
-  done
-  echo "$sum"
-}
 cpu_per_gib() { awk -v c="$1" -v hz="$(getconf CLK_TCK)" -v m="$size_mib" 'BEGIN { printf "%.2f", c / hz / (m / 1024) }'; }
 
 # measure NAME PIDS -- CMD...: runs CMD, prints and sets $mb and $cpu.
@@ -42,11 +34,11 @@ measure() {
   shift
   while [[ $1 != -- ]]; do pids+=("$1"); shift; done
   shift
-  c0=$(cpu_ticks "${pids[@]}")
+  c0=$(pids_cpu_ticks "${pids[@]}")
   t0=$(now_ns)
   "$@" >"$work/$name.out" 2>"$work/$name.err" || { log=$work/$name.err; fail "$name failed: $*"; }
   t1=$(now_ns)
-  c1=$(cpu_ticks "${pids[@]}")
+  c1=$(pids_cpu_ticks "${pids[@]}")
   secs=$(secs_between "$t0" "$t1")
   mb=$(mbps "$secs")
   cpu=$(cpu_per_gib $((c1 - c0)))

@@ -82,16 +82,8 @@ replicas=3
 writer=1      # the peer that puts
 late=5        # the peer that joins after the put
 
-# CPU time (user + system, in clock ticks) the running peers have used so
-# far, all threads; a figure the load of other work does not skew.
-peers_cpu_ticks() {
-  local n sum=0 t
-  for n in "${!peer_pid[@]}"; do
-    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/${peer_pid[$n]}/stat" 2>/dev/null || echo 0)
-    sum=$((sum + t))
-  done
-  echo "$sum"
-}
+# CPU time the running peers have used so far (pids_cpu_ticks).
+peers_cpu_ticks() { pids_cpu_ticks "${peer_pid[@]}"; }
 
 # timed NAME CMD...: runs CMD (stdout to $work/NAME.out, stderr to $log),
 # prints its time and MB/s and keeps the best MB/s; with peers running,

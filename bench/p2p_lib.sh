@@ -88,7 +88,7 @@ p2p_make_work() {
   trap p2p_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  head -c 64 /dev/urandom >"$work/network.key"
+  (umask 077 && head -c 64 /dev/urandom >"$work/network.key")  # a node refuses a key others can read
   dfs_source=$dfs
   cp "$dfs" "$work/dfs"
   dfs=$work/dfs
@@ -193,6 +193,17 @@ p2p_stop_all() {
   peer_pid=()
 }
 
+# CPU time (user + system, in clock ticks) the processes PIDS... have used
+# so far, all threads; a figure the load of other work does not skew.
+pids_cpu_ticks() {
+  local pid sum=0 t
+  for pid in "$@"; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    sum=$((sum + t))
+  done
+  echo "$sum"
+}
+
 peer_dir() { echo "$work/peer$1"; }
 peer_addr() { echo "127.0.0.$1:$p2p_port"; }
 dfs_at() {
@@ -203,7 +214,8 @@ dfs_at() {
 
 # p2p_start_peer N [BOOTSTRAP_PEER] [dfs node options...]: starts peer N on
 # 127.0.0.N (its data directory fresh), in the test network (a network key,
-# so that no stray peer joins), and waits until it listens.
+# so that no stray peer joins, unless p2p_open_network is set), and waits
+# until it listens.
 p2p_start_peer() {
   local n=$1 boot=${2:-}
   shift $(($# >= 2 ? 2 : $#))
@@ -211,7 +223,9 @@ p2p_start_peer() {
   dir=$(peer_dir "$n")
   rm -rf "$dir"
   mkdir -p "$dir"
-  local args=(--data "$dir" node --listen "$(peer_addr "$n")" --network-key "$work/network.key" "$@")
+  local args=(--data "$dir" node --listen "$(peer_addr "$n")" "$@")
+  # p2p_open_network=1: no network key, any peer may connect (bench/hostile.sh)
+  [[ -n ${p2p_open_network:-} ]] || args+=(--network-key "$work/network.key")
   [[ -n $boot ]] && args+=(--bootstrap "$(peer_addr "$boot")")
   p2p_spawn "$dir.log" "$dfs" "${args[@]}"
   peer_pid[$n]=$spawned

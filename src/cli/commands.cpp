@@ -144,7 +144,10 @@ Status get_to_file(node::Service& service, const FileId& id, const std::string& 
     progress.update(done, total);
   });
   if (status.ok()) status = fsync_fd(fd.get(), tmp);
-  if (status.ok() && ::fchmod(fd.get(), 0644) != 0) status = errno_error("cannot set the mode of " + tmp);
+  // mkstemp made it 0600; a new file gets 0666 less the umask, as cp's would.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (status.ok() && ::fchmod(fd.get(), 0666 & ~mask) != 0) status = errno_error("cannot set the mode of " + tmp);
   if (status.ok() && ::rename(tmp.c_str(), out.c_str()) != 0) status = errno_error("cannot rename to " + out);
   if (!status.ok()) ::unlink(tmp.c_str());
   return status;
@@ -189,6 +192,8 @@ void print_status(const node::ServiceStatus& s) {
     std::printf("quota:           %s of %s used (%llu%%)\n", human_bytes(s.usage.bytes).c_str(),
                 human_bytes(s.usage.quota_bytes).c_str(), count(s.usage.bytes * 100 / s.usage.quota_bytes));
   }
+  if (!s.limits.empty()) std::printf("limits on other peers:\n");
+  for (const auto& line : s.limits) std::printf("  %s\n", line.c_str());
 }
 
 }  // namespace

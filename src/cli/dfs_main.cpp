@@ -34,6 +34,7 @@ constexpr const char* kUsage =
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
     "  gc [--dry-run]         delete chunks no file references and no lease holds (peer stopped)\n"
+    "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
     "\n";
 
 po::options_description global_options() {
@@ -63,6 +64,7 @@ const std::map<std::string, Command>& commands() {
       {"id", dfs::cli::run_id},
       {"open", dfs::cli::run_open},
       {"gc", dfs::cli::run_gc},
+      {"keygen", dfs::cli::run_keygen},
   };
   return table;
 }

@@ -41,6 +41,7 @@ po::options_description peer_options_description() {
        po::value<double>()->value_name("SECONDS")->default_value(
            std::chrono::duration<double>(p2p::PeerOptions{}.fetch_timeout).count()),
        "give up on a chunk no peer delivers after SECONDS (a read then fails with EIO)");
+  add_limit_options(desc);
   return desc;
 }
 
@@ -73,7 +74,33 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
     return make_error(Errc::invalid_argument, "--fetch-timeout must be between 0.1 and 3600 seconds");
   }
   options.fetch_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(fetch_timeout * 1000));
+  DFS_TRY(limit_options_from(vm, options.net));
   return options;
+}
+
+int run_keygen(const GlobalOptions&, const Args& args) {
+  po::options_description options("keygen options");
+  po::options_description operands;
+  operands.add_options()("file", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (auto done = parse_command("keygen FILE", options, operands, positional, args, vm,
+                                "Writes a new network key (32 random bytes, in hex) to FILE, which must not\n"
+                                "exist, readable by its owner only. Give it to each peer of a private\n"
+                                "network with --network-key FILE.")) {
+    return *done;
+  }
+  if (!vm.count("file")) {
+    std::fprintf(stderr, "dfs: keygen: no file given (try 'dfs keygen --help')\n");
+    return kExitUsage;
+  }
+  const std::string path = vm["file"].as<std::string>();
+  if (Status written = p2p::write_network_key(path); !written.ok()) {
+    print_error("keygen", written.error());
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 int run_node(const GlobalOptions& global, const Args& args) {

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,15 @@
 namespace dfs::control {
 
 namespace {
+
+// The control socket's pool: a few requests at once (a put and a get that
+// stream files, status calls beside them); more wait in the queue, then
+// in the listen backlog.
+constexpr std::size_t kControlWorkers = 4;
+constexpr std::size_t kControlQueue = 16;
+// A client has this long to send its request: one that connects and says
+// nothing cannot hold a worker.
+constexpr int kRequestTimeoutSeconds = 10;
 
 Result<sockaddr_un> socket_address(const std::string& path) {
   sockaddr_un addr{};
@@ -62,6 +72,7 @@ control::StatusReply to_proto(const ServiceStatus& s) {
   r.set_under_replicated(s.under_replicated);
   r.set_repair_copies(s.repair_copies);
   r.set_networked(s.networked);
+  for (const auto& line : s.limits) r.add_limits(line);
   return r;
 }
 
@@ -79,6 +90,7 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   s.under_replicated = r.under_replicated();
   s.repair_copies = r.repair_copies();
   s.networked = r.networked();
+  s.limits.assign(r.limits().begin(), r.limits().end());
   return s;
 }
 
@@ -228,6 +240,9 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& s
   if (::listen(listener.get(), 64) != 0) return errno_error("cannot listen on " + socket_path);
   std::unique_ptr<ControlServer> server(
       new ControlServer(socket_path, std::move(listener), service, std::move(open)));
+  for (std::size_t i = 0; i < kControlWorkers; ++i) {
+    server->workers_.emplace_back([s = server.get()] { s->work_loop(); });
+  }
   server->acceptor_ = std::thread([s = server.get()] { s->accept_loop(); });
   return server;
 }
@@ -240,18 +255,18 @@ ControlServer::~ControlServer() { stop(); }
 void ControlServer::stop() {
   if (stopping_.exchange(true)) return;
   ::shutdown(listener_.get(), SHUT_RDWR);  // wakes accept()
+  changed_.notify_all();
   if (acceptor_.joinable()) acceptor_.join();
-  std::list<std::thread> workers;
-  {
-    std::lock_guard lock(mutex_);
-    workers.swap(workers_);
-  }
-  for (auto& w : workers) w.join();
+  for (auto& w : workers_) w.join();  // each finishes its request in progress
   ::unlink(path_.c_str());
 }
 
 void ControlServer::accept_loop() {
   while (!stopping_.load()) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return stopping_.load() || queue_.size() < kControlQueue; });
+    }
     int conn = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -259,11 +274,29 @@ void ControlServer::accept_loop() {
       return;
     }
     std::lock_guard lock(mutex_);
-    workers_.emplace_back([this, conn] { serve(UniqueFd(conn)); });
+    queue_.emplace_back(conn);
+    changed_.notify_all();
+  }
+}
+
+void ControlServer::work_loop() {
+  for (;;) {
+    UniqueFd conn;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return stopping_.load() || !queue_.empty(); });
+      if (stopping_.load()) return;  // connections still queued close unanswered
+      conn = std::move(queue_.front());
+      queue_.pop_front();
+      changed_.notify_all();
+    }
+    serve(std::move(conn));
   }
 }
 
 void ControlServer::serve(UniqueFd conn) {
+  const timeval limit{kRequestTimeoutSeconds, 0};
+  ::setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   control::Request request;
   UniqueFd passed;
   Status received = receive_control_message(conn.get(), request, &passed);

@@ -127,8 +127,23 @@ void Dht::ping_for_eviction(const Contact& stale) {
 }
 
 Response Dht::handle(const Contact& from, const Request& request) {
-  note_alive(from);
+  const RoutingTable::Entry* known = table_.find(from.id);
+  if (known != nullptr && known->contact.address == from.address) {
+    note_alive(from);
+  } else {
+    verify_contact(from);
+  }
   return answer(from, request);
+}
+
+// Pings `contact` at the address it claims; rpc() adds it to the table
+// if the answer comes from that ID. Bounded: a flood of strangers costs at
+// most kMaxVerifying pings at a time, the rest are not routed to.
+void Dht::verify_contact(const Contact& contact) {
+  constexpr std::size_t kMaxVerifying = 32;
+  if (!contact.has_id() || contact.id == self_.id || contact.address.empty()) return;
+  if (verifying_.size() >= kMaxVerifying || !verifying_.insert(contact.id).second) return;
+  rpc(contact, PingRequest{}, [this, id = contact.id](Result<Reply>) { verifying_.erase(id); });
 }
 
 Response Dht::answer(const Contact& from, const Request& request) {

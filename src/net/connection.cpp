@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "dfs/net/address.hpp"
@@ -32,12 +33,20 @@ std::string printable(const std::string& text) {
 // Mid-payload, TLS decrypts straight into the frame's payload buffer;
 // otherwise into read_buf_, which the decoder then takes apart.
 void Connection::read_more() {
+  if (reading_ || closed_) return;
+  if (reading_should_pause()) {
+    reading_paused_ = true;  // on_reply_written resumes
+    return;
+  }
+  reading_paused_ = false;
+  reading_ = true;
   const MutableByteView payload_space = decoder_.payload_space();
   const bool into_payload = !payload_space.empty();
   const asio::mutable_buffer into = into_payload ? asio::buffer(payload_space.data(), payload_space.size())
                                                  : asio::buffer(read_buf_);
   stream_.async_read_some(into, [self = shared_from_this(), into_payload](const boost::system::error_code& ec,
                                                                           std::size_t n) {
+    self->reading_ = false;
     if (self->closed_) return;
     if (ec) {
       // EOF and resets are how peers leave; not worth a warning.
@@ -49,23 +58,35 @@ void Connection::read_more() {
 }
 
 void Connection::on_read(std::size_t n, bool into_payload) {
-  last_activity_ = Clock::now();
-  std::vector<Frame> frames;
+  const auto now = Clock::now();
+  last_activity_ = now;
+  const bool mid_frame = decoder_.partial_bytes() > 0;
+  bool completed = false;
   Status decoded;
-  if (into_payload) {
-    decoder_.payload_received(n, frames);
-  } else {
-    decoded = decoder_.feed(ByteView(read_buf_.data(), n), frames);
-  }
-  for (Frame& frame : frames) {
-    if (closed_) return;
-    if (established_) {
-      on_frame(std::move(frame));
-    } else {
-      on_hello(std::move(frame));
+  std::vector<Frame> frames;
+  if (into_payload) decoder_.payload_received(n, frames);
+  ByteView data = into_payload ? ByteView() : ByteView(read_buf_.data(), n);
+  do {
+    if (!data.empty()) {
+      // Before the peer is admitted, one frame at a time: its Hello
+      // changes the limits the frames after it are decoded with.
+      std::size_t used = 0;
+      decoded = decoder_.feed(data, frames, established_ ? SIZE_MAX : 1, used);
+      data = data.subspan(used);
     }
-  }
-  if (closed_) return;
+    completed = completed || !frames.empty();
+    for (Frame& frame : frames) {
+      if (established_) {
+        on_frame(std::move(frame));
+      } else {
+        on_hello(std::move(frame));
+      }
+      if (closed_) return;
+    }
+    frames.clear();
+  } while (!data.empty() && decoded.ok());
+  // The frame deadline counts from the first byte of a frame.
+  if (completed || !mid_frame) frame_started_ = now;
   if (!decoded.ok()) {
     close(Errc::unavailable, "closed: it sent a malformed frame: " + decoded.error().message, log::Level::warn);
     return;
@@ -136,8 +157,62 @@ void Connection::on_incoming_request(Frame frame) {
     close(Errc::unavailable, "closed: it sends requests without reading the answers", log::Level::warn);
   } else if (incoming_in_flight_ > shared_->options.max_incoming_in_flight) {
     respond(id, make_error(Errc::unavailable, "busy: too many of your requests in flight"));
-  } else if (auto owner = owner_.lock()) {
-    owner->on_request(shared_from_this(), std::move(frame));
+  } else if (!parked_.empty() || !dispatch_fits(frame.envelope)) {
+    parked_.push_back(std::move(frame));  // dispatched as answers drain; reading waits
+  } else {
+    dispatch(std::move(frame));
+  }
+}
+
+// --- what a peer's requests may make us hold --------------------------------------
+
+namespace {
+// The answer to a GET_CHUNK carries a chunk: until it is known, it may be
+// as large as the largest. Other answers carry no payload.
+std::size_t answer_reservation(const wire::Envelope& request) {
+  return request.body_case() == wire::Envelope::kGetChunk ? kMaxPayloadSize : 0;
+}
+}  // namespace
+
+// A request is handed to the handler only while the answers it may bring
+// fit this connection's cap, counting those queued and those being
+// produced; a connection with nothing queued or reserved always gets one.
+bool Connection::dispatch_fits(const wire::Envelope& request) const {
+  const std::size_t need = answer_reservation(request);
+  if (need == 0 || queued_reply_bytes_ + reserved_reply_bytes_ == 0) return true;
+  return queued_reply_bytes_ + reserved_reply_bytes_ + need <= shared_->options.max_reply_bytes_per_connection;
+}
+
+void Connection::dispatch(Frame frame) {
+  const std::uint64_t id = frame.envelope.request_id();
+  const std::size_t need = answer_reservation(frame.envelope);
+  if (need > 0) {
+    // The node's cap is not waited for: a peer is told to come back later.
+    if (shared_->queued_reply_bytes + shared_->reserved_reply_bytes + need > shared_->options.max_reply_bytes_per_node) {
+      ++shared_->busy_answers;
+      respond(id, make_error(Errc::unavailable, "busy: this node has too many answers queued; ask again later"));
+      return;
+    }
+    reserved_reply_bytes_ += need;
+    shared_->reserved_reply_bytes += need;
+    reservations_.emplace(id, need);
+  }
+  if (auto owner = owner_.lock()) owner->on_request(shared_from_this(), std::move(frame));
+}
+
+void Connection::release_reservation(std::uint64_t request_id) {
+  auto it = reservations_.find(request_id);
+  if (it == reservations_.end()) return;
+  reserved_reply_bytes_ -= it->second;
+  shared_->reserved_reply_bytes -= it->second;
+  reservations_.erase(it);
+}
+
+void Connection::dispatch_parked() {
+  while (!closed_ && !parked_.empty() && dispatch_fits(parked_.front().envelope)) {
+    Frame frame = std::move(parked_.front());
+    parked_.pop_front();
+    dispatch(std::move(frame));
   }
 }
 
@@ -237,8 +312,16 @@ void Connection::complete(Pending& p, Result<Message> result) {
 
 void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
   if (closed_) return;
+  release_reservation(request_id);
   wire::Envelope env;
   SharedBytes payload;
+  if (reply.ok() && !reply_fits(reply->payload.size())) {
+    // An answer larger than its reservation (a handler other than the
+    // chunk service's): dropped now, so that a peer that reads nothing
+    // cannot make us hold more than the caps.
+    ++shared_->busy_answers;
+    reply = make_error(Errc::unavailable, "busy: too many answers queued for you; read them, then ask again");
+  }
   if (reply.ok()) {
     env = std::move(reply->env);
     payload = std::move(reply->payload);
@@ -267,6 +350,10 @@ void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
 // --- writing ----------------------------------------------------------------
 
 void Connection::enqueue(OutFrame frame) {
+  if (frame.answers_incoming) {
+    queued_reply_bytes_ += frame.payload.size();
+    shared_->queued_reply_bytes += frame.payload.size();
+  }
   if (frame.payload.empty()) {
     control_queue_.push_back(std::move(frame));
   } else {
@@ -282,9 +369,16 @@ void Connection::write_next() {
   writing_frame_ = std::move(queue.front());
   queue.pop_front();
   writing_ = true;
+  write_progress_ = Clock::now();
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(writing_frame_.head),
                                                   asio::buffer(writing_frame_.payload.view().data(), writing_frame_.payload.size())};
-  asio::async_write(stream_, buffers, [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+  // Called before each piece is written: the write deadline counts from
+  // the last piece that got out, not from the frame's start.
+  auto progress = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    self->write_progress_ = Clock::now();
+    return asio::transfer_all()(ec, n);
+  };
+  asio::async_write(stream_, buffers, std::move(progress), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (self->closed_) {
       self->close_socket();  // close() waited for this frame to get out
@@ -294,11 +388,77 @@ void Connection::write_next() {
       self->close(Errc::unavailable, "connection lost while writing: " + ec.message(), log::Level::debug);
       return;
     }
-    if (self->writing_frame_.answers_incoming) --self->incoming_in_flight_;
+    const std::size_t written = self->writing_frame_.payload.size();
+    const bool answer = self->writing_frame_.answers_incoming;
     self->writing_frame_ = OutFrame{};
     self->last_activity_ = Clock::now();
+    if (answer) {
+      --self->incoming_in_flight_;
+      self->on_reply_written(written);
+    }
     self->write_next();
   });
+}
+
+// --- limits on what the peer makes us hold --------------------------------------
+
+// An answer with `payload_size` bytes fits while both caps hold; one
+// answer always fits a connection with nothing queued, as long as the
+// node's cap holds, so every peer gets served in turn.
+bool Connection::reply_fits(std::size_t payload_size) const {
+  if (payload_size == 0) return true;
+  const auto& opt = shared_->options;
+  const std::size_t node = shared_->queued_reply_bytes + shared_->reserved_reply_bytes;
+  if (node + payload_size > opt.max_reply_bytes_per_node) return false;
+  const std::size_t mine = queued_reply_bytes_ + reserved_reply_bytes_;
+  return mine == 0 || mine + payload_size <= opt.max_reply_bytes_per_connection;
+}
+
+// Requests waiting for room, or answers at the cap: the peer's further
+// requests wait in TCP.
+bool Connection::reading_should_pause() const {
+  if (!established_) return false;
+  if (!parked_.empty()) return true;
+  return queued_reply_bytes_ > 0 && queued_reply_bytes_ >= shared_->options.max_reply_bytes_per_connection;
+}
+
+void Connection::on_reply_written(std::size_t payload_size) {
+  queued_reply_bytes_ -= payload_size;
+  shared_->queued_reply_bytes -= payload_size;
+  dispatch_parked();
+  if (reading_paused_) read_more();
+}
+
+// Ticks while the connection is established, at a quarter of the shorter
+// deadline, so each fires within 25% of its value.
+void Connection::arm_watchdog() {
+  const auto& opt = shared_->options;
+  const auto tick = std::max(std::min(opt.write_timeout, opt.frame_timeout) / 4, std::chrono::milliseconds(10));
+  watchdog_.expires_after(tick);
+  watchdog_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && !self->closed_) self->on_watchdog();
+  });
+}
+
+void Connection::on_watchdog() {
+  const auto now = Clock::now();
+  const auto& opt = shared_->options;
+  if (writing_ && now - write_progress_ >= opt.write_timeout) {
+    ++shared_->dropped_slow_readers;
+    close(Errc::unavailable,
+          "closed: it read nothing for " + std::to_string(opt.write_timeout.count()) + " ms (write timeout)",
+          log::Level::info);
+    return;
+  }
+  if (decoder_.partial_bytes() > 0 && now - frame_started_ >= opt.frame_timeout) {
+    ++shared_->dropped_stalled_frames;
+    close(Errc::unavailable,
+          "closed: a frame it started did not complete within " + std::to_string(opt.frame_timeout.count()) +
+              " ms (frame timeout)",
+          log::Level::info);
+    return;
+  }
+  arm_watchdog();
 }
 
 // --- idle close ---------------------------------------------------------------
@@ -333,12 +493,21 @@ void Connection::close(Errc code, const std::string& reason, log::Level level) {
   const std::string what = label() + " " + reason;
   shared_->log(level, what);
   setup_timer_.cancel();
+  watchdog_.cancel();
   resolver_.cancel();
   for (auto& [id, p] : requests_) complete(p, make_error(code, what));
   requests_.clear();
   waiting_.clear();
   control_queue_.clear();
   bulk_queue_.clear();
+  // Answers never written give their bytes back (the one being written
+  // keeps its payload alive until its handler runs, but no longer counts).
+  shared_->queued_reply_bytes -= queued_reply_bytes_;
+  queued_reply_bytes_ = 0;
+  shared_->reserved_reply_bytes -= reserved_reply_bytes_;
+  reserved_reply_bytes_ = 0;
+  reservations_.clear();
+  parked_.clear();
   // During set-up, a frame being written is our Hello, which lets a peer we
   // refuse find out (and log) why: it gets out first, the write's handler
   // closes the socket, and the timer bounds the wait. Later, nothing is

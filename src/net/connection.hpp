@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -29,14 +30,37 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// What every connection of one transport shares; immutable once built.
+// A Hello is an Envelope with a sender and a 32-byte proof.
+inline constexpr std::size_t kMaxHelloHeaderSize = 4096;
+inline constexpr std::size_t kHelloReadBufferSize = 4096;
+inline constexpr std::size_t kReadBufferSize = 64 * 1024;
+
+// What every connection of one transport shares: the set-up, immutable
+// once built, and a few counters (mutable; the comment says who may touch
+// each).
 struct Shared {
+  Shared(asio::io_context& io, Identity identity, TlsTransportOptions options,
+         std::unique_ptr<asio::ssl::context> ssl);
+
   asio::io_context& io;
   Identity identity;
   TlsTransportOptions options;
   std::unique_ptr<asio::ssl::context> ssl;
 
+  // Answer payload bytes queued, and reserved for answers being produced,
+  // on all connections (network thread only).
+  mutable std::size_t queued_reply_bytes = 0;
+  mutable std::size_t reserved_reply_bytes = 0;
+  // What the limits refused (written on the network thread, read by any).
+  mutable std::atomic<std::uint64_t> refused_connections{0};
+  mutable std::atomic<std::uint64_t> busy_answers{0};
+  mutable std::atomic<std::uint64_t> dropped_slow_readers{0};
+  mutable std::atomic<std::uint64_t> dropped_stalled_frames{0};
+
+  // Through a rate limit (options.log_lines_per_minute): peers choose
+  // how often we have something to say about them.
   void log(log::Level level, const std::string& line) const;
+  std::unique_ptr<log::RateLimited> limited_log;
 };
 
 class Connection;
@@ -131,6 +155,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_idle_timer();
   void on_idle_timer();
   bool busy() const;
+  // Limits on what the peer makes us hold (TlsTransportOptions).
+  bool reply_fits(std::size_t payload_size) const;
+  bool dispatch_fits(const wire::Envelope& request) const;
+  void dispatch(Frame request);
+  void dispatch_parked();
+  void release_reservation(std::uint64_t request_id);
+  bool reading_should_pause() const;
+  void on_reply_written(std::size_t payload_size);
+  void arm_watchdog();
+  void on_watchdog();
 
   std::shared_ptr<const Shared> shared_;
   std::weak_ptr<ConnectionOwner> owner_;
@@ -147,8 +181,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<hello::Exporter> exporter_;
 
   FrameDecoder decoder_;
-  Bytes read_buf_;
+  Bytes read_buf_;  // allocated once the peer is admitted (on_hello)
   Clock::time_point last_activity_ = Clock::now();
+  // Deadlines on the peer's pace (on_watchdog): when the frame it is
+  // sending started, and when the frame we write last moved.
+  asio::steady_timer watchdog_;
+  Clock::time_point frame_started_ = Clock::now();
+  Clock::time_point write_progress_ = Clock::now();
+  // Answer payload bytes queued or being written to this peer; reading
+  // pauses while they are at the cap and resumes as they drain.
+  std::size_t queued_reply_bytes_ = 0;
+  // Room kept for the answers of requests being handled (by request ID),
+  // and requests waiting for room before they are handled.
+  std::size_t reserved_reply_bytes_ = 0;
+  std::multimap<std::uint64_t, std::size_t> reservations_;
+  std::deque<Frame> parked_;
+  bool reading_ = false;
+  bool reading_paused_ = false;
 
   // Our requests: by ID; `waiting_` lists those not yet sent, in order.
   std::map<std::uint64_t, Pending> requests_;

@@ -8,14 +8,28 @@
 #include "dfs/net/address.hpp"
 #include "dfs/util/encoding.hpp"
 
+#include <algorithm>
+
 namespace dfs::net::detail {
 
+Shared::Shared(asio::io_context& io_, Identity identity_, TlsTransportOptions options_,
+               std::unique_ptr<asio::ssl::context> ssl_)
+    : io(io_), identity(std::move(identity_)), options(std::move(options_)), ssl(std::move(ssl_)) {
+  limited_log = std::make_unique<log::RateLimited>(
+      std::max<std::size_t>(options.log_lines_per_minute, 1), std::chrono::minutes(1),
+      [sink = options.log](log::Level level, std::string_view line) {
+        if (sink) {
+          sink(level, line);
+        } else {
+          log::write(level, line);
+        }
+      });
+}
+
 void Shared::log(log::Level level, const std::string& line) const {
-  if (options.log) {
-    options.log(level, line);
-  } else {
-    log::write(level, line);
-  }
+  // Lines nobody would see do not use up the allowance.
+  if (!options.log && level < log::level()) return;
+  limited_log->write(level, line);
 }
 
 std::string format_endpoint(const tcp::endpoint& endpoint) {
@@ -40,13 +54,10 @@ Connection::Connection(std::shared_ptr<const Shared> shared, std::weak_ptr<Conne
       direction_(direction),
       expected_(expected),
       self_contact_(std::move(self_contact)),
-      read_buf_(64 * 1024) {
+      watchdog_(shared_->io) {
   peer_.address = std::move(address);
-  // Asio turns this mode on: OpenSSL then frees its record buffers each
-  // time they empty and allocates them again for the next record, 64
-  // times per 1 MiB chunk each way. A connection keeps its two buffers
-  // (about 34 KiB) instead.
-  SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  // Until the peer is admitted it may send a Hello and nothing else.
+  decoder_.set_limits(kMaxHelloHeaderSize, 0);
 }
 
 std::string Connection::label() const {
@@ -134,6 +145,7 @@ void Connection::on_handshake_done() {
     return;
   }
   exporter_ = *exporter;
+  read_buf_.resize(kHelloReadBufferSize);
   // Both sides speak first, then read: neither waits for the other, and
   // each side can tell, and log, why it refuses the other.
   wire::Envelope env;
@@ -163,6 +175,16 @@ void Connection::on_hello(Frame frame) {
   if (!check_sender(frame.envelope)) return;
   established_ = true;
   setup_timer_.cancel();
+  // Buffers sized for chunks only now that the peer is admitted: a
+  // stranger's half-open connections hold little. Asio turns on
+  // SSL_MODE_RELEASE_BUFFERS, which suits those; from here OpenSSL would
+  // free its record buffers each time they empty and allocate them again
+  // for the next record, 64 times per 1 MiB chunk each way, so a
+  // connection keeps its two buffers (about 34 KiB) instead.
+  SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  read_buf_.resize(kReadBufferSize);
+  decoder_.set_limits(kMaxHeaderSize, kMaxPayloadSize);
+  arm_watchdog();
   if (auto owner = owner_.lock()) owner->on_established(shared_from_this());
   if (closed_) return;
   arm_idle_timer();

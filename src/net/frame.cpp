@@ -1,6 +1,7 @@
 #include "dfs/net/frame.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -35,6 +36,11 @@ Result<Bytes> encode_frame(const wire::Envelope& envelope, ByteView payload) {
   return out;
 }
 
+void FrameDecoder::set_limits(std::size_t max_header, std::size_t max_payload) {
+  max_header_ = std::min(max_header, kMaxHeaderSize);
+  max_payload_ = std::min(max_payload, kMaxPayloadSize);
+}
+
 std::size_t FrameDecoder::partial_bytes() const { return prefix_.size() + header_.size() + payload_filled_; }
 
 // Moves up to `want - into.size()` bytes from data[pos..] into `into`;
@@ -55,13 +61,13 @@ Status FrameDecoder::on_prefix_complete() {
     return make_error(Errc::bad_version, "frame version " + std::to_string(version) + " is not supported (expected " +
                                              std::to_string(kFrameVersion) + ")");
   }
-  if (header_len_ > kMaxHeaderSize) {
+  if (header_len_ > max_header_) {
     return make_error(Errc::too_large, "frame header of " + std::to_string(header_len_) +
-                                           " bytes exceeds the limit of " + std::to_string(kMaxHeaderSize));
+                                           " bytes exceeds the limit of " + std::to_string(max_header_));
   }
-  if (payload_len_ > kMaxPayloadSize) {
+  if (payload_len_ > max_payload_) {
     return make_error(Errc::too_large, "frame payload of " + std::to_string(payload_len_) +
-                                           " bytes exceeds the limit of " + std::to_string(kMaxPayloadSize));
+                                           " bytes exceeds the limit of " + std::to_string(max_payload_));
   }
   stage_ = Stage::header;
   return {};
@@ -125,7 +131,14 @@ void FrameDecoder::finish_frame(std::vector<Frame>& out) {
 }
 
 Status FrameDecoder::feed(ByteView data, std::vector<Frame>& out) {
+  std::size_t consumed = 0;
+  return feed(data, out, SIZE_MAX, consumed);
+}
+
+Status FrameDecoder::feed(ByteView data, std::vector<Frame>& out, std::size_t max_frames, std::size_t& consumed) {
+  consumed = 0;
   if (failed_) return make_error(Errc::internal, "frame decoder used after an error");
+  const std::size_t frames_before = out.size();
   std::size_t pos = 0;
   // Each pass either consumes input or completes a stage, so this ends; a
   // frame with an empty header or payload completes without input.
@@ -142,13 +155,15 @@ Status FrameDecoder::feed(ByteView data, std::vector<Frame>& out) {
       status = on_header_complete();
     } else {
       pos = take_payload(data, pos, out);
-      if (stage_ == Stage::payload) break;
+      if (stage_ == Stage::payload || out.size() - frames_before >= max_frames) break;
     }
     if (!status.ok()) {
       failed_ = true;
+      consumed = pos;
       return status;
     }
   }
+  consumed = pos;
   return {};
 }
 

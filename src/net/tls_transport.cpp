@@ -26,7 +26,8 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
   }
 
   Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);
-  void request(std::string address, std::optional<NodeIdBytes> expected, detail::OutgoingRequest req);
+  void request(std::string address, std::optional<NodeIdBytes> expected, detail::OutgoingRequest req,
+               bool dialed_only);
   void stop();
 
   void on_established(const std::shared_ptr<Connection>& conn) override;
@@ -38,10 +39,20 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
   RequestHandler handler_;
   wire::Contact self_contact_;
   std::atomic<std::size_t> live_count_{0};
+  std::atomic<std::size_t> inbound_count_{0};
+  std::atomic<std::size_t> handshake_count_{0};
 
  private:
+  // Inbound connections of one remote IP: all, and those in set-up.
+  struct Inbound {
+    std::size_t connections = 0;
+    std::size_t handshakes = 0;
+  };
   void accept_next();
-  std::shared_ptr<Connection> connection_for(const std::string& address, const std::optional<NodeIdBytes>& expected);
+  void on_accepted(tcp::socket socket);
+  bool admit(const std::string& ip);
+  std::shared_ptr<Connection> connection_for(const std::string& address, const std::optional<NodeIdBytes>& expected,
+                                             bool dialed_only);
   void fail_now(ResponseCallback cb, Error error);
 
   tcp::acceptor acceptor_;
@@ -54,7 +65,16 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
   std::set<std::shared_ptr<Connection>> live_;
   std::map<std::string, std::shared_ptr<Connection>> by_address_;
   std::map<NodeIdBytes, std::shared_ptr<Connection>> by_id_;
+  // Inbound connections by remote IP (only IPs with at least one).
+  std::map<std::string, Inbound> inbound_;
 };
+
+namespace {
+std::string ip_of(const std::string& address) {
+  auto parts = parse_host_port(address);
+  return parts.ok() ? parts->host : address;
+}
+}  // namespace
 
 Result<std::uint16_t> TlsTransport::Impl::listen(const std::string& host, std::uint16_t port) {
   boost::system::error_code ec;
@@ -106,15 +126,46 @@ void TlsTransport::Impl::accept_next() {
       });
       return;
     }
-    boost::system::error_code ignored;
-    const std::string remote = detail::format_endpoint(socket.remote_endpoint(ignored));
-    auto conn = std::make_shared<Connection>(self->shared_, self, std::move(socket), Connection::Direction::incoming,
-                                             remote, std::nullopt, self->self_contact_);
-    self->live_.insert(conn);
-    self->live_count_ = self->live_.size();
-    conn->start();
+    self->on_accepted(std::move(socket));
     self->accept_next();
   });
+}
+
+// Whether a new inbound connection from `ip` fits the caps; counts it if so.
+bool TlsTransport::Impl::admit(const std::string& ip) {
+  const auto& opt = shared_->options;
+  Inbound& from = inbound_[ip];
+  const bool fits = inbound_count_ < opt.max_inbound_connections && handshake_count_ < opt.max_handshakes &&
+                    from.connections < opt.max_inbound_per_address &&
+                    from.handshakes < opt.max_handshakes_per_address;
+  if (!fits) {
+    if (from.connections == 0) inbound_.erase(ip);
+    return false;
+  }
+  ++from.connections;
+  ++from.handshakes;
+  ++inbound_count_;
+  ++handshake_count_;
+  return true;
+}
+
+void TlsTransport::Impl::on_accepted(tcp::socket socket) {
+  boost::system::error_code ignored;
+  const auto endpoint = socket.remote_endpoint(ignored);
+  const std::string remote = detail::format_endpoint(endpoint);
+  if (!admit(endpoint.address().to_string())) {
+    // Closed before any TLS work or buffer: a flood costs an accept each.
+    ++shared_->refused_connections;
+    shared_->log(log::Level::info, "connection from " + remote + " refused: too many connections (in set-up) " +
+                                       "from all peers or from that address");
+    socket.close(ignored);
+    return;
+  }
+  auto conn = std::make_shared<Connection>(shared_, shared_from_this(), std::move(socket),
+                                           Connection::Direction::incoming, remote, std::nullopt, self_contact_);
+  live_.insert(conn);
+  live_count_ = live_.size();
+  conn->start();
 }
 
 void TlsTransport::Impl::fail_now(ResponseCallback cb, Error error) {
@@ -122,11 +173,13 @@ void TlsTransport::Impl::fail_now(ResponseCallback cb, Error error) {
 }
 
 // The pooled connection for a request: an established one to the expected
-// node (whichever side dialed), else the one dialed to this address (it
-// may still be setting up; requests queue in it), else a new one.
+// node (whichever side dialed, unless `dialed_only`), else the one dialed
+// to this address (it may still be setting up; requests queue in it),
+// else a new one.
 std::shared_ptr<Connection> TlsTransport::Impl::connection_for(const std::string& address,
-                                                               const std::optional<NodeIdBytes>& expected) {
-  if (expected) {
+                                                               const std::optional<NodeIdBytes>& expected,
+                                                               bool dialed_only) {
+  if (expected && !dialed_only) {
     if (auto it = by_id_.find(*expected); it != by_id_.end()) return it->second;
   }
   if (auto it = by_address_.find(address); it != by_address_.end()) return it->second;
@@ -140,7 +193,7 @@ std::shared_ptr<Connection> TlsTransport::Impl::connection_for(const std::string
 }
 
 void TlsTransport::Impl::request(std::string address, std::optional<NodeIdBytes> expected,
-                                 detail::OutgoingRequest req) {
+                                 detail::OutgoingRequest req, bool dialed_only) {
   if (stopped_) {
     fail_now(std::move(req.callback), make_error(Errc::unavailable, "the transport is stopped"));
     return;
@@ -149,7 +202,7 @@ void TlsTransport::Impl::request(std::string address, std::optional<NodeIdBytes>
     fail_now(std::move(req.callback), parts.take_error());
     return;
   }
-  auto conn = connection_for(address, expected);
+  auto conn = connection_for(address, expected, dialed_only);
   conn->submit(std::move(req));
 }
 
@@ -167,11 +220,26 @@ void TlsTransport::Impl::stop() {
 }
 
 void TlsTransport::Impl::on_established(const std::shared_ptr<Connection>& conn) {
+  if (conn->direction() == Connection::Direction::incoming) {
+    --inbound_[ip_of(conn->peer().address)].handshakes;
+    --handshake_count_;
+  }
   by_id_[conn->peer().id] = conn;  // the newest connection to a peer wins
   shared_->log(log::Level::debug, conn->label() + " connected");
 }
 
 void TlsTransport::Impl::on_closed(const std::shared_ptr<Connection>& conn) {
+  if (conn->direction() == Connection::Direction::incoming) {
+    const std::string ip = ip_of(conn->peer().address);
+    Inbound& from = inbound_[ip];
+    --from.connections;
+    --inbound_count_;
+    if (!conn->established()) {
+      --from.handshakes;
+      --handshake_count_;
+    }
+    if (from.connections == 0) inbound_.erase(ip);
+  }
   live_.erase(conn);
   live_count_ = live_.size();
   if (auto it = by_address_.find(conn->peer().address); it != by_address_.end() && it->second == conn) {
@@ -206,8 +274,7 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::create(asio::io_context& io,
     return make_error(Errc::invalid_argument, "the network key is empty");
   }
   DFS_ASSIGN_OR_RETURN(auto ssl, tls::make_context(identity));
-  auto shared = std::make_shared<detail::Shared>(
-      detail::Shared{io, std::move(identity), std::move(options), std::move(ssl)});
+  auto shared = std::make_shared<detail::Shared>(io, std::move(identity), std::move(options), std::move(ssl));
   return std::unique_ptr<TlsTransport>(new TlsTransport(std::make_shared<Impl>(std::move(shared))));
 }
 
@@ -225,13 +292,44 @@ const NodeIdBytes& TlsTransport::self_id() const { return impl_->shared_->identi
 void TlsTransport::set_request_handler(RequestHandler handler) { impl_->handler_ = std::move(handler); }
 std::size_t TlsTransport::connection_count() const { return impl_->live_count_.load(); }
 
+std::vector<std::string> TlsTransport::describe_limits() const {
+  const auto& s = *impl_->shared_;
+  const auto& o = s.options;
+  const auto n = [](auto v) { return std::to_string(v); };
+  const auto mib = [](std::size_t b) { return std::to_string(b >> 20) + " MiB"; };
+  const auto secs = [](std::chrono::milliseconds ms) {
+    return ms.count() % 1000 == 0 ? std::to_string(ms.count() / 1000) + " s" : std::to_string(ms.count()) + " ms";
+  };
+  return {
+      "inbound connections: " + n(impl_->inbound_count_.load()) + " (cap " + n(o.max_inbound_connections) + ", " +
+          n(o.max_inbound_per_address) + " per address), " + n(s.refused_connections.load()) + " refused",
+      "handshakes in progress: " + n(impl_->handshake_count_.load()) + " (cap " + n(o.max_handshakes) + ", " +
+          n(o.max_handshakes_per_address) + " per address, " + secs(o.handshake_timeout) + " each)",
+      "answers queued: cap " + mib(o.max_reply_bytes_per_connection) + " per connection, " +
+          mib(o.max_reply_bytes_per_node) + " per node; " + n(s.busy_answers.load()) + " busy answers",
+      "deadlines: write " + secs(o.write_timeout) + " (" + n(s.dropped_slow_readers.load()) + " dropped), frame " +
+          secs(o.frame_timeout) + " (" + n(s.dropped_stalled_frames.load()) + " dropped), idle " +
+          secs(o.idle_timeout),
+      "log lines about peers: " + n(o.log_lines_per_minute) + " per minute (" +
+          n(s.limited_log->suppressed()) + " suppressed)",
+  };
+}
+
 void TlsTransport::request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
                            SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) {
   detail::OutgoingRequest req{std::move(request), std::move(payload), expected, timeout, std::move(callback)};
   // Always posted, also on the network thread: the callback never runs
   // inside this call, so callers need not be reentrant.
   asio::post(impl_->io_, [impl = impl_, address = std::move(address), expected, req = std::move(req)]() mutable {
-    impl->request(std::move(address), expected, std::move(req));
+    impl->request(std::move(address), expected, std::move(req), false);
+  });
+}
+
+void TlsTransport::request_dialed(std::string address, NodeIdBytes expected, wire::Envelope request,
+                                  std::chrono::milliseconds timeout, ResponseCallback callback) {
+  detail::OutgoingRequest req{std::move(request), {}, expected, timeout, std::move(callback)};
+  asio::post(impl_->io_, [impl = impl_, address = std::move(address), expected, req = std::move(req)]() mutable {
+    impl->request(std::move(address), expected, std::move(req), true);
   });
 }
 

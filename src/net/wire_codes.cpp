@@ -1,6 +1,7 @@
 #include "dfs/net/wire_codes.hpp"
 
 #include <array>
+#include <string>
 #include <utility>
 
 namespace dfs::net {
@@ -38,10 +39,34 @@ Errc from_wire_code(std::uint32_t code) {
   return Errc::internal;
 }
 
+namespace {
+// Replies go to other peers: a message naming a file of ours (a store
+// error says which file failed) would tell them how this machine is laid
+// out. Every word that starts with '/' is replaced.
+std::string without_local_paths(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  for (std::size_t i = 0; i < message.size();) {
+    const bool word_start = i == 0 || message[i - 1] == ' ' || message[i - 1] == '"' || message[i - 1] == '(' ||
+                            message[i - 1] == '\'';
+    if (message[i] == '/' && word_start) {
+      out += "(a local path)";
+      while (i < message.size() && message[i] != ' ' && message[i] != '"' && message[i] != '\'' &&
+             message[i] != ')' && message[i] != ':' && message[i] != ',') {
+        ++i;
+      }
+      continue;
+    }
+    out.push_back(message[i++]);
+  }
+  return out;
+}
+}  // namespace
+
 wire::Error to_wire_error(const Error& error) {
   wire::Error out;
   out.set_code(to_wire_code(error.code));
-  out.set_message(error.message);
+  out.set_message(without_local_paths(error.message));
   return out;
 }
 

@@ -337,6 +337,7 @@ Result<ServiceStatus> Node::status() {
     s.replicas = net.replicas;
     s.under_replicated = net.under_replicated;
     s.repair_copies = net.repair_copies;
+    s.limits = net.limits;
   }
   return s;
 }

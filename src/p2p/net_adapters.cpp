@@ -50,19 +50,26 @@ std::string id_string(const ChunkId& id) { return std::string(id.bytes.begin(), 
 
 void NetDhtTransport::send(const dht::Contact& to, dht::Request request,
                            std::function<void(Result<dht::Reply>)> on_done) {
-  net_.request(to.address, expected_id(to), dht_request_to_wire(request), {}, timeout_,
-               [to, on_done = std::move(on_done)](Result<net::Message> answer) {
-                 if (!answer.ok()) return on_done(as_dht_error(answer.take_error()));
-                 auto body = dht_response_from_wire(answer->env);
-                 if (!body.ok()) return on_done(as_dht_error(body.take_error()));
-                 dht::Reply reply;
-                 reply.from.id.bytes = answer->from.id;
-                 // Where the peer says it listens; else where we reached it.
-                 reply.from.address =
-                     answer->from.listen_address.empty() ? to.address : answer->from.listen_address;
-                 reply.body = std::move(body).value();
-                 on_done(std::move(reply));
-               });
+  auto done = [to, on_done = std::move(on_done)](Result<net::Message> answer) {
+    if (!answer.ok()) return on_done(as_dht_error(answer.take_error()));
+    auto body = dht_response_from_wire(answer->env);
+    if (!body.ok()) return on_done(as_dht_error(body.take_error()));
+    dht::Reply reply;
+    reply.from.id.bytes = answer->from.id;
+    // Where we reached it, never an address it names: the routing table
+    // takes this contact, and a peer could name anyone's address.
+    reply.from.address = to.address;
+    reply.body = std::move(body).value();
+    on_done(std::move(reply));
+  };
+  // A ping checks a contact before it enters the routing table (or stays in
+  // it): over a connection we dialed to its address, so that an answer
+  // proves it listens there.
+  if (std::holds_alternative<dht::PingRequest>(request) && to.has_id()) {
+    net_.request_dialed(to.address, to.id.bytes, dht_request_to_wire(request), timeout_, std::move(done));
+    return;
+  }
+  net_.request(to.address, expected_id(to), dht_request_to_wire(request), {}, timeout_, std::move(done));
 }
 
 void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,

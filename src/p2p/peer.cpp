@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <condition_variable>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dfs/crypto/crypto.hpp"
 #include "dfs/dht/dht.hpp"
 #include "dfs/net/address.hpp"
 #include "dfs/net/tls_transport.hpp"
@@ -20,6 +22,7 @@
 #include "dfs/replicate/blocking_runner.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/replicate/replicator.hpp"
+#include "dfs/util/encoding.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/worker_pool.hpp"
@@ -73,6 +76,7 @@ struct Peer::Impl {
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
   void serve_chunk_request(net::Message request, net::Responder respond);
+  bool placement_would_choose_us(const ChunkId& id) const;
   void join();
 
   // Runs `start` on the network thread and waits up to `deadline` for the
@@ -135,6 +139,11 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
     case wire::Envelope::kPutChunk: {
       auto id = chunk_id_from(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
+      if (!placement_would_choose_us(*id)) {
+        return respond.fail(make_error(Errc::permission_denied,
+                                       "refused: this peer is not among the closest to chunk " + id->short_hex() +
+                                           " that it knows, so placement would not choose it"));
+      }
       put_pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
         Status stored = chunk_server.on_put(id, payload);
         if (!stored.ok()) return respond.fail(stored.error());
@@ -180,6 +189,18 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
   }
 }
 
+// A node stores for others only what placement gives it (issue 10): a
+// chunk for which it is among the closest peers it knows. Views of the
+// network differ between peers (churn, a table still filling), hence the
+// slack: among the 2R + 2 closest. A node that knows fewer peers than
+// that is among them by definition.
+bool Peer::Impl::placement_would_choose_us(const ChunkId& id) const {
+  const std::size_t window = 2 * replicator->config().replicas + 2;
+  const dht::NodeId target = dht::NodeId::from_chunk(id);
+  const auto nearest = dht->closest_known(target, window);
+  return nearest.size() < window || dht::closer(target, dht->self().id, nearest.back().id);
+}
+
 // Joins through the bootstrap peers; while none answers, tries again, so
 // a peer started before its seeds still finds the network.
 void Peer::Impl::join() {
@@ -200,7 +221,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   auto impl = std::make_unique<Impl>(options, store);
   DFS_ASSIGN_OR_RETURN(net::Identity identity, net::Identity::load_or_create(options.data_dir + "/identity.pem"));
   const net::NodeIdBytes self_id = identity.node_id();
-  net::TlsTransportOptions net_options;
+  net::TlsTransportOptions net_options = options.net;
   net_options.network_key = options.network_key;
   net_options.advertised_address = options.advertise;
   DFS_ASSIGN_OR_RETURN(impl->transport, net::TlsTransport::create(impl->io, std::move(identity), net_options));
@@ -425,6 +446,7 @@ replicate::NetworkStatus Peer::status() {
     deliver(raw->dht->table().size());
   });
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
+  status.limits = raw->transport->describe_limits();
   return status;
 }
 
@@ -441,12 +463,38 @@ std::vector<PeerSummary> Peer::peers() {
 
 Result<Bytes> read_network_key(const std::string& path) {
   DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_RDONLY));
+  struct stat st{};
+  if (::fstat(fd.get(), &st) != 0) return errno_error("cannot stat network key file " + path);
+  // Whoever reads the key is in the network: refuse a key others could read.
+  if ((st.st_mode & 077) != 0) {
+    return make_error(Errc::permission_denied, "network key file " + path +
+                                                   " is readable by group or others; fix it with: chmod 600 " + path);
+  }
   Bytes key(4096);
   DFS_ASSIGN_OR_RETURN(std::size_t n, read_full(fd.get(), key, path));
-  if (n == 0) return make_error(Errc::invalid_argument, "network key file " + path + " is empty");
   if (n == key.size()) return make_error(Errc::too_large, "network key file " + path + " is larger than 4 KiB");
+  // A node proves the key to any peer that completes a TLS handshake, so a
+  // short key could be guessed offline from that proof.
+  if (n < kMinNetworkKeySize) {
+    return make_error(Errc::invalid_argument, "network key file " + path + " holds " + std::to_string(n) +
+                                                  " bytes; a network key needs at least " +
+                                                  std::to_string(kMinNetworkKeySize) +
+                                                  " bytes of random key material: make one with 'dfs keygen " + path +
+                                                  "'");
+  }
   key.resize(n);
   return key;
+}
+
+Status write_network_key(const std::string& path) {
+  std::array<std::uint8_t, kMinNetworkKeySize> secret{};
+  crypto::random_bytes(secret);
+  // Hex, one line: the file can be copied and pasted; 32 random bytes.
+  const std::string text = to_hex(secret) + "\n";
+  DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  if (::fchmod(fd.get(), 0600) != 0) return errno_error("cannot chmod " + path);  // whatever the umask
+  DFS_TRY(write_full(fd.get(), ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), path));
+  return fsync_fd(fd.get(), path);
 }
 
 }  // namespace dfs::p2p

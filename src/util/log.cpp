@@ -92,4 +92,37 @@ void note(std::string_view message) {
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+RateLimited::RateLimited(std::size_t burst, std::chrono::milliseconds window, Sink sink)
+    : burst_(burst), window_(window), sink_(std::move(sink)) {}
+
+void RateLimited::write(Level lvl, std::string_view message) {
+  std::uint64_t report = 0;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= window_) {
+      report = suppressed_in_window_;
+      window_start_ = now;
+      in_window_ = 0;
+      suppressed_in_window_ = 0;
+    }
+    if (in_window_ >= burst_) {
+      ++suppressed_in_window_;
+      ++suppressed_total_;
+      return;
+    }
+    ++in_window_;
+  }
+  if (report > 0) {
+    sink_(Level::warn, std::to_string(report) + " similar log lines suppressed (at most " + std::to_string(burst_) +
+                           " per " + std::to_string(window_.count() / 1000) + " s)");
+  }
+  sink_(lvl, message);
+}
+
+std::uint64_t RateLimited::suppressed() const {
+  std::lock_guard lock(mu_);
+  return suppressed_total_;
+}
+
 }  // namespace dfs::log

@@ -55,6 +55,23 @@ Outcome decode_in_pieces(ByteView stream, std::uint8_t seed) {
   return out;
 }
 
+// One frame per call (feed with max_frames = 1, as a connection does
+// before the peer's Hello), the rest of each piece fed again.
+Outcome decode_one_at_a_time(ByteView stream) {
+  Outcome out;
+  FrameDecoder decoder;
+  while (!stream.empty() && out.status.ok()) {
+    std::size_t used = 0;
+    const std::size_t before = out.frames.size();
+    out.status = decoder.feed(stream, out.frames, 1, used);
+    FUZZ_CHECK(used <= stream.size());
+    FUZZ_CHECK(out.frames.size() - before <= 1);
+    FUZZ_CHECK(used > 0 || !out.status.ok() || out.frames.size() > before);
+    stream = stream.subspan(used);
+  }
+  return out;
+}
+
 bool same_frame(const Frame& a, const Frame& b) {
   return a.envelope.SerializeAsString() == b.envelope.SerializeAsString() && a.payload == b.payload;
 }
@@ -90,5 +107,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(code == pieces.status.error().code);
   }
   for (const Frame& frame : whole.frames) check_frame_round_trips(frame);
+
+  Outcome single = decode_one_at_a_time(stream);
+  FUZZ_CHECK(single.status.ok() == whole.status.ok());
+  FUZZ_CHECK(single.frames.size() == whole.frames.size());
+  for (std::size_t i = 0; i < whole.frames.size(); ++i) FUZZ_CHECK(same_frame(whole.frames[i], single.frames[i]));
+
+  // The limits of a connection whose peer has not proved itself yet.
+  FrameDecoder hello;
+  hello.set_limits(4096, 0);
+  std::vector<Frame> hello_frames;
+  (void)hello.feed(stream, hello_frames);
+  for (const Frame& frame : hello_frames) FUZZ_CHECK(frame.payload.empty());
   return 0;
 }

@@ -34,7 +34,7 @@ class PeerNetwork : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(tmp_.ok());
     dir_ = tmp_.path();
-    key_ = write_file("network.key", "a shared secret for this test network");
+    key_ = write_key("network.key", "a shared secret for this test network, 32+ bytes");
   }
   void TearDown() override {
     peers_.clear();  // kills what still runs
@@ -44,6 +44,14 @@ class PeerNetwork : public ::testing::Test {
   std::string write_file(const std::string& name, const std::string& content) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  // A network key file: at least 32 bytes, readable by its owner only
+  // (a node refuses anything else).
+  std::string write_key(const std::string& name, const std::string& content) {
+    const std::string path = write_file(name, content);
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
     return path;
   }
 
@@ -204,7 +212,7 @@ TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsC
 TEST_F(PeerNetwork, APeerWithTheWrongNetworkKeyCanNeitherJoinNorFetch) {
   start_network(3);
   const std::string id = put_at(0, write_file("f", "members only"));
-  start_peer(3, write_file("wrong.key", "not the network's key"));
+  start_peer(3, write_key("wrong.key", "not the network's key, though 32+ bytes"));
   // Its join through peer 0 was refused (it logs why), and it learnt nobody.
   EXPECT_TRUE(peers_[3]->wait_for_log("network", 5)) << peers_[3]->log();
   EXPECT_EQ(known_peers(3), 0);

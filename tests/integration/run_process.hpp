@@ -58,6 +58,7 @@ class Daemon {
   // status (-1: signalled), or nullopt if it still runs.
   std::optional<int> wait_exit(double seconds);
   bool running() const { return !reap(false); }
+  int pid() const { return pid_; }
 
  private:
   // True once the child has exited (and was reaped, its status kept).

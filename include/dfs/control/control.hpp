@@ -13,7 +13,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <list>
+#include <condition_variable>
+#include <deque>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,10 +73,17 @@ class ControlServer {
   UniqueFd listener_;
   Service& service_;
   const OpenHandler open_;
+  void work_loop();
+
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
-  std::mutex mutex_;                  // guards workers_
-  std::list<std::thread> workers_;    // one per connection, joined at stop
+  // A fixed pool serves the connections the acceptor queues; the acceptor
+  // waits while the queue is full, so clients wait in the listen backlog
+  // and no number of them costs more threads or memory.
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;                  // guards queue_
+  std::condition_variable changed_;   // queue_ or stopping_ changed
+  std::deque<UniqueFd> queue_;        // accepted, not yet served
 };
 
 class ControlClient final : public Service {

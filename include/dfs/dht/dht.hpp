@@ -21,6 +21,7 @@
 #include <memory>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dfs/dht/config.hpp"
@@ -65,7 +66,10 @@ class Dht {
   Dht& operator=(const Dht&) = delete;
 
   // Answers an incoming RPC from `from` (whose ID the transport verified)
-  // and records `from` in the routing table as recently seen.
+  // and records `from` in the routing table as recently seen: at once if
+  // the table has it at that address, else only once a ping to the
+  // address it claims is answered by that ID (a peer cannot put made-up
+  // IDs or someone else's address in our table by talking to us).
   Response handle(const Contact& from, const Request& request);
 
   // Joins the network: asks each seed (an ID may be zero: learnt from its
@@ -137,6 +141,7 @@ class Dht {
   void post(std::function<void()> fn);
   void note_alive(const Contact& contact);
   void ping_for_eviction(const Contact& stale);
+  void verify_contact(const Contact& contact);
 
   void run_lookup(const NodeId& target, bool find_value, std::vector<Contact> extra, LookupDone done,
                   std::size_t settle = 0);
@@ -159,6 +164,8 @@ class Dht {
   RecordStore store_;
   // Records this node published, republished until stop_publishing().
   std::unordered_map<NodeId, Published> published_;
+  // Contacts being checked by verify_contact(); at most kMaxVerifying.
+  std::unordered_set<NodeId> verifying_;
   std::mt19937_64 rng_;  // bucket-refresh targets only; not for secrets
   std::uint64_t maintenance_timer_ = 0;  // 0 when not running
   LookupStats last_lookup_;

@@ -65,6 +65,10 @@ class FrameDecoder {
   // resynchronised after a bad frame. Frames completed before the bad one
   // are still appended to `out`.
   Status feed(ByteView data, std::vector<Frame>& out);
+  // As feed(), but stops once it has completed `max_frames` frames;
+  // `consumed` is how many bytes of `data` it used (the rest are for the
+  // next call, e.g. after set_limits()).
+  Status feed(ByteView data, std::vector<Frame>& out, std::size_t max_frames, std::size_t& consumed);
 
   // While a payload is arriving: room for its next bytes, inside the
   // frame's own payload buffer (at most the bytes still missing; may be
@@ -74,6 +78,12 @@ class FrameDecoder {
   // `n` bytes were written at the start of payload_space(); appends the
   // frame to `out` if that completed it.
   void payload_received(std::size_t n, std::vector<Frame>& out);
+
+  // Limits for the frames still to come, at most kMaxHeaderSize and
+  // kMaxPayloadSize (the default): before a peer has proved who it is, a
+  // connection accepts only a small Hello without payload, so a stranger
+  // cannot make it hold megabytes it announces.
+  void set_limits(std::size_t max_header, std::size_t max_payload);
 
   // True if the decoder has failed.
   bool failed() const { return failed_; }
@@ -94,6 +104,8 @@ class FrameDecoder {
   bool failed_ = false;
   Bytes prefix_;
   Bytes header_;
+  std::size_t max_header_ = kMaxHeaderSize;
+  std::size_t max_payload_ = kMaxPayloadSize;
   std::uint32_t header_len_ = 0;
   std::uint32_t payload_len_ = 0;
   // Payload bytes received; current_.payload may be longer (room made

@@ -21,6 +21,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "dfs/net/transport.hpp"
 
@@ -62,6 +64,38 @@ struct TlsTransportOptions {
   // A connection with nothing in flight either way for this long closes.
   std::chrono::milliseconds idle_timeout{120'000};
 
+  // What a stranger can make this node hold (DESIGN.md §4; every one is a
+  // dfs node option, shown by dfs status).
+  //
+  // Connections others opened to us, all together and per remote IP, and
+  // those of them still in set-up (TCP accepted, TLS handshake or Hello
+  // not done). Beyond a cap a new connection is closed as soon as it is
+  // accepted, before any TLS work. A connection in set-up holds no read
+  // buffer and no frame beyond a small Hello. Peers on one host share an
+  // IP (a loopback test network: 127.0.0.1), hence the room per address.
+  std::size_t max_inbound_connections = 512;
+  std::size_t max_inbound_per_address = 32;
+  std::size_t max_handshakes = 64;
+  std::size_t max_handshakes_per_address = 8;
+  // Answer payloads (chunks) queued for writing or being read from disk
+  // (a GET_CHUNK counts as kMaxPayloadSize until its answer is known),
+  // per connection and for the whole node. A request that would exceed
+  // its connection's cap waits until earlier answers are written, and the
+  // connection is not read meanwhile (back-pressure: further requests wait
+  // in TCP); one that would exceed the node's cap is answered
+  // Error(unavailable, "busy"). So a peer that reads nothing ties up at
+  // most its connection's cap, until the write timeout drops it.
+  std::size_t max_reply_bytes_per_connection = 64u << 20;
+  std::size_t max_reply_bytes_per_node = 128u << 20;
+  // A frame being written that makes no progress for this long (the peer
+  // reads nothing) closes the connection; so does a frame the peer started
+  // and did not finish within frame_timeout.
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds frame_timeout{60'000};
+  // Lines logged about peers (refusals, protocol errors) per minute; the
+  // rest are counted and reported as one line.
+  std::size_t log_lines_per_minute = 60;
+
   // The listen address peers should use to reach us, sent in every
   // Envelope; empty = the address listen() bound.
   std::string advertised_address;
@@ -89,6 +123,8 @@ class TlsTransport final : public Transport {
   void set_request_handler(RequestHandler handler) override;
   void request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
                SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) override;
+  void request_dialed(std::string address, NodeIdBytes expected, wire::Envelope request,
+                      std::chrono::milliseconds timeout, ResponseCallback callback) override;
 
   // Closes the listener and every connection; every request pending or
   // made later fails with unavailable. Idempotent; from any thread
@@ -98,6 +134,11 @@ class TlsTransport final : public Transport {
   // Live connections (handshaking or established), readable from any
   // thread.
   std::size_t connection_count() const;
+
+  // What the limits above are and what they have refused so far, for
+  // dfs status: lines such as "inbound connections: 3 (cap 512, 32 per
+  // address)". From any thread.
+  std::vector<std::string> describe_limits() const;
 
   class Impl;
 

@@ -104,6 +104,16 @@ class Transport {
   // last of them is written.
   virtual void request(std::string address, std::optional<NodeIdBytes> expected, wire::Envelope request,
                        SharedBytes payload, std::chrono::milliseconds timeout, ResponseCallback callback) = 0;
+
+  // As request(), but never over a connection the peer opened to us: over
+  // one this node dialed to `address`, made if needed. An answer then
+  // proves that the node `expected` accepts connections at `address`,
+  // which is what the DHT checks before it routes to a peer. (A transport
+  // with no such distinction just sends the request.)
+  virtual void request_dialed(std::string address, NodeIdBytes expected, wire::Envelope request,
+                              std::chrono::milliseconds timeout, ResponseCallback callback) {
+    this->request(std::move(address), expected, std::move(request), {}, timeout, std::move(callback));
+  }
 };
 
 // For threads other than the network thread (FUSE workers, the CLI): the

@@ -53,6 +53,7 @@ struct ServiceStatus {
   std::uint32_t replicas = 1;
   std::uint64_t under_replicated = 0;
   std::uint64_t repair_copies = 0;
+  std::vector<std::string> limits;     // "inbound connections: 3 (cap 512, ...)"
 };
 
 class Service {

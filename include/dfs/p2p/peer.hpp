@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
@@ -38,6 +39,9 @@ struct PeerOptions {
   // Needed when listening on a wildcard ("0.0.0.0:4001", "[::]:4001").
   std::string advertise;
   std::optional<Bytes> network_key;      // a private network's shared secret
+  // The transport's limits (connections, queues, deadlines); its
+  // network_key is replaced by the one above.
+  net::TlsTransportOptions net;
   std::size_t replicas = 3;              // R
   std::chrono::milliseconds repair_interval{std::chrono::minutes(10)};
   std::chrono::milliseconds rpc_timeout{std::chrono::seconds(5)};
@@ -80,7 +84,16 @@ class Peer final : public ChunkNetwork {
   std::unique_ptr<Impl> impl_;
 };
 
+// A network key holds at least this many bytes (of random key material:
+// `dfs keygen` writes 32 random bytes in hex).
+inline constexpr std::size_t kMinNetworkKeySize = 32;
+
 // Reads a network key file: its bytes, exactly (a trailing newline counts).
+// Refuses a file readable by group or others (the message says how to fix
+// it) and a key shorter than kMinNetworkKeySize.
 Result<Bytes> read_network_key(const std::string& path);
+// `dfs keygen FILE`: a new network key in a new file (mode 0600, never
+// over an existing file).
+Status write_network_key(const std::string& path);
 
 }  // namespace dfs::p2p

@@ -25,6 +25,9 @@ struct NetworkStatus {
   std::uint32_t replicas = 1;
   std::uint64_t under_replicated = 0;
   std::uint64_t repair_copies = 0;
+  // The limits on what other peers can make this node hold, and what they
+  // refused so far: one line each (net::TlsTransport::describe_limits).
+  std::vector<std::string> limits;
 };
 
 struct PeerSummary {

@@ -46,6 +46,24 @@ class DhtNodeTest : public ::testing::Test {
     return c;
   }
 
+  // `c` sends the node a request, then answers the ping with which the
+  // node checks that `c` listens where it says before routing to it.
+  void learn(Dht& dht, const Contact& c) {
+    dht.handle(c, PingRequest{});
+    answer_ping_to(c);
+  }
+  bool answer_ping_to(const Contact& c) {
+    for (auto it = transport.sent.begin(); it != transport.sent.end(); ++it) {
+      if (it->to.id == c.id && std::holds_alternative<PingRequest>(it->request)) {
+        auto sent = std::move(*it);
+        transport.sent.erase(it);
+        sent.on_done(Reply{c, PingResponse{}});
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::mt19937_64 rng{3};
   sim::EventLoop loop;
   ScriptedTransport transport;
@@ -73,18 +91,35 @@ TEST_F(DhtNodeTest, AnInvalidConfigIsClampedToAWorkingOne) {
   EXPECT_EQ(dht.config().k, 1u);
 }
 
-TEST_F(DhtNodeTest, APingIsAnsweredAndTheCallerIsLearnt) {
+TEST_F(DhtNodeTest, APingIsAnsweredAndTheCallerIsLearntOnceItAnswersAtItsAddress) {
   Dht dht(self, transport, loop, small_config());
   const Contact caller = peer_in_bucket(255);
   EXPECT_TRUE(std::holds_alternative<PingResponse>(dht.handle(caller, PingRequest{})));
+  EXPECT_FALSE(dht.table().contains(caller.id)) << "routed to before it was reached at its address";
+  ASSERT_TRUE(answer_ping_to(caller));
   EXPECT_TRUE(dht.table().contains(caller.id));
+}
+
+// Issue 10: 25 made-up IDs that claimed an address nobody listens on
+// entered the routing table by sending requests.
+TEST_F(DhtNodeTest, CallersThatCannotBeReachedWhereTheyClaimNeverEnterTheTable) {
+  Dht dht(self, transport, loop, small_config());
+  std::vector<Contact> liars;
+  for (int i = 0; i < 25; ++i) liars.push_back(Contact{NodeId::random(rng), "nobody-listens:1"});
+  for (const auto& liar : liars) dht.handle(liar, PingRequest{});
+  while (!transport.sent.empty()) {
+    auto sent = std::move(transport.sent.front());
+    transport.sent.pop_front();
+    sent.on_done(make_error(Errc::unavailable, "connection refused"));
+  }
+  EXPECT_EQ(dht.table().size(), 0u);
 }
 
 TEST_F(DhtNodeTest, FindNodeAnswersWithTheClosestKnownContactsButNotTheAsker) {
   Dht dht(self, transport, loop, small_config());
   std::vector<Contact> known;
   for (std::size_t b : {250u, 251u, 252u, 253u, 254u, 255u}) known.push_back(peer_in_bucket(b));
-  for (const auto& c : known) dht.handle(c, PingRequest{});
+  for (const auto& c : known) learn(dht, c);
   const Response r = dht.handle(known[0], FindNodeRequest{known[0].id});
   const auto& contacts = std::get<FindNodeResponse>(r).contacts;
   ASSERT_EQ(contacts.size(), 4u);  // k
@@ -111,10 +146,10 @@ class PingBeforeEvict : public DhtNodeTest {
   void SetUp() override {
     for (std::size_t i = 0; i < 4; ++i) {
       members.push_back(peer_in_bucket(255));
-      dht.handle(members.back(), PingRequest{});
+      learn(dht, members.back());
     }
     newcomer = peer_in_bucket(255);
-    dht.handle(newcomer, PingRequest{});
+    learn(dht, newcomer);
     ASSERT_EQ(transport.sent.size(), 1u);
     ASSERT_TRUE(std::holds_alternative<PingRequest>(transport.sent[0].request));
     ASSERT_EQ(transport.sent[0].to.id, members.front().id);
@@ -213,7 +248,7 @@ TEST_F(DhtNodeTest, AnInvalidRecordIsRefusedWithoutTouchingTheNetwork) {
 TEST_F(DhtNodeTest, ALookupEndsWhenTheTransportNeverReports) {
   Dht dht(self, transport, loop, small_config());
   const Contact silent = peer_in_bucket(255);
-  dht.handle(silent, PingRequest{});
+  learn(dht, silent);
   std::optional<std::vector<Contact>> found;
   dht.find_closest(NodeId::random(rng), [&](std::vector<Contact> c) { found = std::move(c); });
   loop.run_until([&] { return found.has_value(); }, loop.now() + minutes(1));
@@ -232,7 +267,9 @@ TEST_F(DhtNodeTest, ATransportThatAnswersInsideSendDoesNotReenterTheLookup) {
     }
   } eager;
   Dht dht(self, eager, loop, small_config());
+  // Each answers the node's check of its address on a later turn.
   for (std::size_t b = 250; b < 256; ++b) dht.handle(peer_in_bucket(b), PingRequest{});
+  loop.run_until([] { return false; }, loop.now() + milliseconds(1));
   std::optional<std::vector<Contact>> found;
   dht.find_closest(NodeId::random(rng), [&](std::vector<Contact> c) { found = std::move(c); });
   loop.run_until([&] { return found.has_value(); }, loop.now() + minutes(1));
