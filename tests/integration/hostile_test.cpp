@@ -16,6 +16,7 @@
 #include <random>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/test_data.hpp"
 #include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/util/encoding.hpp"
 #include "hostile_peer.hpp"
@@ -36,21 +37,6 @@ constexpr std::uint64_t kMiB = 1u << 20;
 constexpr std::uint64_t kMaxVictimRss = 256 * kMiB;
 
 int base_port() { return 20000 + static_cast<int>(::getpid() % 20000); }
-
-std::string random_content(std::size_t n, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    const std::uint64_t v = gen();
-    std::memcpy(&s[i], &v, 8);
-  }
-  return s;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // The number written right before `what` in `text` (0 if none).
 std::uint64_t number_before(const std::string& text, const std::string& what) {

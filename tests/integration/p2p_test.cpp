@@ -16,6 +16,7 @@
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
 #include "../common/temp_dir.hpp"
+#include "../common/test_data.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -125,21 +126,6 @@ class PeerNetwork : public ::testing::Test {
   std::string key_;
   std::map<int, std::unique_ptr<Daemon>> peers_;
 };
-
-std::string random_content(std::size_t n, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    std::uint64_t v = gen();
-    std::memcpy(&s[i], &v, 8);
-  }
-  return s;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST_F(PeerNetwork, AFilePutAtOnePeerIsReadBitExactAtAnotherAndEveryChunkSitsOnExactlyRPeers) {
   start_network(5);

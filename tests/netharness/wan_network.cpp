@@ -129,19 +129,4 @@ std::map<std::string, std::set<int>> WanNetwork::holders() {
   return out;
 }
 
-std::string random_content(std::size_t n, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    const std::uint64_t v = gen();
-    std::memcpy(&s[i], &v, 8);
-  }
-  return s;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace dfs::testing

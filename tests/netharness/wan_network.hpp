@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/test_data.hpp"
 #include "../integration/run_process.hpp"
 
 namespace dfs::testing {
@@ -66,8 +67,5 @@ class WanNetwork : public ::testing::Test {
   std::string prefix_;  // of the namespaces' names
   std::map<int, std::unique_ptr<Daemon>> peers_;
 };
-
-std::string random_content(std::size_t n, unsigned seed);
-std::string read_file(const std::string& path);
 
 }  // namespace dfs::testing
