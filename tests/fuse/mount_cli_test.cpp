@@ -153,7 +153,7 @@ TEST_F(MountCli, DfsOpenFindsTheMountFromThePathWithoutData) {
   std::ofstream(mnt_ + "/original") << "shared";
   auto id = dfs({"id", mnt_ + "/original"});
   ASSERT_EQ(id.exit_code, 0) << id.err;
-  auto opened = dfs({"--data", dir_ + "/elsewhere", "open", id.out.substr(0, 107), mnt_ + "/copy"});
+  auto opened = dfs({"--data", dir_ + "/elsewhere", "open", id.out.substr(0, id.out.find('\n')), mnt_ + "/copy"});
   ASSERT_EQ(opened.exit_code, 0) << opened.err;
   EXPECT_EQ(opened.out, mnt_ + "/copy\n");
   EXPECT_EQ(read_text(mnt_ + "/copy"), "shared");

@@ -28,13 +28,13 @@ class ExitStatus : public ::testing::Test {
     std::ofstream(dir_ + "/file") << "content";
     auto put = dfs({"put", dir_ + "/file"});
     ASSERT_EQ(put.exit_code, 0) << put.err;
-    id_ = put.out.substr(0, 107);
+    id_ = put.out.substr(0, put.out.find_first_of(" \n"));
     // An ID well formed but held by no one here.
     auto other = run_process(binary_from_env("DFS_BIN"), {"--data", dir_ + "/other", "put", dir_ + "/file"});
     ASSERT_EQ(other.exit_code, 0) << other.err;
     std::ofstream(dir_ + "/file") << "other content";
     other = run_process(binary_from_env("DFS_BIN"), {"--data", dir_ + "/other", "put", dir_ + "/file"});
-    unknown_id_ = other.out.substr(0, 107);
+    unknown_id_ = other.out.substr(0, other.out.find_first_of(" \n"));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
