@@ -54,7 +54,8 @@ class ReplicationStream {
   virtual ~ReplicationStream() = default;
   // Starts placing the chunk (whose sealed bytes hash to `id`) on the R
   // closest peers. Blocks while the stream's window of chunks in flight
-  // is full, so memory stays bounded whatever the file size.
+  // is full, so memory stays bounded whatever the file size. Safe to call
+  // from several threads at once (a put seals chunks in parallel).
   virtual void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) = 0;
   // Waits for every chunk added and sums them up. Call once, last.
   virtual ReplicationSummary finish() = 0;

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 
 #include "dfs/util/file.hpp"
@@ -195,7 +196,9 @@ class RecordingNetwork final : public ChunkNetwork {
   class Stream final : public ReplicationStream {
    public:
     explicit Stream(RecordingNetwork& net) : net_(net) {}
+    // Called from the put's sealing threads at once, as the real stream is.
     void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override {
+      std::lock_guard lock(net_.mu);
       net_.seen.push_back({id, *sealed});
     }
     ReplicationSummary finish() override {
@@ -219,6 +222,7 @@ class RecordingNetwork final : public ChunkNetwork {
   replicate::NetworkStatus status() override { return {}; }
   std::vector<PeerSummary> peers() override { return {}; }
 
+  std::mutex mu;  // guards seen while the put runs
   std::vector<Seen> seen;
 };
 
