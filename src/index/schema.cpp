@@ -148,6 +148,12 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
+// What a regular file's chunks hold, holes not counted: its st_blocks
+// (NULL: not known, for files committed before v5, counted as their size).
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE inodes ADD COLUMN stored_bytes INTEGER NULL CHECK (stored_bytes IS NULL OR stored_bytes >= 0);
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -170,11 +176,14 @@ Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
 Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
+Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
+    {5, "bytes stored for each file (sparse files' st_blocks)", &apply_v5},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

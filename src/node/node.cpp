@@ -1,5 +1,8 @@
 #include "dfs/node/node.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <ctime>
 
 #include "dfs/chunk/chunker.hpp"
@@ -258,24 +261,58 @@ void Node::attach_network(ChunkNetwork* network) {
   if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
 }
 
+namespace {
+
+// What get writes next: a chunk's plaintext, or a run of holes.
+struct Piece {
+  Bytes plaintext;
+  std::uint64_t hole = 0;  // bytes of zeros
+};
+
+// Writes a hole of `length` bytes at `fd`'s offset: seeks over it in a
+// regular file (the copy stays sparse; a final ftruncate sets the size),
+// writes zeros to anything else (a pipe, a device).
+Status write_hole(int fd, bool seekable, std::uint64_t length) {
+  if (seekable) {
+    if (::lseek(fd, static_cast<off_t>(length), SEEK_CUR) < 0) return errno_error("seeking over a hole in the output");
+    return {};
+  }
+  const Bytes zeros(static_cast<std::size_t>(std::min<std::uint64_t>(length, kDefaultChunkSize)), 0);
+  for (std::uint64_t done = 0; done < length;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, zeros.size()));
+    DFS_TRY(write_full(fd, ByteView(zeros).first(n), "output"));
+    done += n;
+  }
+  return {};
+}
+
+bool is_regular(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
   WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
-  OrderedPipeline<Result<Bytes>> pipeline(pool, network_ ? kRemoteFetchesInFlight
+  OrderedPipeline<Result<Piece>> pipeline(pool, network_ ? kRemoteFetchesInFlight
                                                          : pool_.size() * kChunksInFlightPerThread);
+  const bool seekable = is_regular(out_fd);
   Status failure;
   std::uint64_t done = 0;
-  auto write_out = [&](Result<Bytes> plaintext) {
-    if (plaintext.ok()) {
-      Status written = write_full(out_fd, *plaintext, "output");
+  auto write_out = [&](Result<Piece> piece) {
+    if (piece.ok()) {
+      Status written = piece->hole ? write_hole(out_fd, seekable, piece->hole)
+                                   : write_full(out_fd, piece->plaintext, "output");
       if (written.ok()) {
-        done += plaintext->size();
+        done += piece->hole + piece->plaintext.size();
         if (progress) progress(done, manifest.file_size);
         return true;
       }
-      plaintext = written.take_error();
+      piece = written.take_error();
     }
-    failure = plaintext.take_error();
+    failure = piece.take_error();
     return false;
   };
   // Disk reads of the chunks ahead start while the workers hash and
@@ -286,26 +323,37 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   };
   const std::uint64_t count = manifest.chunk_count();
   for (std::uint64_t i = 0; i < std::min<std::uint64_t>(read_ahead, count); ++i) prefetch(i);
-  for (std::uint64_t i = 0; i < count; ++i) {
+  for (std::uint64_t i = 0; i < count;) {
+    if (const std::uint64_t next = manifest.next_stored(i); next > i) {  // a run of holes, one piece
+      const std::uint64_t end = std::min<std::uint64_t>(manifest.file_size, next * manifest.chunk_size);
+      Piece hole{{}, end - i * manifest.chunk_size};
+      if (!pipeline.push([hole = std::move(hole)]() -> Result<Piece> { return hole; }, write_out)) break;
+      i = next;
+      continue;
+    }
     if (i + read_ahead < count) prefetch(i + read_ahead);
-    const ChunkRef* entry = manifest.chunk(i);
-    std::optional<ChunkRef> ref = entry ? std::optional<ChunkRef>(*entry) : std::nullopt;
     bool keep_going = pipeline.push(
-        [this, ref = std::move(ref), hole = manifest.length_of(i), i]() -> Result<Bytes> {
-          if (!ref) return Bytes(hole, 0);  // a hole: never stored
+        [this, ref = *manifest.chunk(i), i]() -> Result<Piece> {
           // Stores and the network verify the hash; only decryption is left.
-          auto sealed = find_chunk(ref->id);
+          auto sealed = find_chunk(ref.id);
           if (!sealed.ok()) {
             Error e = sealed.take_error();
             e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
             return e;
           }
-          return open_data_chunk(*ref, *sealed);
+          DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_data_chunk(ref, *sealed));
+          return Piece{std::move(plaintext), 0};
         },
         write_out);
+    ++i;
     if (!keep_going) break;
   }
   pipeline.drain(write_out);
+  // A trailing hole was only sought over: the size makes it.
+  if (failure.ok() && seekable && manifest.chunk_count() > 0) {
+    const off_t end = ::lseek(out_fd, 0, SEEK_CUR);
+    if (end < 0 || ::ftruncate(out_fd, end) != 0) return errno_error("setting the size of the output");
+  }
   return failure;
 }
 

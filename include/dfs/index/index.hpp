@@ -73,6 +73,9 @@ struct InodeAttr {
   std::optional<FileKey> file_key;
   std::optional<std::string> symlink_target;
   std::uint64_t generation = 0;
+  // The plaintext bytes a regular file's chunks hold, holes not counted
+  // (st_blocks); unset when not known (counted as the size).
+  std::optional<std::uint64_t> stored_bytes;
 
   bool operator==(const InodeAttr&) const = default;
 };
