@@ -8,6 +8,7 @@
 namespace dfs::daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
+  if (options.peer) options.node.storage_for_others = options.peer->storage_for_others;
   auto node = node::Node::open(options.node);
   if (!node.ok()) return Error{node.error().code, "cannot open " + options.node.data_dir + ": " + node.error().message};
   std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), std::move(*node)));
@@ -15,7 +16,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
     p2p::PeerOptions peer_options = *daemon->options_.peer;
     peer_options.leases = &daemon->node_->leases();
     peer_options.owned_chunks = &daemon->node_->cache();
-    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, daemon->node_->chunk_store()));
+    peer_options.held_chunks = &daemon->node_->held();
+    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, daemon->node_->served_store()));
     daemon->node_->attach_network(daemon->peer_.get());
   }
   return daemon;

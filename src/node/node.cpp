@@ -5,6 +5,7 @@
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
+#include "dfs/store/served_store.hpp"
 #include "dfs/store/version_writer.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
@@ -27,12 +28,17 @@ Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
   store_options.quota_bytes = options.quota_bytes;
   store_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto disk, store::DiskChunkStore::open(options.data_dir + "/store", store_options));
+  store::DiskStoreOptions held_options;
+  held_options.quota_bytes = options.storage_for_others;
+  held_options.durable = options.durable;
+  DFS_ASSIGN_OR_RETURN(auto held, store::DiskChunkStore::open(options.data_dir + "/held", held_options));
   store::DiskStoreOptions cache_options;
   cache_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
   DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
   DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
-  return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
+  return std::unique_ptr<Node>(
+      new Node(options, std::move(disk), std::move(held), std::move(cache), std::move(index)));
 }
 
 // A store older than leases (index schema v3) may hold chunks for other
@@ -49,20 +55,23 @@ Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& i
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
-           std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index)
+           std::unique_ptr<store::DiskChunkStore> held, std::unique_ptr<store::DiskChunkStore> cache,
+           std::unique_ptr<index::Index> index)
     : options_(std::move(options)),
       store_(std::move(store)),
+      held_(std::move(held)),
+      served_(std::make_unique<store::ServedStore>(*store_, *held_)),
       cache_(std::move(cache)),
       index_(std::move(index)),
       leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),
-      gc_(*store_, *cache_, *index_, in_flight_, leases_.get()),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_.get(), unix_seconds, held_.get()),
       source_(make_source()),
       pool_(options_.threads) {}
 
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
 // too would only cost a write per chunk (and GC a delete).
 std::unique_ptr<store::ChunkStore> Node::make_source() {
-  store::ChunkChain chain{store_.get(), cache_.get(), {}, /*keep_fetched=*/false};
+  store::ChunkChain chain{served_.get(), cache_.get(), {}, /*keep_fetched=*/false};
   if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
   return store::make_chunk_source(chain);
 }

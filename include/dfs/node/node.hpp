@@ -10,6 +10,8 @@
 //
 // Data directory layout:
 //   store/          chunks this peer is responsible for (store/disk_chunk_store.hpp)
+//   held/           chunks other peers put here, under their own budget
+//                   (NodeOptions::storage_for_others), never the owner's quota
 //   cache/          chunks of its own files that other peers are responsible for
 //   index.sqlite    the index (index/index.hpp)
 #pragma once
@@ -34,9 +36,14 @@ using replicate::ChunkNetwork;
 using replicate::ReplicationStream;
 using replicate::ReplicationSummary;
 
+using replicate::kDefaultStorageForOthers;
+
 struct NodeOptions {
   std::string data_dir;
   std::uint64_t quota_bytes = 0;           // 0 = unlimited
+  // The budget for chunks other peers put here (held/), apart from the
+  // owner's quota: strangers can never make the owner's put fail.
+  std::uint64_t storage_for_others = kDefaultStorageForOthers;
   std::uint32_t chunk_size = kDefaultChunkSize;
   std::size_t threads = 0;                 // 0 = one per core
   bool durable = true;                     // fsync chunks before they count
@@ -64,6 +71,10 @@ class Node final : public Service {
   Result<std::vector<PeerSummary>> peers() override;
 
   store::ChunkStore& chunk_store() { return *store_; }
+  // What the node serves to other peers: store/ and held/ as one store
+  // (store/served_store.hpp); PUT_CHUNK puts into held().
+  store::ChunkStore& served_store() { return *served_; }
+  store::ChunkStore& held() { return *held_; }
   store::ChunkStore& cache() { return *cache_; }
   // dfsmount's filesystem works on the same index and pool: one connection
   // to the index and one set of CPU threads per process (both thread-safe).
@@ -83,8 +94,8 @@ class Node final : public Service {
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
 
  private:
-  Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> cache,
-       std::unique_ptr<index::Index> index);
+  Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> held,
+       std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index);
   // `stream` (null for a lone peer) gets each chunk once it is stored.
   Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
                              const ProgressFn& progress, ReplicationStream* stream);
@@ -104,6 +115,8 @@ class Node final : public Service {
 
   NodeOptions options_;
   std::unique_ptr<store::DiskChunkStore> store_;
+  std::unique_ptr<store::DiskChunkStore> held_;
+  std::unique_ptr<store::ChunkStore> served_;  // store_ and held_
   std::unique_ptr<store::DiskChunkStore> cache_;
   std::unique_ptr<index::Index> index_;
   store::InFlightChunks in_flight_;
