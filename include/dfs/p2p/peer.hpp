@@ -64,8 +64,8 @@ struct PeerOptions {
   // outlive the Peer. Null: repair covers the served store only.
   store::ChunkStore* owned_chunks = nullptr;
   // Where chunks other peers put here go, under their own budget (its
-  // quota; Node::held()); it must also be part of the store given to
-  // start() (Node::served_store()). Not owned, must outlive the Peer.
+  // quota; DataDir::held()); it must also be part of the store given to
+  // start() (DataDir::served()). Not owned, must outlive the Peer.
   // Null: into that store (tests).
   store::ChunkStore* held_chunks = nullptr;
   // The budget for held_chunks, for `dfs node`/dfsmount to open it with
