@@ -63,11 +63,17 @@ Result<std::optional<po::parsed_options>> read_config_file(const std::string& pa
   std::string text(kMaxConfigFileSize + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
+  DFS_ASSIGN_OR_RETURN(po::parsed_options parsed, parse_config_text(path, text, options));
+  return std::optional(std::move(parsed));
+}
+
+Result<po::parsed_options> parse_config_text(const std::string& path, const std::string& text,
+                                             const po::options_description& options) {
   if (text.size() > kMaxConfigFileSize) return make_error(Errc::invalid_argument, path + " is larger than 1 MiB");
   DFS_TRY(check_keys(path, text));
   std::istringstream stream(text);
   try {
-    return std::optional(po::parse_config_file(stream, options, /*allow_unregistered=*/true));
+    return po::parse_config_file(stream, options, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
     return make_error(Errc::invalid_argument, path + ": " + e.what());
   }

@@ -76,8 +76,7 @@ class Node final : public Service {
   store::InFlightChunks& in_flight() { return in_flight_; }
   // Where the chunk service records leases on chunks received from peers.
   replicate::LeaseRecorder& leases() { return *leases_; }
-  // One GC pass now.
-  Result<GcReport> collect_garbage(const GcOptions& options);
+  Result<GcReport> collect_garbage(const GcOptions& options) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
