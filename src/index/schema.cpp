@@ -148,9 +148,17 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
-// What a regular file's chunks hold, holes not counted: its st_blocks
-// (NULL: not known, for files committed before v5, counted as their size).
+// Schema v5: who put each chunk held for others (issue 10).
 constexpr std::string_view kSchemaV5 = R"sql(
+-- The node ID of the peer that put the chunk here: it may renew the lease
+-- (so may the chunk's current holders); an arbitrary peer may not. NULL for
+-- leases from before v5 (only holders renew those).
+ALTER TABLE leases ADD COLUMN placer BLOB NULL CHECK (placer IS NULL OR length(placer) = 32);
+)sql";
+
+// What a regular file's chunks hold, holes not counted: its st_blocks
+// (NULL: not known, for files committed before v6, counted as their size).
+constexpr std::string_view kSchemaV6 = R"sql(
 ALTER TABLE inodes ADD COLUMN stored_bytes INTEGER NULL CHECK (stored_bytes IS NULL OR stored_bytes >= 0);
 )sql";
 
@@ -178,12 +186,15 @@ Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
 Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
 
+Status apply_v6(Database& db) { return db.exec(kSchemaV6); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
-    {5, "bytes stored for each file (sparse files' st_blocks)", &apply_v5},
+    {5, "who put each chunk held for others", &apply_v5},
+    {6, "bytes stored for each file (sparse files' st_blocks)", &apply_v6},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 
