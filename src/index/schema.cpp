@@ -148,6 +148,14 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
+// Schema v5: directory trees put by dfs put -r beside files (issue 12).
+constexpr std::string_view kSchemaV5 = R"sql(
+-- What a files row names: 0 a file's manifest, 1 a directory snapshot (the
+-- root of a tree whose chunks its chunk_refs rows all hold). Rows written
+-- before are files.
+ALTER TABLE files ADD COLUMN kind INTEGER NOT NULL DEFAULT 0 CHECK (kind IN (0, 1));
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -170,11 +178,14 @@ Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
 Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
+Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
+    {5, "directory trees beside files", &apply_v5},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

@@ -139,6 +139,31 @@ TEST_F(PeerNetwork, AFilePutAtOnePeerIsReadBitExactAtAnotherAndEveryChunkSitsOnE
   for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers.size(), static_cast<std::size_t>(kReplicas)) << chunk;
 }
 
+TEST_F(PeerNetwork, ATreePutAtOnePeerIsListedAndReadAtAnotherThatHeldNoneOfIt) {
+  start_network(4);
+  fs::create_directories(dir_ + "/tree/sub dir");
+  write_file("tree/a", random_content(300000, 2));
+  write_file("tree/sub dir/b", "b");
+  fs::create_symlink("../a", dir_ + "/tree/sub dir/to a");
+  auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find('\n'));
+  ASSERT_EQ(id.rfind("dfs1d", 0), 0u) << put.out;
+  // Peer 3 is not the owner: whatever it holds, it holds as one of the R
+  // closest. Its cache, where a reader would keep fetched chunks, is empty.
+  ASSERT_TRUE(holders({3}, "cache").empty());
+  auto ls = dfs_at(3, {"ls", id});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, "a\nsub dir/\n");
+  auto one = dfs_at(3, {"get", id + "/sub dir/b", "-o", dir_ + "/b"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(read_file(dir_ + "/b"), "b");
+  auto got = dfs_at(3, {"get", id, "-o", dir_ + "/copy"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/copy/a") == read_file(dir_ + "/tree/a"));
+  EXPECT_EQ(fs::read_symlink(dir_ + "/copy/sub dir/to a"), "../a");
+}
+
 TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies) {
   start_network(5);
   const std::string content = random_content(8 << 20, 2);
