@@ -92,7 +92,9 @@ class TreeReader {
         return {};
       }
       case EntryType::fifo: {
-        if (::mkfifoat(dirfd, name, e.mode & 07777) != 0) return errno_error("cannot create FIFO " + path);
+        if (::mkfifoat(dirfd, name, 0600) != 0) return errno_error("cannot create FIFO " + path);
+        // The mode exactly, not less the umask (no open: that would block).
+        if (::fchmodat(dirfd, name, e.mode, 0) != 0) return errno_error("cannot set the mode of " + path);
         const timespec times[2] = {{0, UTIME_OMIT}, mtime_of(e)};
         if (::utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("cannot set the time of " + path);
         return {};
