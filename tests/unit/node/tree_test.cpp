@@ -14,6 +14,7 @@
 
 #include "../../common/temp_dir.hpp"
 #include "dfs/chunk/directory.hpp"
+#include "dfs/node/data_dir.hpp"
 #include "dfs/node/node.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/util/file.hpp"
@@ -66,7 +67,8 @@ class TreeTest : public ::testing::Test {
     options.data_dir = dir_ + "/data";
     options.chunk_size = 4096;
     options.durable = false;
-    node_ = std::move(Node::open(options)).value();
+    data_dir_ = std::move(DataDir::open(options)).value();
+    node_ = std::make_unique<Node>(*data_dir_);
   }
   void TearDown() override {
     // Directories made read-only by a test must not keep the temp dir.
@@ -128,7 +130,8 @@ class TreeTest : public ::testing::Test {
 
   dfs::testing::TempDir tmp_{"dfs-tree-test"};
   std::string dir_;
-  std::unique_ptr<Node> node_;
+  std::unique_ptr<DataDir> data_dir_;
+  std::unique_ptr<Node> node_;  // on data_dir_
 };
 
 TEST_F(TreeTest, ATreeWithEveryAwkwardEntryComesBackBitExactWithModesTimesAndSymlinks) {
@@ -177,7 +180,7 @@ TEST_F(TreeTest, RemovingATreeLeavesEveryOneOfItsChunksToGc) {
   EXPECT_EQ(node_->status()->referenced_chunks, 0u);
   auto report = node_->collect_garbage(GcOptions{});
   ASSERT_TRUE(report.ok()) << report.error().to_string();
-  EXPECT_EQ(node_->chunk_store().usage().chunks, 0u);
+  EXPECT_EQ(data_dir_->store().usage().chunks, 0u);
   EXPECT_EQ(node_->remove(id).error().code, Errc::not_found);
 }
 
@@ -211,7 +214,7 @@ DirEntry fifo(std::string name) {
 
 TEST_F(TreeTest, ASnapshotWithANameThatClimbsOutIsRefusedAndNothingIsMade) {
   for (const char* name : {"..", ".", "../escape", "a/b"}) {
-    const FileId id = seal_raw(node_->chunk_store(), {fifo(name)});
+    const FileId id = seal_raw(data_dir_->store(), {fifo(name)});
     const std::string out = dir_ + "/out-" + std::to_string(std::string(name).size()) + name[0];
     Status got = get(id, out);
     ASSERT_FALSE(got.ok()) << name;
@@ -225,7 +228,7 @@ TEST_F(TreeTest, ASnapshotWithANameThatClimbsOutIsRefusedAndNothingIsMade) {
 
 TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade) {
   // 16 names for the level below, 7 levels: 16^7 entries to make.
-  FileId level = seal_raw(node_->chunk_store(), {fifo("leaf")});
+  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
   for (int depth = 0; depth < 7; ++depth) {
     std::vector<DirEntry> entries;
     for (char c = 'a'; c < 'a' + 16; ++c) {
@@ -236,7 +239,7 @@ TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade)
       e.id = level;
       entries.push_back(e);
     }
-    level = seal_raw(node_->chunk_store(), entries);
+    level = seal_raw(data_dir_->store(), entries);
   }
   Status got = get(level, dir_ + "/out");
   ASSERT_FALSE(got.ok());
@@ -246,13 +249,13 @@ TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade)
 }
 
 TEST_F(TreeTest, ATreeNestedPastTheBoundIsRefused) {
-  FileId level = seal_raw(node_->chunk_store(), {fifo("leaf")});
+  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
   for (std::size_t depth = 0; depth <= store::kMaxTreeDepth; ++depth) {
     DirEntry e;
     e.name = "d";
     e.type = EntryType::directory;
     e.id = level;
-    level = seal_raw(node_->chunk_store(), {e});
+    level = seal_raw(data_dir_->store(), {e});
   }
   Status got = get(level, dir_ + "/out");
   ASSERT_FALSE(got.ok());
