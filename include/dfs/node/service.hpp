@@ -1,4 +1,4 @@
-// Service: what a peer offers its owner — put, get, list, status, peers,
+// Service: what a peer offers its owner — put, get, list, status, peers, gc,
 // and the same for directory trees (put_tree, get_tree, list_directory,
 // lookup) and removing what was put (remove).
 //
@@ -15,6 +15,7 @@
 
 #include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/node/gc.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
@@ -82,8 +83,8 @@ class Service {
   virtual Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
                                       const ProgressFn& progress) = 0;
   // Recreates the tree directory `id` names inside the empty directory
-  // open as `dirfd`, with modes, mtimes and symlinks; the root's mode and
-  // mtime go on `dirfd` itself.
+  // open as `dirfd`, with modes, mtimes and symlinks (the root's own mode
+  // and mtime are its parent's to say, so `dirfd` is left as it is).
   virtual Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) = 0;
   // The entries of directory `id`.
   virtual Result<Directory> list_directory(const FileId& id) = 0;
@@ -96,6 +97,9 @@ class Service {
   virtual Status remove(const FileId& id) = 0;
   virtual Result<ServiceStatus> status() = 0;
   virtual Result<std::vector<PeerSummary>> peers() = 0;
+  // One garbage collection pass now (node/gc.hpp); safe while the peer
+  // serves, so `dfs gc` works on a running peer too.
+  virtual Result<GcReport> collect_garbage(const GcOptions& options) = 0;
 };
 
 }  // namespace dfs::node
