@@ -117,10 +117,10 @@ TEST_F(IndexTest, TheMigrationCreatesTheRootDirectory) {
   EXPECT_GT(root->mtime_ns, 0);
 }
 
-TEST_F(IndexTest, AVersion4IndexKeepsItsFilesAsFilesAfterTheTreesMigration) {
+TEST_F(IndexTest, AVersion5IndexKeepsItsFilesAsFilesAfterTheTreesMigration) {
   {
     Database db = open_raw();
-    ASSERT_OK(migrate(db, index_migrations().first(4)));
+    ASSERT_OK(migrate(db, index_migrations().first(5)));
     ASSERT_OK(db.exec("INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at) "
                       "VALUES (x'" + std::string(64, '1') + "', x'" + std::string(64, '2') + "', 'old', 5, 4096, 1, 7)"));
   }
