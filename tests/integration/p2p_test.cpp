@@ -92,12 +92,15 @@ class PeerNetwork : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
-  // chunk ID -> the peers whose store holds it (not their caches, unless
-  // `area` says "cache").
-  std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "store") {
+  // chunk ID -> the peers that serve it: their own store/ or held/, where
+  // chunks other peers put land (not their caches, unless `area` says
+  // "cache").
+  std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "served") {
     std::map<std::string, std::set<int>> out;
     for (int i : peers) {
-      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(i) + "/" + area)) out[id.hex()].insert(i);
+      const auto chunks = area == "served" ? dfs::testing::served_chunks_on_disk(data(i))
+                                           : dfs::testing::chunks_on_disk(data(i) + "/" + area);
+      for (const auto& [id, where] : chunks) out[id.hex()].insert(i);
     }
     return out;
   }
