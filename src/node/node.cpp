@@ -16,15 +16,6 @@
 
 namespace dfs::node {
 
-namespace {
-// Chunks in flight per worker: enough to keep every core busy while the
-// reader or writer waits on the disk, few enough to bound memory
-// (each holds a plaintext and a sealed copy of one chunk).
-constexpr std::size_t kChunksInFlightPerThread = 2;
-// Chunk fetches a get keeps in flight when chunks come from peers.
-constexpr std::size_t kRemoteFetchesInFlight = 16;
-
-}  // namespace
 
 Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
   DFS_ASSIGN_OR_RETURN(std::unique_ptr<DataDir> dir, DataDir::open(options));
@@ -113,29 +104,45 @@ void Node::forget_chunks(const std::vector<ChunkId>& ids) {
   }
 }
 
-Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& options,
-                             const ProgressFn& progress) {
+Result<std::uint32_t> Node::chunk_size_for(const PutOptions& options) const {
   const std::uint32_t chunk_size = options.chunk_size ? options.chunk_size : options_.chunk_size;
   if (chunk_size < kMinChunkSize || chunk_size > kMaxChunkSize) {
     return make_error(Errc::invalid_argument, "chunk size " + std::to_string(chunk_size) + " is outside [" +
                                                   std::to_string(kMinChunkSize) + ", " +
                                                   std::to_string(kMaxChunkSize) + "]");
   }
-  std::vector<ChunkId> stored;
+  return chunk_size;
+}
+
+Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& options,
+                             const ProgressFn& progress) {
+  DFS_ASSIGN_OR_RETURN(const std::uint32_t chunk_size, chunk_size_for(options));
   // Chunks go to their peers as they are sealed, not after the whole file.
   std::unique_ptr<ReplicationStream> stream = network_ ? network_->start_replication() : nullptr;
-  Result<FileId> id = put_locally(fd, name, chunk_size, stored, progress, stream.get());
+  auto body = [&](const store::VersionWriter& writer, store::PutBatch& batch,
+                  std::vector<ChunkId>& stored) -> Result<index::FileRecord> {
+    Manifest manifest;
+    manifest.chunk_size = chunk_size;
+    DFS_ASSIGN_OR_RETURN(FileId id, write_file(fd, name, writer, batch, manifest, stored, progress));
+    return index::FileRecord{id.manifest, id.key.bytes(), name, manifest.file_size, manifest.chunk_size,
+                             manifest.chunk_count()};
+  };
+  Result<FileId> id = put_locally(body, stream.get());
   // Copies already placed of a failed put are left to the peers' GC.
   if (!id.ok()) return id.take_error();
   return replicate(std::move(id).value(), stream.get());
 }
 
-Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t chunk_size,
-                                 std::vector<ChunkId>& stored, const ProgressFn& progress,
-                                 ReplicationStream* stream) {
-  FileId id;
-  Manifest manifest;
-  manifest.chunk_size = chunk_size;
+Result<FileId> Node::write_file(int fd, const std::string& name, const store::VersionWriter& writer,
+                                store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
+                                const ProgressFn& progress) {
+  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress));
+  DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_manifest(manifest, batch));
+  stored.insert(stored.end(), written.segments.begin(), written.segments.end());
+  return written.id();
+}
+
+Result<FileId> Node::put_locally(const VersionBody& body, ReplicationStream* stream) {
   store::SealedSink sink;
   if (stream) sink = [stream](const ChunkId& c, std::shared_ptr<const Bytes> sealed) { stream->add(c, std::move(sealed)); };
   // Chunks go to their peers as they are sealed, not after the whole file.
@@ -147,29 +154,20 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   // (in_flight.hpp).
   store::InFlightChunks::Hold hold = in_flight_.hold();
   std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(store_->begin_batch(), hold);
-  Status status = store_chunks_in_order(fd, name, writer, *batch, manifest, stored, progress);
+  std::vector<ChunkId> stored;
+  Result<index::FileRecord> record = body(writer, *batch, stored);
+  Status status = record.ok() ? batch->commit() : Status(record.take_error());
   if (status.ok()) {
-    auto written = writer.write_manifest(manifest, *batch);
-    if (written.ok()) {
-      stored.insert(stored.end(), written->segments.begin(), written->segments.end());
-      id.manifest = written->head;
-      id.key = written->key;
-      status = batch->commit();
-    } else {
-      status = written.take_error();
-    }
-  }
-  if (status.ok()) {
-    index::FileRecord record{id.manifest,         id.key.bytes(),          name, manifest.file_size,
-                             manifest.chunk_size, manifest.chunk_count(), std::time(nullptr)};
-    status = index_->record_file(record, stored);
+    record->added_at_unix = std::time(nullptr);
+    status = index_->record_file(*record, stored);
   }
   if (!status.ok()) {
     batch.reset();  // discards what it had not committed
     forget_chunks(stored);
     return status.take_error();
   }
-  return id;
+  return FileId{record->manifest, crypto::SecretKey::from_bytes(record->key),
+                record->is_directory ? IdKind::directory : IdKind::file};
 }
 
 // Places the file's chunks on the network. Chunks that other peers are
@@ -345,8 +343,8 @@ Result<std::vector<FileSummary>> Node::list() {
   std::vector<FileSummary> files;
   files.reserve(records.size());
   for (const auto& r : records) {
-    FileId id{r.manifest, crypto::SecretKey::from_bytes(r.key)};
-    files.push_back({id.to_string(), r.name, r.size, r.added_at_unix});
+    FileId id{r.manifest, crypto::SecretKey::from_bytes(r.key), r.is_directory ? IdKind::directory : IdKind::file};
+    files.push_back({id.to_string(), r.name, r.size, r.added_at_unix, r.is_directory, r.from_mount});
   }
   return files;
 }

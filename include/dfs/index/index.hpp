@@ -46,6 +46,13 @@ struct FileRecord {
   std::uint32_t chunk_size = 0;  // > 0
   std::uint64_t chunk_count = 0;
   std::int64_t added_at_unix = 0;  // seconds since the epoch
+  // A directory tree put by dfs put -r (schema v5): `manifest` and `key`
+  // name its root snapshot, `size` is the total of its files, and its
+  // references cover every chunk of the tree.
+  bool is_directory = false;
+  // Read only (ignored by record_file): a version the mount's namespace
+  // recorded (NamespaceTxn::record_version), not a put.
+  bool from_mount = false;
 
   bool operator==(const FileRecord&) const = default;
 };
@@ -209,6 +216,11 @@ class Index {
   Result<std::optional<FileRecord>> find_file(const ChunkId& manifest);
   // Removes the file, its references and its pin; Errc::not_found if absent.
   Status forget_file(const ChunkId& manifest);
+  // dfs rm: forgets an item put on this peer, in one transaction. If an
+  // inode of the mount points at it (a file placed by dfs open), the row
+  // is handed to the namespace instead (as if record_version had made
+  // it), which forgets it once no inode points at it any more.
+  Status forget_put(const ChunkId& manifest);
 
   // Whether any recorded file references `chunk`.
   Result<bool> is_referenced(const ChunkId& chunk);
