@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <condition_variable>
-#include <cstring>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "dfs/dht/dht.hpp"
 #include "dfs/net/address.hpp"
 #include "dfs/net/tls_transport.hpp"
+#include "dfs/p2p/chunk_wire.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 #include "dfs/p2p/net_adapters.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
@@ -59,13 +59,6 @@ struct StreamWindow {
   std::size_t in_flight = 0;
 };
 
-Result<ChunkId> chunk_id_from(const std::string& bytes) {
-  if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
-  ChunkId id;
-  std::memcpy(id.bytes.data(), bytes.data(), bytes.size());
-  return id;
-}
-
 std::string hex_of(const net::NodeIdBytes& id) { return dht::NodeId{id}.hex(); }
 
 }  // namespace
@@ -79,10 +72,15 @@ struct Peer::Impl {
         put_pool(kPutThreads),
         chunk_server(s, options.held_chunks, options.leases),
         puts_by_peer(put_rate(options.put_limits), kRateLimitedKeys),
-        puts_by_address(put_rate(options.put_limits), kRateLimitedKeys) {}
+        puts_by_address(put_rate(options.put_limits), kRateLimitedKeys),
+        proofs_by_peer(proof_rate(options), kRateLimitedKeys),
+        proofs_by_address(proof_rate(options), kRateLimitedKeys) {}
 
   static KeyedRateLimiter::Limits put_rate(const PutLimits& l) {
     return {static_cast<double>(l.bytes_per_second), static_cast<double>(l.chunks_per_second), 2.0};
+  }
+  static KeyedRateLimiter::Limits proof_rate(const PeerOptions& o) {
+    return {0, static_cast<double>(o.challenges_per_second), 2.0};
   }
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
@@ -92,6 +90,10 @@ struct Peer::Impl {
   // ("busy"). Takes from the rate limits and, when admitted, adds the bytes
   // to puts_queued (the caller takes them off once stored).
   std::optional<Error> admit_put(const net::PeerInfo& from, std::uint64_t bytes);
+  // Whether a request of `bytes` from `from` fits both its peer's and its
+  // address's buckets (and if so, takes it from both).
+  static bool admit(KeyedRateLimiter& by_peer, KeyedRateLimiter& by_address, const net::PeerInfo& from,
+                    std::uint64_t bytes);
   std::string describe_storage_for_others() const;
   void join();
 
@@ -132,6 +134,10 @@ struct Peer::Impl {
   KeyedRateLimiter puts_by_address;
   std::atomic<std::uint64_t> puts_queued{0};  // bytes of admitted PUTs not yet stored
   std::atomic<std::uint64_t> puts_busy{0};    // PUTs answered busy
+  // Per-peer and per-address rates of PROVE_CHUNK; network thread only.
+  KeyedRateLimiter proofs_by_peer;
+  KeyedRateLimiter proofs_by_address;
+  std::atomic<std::uint64_t> proofs_busy{0};  // PROVE_CHUNKs answered busy
   std::unique_ptr<replicate::PoolRunner> runner;
   std::unique_ptr<replicate::Replicator> replicator;
   std::string node_id_hex;
@@ -158,7 +164,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
   const wire::Envelope& env = request.env;
   switch (env.body_case()) {
     case wire::Envelope::kPutChunk: {
-      auto id = chunk_id_from(env.put_chunk().chunk_id());
+      auto id = chunk_id_from_wire(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
       if (!among_closest(dht->self().id, *id)) {
         return respond.fail(make_error(Errc::permission_denied,
@@ -179,7 +185,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       return;
     }
     case wire::Envelope::kGetChunk: {
-      auto id = chunk_id_from(env.get_chunk().chunk_id());
+      auto id = chunk_id_from_wire(env.get_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
       pool.submit([this, id = *id, respond] {
         auto bytes = chunk_server.on_get(id);
@@ -200,7 +206,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       // the chunk, does its question renew the chunk's lease.
       replicate::HasAsker asker{dht::NodeId{from.id}, {}};
       for (const auto& raw : env.has_chunks().chunk_ids()) {
-        auto id = chunk_id_from(raw);
+        auto id = chunk_id_from_wire(raw);
         if (!id.ok()) return respond.fail(id.take_error());
         ids.push_back(*id);
         asker.holds.push_back(among_closest(asker.id, *id));
@@ -211,6 +217,21 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
         wire::Envelope reply;
         reply.mutable_has_chunks_result()->set_present_bitmap(presence_to_bitmap(*present));
         respond.reply(std::move(reply));
+      });
+      return;
+    }
+    case wire::Envelope::kProveChunk: {
+      auto challenge = prove_request_from_wire(env);
+      if (!challenge.ok()) return respond.fail(challenge.take_error());
+      if (!admit(proofs_by_peer, proofs_by_address, from, 0)) {
+        proofs_busy.fetch_add(1, std::memory_order_relaxed);
+        return respond.fail(make_error(Errc::busy, "busy: you are asking for storage proofs faster than this peer "
+                                                   "answers them for one peer; try later"));
+      }
+      pool.submit([this, challenge = *challenge, respond] {
+        auto proof = chunk_server.on_prove(challenge.id, challenge.nonce);
+        if (!proof.ok()) return respond.fail(proof.error());
+        respond.reply(proof_to_wire(*proof));
       });
       return;
     }
@@ -232,13 +253,18 @@ bool Peer::Impl::among_closest(const dht::NodeId& peer, const ChunkId& id) const
   return nearest.size() < window || peer == nearest.back().id || dht::closer(target, peer, nearest.back().id);
 }
 
-std::optional<Error> Peer::Impl::admit_put(const net::PeerInfo& from, std::uint64_t bytes) {
+bool Peer::Impl::admit(KeyedRateLimiter& by_peer, KeyedRateLimiter& by_address, const net::PeerInfo& from,
+                       std::uint64_t bytes) {
   const auto now = std::chrono::steady_clock::now();
   auto host = net::parse_host_port(from.address);
   const std::string address = host.ok() ? host->host : from.address;
   const std::string peer(from.id.begin(), from.id.end());
+  return by_peer.admit(peer, bytes, now) && by_address.admit(address, bytes, now);
+}
+
+std::optional<Error> Peer::Impl::admit_put(const net::PeerInfo& from, std::uint64_t bytes) {
   std::optional<Error> busy;
-  if (!puts_by_peer.admit(peer, bytes, now) || !puts_by_address.admit(address, bytes, now)) {
+  if (!admit(puts_by_peer, puts_by_address, from, bytes)) {
     busy = make_error(Errc::busy, "busy: you are putting chunks faster than this peer takes them from one peer; "
                                   "try another peer or later");
   } else if (puts_queued.fetch_add(bytes) + bytes > options.put_limits.max_queued_bytes &&
@@ -515,6 +541,12 @@ replicate::NetworkStatus Peer::status() {
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
   status.limits = raw->transport->describe_limits();
   status.limits.push_back(raw->describe_storage_for_others());
+  status.limits.push_back(
+      "storage challenges: " + std::to_string(stats.challenges) + " sent, " + std::to_string(stats.challenges_failed) +
+      " failed, " + std::to_string(stats.distrusted) + " peers distrusted; " +
+      std::to_string(raw->chunk_server.stats().proofs_served) + " answered, at most " +
+      std::to_string(raw->options.challenges_per_second) + "/s per peer and per address (" +
+      std::to_string(raw->proofs_busy.load()) + " busy answers)");
   return status;
 }
 

@@ -2,12 +2,13 @@
 
 namespace dfs::replicate {
 
-ClosestPeers::ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl)
-    : dht_(dht), scheduler_(scheduler), ttl_(ttl), life_(scheduler, nullptr) {}
+ClosestPeers::ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl,
+                           const Distrusted& distrusted)
+    : dht_(dht), scheduler_(scheduler), ttl_(ttl), distrusted_(distrusted), life_(scheduler, nullptr) {}
 
 void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done) {
   if (small_network_ && scheduler_.now() < small_network_->until) {
-    return life_.post([peers = small_network_->peers, done = std::move(done)] { done(peers); });
+    return life_.post([peers = distrusted_.without(small_network_->peers), done = std::move(done)] { done(peers); });
   }
   dht_.find_closest(key, life_.guard([this, done = std::move(done)](std::vector<dht::Contact> found) {
     if (ttl_.count() > 0 && !found.empty() && found.size() < dht_.config().k) {
@@ -15,7 +16,7 @@ void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<d
     } else {
       small_network_.reset();
     }
-    done(std::move(found));
+    done(distrusted_.without(std::move(found)));
   }));
 }
 

@@ -163,4 +163,14 @@ void Transfers::has(const Contact& to, std::vector<ChunkId> ids,
   }));
 }
 
+void Transfers::prove(const Contact& to, const ChunkId& id, const ProofNonce& nonce,
+                      std::function<void(Result<crypto::Digest>)> done) {
+  queue_->submit(true, life_.guard([this, to, id, nonce, done = std::move(done)](Release release) mutable {
+    client_.prove_chunk(to, id, nonce,
+                        finish<Result<crypto::Digest>>(std::move(release), "PROVE_CHUNK " + id.short_hex() + " to " +
+                                                                               describe(to) + " timed out",
+                                                       std::move(done)));
+  }));
+}
+
 }  // namespace dfs::replicate

@@ -72,6 +72,10 @@ struct PeerOptions {
   // (NodeOptions::storage_for_others); the Peer itself reads the quota.
   std::uint64_t storage_for_others = replicate::kDefaultStorageForOthers;
   PutLimits put_limits;
+  // Storage challenges (PROVE_CHUNK) answered per peer and per address a
+  // second, twice that in a burst; "busy" beyond. Each costs a read of a
+  // whole chunk; repair asks a holder for a few per round.
+  std::size_t challenges_per_second = 8;
 };
 
 class Peer final : public ChunkNetwork {

@@ -3,6 +3,9 @@
 // lookup found (ReplicationConfig::small_network_ttl), so that placing or
 // fetching the thousands of chunks of one file does not cost a lookup each.
 //
+// Peers the Distrusted set holds are never returned: placing a copy on a
+// peer caught lying about what it stores, or asking it for one, is wasted.
+//
 // Loop thread only. `done` runs on a later turn of the loop either way,
 // unless the ClosestPeers is destroyed first (it may be, with lookups in
 // flight). The Dht and the Scheduler must outlive it.
@@ -14,14 +17,15 @@
 #include <vector>
 
 #include "dfs/dht/dht.hpp"
+#include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/lifeline.hpp"
 
 namespace dfs::replicate {
 
 class ClosestPeers {
  public:
-  // `ttl` 0: a lookup for every call.
-  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl);
+  // `ttl` 0: a lookup for every call. `distrusted` must outlive it.
+  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, const Distrusted& distrusted);
   ~ClosestPeers() { life_.cut(); }
   ClosestPeers(const ClosestPeers&) = delete;
   ClosestPeers& operator=(const ClosestPeers&) = delete;
@@ -43,6 +47,7 @@ class ClosestPeers {
   dht::Dht& dht_;
   Scheduler& scheduler_;
   const std::chrono::milliseconds ttl_;
+  const Distrusted& distrusted_;
   std::optional<PeerSet> small_network_;
   Lifeline life_;
 };

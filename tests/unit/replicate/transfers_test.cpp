@@ -21,7 +21,7 @@ using std::chrono::seconds;
 class ManualClient final : public ChunkClient {
  public:
   struct Call {
-    std::string kind;  // "put", "get" or "has"
+    std::string kind;  // "put", "get", "has" or "prove"
     ChunkId id;
     std::size_t bytes = 0;  // of a put
     std::function<void(Status)> put_done;
@@ -38,7 +38,13 @@ class ManualClient final : public ChunkClient {
                   std::function<void(Result<std::vector<bool>>)> done) override {
     calls.push_back(Call{"has", ids.empty() ? ChunkId{} : ids.front(), 0, {}, {}, std::move(done)});
   }
+  void prove_chunk(const dht::Contact&, const ChunkId& id, const ProofNonce&,
+                   std::function<void(Result<crypto::Digest>)> done) override {
+    calls.push_back(Call{"prove", id, 0, {}, {}, {}});
+    proofs.push_back(std::move(done));
+  }
   std::vector<Call> calls;
+  std::vector<std::function<void(Result<crypto::Digest>)>> proofs;  // of the "prove" calls, in order
 };
 
 ChunkId id_of(const std::string& s) { return ChunkId::of(as_bytes(s)); }
