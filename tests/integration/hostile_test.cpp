@@ -347,20 +347,26 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   const Bytes victim = from_hex(node_id(kVictim)).value();
   HostilePeer placer(kAttackerIp, address(kVictim));
   placer.handshake_and_hello();
-  HostilePeer asker("127.0.0.67", address(kVictim));
-  asker.handshake_and_hello();
-  const Bytes asker_id(asker.id().begin(), asker.id().end());
   // A chunk the victim takes (fewer than 4 known peers closer to it than
   // the victim) and the asker does not hold (4 known peers closer to it).
+  // For some asker IDs there is none (an asker in the victim's half of the
+  // ID space, when that half holds only 3 other peers): then the asker
+  // takes a fresh identity.
   const auto closer_than = [&](const ChunkId& id, const Bytes& who) {
     return std::count_if(others.begin(), others.end(), [&](const Bytes& o) { return closer_to(id, o, who); });
   };
   const auto key = crypto::SecretKey::generate();
   SealedChunk junk;
-  for (int n = 0;; ++n) {
-    junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
-    if (closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4) break;
+  std::unique_ptr<HostilePeer> asker;
+  for (bool found = false; !found;) {
+    asker = std::make_unique<HostilePeer>("127.0.0.67", address(kVictim));
+    const Bytes asker_id(asker->id().begin(), asker->id().end());
+    for (int n = 0; n < 4096 && !found; ++n) {
+      junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
+      found = closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4;
+    }
   }
+  asker->handshake_and_hello();
   placer.send(HostilePeer::put_chunk(junk.id, 86400), junk.bytes);
   auto answer = placer.read_frame(20s);
   ASSERT_TRUE(answer);
@@ -375,8 +381,8 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   // The asker keeps asking, far more often than the lease lasts.
   EXPECT_TRUE(eventually(
       [&] {
-        asker.send(HostilePeer::has_chunks({junk.id}));
-        auto present = asker.read_frame(5s);
+        asker->send(HostilePeer::has_chunks({junk.id}));
+        auto present = asker->read_frame(5s);
         return present && !held();
       },
       30s))
