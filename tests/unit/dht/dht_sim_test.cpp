@@ -164,6 +164,37 @@ TEST_F(DhtSimulation, WithFivePercentLossLookupsStillSucceed) {
   EXPECT_GE(acc.overlap, 0.98) << acc;
 }
 
+// Issue 10: peers that answer every FIND_NODE with made-up contacts — IDs
+// right next to the target, at the address of a real peer (which proves
+// another ID) or of a peer that never answers. A contact enters a lookup's
+// result only once it answered over a connection that proved its ID, so
+// the lies cost time (each made-up contact is tried, and fails), never a
+// wrong result.
+TEST_F(DhtSimulation, LookupsReturnTheTrueClosestWhenSomePeersAnswerWithMadeUpContacts) {
+  const Contact blackhole{NodeId::random(cluster.rng()), "sim:blackhole"};
+  cluster.network().attach(blackhole, nullptr);  // takes requests, answers none
+  for (std::size_t liar = 0; liar < kNodes; liar += 20) {  // 5% of the nodes
+    cluster.network().set_handler(
+        cluster.contact(liar).address, [this, liar, blackhole](const Contact& from, const Request& request) -> Response {
+          const auto* find = std::get_if<FindNodeRequest>(&request);
+          if (find == nullptr) return cluster.dht(liar).handle(from, request);
+          FindNodeResponse lies;
+          for (std::uint8_t i = 1; i <= 20; ++i) {
+            NodeId id = find->target;
+            id.bytes.back() ^= i;  // closer to the target than any real peer
+            const std::string address = i % 2 ? blackhole.address : cluster.contact((liar + i) % kNodes).address;
+            lies.contacts.push_back(Contact{id, address});
+          }
+          return lies;
+        });
+  }
+  const Accuracy acc = measure(false);
+  std::cout << "[ " << kNodes << " nodes, 5% answer with made-up contacts ] " << acc << ", " << acc.messages
+            << " messages\n";
+  EXPECT_GE(acc.closest_rate(), 0.99) << acc;
+  EXPECT_GE(acc.overlap, 0.98) << acc;
+}
+
 TEST_F(DhtSimulation, RecordsAreFoundFromAnyNodeAfterNodesDie) {
   std::vector<NodeId> keys;
   for (int i = 0; i < 20; ++i) {
