@@ -6,6 +6,7 @@
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "dfs/store/version_writer.hpp"
+#include "dfs/util/adaptive_window.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -16,8 +17,12 @@ namespace {
 // reader or writer waits on the disk, few enough to bound memory
 // (each holds a plaintext and a sealed copy of one chunk).
 constexpr std::size_t kChunksInFlightPerThread = 2;
-// Chunk fetches a get keeps in flight when chunks come from peers.
-constexpr std::size_t kRemoteFetchesInFlight = 16;
+// Chunk fetches a get keeps in flight when chunks come from peers: from
+// the least, which fills a fast nearby link, up to the most (on the fetch
+// pool's threads), which a long round trip needs (util/adaptive_window.hpp).
+// The most bounds memory: each holds a sealed chunk and its plaintext.
+constexpr std::size_t kMinRemoteFetchesInFlight = 16;
+constexpr std::size_t kMaxRemoteFetchesInFlight = 64;
 
 }  // namespace
 
@@ -255,17 +260,23 @@ Result<Manifest> Node::load(const FileId& id) {
 void Node::attach_network(ChunkNetwork* network) {
   network_ = network;
   source_ = make_source();
-  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
+  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kMaxRemoteFetchesInFlight);
 }
 
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
   WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
-  OrderedPipeline<Result<Bytes>> pipeline(pool, network_ ? kRemoteFetchesInFlight
-                                                         : pool_.size() * kChunksInFlightPerThread);
+  // Local chunks need only the cores busy; remote ones the bandwidth-delay
+  // product, measured as the get goes.
+  const std::size_t local_window = pool_.size() * kChunksInFlightPerThread;
+  AdaptiveWindow window(network_ ? kMinRemoteFetchesInFlight : local_window,
+                        network_ ? kMaxRemoteFetchesInFlight : local_window, AdaptiveWindow::Clock::now());
+  OrderedPipeline<Result<Bytes>> pipeline(pool, window.size());
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Bytes> plaintext) {
+    if (plaintext.ok()) window.completed(plaintext->size(), AdaptiveWindow::Clock::now());
+    pipeline.set_window(window.size());
     if (plaintext.ok()) {
       Status written = write_full(out_fd, *plaintext, "output");
       if (written.ok()) {
@@ -306,6 +317,10 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     if (!keep_going) break;
   }
   pipeline.drain(write_out);
+  if (network_) {
+    log::info("get: " + std::to_string(count) + " chunks, up to " + std::to_string(window.size()) +
+              " fetches in flight");
+  }
   return failure;
 }
 

@@ -94,14 +94,19 @@ void Replicator::note_silent_holders(FetchOp& op) {
   }
 }
 
-// Asks the next candidate if the fetch has room for another GET, and arms
-// the hedge timer that will ask one more if nobody answers meanwhile.
+// Asks the next candidate if the fetch has room for another GET. Once
+// that GET is sent (it may wait in the transfer queue first), the hedge
+// timer asks one more if nobody answers meanwhile: the delay counts from
+// the send, so a deep queue (a get of a large file across a long link)
+// does not hedge GETs that never had a chance to answer.
 void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
   if (op->finished) return;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
     const Contact peer = op->candidates[op->next++];
     ++op->in_flight;
-    get(peer, op->id, [this, op, peer](Result<Bytes> answer) { fetch_answer(op, peer, std::move(answer)); });
+    get(
+        peer, op->id, [this, op, peer](Result<Bytes> answer) { fetch_answer(op, peer, std::move(answer)); },
+        [this, op] { arm_hedge(op); });
   }
   if (op->in_flight == 0 && op->next >= op->candidates.size()) {
     // Every peer asked answered that it holds no such chunk: as far as the
@@ -111,6 +116,10 @@ void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
     return fetch_finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
                                                  op->summary(dht_.table().size()) + ")"));
   }
+}
+
+void Replicator::arm_hedge(const std::shared_ptr<FetchOp>& op) {
+  if (op->finished) return;
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   op->hedge_timer = 0;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {

@@ -150,14 +150,17 @@ class Replicator {
   // operations) with the transfer_timeout backstop.
   void push(const dht::Contact& to, const ChunkId& id, std::shared_ptr<const Bytes> sealed, bool background,
             std::function<void(Status)> done);
-  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done);
+  // `sent` (may be null) runs when the GET leaves the queue for the peer.
+  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done,
+           std::function<void()> sent = nullptr);
   void has(const dht::Contact& to, std::vector<ChunkId> ids, std::function<void(Result<std::vector<bool>>)> done);
   // Repair's PUT: reads the chunk (LocalChunks) once a slot is granted.
   void push_from_store(const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
 
-  // The peers closest to `key`, as a lookup finds them, or from the peer
-  // set of a small network (ReplicationConfig::small_network_ttl). `done`
-  // runs on a later turn of the loop either way.
+  // The peers closest to `key`, as a lookup finds them (settled on the R
+  // closest once the routing table holds k peers), or from the peer set
+  // of a small network (ReplicationConfig::small_network_ttl). `done` runs
+  // on a later turn of the loop either way.
   void closest_peers(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done);
   // A peer did not answer: the cached peer set may be stale.
   void forget_peer_set() { small_network_.reset(); }
@@ -170,6 +173,7 @@ class Replicator {
   void fetch_from_peers(const std::shared_ptr<FetchOp>& op);
   void note_silent_holders(FetchOp& op);
   void fetch_more(const std::shared_ptr<FetchOp>& op);
+  void arm_hedge(const std::shared_ptr<FetchOp>& op);
   void fetch_answer(const std::shared_ptr<FetchOp>& op, const dht::Contact& from, Result<Bytes> answer);
   void fetch_checked(const std::shared_ptr<FetchOp>& op, const dht::Contact& from,
                      std::shared_ptr<Bytes> bytes, Status verified);
