@@ -48,6 +48,7 @@ start_net() {
     mkdir -p "$(peer_dir "$i")"
     local args=(--data "$(peer_dir "$i")" node --listen "$(addr "$i")" --network-key "$work/network.key")
     ((i == 0)) || args+=(--bootstrap "$(addr 0)")
+    ((i != reader)) || args=(--verbose "${args[@]}")  # its log gives the get's window
     p2p_spawn "$(peer_dir "$i").log" "$harness" exec "$ns_prefix-$i" "$dfs" "${args[@]}"
     peer_pid[$i]=$spawned
   done
