@@ -148,6 +148,14 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
+// Schema v5: who put each chunk held for others (issue 10).
+constexpr std::string_view kSchemaV5 = R"sql(
+-- The node ID of the peer that put the chunk here: it may renew the lease
+-- (so may the chunk's current holders); an arbitrary peer may not. NULL for
+-- leases from before v5 (only holders renew those).
+ALTER TABLE leases ADD COLUMN placer BLOB NULL CHECK (placer IS NULL OR length(placer) = 32);
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -170,11 +178,14 @@ Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
 Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
+Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
+    {5, "who put each chunk held for others", &apply_v5},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

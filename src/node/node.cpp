@@ -5,6 +5,7 @@
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
+#include "dfs/store/served_store.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/store/version_writer.hpp"
 #include "dfs/util/adaptive_window.hpp"
@@ -37,18 +38,19 @@ Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
 Node::Node(DataDir& dir)
     : options_(dir.options()),
       store_(&dir.store()),
+      served_(&dir.served()),
       cache_(&dir.cache()),
       index_(&dir.index()),
       in_flight_(dir.in_flight()),
       leases_(&dir.leases()),
       pool_(dir.pool()),
-      gc_(*store_, *cache_, *index_, in_flight_, leases_),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_, unix_seconds, &dir.held()),
       source_(make_source()) {}
 
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
 // too would only cost a write per chunk (and GC a delete).
 std::unique_ptr<store::ChunkStore> Node::make_source() {
-  store::ChunkChain chain{store_, cache_, {}, /*keep_fetched=*/false};
+  store::ChunkChain chain{served_, cache_, {}, /*keep_fetched=*/false};
   if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
   return store::make_chunk_source(chain);
 }

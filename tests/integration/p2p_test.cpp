@@ -230,7 +230,7 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
     std::sort(others.begin(), others.end(),
               [&](int a, int b) { return xor_distance(chunk, node_id(a)) < xor_distance(chunk, node_id(b)); });
     for (std::size_t k = 0; k + 1 < others.size(); ++k) {
-      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(others[k]) + "/store")) {
+      for (const auto& [id, where] : dfs::testing::served_chunks_on_disk(data(others[k]))) {
         if (id.hex() == chunk) {
           ASSERT_TRUE(dfs::testing::flip_chunk_byte(where, 100)) << where.path;
         }

@@ -228,6 +228,18 @@ class Index {
   // called with many chunks at once: one transaction per chunk would cost
   // a sync each on the receive path.
   Status extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix);
+  // The same for chunks another peer put here, recording who put each
+  // (`placer`, a node ID; none keeps the one recorded): that peer may renew
+  // the lease later (renew_leases_placed_by), an arbitrary peer may not.
+  struct LeaseGrant {
+    ChunkId chunk;
+    std::optional<std::array<std::uint8_t, 32>> placer;
+  };
+  Status extend_leases(const std::vector<LeaseGrant>& grants, std::int64_t expires_at_unix);
+  // Extends, until `expires_at_unix`, the leases of those of `chunks` that
+  // `placer` put here; the others are left as they are.
+  Status renew_leases_placed_by(const std::vector<ChunkId>& chunks, const std::array<std::uint8_t, 32>& placer,
+                                std::int64_t expires_at_unix);
   // Whether a lease holds `chunk` at `now_unix`.
   Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
   // The candidates GC may delete at `now_unix`: no file references them and

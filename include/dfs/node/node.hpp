@@ -82,6 +82,7 @@ class Node final : public Service {
   // The parts of dir_ used here, named once.
   const NodeOptions& options_;
   store::DiskChunkStore* store_;
+  store::ChunkStore* served_;  // store_ and held/ (what a get may find here)
   store::DiskChunkStore* cache_;
   index::Index* index_;
   store::InFlightChunks& in_flight_;
