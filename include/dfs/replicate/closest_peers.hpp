@@ -3,6 +3,12 @@
 // lookup found (ReplicationConfig::small_network_ttl), so that placing or
 // fetching the thousands of chunks of one file does not cost a lookup each.
 //
+// Once the routing table holds k verified peers (the network is then
+// provably not small), a lookup settles as soon as the `settle` closest it
+// knows have answered (dht.hpp, find_closest): placement and fetch use only
+// the R holders and R stand-ins, and a settled lookup costs a few round
+// trips where a strict one waits ~8 on a WAN for all k to answer.
+//
 // Peers the Distrusted set holds are never returned: placing a copy on a
 // peer caught lying about what it stores, or asking it for one, is wasted.
 //
@@ -24,8 +30,11 @@ namespace dfs::replicate {
 
 class ClosestPeers {
  public:
-  // `ttl` 0: a lookup for every call. `distrusted` must outlive it.
-  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, const Distrusted& distrusted);
+  // `ttl` 0: a lookup for every call. `settle` (1..k; 0: never) is how
+  // many closest peers a lookup in a large network waits for.
+  // `distrusted` must outlive it.
+  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle,
+               const Distrusted& distrusted);
   ~ClosestPeers() { life_.cut(); }
   ClosestPeers(const ClosestPeers&) = delete;
   ClosestPeers& operator=(const ClosestPeers&) = delete;
@@ -47,6 +56,7 @@ class ClosestPeers {
   dht::Dht& dht_;
   Scheduler& scheduler_;
   const std::chrono::milliseconds ttl_;
+  const std::size_t settle_;
   const Distrusted& distrusted_;
   std::optional<PeerSet> small_network_;
   Lifeline life_;
