@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -24,6 +25,15 @@ Result<std::string> resolve_data_dir(const std::optional<std::string>& flag) {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/dfs";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/dfs";
   return make_error(Errc::invalid_argument, "no data directory: set --data, XDG_DATA_HOME or HOME");
+}
+
+std::string local_time(std::int64_t unix_seconds) {
+  char when[32];
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  return when;
 }
 
 std::string human_bytes(std::uint64_t bytes) {

@@ -29,6 +29,8 @@ Result<std::string> resolve_data_dir(const std::optional<std::string>& flag);
 
 // "1.5 GiB", "512 B".
 std::string human_bytes(std::uint64_t bytes);
+// "2026-12-06 23:05" in local time.
+std::string local_time(std::int64_t unix_seconds);
 
 // "10G", "512M", "4096", "1.5T" (binary units; B optional). 0 means none.
 Result<std::uint64_t> parse_size(const std::string& text);

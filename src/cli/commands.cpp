@@ -165,6 +165,16 @@ Status get_to_path(node::Service& service, const FileId& id, const std::string& 
   return get_to_file(service, id, out);
 }
 
+// Issue 15: how long the owner's chunks outlive this machine if it stops.
+void print_lease_horizon(const node::ServiceStatus& s) {
+  if (s.leases_expire_from == 0) {
+    std::printf("leases:          %u days; not all renewed yet (the first repair sweep runs)\n", s.lease_days);
+    return;
+  }
+  std::printf("leases:          %u days; if this peer stopped now, its chunks would start to expire %s\n",
+              s.lease_days, local_time(s.leases_expire_from).c_str());
+}
+
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
   std::printf("data directory:  %s\n", s.data_dir.c_str());
@@ -185,6 +195,7 @@ void print_status(const node::ServiceStatus& s) {
   if (s.networked) {
     std::printf("under-replicated: %llu chunks (repair has made %llu copies)\n", count(s.under_replicated),
                 count(s.repair_copies));
+    print_lease_horizon(s);
   }
   if (s.usage.quota_bytes == 0) {
     std::printf("quota:           none\n");
@@ -285,10 +296,8 @@ int run_ls(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   for (const auto& f : *files) {
-    char when[32];
-    std::time_t t = f.added_at_unix;
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
-    std::printf("%s  %10s  %s  %s\n", f.file_id.c_str(), human_bytes(f.size).c_str(), when, f.name.c_str());
+    std::printf("%s  %10s  %s  %s\n", f.file_id.c_str(), human_bytes(f.size).c_str(),
+                local_time(f.added_at_unix).c_str(), f.name.c_str());
   }
   return kExitOk;
 }

@@ -27,6 +27,7 @@ int run_peers(const GlobalOptions& global, const Args& args);
 int run_node(const GlobalOptions& global, const Args& args);
 int run_id(const GlobalOptions& global, const Args& args);
 int run_open(const GlobalOptions& global, const Args& args);
+int run_recovery_key(const GlobalOptions& global, const Args& args);
 int run_keygen(const GlobalOptions& global, const Args& args);
 
 // Parses a subcommand's arguments. Returns the exit status to end with if

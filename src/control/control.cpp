@@ -71,6 +71,8 @@ control::StatusReply to_proto(const ServiceStatus& s) {
   r.set_replicas(s.replicas);
   r.set_under_replicated(s.under_replicated);
   r.set_repair_copies(s.repair_copies);
+  r.set_leases_expire_from(s.leases_expire_from);
+  r.set_lease_days(s.lease_days);
   r.set_networked(s.networked);
   for (const auto& line : s.limits) r.add_limits(line);
   return r;
@@ -89,6 +91,8 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   s.replicas = r.replicas();
   s.under_replicated = r.under_replicated();
   s.repair_copies = r.repair_copies();
+  s.leases_expire_from = r.leases_expire_from();
+  s.lease_days = r.lease_days();
   s.networked = r.networked();
   s.limits.assign(r.limits().begin(), r.limits().end());
   return s;

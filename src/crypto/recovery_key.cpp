@@ -90,6 +90,4 @@ SigningKey RecoveryKey::signing_key() const {
 
 SecretKey RecoveryKey::pointer_key() const { return derive_key(secret_, "dfs recovery v1: pointer sealing"); }
 
-SecretKey RecoveryKey::tree_key() const { return derive_key(secret_, "dfs recovery v1: directory tree"); }
-
 }  // namespace dfs::crypto

@@ -288,6 +288,7 @@ void Replicator::push_from_store(const Contact& to, const ChunkId& id, std::func
 
 void Replicator::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
+  if (!repair_cursor_) sweep_started_ = unix_seconds();  // a sweep over every chunk begins
   round_ = std::make_shared<RepairRound>(*this, repair_cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
@@ -295,6 +296,7 @@ void Replicator::start_round(std::function<void()> done) {
 
 void Replicator::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
   repair_cursor_ = std::move(cursor);
+  if (!repair_cursor_) counters_->last_sweep_started.store(sweep_started_, std::memory_order_relaxed);
   round_.reset();  // the round's callbacks still hold it while they run
   if (running_ && repair_timer_ == 0) schedule_round();
   for (auto& waiter : waiters) waiter();

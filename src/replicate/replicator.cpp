@@ -89,6 +89,7 @@ ReplicatorStats Replicator::stats() const {
   s.under_replicated = load(c.under_replicated);
   s.copies_made = load(c.copies_made);
   s.repair_failures = load(c.repair_failures);
+  s.last_sweep_started = c.last_sweep_started.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -30,6 +30,7 @@ struct Replicator::Counters {
   std::atomic<std::uint64_t> under_replicated{0};
   std::atomic<std::uint64_t> copies_made{0};
   std::atomic<std::uint64_t> repair_failures{0};
+  std::atomic<std::int64_t> last_sweep_started{0};
 };
 
 // Counters are written on the loop thread and only read elsewhere, and no

@@ -16,6 +16,7 @@
 #include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
 #include "dfs/chunk/manifest.hpp"
+#include "dfs/chunk/recovery_pointer.hpp"
 #include "dfs/crypto/recovery_key.hpp"
 #include "dfs/dht/signed_record.hpp"
 #include "dfs/util/encoding.hpp"
@@ -213,6 +214,11 @@ void recovery_seeds(const fs::path& root, const crypto::SecretKey& key) {
   const auto recovery = crypto::RecoveryKey::from_secret(key);
   write_text(root / "fuzz_recovery_key", "file", recovery.to_file_text());
   write_text(root / "fuzz_recovery_key", "printable", recovery.to_text());
+  RecoveryPointer pointer;
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    pointer.snapshots.push_back(SnapshotRef{FileId{id_filled(i), key, IdKind::directory}, 1000 - i, 7, 4096});
+  }
+  write(root / "fuzz_recovery_pointer", "three", encode_pointer(pointer));
 }
 
 int main(int argc, char** argv) {

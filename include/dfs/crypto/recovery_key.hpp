@@ -5,7 +5,11 @@
 //                  DHT; its public half names the record (dht/signed_record.hpp)
 //   pointer_key()  AES-256-GCM key the pointer's contents are sealed with, so
 //                  peers storing the record learn only its size
-//   tree_key()     the root of the keys of the namespace's directory snapshots
+//
+// The pointer names the root directory snapshot by its ID (manifest ID and
+// key); each directory manifest holds its children's IDs, keys included
+// (chunk/directory.hpp), so the recovery key opens the whole tree through
+// the pointer, and nothing without it does.
 //
 // Printable form, for paper: "dfsr1-" then base32 of the secret and a
 // 4-byte checksum, in dash-separated groups of five. Parsing ignores case,
@@ -40,7 +44,6 @@ class RecoveryKey {
   const SecretKey& secret() const { return secret_; }
   SigningKey signing_key() const;
   SecretKey pointer_key() const;
-  SecretKey tree_key() const;
 
  private:
   explicit RecoveryKey(const SecretKey& secret) : secret_(secret) {}

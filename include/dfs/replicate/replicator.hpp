@@ -64,6 +64,11 @@ struct ReplicatorStats {
   std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed
+  // Unix seconds at which the last complete sweep of repair over every
+  // chunk began (0: none completed yet). Each sweep asks the holders about
+  // every chunk, which renews its lease there (node/leases.hpp): no chunk
+  // was renewed earlier than this.
+  std::int64_t last_sweep_started = 0;
 };
 
 class Replicator {
@@ -204,6 +209,7 @@ class Replicator {
   std::uint64_t repair_timer_ = 0;           // 0 when none is scheduled
   std::shared_ptr<RepairRound> round_;       // the round in progress, if any
   std::optional<ChunkId> repair_cursor_;     // the next round starts after it
+  std::int64_t sweep_started_ = 0;           // Unix seconds the current sweep began
   std::mt19937_64 rng_;                      // repair jitter only
 
   // Callbacks hold a weak_ptr to this; once the Replicator is destroyed it

@@ -92,7 +92,6 @@ TEST(RecoveryKey, RejectsOtherTextWithAMessage) {
 
 TEST(RecoveryKey, DerivedKeysDifferFromEachOtherAndFromTheSecret) {
   const RecoveryKey key = RecoveryKey::generate();
-  EXPECT_FALSE(key.pointer_key() == key.tree_key());
   EXPECT_FALSE(key.pointer_key() == key.secret());
   EXPECT_EQ(key.signing_key().public_key(), RecoveryKey::from_secret(key.secret()).signing_key().public_key());
 }

@@ -1,0 +1,54 @@
+// `dfs recovery-key`: makes (once) and shows the namespace's recovery key
+// (node/recovery.hpp, issue 15).
+#include <boost/program_options.hpp>
+#include <cstdio>
+
+#include "cli_util.hpp"
+#include "commands.hpp"
+#include "dfs/node/recovery.hpp"
+#include "dfs/util/file.hpp"
+
+namespace po = boost::program_options;
+
+namespace dfs::cli {
+
+int run_recovery_key(const GlobalOptions& global, const Args& args) {
+  po::options_description options("recovery-key options");
+  options.add_options()("export", po::value<std::string>()->value_name("FILE"),
+                        "also write the key to FILE (a new file, mode 0600), to keep off this machine");
+  po::variables_map vm;
+  if (auto done = parse_command(
+          "recovery-key [--export FILE]", options, {}, {}, args, vm,
+          "Makes this data directory's recovery key if it has none (DATA/recovery.key,\n"
+          "mode 0600) and shows it. From then on the mount publishes each snapshot of\n"
+          "its namespace under this key, and `dfsmount --recover FILE MOUNTPOINT` on\n"
+          "another machine brings the whole tree back from the network with it.\n"
+          "Whoever holds the key can read every file: write it down or keep the\n"
+          "exported file somewhere safe, off this machine.")) {
+    return *done;
+  }
+  if (Status made = make_dirs(global.node.data_dir); !made.ok()) {
+    print_error("recovery-key", made.error());
+    return kExitFailure;
+  }
+  auto key = node::load_recovery_key(global.node.data_dir, true);
+  if (!key.ok()) {
+    print_error("recovery-key", key.error());
+    return kExitFailure;
+  }
+  if (vm.count("export")) {
+    if (Status written = node::export_recovery_key(*key, vm["export"].as<std::string>()); !written.ok()) {
+      print_error("recovery-key", written.error());
+      return kExitFailure;
+    }
+  }
+  std::printf("%s\n", key->to_text().c_str());
+  std::fprintf(stderr,
+               "This recovery key reads every file of %s. Keep it off this machine (write it\n"
+               "down, or keep a file from --export). To recover on a new machine:\n"
+               "  dfsmount --recover KEYFILE --bootstrap HOST:PORT MOUNTPOINT\n",
+               global.node.data_dir.c_str());
+  return kExitOk;
+}
+
+}  // namespace dfs::cli
