@@ -20,9 +20,9 @@ int run_recovery_key(const GlobalOptions& global, const Args& args) {
   if (auto done = parse_command(
           "recovery-key [--export FILE]", options, {}, {}, args, vm,
           "Makes this data directory's recovery key if it has none (DATA/recovery.key,\n"
-          "mode 0600) and shows it. From then on the mount publishes each snapshot of\n"
-          "its namespace under this key, and `dfsmount --recover FILE MOUNTPOINT` on\n"
-          "another machine brings the whole tree back from the network with it.\n"
+          "mode 0600) and shows it: \"dfsr1-\" and groups of five characters, with a\n"
+          "checksum that catches a mistyped one. It signs and seals the namespace's\n"
+          "recovery pointer in the DHT, the one record that names its snapshots.\n"
           "Whoever holds the key can read every file: write it down or keep the\n"
           "exported file somewhere safe, off this machine.")) {
     return *done;
@@ -45,8 +45,7 @@ int run_recovery_key(const GlobalOptions& global, const Args& args) {
   std::printf("%s\n", key->to_text().c_str());
   std::fprintf(stderr,
                "This recovery key reads every file of %s. Keep it off this machine (write it\n"
-               "down, or keep a file from --export). To recover on a new machine:\n"
-               "  dfsmount --recover KEYFILE --bootstrap HOST:PORT MOUNTPOINT\n",
+               "down, or keep a file from --export).\n",
                global.node.data_dir.c_str());
   return kExitOk;
 }

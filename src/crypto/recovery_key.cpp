@@ -43,7 +43,7 @@ std::string RecoveryKey::to_text() const {
 
 std::string RecoveryKey::to_file_text() const {
   return "# dfs recovery key. Whoever holds it can read every file of this namespace: keep it secret.\n"
-         "# On a new machine: dfsmount --recover THIS_FILE [--bootstrap HOST:PORT] MOUNTPOINT\n" +
+         "# Printable form (case, spaces and dashes do not matter):\n" +
          to_text() + "\n";
 }
 

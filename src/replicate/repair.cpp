@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 #include "replicator_internal.hpp"
 

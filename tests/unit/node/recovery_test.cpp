@@ -8,7 +8,7 @@
 #include <fstream>
 #include <mutex>
 
-#include "common/temp_dir.hpp"
+#include "../../common/temp_dir.hpp"
 #include "dfs/dht/record_store.hpp"
 #include "dfs/dht/signed_record.hpp"
 
