@@ -289,15 +289,22 @@ void Replicator::push_from_store(const Contact& to, const ChunkId& id, std::func
 
 void Replicator::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
-  if (!repair_cursor_) sweep_started_ = unix_seconds();  // a sweep over every chunk begins
+  round_started_ = unix_seconds();
   round_ = std::make_shared<RepairRound>(*this, repair_cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
 }
 
 void Replicator::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
+  // The walk over the chunks in ID order wraps when a round ends at or
+  // before where the last one did: that round began a new sweep, so the
+  // sweep before it, over every chunk, is complete.
+  const bool wrapped = !repair_cursor_ || !cursor || *cursor <= *repair_cursor_;
+  if (wrapped) {
+    if (sweep_started_ != 0) counters_->last_sweep_started.store(sweep_started_, std::memory_order_relaxed);
+    sweep_started_ = round_started_;
+  }
   repair_cursor_ = std::move(cursor);
-  if (!repair_cursor_) counters_->last_sweep_started.store(sweep_started_, std::memory_order_relaxed);
   round_.reset();  // the round's callbacks still hold it while they run
   if (running_ && repair_timer_ == 0) schedule_round();
   for (auto& waiter : waiters) waiter();

@@ -210,6 +210,7 @@ class Replicator {
   std::shared_ptr<RepairRound> round_;       // the round in progress, if any
   std::optional<ChunkId> repair_cursor_;     // the next round starts after it
   std::int64_t sweep_started_ = 0;           // Unix seconds the current sweep began
+  std::int64_t round_started_ = 0;           // Unix seconds the current round began
   std::mt19937_64 rng_;                      // repair jitter only
 
   // Callbacks hold a weak_ptr to this; once the Replicator is destroyed it
