@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
-    "  gc [--dry-run]         delete chunks no file references and no lease holds (peer stopped)\n"
+    "  gc [--dry-run]         delete chunks no file references and no lease holds\n"
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
     "  recovery-key [--export FILE]\n"
     "                         make (once) and show the key that recovers this namespace\n"

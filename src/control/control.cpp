@@ -98,6 +98,30 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   return s;
 }
 
+control::GcReply to_proto(const GcReport& r) {
+  control::GcReply g;
+  g.set_chunks_examined(r.chunks_examined);
+  g.set_chunks_collected(r.chunks_collected);
+  g.set_cache_collected(r.cache_collected);
+  g.set_bytes_freed(r.bytes_freed);
+  g.set_chunks_in_flight(r.chunks_in_flight);
+  g.set_temp_files_removed(r.temp_files_removed);
+  g.set_leases_expired(r.leases_expired);
+  return g;
+}
+
+GcReport from_proto(const control::GcReply& g) {
+  GcReport r;
+  r.chunks_examined = g.chunks_examined();
+  r.chunks_collected = g.chunks_collected();
+  r.cache_collected = g.cache_collected();
+  r.bytes_freed = g.bytes_freed();
+  r.chunks_in_flight = g.chunks_in_flight();
+  r.temp_files_removed = g.temp_files_removed();
+  r.leases_expired = g.leases_expired();
+  return r;
+}
+
 // The uid and gid of the process at the other end of `conn`.
 Result<ucred> peer_credentials(int conn) {
   ucred cred{};
@@ -121,6 +145,7 @@ class RequestHandler {
       case control::Request::kStatus: return status();
       case control::Request::kPeers: return peers();
       case control::Request::kOpen: return open(request.open());
+      case control::Request::kGc: return gc(request.gc());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -196,6 +221,16 @@ class RequestHandler {
       entry->set_address(p.address);
     }
     reply.mutable_peers();
+    return send(reply);
+  }
+
+  Status gc(const control::GcRequest& request) {
+    GcOptions options;
+    options.dry_run = request.dry_run();
+    auto report = service_.collect_garbage(options);
+    if (!report.ok()) return send(error_reply(report.error()));
+    control::Reply reply;
+    *reply.mutable_gc() = to_proto(*report);
     return send(reply);
   }
 
@@ -399,6 +434,14 @@ Result<std::vector<PeerSummary>> ControlClient::peers() {
   std::vector<PeerSummary> peers;
   for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
   return peers;
+}
+
+Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
+  control::Request request;
+  request.mutable_gc()->set_dry_run(options.dry_run);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_gc()) return make_error(Errc::internal, "the peer answered gc with something else");
+  return from_proto(reply.gc());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "dfs/util/log.hpp"
+
 namespace dfs::fs {
 
 namespace {
@@ -40,6 +42,31 @@ FileContent::~FileContent() {
   for (auto& [index, dirty] : dirty_) {
     if (!dirty.spilled) env_.budget->release(chunk_size_);
   }
+  // Content dropped with chunks no commit named (a close that failed, with
+  // ENOSPC say, or an unlinked file): nobody can reach them any more, so
+  // their space comes back now rather than at the next GC.
+  (void)write_behind_.wait_published();
+  for (const auto& [index, ref] : sealed_ahead_) orphans_.push_back(ref.id);
+  sealed_ahead_.clear();
+  remove_orphans();
+}
+
+void FileContent::orphan_sealed_ahead(std::map<std::uint64_t, ChunkRef>::iterator first,
+                                      std::map<std::uint64_t, ChunkRef>::iterator last) {
+  for (auto it = first; it != last; ++it) orphans_.push_back(it->second.id);
+  sealed_ahead_.erase(first, last);
+}
+
+// Each chunk write-behind stored was sealed under a fresh key of its own
+// (a unique ID), so one no commit named is referenced by nothing at all.
+void FileContent::remove_orphans() {
+  for (const ChunkId& id : orphans_) {
+    Status removed = env_.store->remove(id);
+    if (!removed.ok() && removed.error().code != Errc::not_found) {
+      log::warn("fs: could not remove chunk " + id.short_hex() + " that no version uses: " + removed.error().to_string());
+    }
+  }
+  orphans_.clear();
 }
 
 void FileContent::remember_committed_manifest() const {
@@ -187,7 +214,10 @@ Result<FileContent::Dirty*> FileContent::dirty_for_write(std::uint64_t index, bo
   // Written again: what write-behind stored is garbage now, and the chunk
   // stays dirty until the commit, so an editor of one chunk does not pay a
   // seal (and a read back) per write.
-  if (sealed_ahead_.erase(index)) written_again_.insert(index);
+  if (auto ahead = sealed_ahead_.find(index); ahead != sealed_ahead_.end()) {
+    orphan_sealed_ahead(ahead, std::next(ahead));
+    written_again_.insert(index);
+  }
   Dirty dirty;
   dirty.length = static_cast<std::uint32_t>(initial.size());
   if (env_.budget->try_reserve(chunk_size_)) {
@@ -276,7 +306,7 @@ Status FileContent::truncate(std::uint64_t size) {
   settle_seals(/*wait=*/true);
   const std::uint64_t keep = ceil_div(size, chunk_size_);
   while (!dirty_.empty() && dirty_.rbegin()->first >= keep) drop_dirty(dirty_.rbegin()->first);
-  sealed_ahead_.erase(sealed_ahead_.lower_bound(keep), sealed_ahead_.end());
+  orphan_sealed_ahead(sealed_ahead_.lower_bound(keep), sealed_ahead_.end());
   base_.keep_chunks(keep);
   const auto tail = static_cast<std::uint32_t>(size % chunk_size_);
   if (tail != 0 && stored_length(keep - 1) > tail) {
@@ -369,6 +399,7 @@ void FileContent::adopt(NewVersion version) {
   if (spill_.valid() && ::ftruncate(spill_.get(), 0) != 0) spill_.reset();  // a fresh one next time
   sealed_ahead_.clear();  // the base names them now
   written_again_.clear();
+  remove_orphans();  // published (seal_version finished write-behind), named by nothing
   write_behind_.release_hold();
   committed_ = version.head;
   key_ = version.key;

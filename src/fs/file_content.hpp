@@ -174,6 +174,12 @@ class FileContent {
   // Waits for the seals of chunks [first, last] if any is running.
   void settle_range(std::uint64_t first, std::uint64_t last);
   Status finish_write_behind();
+  // Chunks write-behind stored that no version will name (written again,
+  // truncated away, or the content dropped uncommitted): removed from the
+  // store at once, not left to GC.
+  void orphan_sealed_ahead(std::map<std::uint64_t, ChunkRef>::iterator first,
+                           std::map<std::uint64_t, ChunkRef>::iterator last);
+  void remove_orphans();
   std::uint64_t chunk_offset(std::uint64_t index) const { return index * chunk_size_; }
 
   ContentEnv env_;
@@ -188,6 +194,7 @@ class FileContent {
   UniqueFd spill_;                     // unlinked temp file, made on first spill
   std::map<std::uint64_t, ChunkRef> sealed_ahead_;  // stored by write-behind, not yet committed
   std::set<std::uint64_t> written_again_;  // after write-behind stored them; not sealed ahead again
+  std::vector<ChunkId> orphans_;       // stored by write-behind, named by no version: removed at adopt
   Status write_behind_error_;          // a background put's failure, for the next seal_version
   VersionStream stream_;               // the writer's sink
   std::optional<store::VersionWriter> writer_;  // made once key_ is set

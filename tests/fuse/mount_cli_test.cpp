@@ -159,6 +159,39 @@ TEST_F(MountCli, DfsOpenFindsTheMountFromThePathWithoutData) {
   EXPECT_EQ(read_text(mnt_ + "/copy"), "shared");
 }
 
+// The number after "NAME": in a JSON object printed on one line.
+std::uint64_t json_number(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":";
+  const auto at = json.find(key);
+  return at == std::string::npos ? ~std::uint64_t{0} : std::stoull(json.substr(at + key.size()));
+}
+
+TEST_F(MountCli, AWriteThatRanOutOfSpaceGivesItsSpaceBackAtOnceAndGcRunsOnTheMountedPeer) {
+  mount_in_foreground({"--quota", "3M"});
+  if (HasFatalFailure()) return;
+  const int fd = ::open((mnt_ + "/big").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string mib(1 << 20, 'x');
+  bool failed = false;
+  for (int i = 0; i < 8 && !failed; ++i) failed = ::write(fd, mib.data(), mib.size()) != static_cast<ssize_t>(mib.size());
+  const int saved = failed ? errno : 0;
+  const int closed = ::close(fd);
+  ASSERT_TRUE(failed || closed != 0) << "8 MiB fitted in a 3 MiB quota";
+  EXPECT_EQ(failed ? saved : errno, ENOSPC);
+  std::string status;
+  // Well before any GC (--gc-interval: an hour): the failed file's chunks
+  // are deleted as the kernel releases it.
+  EXPECT_TRUE(eventually([&] {
+    status = dfs({"--data", data_, "status", "--json"}).out;
+    return json_number(status, "bytes_stored") < (1u << 20);
+  }, 20s)) << status;
+  auto gc = dfs({"--data", data_, "gc"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_NE(gc.out.find("chunks examined:"), std::string::npos) << gc.out;
+  std::ofstream(mnt_ + "/small") << "fits again";
+  EXPECT_EQ(read_text(mnt_ + "/small"), "fits again");
+}
+
 TEST_F(MountCli, AnUnknownKeyInTheConfigFileIsRefusedWithItsLine) {
   stdfs::create_directories(data_);
   std::ofstream(data_ + "/dfs.conf") << "replicas = 2\nbootstrapp = 127.0.0.1:4001\n";

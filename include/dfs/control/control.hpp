@@ -29,6 +29,8 @@ namespace dfs::control {
 
 // What the socket carries: the calls of node::Service.
 using node::FileSummary;
+using node::GcOptions;
+using node::GcReport;
 using node::PeerSummary;
 using node::ProgressFn;
 using node::PutOptions;
@@ -98,6 +100,7 @@ class ControlClient final : public Service {
   Result<std::vector<FileSummary>> list() override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
+  Result<GcReport> collect_garbage(const GcOptions& options) override;
 
   // Asks the peer (dfsmount) to place a shared file; returns where it did.
   // uid and gid of `request` are ignored: the server takes them from the

@@ -55,8 +55,7 @@ class Node final : public Service {
   Result<std::vector<PeerSummary>> peers() override;
 
   // --- GC (node/gc.hpp) ---
-  // One GC pass now.
-  Result<GcReport> collect_garbage(const GcOptions& options);
+  Result<GcReport> collect_garbage(const GcOptions& options) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);

@@ -1,4 +1,4 @@
-// Service: what a peer offers its owner — put, get, list, status, peers.
+// Service: what a peer offers its owner — put, get, list, status, peers, gc.
 //
 // The dfs command line talks to a Service without knowing where it runs:
 // Node implements it in-process (a lone peer working on its data directory,
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/node/gc.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
@@ -74,6 +75,9 @@ class Service {
   virtual Result<std::vector<FileSummary>> list() = 0;
   virtual Result<ServiceStatus> status() = 0;
   virtual Result<std::vector<PeerSummary>> peers() = 0;
+  // One garbage collection pass now (node/gc.hpp); safe while the peer
+  // serves, so `dfs gc` works on a running peer too.
+  virtual Result<GcReport> collect_garbage(const GcOptions& options) = 0;
 };
 
 }  // namespace dfs::node
