@@ -122,7 +122,22 @@ Status PointerPublisher::adopt(const FoundPointer& found) {
 
 Status PointerPublisher::publish(const SnapshotRef& latest) {
   std::lock_guard lock(mu_);
-  const RecoveryPointer next = add_snapshot(pointer_, latest);
+  return publish_locked(add_snapshot(pointer_, latest));
+}
+
+Status PointerPublisher::republish() {
+  std::lock_guard lock(mu_);
+  if (pointer_.snapshots.empty()) return {};
+  return publish_locked(pointer_);
+}
+
+std::optional<SnapshotRef> PointerPublisher::latest() const {
+  std::lock_guard lock(mu_);
+  if (pointer_.snapshots.empty()) return std::nullopt;
+  return pointer_.snapshots.front();
+}
+
+Status PointerPublisher::publish_locked(RecoveryPointer next) {
   const auto clock_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(clock_(), 0)) * 1000;
   const std::uint64_t sequence = std::max(sequence_ + 1, clock_ms);
   DFS_ASSIGN_OR_RETURN(Bytes value,
@@ -130,7 +145,7 @@ Status PointerPublisher::publish(const SnapshotRef& latest) {
   dht::Record record{dht::signed_record_key(signer_.public_key()), std::move(value), kPointerTtlSeconds, {}};
   // Saved first: a sequence once used is never signed again for other contents.
   sequence_ = sequence;
-  pointer_ = next;
+  pointer_ = std::move(next);
   DFS_TRY(save_state());
   return board_.publish(std::move(record));
 }

@@ -64,6 +64,12 @@ class PointerPublisher {
   // every one published or seen (at least the clock in milliseconds, so a
   // machine that lost its state still goes forward), then saves the state.
   Status publish(const SnapshotRef& latest);
+  // Publishes the same history again under a new sequence: a mount that
+  // starts anew republishes what its last process did (the DHT's republish
+  // schedule died with that process). A no-op with no history.
+  Status republish();
+  // The latest snapshot published (or adopted), if any.
+  std::optional<SnapshotRef> latest() const;
   // A pointer found in the network (after a recovery): the next publish
   // goes above its sequence and keeps its history.
   Status adopt(const FoundPointer& found);
@@ -72,6 +78,9 @@ class PointerPublisher {
 
  private:
   Status save_state();
+  // Signs `next` under a sequence above every one used and publishes it
+  // (mu_ held).
+  Status publish_locked(RecoveryPointer next);
 
   const crypto::RecoveryKey key_;
   const crypto::SigningKey signer_;

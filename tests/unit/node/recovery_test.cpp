@@ -6,54 +6,16 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <mutex>
 
 #include "../../common/temp_dir.hpp"
-#include "dfs/dht/record_store.hpp"
+#include "store_board.hpp"
 #include "dfs/dht/signed_record.hpp"
 
 namespace dfs::node {
 namespace {
 
-using std::chrono::hours;
-
-// One DHT node's record store as a board. Locked like a real network's
-// callers would be served (publishers may run on several threads).
-class StoreBoard final : public dht::RecordBoard {
- public:
-  Status publish(dht::Record record) override {
-    std::lock_guard lock(mu_);
-    record.publisher.bytes.fill(7);
-    if (!store_.put(record, now_)) return make_error(Errc::unavailable, "no node accepted the record");
-    return {};
-  }
-  Result<std::vector<dht::Record>> find(const dht::NodeId& key) override {
-    std::lock_guard lock(mu_);
-    auto records = store_.get(key, now_);
-    if (records.empty()) return make_error(Errc::not_found, "none");
-    return records;
-  }
-  // Puts a record straight into the store (a peer serving what it likes).
-  bool offer(const dht::Record& record) {
-    std::lock_guard lock(mu_);
-    return store_.put(record, now_);
-  }
-
- private:
-  std::mutex mu_;
-  dht::RecordStore store_{100, hours(24), hours(24 * 31)};
-  dht::TimePoint now_ = dht::TimePoint{} + hours(1);
-};
-
-SnapshotRef snapshot(std::int64_t taken_at) {
-  SnapshotRef s;
-  s.root.kind = IdKind::directory;
-  s.root.manifest.bytes.fill(static_cast<std::uint8_t>(taken_at));
-  s.root.key = crypto::SecretKey::generate();
-  s.taken_at = taken_at;
-  s.files = 3;
-  return s;
-}
+using doubles::snapshot;
+using doubles::StoreBoard;
 
 class RecoveryTest : public ::testing::Test {
  protected:
