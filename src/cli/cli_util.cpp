@@ -153,6 +153,15 @@ void await_data_dir_release(const std::string& data_dir, std::chrono::millisecon
   }
 }
 
+Result<std::unique_ptr<control::ControlClient>> running_peer(const std::string& data_dir) {
+  DFS_ASSIGN_OR_RETURN(auto client, control::ControlClient::connect(control::control_socket_path(data_dir)));
+  if (!client) {
+    return make_error(Errc::unavailable,
+                      "no peer is running on " + data_dir + " (start one with 'dfs node' or dfsmount)");
+  }
+  return std::move(*client);
+}
+
 void print_error(const std::string& context, const Error& error) {
   std::fprintf(stderr, "dfs: %s: %s\n", context.c_str(), error.message.c_str());
 }

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
 
+#include "dfs/control/control.hpp"
 #include "dfs/util/result.hpp"
 
 namespace dfs::cli {
@@ -86,6 +88,11 @@ Status require_data_dir(const std::string& data_dir);
 void await_data_dir_release(const std::string& data_dir, std::chrono::milliseconds limit);
 // Long enough for a peer to commit its open files and close its store.
 inline constexpr std::chrono::milliseconds kReleaseWait{30000};
+
+// The peer running on `data_dir` (dfs node or dfsmount), for what only a
+// running peer answers (peers, snapshot). Errc::unavailable, saying what to
+// start, when none runs.
+Result<std::unique_ptr<control::ControlClient>> running_peer(const std::string& data_dir);
 
 // Prints "dfs: <context>: <message>" on stderr.
 void print_error(const std::string& context, const Error& error);

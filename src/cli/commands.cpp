@@ -359,14 +359,12 @@ int run_peers(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   // Only a running peer knows peers: a data directory alone has none to list.
-  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
-  if (!client.ok() || !*client) {
-    print_error("peers", client.ok() ? make_error(Errc::unavailable, "no peer is running on " + global.node.data_dir +
-                                                                         " (start one with 'dfs node' or dfsmount)")
-                                     : client.error());
+  auto client = running_peer(global.node.data_dir);
+  if (!client.ok()) {
+    print_error("peers", client.error());
     return kExitFailure;
   }
-  auto peers = (**client)->peers();
+  auto peers = (*client)->peers();
   if (!peers.ok()) {
     print_error("peers", peers.error());
     return kExitFailure;

@@ -41,6 +41,7 @@ constexpr const char* kUsage =
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
     "  recovery-key [--export FILE]\n"
     "                         make (once) and show the key that recovers this namespace\n"
+    "  snapshot               snapshot the running mount's namespace now and publish it\n"
     "\n";
 
 po::options_description global_options() {
@@ -73,6 +74,7 @@ const std::map<std::string, Command>& commands() {
       {"keygen", dfs::cli::run_keygen},
       {"recovery-key", dfs::cli::run_recovery_key},
       {"rm", dfs::cli::run_rm},
+      {"snapshot", dfs::cli::run_snapshot},
   };
   return table;
 }

@@ -1,5 +1,6 @@
 // `dfs recovery-key`: makes (once) and shows the namespace's recovery key
-// (node/recovery.hpp, issue 15).
+// (node/recovery.hpp, issue 15); `dfs snapshot`: asks the mount for a
+// namespace snapshot now (node/snapshot_scheduler.hpp).
 #include <boost/program_options.hpp>
 #include <cstdio>
 
@@ -47,6 +48,33 @@ int run_recovery_key(const GlobalOptions& global, const Args& args) {
                "This recovery key reads every file of %s. Keep it off this machine (write it\n"
                "down, or keep a file from --export).\n",
                global.node.data_dir.c_str());
+  return kExitOk;
+}
+
+int run_snapshot(const GlobalOptions& global, const Args& args) {
+  po::options_description options("snapshot options");
+  po::variables_map vm;
+  if (auto done = parse_command(
+          "snapshot", options, {}, {}, args, vm,
+          "Asks the mount running on the data directory (dfsmount) to take a\n"
+          "snapshot of its namespace now and publish it under the recovery key, as\n"
+          "it does by itself every --snapshot-interval of activity and at unmount.\n"
+          "Prints when it was taken, its files and bytes, and whether it was new.")) {
+    return *done;
+  }
+  auto client = running_peer(global.node.data_dir);
+  if (!client.ok()) {
+    print_error("snapshot", client.error());
+    return kExitFailure;
+  }
+  auto taken = (*client)->snapshot();
+  if (!taken.ok()) {
+    print_error("snapshot", taken.error());
+    return kExitFailure;
+  }
+  std::printf("%s  %llu files  %s  %s\n", local_time(taken->snapshot.taken_at).c_str(),
+              static_cast<unsigned long long>(taken->snapshot.files), human_bytes(taken->snapshot.bytes).c_str(),
+              taken->published ? "published" : "unchanged since the last snapshot");
   return kExitOk;
 }
 
