@@ -57,9 +57,9 @@ int run_snapshot(const GlobalOptions& global, const Args& args) {
   if (auto done = parse_command(
           "snapshot", options, {}, {}, args, vm,
           "Asks the mount running on the data directory (dfsmount) to take a\n"
-          "snapshot of its namespace now and publish it under the recovery key, as\n"
-          "it does by itself every --snapshot-interval of activity and at unmount.\n"
-          "Prints when it was taken, its files and bytes, and whether it was new.")) {
+          "snapshot of its namespace now and publish it under the recovery key.\n"
+          "Prints when it was taken, its files and bytes, and whether it was new.\n"
+          "(This release's dfsmount takes no snapshots yet: it refuses.)")) {
     return *done;
   }
   auto client = running_peer(global.node.data_dir);
