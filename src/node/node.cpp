@@ -368,6 +368,7 @@ Result<std::vector<FileSummary>> Node::list() {
 Result<ServiceStatus> Node::status() {
   ServiceStatus s;
   s.data_dir = options_.data_dir;
+  s.lease_days = static_cast<std::uint32_t>(options_.lease_length.count() / 86400);
   s.usage = store_->usage();
   s.cache = cache_->usage();
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
@@ -382,6 +383,7 @@ Result<ServiceStatus> Node::status() {
     s.replicas = net.replicas;
     s.under_replicated = net.under_replicated;
     s.repair_copies = net.repair_copies;
+    if (net.last_sweep_started > 0) s.leases_expire_from = net.last_sweep_started + options_.lease_length.count();
     s.limits = net.limits;
   }
   return s;

@@ -523,6 +523,7 @@ replicate::NetworkStatus Peer::status() {
   const auto stats = raw->replicator->stats();
   status.under_replicated = stats.under_replicated;
   status.repair_copies = stats.copies_made;
+  status.last_sweep_started = stats.last_sweep_started;
   auto size = raw->call_on_loop<std::size_t>(std::chrono::seconds(5), [raw](auto deliver) {
     deliver(raw->dht->table().size());
   });
@@ -541,6 +542,24 @@ std::vector<PeerSummary> Peer::peers() {
   if (!contacts.ok()) return out;
   for (const auto& c : *contacts) out.push_back({c.id.hex(), c.address});
   return out;
+}
+
+Status Peer::publish(dht::Record record) {
+  Impl* raw = impl_.get();
+  // A lookup and a round of STOREs; each RPC has its own timeout.
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  auto stored = raw->call_on_loop<std::size_t>(deadline, [raw, record = std::move(record)](auto deliver) mutable {
+    raw->dht->put_record(std::move(record), std::move(deliver));
+  });
+  if (!stored.ok()) return stored.take_error();
+  return {};
+}
+
+Result<std::vector<dht::Record>> Peer::find(const dht::NodeId& key) {
+  Impl* raw = impl_.get();
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  return raw->call_on_loop<std::vector<dht::Record>>(
+      deadline, [raw, key](auto deliver) { raw->dht->get_records(key, std::move(deliver)); });
 }
 
 Result<Bytes> read_network_key(const std::string& path) {
