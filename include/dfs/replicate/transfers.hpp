@@ -1,6 +1,7 @@
 // Transfers: the chunk RPCs (PUT_CHUNK, GET_CHUNK, HAS_CHUNKS, PROVE_CHUNK) of one peer's
-// replication engine, through one queue that bounds how many are in flight
-// (ReplicationConfig::parallel_transfers) and serves the ones a user waits
+// replication engine, through one queue that bounds what is in flight
+// (ReplicationConfig::parallel_transfers transfers of whole chunks, more of
+// small ones: each counts by its size) and serves the ones a user waits
 // for (placing new chunks, fetching) before background ones (repair), each
 // with a backstop timeout (transfer_timeout) against a ChunkClient that
 // never answers.
