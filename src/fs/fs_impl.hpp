@@ -4,13 +4,13 @@
 //   fs_files.cpp      open-file states, handles, create, open, read, write,
 //                     flush, fsync, release, commits
 //   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
-//   fs_sharing.cpp    file IDs, open_shared
+//   fs_sharing.cpp    file IDs, directory snapshots, open_shared
 //   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
 //
 // Locks, in the order they may be taken (never the reverse):
-//   FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
+//   SnapshotBuilder::mu_  ->  FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
 //   NamespaceTxn)  ->  ChunkReader / store locks (leaves)
 // A NamespaceTxn is never held while taking FsImpl::mu_ or a FileState::mu.
 #pragma once
@@ -27,6 +27,7 @@
 #include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
+#include "snapshot_builder.hpp"
 
 namespace dfs::fs {
 
@@ -108,6 +109,7 @@ class FsImpl final : public FileSystem {
   Status removexattr(Ino ino, std::string_view name) override;
 
   Result<FileId> file_id(Ino ino) override;
+  Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
   // Deletes the inodes a crash left with nlink 0.
@@ -192,6 +194,9 @@ class FsImpl final : public FileSystem {
   FileHandle next_fh_ = 1;
   DirStreams dir_streams_{*this};
   std::unordered_map<Ino, Stamp> stamps_;
+
+  // Directory snapshots and their cache (a lock of its own, taken first).
+  SnapshotBuilder snapshots_;
 
   // The flusher: wakes every commit_interval, or when stop_ is set.
   std::mutex flusher_mu_;

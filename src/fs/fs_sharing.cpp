@@ -1,15 +1,58 @@
-// FsImpl: sharing. A file's ID (which names its committed version) and
-// placing a file someone shared, by its ID, in this namespace.
+// FsImpl: sharing. A file's ID (which names its committed version), a
+// directory's snapshot, and placing a file someone shared, by its ID, in
+// this namespace.
 #include <sys/stat.h>
+
+#include "dfs/store/in_flight.hpp"
 
 #include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
 
 namespace dfs::fs {
 
+namespace {
+// Seals `directory`, puts its segments through `batch` and hands them to
+// `sink`. TODO(h-tree): store::VersionWriter::write_directory replaces this
+// when it lands, as the one writer of versions.
+Result<store::WrittenManifest> write_directory(const Directory& directory, store::PutBatch& batch,
+                                               const store::SealedSink& sink) {
+  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_directory(directory));
+  store::WrittenManifest written{sealed.head, sealed.key, {}};
+  for (SealedChunk& segment : sealed.segments) {
+    DFS_TRY(batch.put_sealed(segment));
+    written.segments.push_back(segment.id);
+    if (sink) sink(segment.id, std::make_shared<const Bytes>(std::move(segment.bytes)));
+  }
+  return written;
+}
+}  // namespace
+
+Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) {
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(dir));
+  if (!S_ISDIR(inode.mode)) return make_error(Errc::not_directory, "inode " + std::to_string(dir) + " is not a directory");
+  // GC keeps off the new segments until the index names them.
+  store::InFlightChunks::Hold hold = backend_.in_flight ? backend_.in_flight->hold() : store::InFlightChunks::Hold();
+  VersionStream stream(backend_.network);
+  const store::SealedSink sink = stream.sink();
+  auto write = [&](const Directory& directory) -> Result<store::WrittenManifest> {
+    auto batch = store::InFlightChunks::tracked(backend_.store->begin_batch(), hold);
+    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, write_directory(directory, *batch, sink));
+    DFS_TRY(batch->commit_unsynced());
+    return written;
+  };
+  auto built = snapshots_.build(dir, scope, write, [this] { return backend_.store->sync(); });
+  VersionStream::Taken taken = stream.take();
+  if (replication_ && taken.stream) replication_->push(std::move(taken));
+  if (!built.ok()) log::warn("fs: snapshot of inode " + std::to_string(dir) + " failed: " + built.error().to_string());
+  return built;
+}
+
 Result<FileId> FsImpl::file_id(Ino ino) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
-  if (S_ISDIR(inode.mode)) return make_error(Errc::is_directory, "a directory has no file ID (yet)");
+  if (S_ISDIR(inode.mode)) {
+    DFS_ASSIGN_OR_RETURN(DirectorySnapshot snap, snapshot(ino, SnapshotScope::shared));
+    return snap.id;
+  }
   if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "only a regular file has a file ID");
   if (!inode.manifest) {
     // Never committed (an empty file): store an empty version now.

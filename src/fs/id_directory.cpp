@@ -252,6 +252,11 @@ Result<FileId> IdDirectory::file_id(Ino ino) {
   return inner_->file_id(ino);
 }
 
+Result<DirectorySnapshot> IdDirectory::snapshot(Ino dir, SnapshotScope scope) {
+  if (is_virtual(dir)) return make_error(Errc::invalid_argument, ".dfs is the mount's own and has no snapshot");
+  return inner_->snapshot(dir, scope);
+}
+
 Result<Attr> IdDirectory::open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
   return inner_->open_shared(caller, id, parent, name);

@@ -148,6 +148,33 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
+// Schema v5: the snapshot builder's cache of directory manifests (fs/).
+constexpr std::string_view kSchemaV5 = R"sql(
+-- The directory manifest last sealed for a directory (per scope), with a
+-- digest of its plaintext: asked again for the same entries, the builder
+-- reuses it instead of sealing a new one. Gone with its inode.
+CREATE TABLE dir_snapshots (
+  ino         INTEGER NOT NULL REFERENCES inodes (ino) ON DELETE CASCADE,
+  scope       INTEGER NOT NULL,
+  fingerprint BLOB    NOT NULL CHECK (length(fingerprint) = 32),
+  manifest_id BLOB    NOT NULL CHECK (length(manifest_id) = 32),
+  file_key    BLOB    NOT NULL CHECK (length(file_key) = 32),
+  size        INTEGER NOT NULL CHECK (size >= 0),
+  files       INTEGER NOT NULL CHECK (files >= 0),
+  PRIMARY KEY (ino, scope)
+) WITHOUT ROWID;
+-- The segments of each cached manifest: kept from GC and leased like the
+-- chunks of files (retention.cpp) while their snapshot row lives.
+CREATE TABLE dir_snapshot_chunks (
+  chunk_id BLOB    NOT NULL CHECK (length(chunk_id) = 32),
+  ino      INTEGER NOT NULL,
+  scope    INTEGER NOT NULL,
+  PRIMARY KEY (chunk_id, ino, scope),
+  FOREIGN KEY (ino, scope) REFERENCES dir_snapshots (ino, scope) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX dir_snapshot_chunks_by_owner ON dir_snapshot_chunks (ino, scope);
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -170,11 +197,14 @@ Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
 Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
+Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
+    {5, "cached directory snapshots", &apply_v5},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

@@ -79,6 +79,7 @@ class IdDirectory final : public FileSystem {
   Result<std::vector<std::string>> listxattr(Ino ino) override;
   Status removexattr(Ino ino, std::string_view name) override;
   Result<FileId> file_id(Ino ino) override;
+  Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
  private:
