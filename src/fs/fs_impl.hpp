@@ -5,6 +5,7 @@
 //                     flush, fsync, release, commits
 //   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
 //   fs_sharing.cpp    file IDs, directory snapshots, open_shared
+//   shared_tree.cpp   open_shared of a directory ID: the whole tree
 //   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
@@ -166,10 +167,26 @@ class FsImpl final : public FileSystem {
   // --- xattrs (fs_xattr.cpp) ---
   Status set_id_attr(Ino ino, ByteView value, int flags);
 
+  // --- shared trees (shared_tree.cpp) ---
+  struct SharedTree;
+  struct TreeBudget;
+  // Loads and checks the whole tree `id` names (bounded; see the .cpp).
+  Result<SharedTree> load_shared_tree(const FileId& id, const std::string& where, std::size_t depth,
+                                      TreeBudget& budget);
+  Result<Attr> open_shared_tree(const Caller& caller, const FileId& id, Ino parent, std::string_view name);
+  Status place_tree_entries(const Caller& caller, const SharedTree& tree, Ino dir);
+  // A shared file at parent/name with the given permission bits (and
+  // mtime; else now), its version recorded so GC and leases keep it.
+  Result<Attr> place_shared_file(const Caller& caller, const FileId& id, const Manifest& manifest, Ino parent,
+                                 std::string_view name, std::uint32_t mode, std::optional<std::int64_t> mtime_ns);
+
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,
                        const std::string& new_name, unsigned flags, std::vector<Ino>& unlinked);
-  Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode);
+  // Creates parent/name owned by `caller`, its times now (its mtime
+  // `mtime_ns` if set: a shared tree keeps the sharer's).
+  Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
+                         std::optional<std::int64_t> mtime_ns = std::nullopt);
 
   const Backend backend_;
   const FsOptions options_;

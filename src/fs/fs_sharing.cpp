@@ -75,26 +75,13 @@ Result<FileId> FsImpl::file_id(Ino ino) {
 
 Result<Attr> FsImpl::open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) {
   DFS_TRY(check_name(name));
+  if (id.is_directory()) return open_shared_tree(caller, id, parent, name);
   auto manifest = reader_.manifest(id.key, id.manifest);
   if (!manifest.ok()) {
     log::warn("fs: cannot open shared file " + id.manifest.short_hex() + ": " + manifest.error().to_string());
     return manifest.take_error();
   }
-  index::InodeAttr inode;
-  inode.mode = S_IFREG | (0666 & ~caller.umask);
-  inode.nlink = 1;
-  inode.size = manifest->file_size;
-  inode.manifest = id.manifest;
-  inode.file_key = id.key.bytes();
-  DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));
-  std::vector<ChunkId> referenced{id.manifest};
-  for (const ChunkId& chunk : manifest->stored_ids()) referenced.push_back(chunk);
-  index::FileRecord record{id.manifest, id.key.bytes(), std::string(name), manifest->file_size,
-                           manifest->chunk_size, manifest->chunk_count(), attr.ctime.sec};
-  DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
-  DFS_TRY(txn.record_version(record, referenced));
-  DFS_TRY(txn.commit());
-  return attr;
+  return place_shared_file(caller, id, *manifest, parent, name, 0666 & ~caller.umask, std::nullopt);
 }
 
 }  // namespace dfs::fs

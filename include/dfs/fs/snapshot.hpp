@@ -44,5 +44,8 @@ struct DirectorySnapshot {
 
 // Deepest tree a snapshot takes (a bound on the builder's recursion).
 inline constexpr std::size_t kMaxSnapshotDepth = 512;
+// Entries a shared tree placed on this mount may have in all (a bound on
+// what a hostile directory ID costs, however its subtrees repeat).
+inline constexpr std::uint64_t kMaxSharedTreeEntries = 1u << 20;
 
 }  // namespace dfs::fs
