@@ -5,6 +5,7 @@
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
+#include "dfs/store/version_reader.hpp"
 #include "dfs/store/version_writer.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
@@ -243,7 +244,7 @@ void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
 Result<Bytes> Node::find_chunk(const ChunkId& id) { return source_->get(id); }
 
 Result<Manifest> Node::load(const FileId& id) {
-  auto manifest = load_manifest(id.key, id.manifest, [this](const ChunkId& c) { return find_chunk(c); });
+  auto manifest = store::read_manifest(*source_, id);
   if (!manifest.ok() && manifest.error().code == Errc::not_found) {
     return make_error(Errc::not_found, std::string(network_ ? "no peer" : "this peer") +
                                            " holds a file with that ID (manifest " + id.manifest.short_hex() +
