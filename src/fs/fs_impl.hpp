@@ -17,6 +17,8 @@
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -169,10 +171,25 @@ class FsImpl final : public FileSystem {
 
   // --- shared trees (shared_tree.cpp) ---
   struct SharedTree;
-  struct TreeBudget;
-  // Loads and checks the whole tree `id` names (bounded; see the .cpp).
-  Result<SharedTree> load_shared_tree(const FileId& id, const std::string& where, std::size_t depth,
-                                      TreeBudget& budget);
+  // What the first pass learned of each distinct snapshot in the tree: a
+  // hostile tree may name one snapshot under many names and many levels, so
+  // each is fetched and measured once, and the bounds apply to the tree as
+  // it would be placed.
+  struct TreeBudget {
+    struct Known {
+      Directory directory;
+      std::uint64_t placed = 0;  // entries its tree would place, repeats counted
+      std::size_t height = 0;    // directories below it on its deepest path
+    };
+    std::map<ChunkId, Known> known;
+    std::set<ChunkId> ancestors;  // the snapshots on the path being measured
+  };
+  // First pass: fetches each distinct snapshot of the tree `id` names once
+  // and checks the bounds (see the .cpp) before anything is placed.
+  Result<const TreeBudget::Known*> measure_shared_tree(const FileId& id, const std::string& where, std::size_t depth,
+                                                       TreeBudget& budget);
+  // Second pass: the measured tree with its files' manifests.
+  Result<SharedTree> load_shared_tree(const FileId& id, const std::string& where, TreeBudget& budget);
   Result<Attr> open_shared_tree(const Caller& caller, const FileId& id, Ino parent, std::string_view name);
   Status place_tree_entries(const Caller& caller, const SharedTree& tree, Ino dir);
   // A shared file at parent/name with the given permission bits (and

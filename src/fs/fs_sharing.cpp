@@ -10,33 +10,16 @@
 
 namespace dfs::fs {
 
-namespace {
-// Seals `directory`, puts its segments through `batch` and hands them to
-// `sink`. TODO(h-tree): store::VersionWriter::write_directory replaces this
-// when it lands, as the one writer of versions.
-Result<store::WrittenManifest> write_directory(const Directory& directory, store::PutBatch& batch,
-                                               const store::SealedSink& sink) {
-  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_directory(directory));
-  store::WrittenManifest written{sealed.head, sealed.key, {}};
-  for (SealedChunk& segment : sealed.segments) {
-    DFS_TRY(batch.put_sealed(segment));
-    written.segments.push_back(segment.id);
-    if (sink) sink(segment.id, std::make_shared<const Bytes>(std::move(segment.bytes)));
-  }
-  return written;
-}
-}  // namespace
-
 Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(dir));
   if (!S_ISDIR(inode.mode)) return make_error(Errc::not_directory, "inode " + std::to_string(dir) + " is not a directory");
   // GC keeps off the new segments until the index names them.
   store::InFlightChunks::Hold hold = backend_.in_flight ? backend_.in_flight->hold() : store::InFlightChunks::Hold();
   VersionStream stream(backend_.network);
-  const store::SealedSink sink = stream.sink();
+  const store::VersionWriter writer(stream.sink());
   auto write = [&](const Directory& directory) -> Result<store::WrittenManifest> {
     auto batch = store::InFlightChunks::tracked(backend_.store->begin_batch(), hold);
-    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, write_directory(directory, *batch, sink));
+    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_directory(directory, *batch));
     DFS_TRY(batch->commit_unsynced());
     return written;
   };

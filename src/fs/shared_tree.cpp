@@ -7,7 +7,8 @@
 // with '/', ".", "..", NUL, duplicates), the tree is bounded in depth
 // (kMaxSnapshotDepth) and in entries (kMaxSharedTreeEntries, counted as
 // placed, so a directory ID repeated under many names costs what it
-// places), a directory that names itself among its ancestors is refused,
+// places, though each distinct snapshot is fetched once), a directory that
+// names itself among its ancestors is refused,
 // and each file's manifest is fetched and must have the size its entry
 // says. File contents are not fetched: reads fetch them on demand.
 // Hard links arrive as separate files with the same File ID; special
@@ -15,6 +16,7 @@
 // no device numbers).
 #include <sys/stat.h>
 
+#include <map>
 #include <set>
 
 #include "dfs/chunk/directory.hpp"
@@ -29,11 +31,6 @@ struct FsImpl::SharedTree {
   Directory directory;
   std::vector<SharedTree> subdirs;  // one per directory entry, in order
   std::vector<Manifest> files;      // one per file entry, in order
-};
-
-struct FsImpl::TreeBudget {
-  std::uint64_t entries = 0;
-  std::set<ChunkId> ancestors;  // the directory manifests on the current path
 };
 
 namespace {
@@ -56,27 +53,45 @@ std::uint32_t inode_type(EntryType type) {
 
 }  // namespace
 
-Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std::string& where, std::size_t depth,
-                                                    TreeBudget& budget) {
-  if (depth > kMaxSnapshotDepth) {
+Result<const FsImpl::TreeBudget::Known*> FsImpl::measure_shared_tree(const FileId& id, const std::string& where,
+                                                                     std::size_t depth, TreeBudget& budget) {
+  auto too_deep = [&] {
     return in_tree(make_error(Errc::too_large, "nested deeper than " + std::to_string(kMaxSnapshotDepth) + " directories"),
                    where);
+  };
+  if (depth > kMaxSnapshotDepth) return too_deep();
+  if (auto it = budget.known.find(id.manifest); it != budget.known.end()) {
+    if (depth + it->second.height > kMaxSnapshotDepth) return too_deep();
+    return &it->second;
   }
   if (!budget.ancestors.insert(id.manifest).second) {
     return in_tree(make_error(Errc::corrupt, "the directory contains itself"), where);
   }
-  SharedTree tree;
+  TreeBudget::Known known;
   auto loaded = load_directory(id.key, id.manifest, [this](const ChunkId& c) { return reader_.sealed(c); });
   if (!loaded.ok()) return in_tree(loaded.take_error(), where);
-  tree.directory = std::move(*loaded);
-  budget.entries += tree.directory.entries.size();
-  if (budget.entries > kMaxSharedTreeEntries) {
-    return in_tree(make_error(Errc::too_large, "more than " + std::to_string(kMaxSharedTreeEntries) + " entries"), where);
+  known.directory = std::move(*loaded);
+  known.placed = known.directory.entries.size();
+  for (const dfs::DirEntry& e : known.directory.entries) {
+    if (e.type != EntryType::directory) continue;
+    DFS_ASSIGN_OR_RETURN(const TreeBudget::Known* sub, measure_shared_tree(*e.id, where + "/" + e.name, depth + 1, budget));
+    known.placed += sub->placed;
+    known.height = std::max(known.height, sub->height + 1);
+    if (known.placed > kMaxSharedTreeEntries) {
+      return in_tree(make_error(Errc::too_large, "more than " + std::to_string(kMaxSharedTreeEntries) + " entries"), where);
+    }
   }
+  budget.ancestors.erase(id.manifest);
+  return &budget.known.emplace(id.manifest, std::move(known)).first->second;
+}
+
+Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std::string& where, TreeBudget& budget) {
+  SharedTree tree;
+  tree.directory = budget.known.at(id.manifest).directory;
   for (const dfs::DirEntry& e : tree.directory.entries) {
     const std::string path = where + "/" + e.name;
     if (e.type == EntryType::directory) {
-      DFS_ASSIGN_OR_RETURN(SharedTree sub, load_shared_tree(*e.id, path, depth + 1, budget));
+      DFS_ASSIGN_OR_RETURN(SharedTree sub, load_shared_tree(*e.id, path, budget));
       tree.subdirs.push_back(std::move(sub));
     } else if (e.type == EntryType::file) {
       auto manifest = reader_.manifest(e.id->key, e.id->manifest);
@@ -89,7 +104,6 @@ Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std:
       tree.files.push_back(std::move(*manifest));
     }
   }
-  budget.ancestors.erase(id.manifest);
   return tree;
 }
 
@@ -128,6 +142,10 @@ Status FsImpl::place_tree_entries(const Caller& caller, const SharedTree& tree, 
         inode.nlink = 2;
         DFS_ASSIGN_OR_RETURN(Attr sub, make_node(caller, dir, e.name, std::move(inode), mtime));
         DFS_TRY(place_tree_entries(caller, tree.subdirs[next_dir++], sub.ino));
+        // Placing its entries touched its mtime: give it the sharer's.
+        SetAttr times;
+        times.mtime = Timespec{e.mtime_seconds, e.mtime_nanoseconds};
+        DFS_TRY(setattr(caller, sub.ino, times, std::nullopt));
         continue;
       }
       case EntryType::symlink:
@@ -149,7 +167,8 @@ Status FsImpl::place_tree_entries(const Caller& caller, const SharedTree& tree, 
 
 Result<Attr> FsImpl::open_shared_tree(const Caller& caller, const FileId& id, Ino parent, std::string_view name) {
   TreeBudget budget;
-  auto tree = load_shared_tree(id, std::string(name), 0, budget);
+  auto measured = measure_shared_tree(id, std::string(name), 0, budget);
+  auto tree = measured.ok() ? load_shared_tree(id, std::string(name), budget) : measured.take_error();
   if (!tree.ok()) {
     log::warn("fs: cannot open shared directory " + id.manifest.short_hex() + ": " + tree.error().to_string());
     return tree.take_error();

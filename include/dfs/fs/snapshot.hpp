@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/store/version_reader.hpp"
 
 namespace dfs::fs {
 
@@ -42,8 +43,9 @@ struct DirectorySnapshot {
   std::vector<ChunkId> new_chunks;
 };
 
-// Deepest tree a snapshot takes (a bound on the builder's recursion).
-inline constexpr std::size_t kMaxSnapshotDepth = 512;
+// Deepest tree a snapshot takes (a bound on the builder's recursion): what
+// a reader of the ID descends (store/version_reader.hpp).
+inline constexpr std::size_t kMaxSnapshotDepth = store::kMaxTreeDepth;
 // Entries a shared tree placed on this mount may have in all (a bound on
 // what a hostile directory ID costs, however its subtrees repeat).
 inline constexpr std::uint64_t kMaxSharedTreeEntries = 1u << 20;
