@@ -23,47 +23,27 @@ constexpr std::size_t kRemoteFetchesInFlight = 16;
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
-  DFS_TRY(make_dirs(options.data_dir));
-  store::DiskStoreOptions store_options;
-  store_options.quota_bytes = options.quota_bytes;
-  store_options.durable = options.durable;
-  DFS_ASSIGN_OR_RETURN(auto disk, store::DiskChunkStore::open(options.data_dir + "/store", store_options));
-  store::DiskStoreOptions cache_options;
-  cache_options.durable = options.durable;
-  DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
-  DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
-  DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
-  return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
+  DFS_ASSIGN_OR_RETURN(std::unique_ptr<DataDir> dir, DataDir::open(options));
+  auto node = std::make_unique<Node>(*dir);
+  node->own_dir_ = std::move(dir);
+  return node;
 }
 
-// A store older than leases (index schema v3) may hold chunks for other
-// peers with no lease recorded: each gets a full lease once, so the first
-// GC after the upgrade does not take them. (A new index does this on an
-// empty store: nothing.)
-Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length) {
-  DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
-  if (!pending) return {};
-  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
-  DFS_TRY(index.extend_leases(held, unix_seconds() + length.count()));
-  if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
-  return index.leases_granted();
-}
-
-Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
-           std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index)
-    : options_(std::move(options)),
-      store_(std::move(store)),
-      cache_(std::move(cache)),
-      index_(std::move(index)),
-      leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),
-      gc_(*store_, *cache_, *index_, in_flight_, leases_.get()),
-      source_(make_source()),
-      pool_(options_.threads) {}
+Node::Node(DataDir& dir)
+    : options_(dir.options()),
+      store_(&dir.store()),
+      cache_(&dir.cache()),
+      index_(&dir.index()),
+      in_flight_(dir.in_flight()),
+      leases_(&dir.leases()),
+      pool_(dir.pool()),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_),
+      source_(make_source()) {}
 
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
 // too would only cost a write per chunk (and GC a delete).
 std::unique_ptr<store::ChunkStore> Node::make_source() {
-  store::ChunkChain chain{store_.get(), cache_.get(), {}, /*keep_fetched=*/false};
+  store::ChunkChain chain{store_, cache_, {}, /*keep_fetched=*/false};
   if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
   return store::make_chunk_source(chain);
 }

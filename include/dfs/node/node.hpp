@@ -1,5 +1,6 @@
-// Node: one peer's local side and its Service. It owns the chunk store and
-// the index of a data directory and turns files into sealed chunks and back.
+// Node: one peer's local side and its Service. It works on the parts of a
+// data directory (node/data_dir.hpp: chunk store, cache, index, pool) and
+// turns files into sealed chunks and back.
 //
 // Alone, every operation runs against the data directory. With a
 // ChunkNetwork attached (a running peer), a put also places each chunk on
@@ -7,11 +8,6 @@
 // from them. Hashing and AES run on a worker pool sized to the cores, with
 // a bounded window of chunks in flight so memory stays flat whatever the
 // file size (DESIGN.md §6).
-//
-// Data directory layout:
-//   store/          chunks this peer is responsible for (store/disk_chunk_store.hpp)
-//   cache/          chunks of its own files that other peers are responsible for
-//   index.sqlite    the index (index/index.hpp)
 #pragma once
 
 #include <memory>
@@ -20,6 +16,7 @@
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/index/index.hpp"
+#include "dfs/node/data_dir.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/node/gc.hpp"
 #include "dfs/node/leases.hpp"
@@ -34,23 +31,17 @@ using replicate::ChunkNetwork;
 using replicate::ReplicationStream;
 using replicate::ReplicationSummary;
 
-struct NodeOptions {
-  std::string data_dir;
-  std::uint64_t quota_bytes = 0;           // 0 = unlimited
-  std::uint32_t chunk_size = kDefaultChunkSize;
-  std::size_t threads = 0;                 // 0 = one per core
-  bool durable = true;                     // fsync chunks before they count
-  // How long a chunk received from another peer is kept unless renewed.
-  std::chrono::seconds lease_length = kDefaultLeaseLength;
-};
-
-// Leases every chunk `store` holds, once, if the index predates leases.
-Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length);
-
 class Node final : public Service {
  public:
+  // A Node alone on a data directory it opens and owns (`dfs put` with no
+  // daemon running, tests).
   static Result<std::unique_ptr<Node>> open(const NodeOptions& options);
+  // A Node on `dir`, opened and shared by whoever assembles the peer
+  // (daemon::Daemon); `dir` must outlive it.
+  explicit Node(DataDir& dir);
   ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   // From now on puts replicate and gets fetch through `network` (not
   // owned; must outlive the Node or be detached with nullptr).
@@ -63,19 +54,7 @@ class Node final : public Service {
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
 
-  store::ChunkStore& chunk_store() { return *store_; }
-  store::ChunkStore& cache() { return *cache_; }
-  // dfsmount's filesystem works on the same index and pool: one connection
-  // to the index and one set of CPU threads per process (both thread-safe).
-  index::Index& index() { return *index_; }
-  WorkerPool& pool() { return pool_; }
-
-  // --- GC and leases (node/gc.hpp, node/leases.hpp) ---
-  // Chunks being put and not yet in the index: whoever else puts into
-  // this node's stores (the filesystem) holds them here, so GC keeps off.
-  store::InFlightChunks& in_flight() { return in_flight_; }
-  // Where the chunk service records leases on chunks received from peers.
-  replicate::LeaseRecorder& leases() { return *leases_; }
+  // --- GC (node/gc.hpp) ---
   // One GC pass now.
   Result<GcReport> collect_garbage(const GcOptions& options);
   // From now on, GC runs every `interval` on a thread of its own (and
@@ -83,8 +62,6 @@ class Node final : public Service {
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
 
  private:
-  Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> cache,
-       std::unique_ptr<index::Index> index);
   // `stream` (null for a lone peer) gets each chunk once it is stored.
   Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
                              const ProgressFn& progress, ReplicationStream* stream);
@@ -102,16 +79,18 @@ class Node final : public Service {
   std::unique_ptr<store::ChunkStore> make_source();
   Result<Manifest> load(const FileId& id);
 
-  NodeOptions options_;
-  std::unique_ptr<store::DiskChunkStore> store_;
-  std::unique_ptr<store::DiskChunkStore> cache_;
-  std::unique_ptr<index::Index> index_;
-  store::InFlightChunks in_flight_;
-  std::unique_ptr<LeaseBook> leases_;
+  std::unique_ptr<DataDir> own_dir_;  // set by open(); null when the DataDir is shared
+  // The parts of dir_ used here, named once.
+  const NodeOptions& options_;
+  store::DiskChunkStore* store_;
+  store::DiskChunkStore* cache_;
+  index::Index* index_;
+  store::InFlightChunks& in_flight_;
+  LeaseBook* leases_;
+  WorkerPool& pool_;
   GarbageCollector gc_;
   ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
   std::unique_ptr<store::ChunkStore> source_;  // store → cache → network_; remade with it
-  WorkerPool pool_;
   // With a network, a get's jobs mostly wait on peers, not on the CPU: a
   // wider pool keeps enough fetches in flight to fill the link.
   std::unique_ptr<WorkerPool> fetch_pool_;  // set with the network

@@ -214,18 +214,19 @@ TEST(NodeGc, AFilePutThroughTheNodeSurvivesGc) {
     options.data_dir = dir + "/data";
     options.chunk_size = 4096;
     options.durable = false;
-    auto node = std::move(Node::open(options)).value();
+    auto data_dir = std::move(DataDir::open(options)).value();
+    auto node = std::make_unique<Node>(*data_dir);
     const std::string input = dir + "/input";
     std::ofstream(input) << std::string(20000, 'q');
     auto fd = open_file(input, O_RDONLY);
     ASSERT_OK(fd);
     auto put = node->put(fd->get(), "input", {}, {});
     ASSERT_OK(put);
-    const std::uint64_t chunks = node->chunk_store().usage().chunks;
+    const std::uint64_t chunks = data_dir->store().usage().chunks;
     auto report = node->collect_garbage(GcOptions{});
     ASSERT_OK(report);
     EXPECT_EQ(report->chunks_collected, 0u);
-    EXPECT_EQ(node->chunk_store().usage().chunks, chunks);
+    EXPECT_EQ(data_dir->store().usage().chunks, chunks);
   }
 }
 
