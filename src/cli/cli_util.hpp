@@ -66,6 +66,10 @@ std::string config_file_path(const std::string& data_dir);
 // "name = value".
 Result<std::optional<boost::program_options::parsed_options>> read_config_file(
     const std::string& path, const boost::program_options::options_description& options);
+// The same for the file's text (`path` only names it in errors); fuzzed
+// (tests/fuzz/fuzz_config_file.cpp).
+Result<boost::program_options::parsed_options> parse_config_text(
+    const std::string& path, const std::string& text, const boost::program_options::options_description& options);
 
 // A command that only reads (ls, get, status, gc...) refuses a data
 // directory that does not exist, so that a mistyped --data is an error,

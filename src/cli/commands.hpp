@@ -28,6 +28,7 @@ int run_node(const GlobalOptions& global, const Args& args);
 int run_id(const GlobalOptions& global, const Args& args);
 int run_open(const GlobalOptions& global, const Args& args);
 int run_keygen(const GlobalOptions& global, const Args& args);
+int run_rm(const GlobalOptions& global, const Args& args);
 
 // Parses a subcommand's arguments. Returns the exit status to end with if
 // the command should not run (help shown or a usage error), else nullopt.

@@ -23,9 +23,13 @@ constexpr const char* kUsage =
     "is also the key to read it. See dfs(1).\n"
     "\n"
     "Commands:\n"
-    "  put FILE...            store files (\"-\" reads stdin); print one File ID per file\n"
-    "  get ID [-o OUT|-]      write the file named by ID to OUT (default: stdout)\n"
-    "  ls                     list the files put on this peer\n"
+    "  put [-r] FILE|DIR...   store files (\"-\" reads stdin); print one File ID per file;\n"
+    "                         with -r, one directory ID per directory tree\n"
+    "  get ID[/PATH] [-o OUT|-]\n"
+    "                         write the file named by ID to OUT (default: stdout), or\n"
+    "                         recreate the tree a directory ID names as the new directory OUT\n"
+    "  ls [-l] [ID[/PATH]]    list what this peer keeps, or the entries of a directory ID\n"
+    "  rm ID...               drop files and trees put on this peer (GC takes their chunks)\n"
     "  status [--json]        show this peer's storage usage and health\n"
     "  peers [--json]         list the peers the running peer knows (ID and address)\n"
     "  id PATH...             print the File ID of files on a dfs mount\n"
@@ -33,7 +37,7 @@ constexpr const char* kUsage =
     "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
-    "  gc [--dry-run]         delete chunks no file references and no lease holds (peer stopped)\n"
+    "  gc [--dry-run]         delete chunks no file references and no lease holds\n"
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
     "\n";
 
@@ -65,6 +69,7 @@ const std::map<std::string, Command>& commands() {
       {"open", dfs::cli::run_open},
       {"gc", dfs::cli::run_gc},
       {"keygen", dfs::cli::run_keygen},
+      {"rm", dfs::cli::run_rm},
   };
   return table;
 }

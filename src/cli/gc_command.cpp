@@ -55,6 +55,18 @@ void print_report(const node::GcReport& r, bool dry_run) {
   if (!dry_run) std::printf("expired leases:     %llu\n", n(r.leases_expired));
 }
 
+// A running peer (dfs node, dfsmount) collects when asked over its
+// control socket: its GC is safe beside its puts and the mount's writes.
+// A stopped one is opened here.
+Result<node::GcReport> collect(const GlobalOptions& global, const node::GcOptions& options) {
+  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
+  if (client.ok() && *client) return (**client)->collect_garbage(options);
+  await_data_dir_release(global.node.data_dir, kReleaseWait);
+  auto node = node::Node::open(global.node);
+  if (!node.ok()) return Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message};
+  return (*node)->collect_garbage(options);
+}
+
 }  // namespace
 
 int run_gc(const GlobalOptions& global, const Args& args) {
@@ -70,8 +82,9 @@ int run_gc(const GlobalOptions& global, const Args& args) {
   }
   if (vm.count("help")) {
     std::cout << "Usage: dfs gc [--dry-run]\n\nDeletes the chunks of the data directory that no file references and\n"
-                 "no lease holds. Runs on a stopped peer; a running one collects by itself\n"
-                 "(--gc-interval).\n\n"
+                 "no lease holds. A running peer (dfs node, dfsmount) is asked to collect\n"
+                 "now through its control socket; it also collects by itself every\n"
+                 "--gc-interval.\n\n"
               << options;
     return kExitOk;
   }
@@ -79,22 +92,9 @@ int run_gc(const GlobalOptions& global, const Args& args) {
     print_error("gc", exists.error());
     return kExitFailure;
   }
-  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
-  if (client.ok() && *client) {
-    print_error("gc", make_error(Errc::unavailable, "a peer is running on " + global.node.data_dir +
-                                                        " and collects garbage itself (--gc-interval); stop it "
-                                                        "to run dfs gc"));
-    return kExitFailure;
-  }
-  await_data_dir_release(global.node.data_dir, kReleaseWait);
-  auto node = node::Node::open(global.node);
-  if (!node.ok()) {
-    print_error("gc", Error{node.error().code, "cannot open " + global.node.data_dir + ": " + node.error().message});
-    return kExitFailure;
-  }
   node::GcOptions gc_options;
   gc_options.dry_run = vm.count("dry-run") != 0;
-  auto report = (*node)->collect_garbage(gc_options);
+  auto report = collect(global, gc_options);
   if (!report.ok()) {
     print_error("gc", report.error());
     return kExitFailure;

@@ -11,6 +11,7 @@
 
 #include "control.pb.h"
 #include "dfs/control/control_channel.hpp"
+#include "directory_proto.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::control {
@@ -94,6 +95,30 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   return s;
 }
 
+control::GcReply to_proto(const GcReport& r) {
+  control::GcReply g;
+  g.set_chunks_examined(r.chunks_examined);
+  g.set_chunks_collected(r.chunks_collected);
+  g.set_cache_collected(r.cache_collected);
+  g.set_bytes_freed(r.bytes_freed);
+  g.set_chunks_in_flight(r.chunks_in_flight);
+  g.set_temp_files_removed(r.temp_files_removed);
+  g.set_leases_expired(r.leases_expired);
+  return g;
+}
+
+GcReport from_proto(const control::GcReply& g) {
+  GcReport r;
+  r.chunks_examined = g.chunks_examined();
+  r.chunks_collected = g.chunks_collected();
+  r.cache_collected = g.cache_collected();
+  r.bytes_freed = g.bytes_freed();
+  r.chunks_in_flight = g.chunks_in_flight();
+  r.temp_files_removed = g.temp_files_removed();
+  r.leases_expired = g.leases_expired();
+  return r;
+}
+
 // The uid and gid of the process at the other end of `conn`.
 Result<ucred> peer_credentials(int conn) {
   ucred cred{};
@@ -117,6 +142,12 @@ class RequestHandler {
       case control::Request::kStatus: return status();
       case control::Request::kPeers: return peers();
       case control::Request::kOpen: return open(request.open());
+      case control::Request::kGc: return gc(request.gc());
+      case control::Request::kPutTree: return put_tree(request.put_tree(), std::move(passed));
+      case control::Request::kGetTree: return get_tree(request.get_tree(), std::move(passed));
+      case control::Request::kListDirectory: return list_directory(request.list_directory());
+      case control::Request::kLookup: return lookup(request.lookup());
+      case control::Request::kRemove: return remove(request.remove());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -142,9 +173,74 @@ class RequestHandler {
     auto outcome = service_.put(input.get(), request.name(), options, progress());
     if (!outcome.ok()) return send(error_reply(outcome.error()));
     control::Reply reply;
-    reply.mutable_put()->set_file_id(outcome->id.to_string());
-    reply.mutable_put()->set_replicas_wanted(outcome->replicas_wanted);
-    reply.mutable_put()->set_replicas_min(outcome->replicas_min);
+    fill(*outcome, *reply.mutable_put());
+    return send(reply);
+  }
+
+  static void fill(const PutOutcome& outcome, control::PutReply& reply) {
+    reply.set_file_id(outcome.id.to_string());
+    reply.set_replicas_wanted(outcome.replicas_wanted);
+    reply.set_replicas_min(outcome.replicas_min);
+  }
+
+  Status put_tree(const control::PutTreeRequest& request, UniqueFd dir) {
+    if (!dir.valid()) return send(error_reply(make_error(Errc::invalid_argument, "put -r came without a directory")));
+    PutOptions options;
+    options.chunk_size = request.chunk_size();
+    auto outcome = service_.put_tree(dir.get(), request.name(), options, progress());
+    if (!outcome.ok()) return send(error_reply(outcome.error()));
+    control::Reply reply;
+    fill(*outcome, *reply.mutable_put_tree());
+    return send(reply);
+  }
+
+  Status get_tree(const control::GetTreeRequest& request, UniqueFd dir) {
+    if (!dir.valid()) return send(error_reply(make_error(Errc::invalid_argument, "get came without a directory")));
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    Status got = service_.get_tree(*id, dir.get(), progress());
+    if (!got.ok()) return send(error_reply(got.error()));
+    control::Reply reply;
+    reply.mutable_get_tree();
+    return send(reply);
+  }
+
+  Status list_directory(const control::ListDirectoryRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto directory = service_.list_directory(*id);
+    if (!directory.ok()) return send(error_reply(directory.error()));
+    control::Reply page;
+    for (const DirEntry& e : directory->entries) {
+      to_proto(e, *page.mutable_directory_page()->add_entries());
+      if (page.ByteSizeLong() >= kPageBytes) {
+        DFS_TRY(send(page));
+        page.Clear();
+      }
+    }
+    if (page.has_directory_page()) DFS_TRY(send(page));
+    control::Reply reply;
+    reply.mutable_list_directory();
+    return send(reply);
+  }
+
+  Status lookup(const control::LookupRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto entry = service_.lookup(*id, request.path());
+    if (!entry.ok()) return send(error_reply(entry.error()));
+    control::Reply reply;
+    to_proto(*entry, *reply.mutable_lookup()->mutable_entry());
+    return send(reply);
+  }
+
+  Status remove(const control::RemoveRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    Status removed = service_.remove(*id);
+    if (!removed.ok()) return send(error_reply(removed.error()));
+    control::Reply reply;
+    reply.mutable_remove();
     return send(reply);
   }
 
@@ -169,6 +265,8 @@ class RequestHandler {
       entry->set_name(f.name);
       entry->set_size(f.size);
       entry->set_added_at_unix(f.added_at_unix);
+      entry->set_is_directory(f.is_directory);
+      entry->set_from_mount(f.from_mount);
     }
     reply.mutable_list();
     return send(reply);
@@ -192,6 +290,16 @@ class RequestHandler {
       entry->set_address(p.address);
     }
     reply.mutable_peers();
+    return send(reply);
+  }
+
+  Status gc(const control::GcRequest& request) {
+    GcOptions options;
+    options.dry_run = request.dry_run();
+    auto report = service_.collect_garbage(options);
+    if (!report.ok()) return send(error_reply(report.error()));
+    control::Reply reply;
+    *reply.mutable_gc() = to_proto(*report);
     return send(reply);
   }
 
@@ -316,8 +424,10 @@ namespace {
 
 // One request on a fresh connection; returns the final reply, handing
 // progress replies to `progress` on the way.
+// `page` takes the directory pages of a listing.
 Result<control::Reply> call(const std::string& path, const control::Request& request, int pass_fd,
-                            const ProgressFn& progress) {
+                            const ProgressFn& progress,
+                            const std::function<Status(const control::DirectoryPage&)>& page = {}) {
   DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(path));
   DFS_ASSIGN_OR_RETURN(UniqueFd sock, unix_socket());
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -334,9 +444,18 @@ Result<control::Reply> call(const std::string& path, const control::Request& req
       if (progress) progress(reply.progress().bytes_done(), reply.progress().bytes_total());
       continue;
     }
+    if (reply.has_directory_page() && page) {
+      DFS_TRY(page(reply.directory_page()));
+      continue;
+    }
     if (reply.has_error()) return error_from(reply.error());
     return reply;
   }
+}
+
+Result<PutOutcome> outcome_from(const control::PutReply& reply) {
+  DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(reply.file_id()));
+  return PutOutcome{std::move(id), reply.replicas_wanted(), reply.replicas_min()};
 }
 
 }  // namespace
@@ -359,8 +478,7 @@ Result<PutOutcome> ControlClient::put(int fd, const std::string& name, const Put
   request.mutable_put()->set_chunk_size(options.chunk_size);
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
   if (!reply.has_put()) return make_error(Errc::internal, "the peer answered a put with something else");
-  DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(reply.put().file_id()));
-  return PutOutcome{std::move(id), reply.put().replicas_wanted(), reply.put().replicas_min()};
+  return outcome_from(reply.put());
 }
 
 Status ControlClient::get(const FileId& id, int fd, const ProgressFn& progress) {
@@ -376,8 +494,65 @@ Result<std::vector<FileSummary>> ControlClient::list() {
   request.mutable_list();
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   std::vector<FileSummary> files;
-  for (const auto& f : reply.list().files()) files.push_back({f.file_id(), f.name(), f.size(), f.added_at_unix()});
+  for (const auto& f : reply.list().files()) {
+    files.push_back({f.file_id(), f.name(), f.size(), f.added_at_unix(), f.is_directory(), f.from_mount()});
+  }
   return files;
+}
+
+Result<PutOutcome> ControlClient::put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                                           const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_put_tree()->set_name(name);
+  request.mutable_put_tree()->set_chunk_size(options.chunk_size);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, dirfd, progress));
+  if (!reply.has_put_tree()) return make_error(Errc::internal, "the peer answered a put -r with something else");
+  return outcome_from(reply.put_tree());
+}
+
+Status ControlClient::get_tree(const FileId& id, int dirfd, const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_get_tree()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, dirfd, progress));
+  if (!reply.has_get_tree()) return make_error(Errc::internal, "the peer answered a get with something else");
+  return {};
+}
+
+Result<Directory> ControlClient::list_directory(const FileId& id) {
+  control::Request request;
+  request.mutable_list_directory()->set_file_id(id.to_string());
+  Directory directory;
+  auto take = [&](const control::DirectoryPage& page) -> Status {
+    for (const auto& e : page.entries()) {
+      if (directory.entries.size() >= kMaxDirectoryEntries) {
+        return make_error(Errc::too_large, "the peer sent more entries than a directory holds");
+      }
+      DFS_ASSIGN_OR_RETURN(DirEntry entry, from_proto(e));
+      directory.entries.push_back(std::move(entry));
+    }
+    return {};
+  };
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}, take));
+  if (!reply.has_list_directory()) return make_error(Errc::internal, "the peer answered ls with something else");
+  DFS_TRY(directory.validate());
+  return directory;
+}
+
+Result<DirEntry> ControlClient::lookup(const FileId& root, const std::string& path) {
+  control::Request request;
+  request.mutable_lookup()->set_file_id(root.to_string());
+  request.mutable_lookup()->set_path(path);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_lookup()) return make_error(Errc::internal, "the peer answered a lookup with something else");
+  return from_proto(reply.lookup().entry());
+}
+
+Status ControlClient::remove(const FileId& id) {
+  control::Request request;
+  request.mutable_remove()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_remove()) return make_error(Errc::internal, "the peer answered rm with something else");
+  return {};
 }
 
 Result<ServiceStatus> ControlClient::status() {
@@ -395,6 +570,14 @@ Result<std::vector<PeerSummary>> ControlClient::peers() {
   std::vector<PeerSummary> peers;
   for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
   return peers;
+}
+
+Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
+  control::Request request;
+  request.mutable_gc()->set_dry_run(options.dry_run);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_gc()) return make_error(Errc::internal, "the peer answered gc with something else");
+  return from_proto(reply.gc());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

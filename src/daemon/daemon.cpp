@@ -8,6 +8,7 @@
 namespace dfs::daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
+  if (options.peer) options.node.storage_for_others = options.peer->storage_for_others;
   auto data = node::DataDir::open(options.node);
   if (!data.ok()) return Error{data.error().code, "cannot open " + options.node.data_dir + ": " + data.error().message};
   std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), std::move(*data)));
@@ -16,7 +17,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
     p2p::PeerOptions peer_options = *daemon->options_.peer;
     peer_options.leases = &dir.leases();
     peer_options.owned_chunks = &dir.cache();
-    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, dir.store()));
+    peer_options.held_chunks = &dir.held();
+    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, dir.served()));
     daemon->node_->attach_network(daemon->peer_.get());
   }
   return daemon;

@@ -113,6 +113,7 @@ Result<Attr> FsImpl::place_shared_file(const Caller& caller, const FileId& id, c
   inode.mode = S_IFREG | mode;
   inode.nlink = 1;
   inode.size = manifest.file_size;
+  inode.stored_bytes = manifest.stored_bytes();
   inode.manifest = id.manifest;
   inode.file_key = id.key.bytes();
   DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode), mtime_ns));

@@ -1,4 +1,4 @@
-// Index: the snapshot builder's cache of directory manifests (schema v5).
+// Index: the snapshot builder's cache of directory manifests (schema v8).
 #include "dfs/index/index.hpp"
 #include "dfs/index/sqlite.hpp"
 #include "rows.hpp"

@@ -1,5 +1,6 @@
 #include "dfs/node/data_dir.hpp"
 
+#include "dfs/store/served_store.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -11,18 +12,26 @@ Result<std::unique_ptr<DataDir>> DataDir::open(const NodeOptions& options) {
   store_options.quota_bytes = options.quota_bytes;
   store_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto disk, store::DiskChunkStore::open(options.data_dir + "/store", store_options));
+  store::DiskStoreOptions held_options;
+  held_options.quota_bytes = options.storage_for_others;
+  held_options.durable = options.durable;
+  DFS_ASSIGN_OR_RETURN(auto held, store::DiskChunkStore::open(options.data_dir + "/held", held_options));
   store::DiskStoreOptions cache_options;
   cache_options.durable = options.durable;
   DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
   DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
   DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
-  return std::unique_ptr<DataDir>(new DataDir(options, std::move(disk), std::move(cache), std::move(index)));
+  return std::unique_ptr<DataDir>(
+      new DataDir(options, std::move(disk), std::move(held), std::move(cache), std::move(index)));
 }
 
 DataDir::DataDir(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
-                 std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index)
+                 std::unique_ptr<store::DiskChunkStore> held, std::unique_ptr<store::DiskChunkStore> cache,
+                 std::unique_ptr<index::Index> index)
     : options_(std::move(options)),
       store_(std::move(store)),
+      held_(std::move(held)),
+      served_(std::make_unique<store::ServedStore>(*store_, *held_)),
       cache_(std::move(cache)),
       index_(std::move(index)),
       leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),

@@ -1,5 +1,6 @@
 #include "dfs/store/version_reader.hpp"
 
+#include <unordered_map>
 #include <vector>
 
 namespace dfs::store {
@@ -22,7 +23,40 @@ std::vector<std::string_view> components(std::string_view path) {
   return parts;
 }
 
+// Entries below a snapshot, memoised by its ID.
+class TreeCounter {
+ public:
+  explicit TreeCounter(ChunkStore& source) : source_(source) {}
+
+  Result<std::uint64_t> count(const FileId& id, std::size_t depth) {
+    if (depth > kMaxTreeDepth) {
+      return make_error(Errc::too_large, "the directory ID nests deeper than " + std::to_string(kMaxTreeDepth) +
+                                             " directories");
+    }
+    if (auto it = counted_.find(id.manifest); it != counted_.end()) return it->second;
+    DFS_ASSIGN_OR_RETURN(Directory directory, read_directory(source_, id));
+    std::uint64_t total = directory.entries.size();
+    for (const DirEntry& e : directory.entries) {
+      if (e.type != EntryType::directory) continue;
+      DFS_ASSIGN_OR_RETURN(std::uint64_t below, count(*e.id, depth + 1));
+      total += below;
+      if (total > kMaxTreeEntries) {
+        return make_error(Errc::too_large, "the directory ID holds more than " + std::to_string(kMaxTreeEntries) +
+                                               " entries (counting each time a subdirectory is named)");
+      }
+    }
+    counted_.emplace(id.manifest, total);
+    return total;
+  }
+
+ private:
+  ChunkStore& source_;
+  std::unordered_map<ChunkId, std::uint64_t> counted_;
+};
+
 }  // namespace
+
+Result<std::uint64_t> count_tree(ChunkStore& source, const FileId& root) { return TreeCounter(source).count(root, 0); }
 
 Result<Manifest> read_manifest(ChunkStore& source, const FileId& id) {
   if (id.is_directory()) {

@@ -1,9 +1,12 @@
 // dfsmount as an administrator runs it: from fstab through mount(8)'s
 // helper (mount.dfs SOURCE DIR -o ...), remounted right after an unmount,
-// refusing places that would hide files or nest in another dfs mount, and
-// `dfs open` finding the mount from the path with no --data.
+// refusing places that would hide files or nest in another dfs mount,
+// `dfs open` finding the mount from the path with no --data, and a sparse
+// file's holes kept across a remount and by `dfs get`.
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -159,12 +162,81 @@ TEST_F(MountCli, DfsOpenFindsTheMountFromThePathWithoutData) {
   EXPECT_EQ(read_text(mnt_ + "/copy"), "shared");
 }
 
+// The number after "NAME": in a JSON object printed on one line.
+std::uint64_t json_number(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":";
+  const auto at = json.find(key);
+  return at == std::string::npos ? ~std::uint64_t{0} : std::stoull(json.substr(at + key.size()));
+}
+
+TEST_F(MountCli, AWriteThatRanOutOfSpaceGivesItsSpaceBackAtOnceAndGcRunsOnTheMountedPeer) {
+  mount_in_foreground({"--quota", "3M"});
+  if (HasFatalFailure()) return;
+  const int fd = ::open((mnt_ + "/big").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string mib(1 << 20, 'x');
+  bool failed = false;
+  for (int i = 0; i < 8 && !failed; ++i) failed = ::write(fd, mib.data(), mib.size()) != static_cast<ssize_t>(mib.size());
+  const int saved = failed ? errno : 0;
+  const int closed = ::close(fd);
+  ASSERT_TRUE(failed || closed != 0) << "8 MiB fitted in a 3 MiB quota";
+  EXPECT_EQ(failed ? saved : errno, ENOSPC);
+  std::string status;
+  // Well before any GC (--gc-interval: an hour): the failed file's chunks
+  // are deleted as the kernel releases it.
+  EXPECT_TRUE(eventually([&] {
+    status = dfs({"--data", data_, "status", "--json"}).out;
+    return json_number(status, "bytes_stored") < (1u << 20);
+  }, 20s)) << status;
+  auto gc = dfs({"--data", data_, "gc"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_NE(gc.out.find("chunks examined:"), std::string::npos) << gc.out;
+  std::ofstream(mnt_ + "/small") << "fits again";
+  EXPECT_EQ(read_text(mnt_ + "/small"), "fits again");
+}
+
 TEST_F(MountCli, AnUnknownKeyInTheConfigFileIsRefusedWithItsLine) {
   stdfs::create_directories(data_);
   std::ofstream(data_ + "/dfs.conf") << "replicas = 2\nbootstrapp = 127.0.0.1:4001\n";
   auto r = dfsmount({"-f", "--data", data_, mnt_});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("dfs.conf line 2: unknown setting \"bootstrapp\""), std::string::npos) << r.err;
+}
+
+// Holes are in the committed version, not in the mount's memory; `dfs
+// get` of it seeks over them (a 64 MiB file with 1 MiB of data takes 1 MiB).
+TEST_F(MountCli, ASparseFileKeepsItsHolesAcrossARemountAndDfsGet) {
+  constexpr off_t kMiB = off_t{1} << 20;
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  const std::string f = mnt_ + "/sparse";
+  const int fd = ::open(f.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string data(kMiB, 'x');
+  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 0), kMiB);
+  ASSERT_EQ(::ftruncate(fd, 64 * kMiB), 0);
+  ASSERT_EQ(::close(fd), 0);
+  char id[256] = {};
+  ASSERT_GT(::getxattr(f.c_str(), "user.dfs.id", id, sizeof id - 1), 0);
+  ASSERT_EQ(mount_->unmount(), 0) << mount_->log();
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  struct stat st {};
+  ASSERT_EQ(::stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 64 * kMiB);
+  EXPECT_EQ(st.st_blocks, kMiB / 512);
+  const int again = ::open(f.c_str(), O_RDONLY);
+  ASSERT_GE(again, 0);
+  EXPECT_EQ(::lseek(again, 0, SEEK_HOLE), kMiB);
+  ::close(again);
+
+  const std::string out = dir_ + "/got";
+  auto got = dfs({"--data", data_, "get", id, "-o", out});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(run_process("/usr/bin/cmp", {f, out}).exit_code, 0);
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 64 * kMiB);
+  EXPECT_LE(st.st_blocks, 2 * kMiB / 512) << "dfs get wrote the holes as zeros";
 }
 
 }  // namespace

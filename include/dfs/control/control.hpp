@@ -29,6 +29,8 @@ namespace dfs::control {
 
 // What the socket carries: the calls of node::Service.
 using node::FileSummary;
+using node::GcOptions;
+using node::GcReport;
 using node::PeerSummary;
 using node::ProgressFn;
 using node::PutOptions;
@@ -96,8 +98,15 @@ class ControlClient final : public Service {
                          const ProgressFn& progress) override;
   Status get(const FileId& id, int fd, const ProgressFn& progress) override;
   Result<std::vector<FileSummary>> list() override;
+  Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                              const ProgressFn& progress) override;
+  Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) override;
+  Result<Directory> list_directory(const FileId& id) override;
+  Result<DirEntry> lookup(const FileId& root, const std::string& path) override;
+  Status remove(const FileId& id) override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
+  Result<GcReport> collect_garbage(const GcOptions& options) override;
 
   // Asks the peer (dfsmount) to place a shared file; returns where it did.
   // uid and gid of `request` are ignored: the server takes them from the

@@ -8,6 +8,8 @@
 //
 // Layout:
 //   store/          chunks this peer is responsible for (store/disk_chunk_store.hpp)
+//   held/           chunks other peers put here, under their own budget
+//                   (NodeOptions::storage_for_others), never the owner's quota
 //   cache/          chunks of its own files that other peers are responsible for
 //   index.sqlite    the index (index/index.hpp)
 //
@@ -32,6 +34,9 @@ namespace dfs::node {
 struct NodeOptions {
   std::string data_dir;
   std::uint64_t quota_bytes = 0;           // 0 = unlimited
+  // The budget for chunks other peers put here (held/), apart from the
+  // owner's quota: strangers can never make the owner's put fail.
+  std::uint64_t storage_for_others = replicate::kDefaultStorageForOthers;
   std::uint32_t chunk_size = kDefaultChunkSize;
   std::size_t threads = 0;                 // 0 = one per core
   bool durable = true;                     // fsync chunks before they count
@@ -51,6 +56,11 @@ class DataDir {
   const NodeOptions& options() const { return options_; }
   store::DiskChunkStore& store() { return *store_; }
   store::DiskChunkStore& cache() { return *cache_; }
+  // Chunks other peers put here (PUT_CHUNK), under their own budget.
+  store::DiskChunkStore& held() { return *held_; }
+  // What the peer serves to others: store/ and held/ as one store
+  // (store/served_store.hpp).
+  store::ChunkStore& served() { return *served_; }
   // One connection to the index per process.
   index::Index& index() { return *index_; }
   // Chunks being put and not yet in the index: whoever puts into the
@@ -63,11 +73,13 @@ class DataDir {
   WorkerPool& pool() { return pool_; }
 
  private:
-  DataDir(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
+  DataDir(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> held,
           std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index);
 
   NodeOptions options_;
   std::unique_ptr<store::DiskChunkStore> store_;
+  std::unique_ptr<store::DiskChunkStore> held_;
+  std::unique_ptr<store::ChunkStore> served_;  // store_ and held_
   std::unique_ptr<store::DiskChunkStore> cache_;
   std::unique_ptr<index::Index> index_;
   store::InFlightChunks in_flight_;

@@ -10,6 +10,7 @@
 // file size (DESIGN.md §6).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,20 +52,45 @@ class Node final : public Service {
                          const ProgressFn& progress) override;
   Status get(const FileId& id, int fd, const ProgressFn& progress) override;
   Result<std::vector<FileSummary>> list() override;
+  // Trees (tree_put.cpp, tree_get.cpp).
+  Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                              const ProgressFn& progress) override;
+  Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) override;
+  Result<Directory> list_directory(const FileId& id) override;
+  Result<DirEntry> lookup(const FileId& root, const std::string& path) override;
+  Status remove(const FileId& id) override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
 
   // --- GC (node/gc.hpp) ---
-  // One GC pass now.
-  Result<GcReport> collect_garbage(const GcOptions& options);
+  Result<GcReport> collect_garbage(const GcOptions& options) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
 
  private:
-  // `stream` (null for a lone peer) gets each chunk once it is stored.
-  Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
-                             const ProgressFn& progress, ReplicationStream* stream);
+  // Chunks in flight per worker: enough to keep every core busy while the
+  // reader or writer waits on the disk, few enough to bound memory
+  // (each holds a plaintext and a sealed copy of one chunk).
+  static constexpr std::size_t kChunksInFlightPerThread = 2;
+  // Chunk fetches a get keeps in flight when chunks come from peers.
+  static constexpr std::size_t kRemoteFetchesInFlight = 16;
+
+  friend class TreeWriter;
+  friend class TreeReader;
+
+  Result<std::uint32_t> chunk_size_for(const PutOptions& options) const;
+  // What a put stores: writes a version through `writer` and `batch` and
+  // says how to record it (added_at is filled in).
+  using VersionBody = std::function<Result<index::FileRecord>(const store::VersionWriter& writer, store::PutBatch& batch,
+                                                              std::vector<ChunkId>& stored)>;
+  // Runs `body` with a batch that GC keeps off, commits it, records the
+  // item in the index; on failure removes whatever it stored. `stream`
+  // (null for a lone peer) gets each chunk once it is stored.
+  Result<FileId> put_locally(const VersionBody& body, ReplicationStream* stream);
+  // One file's chunks and manifest: its ID, and its size in `manifest`.
+  Result<FileId> write_file(int fd, const std::string& name, const store::VersionWriter& writer, store::PutBatch& batch,
+                            Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress);
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
   void copy_to_cache(const std::vector<ChunkId>& ids);
@@ -83,6 +109,7 @@ class Node final : public Service {
   // The parts of dir_ used here, named once.
   const NodeOptions& options_;
   store::DiskChunkStore* store_;
+  store::ChunkStore* served_;  // store_ and held/ (what a get may find here)
   store::DiskChunkStore* cache_;
   index::Index* index_;
   store::InFlightChunks& in_flight_;

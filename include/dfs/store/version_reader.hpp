@@ -30,6 +30,13 @@ Result<Manifest> read_manifest(ChunkStore& source, const FileId& id);
 // The snapshot directory `id` names; Errc::not_directory for a File ID.
 Result<Directory> read_directory(ChunkStore& source, const FileId& id);
 
+// The entries in the whole tree below directory `root` (each snapshot
+// counted each time it is named), checked against kMaxTreeDepth and
+// kMaxTreeEntries before anything is made of the tree. Each distinct
+// snapshot is read once, so a tree naming one snapshot a million times
+// costs as much as one naming it once.
+Result<std::uint64_t> count_tree(ChunkStore& source, const FileId& root);
+
 // The entry `path` ("sub/dir/file", '/'-separated; empty components and a
 // trailing '/' are ignored) names below directory `root`. Errc::not_found
 // for a name that is not there, not_directory for a component that is not

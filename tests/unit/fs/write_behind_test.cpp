@@ -190,6 +190,29 @@ TEST_F(FsWriteBehind, AFailedPublishFailsEveryLaterCommitOfTheContent) {
   EXPECT_ERRC(commit(*content), Errc::io_error);  // its chunks are gone: never a manifest naming them
 }
 
+TEST_F(FsWriteBehind, ContentDroppedAfterAFailedCommitRemovesTheChunksItStoredAhead) {
+  auto content = fresh();
+  write_sequentially(*content, random_bytes(3 * kChunk + 100, 9));
+  ASSERT_TRUE(eventually([&] { return stored() == 3; }));
+  store_.fail_puts = true;  // the close's own put (the last chunk) fails, as on ENOSPC
+  store::InFlightChunks::Hold hold = in_flight_.hold();
+  EXPECT_ERRC(content->seal_version(hold), Errc::io_error);
+  content.reset();  // the file released with its close failed
+  EXPECT_EQ(stored(), 0u) << "the space comes back at once, not at the next GC";
+}
+
+TEST_F(FsWriteBehind, AChunkStoredAheadThenWrittenAgainIsRemovedByTheCommit) {
+  auto content = fresh();
+  write_sequentially(*content, random_bytes(3 * kChunk, 10));
+  ASSERT_TRUE(eventually([&] { return stored() == 3; }));
+  ASSERT_OK(content->write(kChunk + 10, random_bytes(100, 11)));
+  auto version = commit(*content);
+  ASSERT_OK(version);
+  EXPECT_EQ(stored(), 4u) << "3 data chunks and the manifest; the replaced chunk is gone";
+  content.reset();
+  EXPECT_EQ(stored(), 4u) << "a committed content removes nothing when dropped";
+}
+
 TEST_F(FsWriteBehind, ChunksStoredAheadAreHeldFromGcUntilTheIndexNamesThem) {
   auto content = fresh();
   write_sequentially(*content, random_bytes(3 * kChunk, 8));

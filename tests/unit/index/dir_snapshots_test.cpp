@@ -1,4 +1,4 @@
-// The snapshot builder's cache (schema v5): what it keeps from GC, and that
+// The snapshot builder's cache (schema v8): what it keeps from GC, and that
 // it goes with its directory.
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -87,7 +87,7 @@ bool ReplicationCluster::grow(std::size_t n) {
     node.store = std::make_unique<store::MemoryChunkStore>();
     node.owned = std::make_unique<store::MemoryChunkStore>();
     node.leases = std::make_unique<LeaseLog>();
-    node.server = std::make_unique<replicate::ChunkServer>(*node.store, node.leases.get());
+    node.server = std::make_unique<replicate::ChunkServer>(*node.store, nullptr, node.leases.get());
     node.client = &chunks_.attach(cluster_.contact(i), *node.server);
     replicate::ReplicationConfig rc = config_.replication;
     rc.random_seed = config_.cluster.seed * 7919 + i + 1;
