@@ -5,12 +5,11 @@
 // hostile or broken snapshot leaves nothing behind: every directory
 // manifest is fetched, authenticated and decoded (the codec refuses names
 // with '/', ".", "..", NUL, duplicates), the tree is bounded in depth
-// (kMaxSnapshotDepth) and in entries (kMaxSharedTreeEntries, counted as
-// placed, so a directory ID repeated under many names costs what it
-// places, though each distinct snapshot is fetched once), a directory that
-// names itself among its ancestors is refused,
-// and each file's manifest is fetched and must have the size its entry
-// says. File contents are not fetched: reads fetch them on demand.
+// (kMaxSnapshotDepth) and in entries (FsOptions::max_shared_tree_entries,
+// counted as placed, so a directory ID repeated under many names costs
+// what it places, though each distinct snapshot is fetched once), a
+// directory that names itself among its ancestors is refused, and each
+// file's manifest is fetched and must have the size its entry says. File contents are not fetched: reads fetch them on demand.
 // Hard links arrive as separate files with the same File ID; special
 // files as their type and mode (devices are skipped: a shared tree carries
 // no device numbers).
@@ -77,8 +76,10 @@ Result<const FsImpl::TreeBudget::Known*> FsImpl::measure_shared_tree(const FileI
     DFS_ASSIGN_OR_RETURN(const TreeBudget::Known* sub, measure_shared_tree(*e.id, where + "/" + e.name, depth + 1, budget));
     known.placed += sub->placed;
     known.height = std::max(known.height, sub->height + 1);
-    if (known.placed > kMaxSharedTreeEntries) {
-      return in_tree(make_error(Errc::too_large, "more than " + std::to_string(kMaxSharedTreeEntries) + " entries"), where);
+    if (known.placed > options_.max_shared_tree_entries) {
+      return in_tree(
+          make_error(Errc::too_large, "more than " + std::to_string(options_.max_shared_tree_entries) + " entries"),
+          where);
     }
   }
   budget.ancestors.erase(id.manifest);

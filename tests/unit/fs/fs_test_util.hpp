@@ -120,7 +120,7 @@ class OnePeerNetwork final : public replicate::ChunkNetwork {
   replicate::NetworkStatus status() override { return {}; }
   std::vector<replicate::PeerSummary> peers() override { return {}; }
 
-  int fetches = 0;
+  std::atomic<int> fetches{0};  // fetches come from the read and read-ahead threads too
   std::atomic<std::size_t> replicated{0};  // written by the background replication thread too
 
  private:
