@@ -316,9 +316,6 @@ TEST_F(MultiPeer, DfsOpenPicksItsDefaultPlaceRefusesBadPlacesAndShowsTheFileAtOn
   EXPECT_EQ(reserved.exit_code, 1);
   EXPECT_NE(reserved.err.find(".dfs"), std::string::npos) << reserved.err;
 
-  auto directory = dfs("A", {"id", mnt("A") + "/sub"});
-  EXPECT_EQ(directory.exit_code, 1);
-  EXPECT_NE(directory.err.find("is a directory"), std::string::npos) << directory.err;
 }
 
 }  // namespace
