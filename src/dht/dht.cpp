@@ -34,8 +34,10 @@ DhtConfig sanitize(DhtConfig c) {
   positive(c.bucket_refresh_interval, defaults.bucket_refresh_interval);
   positive(c.record_republish_interval, defaults.record_republish_interval);
   positive(c.record_expiry, defaults.record_expiry);
+  positive(c.signed_record_expiry, defaults.signed_record_expiry);
   positive(c.maintenance_interval, defaults.maintenance_interval);
   if (c.record_replicate_interval.count() < 0) c.record_replicate_interval = milliseconds(0);
+  if (c.join_followup_delay.count() < 0) c.join_followup_delay = milliseconds(0);
   return c;
 }
 
@@ -64,7 +66,7 @@ Dht::Dht(Contact self, Transport& transport, Scheduler& scheduler, DhtConfig con
       config_(sanitize(config)),
       table_(self_.id, config_.k, config_.replacement_cache_size,
              {config_.max_contacts_per_network, config_.ipv4_prefix_bits, config_.ipv6_prefix_bits}),
-      store_(config_.max_stored_records, config_.record_expiry),
+      store_(config_.max_stored_records, config_.record_expiry, config_.signed_record_expiry),
       rng_(seed_of(config_)) {}
 
 Dht::~Dht() { stop(); }
@@ -230,6 +232,7 @@ void Dht::bootstrap(std::vector<Contact> seeds, std::function<void(Status)> done
       auto stale = table_.stale_buckets(scheduler_.now(), config_.bucket_refresh_interval);
       if (!stale.empty()) stale.erase(stale.begin());  // the self lookup covered the closest
       refresh_buckets(stale, [join] { join->done(Status{}); });
+      follow_up_join(config_.join_followup_delay, config_.join_followups);
     });
   };
   for (const Contact& seed : seeds) ask_seed(join, seed, config_.lookup_retries, after_seeds);
@@ -252,6 +255,19 @@ void Dht::ask_seed(const std::shared_ptr<Join>& join, const Contact& seed, std::
       }
     }
     if (--join->waiting == 0) after_seeds();
+  });
+}
+
+// A lookup of our own ID `delay` from now, then `left - 1` more, each
+// after twice the delay before: meets the peers that joined at the same
+// time as we did (see DhtConfig::join_followup_delay). They talk to us
+// when they see us in a reply, so both sides learn each other.
+void Dht::follow_up_join(milliseconds delay, std::uint32_t left) {
+  if (left == 0 || delay.count() == 0) return;
+  scheduler_.schedule(delay, [this, alive = std::weak_ptr<int>(alive_), delay, left] {
+    if (alive.expired()) return;
+    run_lookup(self_.id, false, {}, [](LookupResult) {});
+    follow_up_join(delay * 2, left - 1);
   });
 }
 

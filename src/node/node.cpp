@@ -11,6 +11,7 @@
 #include "dfs/store/served_store.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/store/version_writer.hpp"
+#include "dfs/util/adaptive_window.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -56,7 +57,7 @@ void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options
 
 Status Node::store_chunks_in_order(int fd, const std::string& name, const store::VersionWriter& writer,
                                    store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
-                                   const ProgressFn& progress) {
+                                   const ProgressFn& progress, Sealing sealing) {
   Chunker chunker(fd, manifest.chunk_size, name);
   OrderedPipeline<Result<ChunkRef>> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
   Status failure;
@@ -87,7 +88,12 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const store:
     if (!*more) break;
     // The writer's sink (the stream) may wait for its window: that bounds
     // the sealed bytes held while the network catches up.
-    pipeline.push([&writer, &batch, plaintext] { return writer.write_chunk(*plaintext, batch); }, collect);
+    auto seal = [&writer, &batch, plaintext] { return writer.write_chunk(*plaintext, batch); };
+    if (sealing == Sealing::on_this_thread) {
+      collect(seal());
+    } else {
+      pipeline.push(seal, collect);
+    }
   }
   // Every job must finish before we return: they reference `writer`.
   pipeline.drain(collect);
@@ -135,8 +141,8 @@ Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& 
 
 Result<FileId> Node::write_file(int fd, const std::string& name, const store::VersionWriter& writer,
                                 store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
-                                const ProgressFn& progress) {
-  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress));
+                                const ProgressFn& progress, Sealing sealing) {
+  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress, sealing));
   DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_manifest(manifest, batch));
   stored.insert(stored.end(), written.segments.begin(), written.segments.end());
   return written.id();
@@ -239,7 +245,7 @@ Result<Manifest> Node::load(const FileId& id) {
 void Node::attach_network(ChunkNetwork* network) {
   network_ = network;
   source_ = make_source();
-  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
+  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kMaxRemoteFetchesInFlight);
 }
 
 namespace {
@@ -277,12 +283,18 @@ bool is_regular(int fd) {
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
   WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
-  OrderedPipeline<Result<Piece>> pipeline(pool, network_ ? kRemoteFetchesInFlight
-                                                         : pool_.size() * kChunksInFlightPerThread);
+  // Local chunks need only the cores busy; remote ones the bandwidth-delay
+  // product, measured as the get goes.
+  const std::size_t local_window = pool_.size() * kChunksInFlightPerThread;
+  AdaptiveWindow window(network_ ? kMinRemoteFetchesInFlight : local_window,
+                        network_ ? kMaxRemoteFetchesInFlight : local_window, AdaptiveWindow::Clock::now());
+  OrderedPipeline<Result<Piece>> pipeline(pool, window.size());
   const bool seekable = is_regular(out_fd);
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Piece> piece) {
+    if (piece.ok() && !piece->hole) window.completed(piece->plaintext.size(), AdaptiveWindow::Clock::now());
+    pipeline.set_window(window.size());
     if (piece.ok()) {
       Status written = piece->hole ? write_hole(out_fd, seekable, piece->hole)
                                    : write_full(out_fd, piece->plaintext, "output");
@@ -330,6 +342,10 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     if (!keep_going) break;
   }
   pipeline.drain(write_out);
+  if (network_) {
+    log::info("get: " + std::to_string(count) + " chunks, up to " + std::to_string(window.size()) +
+              " fetches in flight");
+  }
   // A trailing hole was only sought over: the size makes it.
   if (failure.ok() && seekable && manifest.chunk_count() > 0) {
     const off_t end = ::lseek(out_fd, 0, SEEK_CUR);
@@ -352,6 +368,7 @@ Result<std::vector<FileSummary>> Node::list() {
 Result<ServiceStatus> Node::status() {
   ServiceStatus s;
   s.data_dir = options_.data_dir;
+  s.lease_days = static_cast<std::uint32_t>(options_.lease_length.count() / 86400);
   s.usage = store_->usage();
   s.cache = cache_->usage();
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
@@ -366,6 +383,7 @@ Result<ServiceStatus> Node::status() {
     s.replicas = net.replicas;
     s.under_replicated = net.under_replicated;
     s.repair_copies = net.repair_copies;
+    if (net.last_sweep_started > 0) s.leases_expire_from = net.last_sweep_started + options_.lease_length.count();
     s.limits = net.limits;
   }
   return s;

@@ -42,11 +42,15 @@ constexpr std::size_t kDiskThreads = 4;
 // the largest group, so it is wider than the disk pool, and its threads
 // mostly sleep. It also keeps PUTs from starving GETs of the disk pool.
 constexpr std::size_t kPutThreads = 16;
-// Chunks the peer's streams (ReplicationStream: every put, every version
-// the mount writes) have in flight at once, all together: enough to keep
-// parallel_transfers busy with R copies each, few enough to bound the
-// sealed bytes held (about this many MiB) however many streams run.
-constexpr std::size_t kStreamWindow = 24;
+// What the peer's streams (ReplicationStream: every put, every version the
+// mount writes) have in flight at once, all together: sealed bytes enough
+// to keep parallel_transfers busy with R copies of full chunks each, and a
+// bound on bytes held however many streams run. Small chunks (the files of
+// a tree) are counted by their size, so many more are in flight and the
+// holders' group commits each sync many of them; the count only bounds the
+// bookkeeping.
+constexpr std::uint64_t kStreamWindowBytes = 24 << 20;
+constexpr std::size_t kStreamWindowChunks = 512;
 // Peers (and addresses) whose PUT rates are remembered at once; beyond,
 // only idle ones are forgotten, so a crowd of new IDs is refused rather
 // than given fresh buckets.
@@ -57,6 +61,12 @@ struct StreamWindow {
   std::mutex mu;  // guards in_flight and the State of every stream
   std::condition_variable cv;  // signalled whenever a streamed chunk is placed
   std::size_t in_flight = 0;
+  std::uint64_t bytes = 0;  // sealed bytes of those chunks
+
+  // Room for one more chunk of `size` bytes (always for one, however large).
+  bool has_room_for(std::uint64_t size) const {
+    return in_flight == 0 || (in_flight < kStreamWindowChunks && bytes + size <= kStreamWindowBytes);
+  }
 };
 
 Result<ChunkId> chunk_id_from(const std::string& bytes) {
@@ -404,7 +414,7 @@ struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
 // A version's ReplicationStream (a put's, or a file's on the mount): each
 // chunk added is posted to the network thread and placed there
 // (Replicator::replicate_sealed) while the writer goes on; add() waits
-// while the peer's window (kStreamWindow, shared by all streams) is full.
+// while the peer's window (kStreamWindowBytes, shared by all streams) is full.
 // A stream dropped without finish() is not waited for: its chunks still
 // go out, and nobody hears how.
 class PeerReplicationStream final : public ReplicationStream {
@@ -469,18 +479,22 @@ ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
 void PeerReplicationStream::add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) {
   {
     std::unique_lock lock(window_->mu);
-    if (state_->stalled || !wait(lock, [this] { return window_->in_flight < kStreamWindow; })) return;
+    const std::uint64_t size = sealed->size();
+    if (state_->stalled || !wait(lock, [this, size] { return window_->has_room_for(size); })) return;
     ++window_->in_flight;
+    window_->bytes += size;
     ++state_->in_flight;
   }
   Peer::Impl* raw = &impl_;
   boost::asio::post(raw->io, [raw, window = window_, state = state_, id, sealed = std::move(sealed)]() mutable {
+    const std::uint64_t size = sealed->size();
     raw->replicator->replicate_sealed(id, std::move(sealed),
-                                      [window, state, id](Result<replicate::ReplicaReport> report) {
+                                      [window, state, id, size](Result<replicate::ReplicaReport> report) {
                                         std::lock_guard lock(window->mu);
                                         record_report(state->summary, id, report);
                                         --state->in_flight;
                                         --window->in_flight;
+                                        window->bytes -= size;
                                         window->cv.notify_all();
                                       });
   });
@@ -509,6 +523,7 @@ replicate::NetworkStatus Peer::status() {
   const auto stats = raw->replicator->stats();
   status.under_replicated = stats.under_replicated;
   status.repair_copies = stats.copies_made;
+  status.last_sweep_started = stats.last_sweep_started;
   auto size = raw->call_on_loop<std::size_t>(std::chrono::seconds(5), [raw](auto deliver) {
     deliver(raw->dht->table().size());
   });
@@ -527,6 +542,24 @@ std::vector<PeerSummary> Peer::peers() {
   if (!contacts.ok()) return out;
   for (const auto& c : *contacts) out.push_back({c.id.hex(), c.address});
   return out;
+}
+
+Status Peer::publish(dht::Record record) {
+  Impl* raw = impl_.get();
+  // A lookup and a round of STOREs; each RPC has its own timeout.
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  auto stored = raw->call_on_loop<std::size_t>(deadline, [raw, record = std::move(record)](auto deliver) mutable {
+    raw->dht->put_record(std::move(record), std::move(deliver));
+  });
+  if (!stored.ok()) return stored.take_error();
+  return {};
+}
+
+Result<std::vector<dht::Record>> Peer::find(const dht::NodeId& key) {
+  Impl* raw = impl_.get();
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  return raw->call_on_loop<std::vector<dht::Record>>(
+      deadline, [raw, key](auto deliver) { raw->dht->get_records(key, std::move(deliver)); });
 }
 
 Result<Bytes> read_network_key(const std::string& path) {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 #include "describe.hpp"
 #include "dfs/replicate/placement.hpp"
@@ -315,12 +316,21 @@ void Repairer::schedule_round() {
 
 void Repairer::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
+  round_started_ = unix_seconds();
   round_ = std::make_shared<Round>(*this, cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
 }
 
 void Repairer::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
+  // The walk over the chunks in ID order wraps when a round ends at or
+  // before where the last one did: that round began a new sweep, so the
+  // sweep before it, over every chunk, is complete.
+  const bool wrapped = !cursor_ || !cursor || *cursor <= *cursor_;
+  if (wrapped) {
+    if (sweep_started_ != 0) counters_.last_sweep_started.store(sweep_started_, std::memory_order_relaxed);
+    sweep_started_ = round_started_;
+  }
   cursor_ = std::move(cursor);
   round_.reset();  // the round's callbacks still hold it while they run
   if (running_ && timer_ == 0) schedule_round();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dfs/dht/record_board.hpp"
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/replicate/chunk_server.hpp"
@@ -74,7 +75,7 @@ struct PeerOptions {
   PutLimits put_limits;
 };
 
-class Peer final : public ChunkNetwork {
+class Peer final : public ChunkNetwork, public dht::RecordBoard {
  public:
   // Loads (or creates) the identity, listens, starts the network thread,
   // joins through the bootstrap peers in the background, and starts repair
@@ -91,6 +92,10 @@ class Peer final : public ChunkNetwork {
   std::unique_ptr<ReplicationStream> start_replication() override;
   replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
+
+  // DHT records (dht/record_board.hpp), e.g. the recovery pointer.
+  Status publish(dht::Record record) override;
+  Result<std::vector<dht::Record>> find(const dht::NodeId& key) override;
 
   // Stops repair, closes every connection and joins the network thread.
   void stop();

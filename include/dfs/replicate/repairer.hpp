@@ -72,6 +72,8 @@ class Repairer {
   std::uint64_t timer_ = 0;               // 0 when no round is scheduled
   std::shared_ptr<Round> round_;          // the round in progress, if any
   std::optional<ChunkId> cursor_;         // the next round starts after it
+  std::int64_t sweep_started_ = 0;        // Unix seconds the current sweep began
+  std::int64_t round_started_ = 0;        // Unix seconds the current round began
   std::mt19937_64 rng_;                   // jitter only
   Lifeline life_;
 };

@@ -20,6 +20,11 @@ struct ReplicatorStats {
   std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed
+  // Unix seconds at which the last complete sweep of repair over every
+  // chunk began (0: none completed yet). Each sweep asks the holders about
+  // every chunk, which renews its lease there (node/leases.hpp): no chunk
+  // was renewed earlier than this.
+  std::int64_t last_sweep_started = 0;
 };
 
 // The counters behind ReplicatorStats, shared by the parts (Placer,
@@ -38,6 +43,7 @@ struct Counters {
   std::atomic<std::uint64_t> under_replicated{0};
   std::atomic<std::uint64_t> copies_made{0};
   std::atomic<std::uint64_t> repair_failures{0};
+  std::atomic<std::int64_t> last_sweep_started{0};
 
   ReplicatorStats snapshot() const {
     auto load = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
@@ -53,6 +59,7 @@ struct Counters {
     s.under_replicated = load(under_replicated);
     s.copies_made = load(copies_made);
     s.repair_failures = load(repair_failures);
+    s.last_sweep_started = last_sweep_started.load(std::memory_order_relaxed);
     return s;
   }
 };

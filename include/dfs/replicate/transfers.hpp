@@ -1,6 +1,7 @@
 // Transfers: the chunk RPCs (PUT_CHUNK, GET_CHUNK, HAS_CHUNKS) of one peer's
-// replication engine, through one queue that bounds how many are in flight
-// (ReplicationConfig::parallel_transfers) and serves the ones a user waits
+// replication engine, through one queue that bounds what is in flight
+// (ReplicationConfig::parallel_transfers transfers of whole chunks, more of
+// small ones: each counts by its size) and serves the ones a user waits
 // for (placing new chunks, fetching) before background ones (repair), each
 // with a backstop timeout (transfer_timeout) against a ChunkClient that
 // never answers.
@@ -48,8 +49,11 @@ class Transfers {
   // granted, so a repair that copies thousands of chunks holds at most
   // `parallel` of them in memory. Fails as the read does.
   void put_from(LocalChunks local, const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
-  // GET_CHUNK (foreground): the bytes as received, unverified.
-  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done);
+  // GET_CHUNK (foreground): the bytes as received, unverified. `sent`
+  // (may be null) runs when the GET leaves the queue for the peer, so a
+  // caller can time the answer from then rather than from the call.
+  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done,
+           std::function<void()> sent = nullptr);
   // HAS_CHUNKS (background); an answer of another length than `ids` is
   // Errc::corrupt.
   void has(const dht::Contact& to, std::vector<ChunkId> ids, std::function<void(Result<std::vector<bool>>)> done);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "dfs/dht/signed_record.hpp"
 #include "sim/sim_cluster.hpp"
 
 namespace dfs::dht {
@@ -178,6 +179,74 @@ TEST_F(DhtSimulation, RecordsAreFoundFromAnyNodeAfterNodesDie) {
     found += got && got->ok() ? 1 : 0;
   }
   EXPECT_EQ(found, keys.size());
+}
+
+
+// Signed mutable records (a namespace's recovery pointer) across a network
+// of 200 nodes: what a reader finds, whatever storage nodes are offered.
+class SignedRecordsOnTheNetwork : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(cluster.grow(200)); }
+
+  Record record(std::uint64_t sequence) {
+    return Record{signed_record_key(writer.public_key()),
+                  encode_signed_value(writer, sequence, Bytes{1, 2, 3}).value(), 3600, {}};
+  }
+  // The latest pointer a random node finds for `key`'s writer.
+  Result<SignedValue> read(const crypto::PublicKey& key) {
+    auto got = cluster.get(cluster.random_live_node(), signed_record_key(key));
+    if (!got) return make_error(Errc::timed_out, "get did not finish");
+    if (!got->ok()) return got->take_error();
+    return latest_signed(**got, key);
+  }
+
+  static sim::ClusterConfig config() {
+    sim::ClusterConfig c;
+    c.seed = 15;
+    return c;
+  }
+
+  sim::SimCluster cluster{config()};
+  crypto::SigningKey writer = crypto::SigningKey::from_seed(crypto::SecretKey::generate());
+};
+
+TEST_F(SignedRecordsOnTheNetwork, ANewerSequenceFromAnotherMachineIsWhatReadersFind) {
+  ASSERT_TRUE(cluster.put(3, record(1)).value().ok());
+  ASSERT_TRUE(cluster.put(150, record(2)).value().ok());  // the replacement machine
+  auto latest = read(writer.public_key());
+  ASSERT_TRUE(latest.ok()) << latest.error().to_string();
+  EXPECT_EQ(latest->sequence, 2u);
+}
+
+TEST_F(SignedRecordsOnTheNetwork, AReplayedOlderSequenceIsRefusedEverywhere) {
+  const Record old = record(1);
+  ASSERT_TRUE(cluster.put(3, old).value().ok());
+  ASSERT_TRUE(cluster.put(3, record(2)).value().ok());
+  auto replay = cluster.put(77, old);
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_FALSE(replay->ok()) << "a node accepted sequence 1 over 2";
+  EXPECT_EQ(read(writer.public_key())->sequence, 2u);
+}
+
+TEST_F(SignedRecordsOnTheNetwork, ATamperedRecordIsRefusedByTheNodesItIsOffered) {
+  ASSERT_TRUE(cluster.put(3, record(1)).value().ok());
+  Record tampered = record(2);
+  tampered.value[tampered.value.size() / 2] ^= 0x40;
+  tampered.publisher = cluster.contact(9).id;
+  for (const NodeId& id : cluster.true_closest(tampered.key, 20, true)) {
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      if (cluster.contact(i).id != id) continue;
+      const Response r = cluster.dht(i).handle(cluster.contact(9), StoreRequest{tampered});
+      EXPECT_FALSE(std::get<StoreResponse>(r).stored);
+    }
+  }
+  EXPECT_EQ(read(writer.public_key())->sequence, 1u);
+}
+
+TEST_F(SignedRecordsOnTheNetwork, AnotherKeyFindsNothing) {
+  ASSERT_TRUE(cluster.put(3, record(1)).value().ok());
+  const auto stranger = crypto::SigningKey::from_seed(crypto::SecretKey::generate());
+  EXPECT_EQ(read(stranger.public_key()).error().code, Errc::not_found);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "dfs/util/clock.hpp"
 #include "replication_cluster.hpp"
 
 namespace dfs::replicate {
@@ -137,6 +138,21 @@ TEST_F(RepairTest, AWellPlacedStoreCostsPresenceChecksAndNoCopies) {
   EXPECT_EQ(stats.copies_made, 0u);
   EXPECT_EQ(stats.under_replicated, 0u);
   EXPECT_GE(stats.chunks_checked, ids.size() * kR);
+}
+
+// dfs status's lease horizon (issue 15): a sweep that asked about every
+// chunk renewed every lease, so it is stamped when it began, once complete.
+TEST_F(RepairTest, ACompleteSweepRecordsWhenItBegan) {
+  ASSERT_TRUE(net.grow(10));
+  replicate_chunks(5);
+  EXPECT_EQ(net.replicator(0).stats().last_sweep_started, 0);
+  const std::int64_t before = unix_seconds();
+  // A sweep ends with the round that finds no chunk past its cursor.
+  for (int round = 0; round < 3 && net.replicator(0).stats().last_sweep_started == 0; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+  }
+  EXPECT_GE(net.replicator(0).stats().last_sweep_started, before);
+  EXPECT_LE(net.replicator(0).stats().last_sweep_started, unix_seconds());
 }
 
 TEST_F(RepairTest, RepairAsksEachPeerAboutAllItsChunksInOneHasChunksRequest) {

@@ -1,5 +1,5 @@
 // Transfers on the simulator's loop with a ChunkClient the test answers by
-// hand: the bound on RPCs in flight, foreground before background, the
+// hand: the bound on RPCs in flight (by size), foreground before background, the
 // backstop timeout, the check of HAS answers, and reads deferred to a slot.
 #include "dfs/replicate/transfers.hpp"
 
@@ -70,6 +70,26 @@ TEST_F(TransfersTest, AtMostParallelRpcsAreInFlightAndTheNextStartsWhenOneAnswer
   EXPECT_EQ(client.calls[2].id, id_of("c2"));
 }
 
+// A slot is a whole chunk's worth: small PUTs (a tree's files and
+// manifests) share it, many at once, while whole chunks take one each.
+TEST_F(TransfersTest, SmallPutsShareASlotAndWholeChunksTakeOneEach) {
+  auto put = [this](const std::string& name, std::size_t bytes) {
+    transfers->put(peer, id_of(name), std::make_shared<const Bytes>(bytes, 0x5a), false, [](Status) {});
+  };
+  for (int i = 0; i < 3; ++i) put("whole" + std::to_string(i), 1 << 20);
+  EXPECT_EQ(client.calls.size(), 2u) << "two slots, two whole chunks";
+  client.calls[0].put_done(Status{});
+  client.calls[1].put_done(Status{});
+  run_for(milliseconds(1));
+  ASSERT_EQ(client.calls.size(), 3u);
+  client.calls[2].put_done(Status{});
+  run_for(milliseconds(1));
+  for (int i = 0; i < 32; ++i) put("small" + std::to_string(i), 4096);
+  EXPECT_EQ(client.calls.size(), 3u + 32u) << "32 small puts fit in two slots at once";
+  put("small-more", 4096);
+  EXPECT_EQ(client.calls.size(), 3u + 32u) << "the 33rd waits for room";
+}
+
 class OneSlotTest : public TransfersTest {
  protected:
   OneSlotTest() : TransfersTest(1) {}
@@ -84,6 +104,17 @@ TEST_F(OneSlotTest, AQueuedForegroundRpcStartsBeforeBackgroundOnesQueuedEarlier)
   ASSERT_EQ(client.calls.size(), 2u);
   EXPECT_EQ(client.calls[1].kind, "get");
   EXPECT_EQ(client.calls[1].id, id_of("user"));
+}
+
+TEST_F(OneSlotTest, AGetSaysItWasSentWhenItLeavesTheQueueNotWhenItIsQueued) {
+  transfers->get(peer, id_of("first"), [](Result<Bytes>) {});
+  bool sent = false;
+  transfers->get(peer, id_of("second"), [](Result<Bytes>) {}, [&sent] { sent = true; });
+  EXPECT_FALSE(sent);
+  ASSERT_EQ(client.calls.size(), 1u);
+  client.calls[0].get_done(Bytes{});
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(client.calls.size(), 2u);
 }
 
 TEST_F(OneSlotTest, AnRpcThatNeverAnswersEndsTimedOutAndFreesItsSlot) {
