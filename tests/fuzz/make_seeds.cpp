@@ -161,6 +161,12 @@ void segment_seeds(const fs::path& root) {
   write(root / "fuzz_manifest_segment", "sparse_file", encode_manifest_segment(sparse_file_head()));
   write(root / "fuzz_manifest_segment", "first_format_head", encode_manifest_segment(chained_segments(kManifestFormatV1)[0]));
   write(root / "fuzz_directory_segment", "every_type", encode_directory_segment(directory_head()));
+  DirectorySegment with_metadata = directory_head();
+  with_metadata.entries[0].owner = EntryOwner{1000, 1000};
+  with_metadata.entries[0].atime = EntryTime{1700000000, 7};
+  with_metadata.entries[0].link = 3;
+  with_metadata.entries[0].xattrs = {{"user.k", Bytes{1, 2, 3}}};
+  write(root / "fuzz_directory_segment", "with_metadata", encode_directory_segment(with_metadata));
   DirectorySegment empty;
   empty.is_head = true;
   write(root / "fuzz_directory_segment", "empty", encode_directory_segment(empty));
