@@ -21,6 +21,9 @@ constexpr std::uint8_t kHasLink = 8;
 constexpr std::uint8_t kHasXattrs = 16;
 constexpr std::uint8_t kKnownFlags = kHasOwner | kHasAtime | kHasRdev | kHasLink | kHasXattrs;
 
+constexpr std::uint8_t kFileById = 0;
+constexpr std::uint8_t kFilePacked = 1;
+
 bool has_id(EntryType type) { return type == EntryType::file || type == EntryType::directory; }
 bool is_device(EntryType type) { return type == EntryType::char_device || type == EntryType::block_device; }
 
@@ -53,14 +56,26 @@ Status check_metadata(const DirEntry& e) {
   return check_xattrs(e);
 }
 
+// A packed file lies wholly inside a pack, and a pack holds no empty file.
+Status check_packed(const DirEntry& e) {
+  if (e.type != EntryType::file) return bad_entry(e, "is packed but not a file");
+  if (e.size == 0 || e.size > kMaxPackBytes || e.packed->offset > kMaxPackBytes - e.size) {
+    return bad_entry(e, "is packed as " + std::to_string(e.size) + " bytes at offset " +
+                            std::to_string(e.packed->offset) + " (a pack holds 1 to " +
+                            std::to_string(kMaxPackBytes) + " bytes of each file)");
+  }
+  return {};
+}
+
 Status check_entry(const DirEntry& e) {
   DFS_TRY(check_entry_name(e.name));
   if (e.mode > kMaxMode) return make_error(Errc::corrupt, "entry \"" + e.name + "\" has mode " + std::to_string(e.mode));
   if (e.mtime_nanoseconds >= kNanosecondsPerSecond) {
     return make_error(Errc::corrupt, "entry \"" + e.name + "\" has " + std::to_string(e.mtime_nanoseconds) + " ns");
   }
-  if (has_id(e.type) != e.id.has_value()) {
-    return make_error(Errc::corrupt, "entry \"" + e.name + "\": only files and directories carry an ID");
+  if (e.packed) DFS_TRY(check_packed(e));
+  if (has_id(e.type) != (e.id.has_value() || e.packed.has_value()) || (e.id && e.packed)) {
+    return make_error(Errc::corrupt, "entry \"" + e.name + "\": only files and directories carry an ID (or files a pack)");
   }
   if (e.id && e.id->is_directory() != (e.type == EntryType::directory)) {
     return make_error(Errc::corrupt, "entry \"" + e.name + "\": its ID's kind does not match its type");
@@ -155,7 +170,7 @@ Status decode_metadata(ByteReader& in, DirEntry& e) {
   return {};
 }
 
-void encode_entry(ByteWriter& w, const DirEntry& e, bool with_metadata) {
+void encode_entry(ByteWriter& w, const DirEntry& e, std::uint8_t version) {
   w.u8(static_cast<std::uint8_t>(e.name.size()));
   w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(e.name.data()), e.name.size()));
   w.u8(static_cast<std::uint8_t>(e.type));
@@ -163,17 +178,34 @@ void encode_entry(ByteWriter& w, const DirEntry& e, bool with_metadata) {
   w.u64(static_cast<std::uint64_t>(e.mtime_seconds));
   w.u32(e.mtime_nanoseconds);
   w.u64(e.size);
-  if (e.id) {
+  if (version == kDirectoryFormatWithPacks && e.type == EntryType::file) w.u8(e.packed ? kFilePacked : kFileById);
+  if (e.packed) {
+    w.bytes(e.packed->pack.bytes);
+    w.bytes(e.packed->key.bytes());
+    w.u32(e.packed->offset);
+  } else if (e.id) {
     w.bytes(e.id->manifest.bytes);
     w.bytes(e.id->key.bytes());
   } else if (e.type == EntryType::symlink) {
     w.u32(static_cast<std::uint32_t>(e.target.size()));
     w.bytes(view_of(e.target));
   }
-  if (with_metadata) encode_metadata(w, e);
+  if (version != kDirectoryFormatVersion) encode_metadata(w, e);
 }
 
-Result<DirEntry> decode_entry(ByteReader& in, bool with_metadata) {
+// Form 1 of a file entry in version 3.
+Status decode_packed(ByteReader& in, DirEntry& e) {
+  PackedRef ref;
+  DFS_ASSIGN_OR_RETURN(ref.pack.bytes, in.array<crypto::kDigestSize>("directory entry pack ID"));
+  DFS_ASSIGN_OR_RETURN(auto key, in.array<crypto::kKeySize>("directory entry pack key"));
+  ref.key = crypto::SecretKey::from_bytes(key);
+  crypto::wipe(key);
+  DFS_ASSIGN_OR_RETURN(ref.offset, in.u32("directory entry pack offset"));
+  e.packed = std::move(ref);
+  return {};
+}
+
+Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version) {
   DirEntry e;
   DFS_ASSIGN_OR_RETURN(std::uint8_t name_length, in.u8("directory entry name length"));
   DFS_ASSIGN_OR_RETURN(ByteView name, in.bytes(name_length, "directory entry name"));
@@ -188,13 +220,22 @@ Result<DirEntry> decode_entry(ByteReader& in, bool with_metadata) {
   e.mtime_seconds = static_cast<std::int64_t>(seconds);
   DFS_ASSIGN_OR_RETURN(e.mtime_nanoseconds, in.u32("directory entry mtime nanoseconds"));
   DFS_ASSIGN_OR_RETURN(e.size, in.u64("directory entry size"));
-  if (has_id(e.type)) {
+  std::uint8_t form = kFileById;
+  if (version == kDirectoryFormatWithPacks && e.type == EntryType::file) {
+    DFS_ASSIGN_OR_RETURN(form, in.u8("directory entry file form"));
+    if (form != kFileById && form != kFilePacked) {
+      return make_error(Errc::corrupt, "directory entry of unknown file form " + std::to_string(form));
+    }
+  }
+  if (form == kFilePacked) {
+    DFS_TRY(decode_packed(in, e));
+  } else if (has_id(e.type)) {
     FileId id;
     id.kind = e.type == EntryType::directory ? IdKind::directory : IdKind::file;
     DFS_ASSIGN_OR_RETURN(id.manifest.bytes, in.array<crypto::kDigestSize>("directory entry manifest ID"));
     DFS_ASSIGN_OR_RETURN(auto key, in.array<crypto::kKeySize>("directory entry key"));
     id.key = crypto::SecretKey::from_bytes(key);
-    crypto::random_bytes(key);
+    crypto::wipe(key);
     e.id = std::move(id);
   } else if (e.type == EntryType::symlink) {
     DFS_ASSIGN_OR_RETURN(std::uint32_t length, in.u32("symlink target length"));
@@ -204,15 +245,29 @@ Result<DirEntry> decode_entry(ByteReader& in, bool with_metadata) {
     DFS_ASSIGN_OR_RETURN(ByteView target, in.bytes(length, "symlink target"));
     e.target = text_of(target);
   }
-  if (with_metadata) DFS_TRY(decode_metadata(in, e));
+  if (version != kDirectoryFormatVersion) DFS_TRY(decode_metadata(in, e));
   DFS_TRY(check_entry(e));
   return e;
+}
+
+// The one version a segment of these entries is written as (canonical).
+std::uint8_t version_for(const std::vector<DirEntry>& entries) {
+  if (std::any_of(entries.begin(), entries.end(), [](const DirEntry& e) { return e.is_packed(); })) {
+    return kDirectoryFormatWithPacks;
+  }
+  if (std::any_of(entries.begin(), entries.end(), [](const DirEntry& e) { return e.has_metadata(); })) {
+    return kDirectoryFormatWithMetadata;
+  }
+  return kDirectoryFormatVersion;
 }
 
 // An entry's encoded size, to split segments by bytes.
 std::size_t encoded_size(const DirEntry& e) {
   std::size_t n = kSmallestEntry - 1 + e.name.size();
   if (e.id) n += crypto::kDigestSize + crypto::kKeySize;
+  // A version 3 entry's form and metadata flags (counted for every entry: a bound, not exact).
+  n += 2;
+  if (e.packed) n += crypto::kDigestSize + crypto::kKeySize + 4;
   if (e.type == EntryType::symlink) n += 4 + e.target.size();
   if (e.has_metadata()) {
     n += 1 + (e.owner ? 8 : 0) + (e.atime ? 12 : 0) + (e.rdev ? 8 : 0) + (e.link ? 8 : 0);
@@ -255,13 +310,12 @@ const DirEntry* Directory::find(std::string_view name) const {
 Bytes encode_directory_segment(const DirectorySegment& segment) {
   Bytes out;
   ByteWriter w(out);
-  const bool with_metadata = std::any_of(segment.entries.begin(), segment.entries.end(),
-                                         [](const DirEntry& e) { return e.has_metadata(); });
-  w.u8(with_metadata ? kDirectoryFormatWithMetadata : kDirectoryFormatVersion);
+  const std::uint8_t version = version_for(segment.entries);
+  w.u8(version);
   w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
   if (segment.is_head) w.u64(segment.total_entries);
   w.u32(static_cast<std::uint32_t>(segment.entries.size()));
-  for (const DirEntry& e : segment.entries) encode_entry(w, e, with_metadata);
+  for (const DirEntry& e : segment.entries) encode_entry(w, e, version);
   w.u8(segment.next ? 1 : 0);
   if (segment.next) w.bytes(segment.next->bytes);
   return out;
@@ -270,12 +324,11 @@ Bytes encode_directory_segment(const DirectorySegment& segment) {
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   ByteReader in(plaintext);
   DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("directory version"));
-  if (version != kDirectoryFormatVersion && version != kDirectoryFormatWithMetadata) {
+  if (version < kDirectoryFormatVersion || version > kDirectoryFormatWithPacks) {
     return make_error(Errc::bad_version, "directory snapshot has format version " + std::to_string(version) +
                                              ", this build reads versions " + std::to_string(kDirectoryFormatVersion) +
-                                             " and " + std::to_string(kDirectoryFormatWithMetadata));
+                                             " to " + std::to_string(kDirectoryFormatWithPacks));
   }
-  const bool with_metadata = version == kDirectoryFormatWithMetadata;
   DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("directory segment kind"));
   if (kind != kHeadSegment && kind != kContinuationSegment) {
     return make_error(Errc::corrupt, "unknown directory segment kind " + std::to_string(kind));
@@ -295,7 +348,7 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   }
   seg.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in, with_metadata));
+    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in, version));
     if (!seg.entries.empty() && !(seg.entries.back().name < e.name)) {
       return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + e.name + "\"");
     }
@@ -309,10 +362,36 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
     seg.next = next;
   }
   DFS_TRY(in.expect_end("directory segment"));
-  if (with_metadata && std::none_of(seg.entries.begin(), seg.entries.end(), [](const DirEntry& e) { return e.has_metadata(); })) {
-    return make_error(Errc::corrupt, "a directory segment of version 2 whose entries carry no metadata");
+  if (version_for(seg.entries) != version) {
+    return make_error(Errc::corrupt, "a directory segment of version " + std::to_string(version) +
+                                         " whose entries would be written as version " +
+                                         std::to_string(version_for(seg.entries)) + " (not canonical)");
   }
   return seg;
+}
+
+Result<Bytes> open_pack(const PackedRef& ref, ByteView sealed) {
+  auto plain = decrypt_chunk(ref.key, ChunkKind::data, sealed);
+  if (!plain.ok()) {
+    Error e = plain.take_error();
+    e.message = "the pack " + ref.pack.short_hex() + " does not open with its key: " + e.message;
+    return e;
+  }
+  if (plain->empty() || plain->size() > kMaxPackBytes) {
+    return make_error(Errc::corrupt, "the pack " + ref.pack.short_hex() + " holds " + std::to_string(plain->size()) +
+                                         " bytes (1 to " + std::to_string(kMaxPackBytes) + ")");
+  }
+  return plain;
+}
+
+Result<ByteView> packed_bytes(const DirEntry& e, ByteView pack) {
+  if (!e.packed) return make_error(Errc::invalid_argument, "\"" + e.name + "\" is not a packed file");
+  if (e.packed->offset > pack.size() || e.size > pack.size() - e.packed->offset) {
+    return make_error(Errc::corrupt, "\"" + e.name + "\" reaches past the end of its pack " +
+                                         e.packed->pack.short_hex() + " (" + std::to_string(e.size) + " bytes at " +
+                                         std::to_string(e.packed->offset) + " of " + std::to_string(pack.size()) + ")");
+  }
+  return pack.subspan(e.packed->offset, e.size);
 }
 
 Result<SealedManifest> seal_directory(const Directory& directory, std::size_t segment_bytes) {

@@ -46,7 +46,7 @@ Result<ManifestEntry> decode_entry(ByteReader& in, std::uint8_t version) {
   if (version == kManifestFormatVersion) {
     DFS_ASSIGN_OR_RETURN(auto key, in.array<crypto::kKeySize>("manifest entry key"));
     entry.chunk.key = crypto::SecretKey::from_bytes(key);
-    crypto::random_bytes(key);
+    crypto::wipe(key);
   }
   return entry;
 }

@@ -137,12 +137,18 @@ Status put_one(node::Service& service, const std::string& path, const node::PutO
   return {};
 }
 
+// File `id`, or the file `inner` names below directory `id`, to `fd`.
+Status get_into(node::Service& service, const FileId& id, const std::string& inner, int fd,
+                const node::ProgressFn& progress) {
+  return inner.empty() ? service.get(id, fd, progress) : service.get_path(id, inner, fd, progress);
+}
+
 }  // namespace
 
 // Writes to a temporary file beside `out` and renames it into place only
 // once every chunk was verified, so a failed get never leaves a partial file
 // under the name the user asked for.
-Status get_to_file(node::Service& service, const FileId& id, const std::string& out) {
+Status get_to_file(node::Service& service, const FileId& id, const std::string& inner, const std::string& out) {
   std::string dir = std::filesystem::path(out).parent_path().string();
   if (dir.empty()) dir = ".";
   std::string tmp_template = dir + "/." + base_name(out) + ".dfs-partial-XXXXXX";
@@ -151,7 +157,7 @@ Status get_to_file(node::Service& service, const FileId& id, const std::string& 
   UniqueFd fd(raw_fd);
   const std::string& tmp = tmp_template;
   Progress progress("get " + base_name(out), 0);
-  Status status = service.get(id, fd.get(), [&](std::uint64_t done, std::uint64_t total) {
+  Status status = get_into(service, id, inner, fd.get(), [&](std::uint64_t done, std::uint64_t total) {
     progress.update(done, total);
   });
   if (status.ok()) status = fsync_fd(fd.get(), tmp);
@@ -166,15 +172,15 @@ Status get_to_file(node::Service& service, const FileId& id, const std::string& 
 
 // A device or pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written as it
 // is: only a regular file can be replaced by a rename.
-Status get_to_path(node::Service& service, const FileId& id, const std::string& out) {
-  if (out == "-") return service.get(id, STDOUT_FILENO, {});
+Status get_to_path(node::Service& service, const FileId& id, const std::string& inner, const std::string& out) {
+  if (out == "-") return get_into(service, id, inner, STDOUT_FILENO, {});
   struct stat st{};
   if (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, out + " is a directory");
     DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(out, O_WRONLY));
-    return service.get(id, fd.get(), {});
+    return get_into(service, id, inner, fd.get(), {});
   }
-  return get_to_file(service, id, out);
+  return get_to_file(service, id, inner, out);
 }
 
 namespace {

@@ -156,13 +156,15 @@ Status get_target(node::Service& service, const FileId& id, const std::string& i
   FileId target = id;
   if (!inner.empty() && inner.find_first_not_of('/') != std::string::npos) {
     DFS_ASSIGN_OR_RETURN(DirEntry entry, service.lookup(id, inner));
+    // A file (packed ones have no File ID of their own) is fetched by its path.
+    if (entry.type == EntryType::file) return get_to_path(service, id, inner, out);
     if (!entry.id) {
       return make_error(Errc::invalid_argument, inner + " is a " + (entry.type == EntryType::symlink ? "symlink to " + entry.target : std::string("special file")) +
                                                     ", not a file or a directory");
     }
     target = *entry.id;
   }
-  if (!target.is_directory()) return get_to_path(service, target, out);
+  if (!target.is_directory()) return get_to_path(service, target, {}, out);
   if (out == "-") return make_error(Errc::invalid_argument, "a directory is recreated as a directory: give -o DIR");
   return get_tree_to(service, target, out);
 }

@@ -20,8 +20,9 @@ Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global,
 std::string base_name(const std::string& path);
 // "ID" or "ID  PATH" on stdout, and a note if replicas are missing.
 void print_put(const node::PutOutcome& outcome, const std::string& path, bool named);
-// Writes file `id` to `out` ("-": stdout) with no partial file left behind.
-Status get_to_path(node::Service& service, const FileId& id, const std::string& out);
+// Writes file `id` (or the file `inner` names below directory `id`, if
+// not empty) to `out` ("-": stdout) with no partial file left behind.
+Status get_to_path(node::Service& service, const FileId& id, const std::string& inner, const std::string& out);
 
 // --- tree_commands.cpp ---
 extern const char* const kGetAbout;

@@ -188,7 +188,8 @@ class RequestHandler {
     if (!output.valid()) return send(error_reply(make_error(Errc::invalid_argument, "get came without a file")));
     auto id = FileId::parse(request.file_id());
     if (!id.ok()) return send(error_reply(id.error()));
-    Status got = service_.get(*id, output.get(), progress());
+    Status got = request.path().empty() ? service_.get(*id, output.get(), progress())
+                                        : service_.get_path(*id, request.path(), output.get(), progress());
     if (!got.ok()) return send(error_reply(got.error()));
     control::Reply reply;
     reply.mutable_get();
@@ -438,6 +439,15 @@ Result<PutOutcome> ControlClient::put(int fd, const std::string& name, const Put
 Status ControlClient::get(const FileId& id, int fd, const ProgressFn& progress) {
   control::Request request;
   request.mutable_get()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
+  if (!reply.has_get()) return make_error(Errc::internal, "the peer answered a get with something else");
+  return {};
+}
+
+Status ControlClient::get_path(const FileId& root, const std::string& path, int fd, const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_get()->set_file_id(root.to_string());
+  request.mutable_get()->set_path(path);
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
   if (!reply.has_get()) return make_error(Errc::internal, "the peer answered a get with something else");
   return {};

@@ -10,6 +10,12 @@ void to_proto(const DirEntry& e, DirectoryEntry& out) {
   out.set_mtime_nanoseconds(e.mtime_nanoseconds);
   out.set_size(e.size);
   if (e.id) out.set_file_id(e.id->to_string());
+  if (e.packed) {
+    out.set_pack_id(e.packed->pack.bytes.data(), e.packed->pack.bytes.size());
+    const auto& key = e.packed->key.bytes();
+    out.set_pack_key(key.data(), key.size());
+    out.set_pack_offset(e.packed->offset);
+  }
   out.set_target(e.target);
 }
 
@@ -28,6 +34,18 @@ Result<DirEntry> from_proto(const DirectoryEntry& in) {
   if (!in.file_id().empty()) {
     DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(in.file_id()));
     e.id = std::move(id);
+  }
+  if (!in.pack_id().empty() || !in.pack_key().empty()) {
+    if (in.pack_id().size() != crypto::kDigestSize || in.pack_key().size() != crypto::kKeySize) {
+      return make_error(Errc::corrupt, "the peer sent a packed entry with a pack ID or key of the wrong size");
+    }
+    PackedRef ref;
+    std::copy(in.pack_id().begin(), in.pack_id().end(), ref.pack.bytes.begin());
+    std::array<std::uint8_t, crypto::kKeySize> key{};
+    std::copy(in.pack_key().begin(), in.pack_key().end(), key.begin());
+    ref.key = crypto::SecretKey::from_bytes(key);
+    ref.offset = in.pack_offset();
+    e.packed = std::move(ref);
   }
   e.target = in.target();
   Directory one;

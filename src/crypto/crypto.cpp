@@ -6,7 +6,10 @@
 #include <cryptopp/osrng.h>
 #include <cryptopp/sha.h>
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace dfs::crypto {
 
@@ -32,10 +35,23 @@ Digest Sha256::finish() {
 }
 
 void random_bytes(MutableByteView out) {
-  // OS_GenerateRandomBlock reads the kernel's CSPRNG (getrandom/urandom)
-  // and keeps no state, so it is safe from any thread.
-  CryptoPP::OS_GenerateRandomBlock(false, out.data(), out.size());
+  // The kernel's CSPRNG, stateless here and so safe from any thread. By
+  // getrandom: Crypto++'s OS_GenerateRandomBlock opens /dev/urandom at
+  // every call, three syscalls per key or nonce (a tree of small files
+  // spent most of a get's system time on them).
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      CryptoPP::OS_GenerateRandomBlock(false, out.data() + done, out.size() - done);  // a kernel before 3.17
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
 }
+
+void wipe(MutableByteView out) { CryptoPP::SecureWipeArray(out.data(), out.size()); }
 
 SecretKey SecretKey::generate() {
   SecretKey key;

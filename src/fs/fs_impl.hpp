@@ -186,6 +186,15 @@ class FsImpl final : public FileSystem {
   // mtime; else now), its version recorded so GC and leases keep it.
   Result<Attr> place_shared_file(const Caller& caller, const FileId& id, const Manifest& manifest, Ino parent,
                                  std::string_view name, std::uint32_t mode, std::optional<std::int64_t> mtime_ns);
+  // The opened pack a packed entry names (chunk/directory.hpp), through the reader.
+  Result<Bytes> fetch_pack(const PackedRef& ref);
+  // Each pack the directory's packed files name opens and holds them all.
+  Status check_packs(const Directory& directory, const std::string& where);
+  // A packed file placed as an ordinary file, written through create,
+  // write and release like any file (a pack is no File ID an inode can
+  // point at); then given the sharer's mtime.
+  Result<Attr> place_packed_file(const Caller& caller, ByteView bytes, Ino parent, std::string_view name,
+                                 std::uint32_t mode, Timespec mtime);
 
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,

@@ -9,10 +9,16 @@
 // counted as placed, so a directory ID repeated under many names costs
 // what it places, though each distinct snapshot is fetched once), a
 // directory that names itself among its ancestors is refused, and each
-// file's manifest is fetched and must have the size its entry says. File contents are not fetched: reads fetch them on demand.
+// file's manifest is fetched and must have the size its entry says, and
+// each pack of packed files (chunk/directory.hpp) is fetched and must hold
+// them. File contents are not fetched: reads fetch them on demand; but a
+// packed file is made an ordinary file of this namespace when placed (its
+// bytes written through create/write/release, the one writer of
+// versions), as a pack has no File ID an inode could point at.
 // Hard links arrive as separate files with the same File ID; special
 // files as their type and mode (devices are skipped: a shared tree carries
 // no device numbers).
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -29,7 +35,7 @@ namespace dfs::fs {
 struct FsImpl::SharedTree {
   Directory directory;
   std::vector<SharedTree> subdirs;  // one per directory entry, in order
-  std::vector<Manifest> files;      // one per file entry, in order
+  std::vector<Manifest> files;      // one per file entry with a File ID, in order
 };
 
 namespace {
@@ -89,12 +95,13 @@ Result<const FsImpl::TreeBudget::Known*> FsImpl::measure_shared_tree(const FileI
 Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std::string& where, TreeBudget& budget) {
   SharedTree tree;
   tree.directory = budget.known.at(id.manifest).directory;
+  DFS_TRY(check_packs(tree.directory, where));
   for (const dfs::DirEntry& e : tree.directory.entries) {
     const std::string path = where + "/" + e.name;
     if (e.type == EntryType::directory) {
       DFS_ASSIGN_OR_RETURN(SharedTree sub, load_shared_tree(*e.id, path, budget));
       tree.subdirs.push_back(std::move(sub));
-    } else if (e.type == EntryType::file) {
+    } else if (e.type == EntryType::file && e.id) {
       auto manifest = reader_.manifest(e.id->key, e.id->manifest);
       if (!manifest.ok()) return in_tree(manifest.take_error(), path);
       if (manifest->file_size != e.size) {
@@ -106,6 +113,45 @@ Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std:
     }
   }
   return tree;
+}
+
+Result<Bytes> FsImpl::fetch_pack(const PackedRef& ref) {
+  auto sealed = reader_.sealed(ref.pack);
+  if (!sealed.ok()) {
+    Error e = sealed.take_error();
+    e.message = "cannot read the pack " + ref.pack.short_hex() + ": " + e.message;
+    return e;
+  }
+  return open_pack(ref, *sealed);
+}
+
+Status FsImpl::check_packs(const Directory& directory, const std::string& where) {
+  std::map<ChunkId, std::size_t> sizes;  // each pack's plaintext size, fetched once
+  for (const dfs::DirEntry& e : directory.entries) {
+    if (!e.packed) continue;
+    auto it = sizes.find(e.packed->pack);
+    if (it == sizes.end()) {
+      auto pack = fetch_pack(*e.packed);
+      if (!pack.ok()) return in_tree(pack.take_error(), where + "/" + e.name);
+      it = sizes.emplace(e.packed->pack, pack->size()).first;
+    }
+    if (e.packed->offset > it->second || e.size > it->second - e.packed->offset) {
+      return in_tree(make_error(Errc::corrupt, "the file reaches past the end of its pack"), where + "/" + e.name);
+    }
+  }
+  return {};
+}
+
+Result<Attr> FsImpl::place_packed_file(const Caller& caller, ByteView bytes, Ino parent, std::string_view name,
+                                       std::uint32_t mode, Timespec mtime) {
+  DFS_ASSIGN_OR_RETURN(auto created, create(caller, parent, name, mode, O_WRONLY));
+  Result<std::size_t> written = write(created.second, 0, bytes);
+  Status released = release(created.second);  // commits the version
+  if (!written.ok()) return written.take_error();
+  DFS_TRY(released);
+  SetAttr times;
+  times.mtime = mtime;
+  return setattr(caller, created.first.ino, times, std::nullopt);
 }
 
 Result<Attr> FsImpl::place_shared_file(const Caller& caller, const FileId& id, const Manifest& manifest, Ino parent,
@@ -130,6 +176,7 @@ Result<Attr> FsImpl::place_shared_file(const Caller& caller, const FileId& id, c
 
 Status FsImpl::place_tree_entries(const Caller& caller, const SharedTree& tree, Ino dir) {
   std::size_t next_dir = 0, next_file = 0;
+  std::optional<std::pair<ChunkId, Bytes>> pack;  // the last one opened: put -r writes a pack's files in a row
   for (const dfs::DirEntry& e : tree.directory.entries) {
     const std::uint32_t mode = e.mode & 07777 & ~caller.umask;
     const std::int64_t mtime = e.mtime_seconds * 1'000'000'000 + e.mtime_nanoseconds;
@@ -137,9 +184,19 @@ Status FsImpl::place_tree_entries(const Caller& caller, const SharedTree& tree, 
     inode.mode = inode_type(e.type) | mode;
     inode.nlink = 1;
     switch (e.type) {
-      case EntryType::file:
-        DFS_TRY(place_shared_file(caller, *e.id, tree.files[next_file++], dir, e.name, mode, mtime));
+      case EntryType::file: {
+        if (e.id) {
+          DFS_TRY(place_shared_file(caller, *e.id, tree.files[next_file++], dir, e.name, mode, mtime));
+          continue;
+        }
+        if (!pack || pack->first != e.packed->pack) {
+          DFS_ASSIGN_OR_RETURN(Bytes opened, fetch_pack(*e.packed));
+          pack.emplace(e.packed->pack, std::move(opened));
+        }
+        DFS_ASSIGN_OR_RETURN(ByteView bytes, packed_bytes(e, pack->second));
+        DFS_TRY(place_packed_file(caller, bytes, dir, e.name, mode, Timespec{e.mtime_seconds, e.mtime_nanoseconds}));
         continue;
+      }
       case EntryType::directory: {
         inode.nlink = 2;
         DFS_ASSIGN_OR_RETURN(Attr sub, make_node(caller, dir, e.name, std::move(inode), mtime));

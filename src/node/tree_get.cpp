@@ -7,8 +7,13 @@
 //
 // Files are fetched on the pool, several at once (a tree is mostly small
 // files, each a manifest and a chunk away); a file of more than a few
-// chunks goes through Node::get, which pipelines its chunks.
+// chunks goes through Node::get, which pipelines its chunks. Packed files
+// (chunk/directory.hpp) are made first in each directory, in jobs of a few
+// files each; the jobs of one pack share one fetch of it.
 #include <fcntl.h>
+
+#include <mutex>
+#include <unordered_map>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +28,12 @@ namespace {
 // Chunks in a file that one pool job fetches alone; larger files get a
 // pipeline of their own.
 constexpr std::uint64_t kChunksPerFileJob = 4;
+// Packed files made by one job (each holds a descriptor until written),
+// and packs of one directory whose files are gathered at once (a tree
+// whose packs alternate, as put -r never writes, costs more jobs, not
+// more descriptors).
+constexpr std::size_t kFilesPerPackJob = 16;
+constexpr std::size_t kPacksGathered = 4;
 
 timespec mtime_of(const DirEntry& e) {
   return timespec{static_cast<time_t>(e.mtime_seconds), static_cast<long>(e.mtime_nanoseconds)};
@@ -59,7 +70,14 @@ class TreeReader {
       return make_error(Errc::too_large, "the directory ID holds more than " + std::to_string(store::kMaxTreeEntries) +
                                              " entries (counting each time a subdirectory is named)");
     }
-    for (const DirEntry& e : directory.entries) DFS_TRY(make_entry(e, dirfd, path + "/" + e.name, depth));
+    Packs packs;
+    for (const DirEntry& e : directory.entries) {
+      if (e.is_packed()) DFS_TRY(make_packed_file(e, dirfd, path + "/" + e.name, packs));
+    }
+    DFS_TRY(start_all(packs));
+    for (const DirEntry& e : directory.entries) {
+      if (!e.is_packed()) DFS_TRY(make_entry(e, dirfd, path + "/" + e.name, depth));
+    }
     return failure_;
   }
 
@@ -72,6 +90,74 @@ class TreeReader {
   std::uint64_t skipped() const { return skipped_; }
 
  private:
+  // One pack of the directory being filled, fetched once by the first of
+  // its jobs to run and kept while any of them holds it.
+  struct PackLoad {
+    explicit PackLoad(PackedRef ref) : ref(std::move(ref)) {}
+    const PackedRef ref;
+    std::once_flag once;
+    std::optional<Result<Bytes>> plain;  // set within `once`
+  };
+  struct PackedTarget {
+    DirEntry entry;
+    std::string path;
+    UniqueFd fd;
+  };
+  struct PackGroup {
+    std::shared_ptr<PackLoad> load;
+    std::vector<PackedTarget> files;
+  };
+  using Packs = std::unordered_map<ChunkId, PackGroup>;
+
+  // Creates the file now (before its directory gets its mode and time) and
+  // gathers it with the other files of its pack.
+  Status make_packed_file(const DirEntry& e, int dirfd, const std::string& path, Packs& packs) {
+    const int raw = ::openat(dirfd, e.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (raw < 0) return errno_error("cannot create " + path);
+    if (!packs.contains(e.packed->pack) && packs.size() >= kPacksGathered) DFS_TRY(start_all(packs));
+    PackGroup& group = packs[e.packed->pack];
+    if (!group.load) group.load = std::make_shared<PackLoad>(*e.packed);
+    group.files.push_back(PackedTarget{e, path, UniqueFd(raw)});
+    if (group.files.size() >= kFilesPerPackJob) return start(group);
+    return failure_;
+  }
+
+  Status start_all(Packs& packs) {
+    for (auto& [id, group] : packs) DFS_TRY(start(group));
+    packs.clear();
+    return failure_;
+  }
+
+  // A job that writes the group's files out of their pack; the group keeps
+  // the pack for the next files.
+  Status start(PackGroup& group) {
+    if (group.files.empty()) return failure_;
+    auto job = [&node = node_, load = group.load,
+                files = std::make_shared<std::vector<PackedTarget>>(std::move(group.files))]() -> Result<std::uint64_t> {
+      std::call_once(load->once, [&] { load->plain = store::read_pack(*node.source_, load->ref); });
+      std::uint64_t written = 0;
+      for (const PackedTarget& f : *files) {
+        if (!(*load->plain).ok()) return in_file(f.path, (*load->plain).error());
+        auto bytes = packed_bytes(f.entry, **load->plain);
+        if (!bytes.ok()) return in_file(f.path, bytes.error());
+        if (::pwrite(f.fd.get(), bytes->data(), bytes->size(), 0) != static_cast<ssize_t>(bytes->size())) {
+          return errno_error("cannot write " + f.path);
+        }
+        DFS_TRY(finish_inode(f.fd.get(), f.entry, f.path));
+        written += bytes->size();
+      }
+      return written;
+    };
+    group.files.clear();
+    const bool more = pipeline_.push(std::move(job), [this](Result<std::uint64_t> r) { return consume(std::move(r)); });
+    return more ? Status{} : failure_;
+  }
+
+  static Error in_file(const std::string& path, Error error) {
+    error.message = path + ": " + error.message;
+    return error;
+  }
+
   Status make_entry(const DirEntry& e, int dirfd, const std::string& path, std::size_t depth) {
     const char* name = e.name.c_str();
     switch (e.type) {
@@ -169,6 +255,19 @@ class TreeReader {
   std::uint64_t visited_ = 0;
   std::uint64_t skipped_ = 0;
 };
+
+Status Node::get_path(const FileId& root, const std::string& path, int fd, const ProgressFn& progress) {
+  DFS_ASSIGN_OR_RETURN(DirEntry entry, store::resolve_path(*source_, root, path));
+  if (entry.type != EntryType::file) {
+    return make_error(entry.type == EntryType::directory ? Errc::is_directory : Errc::invalid_argument,
+                      path + " is not a file");
+  }
+  if (entry.id) return get(*entry.id, fd, progress);
+  DFS_ASSIGN_OR_RETURN(Bytes bytes, store::read_packed_file(*source_, entry));
+  DFS_TRY(write_full(fd, bytes, "output"));
+  if (progress) progress(bytes.size(), bytes.size());
+  return {};
+}
 
 Status Node::get_tree(const FileId& id, int dirfd, const ProgressFn& progress) {
   // Hostile trees (too deep, too many entries) are refused before anything is made.

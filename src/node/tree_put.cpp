@@ -1,8 +1,12 @@
-// dfs put -r: a directory tree stored as one item (Node::put_tree). Files
-// go through the same write_file as dfs put (small ones many at once), directories become snapshots
-// through VersionWriter::write_directory, all in one batch, one index
-// record and one replication stream, so a tree costs one sync and one
-// index transaction however many files it has.
+// dfs put -r: a directory tree stored as one item (Node::put_tree). A
+// directory's small files are packed (chunk/directory.hpp: their bytes end
+// to end in pack chunks of that directory alone, each written by
+// VersionWriter::write_chunk like any data chunk); other files go through
+// the same write_file as dfs put (small ones many at once); directories
+// become snapshots through VersionWriter::write_directory. All in one
+// batch, one index record (which lists every chunk, packs included, so rm,
+// GC and leases treat them as the tree's) and one replication stream, so a
+// tree costs one sync and one index transaction however many files it has.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -62,12 +66,14 @@ std::optional<EntryType> type_of(mode_t mode) {
 }  // namespace
 
 // Walks a tree depth first, one directory descriptor open per level, in
-// two passes. The walk lists every directory and starts each small file
-// (one chunk at most) as a job of its own on the pool, many in flight at
-// once: a tree is mostly small files, and handing them over one at a time
-// and waiting for each would cost a thread switch per file. Large files
-// are sealed on the pool chunk by chunk as the walk meets them. Once every
-// file has its ID, the directories are sealed bottom up.
+// two passes. The walk lists every directory, reads its small files into
+// the directory's pack (sealed on the pool as each fills, and when the
+// directory's files are done, before its subdirectories are walked: one
+// pack open at a time), and starts each other file of one chunk at most
+// as a job of its own on the pool, many in flight at once. Large files are
+// sealed on the pool chunk by chunk as the walk meets them. Once every
+// file has its ID or its place in a pack, the directories are sealed
+// bottom up.
 class TreeWriter {
  public:
   TreeWriter(Node& node, const store::VersionWriter& writer, store::PutBatch& batch, std::uint32_t chunk_size,
@@ -78,7 +84,8 @@ class TreeWriter {
         chunk_size_(chunk_size),
         stored_(stored),
         progress_(progress),
-        small_files_(node.pool_, node.pool_.size() * kSmallFilesInFlightPerThread) {}
+        small_files_(node.pool_, node.pool_.size() * kSmallFilesInFlightPerThread),
+        scratch_(std::make_unique_for_overwrite<std::uint8_t[]>(kPackFilesBelow)) {}
 
   // The snapshot of the directory open as `dirfd`: its ID and its files' total size.
   Result<std::pair<FileId, std::uint64_t>> put(int dirfd, const std::string& path) {
@@ -86,7 +93,7 @@ class TreeWriter {
     Status walked = walk(dirfd, path, 0, root);
     // Every job must finish before we return (they reference the batch),
     // and each one's chunks must reach `stored_` so a failure removes them.
-    const bool all_written = small_files_.drain([this](SmallFile done) { return settle(std::move(done)); });
+    const bool all_written = small_files_.drain([this](Written done) { return settle(std::move(done)); });
     DFS_TRY(walked);
     if (!all_written) return Status(failure_).take_error();
     for (const auto& [copy, original] : links_again_) {
@@ -111,11 +118,26 @@ class TreeWriter {
     Directory* dir;
     std::size_t index;
   };
-  struct SmallFile {
+  // A file's place in the pack being filled.
+  struct PackedFile {
     Slot slot;
-    Result<FileId> id;
-    std::uint64_t size = 0;
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+  };
+  // The pack of one directory being filled by the walk.
+  struct Pack {
+    Bytes bytes;
+    std::vector<PackedFile> files;
+  };
+  // What a pool job wrote: a small file (slot, id, size) or a pack (pack, files).
+  struct Written {
+    Status status;
     std::vector<ChunkId> stored;
+    Slot slot{};
+    std::optional<FileId> id;
+    std::uint64_t size = 0;
+    std::optional<ChunkRef> pack;
+    std::vector<PackedFile> files;
   };
 
   Status walk(int dirfd, const std::string& path, std::size_t depth, Pending& pending) {
@@ -125,9 +147,19 @@ class TreeWriter {
     }
     DFS_ASSIGN_OR_RETURN(std::vector<std::string> names, names_in(dirfd, path));
     pending.directory.entries.reserve(names.size());
+    Pack pack;
+    std::vector<std::size_t> subdirectories;  // entry indexes, walked once the files are in
     for (const std::string& name : names) {
       if (!failure_.ok()) return failure_;
-      DFS_TRY(put_entry(dirfd, path, name, depth, pending));
+      DFS_TRY(put_entry(dirfd, path, name, pending, pack, subdirectories));
+    }
+    DFS_TRY(seal_pack(pack));
+    for (const std::size_t index : subdirectories) {
+      const std::string& name = pending.directory.entries[index].name;
+      DFS_ASSIGN_OR_RETURN(UniqueFd sub, open_below(dirfd, path + "/" + name, name, O_RDONLY | O_DIRECTORY));
+      auto contents = std::make_unique<Pending>();
+      DFS_TRY(walk(sub.get(), path + "/" + name, depth + 1, *contents));
+      pending.subdirectories.emplace_back(index, std::move(contents));
     }
     return {};
   }
@@ -149,8 +181,8 @@ class TreeWriter {
     return std::pair{written.id(), total};
   }
 
-  Status put_entry(int dirfd, const std::string& dir_path, const std::string& name, std::size_t depth,
-                   Pending& pending) {
+  Status put_entry(int dirfd, const std::string& dir_path, const std::string& name, Pending& pending, Pack& pack,
+                   std::vector<std::size_t>& subdirectories) {
     const std::string path = dir_path + "/" + name;
     struct stat st{};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("cannot stat " + path);
@@ -164,14 +196,8 @@ class TreeWriter {
     entry.mtime_seconds = st.st_mtim.tv_sec;
     entry.mtime_nanoseconds = static_cast<std::uint32_t>(st.st_mtim.tv_nsec);
     switch (*type) {
-      case EntryType::file: return put_file(dirfd, path, name, st, slot);
-      case EntryType::directory: {
-        DFS_ASSIGN_OR_RETURN(UniqueFd sub, open_below(dirfd, path, name, O_RDONLY | O_DIRECTORY));
-        auto contents = std::make_unique<Pending>();
-        DFS_TRY(walk(sub.get(), path, depth + 1, *contents));
-        pending.subdirectories.emplace_back(slot.index, std::move(contents));
-        return {};
-      }
+      case EntryType::file: return put_file(dirfd, path, name, st, slot, pack);
+      case EntryType::directory: subdirectories.push_back(slot.index); return {};
       case EntryType::symlink: return read_link(dirfd, path, name, st, entry);
       default: return {};  // special files: type and mode only
     }
@@ -186,7 +212,8 @@ class TreeWriter {
   }
 
   // Hard links become separate entries with the same File ID.
-  Status put_file(int dirfd, const std::string& path, const std::string& name, const struct stat& st, Slot slot) {
+  Status put_file(int dirfd, const std::string& path, const std::string& name, const struct stat& st, Slot slot,
+                  Pack& pack) {
     if (st.st_nlink > 1) {
       const auto [first, inserted] = links_.try_emplace(std::pair{st.st_dev, st.st_ino}, slot);
       if (!inserted) {
@@ -195,16 +222,31 @@ class TreeWriter {
       }
     }
     DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_below(dirfd, path, name, O_RDONLY));
+    // Hard links keep a File ID that all their entries share (a pack may
+    // not: they may be in other directories).
+    if (st.st_nlink == 1 && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) < kPackFilesBelow) {
+      DFS_ASSIGN_OR_RETURN(bool packed, add_to_pack(fd.get(), path, slot, pack));
+      if (packed) return {};
+      // It grew or emptied since the stat: stored on its own, from the start.
+      if (::lseek(fd.get(), 0, SEEK_SET) != 0) return errno_error("cannot read " + path);
+    }
     if (static_cast<std::uint64_t>(st.st_size) <= chunk_size_) {
       auto job = [this, slot, path, fd = std::make_shared<UniqueFd>(std::move(fd))] {
         Manifest manifest;
         manifest.chunk_size = chunk_size_;
-        std::vector<ChunkId> stored;
-        Result<FileId> id = node_.write_file(fd->get(), path, writer_, batch_, manifest, stored, {},
+        Written done;
+        done.slot = slot;
+        Result<FileId> id = node_.write_file(fd->get(), path, writer_, batch_, manifest, done.stored, {},
                                              Node::Sealing::on_this_thread);
-        return SmallFile{slot, std::move(id), manifest.file_size, std::move(stored)};
+        if (id.ok()) {
+          done.id = std::move(id).value();
+          done.size = manifest.file_size;
+        } else {
+          done.status = id.take_error();
+        }
+        return done;
       };
-      small_files_.push(std::move(job), [this](SmallFile done) { return settle(std::move(done)); });
+      small_files_.push(std::move(job), [this](Written done) { return settle(std::move(done)); });
       return failure_;
     }
     Manifest manifest;
@@ -218,12 +260,63 @@ class TreeWriter {
     return {};
   }
 
-  // A small file's job finished (in the order the walk started them).
-  bool settle(SmallFile done) {
+  // Reads the whole file into the pack (first sealing the pack if it would
+  // overflow). False if the file turns out empty or not small after all.
+  Result<bool> add_to_pack(int fd, const std::string& path, Slot slot, Pack& pack) {
+    std::size_t got = 0;
+    while (got < kPackFilesBelow) {
+      const ssize_t n = ::read(fd, scratch_.get() + got, kPackFilesBelow - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno_error("cannot read " + path);
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got == 0 || got == kPackFilesBelow) return false;
+    if (pack.bytes.size() + got > kMaxPackBytes) DFS_TRY(seal_pack(pack));
+    if (pack.bytes.capacity() == 0) pack.bytes.reserve(kMaxPackBytes);
+    const auto offset = static_cast<std::uint32_t>(pack.bytes.size());
+    pack.bytes.insert(pack.bytes.end(), scratch_.get(), scratch_.get() + got);
+    pack.files.push_back(PackedFile{slot, offset, static_cast<std::uint32_t>(got)});
+    return true;
+  }
+
+  // Seals and stores the pack on the pool; its files get their places
+  // when it settles. Leaves `pack` empty.
+  Status seal_pack(Pack& pack) {
+    if (pack.files.empty()) return {};
+    auto job = [this, bytes = std::move(pack.bytes), files = std::move(pack.files)]() mutable {
+      Written done;
+      Result<ChunkRef> ref = writer_.write_chunk(bytes, batch_);
+      if (ref.ok()) {
+        done.stored.push_back(ref->id);
+        done.pack = std::move(ref).value();
+        done.files = std::move(files);
+      } else {
+        done.status = ref.take_error();
+      }
+      return done;
+    };
+    pack = Pack{};
+    small_files_.push(std::move(job), [this](Written done) { return settle(std::move(done)); });
+    return failure_;
+  }
+
+  // A job finished (in the order the walk started them).
+  bool settle(Written done) {
     stored_.insert(stored_.end(), done.stored.begin(), done.stored.end());
-    if (!done.id.ok()) {
-      if (failure_.ok()) failure_ = done.id.take_error();
+    if (!done.status.ok()) {
+      if (failure_.ok()) failure_ = std::move(done.status);
       return false;
+    }
+    if (done.pack) {
+      for (const PackedFile& f : done.files) {
+        DirEntry& entry = f.slot.dir->entries[f.slot.index];
+        entry.packed = PackedRef{done.pack->id, done.pack->key, f.offset};
+        entry.size = f.length;
+        done_ += f.length;
+      }
+      if (progress_) progress_(done_, 0);
+      return true;
     }
     record(done.slot, *done.id, done.size);
     return true;
@@ -259,7 +352,8 @@ class TreeWriter {
   const ProgressFn& progress_;
   std::uint64_t done_ = 0;  // bytes of files stored so far
   Status failure_;          // the first small file that could not be written
-  OrderedPipeline<SmallFile> small_files_;
+  OrderedPipeline<Written> small_files_;  // small files and packs
+  std::unique_ptr<std::uint8_t[]> scratch_;  // a small file read whole, kPackFilesBelow bytes
   std::map<std::pair<dev_t, ino_t>, Slot> links_;   // the first entry of each file with several links
   std::vector<std::pair<Slot, Slot>> links_again_;  // later entries of those, and the first one
 };

@@ -76,6 +76,23 @@ Result<Directory> read_directory(ChunkStore& source, const FileId& id) {
   return directory;
 }
 
+Result<Bytes> read_pack(ChunkStore& source, const PackedRef& ref) {
+  auto sealed = source.get(ref.pack);
+  if (!sealed.ok()) {
+    Error e = sealed.take_error();
+    e.message = "cannot read the pack " + ref.pack.short_hex() + ": " + e.message;
+    return e;
+  }
+  return open_pack(ref, *sealed);
+}
+
+Result<Bytes> read_packed_file(ChunkStore& source, const DirEntry& entry) {
+  if (!entry.packed) return make_error(Errc::invalid_argument, "\"" + entry.name + "\" is not a packed file");
+  DFS_ASSIGN_OR_RETURN(Bytes pack, read_pack(source, *entry.packed));
+  DFS_ASSIGN_OR_RETURN(ByteView bytes, packed_bytes(entry, pack));
+  return Bytes(bytes.begin(), bytes.end());
+}
+
 Result<DirEntry> resolve_path(ChunkStore& source, const FileId& root, std::string_view path) {
   const std::vector<std::string_view> parts = components(path);
   if (parts.empty()) return make_error(Errc::invalid_argument, "an empty path inside a directory ID");

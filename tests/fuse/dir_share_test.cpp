@@ -3,7 +3,8 @@
 // read-only with ls and cat under .dfs/ids/<dirID>, and, across peers on
 // 127.0.0.x, a tree shared at mount A listed, read and placed with
 // `dfs open` at a mount D that joins later and holds none of its chunks;
-// an edit at D leaves A's snapshot ID as it was.
+// an edit at D leaves A's snapshot ID as it was; a `dfs put -r` tree whose
+// small files are packed is browsed and placed like any other.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -122,6 +123,48 @@ TEST_F(DirShare, ADirectorySharedAtOneMountIsBrowsedAndOpenedAtAnotherThatHeldNo
   EXPECT_EQ(read_file(shared + "/top.txt"), "top") << "the sharer's version, at D";
   EXPECT_EQ(read_file(tree + "/top.txt"), "top");
   EXPECT_EQ(id_of(tree), id) << "A's snapshot is unchanged";
+}
+
+TEST_F(DirShare, APutTreeOfPackedSmallFilesIsBrowsedAndPlacedOnTheMount) {
+  start_mount("A", 11);
+  // Outside the mount: put -r packs the small files, per directory.
+  const std::string local = dir_ + "/local";
+  stdfs::create_directories(local + "/sub");
+  write_file(local + "/a.txt", "alpha");
+  write_file(local + "/b.txt", "bravo");
+  write_file(local + "/sub/c.txt", "charlie");
+  write_file(local + "/sub/big", big_);  // not packed: a File ID of its own
+  stdfs::permissions(local + "/b.txt", stdfs::perms(0600));
+  auto put = dfs("A", {"put", "-r", local});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find_first_of(" \n"));
+  ASSERT_EQ(id.rfind("dfs1d", 0), 0u) << put.out;
+  auto listed = dfs("A", {"ls", "-l", id + "/sub"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("c.txt"), std::string::npos) << listed.out;
+  auto one = dfs("A", {"get", id + "/sub/c.txt", "-o", "-"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "charlie");
+
+  const std::string shared = mnt("A") + "/.dfs/ids/" + id;
+  EXPECT_EQ(ls(shared), "a.txt\nb.txt\nsub\n");
+  EXPECT_EQ(read_file(shared + "/a.txt"), "alpha");
+  EXPECT_EQ(read_file(shared + "/sub/c.txt"), "charlie");
+  EXPECT_TRUE(read_file(shared + "/sub/big") == big_);
+  EXPECT_EQ(stdfs::status(shared + "/b.txt").permissions() & stdfs::perms::all, stdfs::perms(0400))
+      << "the sharer's mode, less the write bits of a shared tree";
+  expect_read_only("echo x >> \"$1\"", shared + "/a.txt");
+  expect_read_only("rm \"$1\"", shared + "/sub/c.txt");
+
+  auto opened = dfs("A", {"open", id, mnt("A") + "/placed"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  const std::string placed = mnt("A") + "/placed";
+  EXPECT_EQ(read_file(placed + "/b.txt"), "bravo");
+  EXPECT_EQ(read_file(placed + "/sub/c.txt"), "charlie");
+  EXPECT_EQ(stdfs::last_write_time(placed + "/sub/c.txt"), stdfs::last_write_time(local + "/sub/c.txt"));
+  write_file(placed + "/a.txt", "edited");
+  EXPECT_EQ(read_file(placed + "/a.txt"), "edited");
+  EXPECT_EQ(read_file(shared + "/a.txt"), "alpha") << "the put tree is unchanged";
 }
 
 }  // namespace

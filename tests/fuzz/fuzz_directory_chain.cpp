@@ -4,7 +4,7 @@
 //
 // Properties: no crash, no unbounded work; an accepted snapshot satisfies
 // directory.hpp's rules (safe, unique, sorted names; IDs only on files and
-// directories); and it seals (in small segments, so it chains) and loads
+// directories, packs only on files and within their bounds); and it seals (in small segments, so it chains) and loads
 // back to itself.
 #include "chain_harness.hpp"
 #include "dfs/chunk/directory.hpp"

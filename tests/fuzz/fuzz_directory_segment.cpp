@@ -6,7 +6,9 @@
 //
 // Properties: no out-of-bounds reads or huge allocations from claimed
 // counts or lengths; every name passes check_entry_name and the names are
-// strictly increasing; the encoding is canonical, encode(decode(x)) == x.
+// strictly increasing; a packed file lies wholly inside a pack and is not
+// empty, and has no File ID besides; the encoding is canonical,
+// encode(decode(x)) == x.
 #include "dfs/chunk/directory.hpp"
 #include "fuzz_common.hpp"
 
@@ -20,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < seg->entries.size(); ++i) {
     FUZZ_CHECK(check_entry_name(seg->entries[i].name).ok());
     FUZZ_CHECK(i == 0 || seg->entries[i - 1].name < seg->entries[i].name);
+    if (const auto& packed = seg->entries[i].packed) {
+      FUZZ_CHECK(seg->entries[i].type == EntryType::file && !seg->entries[i].id);
+      FUZZ_CHECK(seg->entries[i].size >= 1 && packed->offset + seg->entries[i].size <= kMaxPackBytes);
+    }
   }
   if (seg->is_head) FUZZ_CHECK(seg->total_entries <= kMaxDirectoryEntries);
   FUZZ_CHECK(encode_directory_segment(*seg) == Bytes(input.begin(), input.end()));

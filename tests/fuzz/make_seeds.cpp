@@ -170,6 +170,15 @@ void segment_seeds(const fs::path& root) {
   DirectorySegment empty;
   empty.is_head = true;
   write(root / "fuzz_directory_segment", "empty", encode_directory_segment(empty));
+  // Version 3: a packed file beside one by File ID.
+  DirectorySegment with_pack = directory_head();
+  DirEntry& packed = with_pack.entries.emplace_back();
+  packed.name = "packed";
+  packed.mode = 0644;
+  packed.size = 7;
+  packed.packed = PackedRef{id_filled(5), fuzz::fixed_key(), 4096};
+  with_pack.total_entries = with_pack.entries.size();
+  write(root / "fuzz_directory_segment", "with_pack", encode_directory_segment(with_pack));
 }
 
 void sealed_chunk_seeds(const fs::path& root, const crypto::SecretKey& key) {

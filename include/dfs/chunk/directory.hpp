@@ -7,17 +7,24 @@
 // Sealed like a file manifest, but as chunk kind `directory` under a key
 // fresh for each snapshot, and chained when large. Plaintext of a segment:
 //
-//     version u8 (1 or 2) | kind u8 (0 head, 1 continuation)
+//     version u8 (1, 2 or 3) | kind u8 (0 head, 1 continuation)
 //     head only: total_entries u64
 //     entry_count u32 | entry_count × entry
 //     has_next u8 (0|1) | next segment's chunk ID (32 bytes, if has_next)
 //
 //     entry = name_length u8 | name | type u8 | mode u32
 //             | mtime_seconds i64 (as u64) | mtime_nanoseconds u32 | size u64
-//             | file, directory: manifest ID (32) | manifest key (32)
+//             | file, versions 1 and 2: manifest ID (32) | manifest key (32)
+//             | file, version 3: form u8, then
+//                 form 0: manifest ID (32) | manifest key (32)
+//                 form 1 (packed): pack chunk ID (32) | pack key (32)
+//                   | offset u32; the file is the `size` bytes at
+//                   `offset` of the pack's plaintext (size >= 1,
+//                   offset + size <= kMaxPackBytes)
+//             | directory: manifest ID (32) | manifest key (32)
 //             | symlink: target_length u32 | target
 //             | fifo, socket, devices: nothing (type and mode only)
-//             | version 2 only: metadata
+//             | versions 2 and 3: metadata
 //
 //     metadata = flags u8 (bits: 1 owner, 2 atime, 4 rdev, 8 link,
 //                16 xattrs; no other bit) and, in that order, each field
@@ -32,11 +39,25 @@
 //                  names strictly increasing, values of kMaxXattrValue
 //                  bytes at most, kMaxEntryXattrBytes in all
 //
+// Packs (version 3, `dfs put -r`): a directory's small files are stored
+// together, their contents end to end in pack chunks of up to
+// kMaxPackBytes, each sealed like any data chunk (kind data, a fresh
+// random key of its own, addressed by the SHA-256 of its sealed bytes), so
+// a tree of many small files costs a chunk per megabyte, not a data chunk
+// and a manifest per file. A pack holds files of ONE directory only: every
+// subdirectory's ID is a capability of its own, and a pack shared with a
+// sibling would hand its key (so the sibling's files) to whoever holds the
+// subdirectory's ID. A packed file has no File ID of its own: readers take
+// its bytes out of the pack (open_pack, packed_bytes), and the mount
+// places it as an ordinary file written through the filesystem.
+//
 // The metadata is optional: what a namespace snapshot (the owner's own
 // backup, issue 15) restores beyond what a shared tree shows. A segment is
-// written as version 1 when none of its entries carries any, so shared
-// trees read as before, and as version 2 otherwise; a version 2 segment in
-// which no entry carries metadata is not canonical and is refused.
+// written as version 1 when none of its entries carries any (and none is
+// packed), so shared trees read as before, as version 2 when some carry
+// metadata, and as version 3 when some file is packed; a version 2
+// segment in which no entry carries metadata, or a version 3 one in which
+// no file is packed, is not canonical and is refused.
 //
 // Names are single path components (1-255 bytes, no '/' or NUL, not "." or
 // ".."), in strictly increasing byte order across the whole chain: no
@@ -56,6 +77,14 @@ namespace dfs {
 
 inline constexpr std::uint8_t kDirectoryFormatVersion = 1;          // entries without metadata
 inline constexpr std::uint8_t kDirectoryFormatWithMetadata = 2;     // entries with a metadata block
+inline constexpr std::uint8_t kDirectoryFormatWithPacks = 3;        // metadata block, and files may be packed
+// Plaintext bytes of one pack chunk at most (what a packed entry may reach).
+inline constexpr std::uint32_t kMaxPackBytes = 1u << 20;
+// `dfs put -r` packs the files of fewer bytes than this (and more than 0,
+// with one link), chosen by bench/tree.sh (README): below it a file's own
+// data chunk and manifest cost more than its bytes; above it a file fills
+// a quarter of a pack and packing saves little.
+inline constexpr std::uint32_t kPackFilesBelow = 256 * 1024;
 inline constexpr std::size_t kMaxEntryNameLength = 255;
 inline constexpr std::size_t kMaxSymlinkTargetLength = 4095;
 // Entries in one snapshot (a bound on the memory a hostile one costs).
@@ -96,6 +125,15 @@ struct EntryXattr {
   bool operator==(const EntryXattr&) const = default;
 };
 
+// Where a packed file's bytes are: the pack chunk, its key, and the offset
+// of the file in its plaintext (the length is the entry's size).
+struct PackedRef {
+  ChunkId pack;
+  crypto::SecretKey key = crypto::SecretKey::from_bytes({});
+  std::uint32_t offset = 0;
+  bool operator==(const PackedRef&) const = default;
+};
+
 struct DirEntry {
   std::string name;
   EntryType type = EntryType::file;
@@ -103,8 +141,10 @@ struct DirEntry {
   std::int64_t mtime_seconds = 0;
   std::uint32_t mtime_nanoseconds = 0;  // < 10^9
   std::uint64_t size = 0;
-  // A file's File ID or a directory's directory ID (kind set accordingly).
+  // A file's File ID or a directory's directory ID (kind set accordingly);
+  // a packed file has `packed` instead.
   std::optional<FileId> id;
+  std::optional<PackedRef> packed;
   std::string target;  // a symlink's
 
   // Optional metadata (format version 2; see above).
@@ -114,6 +154,7 @@ struct DirEntry {
   std::optional<std::uint64_t> link;  // files; non-zero
   std::vector<EntryXattr> xattrs;     // sorted by name, unique
 
+  bool is_packed() const { return packed.has_value(); }
   bool has_metadata() const { return owner || atime || rdev || link || !xattrs.empty(); }
   bool operator==(const DirEntry&) const = default;
 };
@@ -142,6 +183,15 @@ Bytes encode_directory_segment(const DirectorySegment& segment);
 // unknown versions and types, bad names, out-of-order names within the
 // segment, oversized counts and lengths, and trailing bytes.
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext);
+
+// A pack's plaintext out of its sealed bytes (already verified against
+// `ref.pack` by the chunk source that served them): decrypted as a data
+// chunk under `ref.key`; Errc::corrupt if it does not open or is empty or
+// larger than kMaxPackBytes.
+Result<Bytes> open_pack(const PackedRef& ref, ByteView sealed);
+// The bytes of packed file `e` in its opened pack; Errc::corrupt if the
+// entry reaches past the pack's end.
+Result<ByteView> packed_bytes(const DirEntry& e, ByteView pack);
 
 // Validates, splits (about `segment_bytes` of plaintext each) and seals
 // under a fresh key; `head` and `key` make the directory ID.

@@ -113,6 +113,7 @@ class ControlClient final : public Service {
   Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) override;
   Result<Directory> list_directory(const FileId& id) override;
   Result<DirEntry> lookup(const FileId& root, const std::string& path) override;
+  Status get_path(const FileId& root, const std::string& path, int fd, const ProgressFn& progress) override;
   Status remove(const FileId& id) override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;

@@ -40,6 +40,9 @@ class Sha256 {
 
 // Fills `out` from the operating system's CSPRNG. Thread-safe.
 void random_bytes(MutableByteView out);
+// Overwrites `out` with zeros in a way the compiler keeps (a copy of key
+// bytes that is no longer needed).
+void wipe(MutableByteView out);
 
 // A 256-bit symmetric key that is wiped from memory when destroyed.
 class SecretKey {

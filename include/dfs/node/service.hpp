@@ -82,8 +82,9 @@ class Service {
   virtual Result<std::vector<FileSummary>> list() = 0;
 
   // Stores the tree below the directory open as `dirfd` (the caller opened
-  // it, with its own permissions): each file by its File ID, each
-  // directory as a snapshot; returns the root's directory ID. Kept as one
+  // it, with its own permissions): each small file packed with the
+  // others of its directory (chunk/directory.hpp), each other file by its
+  // File ID, each directory as a snapshot; returns the root's directory ID. Kept as one
   // item named `name` (what remove drops). On failure nothing is kept.
   virtual Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
                                       const ProgressFn& progress) = 0;
@@ -95,6 +96,9 @@ class Service {
   virtual Result<Directory> list_directory(const FileId& id) = 0;
   // The entry "sub/path" names below directory `root`.
   virtual Result<DirEntry> lookup(const FileId& root, const std::string& path) = 0;
+  // Writes the file "sub/path" names below directory `root` to `fd`: a
+  // packed file's bytes out of its pack, else as get of its File ID.
+  virtual Status get_path(const FileId& root, const std::string& path, int fd, const ProgressFn& progress) = 0;
   // Drops an item put on this peer (dfs put or put -r): its chunks are no
   // longer referenced (GC may take them; their leases lapse). Errc::not_found
   // if this peer keeps no such item; a version of a file on the mount is

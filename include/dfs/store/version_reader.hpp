@@ -30,6 +30,14 @@ Result<Manifest> read_manifest(ChunkStore& source, const FileId& id);
 // The snapshot directory `id` names; Errc::not_directory for a File ID.
 Result<Directory> read_directory(ChunkStore& source, const FileId& id);
 
+// The plaintext of the pack a packed entry names, fetched (verified by the
+// source, as every chunk) and opened; take each file's bytes out of it
+// with packed_bytes (chunk/directory.hpp). Readers of many files of one
+// directory fetch each pack once and keep it while they need it.
+Result<Bytes> read_pack(ChunkStore& source, const PackedRef& ref);
+// The bytes of one entry that is a packed file (one fetch of its pack).
+Result<Bytes> read_packed_file(ChunkStore& source, const DirEntry& entry);
+
 // The entries in the whole tree below directory `root` (each snapshot
 // counted each time it is named), checked against kMaxTreeDepth and
 // kMaxTreeEntries before anything is made of the tree. Each distinct

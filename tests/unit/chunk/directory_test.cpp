@@ -306,5 +306,161 @@ TEST(Directory, TheDecoderRejectsUnknownMetadataFlagsAndHugeXattrCounts) {
   EXPECT_FALSE(decode_directory_segment(zero).ok());
 }
 
+// ---- packed files (format version 3) ----------------------------------------
+
+DirEntry packed(std::string name, std::uint64_t size, std::uint32_t offset, const PackedRef& pack) {
+  DirEntry e = file(std::move(name), size);
+  e.id.reset();
+  e.packed = PackedRef{pack.pack, pack.key, offset};
+  return e;
+}
+
+PackedRef some_pack() {
+  PackedRef ref;
+  ref.pack.bytes.fill(7);
+  ref.key = crypto::SecretKey::generate();
+  return ref;
+}
+
+DirectorySegment one_entry(DirEntry e) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.total_entries = 1;
+  seg.entries = {std::move(e)};
+  return seg;
+}
+
+TEST(Directory, PackedFilesRoundTripAsVersionThreeBesideEveryOtherKindOfEntry) {
+  const PackedRef pack = some_pack();
+  Directory d = with_metadata();
+  d.entries.insert(d.entries.begin(), packed("\x01 packed first", 5, 0, pack));
+  d.entries.push_back(packed("\xff\xff packed last", kMaxPackBytes - 5, 5, pack));
+  ASSERT_TRUE(d.validate().ok()) << d.validate().error().message;
+  const DirectorySegment seg = head_of(d);
+  const Bytes bytes = encode_directory_segment(seg);
+  EXPECT_EQ(bytes[0], kDirectoryFormatWithPacks);
+  auto back = decode_directory_segment(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->entries, seg.entries);
+  EXPECT_EQ(encode_directory_segment(*back), bytes);
+  auto sealed = seal_directory(d, 64);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().message;
+  SegmentMap store;
+  store.add(*sealed);
+  EXPECT_EQ(load_directory(sealed->key, sealed->head, store.fetcher()).value(), d);
+}
+
+// A version 1 segment as the encoder wrote it before packs existed (commit
+// 9dc9802; the same bytes as tests/fuzz/corpus/fuzz_directory_segment/every_type).
+TEST(Directory, AVersionOneSegmentWrittenBeforePacksStillReadsBitExact) {
+  auto hex = [](std::string_view text) {
+    Bytes out;
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
+    return out;
+  };
+  const Bytes old = hex(
+      "010004000000000000000400000006612066696c6501a401000000f1536500000000050000000a000000000000000303"
+      "030303030303030303030303030303030303030303030303030303030303a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1"
+      "b2b3b4b5b6b7b8b9babbbcbdbebf046669666f048001000000f1536500000000050000000000000000000000046c696e"
+      "6b03ff01000000f1536500000000050000000900000000000000090000002e2e2f7461726765740373756202ed010000"
+      "00f153650000000005000000000000000000000004040404040404040404040404040404040404040404040404040404"
+      "04040404a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf00");
+  auto seg = decode_directory_segment(old);
+  ASSERT_TRUE(seg.ok()) << seg.error().message;
+  ASSERT_EQ(seg->entries.size(), 4u);
+  EXPECT_EQ(seg->entries[0].name, "a file");
+  EXPECT_EQ(seg->entries[0].size, 10u);
+  ASSERT_TRUE(seg->entries[0].id.has_value());
+  EXPECT_FALSE(seg->entries[0].is_packed());
+  EXPECT_EQ(seg->entries[0].id->manifest.bytes[0], 3);
+  EXPECT_EQ(seg->entries[2].target, "../target");
+  EXPECT_TRUE(seg->entries[3].id->is_directory());
+  EXPECT_EQ(encode_directory_segment(*seg), old);
+}
+
+TEST(Directory, TheDecoderRejectsPackedEntriesThatLeaveTheirPackOrAreEmpty) {
+  const PackedRef pack = some_pack();
+  const auto refused = [](DirEntry e) {
+    const Bytes bytes = encode_directory_segment(one_entry(e));  // the encoder does not validate
+    auto r = decode_directory_segment(bytes);
+    Directory d;
+    d.entries = {e};
+    return !r.ok() && r.error().code == Errc::corrupt && !d.validate().ok();
+  };
+  EXPECT_TRUE(refused(packed("empty", 0, 0, pack)));
+  EXPECT_TRUE(refused(packed("past the end", 10, kMaxPackBytes - 9, pack)));
+  EXPECT_TRUE(refused(packed("wraps", 2, 0xffffffffu, pack)));
+  EXPECT_TRUE(refused(packed("larger than a pack", kMaxPackBytes + 1, 0, pack)));
+  EXPECT_TRUE(refused(packed("huge", std::uint64_t{1} << 40, 0, pack)));
+  const Bytes good = encode_directory_segment(one_entry(packed("p", kMaxPackBytes, 0, pack)));
+  ASSERT_TRUE(decode_directory_segment(good).ok());
+  // version, kind, total (8), count (4), name length, "p", type, mode (4), mtime (8), ns (4), size (8): the form.
+  const std::size_t form_at = 2 + 8 + 4 + 1 + 1 + 1 + 4 + 8 + 4 + 8;
+  ASSERT_EQ(good[form_at], 1);
+  Bytes form = good;
+  form[form_at] = 2;
+  EXPECT_EQ(decode_directory_segment(form).error().code, Errc::corrupt);
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    auto r = decode_directory_segment(ByteView(good).first(n));
+    ASSERT_FALSE(r.ok()) << n;
+    EXPECT_EQ(r.error().code, Errc::truncated) << n;
+  }
+  // Only files are packed; and a file is packed or has a File ID, not both.
+  DirEntry dir = packed("d", 5, 0, pack);
+  dir.type = EntryType::directory;
+  Directory d;
+  d.entries = {dir};
+  EXPECT_FALSE(d.validate().ok());
+  DirEntry both = packed("b", 5, 0, pack);
+  both.id = id_of(IdKind::file, 1);
+  d.entries = {both};
+  EXPECT_FALSE(d.validate().ok());
+}
+
+TEST(Directory, AVersionThreeSegmentWithoutAPackedFileIsNotCanonical) {
+  DirEntry e = file("x");
+  e.owner = EntryOwner{1, 2};
+  Bytes bytes = encode_directory_segment(one_entry(e));
+  ASSERT_EQ(bytes[0], kDirectoryFormatWithMetadata);
+  bytes[0] = kDirectoryFormatWithPacks;
+  const std::size_t form_at = 2 + 8 + 4 + 1 + 1 + 1 + 4 + 8 + 4 + 8;
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(form_at), std::uint8_t{0});  // form 0: by File ID
+  auto r = decode_directory_segment(bytes);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+  EXPECT_NE(r.error().message.find("canonical"), std::string::npos) << r.error().message;
+}
+
+TEST(Directory, APackOpensOnlyWithItsKeyAndAnEntryMayNotReachPastItsEnd) {
+  const PackedRef pack = [] {
+    PackedRef ref;
+    ref.key = crypto::SecretKey::generate();
+    return ref;
+  }();
+  const Bytes plain{'a', 'b', 'c', 'd', 'e'};
+  const SealedChunk sealed = seal_chunk(pack.key, ChunkKind::data, plain);
+  PackedRef ref = pack;
+  ref.pack = sealed.id;
+  auto opened = open_pack(ref, sealed.bytes);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  const DirEntry cd = packed("cd", 2, 2, ref);
+  auto bytes = packed_bytes(cd, *opened);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(Bytes(bytes->begin(), bytes->end()), (Bytes{'c', 'd'}));
+  // Valid as an entry (a pack may hold up to kMaxPackBytes), but past this pack's end.
+  auto past = packed_bytes(packed("past", 2, 4, ref), *opened);
+  ASSERT_FALSE(past.ok());
+  EXPECT_EQ(past.error().code, Errc::corrupt);
+  EXPECT_NE(past.error().message.find("past the end of its pack"), std::string::npos);
+  PackedRef wrong = ref;
+  wrong.key = crypto::SecretKey::generate();
+  EXPECT_EQ(open_pack(wrong, sealed.bytes).error().code, Errc::corrupt);
+  // A manifest or a directory segment is no pack, even under the right key.
+  const SealedChunk as_manifest = seal_chunk(pack.key, ChunkKind::manifest, plain);
+  EXPECT_EQ(open_pack(ref, as_manifest.bytes).error().code, Errc::corrupt);
+  const SealedChunk empty = seal_chunk(pack.key, ChunkKind::data, Bytes{});
+  EXPECT_EQ(open_pack(ref, empty.bytes).error().code, Errc::corrupt);
+}
+
 }  // namespace
 }  // namespace dfs

@@ -1,7 +1,9 @@
 // Node::put_tree / get_tree / remove on a real data directory: a tree with
 // every awkward kind of entry comes back bit-exact with its modes, times
-// and symlinks; hostile snapshots (names that climb out, trees too large)
-// are refused before anything is made; rm leaves the chunks to GC.
+// and symlinks; small files are packed per directory (and a subdirectory's
+// ID opens none of its siblings' packs); hostile snapshots (names that
+// climb out, trees too large, packs that lie) are refused; rm leaves the
+// chunks, packs included, to GC.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "../../common/temp_dir.hpp"
 #include "dfs/chunk/directory.hpp"
@@ -265,11 +268,167 @@ TEST_F(TreeTest, ATreeNestedPastTheBoundIsRefused) {
 
 TEST_F(TreeTest, GettingAFileIdAsATreeOrATreeAsAFileSaysWhich) {
   fs::create_directories(src());
-  write("/f", "x");
+  write("/f", std::string(kPackFilesBelow, 'x'));  // not packed: it has a File ID
   const FileId tree = put(src());
   const FileId file = *node_->lookup(tree, "f")->id;
   EXPECT_EQ(get(file, dir_ + "/out").error().code, Errc::not_directory);
   EXPECT_EQ(node_->get(tree, STDOUT_FILENO, {}).error().code, Errc::is_directory);
+}
+
+// ---- packs ---------------------------------------------------------------
+
+// The packs the files of one snapshot name.
+std::set<ChunkId> packs_of(const Directory& d) {
+  std::set<ChunkId> out;
+  for (const DirEntry& e : d.entries) {
+    if (e.packed) out.insert(e.packed->pack);
+  }
+  return out;
+}
+
+std::string bytes_of(std::size_t n, char seed) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i * 31 + i / 7);
+  return s;
+}
+
+TEST_F(TreeTest, SmallFilesArePackedPerDirectoryAndComeBackBitExact) {
+  fs::create_directories(src() + "/many");
+  for (int i = 0; i < 400; ++i) write("/many/f" + std::to_string(i), "small file " + std::to_string(i));
+  // Around the threshold, empty, and more than one pack's worth.
+  write("/below", bytes_of(kPackFilesBelow - 1, 'a'));
+  write("/at", bytes_of(kPackFilesBelow, 'b'));
+  write("/above", bytes_of(kPackFilesBelow + 1, 'c'));
+  write("/empty", "");
+  for (int i = 0; i < 5; ++i) write("/fill" + std::to_string(i), bytes_of(200 * 1024, static_cast<char>('d' + i)));
+  write("/same 1", "duplicate content");
+  write("/same 2", "duplicate content");
+  fs::create_hard_link(src() + "/same 1", src() + "/linked");
+  fs::create_hard_link(src() + "/same 1", src() + "/many/linked");
+  const FileId id = put(src());
+
+  auto root = node_->list_directory(id);
+  ASSERT_TRUE(root.ok()) << root.error().to_string();
+  EXPECT_TRUE(root->find("below")->is_packed());
+  EXPECT_FALSE(root->find("at")->is_packed());
+  EXPECT_FALSE(root->find("above")->is_packed());
+  EXPECT_FALSE(root->find("empty")->is_packed());
+  EXPECT_TRUE(root->find("same 2")->is_packed());
+  EXPECT_EQ(root->find("below")->size, kPackFilesBelow - 1);
+  // Hard links keep one File ID across directories, so are not packed.
+  EXPECT_FALSE(root->find("linked")->is_packed());
+  EXPECT_EQ(node_->lookup(id, "many/linked")->id, root->find("linked")->id);
+  // 5 x 200 KiB + 256 KiB do not fit one pack of 1 MiB.
+  EXPECT_GE(packs_of(*root).size(), 2u);
+  auto many = node_->lookup(id, "many");
+  const Directory listed = node_->list_directory(*many->id).value();
+  EXPECT_EQ(packs_of(listed).size(), 1u);  // 400 small files, one chunk
+
+  ASSERT_TRUE(get(id, dir_ + "/out").ok());
+  std::map<std::string, Seen> want, got;
+  scan(src(), "", want);
+  scan(dir_ + "/out", "", got);
+  EXPECT_EQ(got.size(), want.size());
+  for (const auto& [name, seen] : want) {
+    ASSERT_TRUE(got.count(name)) << name;
+    EXPECT_TRUE(got[name] == seen) << name;
+  }
+
+  // One file out of the tree by its path, packed or not.
+  for (const char* path : {"below", "many/f123", "at", "empty"}) {
+    const std::string out = dir_ + "/one-" + std::string(path).substr(path[0] == 'm' ? 5 : 0);
+    auto fd = open_file(out, O_WRONLY | O_CREAT | O_EXCL);
+    ASSERT_TRUE(fd.ok());
+    Status one = node_->get_path(id, path, fd->get(), {});
+    ASSERT_TRUE(one.ok()) << path << ": " << one.error().to_string();
+    EXPECT_EQ(slurp(out), slurp(src() + "/" + path)) << path;
+  }
+  EXPECT_EQ(node_->get_path(id, "many", STDOUT_FILENO, {}).error().code, Errc::is_directory);
+}
+
+TEST_F(TreeTest, ASubdirectoryIdOpensNoneOfItsSiblingsOrItsParentsPacks) {
+  fs::create_directories(src() + "/x/inner");
+  fs::create_directories(src() + "/y");
+  write("/r", "root file");
+  write("/x/x1", "x one");
+  write("/x/x2", "x two");
+  write("/x/inner/i", "inner");
+  write("/y/y1", "y's secret");
+  const FileId id = put(src());
+  const Directory root = node_->list_directory(id).value();
+  const FileId x = *root.find("x")->id;
+  const Directory xs = node_->list_directory(x).value();
+  const Directory inner = node_->list_directory(*xs.find("inner")->id).value();
+  const Directory ys = node_->list_directory(*root.find("y")->id).value();
+  // Every key reachable from x's ID: its files' packs and its subtree's.
+  std::set<ChunkId> reachable = packs_of(xs);
+  for (const ChunkId& c : packs_of(inner)) reachable.insert(c);
+  ASSERT_FALSE(reachable.empty());
+  for (const std::set<ChunkId>& others : {packs_of(root), packs_of(ys)}) {
+    ASSERT_FALSE(others.empty());
+    for (const ChunkId& c : others) EXPECT_FALSE(reachable.contains(c)) << "a pack shared across directories";
+  }
+  // And the sibling's file does not open with any key x's tree holds.
+  const DirEntry& secret = *ys.find("y1");
+  auto sealed = data_dir_->store().get(secret.packed->pack);
+  ASSERT_TRUE(sealed.ok());
+  for (const Directory* d : {&xs, &inner}) {
+    for (const DirEntry& e : d->entries) {
+      if (!e.packed) continue;
+      PackedRef guess = *secret.packed;
+      guess.key = e.packed->key;
+      EXPECT_FALSE(open_pack(guess, *sealed).ok());
+    }
+  }
+}
+
+TEST_F(TreeTest, APackThatDoesNotOpenOrIsTooShortIsAClearErrorNamingTheFile) {
+  const crypto::SecretKey key = crypto::SecretKey::generate();
+  const SealedChunk pack = seal_chunk(key, ChunkKind::data, Bytes(100, 'p'));
+  ASSERT_TRUE(data_dir_->store().put(pack.id, pack.bytes).ok());
+  auto entry = [&](std::string name, std::uint64_t size, std::uint32_t offset, const crypto::SecretKey& k) {
+    DirEntry e;
+    e.name = std::move(name);
+    e.type = EntryType::file;
+    e.mode = 0644;
+    e.size = size;
+    e.packed = PackedRef{pack.id, k, offset};
+    return e;
+  };
+  struct Case {
+    DirEntry e;
+    const char* says;
+  };
+  ChunkId missing;
+  missing.bytes.fill(9);
+  DirEntry nowhere = entry("nowhere", 5, 0, key);
+  nowhere.packed->pack = missing;
+  for (const Case& c : {Case{entry("wrong key", 5, 0, crypto::SecretKey::generate()), "does not open with its key"},
+                        Case{entry("too short", 50, 60, key), "past the end of its pack"},
+                        Case{nowhere, "cannot read the pack"}}) {
+    const FileId id = seal_raw(data_dir_->store(), {c.e});
+    const std::string out = dir_ + "/out-" + c.e.name;
+    Status got = get(id, out);
+    ASSERT_FALSE(got.ok()) << c.e.name;
+    EXPECT_NE(got.error().message.find(c.says), std::string::npos) << got.error().message;
+    EXPECT_NE(got.error().message.find(c.e.name), std::string::npos) << got.error().message;
+    EXPECT_FALSE(node_->get_path(id, c.e.name, STDOUT_FILENO, {}).ok());
+  }
+}
+
+TEST_F(TreeTest, AKeptTreesPacksAreReferencedUntilItIsRemoved) {
+  fs::create_directories(src() + "/sub");
+  for (int i = 0; i < 50; ++i) write("/sub/f" + std::to_string(i), "file " + std::to_string(i));
+  const FileId id = put(src());
+  const FileId sub = *node_->lookup(id, "sub")->id;
+  const ChunkId pack = *packs_of(node_->list_directory(sub).value()).begin();
+  ASSERT_TRUE(node_->collect_garbage(GcOptions{}).ok());
+  EXPECT_TRUE(data_dir_->store().contains(pack).value());
+  ASSERT_TRUE(get(id, dir_ + "/out").ok());
+  EXPECT_EQ(slurp(dir_ + "/out/sub/f7"), "file 7");
+  ASSERT_TRUE(node_->remove(id).ok());
+  ASSERT_TRUE(node_->collect_garbage(GcOptions{}).ok());
+  EXPECT_FALSE(data_dir_->store().contains(pack).value());
 }
 
 }  // namespace
