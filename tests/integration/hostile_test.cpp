@@ -94,14 +94,8 @@ class Hostile : public ::testing::Test {
     }
   }
 
-  ProcessResult dfs_at(int i, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--data", data(i)});
-    return run_process(binary_from_env("DFS_BIN"), args);
-  }
-  int known_peers(int i) {
-    auto r = dfs_at(i, {"peers"});
-    return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
-  }
+  ProcessResult dfs_at(int i, std::vector<std::string> args) { return dfs_with_data(data(i), std::move(args)); }
+  int known_peers(int i) { return peers_known_at(data(i)); }
   std::string status(int i) { return dfs_at(i, {"status"}).out; }
   bool status_says(int i, const std::string& text) {
     return wait_until([&] { return status(i).find(text) != std::string::npos; });
