@@ -27,6 +27,7 @@ struct NetworkStatus {
   std::uint32_t replicas = 1;
   std::uint64_t under_replicated = 0;
   std::uint64_t repair_copies = 0;
+  std::int64_t last_sweep_started = 0;  // ReplicatorStats::last_sweep_started
   // The limits on what other peers can make this node hold, and what they
   // refused so far: one line each (net::TlsTransport::describe_limits).
   std::vector<std::string> limits;
