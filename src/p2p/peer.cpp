@@ -108,9 +108,9 @@ struct Peer::Impl {
   std::string describe_storage_for_others() const;
   void join();
   // Judges, every second until a peer dialed us, whether other peers can
-  // (reachability.hpp). Only a dialable peer's own copies count as
-  // replicas (its Dht self has an address): a seed from the start, a
-  // joiner once dialed back.
+  // (reachability.hpp). A peer known to be unreachable does not count its
+  // own copies as replicas (its Dht self has no address); until then it
+  // does, as before it knew.
   void check_reachability();
   std::chrono::milliseconds reachability_wait() const {
     // A dial-back is one PING with the DHT's timeout; twice leaves room
@@ -339,9 +339,11 @@ void Peer::Impl::check_reachability() {
   const Reachability::State before = reach.state();
   const Reachability::State now = reach.update(transport->dialed_in(), scheduler->now());
   if (now != before) {
-    const bool reachable = now == Reachability::State::reachable;
-    dht->set_self_address(reachable ? dialable_address : std::string());
-    log::write(reachable ? log::Level::info : log::Level::warn, "reachable: " + reach.describe(dialable_address));
+    // Until known unreachable a peer counts its own copies as replicas (as
+    // a seed must); once known, repair moves those to peers others reach.
+    const bool unreachable = now == Reachability::State::unreachable;
+    dht->set_self_address(unreachable ? std::string() : dialable_address);
+    log::write(unreachable ? log::Level::warn : log::Level::info, "reachable: " + reach.describe(dialable_address));
   }
   if (now != Reachability::State::reachable) {
     scheduler->schedule(std::chrono::seconds(1), [this] { check_reachability(); });
@@ -374,8 +376,6 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   dht_config.request_timeout = options.rpc_timeout + std::chrono::seconds(1);
   impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->dialable_address},
                                          *impl->dht_transport, *impl->scheduler, dht_config);
-  // A joiner's own copies count as replicas once a peer dialed it back.
-  if (!options.bootstrap.empty()) impl->dht->set_self_address("");
   impl->chunk_client = std::make_unique<NetChunkClient>(*impl->transport, options.rpc_timeout * 6);
   impl->runner = std::make_unique<replicate::PoolRunner>(
       impl->pool, [raw](std::function<void()> fn) { boost::asio::post(raw->io, std::move(fn)); });

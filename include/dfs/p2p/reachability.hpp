@@ -7,8 +7,11 @@
 // connection dialed to it is not reachable: behind NAT or a firewall, or
 // advertising an address that is not its own. Others then never hand it
 // out nor place chunks on it; it reads and writes through them, and must
-// not count its own copies as replicas either (Dht::set_self_address).
-// One connection dialed in (now or later) makes it reachable.
+// not count its own copies as replicas either (Dht::set_self_address):
+// from then on repair copies what it put to R peers others can reach.
+// Until it knows (unknown), it counts them, as a seed does: a joiner's
+// repair must not push extra copies in the moment before its first
+// dial-back. One connection dialed in (now or later) makes it reachable.
 //
 // A peer that never joined (a seed) stays `unknown` until dialed.
 //
