@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "dfs/dht/dht.hpp"
@@ -87,6 +88,16 @@ class Repairer {
   std::int64_t sweep_started_ = 0;        // Unix seconds the current sweep began
   std::int64_t round_started_ = 0;        // Unix seconds the current round began
   std::mt19937_64 rng_;                   // jitter, and which claims to challenge
+  // Chunks a round left to a closer holder to copy (Round::decide), and
+  // since when; a round that finds one still missing a copy deferral()
+  // later pushes it itself.
+  std::unordered_map<ChunkId, std::chrono::steady_clock::time_point> deferred_;
+  // How long a holder waits for a closer one to copy: a round, and never
+  // less than the time views of the network take to agree after a
+  // partition heals (DhtConfig::lost_contact_retry_interval and a lookup).
+  std::chrono::milliseconds deferral() const {
+    return std::max<std::chrono::milliseconds>(config_.repair_interval, std::chrono::seconds(30));
+  }
   Lifeline life_;
 };
 
