@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli_util.hpp"
+#include "health_output.hpp"
 #include "json_output.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/control/control.hpp"
@@ -61,8 +62,6 @@ std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char
   return std::nullopt;
 }
 
-namespace {
-
 // The running peer of the data directory if there is one (through its
 // control socket), else the data directory itself as a lone peer. `note`
 // says so on stderr for commands whose result depends on it.
@@ -82,6 +81,8 @@ Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global,
   }
   return std::unique_ptr<node::Service>(std::move(*local));
 }
+
+namespace {
 
 std::string base_name(const std::string& path) {
   if (path == "-") return "stdin";
@@ -167,6 +168,7 @@ Status get_to_path(node::Service& service, const FileId& id, const std::string& 
 
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  std::printf("%s\n", health_verdict(s).c_str());
   std::printf("data directory:  %s\n", s.data_dir.c_str());
   if (s.networked) {
     std::printf("node ID:         %s\n", s.node_id.c_str());
@@ -182,10 +184,7 @@ void print_status(const node::ServiceStatus& s) {
                 human_bytes(s.cache.bytes).c_str());
   }
   std::printf("chunks in use:   %llu\n", count(s.referenced_chunks));
-  if (s.networked) {
-    std::printf("under-replicated: %llu chunks (repair has made %llu copies)\n", count(s.under_replicated),
-                count(s.repair_copies));
-  }
+  print_health(s);
   if (s.usage.quota_bytes == 0) {
     std::printf("quota:           none\n");
   } else {

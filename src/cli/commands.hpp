@@ -45,4 +45,9 @@ std::optional<int> parse_command(const char* usage, const boost::program_options
 std::optional<int> parse_file_id_operand(const boost::program_options::variables_map& vm, const char* command,
                                          std::optional<FileId>& id);
 
+// The running peer of the data directory if there is one (through its
+// control socket), else the data directory itself as a lone peer. `note`
+// says so on stderr for commands whose result depends on it.
+Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note);
+
 }  // namespace dfs::cli

@@ -69,7 +69,11 @@ control::StatusReply to_proto(const ServiceStatus& s) {
   r.set_chunks_referenced(s.referenced_chunks);
   r.set_peers(s.peers);
   r.set_replicas(s.replicas);
-  r.set_under_replicated(s.under_replicated);
+  r.set_under_replicated(s.health.under_replicated);
+  r.set_repair_rounds(s.health.rounds);
+  r.set_copies_missing(s.health.copies_missing);
+  r.set_oldest_short_seconds(static_cast<std::uint64_t>(s.health.oldest.count()));
+  r.set_copies_last_minute(s.health.copies_last_minute);
   r.set_repair_copies(s.repair_copies);
   r.set_networked(s.networked);
   for (const auto& line : s.limits) r.add_limits(line);
@@ -87,7 +91,11 @@ ServiceStatus from_proto(const control::StatusReply& r) {
   s.referenced_chunks = r.chunks_referenced();
   s.peers = r.peers();
   s.replicas = r.replicas();
-  s.under_replicated = r.under_replicated();
+  s.health.under_replicated = r.under_replicated();
+  s.health.rounds = r.repair_rounds();
+  s.health.copies_missing = r.copies_missing();
+  s.health.oldest = std::chrono::seconds(static_cast<std::int64_t>(std::min<std::uint64_t>(r.oldest_short_seconds(), 1u << 31)));
+  s.health.copies_last_minute = r.copies_last_minute();
   s.repair_copies = r.repair_copies();
   s.networked = r.networked();
   s.limits.assign(r.limits().begin(), r.limits().end());
@@ -118,6 +126,56 @@ GcReport from_proto(const control::GcReply& g) {
   return r;
 }
 
+void to_proto(const std::vector<dht::Contact>& peers, google::protobuf::RepeatedPtrField<control::PeerRef>* out) {
+  for (const auto& p : peers) {
+    auto* ref = out->Add();
+    ref->set_node_id(p.id.hex());
+    ref->set_address(p.address);
+  }
+}
+
+control::LocateReply to_proto(const FileLocation& l) {
+  control::LocateReply r;
+  r.set_replicas(l.replicas);
+  r.set_chunks_placed_again(l.chunks_placed_again);
+  for (const auto& c : l.chunks) {
+    auto* place = r.add_chunks();
+    place->set_chunk_id(c.id.hex());
+    place->set_self_is_replica(c.self_is_replica);
+    place->set_self_holds(c.self_holds);
+    to_proto(c.holders, place->mutable_holders());
+    to_proto(c.lacking, place->mutable_lacking());
+    to_proto(c.unreachable, place->mutable_unreachable());
+  }
+  return r;
+}
+
+Result<std::vector<dht::Contact>> from_proto(const google::protobuf::RepeatedPtrField<control::PeerRef>& refs) {
+  std::vector<dht::Contact> out;
+  for (const auto& ref : refs) {
+    DFS_ASSIGN_OR_RETURN(dht::NodeId id, dht::NodeId::from_hex(ref.node_id()));
+    out.push_back(dht::Contact{id, ref.address()});
+  }
+  return out;
+}
+
+Result<FileLocation> from_proto(const control::LocateReply& r) {
+  FileLocation l;
+  l.replicas = r.replicas();
+  l.chunks_placed_again = r.chunks_placed_again();
+  for (const auto& place : r.chunks()) {
+    replicate::ChunkLocation c;
+    DFS_ASSIGN_OR_RETURN(c.id, ChunkId::from_hex(place.chunk_id()));
+    c.self_is_replica = place.self_is_replica();
+    c.self_holds = place.self_holds();
+    DFS_ASSIGN_OR_RETURN(c.holders, from_proto(place.holders()));
+    DFS_ASSIGN_OR_RETURN(c.lacking, from_proto(place.lacking()));
+    DFS_ASSIGN_OR_RETURN(c.unreachable, from_proto(place.unreachable()));
+    l.chunks.push_back(std::move(c));
+  }
+  return l;
+}
+
 // The uid and gid of the process at the other end of `conn`.
 Result<ucred> peer_credentials(int conn) {
   ucred cred{};
@@ -142,6 +200,7 @@ class RequestHandler {
       case control::Request::kPeers: return peers();
       case control::Request::kOpen: return open(request.open());
       case control::Request::kGc: return gc(request.gc());
+      case control::Request::kLocate: return locate(request.locate());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -217,6 +276,16 @@ class RequestHandler {
       entry->set_address(p.address);
     }
     reply.mutable_peers();
+    return send(reply);
+  }
+
+  Status locate(const control::LocateRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto location = service_.locate(*id, request.repair());
+    if (!location.ok()) return send(error_reply(location.error()));
+    control::Reply reply;
+    *reply.mutable_locate() = to_proto(*location);
     return send(reply);
   }
 
@@ -438,6 +507,15 @@ Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_gc()) return make_error(Errc::internal, "the peer answered gc with something else");
   return from_proto(reply.gc());
+}
+
+Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {
+  control::Request request;
+  request.mutable_locate()->set_file_id(id.to_string());
+  request.mutable_locate()->set_repair(repair);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_locate()) return make_error(Errc::internal, "the peer answered a locate with something else");
+  return from_proto(reply.locate());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

@@ -335,7 +335,7 @@ Result<ServiceStatus> Node::status() {
     s.listen_address = net.listen_address;
     s.peers = net.peers;
     s.replicas = net.replicas;
-    s.under_replicated = net.under_replicated;
+    s.health = net.health;
     s.repair_copies = net.repair_copies;
     s.limits = net.limits;
   }

@@ -58,8 +58,11 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
     r_.run_blocking<Result<std::vector<ChunkId>>>(
-        [local = LocalChunks{r_.store_, r_.owned_}, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
+        [local = LocalChunks{r_.store_, r_.owned_}, cursor = cursor_, limit,
+         health = r_.health_]() -> Result<std::vector<ChunkId>> {
           DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
+          std::sort(all.begin(), all.end());
+          health->retain(all);  // a chunk no longer held is nobody's worry here
           return next_batch(std::move(all), cursor, limit);
         },
         [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
@@ -144,7 +147,11 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   // batch goes out as soon as it is full.
   void place_chunk(const ChunkId& id, const Placement& placement) {
     bump(r_.counters_->chunks_checked);
-    if (placement.peers.size() + (placement.self_is_replica ? 1 : 0) < r_.config_.replicas) short_.insert(id);
+    const std::size_t placed = placement.peers.size() + (placement.self_is_replica ? 1 : 0);
+    if (placed < r_.config_.replicas) {
+      short_.insert(id);
+      missing_[id] += static_cast<std::uint32_t>(r_.config_.replicas - placed);  // too few live peers
+    }
     if (placement.self_is_replica && r_.owned_ != nullptr) serve_if_only_owned(id);
     for (const Contact& peer : placement.peers) {
       PeerBatch& batch = pending_[peer.id];
@@ -189,6 +196,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
       // lookups leave it out and its successor gets the copies.
       bump(r_.counters_->repair_failures);
       log::info("repair: HAS_CHUNKS to " + describe(peer) + " failed: " + held.error().to_string());
+      for (const ChunkId& id : ids) ++missing_[id];  // a copy nobody vouches for
       return maybe_finish();
     }
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -199,6 +207,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
 
   void copy(const ChunkId& id, const Contact& peer) {
     short_.insert(id);
+    ++missing_[id];
     if (copies_ >= r_.config_.repair_copies_per_round) {
       // Over budget: the next round resumes from the first chunk skipped.
       if (!first_skipped_ || id < *first_skipped_) first_skipped_ = id;
@@ -216,6 +225,8 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     if (status.ok()) {
       bump(r_.counters_->copies_made);
       bump(r_.counters_->copies_pushed);
+      --missing_[id];
+      r_.health_->copied(r_.scheduler_.now());
     } else {
       bump(r_.counters_->repair_failures);
       log::info("repair: copy of chunk " + id.short_hex() + " to " + describe(peer) +
@@ -232,6 +243,12 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     if (std::exchange(finished_, true)) return;
     bump(r_.counters_->under_replicated, short_.size());
     bump(r_.counters_->repair_rounds);
+    const auto now = r_.scheduler_.now();
+    for (const ChunkId& id : batch_) {
+      auto it = missing_.find(id);
+      r_.health_->checked(id, it == missing_.end() ? 0 : it->second, now);
+    }
+    r_.health_->round_finished();
     r_.round_finished(next_cursor(), std::move(waiters_));
   }
 
@@ -255,6 +272,9 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   std::size_t expected_prefix_ = 0;        // 0 until a lookup ends: wait for it
   std::unordered_map<NodeId, PeerBatch> pending_;  // HAS batches being filled
   std::unordered_set<ChunkId> short_;      // chunks found with fewer than R copies
+  // Copies each chunk still lacks: placements short of R, holders without
+  // it or that did not answer, less the copies made (RepairHealth).
+  std::unordered_map<ChunkId, std::uint32_t> missing_;
   std::size_t outstanding_ = 0;            // HAS and PUT RPCs not answered yet
   std::size_t copies_ = 0;
   std::optional<ChunkId> first_skipped_;

@@ -77,6 +77,7 @@ class Node final : public Service {
   // Where the chunk service records leases on chunks received from peers.
   replicate::LeaseRecorder& leases() { return *leases_; }
   Result<GcReport> collect_garbage(const GcOptions& options) override;
+  Result<FileLocation> locate(const FileId& id, bool repair) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
@@ -100,6 +101,11 @@ class Node final : public Service {
   Result<Bytes> find_chunk(const ChunkId& id);
   std::unique_ptr<store::ChunkStore> make_source();
   Result<Manifest> load(const FileId& id);
+  // locate() steps (node/locate_file.cpp).
+  Result<std::vector<ChunkId>> chunks_of(const FileId& id);
+  Result<std::vector<replicate::ChunkLocation>> locate_chunks(const std::vector<ChunkId>& ids);
+  std::uint64_t place_again(const std::vector<ChunkId>& ids);
+  Status serve_from_cache(const ChunkId& id);
 
   NodeOptions options_;
   std::unique_ptr<store::DiskChunkStore> store_;

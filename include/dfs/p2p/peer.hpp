@@ -73,6 +73,7 @@ class Peer final : public ChunkNetwork {
   std::unique_ptr<ReplicationStream> start_replication() override;
   replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
+  Result<std::vector<replicate::ChunkLocation>> locate(const std::vector<ChunkId>& ids) override;
 
   // Stops repair, closes every connection and joins the network thread.
   void stop();

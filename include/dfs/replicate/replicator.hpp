@@ -31,8 +31,10 @@
 #include "dfs/dht/dht.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
 #include "dfs/replicate/chunk_client.hpp"
+#include "dfs/replicate/chunk_location.hpp"
 #include "dfs/replicate/config.hpp"
 #include "dfs/replicate/placement.hpp"
+#include "dfs/replicate/repair_health.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::replicate {
@@ -61,7 +63,7 @@ struct ReplicatorStats {
   std::uint64_t repair_rounds = 0;      // rounds completed
   std::uint64_t chunks_checked = 0;     // chunks whose placement a round checked
   std::uint64_t repair_lookups = 0;     // DHT lookups rounds made to place them
-  std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
+  std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy (a running total: see health())
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed
 };
@@ -112,6 +114,12 @@ class Replicator {
   // Fetched chunks are not stored locally: caching is the caller's choice.
   void fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done);
 
+  // Which of the R closest live peers of each chunk hold it (HAS_CHUNKS
+  // to each; `dfs where` and `dfs check`). `done` gets one ChunkLocation
+  // per chunk, in the order asked. Never fails: an unreachable peer is
+  // listed as such.
+  void locate(std::vector<ChunkId> ids, std::function<void(std::vector<ChunkLocation>)> done);
+
   // Runs a repair round every repair_interval (the first one after a
   // jittered interval): for chunks of the local and the owned store (one
   // walk over both, in ID order), finds the R closest
@@ -128,10 +136,14 @@ class Replicator {
 
   const ReplicationConfig& config() const { return config_; }
   ReplicatorStats stats() const;
+  // The chunks short of copies now, as the rounds last found them; from
+  // any thread.
+  HealthSnapshot health() const { return health_->snapshot(scheduler_.now()); }
 
  private:
   struct ReplicateOp;
   struct FetchOp;
+  struct LocateOp;
   class RepairRound;
   class TransferQueue;
   struct Counters;
@@ -175,6 +187,10 @@ class Replicator {
                      std::shared_ptr<Bytes> bytes, Status verified);
   void fetch_finish(const std::shared_ptr<FetchOp>& op, Result<Bytes> result);
 
+  // locate() steps (locate.cpp).
+  void locate_more(const std::shared_ptr<LocateOp>& op);
+  void locate_check(const std::shared_ptr<LocateOp>& op, std::size_t at, const Placement& placement);
+
   void schedule_round();
   // Starts a round, or adds `done` (may be null) to the one in progress.
   void start_round(std::function<void()> done);
@@ -190,6 +206,8 @@ class Replicator {
   BlockingRunner* runner_;  // may be null
   std::unique_ptr<TransferQueue> transfers_;
   std::unique_ptr<Counters> counters_;  // atomics: readable from any thread
+  // Shared with the blocking jobs of rounds, which may outlive the Replicator.
+  std::shared_ptr<RepairHealth> health_ = std::make_shared<RepairHealth>();  // locks: readable from any thread
 
   // Every peer of a network smaller than k, as a recent lookup found them,
   // and until when to trust that (loop thread).
