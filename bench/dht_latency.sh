@@ -106,7 +106,7 @@ time_ms() {
 holdings() {
   local p
   for ((p = 1; p <= n; p++)); do
-    find "$(peer_dir "$p")/store/chunks" "$(peer_dir "$p")/cache/chunks" -type f -printf "$p %f\n" 2>/dev/null
+    find "$(peer_dir "$p")/store/chunks" "$(peer_dir "$p")/held/chunks" "$(peer_dir "$p")/cache/chunks" -type f -printf "$p %f\n" 2>/dev/null
   done | sort
 }
 

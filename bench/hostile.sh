@@ -21,10 +21,15 @@
 #             started and never finished
 #   flood     ... while it opens connection after connection, each sending
 #             a malformed frame
+#   putflood  ... while it PUTs fresh 1 MiB chunks as fast as the victim
+#             answers (8 in flight), filling the victim's storage for
+#             others (set to what the owner's files take + 64 MiB)
 # and prints MB/s, the ratio to `none` (target >= 0.5) and the victim's
 # peak RSS during the attack (VmHWM, reset before each; target <= 256 MiB).
 # Rounds repeat DFS_BENCH_ROUNDS times (default 1); the best MB/s and the
-# highest RSS of each are kept. Environment as for bench/p2p.sh
+# highest RSS of each are kept. Then the victim's owner puts a 32 MiB file
+# into its own --quota 64M, which must succeed however full the storage
+# for others is ("owner put after fill"). Environment as for bench/p2p.sh
 # (DFS_BENCH_DIR, DFS_BUILD_DIR, DFS_BIN, DFS_BENCH_PORT, DFS_BENCH_KEEP).
 set -euo pipefail
 
@@ -52,12 +57,12 @@ attacker_ip=127.0.0.66
 
 head -c $((size_mib << 20)) /dev/urandom >"$work/input"
 head -c $((32 << 20)) /dev/urandom >"$work/bait"
-p2p_start_peer $victim "" --repair-interval 600
+p2p_start_peer $victim "" --repair-interval 600 --quota 64M --storage-for-others $((size_mib + 32 + 64))M
 p2p_start_peer $owner $victim --repair-interval 600
 p2p_wait_known $owner 1 || p2p_peer_fail $owner "the owner did not join"
 id=$(dfs_at $owner put "$work/input" 2>"$log" | head -n1) || fail "put failed"
 dfs_at $owner put --chunk-size 16M "$work/bait" >/dev/null 2>"$log" || fail "put of the bait failed"
-bait=$(find "$(peer_dir $victim)/store/chunks" -type f -size +15M -printf '%f\n' | head -n1)
+bait=$(find "$(peer_dir $victim)/store/chunks" "$(peer_dir $victim)/held/chunks" -type f -size +15M -printf '%f\n' | head -n1)
 [[ -n $bait ]] || fail "the victim holds no 16 MiB chunk"
 p2p_start_peer $reader $victim --repair-interval 600
 p2p_wait_known $reader 2 || p2p_peer_fail $reader "the reader did not join"
@@ -66,7 +71,7 @@ victim_pid=${peer_pid[$victim]}
 reset_hwm() { echo 5 >"/proc/$victim_pid/clear_refs"; }
 
 declare -A best_mbps worst_rss
-attacks=(none deaf halfopen stall flood)
+attacks=(none deaf halfopen stall flood putflood)
 for ((round = 1; round <= rounds; round++)); do
   echo "== round $round of $rounds ($(load))"
   for attack in "${attacks[@]}"; do
@@ -90,6 +95,14 @@ for ((round = 1; round <= rounds; round++)); do
     ((rss > ${worst_rss[$attack]:-0})) && worst_rss[$attack]=$rss
   done
 done
+# Strangers filled the storage for others; the owner's own put still fits.
+head -c $((32 << 20)) /dev/urandom >"$work/own"
+if dfs_at $victim put "$work/own" >/dev/null 2>"$log"; then owner_put=ok; else owner_put=FAILED; fi
+for attack in "${attacks[@]}"; do
+  [[ -f $work/attack-$attack.log ]] && grep -h "putflood:" "$work/attack-$attack.log" | sed 's/^/   /'
+done
+dfs_at $victim status 2>/dev/null | grep "storage for others" | sed 's/^ */   victim: /'
+echo "   owner put after fill: $owner_put"
 # The file the reader gets is still the owner's, bit for bit.
 dfs_at $reader get "$id" -o "$work/check" 2>"$log" || fail "the last get failed"
 cmp -s "$work/input" "$work/check" || fail "the reader's copy differs from the file"
@@ -105,4 +118,4 @@ for attack in "${attacks[@]}"; do
     "$(verdict "$r" 0.5 ">=")" "$m" "$(verdict "$m" 256 "<=")"
   line+=" ${attack}_mbps=${best_mbps[$attack]} ${attack}_ratio=$r ${attack}_rss_mib=$m"
 done
-echo "$line"
+echo "$line owner_put_after_fill=$owner_put"

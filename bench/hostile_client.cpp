@@ -11,6 +11,9 @@
 //   stall     64 connections that each start a 16 MiB frame and send 1 KiB
 //             of it; reconnects when dropped
 //   flood     connection after connection sending a malformed frame
+//   putflood  one connection that PUTs fresh 1 MiB chunks (random bytes:
+//             the node checks their hash, not their seal) as fast as the
+//             node answers, 8 in flight; reconnects when dropped
 //
 // Loopback only: SOURCE_IP and HOST must be 127.0.0.x.
 #include <poll.h>
@@ -21,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -54,11 +58,49 @@ void keep_up(std::size_t n, Make make) {
   }
 }
 
+// PUT_CHUNK of fresh random chunks, `window` in flight, until stopped or
+// dropped. Prints what the node answered when it ends.
+void put_flood(const std::string& source, const std::string& target) {
+  std::uint64_t stored = 0, busy = 0, full = 0, other = 0;
+  std::mt19937_64 rng(std::random_device{}());
+  const auto send_one = [&](HostilePeer& p) {
+    dfs::Bytes chunk(1u << 20);
+    for (std::size_t i = 0; i + 8 <= chunk.size(); i += 8) {
+      const std::uint64_t r = rng();
+      std::memcpy(chunk.data() + i, &r, 8);
+    }
+    p.send(HostilePeer::put_chunk(dfs::ChunkId::of(chunk), 86400), chunk);
+  };
+  while (!g_stop) {
+    try {
+      HostilePeer p(source, target);
+      p.handshake_and_hello();
+      constexpr int kWindow = 8;
+      for (int i = 0; i < kWindow; ++i) send_one(p);
+      while (!g_stop) {
+        auto answer = p.read_frame(5s);
+        if (!answer) break;
+        if (answer->envelope.body_case() == dfs::wire::Envelope::kPutChunkResult) {
+          ++stored;
+        } else {
+          const std::string& message = answer->envelope.error().message();
+          ++(message.find("busy") != std::string::npos ? busy : message.find("full") != std::string::npos ? full : other);
+        }
+        send_one(p);
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  std::printf("putflood: %llu stored, %llu busy, %llu full, %llu refused otherwise\n",
+              static_cast<unsigned long long>(stored), static_cast<unsigned long long>(busy),
+              static_cast<unsigned long long>(full), static_cast<unsigned long long>(other));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s deaf|halfopen|stall|flood SOURCE_IP HOST:PORT [CHUNK_HEX]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s deaf|halfopen|stall|flood|putflood SOURCE_IP HOST:PORT [CHUNK_HEX]\n", argv[0]);
     return 2;
   }
   const std::string attack = argv[1], source = argv[2], target = argv[3];
@@ -101,6 +143,8 @@ int main(int argc, char** argv) {
       } catch (const std::exception&) {
       }
     }
+  } else if (attack == "putflood") {
+    put_flood(source, target);
   } else if (attack == "halfopen") {
     std::vector<int> fds;
     while (!g_stop) {

@@ -265,8 +265,8 @@ p2p_wait_known() {
 peer_hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/${peer_pid[$1]}/status" 2>/dev/null || echo 0; }
 
 # Chunk files in peer N's store, and in its store and cache together.
-store_chunks() { find "$(peer_dir "$1")/store/chunks" -type f 2>/dev/null | wc -l; }
-held_chunks() { find "$(peer_dir "$1")/store/chunks" "$(peer_dir "$1")/cache/chunks" -type f 2>/dev/null | wc -l; }
+store_chunks() { find "$(peer_dir "$1")/store/chunks" "$(peer_dir "$1")/held/chunks" -type f 2>/dev/null | wc -l; }
+held_chunks() { find "$(peer_dir "$1")/store/chunks" "$(peer_dir "$1")/held/chunks" "$(peer_dir "$1")/cache/chunks" -type f 2>/dev/null | wc -l; }
 
 now_ns() { date +%s%N; }
 secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }

@@ -6,15 +6,16 @@
 #
 #   truncate   `truncate -s 1T MNT/huge`, then `dd` of its first 1 GiB to
 #              /dev/null: the time of each, whether the truncate succeeded
-#              (dfs answers EFBIG for an extension by more than 4 GiB of
-#              zeros until manifests have holes) and how much the backing
-#              directory grew (du -s -B1: allocated bytes, not apparent sizes)
+#              and how much the backing directory grew (du -s -B1:
+#              allocated bytes, not apparent sizes)
 #   sparse cp  `cp --sparse=always` of a SPARSE_MIB MiB file holding DATA_MIB
 #              MiB of random data (1 MiB extents spread evenly, the rest
 #              holes) from the page cache into the mount, then `sync -f`:
-#              time and backing-directory growth
+#              time, backing-directory growth, the FUSE daemon's CPU time
+#              (user + system, all threads) per GiB of the file's size
 # Prints one line per filesystem and a `sparse ...` key=value line with the
 # ratios dfs / gocryptfs. The load (uptime) is printed with the figures.
+# The filesystems are set up as bench/mount.sh does (bench/mount_lib.sh).
 set -euo pipefail
 
 bench=sparse
@@ -35,10 +36,12 @@ dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
 systems=(dfs)
 if p2p_install gocryptfs gocryptfs; then systems=(gocryptfs dfs); else echo "   gocryptfs: cannot install it; its figures are n/a"; fi
 
-# Room for the sparse file zero-filled (dfs without holes), twice.
-p2p_make_work $((sparse_mib * 3 + 512))
+p2p_make_work $((sparse_mib + 512))
 cp "$dfsmount" "$work/dfsmount"
+dfsmount=$work/dfsmount
 echo "pass-for-the-benchmark-only" >"$work/password"
+# shellcheck source=bench/mount_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mount_lib.sh"
 
 # The source: DATA_MIB extents of 1 MiB, evenly spread, holes between.
 src=$work/source
@@ -48,20 +51,15 @@ for ((i = 0; i < data_mib; i++)); do
   dd if=/dev/urandom of="$src" bs=1M count=1 seek=$((i * step)) conv=notrunc status=none
 done
 
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 grown() { echo $(($(du -s -B1 "$1" | cut -f1) - $2)); }
+hz=$(getconf CLK_TCK)
+cpu_per_gib() { awk -v t="$1" -v hz="$hz" -v m="$sparse_mib" 'BEGIN { printf "%.3f", t / hz / (m / 1024) }'; }
 
 declare -A fig=()
 for fs in "${systems[@]}"; do
   back=$work/$fs.back mnt=$work/$fs.mnt
-  mkdir -p "$back" "$mnt"
-  if [[ $fs == gocryptfs ]]; then
-    gocryptfs -init -q -passfile "$work/password" "$back" >"$work/$fs.init.log" 2>&1 || fail "gocryptfs -init failed"
-    p2p_spawn "$work/$fs.log" gocryptfs -fg -q -passfile "$work/password" "$back" "$mnt"
-  else
-    p2p_spawn "$work/$fs.log" "$work/dfsmount" -f --data "$back" "$mnt"
-  fi
-  p2p_mounted "$mnt" "$spawned" 60 "$work/$fs.log"
+  setup_fs "$fs"
+  mount_fs "$fs"
 
   base=$(du -s -B1 "$back" | cut -f1)
   t0=$(now_ns)
@@ -69,28 +67,33 @@ for fs in "${systems[@]}"; do
   t1=$(now_ns)
   dd if="$mnt/huge" of=/dev/null bs=1M count=1024 status=none 2>/dev/null || true
   t2=$(now_ns)
-  fig[$fs.truncate_s]=$(secs "$t0" "$t1")
-  fig[$fs.read_s]=$(secs "$t1" "$t2")
+  fig[$fs.truncate_s]=$(secs_between "$t0" "$t1")
+  fig[$fs.read_s]=$(secs_between "$t1" "$t2")
   fig[$fs.truncate_grew]=$(grown "$back" "$base")
   rm -f "$mnt/huge"
 
   cat "$src" >/dev/null  # in the page cache: the source disk is not measured
   base=$(du -s -B1 "$back" | cut -f1)
+  ticks=$(pids_cpu_ticks "${mount_pid[$fs]}")
   t0=$(now_ns)
   cp --sparse=always "$src" "$mnt/copy"
   sync -f "$mnt/copy"
   t1=$(now_ns)
-  fig[$fs.cp_s]=$(secs "$t0" "$t1")
+  fig[$fs.cp_cpu]=$(cpu_per_gib $(($(pids_cpu_ticks "${mount_pid[$fs]}") - ticks)))
+  fig[$fs.cp_s]=$(secs_between "$t0" "$t1")
   fig[$fs.cp_grew]=$(grown "$back" "$base")
   cmp "$src" "$mnt/copy" || fail "$fs: the copy differs from the source"
-  fusermount3 -u "$mnt"
+  unmount_fs "$fs"
   echo "   $fs: truncate -s 1T ${fig[$fs.truncate_s]} s (ok: ${fig[$fs.truncate_ok]}), +${fig[$fs.truncate_grew]} B;" \
     "read 1 GiB ${fig[$fs.read_s]} s; cp --sparse=always of ${sparse_mib} MiB (${data_mib} MiB data)" \
-    "${fig[$fs.cp_s]} s, +${fig[$fs.cp_grew]} B"
+    "${fig[$fs.cp_s]} s, +${fig[$fs.cp_grew]} B, ${fig[$fs.cp_cpu]} CPU-s/GiB"
 done
 echo "   load: $(uptime)"
-cp_ratio=n/a
-[[ -n ${fig[gocryptfs.cp_s]:-} ]] && cp_ratio=$(ratio "${fig[dfs.cp_s]}" "${fig[gocryptfs.cp_s]}")
+versus() { if [[ -n ${fig[gocryptfs.$1]:-} ]]; then ratio "${fig[dfs.$1]}" "${fig[gocryptfs.$1]}"; else echo n/a; fi; }
 echo "sparse sparse_mib=$sparse_mib data_mib=$data_mib dfs_truncate_s=${fig[dfs.truncate_s]}" \
-  "dfs_truncate_grew=${fig[dfs.truncate_grew]} dfs_cp_s=${fig[dfs.cp_s]} dfs_cp_grew=${fig[dfs.cp_grew]}" \
-  "gocryptfs_cp_s=${fig[gocryptfs.cp_s]:-n/a} cp_time_ratio=$cp_ratio"
+  "dfs_truncate_grew=${fig[dfs.truncate_grew]} dfs_read_s=${fig[dfs.read_s]} dfs_cp_s=${fig[dfs.cp_s]}" \
+  "dfs_cp_grew=${fig[dfs.cp_grew]} dfs_cp_cpu_s_per_gib=${fig[dfs.cp_cpu]}" \
+  "gocryptfs_truncate_s=${fig[gocryptfs.truncate_s]:-n/a} gocryptfs_read_s=${fig[gocryptfs.read_s]:-n/a}" \
+  "gocryptfs_cp_s=${fig[gocryptfs.cp_s]:-n/a} gocryptfs_cp_cpu_s_per_gib=${fig[gocryptfs.cp_cpu]:-n/a}" \
+  "truncate_time_ratio=$(versus truncate_s) read_time_ratio=$(versus read_s) cp_time_ratio=$(versus cp_s)" \
+  "cp_cpu_ratio=$(versus cp_cpu)"

@@ -97,6 +97,35 @@ void Manifest::keep_chunks(std::uint64_t count) {
   }
 }
 
+void Manifest::punch(std::uint64_t first, std::uint64_t end) {
+  end = std::min(end, chunk_count_);
+  if (first >= end) return;
+  const std::vector<ManifestEntry> old = entries_;
+  const std::vector<std::uint64_t> old_first = first_index_;
+  keep_chunks(first);
+  add_holes(end - first);
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    const std::uint64_t next = old_first[i] + old[i].span();
+    if (next <= end) continue;
+    if (old[i].is_hole()) {
+      add_holes(next - std::max(old_first[i], end));  // the part of a run past the punch
+    } else {
+      add_chunk(old[i].chunk);
+    }
+  }
+}
+
+std::uint64_t Manifest::next_stored(std::uint64_t index) const {
+  if (index >= chunk_count_) return chunk_count_;
+  if (!has_holes_) return index;
+  // The entry holding `index`, then the first stored one from there.
+  auto it = std::upper_bound(first_index_.begin(), first_index_.end(), index);
+  for (auto i = static_cast<std::size_t>(it - first_index_.begin()) - 1; i < entries_.size(); ++i) {
+    if (!entries_[i].is_hole()) return std::max(first_index_[i], index);
+  }
+  return chunk_count_;
+}
+
 const ChunkRef* Manifest::chunk(std::uint64_t index) const {
   if (index >= chunk_count_) return nullptr;
   if (!has_holes_) return &entries_[index].chunk;
@@ -110,6 +139,12 @@ std::uint32_t Manifest::length_of(std::uint64_t index) const {
   if (index >= chunk_count_) return 0;
   const std::uint64_t start = index * chunk_size;
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size, file_size - start));
+}
+
+std::uint64_t Manifest::stored_bytes() const {
+  std::uint64_t total = 0;
+  for (const ManifestEntry& entry : entries_) total += entry.is_hole() ? 0 : entry.chunk.plain_size;
+  return total;
 }
 
 std::vector<ChunkId> Manifest::stored_ids() const {

@@ -12,6 +12,7 @@
 
 #include "cli_util.hpp"
 #include "health_output.hpp"
+#include "tree_commands.hpp"
 #include "json_output.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/control/control.hpp"
@@ -45,6 +46,15 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
     return kExitOk;
   }
   return std::nullopt;
+}
+
+std::optional<int> parse_ids_command(const char* usage, const po::options_description& options, const Args& args,
+                                     po::variables_map& vm, const char* about) {
+  po::options_description operands;
+  operands.add_options()("id", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("id", -1);
+  return parse_command(usage, options, operands, positional, args, vm, about);
 }
 
 std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char* command,
@@ -82,39 +92,17 @@ Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global,
   return std::unique_ptr<node::Service>(std::move(*local));
 }
 
-namespace {
-
 std::string base_name(const std::string& path) {
   if (path == "-") return "stdin";
-  return std::filesystem::path(path).filename().string();
+  // "dir/" names dir, as it does for cp and tar.
+  std::filesystem::path p(path);
+  if (!p.has_filename() && p.has_parent_path()) p = p.parent_path();
+  const std::string name = p.filename().string();
+  return name.empty() || name == "." || name == ".." ? std::filesystem::absolute(p).lexically_normal().filename().string()
+                                                    : name;
 }
 
-// Size of a regular file for the progress line, 0 if unknown (a pipe).
-std::uint64_t input_size(int fd) {
-  struct stat st{};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<std::uint64_t>(st.st_size);
-  return 0;
-}
-
-// Prints the ID alone, or "ID  PATH" when `named` (several files were
-// given), so that the lines match the arguments as sha256sum's do.
-Status put_one(node::Service& service, const std::string& path, const node::PutOptions& options, bool named) {
-  UniqueFd owned;
-  int fd = STDIN_FILENO;
-  if (path != "-") {
-    DFS_ASSIGN_OR_RETURN(owned, open_file(path, O_RDONLY));
-    fd = owned.get();
-    struct stat st{};
-    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-      return make_error(Errc::invalid_argument, path + " is a directory (put takes files)");
-    }
-  }
-  Progress progress("put " + base_name(path), input_size(fd));
-  DFS_ASSIGN_OR_RETURN(node::PutOutcome outcome,
-                       service.put(fd, base_name(path), options, [&](std::uint64_t done, std::uint64_t) {
-                         progress.update(done);
-                       }));
-  progress.finish();  // the ID starts on a clean line on a terminal
+void print_put(const node::PutOutcome& outcome, const std::string& path, bool named) {
   if (named) {
     std::printf("%s  %s\n", outcome.id.to_string().c_str(), path.c_str());
   } else {
@@ -126,8 +114,43 @@ Status put_one(node::Service& service, const std::string& path, const node::PutO
               std::to_string(outcome.replicas_wanted) +
               " replicas could be placed for some chunks (too few peers); repair will add the rest");
   }
+}
+
+namespace {
+
+// Size of a regular file for the progress line, 0 if unknown (a pipe).
+std::uint64_t input_size(int fd) {
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return static_cast<std::uint64_t>(st.st_size);
+  return 0;
+}
+
+// Prints the ID alone, or "ID  PATH" when `named` (several files were
+// given), so that the lines match the arguments as sha256sum's do.
+Status put_one(node::Service& service, const std::string& path, const node::PutOptions& options, bool named,
+               bool recursive) {
+  UniqueFd owned;
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    DFS_ASSIGN_OR_RETURN(owned, open_file(path, O_RDONLY));
+    fd = owned.get();
+    struct stat st{};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (recursive) return put_tree(service, path, options, named);
+      return make_error(Errc::invalid_argument, path + " is a directory (put -r stores a tree)");
+    }
+  }
+  Progress progress("put " + base_name(path), input_size(fd));
+  DFS_ASSIGN_OR_RETURN(node::PutOutcome outcome,
+                       service.put(fd, base_name(path), options, [&](std::uint64_t done, std::uint64_t) {
+                         progress.update(done);
+                       }));
+  progress.finish();  // the ID starts on a clean line on a terminal
+  print_put(outcome, path, named);
   return {};
 }
+
+}  // namespace
 
 // Writes to a temporary file beside `out` and renames it into place only
 // once every chunk was verified, so a failed get never leaves a partial file
@@ -157,6 +180,7 @@ Status get_to_file(node::Service& service, const FileId& id, const std::string& 
 // A device or pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written as it
 // is: only a regular file can be replaced by a rename.
 Status get_to_path(node::Service& service, const FileId& id, const std::string& out) {
+  if (out == "-") return service.get(id, STDOUT_FILENO, {});
   struct stat st{};
   if (::stat(out.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, out + " is a directory");
@@ -165,6 +189,8 @@ Status get_to_path(node::Service& service, const FileId& id, const std::string& 
   }
   return get_to_file(service, id, out);
 }
+
+namespace {
 
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
@@ -200,13 +226,14 @@ void print_status(const node::ServiceStatus& s) {
 int run_put(const GlobalOptions& global, const Args& args) {
   po::options_description options("put options");
   options.add_options()("chunk-size", po::value<std::string>()->value_name("SIZE"),
-                        "chunk size for these files (default 1M; 4K to 16M)");
+                        "chunk size for these files (default 1M; 4K to 16M)")(
+      "recursive,r", "store each directory given as one tree, printing its directory ID");
   po::options_description operands;
   operands.add_options()("file", po::value<std::vector<std::string>>());
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map vm;
-  if (auto done = parse_command("put [--chunk-size SIZE] FILE...", options, operands, positional, args, vm)) {
+  if (auto done = parse_command("put [-r] [--chunk-size SIZE] FILE|DIR...", options, operands, positional, args, vm)) {
     return *done;
   }
   if (!vm.count("file")) {
@@ -230,7 +257,7 @@ int run_put(const GlobalOptions& global, const Args& args) {
   int exit_code = kExitOk;
   const auto& files = vm["file"].as<std::vector<std::string>>();
   for (const std::string& path : files) {
-    Status status = put_one(**service, path, put_options, files.size() > 1);
+    Status status = put_one(**service, path, put_options, files.size() > 1, vm.count("recursive") > 0);
     if (!status.ok()) {
       print_error("put " + path, status.error());
       exit_code = kExitFailure;
@@ -248,11 +275,14 @@ int run_get(const GlobalOptions& global, const Args& args) {
   po::positional_options_description positional;
   positional.add("id", 1);
   po::variables_map vm;
-  if (auto done = parse_command("get ID [-o OUT|-]", options, operands, positional, args, vm)) return *done;
+  if (auto done = parse_command("get ID[/PATH] [-o OUT|-]", options, operands, positional, args, vm, kGetAbout)) {
+    return *done;
+  }
   std::optional<FileId> id;
-  if (auto done = parse_file_id_operand(vm, "get", id)) return *done;
+  std::string inner;
+  if (auto done = parse_id_path_operand(vm, "get", id, inner)) return *done;
   const std::string out = vm.count("output") ? vm["output"].as<std::string>() : "-";
-  if (out == "-" && ::isatty(STDOUT_FILENO) == 1 && !vm.count("output")) {
+  if (out == "-" && ::isatty(STDOUT_FILENO) == 1 && !vm.count("output") && !id->is_directory()) {
     std::fprintf(stderr, "dfs: get: refusing to write file contents to a terminal; use -o FILE or -o -\n");
     return kExitUsage;
   }
@@ -261,7 +291,7 @@ int run_get(const GlobalOptions& global, const Args& args) {
     print_error("get", service.error());
     return kExitFailure;
   }
-  Status status = out == "-" ? (*service)->get(*id, STDOUT_FILENO, {}) : get_to_path(**service, *id, out);
+  Status status = get_target(**service, *id, inner, out);
   if (!status.ok()) {
     print_error("get", status.error());
     return kExitFailure;
@@ -271,23 +301,27 @@ int run_get(const GlobalOptions& global, const Args& args) {
 
 int run_ls(const GlobalOptions& global, const Args& args) {
   po::options_description options("ls options");
+  options.add_options()("long,l", "with a directory ID: each entry's type, mode, size and time");
+  po::options_description operands;
+  operands.add_options()("id", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("id", 1);
   po::variables_map vm;
-  if (auto done = parse_command("ls", options, {}, {}, args, vm)) return *done;
+  if (auto done = parse_command("ls [-l] [ID[/PATH]]", options, operands, positional, args, vm, kLsAbout)) return *done;
+  std::optional<FileId> id;
+  std::string inner;
+  if (vm.count("id")) {
+    if (auto done = parse_id_path_operand(vm, "ls", id, inner)) return *done;
+  }
   auto service = open_service(global, false);
   if (!service.ok()) {
     print_error("ls", service.error());
     return kExitFailure;
   }
-  auto files = (*service)->list();
-  if (!files.ok()) {
-    print_error("ls", files.error());
+  Status listed = id ? list_tree(**service, *id, inner, vm.count("long") > 0) : list_kept(**service);
+  if (!listed.ok()) {
+    print_error("ls", listed.error());
     return kExitFailure;
-  }
-  for (const auto& f : *files) {
-    char when[32];
-    std::time_t t = f.added_at_unix;
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", std::localtime(&t));
-    std::printf("%s  %10s  %s  %s\n", f.file_id.c_str(), human_bytes(f.size).c_str(), when, f.name.c_str());
   }
   return kExitOk;
 }

@@ -28,6 +28,7 @@ int run_node(const GlobalOptions& global, const Args& args);
 int run_id(const GlobalOptions& global, const Args& args);
 int run_open(const GlobalOptions& global, const Args& args);
 int run_keygen(const GlobalOptions& global, const Args& args);
+int run_rm(const GlobalOptions& global, const Args& args);
 
 // Parses a subcommand's arguments. Returns the exit status to end with if
 // the command should not run (help shown or a usage error), else nullopt.
@@ -38,6 +39,11 @@ std::optional<int> parse_command(const char* usage, const boost::program_options
                                  const boost::program_options::positional_options_description& positional,
                                  const Args& args, boost::program_options::variables_map& vm,
                                  const char* about = nullptr);
+
+// parse_command for a command whose operands are IDs ("id", any number).
+std::optional<int> parse_ids_command(const char* usage, const boost::program_options::options_description& options,
+                                     const Args& args, boost::program_options::variables_map& vm,
+                                     const char* about = nullptr);
 
 // Parses the "id" operand of `command` into `id`. When it is missing or
 // malformed, says why on stderr and returns kExitUsage (a mistyped ID is a

@@ -24,9 +24,13 @@ constexpr const char* kUsage =
     "is also the key to read it. See dfs(1).\n"
     "\n"
     "Commands:\n"
-    "  put FILE...            store files (\"-\" reads stdin); print one File ID per file\n"
-    "  get ID [-o OUT|-]      write the file named by ID to OUT (default: stdout)\n"
-    "  ls                     list the files put on this peer\n"
+    "  put [-r] FILE|DIR...   store files (\"-\" reads stdin); print one File ID per file;\n"
+    "                         with -r, one directory ID per directory tree\n"
+    "  get ID[/PATH] [-o OUT|-]\n"
+    "                         write the file named by ID to OUT (default: stdout), or\n"
+    "                         recreate the tree a directory ID names as the new directory OUT\n"
+    "  ls [-l] [ID[/PATH]]    list what this peer keeps, or the entries of a directory ID\n"
+    "  rm ID...               drop files and trees put on this peer (GC takes their chunks)\n"
     "  status [--json]        show this peer's storage usage and health\n"
     "  peers [--json]         list the peers the running peer knows (ID and address)\n"
     "  id PATH...             print the File ID of files on a dfs mount\n"
@@ -70,6 +74,7 @@ const std::map<std::string, Command>& commands() {
       {"where", dfs::cli::run_where},
       {"check", dfs::cli::run_check},
       {"keygen", dfs::cli::run_keygen},
+      {"rm", dfs::cli::run_rm},
   };
   return table;
 }

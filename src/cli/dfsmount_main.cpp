@@ -170,19 +170,20 @@ int run(int argc, char** argv) {
       daemon_options(node_options, *gc, networked ? std::optional(std::move(*peer_options)) : std::nullopt));
   if (!opened.ok()) return fail(report_fd, opened.error().message);
   daemon::Daemon& daemon = **opened;
-  node::Node& node = daemon.node();
+  node::DataDir& data = daemon.data();
 
-  // The filesystem works on the node's store, cache, index and pool.
+  // The filesystem works on the data directory's store, cache, index and
+  // pool, beside the node.
   const std::string scratch = data_dir + "/tmp";
   std::error_code ec;
   std::filesystem::create_directories(scratch, ec);
   fs::Backend backend;
-  backend.store = &node.chunk_store();
-  backend.cache = &node.cache();
-  backend.index = &node.index();
-  backend.pool = &node.pool();
+  backend.store = &data.store();
+  backend.cache = &data.cache();
+  backend.index = &data.index();
+  backend.pool = &data.pool();
   backend.network = daemon.peer();
-  backend.in_flight = &node.in_flight();
+  backend.in_flight = &data.in_flight();
   fs::FsOptions fs_options;
   fs_options.scratch_dir = scratch;
   fs_options.commit_interval = commit_interval;

@@ -53,6 +53,14 @@ std::optional<int> locate_all(const GlobalOptions& global, const po::variables_m
   return std::nullopt;
 }
 
+// parse_ids_command, then locate_all (repairing if --repair was given).
+std::optional<int> parse_and_locate(const GlobalOptions& global, const Args& args, const char* command,
+                                    const char* usage, const char* about, const po::options_description& options,
+                                    po::variables_map& vm, std::vector<Checked>& files) {
+  if (auto done = parse_ids_command(usage, options, args, vm, about)) return done;
+  return locate_all(global, vm, command, vm.count("repair") != 0, files);
+}
+
 std::string peer_json(const dht::Contact& c) {
   return "{\"node_id\":" + json_string(c.id.hex()) + ",\"address\":" + json_string(c.address) + "}";
 }
@@ -132,18 +140,14 @@ int run_where(const GlobalOptions& global, const Args& args) {
   po::options_description options("where options");
   options.add_options()("verbose,v", "list every chunk with the peers that hold it")(
       "json", "one JSON array, an object per file (with -v, its chunks too)");
-  po::options_description operands;
-  operands.add_options()("id", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("id", -1);
   po::variables_map vm;
-  if (auto done = parse_command("where [-v] [--json] ID...", options, operands, positional, args, vm,
-                                "Asks the R closest live peers of each chunk of the files whether they hold it\n"
-                                "(as IPFS's findprovs), and sums the answers up per peer.")) {
+  std::vector<Checked> files;
+  if (auto done = parse_and_locate(global, args, "where", "where [-v] [--json] ID...",
+                                   "Asks the R closest live peers of each chunk of the files whether they hold it\n"
+                                   "(as IPFS's findprovs), and sums the answers up per peer.",
+                                   options, vm, files)) {
     return *done;
   }
-  std::vector<Checked> files;
-  if (auto failed = locate_all(global, vm, "where", false, files)) return *failed;
   if (vm.count("json")) {
     print_json(files, vm.count("verbose") != 0);
   } else {
@@ -156,18 +160,14 @@ int run_check(const GlobalOptions& global, const Args& args) {
   po::options_description options("check options");
   options.add_options()("repair", "place the chunks short of R copies again, then check again")(
       "json", "one JSON array, an object per file");
-  po::options_description operands;
-  operands.add_options()("id", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("id", -1);
   po::variables_map vm;
-  if (auto done = parse_command("check [--repair] [--json] ID...", options, operands, positional, args, vm,
-                                "Checks that every chunk of the files is held by its R closest live peers;\n"
-                                "exits 1 if some chunk has fewer copies (after the repair, with --repair).")) {
+  std::vector<Checked> files;
+  if (auto done = parse_and_locate(global, args, "check", "check [--repair] [--json] ID...",
+                                   "Checks that every chunk of the files is held by its R closest live peers;\n"
+                                   "exits 1 if some chunk has fewer copies (after the repair, with --repair).",
+                                   options, vm, files)) {
     return *done;
   }
-  std::vector<Checked> files;
-  if (auto failed = locate_all(global, vm, "check", vm.count("repair") != 0, files)) return *failed;
   bool all_whole = true;
   for (const auto& f : files) all_whole = all_whole && f.location.short_chunks() == 0;
   if (vm.count("json")) {

@@ -1,6 +1,6 @@
 // The peer options that bound what strangers can make a node hold
 // (TlsTransportOptions): connection caps, answer queues, deadlines, log
-// rate. Part of the peer options (peer_options.hpp), so dfs node and
+// rate; and the budget for their chunks. Part of the peer options (peer_options.hpp), so dfs node and
 // dfsmount take them and DATA/dfs.conf may set them.
 #include <boost/program_options.hpp>
 
@@ -62,11 +62,20 @@ void add_limit_options(po::options_description& desc) {
       ("frame-timeout", po::value<double>()->value_name("SECONDS")->default_value(60),
        "drop a peer that does not finish a message it started within SECONDS")
       ("log-lines-per-minute", po::value<std::size_t>()->value_name("N")->default_value(60),
-       "log at most N lines a minute about peers' refused connections and messages");
+       "log at most N lines a minute about peers' refused connections and messages")
+      ("storage-for-others", po::value<std::string>()->value_name("SIZE")->default_value("10G"),
+       "keep at most SIZE of chunks other peers put here (DATA/held/), apart from --quota")
+      ("put-rate", po::value<std::string>()->value_name("SIZE")->default_value("256M"),
+       "take at most SIZE a second of chunks from one peer, and from one address; beyond: busy")
+      ("put-chunks-per-second", po::value<std::size_t>()->value_name("N")->default_value(1024),
+       "... and at most N chunks a second")
+      ("max-put-queue", po::value<std::string>()->value_name("SIZE")->default_value("128M"),
+       "chunks received and not yet stored, all peers together; beyond: busy");
 }
 
-Status limit_options_from(const po::variables_map& vm, net::TlsTransportOptions& net) {
+Status limit_options_from(const po::variables_map& vm, p2p::PeerOptions& peer) {
   constexpr std::size_t kMany = 1'000'000;
+  net::TlsTransportOptions& net = peer.net;
   DFS_ASSIGN_OR_RETURN(net.max_inbound_connections, count_option(vm, "max-connections", 1, kMany));
   DFS_ASSIGN_OR_RETURN(net.max_inbound_per_address, count_option(vm, "max-connections-per-address", 1, kMany));
   DFS_ASSIGN_OR_RETURN(net.max_handshakes, count_option(vm, "max-handshakes", 1, kMany));
@@ -77,6 +86,14 @@ Status limit_options_from(const po::variables_map& vm, net::TlsTransportOptions&
   DFS_ASSIGN_OR_RETURN(net.write_timeout, seconds_option(vm, "write-timeout"));
   DFS_ASSIGN_OR_RETURN(net.frame_timeout, seconds_option(vm, "frame-timeout"));
   DFS_ASSIGN_OR_RETURN(net.log_lines_per_minute, count_option(vm, "log-lines-per-minute", 1, kMany));
+  auto for_others = parse_size(vm["storage-for-others"].as<std::string>());
+  if (!for_others.ok() || *for_others < (16u << 20)) {
+    return make_error(Errc::invalid_argument, "--storage-for-others must be a size of at least 16M");
+  }
+  peer.storage_for_others = *for_others;
+  DFS_ASSIGN_OR_RETURN(peer.put_limits.bytes_per_second, size_option(vm, "put-rate"));
+  DFS_ASSIGN_OR_RETURN(peer.put_limits.chunks_per_second, count_option(vm, "put-chunks-per-second", 1, kMany));
+  DFS_ASSIGN_OR_RETURN(peer.put_limits.max_queued_bytes, size_option(vm, "max-put-queue"));
   return {};
 }
 

@@ -74,7 +74,7 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
     return make_error(Errc::invalid_argument, "--fetch-timeout must be between 0.1 and 3600 seconds");
   }
   options.fetch_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(fetch_timeout * 1000));
-  DFS_TRY(limit_options_from(vm, options.net));
+  DFS_TRY(limit_options_from(vm, options));
   return options;
 }
 

@@ -17,8 +17,9 @@ Result<p2p::PeerOptions> peer_options_from(const boost::program_options::variabl
                                             const std::string& data_dir);
 
 // The limits on what other peers can make this one hold (limit_options.cpp):
-// --max-connections, --max-reply-queue, --write-timeout, ...
+// --max-connections, --max-reply-queue, --write-timeout, ...,
+// --storage-for-others.
 void add_limit_options(boost::program_options::options_description& desc);
-Status limit_options_from(const boost::program_options::variables_map& vm, net::TlsTransportOptions& net);
+Status limit_options_from(const boost::program_options::variables_map& vm, p2p::PeerOptions& peer);
 
 }  // namespace dfs::cli

@@ -11,6 +11,8 @@
 
 #include "control.pb.h"
 #include "dfs/control/control_channel.hpp"
+#include "directory_proto.hpp"
+#include "locate_proto.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::control {
@@ -126,56 +128,6 @@ GcReport from_proto(const control::GcReply& g) {
   return r;
 }
 
-void to_proto(const std::vector<dht::Contact>& peers, google::protobuf::RepeatedPtrField<control::PeerRef>* out) {
-  for (const auto& p : peers) {
-    auto* ref = out->Add();
-    ref->set_node_id(p.id.hex());
-    ref->set_address(p.address);
-  }
-}
-
-control::LocateReply to_proto(const FileLocation& l) {
-  control::LocateReply r;
-  r.set_replicas(l.replicas);
-  r.set_chunks_placed_again(l.chunks_placed_again);
-  for (const auto& c : l.chunks) {
-    auto* place = r.add_chunks();
-    place->set_chunk_id(c.id.hex());
-    place->set_self_is_replica(c.self_is_replica);
-    place->set_self_holds(c.self_holds);
-    to_proto(c.holders, place->mutable_holders());
-    to_proto(c.lacking, place->mutable_lacking());
-    to_proto(c.unreachable, place->mutable_unreachable());
-  }
-  return r;
-}
-
-Result<std::vector<dht::Contact>> from_proto(const google::protobuf::RepeatedPtrField<control::PeerRef>& refs) {
-  std::vector<dht::Contact> out;
-  for (const auto& ref : refs) {
-    DFS_ASSIGN_OR_RETURN(dht::NodeId id, dht::NodeId::from_hex(ref.node_id()));
-    out.push_back(dht::Contact{id, ref.address()});
-  }
-  return out;
-}
-
-Result<FileLocation> from_proto(const control::LocateReply& r) {
-  FileLocation l;
-  l.replicas = r.replicas();
-  l.chunks_placed_again = r.chunks_placed_again();
-  for (const auto& place : r.chunks()) {
-    replicate::ChunkLocation c;
-    DFS_ASSIGN_OR_RETURN(c.id, ChunkId::from_hex(place.chunk_id()));
-    c.self_is_replica = place.self_is_replica();
-    c.self_holds = place.self_holds();
-    DFS_ASSIGN_OR_RETURN(c.holders, from_proto(place.holders()));
-    DFS_ASSIGN_OR_RETURN(c.lacking, from_proto(place.lacking()));
-    DFS_ASSIGN_OR_RETURN(c.unreachable, from_proto(place.unreachable()));
-    l.chunks.push_back(std::move(c));
-  }
-  return l;
-}
-
 // The uid and gid of the process at the other end of `conn`.
 Result<ucred> peer_credentials(int conn) {
   ucred cred{};
@@ -200,6 +152,11 @@ class RequestHandler {
       case control::Request::kPeers: return peers();
       case control::Request::kOpen: return open(request.open());
       case control::Request::kGc: return gc(request.gc());
+      case control::Request::kPutTree: return put_tree(request.put_tree(), std::move(passed));
+      case control::Request::kGetTree: return get_tree(request.get_tree(), std::move(passed));
+      case control::Request::kListDirectory: return list_directory(request.list_directory());
+      case control::Request::kLookup: return lookup(request.lookup());
+      case control::Request::kRemove: return remove(request.remove());
       case control::Request::kLocate: return locate(request.locate());
       case control::Request::BODY_NOT_SET: break;
     }
@@ -226,9 +183,74 @@ class RequestHandler {
     auto outcome = service_.put(input.get(), request.name(), options, progress());
     if (!outcome.ok()) return send(error_reply(outcome.error()));
     control::Reply reply;
-    reply.mutable_put()->set_file_id(outcome->id.to_string());
-    reply.mutable_put()->set_replicas_wanted(outcome->replicas_wanted);
-    reply.mutable_put()->set_replicas_min(outcome->replicas_min);
+    fill(*outcome, *reply.mutable_put());
+    return send(reply);
+  }
+
+  static void fill(const PutOutcome& outcome, control::PutReply& reply) {
+    reply.set_file_id(outcome.id.to_string());
+    reply.set_replicas_wanted(outcome.replicas_wanted);
+    reply.set_replicas_min(outcome.replicas_min);
+  }
+
+  Status put_tree(const control::PutTreeRequest& request, UniqueFd dir) {
+    if (!dir.valid()) return send(error_reply(make_error(Errc::invalid_argument, "put -r came without a directory")));
+    PutOptions options;
+    options.chunk_size = request.chunk_size();
+    auto outcome = service_.put_tree(dir.get(), request.name(), options, progress());
+    if (!outcome.ok()) return send(error_reply(outcome.error()));
+    control::Reply reply;
+    fill(*outcome, *reply.mutable_put_tree());
+    return send(reply);
+  }
+
+  Status get_tree(const control::GetTreeRequest& request, UniqueFd dir) {
+    if (!dir.valid()) return send(error_reply(make_error(Errc::invalid_argument, "get came without a directory")));
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    Status got = service_.get_tree(*id, dir.get(), progress());
+    if (!got.ok()) return send(error_reply(got.error()));
+    control::Reply reply;
+    reply.mutable_get_tree();
+    return send(reply);
+  }
+
+  Status list_directory(const control::ListDirectoryRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto directory = service_.list_directory(*id);
+    if (!directory.ok()) return send(error_reply(directory.error()));
+    control::Reply page;
+    for (const DirEntry& e : directory->entries) {
+      to_proto(e, *page.mutable_directory_page()->add_entries());
+      if (page.ByteSizeLong() >= kPageBytes) {
+        DFS_TRY(send(page));
+        page.Clear();
+      }
+    }
+    if (page.has_directory_page()) DFS_TRY(send(page));
+    control::Reply reply;
+    reply.mutable_list_directory();
+    return send(reply);
+  }
+
+  Status lookup(const control::LookupRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto entry = service_.lookup(*id, request.path());
+    if (!entry.ok()) return send(error_reply(entry.error()));
+    control::Reply reply;
+    to_proto(*entry, *reply.mutable_lookup()->mutable_entry());
+    return send(reply);
+  }
+
+  Status remove(const control::RemoveRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    Status removed = service_.remove(*id);
+    if (!removed.ok()) return send(error_reply(removed.error()));
+    control::Reply reply;
+    reply.mutable_remove();
     return send(reply);
   }
 
@@ -253,6 +275,8 @@ class RequestHandler {
       entry->set_name(f.name);
       entry->set_size(f.size);
       entry->set_added_at_unix(f.added_at_unix);
+      entry->set_is_directory(f.is_directory);
+      entry->set_from_mount(f.from_mount);
     }
     reply.mutable_list();
     return send(reply);
@@ -285,7 +309,7 @@ class RequestHandler {
     auto location = service_.locate(*id, request.repair());
     if (!location.ok()) return send(error_reply(location.error()));
     control::Reply reply;
-    *reply.mutable_locate() = to_proto(*location);
+    *reply.mutable_locate() = to_locate_reply(*location);
     return send(reply);
   }
 
@@ -420,8 +444,10 @@ namespace {
 
 // One request on a fresh connection; returns the final reply, handing
 // progress replies to `progress` on the way.
+// `page` takes the directory pages of a listing.
 Result<control::Reply> call(const std::string& path, const control::Request& request, int pass_fd,
-                            const ProgressFn& progress) {
+                            const ProgressFn& progress,
+                            const std::function<Status(const control::DirectoryPage&)>& page = {}) {
   DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(path));
   DFS_ASSIGN_OR_RETURN(UniqueFd sock, unix_socket());
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -438,9 +464,18 @@ Result<control::Reply> call(const std::string& path, const control::Request& req
       if (progress) progress(reply.progress().bytes_done(), reply.progress().bytes_total());
       continue;
     }
+    if (reply.has_directory_page() && page) {
+      DFS_TRY(page(reply.directory_page()));
+      continue;
+    }
     if (reply.has_error()) return error_from(reply.error());
     return reply;
   }
+}
+
+Result<PutOutcome> outcome_from(const control::PutReply& reply) {
+  DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(reply.file_id()));
+  return PutOutcome{std::move(id), reply.replicas_wanted(), reply.replicas_min()};
 }
 
 }  // namespace
@@ -463,8 +498,7 @@ Result<PutOutcome> ControlClient::put(int fd, const std::string& name, const Put
   request.mutable_put()->set_chunk_size(options.chunk_size);
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, fd, progress));
   if (!reply.has_put()) return make_error(Errc::internal, "the peer answered a put with something else");
-  DFS_ASSIGN_OR_RETURN(FileId id, FileId::parse(reply.put().file_id()));
-  return PutOutcome{std::move(id), reply.put().replicas_wanted(), reply.put().replicas_min()};
+  return outcome_from(reply.put());
 }
 
 Status ControlClient::get(const FileId& id, int fd, const ProgressFn& progress) {
@@ -480,8 +514,65 @@ Result<std::vector<FileSummary>> ControlClient::list() {
   request.mutable_list();
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   std::vector<FileSummary> files;
-  for (const auto& f : reply.list().files()) files.push_back({f.file_id(), f.name(), f.size(), f.added_at_unix()});
+  for (const auto& f : reply.list().files()) {
+    files.push_back({f.file_id(), f.name(), f.size(), f.added_at_unix(), f.is_directory(), f.from_mount()});
+  }
   return files;
+}
+
+Result<PutOutcome> ControlClient::put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                                           const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_put_tree()->set_name(name);
+  request.mutable_put_tree()->set_chunk_size(options.chunk_size);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, dirfd, progress));
+  if (!reply.has_put_tree()) return make_error(Errc::internal, "the peer answered a put -r with something else");
+  return outcome_from(reply.put_tree());
+}
+
+Status ControlClient::get_tree(const FileId& id, int dirfd, const ProgressFn& progress) {
+  control::Request request;
+  request.mutable_get_tree()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, dirfd, progress));
+  if (!reply.has_get_tree()) return make_error(Errc::internal, "the peer answered a get with something else");
+  return {};
+}
+
+Result<Directory> ControlClient::list_directory(const FileId& id) {
+  control::Request request;
+  request.mutable_list_directory()->set_file_id(id.to_string());
+  Directory directory;
+  auto take = [&](const control::DirectoryPage& page) -> Status {
+    for (const auto& e : page.entries()) {
+      if (directory.entries.size() >= kMaxDirectoryEntries) {
+        return make_error(Errc::too_large, "the peer sent more entries than a directory holds");
+      }
+      DFS_ASSIGN_OR_RETURN(DirEntry entry, from_proto(e));
+      directory.entries.push_back(std::move(entry));
+    }
+    return {};
+  };
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}, take));
+  if (!reply.has_list_directory()) return make_error(Errc::internal, "the peer answered ls with something else");
+  DFS_TRY(directory.validate());
+  return directory;
+}
+
+Result<DirEntry> ControlClient::lookup(const FileId& root, const std::string& path) {
+  control::Request request;
+  request.mutable_lookup()->set_file_id(root.to_string());
+  request.mutable_lookup()->set_path(path);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_lookup()) return make_error(Errc::internal, "the peer answered a lookup with something else");
+  return from_proto(reply.lookup().entry());
+}
+
+Status ControlClient::remove(const FileId& id) {
+  control::Request request;
+  request.mutable_remove()->set_file_id(id.to_string());
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_remove()) return make_error(Errc::internal, "the peer answered rm with something else");
+  return {};
 }
 
 Result<ServiceStatus> ControlClient::status() {
@@ -515,7 +606,7 @@ Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {
   request.mutable_locate()->set_repair(repair);
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_locate()) return make_error(Errc::internal, "the peer answered a locate with something else");
-  return from_proto(reply.locate());
+  return from_locate_reply(reply.locate());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

@@ -8,21 +8,24 @@
 namespace dfs::daemon {
 
 Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
-  auto node = node::Node::open(options.node);
-  if (!node.ok()) return Error{node.error().code, "cannot open " + options.node.data_dir + ": " + node.error().message};
-  std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), std::move(*node)));
+  if (options.peer) options.node.storage_for_others = options.peer->storage_for_others;
+  auto data = node::DataDir::open(options.node);
+  if (!data.ok()) return Error{data.error().code, "cannot open " + options.node.data_dir + ": " + data.error().message};
+  std::unique_ptr<Daemon> daemon(new Daemon(std::move(options), std::move(*data)));
   if (daemon->options_.peer) {
+    node::DataDir& dir = *daemon->data_;
     p2p::PeerOptions peer_options = *daemon->options_.peer;
-    peer_options.leases = &daemon->node_->leases();
-    peer_options.owned_chunks = &daemon->node_->cache();
-    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, daemon->node_->chunk_store()));
+    peer_options.leases = &dir.leases();
+    peer_options.owned_chunks = &dir.cache();
+    peer_options.held_chunks = &dir.held();
+    DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, dir.served()));
     daemon->node_->attach_network(daemon->peer_.get());
   }
   return daemon;
 }
 
-Daemon::Daemon(DaemonOptions options, std::unique_ptr<node::Node> node)
-    : options_(std::move(options)), node_(std::move(node)) {}
+Daemon::Daemon(DaemonOptions options, std::unique_ptr<node::DataDir> data)
+    : options_(std::move(options)), data_(std::move(data)), node_(std::make_unique<node::Node>(*data_)) {}
 
 Daemon::~Daemon() { stop(); }
 

@@ -11,6 +11,7 @@ Status DhtConfig::validate() const {
   if (k == 0 || k > kMaxContactsPerResponse) return bad("k must be in 1.." + std::to_string(kMaxContactsPerResponse));
   if (alpha == 0 || alpha > k) return bad("alpha must be in 1..k");
   if (max_failures == 0) return bad("max_failures must be at least 1");
+  if (ipv4_prefix_bits > 32 || ipv6_prefix_bits > 128) return bad("a network prefix is longer than its address");
   if (request_timeout.count() <= 0) return bad("request_timeout must be positive");
   if (bucket_refresh_interval.count() <= 0) return bad("bucket_refresh_interval must be positive");
   if (record_republish_interval.count() <= 0) return bad("record_republish_interval must be positive");

@@ -62,7 +62,8 @@ Dht::Dht(Contact self, Transport& transport, Scheduler& scheduler, DhtConfig con
       transport_(transport),
       scheduler_(scheduler),
       config_(sanitize(config)),
-      table_(self_.id, config_.k, config_.replacement_cache_size),
+      table_(self_.id, config_.k, config_.replacement_cache_size,
+             {config_.max_contacts_per_network, config_.ipv4_prefix_bits, config_.ipv6_prefix_bits}),
       store_(config_.max_stored_records, config_.record_expiry),
       rng_(seed_of(config_)) {}
 

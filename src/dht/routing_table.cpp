@@ -1,6 +1,9 @@
 #include "dfs/dht/routing_table.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
 
 namespace dfs::dht {
 
@@ -12,8 +15,40 @@ auto by_id(const NodeId& id) {
 
 }  // namespace
 
-RoutingTable::RoutingTable(NodeId self, std::size_t k, std::size_t replacement_cache_size)
-    : self_(self), k_(k), replacement_cache_size_(replacement_cache_size) {}
+RoutingTable::RoutingTable(NodeId self, std::size_t k, std::size_t replacement_cache_size, NetworkCap cap)
+    : self_(self), k_(k), replacement_cache_size_(replacement_cache_size), cap_(cap) {}
+
+bool RoutingTable::network_full(const Bucket& bucket, const Contact& contact) const {
+  if (cap_.max_contacts == 0) return false;
+  const std::string network = network_of(contact.address, cap_.ipv4_prefix_bits, cap_.ipv6_prefix_bits);
+  const auto same = std::count_if(bucket.entries.begin(), bucket.entries.end(), [&](const Entry& e) {
+    return network_of(e.contact.address, cap_.ipv4_prefix_bits, cap_.ipv6_prefix_bits) == network;
+  });
+  return static_cast<std::size_t>(same) >= cap_.max_contacts;
+}
+
+std::string network_of(const std::string& address, std::size_t ipv4_bits, std::size_t ipv6_bits) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::array<unsigned char, 16> ip{};
+  std::size_t bits = 0, bytes = 0;
+  if (::inet_pton(AF_INET, host.c_str(), ip.data()) == 1) {
+    bits = ipv4_bits;
+    bytes = 4;
+  } else if (::inet_pton(AF_INET6, host.c_str(), ip.data()) == 1) {
+    bits = ipv6_bits;
+    bytes = 16;
+  } else {
+    return "name " + host;
+  }
+  std::string key(1, static_cast<char>(bytes));
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const std::size_t kept = bits > 8 * i ? std::min<std::size_t>(8, bits - 8 * i) : 0;
+    const auto mask = static_cast<unsigned char>(kept == 0 ? 0 : 0xff << (8 - kept));
+    key.push_back(static_cast<char>(ip[i] & mask));
+  }
+  return key;
+}
 
 RoutingTable::ObserveResult RoutingTable::observe(const Contact& contact, TimePoint now) {
   if (!contact.has_id() || contact.id == self_ || contact.address.empty()) return {Outcome::ignored, {}};
@@ -30,6 +65,7 @@ RoutingTable::ObserveResult RoutingTable::observe(const Contact& contact, TimePo
     bucket.entries.push_back(std::move(entry));
     return {Outcome::refreshed, {}};
   }
+  if (network_full(bucket, contact)) return {Outcome::network_full, {}};
   if (bucket.entries.size() < k_) {
     bucket.entries.push_back(Entry{contact, now, 0});
     nonempty_.set(bucket_index(self_, contact.id));

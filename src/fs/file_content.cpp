@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "dfs/util/log.hpp"
@@ -104,6 +105,24 @@ std::uint32_t FileContent::stored_length(std::uint64_t index) const {
   return clean ? clean->plain_size : 0;
 }
 
+bool FileContent::holds_data(std::uint64_t index) const {
+  return dirty_.count(index) || clean_ref(index) != nullptr;
+}
+
+std::uint64_t FileContent::next_data(std::uint64_t index) const {
+  std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
+  if (auto it = dirty_.lower_bound(index); it != dirty_.end()) next = it->first;
+  if (auto it = sealed_ahead_.lower_bound(index); it != sealed_ahead_.end()) next = std::min(next, it->first);
+  const std::uint64_t stored = base_.next_stored(index);
+  if (stored < base_.chunk_count()) next = std::min(next, stored);
+  return next;
+}
+
+ByteView FileContent::zeros(std::size_t length) {
+  if (!zeros_ || zeros_->size() < length) zeros_ = std::make_shared<const Bytes>(std::max<std::size_t>(length, chunk_size_), 0);
+  return ByteView(*zeros_).first(length);
+}
+
 // Fills `out` with chunk `index`'s bytes from offset `from`; zeros past
 // its stored length.
 Status FileContent::copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out) {
@@ -164,6 +183,11 @@ Result<ReadPieces> FileContent::read_pieces(std::uint64_t offset, std::size_t si
   if (total == 0) return read;
   settle_range(offset / chunk_size_, (offset + total - 1) / chunk_size_);
   auto lend = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t) -> Status {
+    if (from >= stored_length(index)) {  // a hole, or past the stored bytes: zeros, no I/O
+      read.pieces.push_back(zeros(take));
+      read.owners.push_back(zeros_);
+      return Status{};
+    }
     const ChunkRef* clean = dirty_.count(index) ? nullptr : clean_ref(index);
     if (clean == nullptr || from + take > clean->plain_size) {
       // Written since the commit, or past the stored bytes (zeros): copied.
@@ -318,6 +342,72 @@ Status FileContent::truncate(std::uint64_t size) {
   return {};
 }
 
+Status FileContent::zero_stored(std::uint64_t offset, std::uint64_t end) {
+  auto zero = [&](std::uint64_t index, std::uint32_t from, std::size_t take, std::size_t) -> Status {
+    const std::uint32_t length = stored_length(index);
+    if (from >= length) return Status{};  // zeros already
+    const auto to = static_cast<std::uint32_t>(std::min<std::uint64_t>(from + take, length));
+    DFS_ASSIGN_OR_RETURN(Dirty * dirty, dirty_for_write(index, /*overwrites_all=*/false));
+    return write_into(*dirty, index, from, zeros(to - from));
+  };
+  return for_each_piece(offset, static_cast<std::size_t>(end - offset), zero);
+}
+
+Status FileContent::punch(std::uint64_t offset, std::uint64_t end) {
+  DFS_TRY(ensure_base());
+  end = std::min(end, size_);
+  if (offset >= end) return {};
+  settle_seals(/*wait=*/true);
+  // The chunks covered whole (the last one whole if the range reaches the end).
+  const std::uint64_t first = ceil_div(offset, chunk_size_);
+  const std::uint64_t last = end == size_ ? ceil_div(end, chunk_size_) : end / chunk_size_;
+  if (first < last) {
+    while (true) {
+      auto it = dirty_.lower_bound(first);
+      if (it == dirty_.end() || it->first >= last) break;
+      drop_dirty(it->first);
+    }
+    sealed_ahead_.erase(sealed_ahead_.lower_bound(first), sealed_ahead_.lower_bound(last));
+    base_.punch(first, last);
+    DFS_TRY(zero_stored(offset, chunk_offset(first)));
+    if (chunk_offset(last) < end) DFS_TRY(zero_stored(chunk_offset(last), end));
+  } else {
+    DFS_TRY(zero_stored(offset, end));
+  }
+  changed_ = true;
+  return {};
+}
+
+Result<std::uint64_t> FileContent::seek(std::uint64_t offset, bool hole) {
+  DFS_TRY(ensure_base());
+  if (offset >= size_) return make_error(Errc::not_found, "offset " + std::to_string(offset) + " is past the end");
+  settle_seals(/*wait=*/true);
+  const std::uint64_t count = ceil_div(size_, chunk_size_);
+  const std::uint64_t start = offset / chunk_size_;
+  if (!hole) {
+    if (holds_data(start)) return offset;
+    const std::uint64_t next = next_data(start);
+    if (next >= count) return make_error(Errc::not_found, "no data after offset " + std::to_string(offset));
+    return chunk_offset(next);
+  }
+  std::uint64_t index = start;
+  while (index < count && holds_data(index)) ++index;
+  return index == start ? offset : std::min(size_, chunk_offset(index));
+}
+
+Result<std::uint64_t> FileContent::stored_bytes() {
+  DFS_TRY(ensure_base());
+  std::uint64_t total = 0;
+  std::uint64_t index = 0;
+  for (const ManifestEntry& entry : base_.entries()) {
+    if (!entry.is_hole() && !dirty_.count(index) && !sealed_ahead_.count(index)) total += entry.chunk.plain_size;
+    index += entry.span();
+  }
+  for (const auto& [i, dirty] : dirty_) total += dirty.length;
+  for (const auto& [i, ref] : sealed_ahead_) total += ref.plain_size;
+  return total + write_behind_.running() * std::uint64_t{chunk_size_};
+}
+
 // Chunk `index` as the new version stores it: `required` bytes.
 Result<Bytes> FileContent::plaintext_of(std::uint64_t index, std::uint32_t required) {
   Bytes plain(required);
@@ -344,6 +434,49 @@ Result<ChunkRef> FileContent::seal_one(std::uint64_t index, std::uint32_t requir
   return writer().write_chunk(plain, batch);
 }
 
+// Walks the data chunks only: a run of holes between them is one entry,
+// whatever its length, so a sparse terabyte seals in O(its data).
+Status FileContent::seal_entries(Manifest& manifest, store::PutBatch& batch) {
+  const std::uint64_t count = ceil_div(size_, chunk_size_);
+  Status failure;
+  OrderedPipeline<Result<ManifestEntry>> pipeline(*env_.pool, env_.pool->size() * kSealsInFlightPerThread);
+  auto consume = [&](Result<ManifestEntry> entry) {
+    if (!entry.ok()) {
+      failure = entry.take_error();
+      return false;
+    }
+    if (entry->is_hole()) {
+      manifest.add_holes(entry->holes);
+    } else {
+      manifest.add_chunk(entry->chunk);
+    }
+    return true;
+  };
+  for (std::uint64_t i = 0; i < count && failure.ok();) {
+    const std::uint64_t data = std::min(next_data(i), count);
+    if (data > i) {  // in order with the seals before it, like them
+      if (!pipeline.push([run = data - i] { return Result<ManifestEntry>(ManifestEntry::hole_run(run)); }, consume)) break;
+      i = data;
+      continue;
+    }
+    const auto required = static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size_, size_ - chunk_offset(i)));
+    auto seal = [this, i, required, &batch]() -> Result<ManifestEntry> {
+      DFS_ASSIGN_OR_RETURN(ChunkRef ref, seal_one(i, required, batch));
+      return ManifestEntry{0, std::move(ref)};
+    };
+    ++i;
+    // A file of one chunk (most small files) is sealed here: handing it
+    // to a pool thread and back would cost more than sealing it.
+    if (count == 1) {
+      consume(seal());
+      break;
+    }
+    if (!pipeline.push(std::move(seal), consume)) break;
+  }
+  pipeline.drain(consume);
+  return failure;
+}
+
 const store::VersionWriter& FileContent::writer() {
   // Keys are the writer's business (a fresh one per chunk and per
   // manifest), so one writer serves every version of the file.
@@ -358,33 +491,8 @@ Result<NewVersion> FileContent::seal_version(store::InFlightChunks::Hold& hold) 
   Manifest manifest;
   manifest.file_size = size_;
   manifest.chunk_size = chunk_size_;
-  const std::uint64_t count = ceil_div(size_, chunk_size_);
   std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(env_.store->begin_batch(), hold);
-  Status failure;
-  {
-    OrderedPipeline<Result<ChunkRef>> pipeline(*env_.pool, env_.pool->size() * kSealsInFlightPerThread);
-    auto consume = [&](Result<ChunkRef> ref) {
-      if (!ref.ok()) {
-        failure = ref.take_error();
-        return false;
-      }
-      manifest.add_chunk(*ref);
-      return true;
-    };
-    for (std::uint64_t i = 0; i < count && failure.ok(); ++i) {
-      const auto required = static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size_, size_ - i * chunk_size_));
-      auto seal = [this, i, required, &batch] { return seal_one(i, required, *batch); };
-      // A file of one chunk (most small files) is sealed here: handing it
-      // to a pool thread and back would cost more than sealing it.
-      if (count == 1) {
-        consume(seal());
-        break;
-      }
-      if (!pipeline.push(std::move(seal), consume)) break;
-    }
-    pipeline.drain(consume);
-  }
-  DFS_TRY(std::move(failure));
+  DFS_TRY(seal_entries(manifest, *batch));
   DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer().write_manifest(manifest, *batch));
   NewVersion version{written.head, written.key, std::move(manifest), {}, {}};
   version.referenced = version.manifest.stored_ids();

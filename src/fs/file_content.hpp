@@ -5,9 +5,15 @@
 // Model: chunk i reads as its dirty buffer if it has one, else as the
 // chunk write-behind stored for it, else as chunk i of the working base
 // manifest, else as zeros; bytes past a chunk's stored length and before
-// the file size read as zeros (holes, extension). A truncate drops the
-// base chunks past the new end and trims the boundary chunk, so a later
+// the file size read as zeros (extension). A truncate drops the base
+// chunks past the new end and trims the boundary chunk, so a later
 // extension reads zeros there, not the old bytes.
+//
+// Holes: a chunk with none of the three is a hole. It reads as zeros with
+// no I/O and is written into the next version as a hole run (no chunk
+// sealed, stored or sent), so growing a file (truncate, a write far past
+// the end) costs O(1) whatever the gap, and a commit walks only the chunks
+// that hold data. punch() makes whole chunks holes again.
 //
 // Every chunk and manifest is sealed and stored by the content's
 // VersionWriter (store/version_writer.hpp), the one `dfs put` uses too,
@@ -116,11 +122,21 @@ class FileContent {
   Result<ReadPieces> read_pieces(std::uint64_t offset, std::size_t size);
   Status write(std::uint64_t offset, ByteView data);
   Status truncate(std::uint64_t size);
+  // Makes [offset, end) read as zeros, the size unchanged (fallocate's
+  // PUNCH_HOLE and ZERO_RANGE; `end` is clamped to the size): the chunks it
+  // covers whole become holes, the bytes of the others are zeroed.
+  Status punch(std::uint64_t offset, std::uint64_t end);
+  // lseek SEEK_DATA (hole false) / SEEK_HOLE (hole true), by chunks: the
+  // first offset at or after `offset` in a chunk that holds data / in a
+  // hole or at the end. not_found at or past the end, or with no data after.
+  Result<std::uint64_t> seek(std::uint64_t offset, bool hole);
+  // Plaintext bytes stored for the content, holes not counted (st_blocks).
+  Result<std::uint64_t> stored_bytes();
   // Read-ahead of chunks [first, first + count) that are clean base chunks.
   void prefetch(std::uint64_t first, std::uint32_t count);
 
-  // Seals the dirty chunks (and pads or zero-fills what the size needs) on
-  // the pool, stores them and the manifest in one unsynced batch. Reused chunks the
+  // Seals the chunks that hold data (padding a short one to what the size
+  // needs; holes stay hole runs) on the pool, stores them and the manifest in one unsynced batch. Reused chunks the
   // local stores lack (a shared file's) are fetched and stored too, so a
   // committed version never depends on another peer.
   // Each chunk is added to `hold` before it is put (GC keeps off it);
@@ -149,6 +165,14 @@ class FileContent {
   const ChunkRef* clean_ref(std::uint64_t index) const;
   Result<Plaintext> clean_plaintext(std::uint64_t index);
   std::uint32_t stored_length(std::uint64_t index) const;
+  // Whether chunk `index` holds data (not a hole); no seal may be running.
+  bool holds_data(std::uint64_t index) const;
+  // The first chunk at or after `index` that holds data, or UINT64_MAX.
+  std::uint64_t next_data(std::uint64_t index) const;
+  // Zeros [offset, end) where chunks hold bytes (a hole is zeros already).
+  Status zero_stored(std::uint64_t offset, std::uint64_t end);
+  // `length` zero bytes (at most a chunk) that read_pieces lends for holes.
+  ByteView zeros(std::size_t length);
   Status copy_chunk(std::uint64_t index, std::uint32_t from, MutableByteView out);
   // Calls `visit(index, from, length)` for each chunk piece of the `length`
   // bytes at `offset` (within the file); what read and read_pieces share.
@@ -162,6 +186,8 @@ class FileContent {
   void drop_dirty(std::uint64_t index);
   Result<Bytes> plaintext_of(std::uint64_t index, std::uint32_t required);
   Result<ChunkRef> seal_one(std::uint64_t index, std::uint32_t required, store::PutBatch& batch);
+  // The entries of the version being sealed, in order, into `manifest`.
+  Status seal_entries(Manifest& manifest, store::PutBatch& batch);
   // The version writer (store/version_writer.hpp), streaming to stream_;
   // it seals each chunk and each manifest under a fresh key.
   const store::VersionWriter& writer();
@@ -196,6 +222,7 @@ class FileContent {
   std::set<std::uint64_t> written_again_;  // after write-behind stored them; not sealed ahead again
   std::vector<ChunkId> orphans_;       // stored by write-behind, named by no version: removed at adopt
   Status write_behind_error_;          // a background put's failure, for the next seal_version
+  std::shared_ptr<const Bytes> zeros_;  // made on the first read of a hole
   VersionStream stream_;               // the writer's sink
   std::optional<store::VersionWriter> writer_;  // made once key_ is set
   WriteBehind write_behind_;           // last: its jobs finish before the rest goes

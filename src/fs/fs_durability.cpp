@@ -69,6 +69,7 @@ Status FsImpl::recover_unsynced_versions() {
     current.manifest = note->previous_manifest;
     current.file_key = note->previous_key;
     current.size = note->previous_size;
+    current.stored_bytes.reset();  // not recorded: counted as the size
     current.mtime_ns = note->previous_mtime_ns;
     DFS_TRY(txn.update_inode(current));
     DFS_TRY(txn.commit());

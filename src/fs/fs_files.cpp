@@ -24,13 +24,6 @@ Error bad_handle(FileHandle fh) {
 
 }  // namespace
 
-Status check_zero_fill(std::uint64_t size, std::uint64_t end) {
-  if (end <= size || end - size <= kMaxZeroFill) return {};
-  return make_error(Errc::too_large, "growing a file by " + std::to_string(end - size) +
-                                         " bytes of zeros at once (more than " + std::to_string(kMaxZeroFill) +
-                                         "): sparse files need hole entries in the manifest");
-}
-
 Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
   std::lock_guard lock(mu_);
   auto it = states_.find(ino);
@@ -128,7 +121,7 @@ Attr FsImpl::with_open_state(const index::InodeAttr& inode) {
   std::lock_guard lock(state->mu);
   if (state->content.changed()) {
     attr.size = state->content.size();
-    attr.blocks = (attr.size + 511) / 512;
+    if (auto stored = state->content.stored_bytes(); stored.ok()) attr.blocks = (*stored + 511) / 512;
     attr.mtime = Timespec{state->mtime_ns / 1'000'000'000, state->mtime_ns % 1'000'000'000};
   }
   return attr;
@@ -144,6 +137,7 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
   inode.manifest = version.head;
   inode.file_key = version.key.bytes();
   inode.size = version.manifest.file_size;
+  inode.stored_bytes = version.manifest.stored_bytes();
   inode.mtime_ns = state.mtime_ns;
   inode.ctime_ns = now_ns();
   DFS_TRY(txn.update_inode(inode));
@@ -273,22 +267,9 @@ Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView 
   FileState& state = *handle->state;
   std::lock_guard lock(state.mu);
   if (handle->flags & O_APPEND) offset = state.content.size();
-  DFS_TRY(check_zero_fill(state.content.size(), offset));
   DFS_TRY(state.content.write(offset, data));
   state.mtime_ns = now_ns();
   return data.size();
-}
-
-Status FsImpl::zero_locked(FileState& state, std::uint64_t offset, std::uint64_t end) {
-  const Bytes zeros(std::min<std::uint64_t>(end - offset, state.content.chunk_size()), 0);
-  while (offset < end) {
-    // Chunk-aligned pieces: each dirties one chunk.
-    const std::uint64_t piece_end =
-        std::min(end, (offset / state.content.chunk_size() + 1) * std::uint64_t{state.content.chunk_size()});
-    DFS_TRY(state.content.write(offset, ByteView(zeros.data(), piece_end - offset)));
-    offset = piece_end;
-  }
-  return {};
 }
 
 Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) {
@@ -306,16 +287,11 @@ Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uin
   const std::uint64_t end = offset + length;
   FileState& state = *handle->state;
   std::lock_guard lock(state.mu);
-  const std::uint64_t size = state.content.size();
-  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
-    if (offset < size) DFS_TRY(zero_locked(state, offset, std::min(end, size)));
-  }
-  // Space is taken when the content is sealed, not reserved ahead: mode 0
-  // and ZERO_RANGE only grow the size (KEEP_SIZE not even that).
-  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) {
-    DFS_TRY(check_zero_fill(size, end));
-    DFS_TRY(state.content.truncate(end));
-  }
+  // Nothing is reserved (space is taken when data is sealed): mode 0 only
+  // grows the size, over holes, and KEEP_SIZE does nothing. PUNCH_HOLE and
+  // ZERO_RANGE make the range holes where they cover whole chunks.
+  if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) DFS_TRY(state.content.punch(offset, end));
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > state.content.size()) DFS_TRY(state.content.truncate(end));
   state.mtime_ns = now_ns();
   return {};
 }
@@ -323,10 +299,7 @@ Status FsImpl::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uin
 Result<std::uint64_t> FsImpl::seek_data(FileHandle fh, std::uint64_t offset, bool hole) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
   std::lock_guard lock(handle->state->mu);
-  const std::uint64_t size = handle->state->content.size();
-  if (offset >= size) return make_error(Errc::not_found, "offset " + std::to_string(offset) + " is past the end");
-  // Every byte is data until manifests can say "hole": the only hole is the end.
-  return hole ? size : offset;
+  return handle->state->content.seek(offset, hole);
 }
 
 Status FsImpl::flush(FileHandle fh) {

@@ -50,14 +50,6 @@ struct Handle {
   bool keeps_cache = false;  // the file was as at its last open or close (set once, at open)
 };
 
-// Until manifests can say "hole" (format 2), every byte between a file's
-// end and a later end is sealed and stored as zeros at the commit: an
-// extension by more than this (truncate, fallocate, a write past the end)
-// is refused as too_large (EFBIG), so that no request can make the mount
-// store and encrypt terabytes of zeros while its caller hangs.
-inline constexpr std::uint64_t kMaxZeroFill = std::uint64_t{4} << 30;
-// too_large if growing a file from `size` to `end` zero-fills past kMaxZeroFill.
-Status check_zero_fill(std::uint64_t size, std::uint64_t end);
 Attr to_attr(const index::InodeAttr& inode);
 Status check_name(std::string_view name);
 
@@ -150,8 +142,6 @@ class FsImpl final : public FileSystem {
   // Notes the file's size and mtime at an open or a release; at an open,
   // whether they are those of the last note (the cached pages are valid).
   bool note_stamp(Ino ino, bool at_open);
-  // Writes zeros over [offset, end) of the open file (state.mu held).
-  Status zero_locked(FileState& state, std::uint64_t offset, std::uint64_t end);
 
   // --- durability (fs_durability.cpp) ---
   // Makes every commit so far durable: the store, then the index.

@@ -68,7 +68,7 @@ Attr to_attr(const index::InodeAttr& inode) {
   a.uid = inode.uid;
   a.gid = inode.gid;
   a.size = inode.size;
-  a.blocks = (inode.size + 511) / 512;
+  a.blocks = (inode.stored_bytes.value_or(inode.size) + 511) / 512;
   a.rdev = inode.rdev;
   a.atime = to_timespec(inode.atime_ns);
   a.mtime = to_timespec(inode.mtime_ns);
@@ -124,8 +124,7 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
     Status truncated;
     {
       std::lock_guard lock(state->mu);
-      truncated = check_zero_fill(state->content.size(), *changes.size);
-      if (truncated.ok()) truncated = state->content.truncate(*changes.size);
+      truncated = state->content.truncate(*changes.size);
       if (truncated.ok()) state->mtime_ns = changes.mtime ? to_ns(*changes.mtime) : now_ns();
       // truncate(2) on a path is durable at once; ftruncate like a write.
       if (truncated.ok() && !fh) truncated = commit_locked(*state);

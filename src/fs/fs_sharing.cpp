@@ -41,6 +41,7 @@ Result<Attr> FsImpl::open_shared(const Caller& caller, const FileId& id, Ino par
   inode.mode = S_IFREG | (0666 & ~caller.umask);
   inode.nlink = 1;
   inode.size = manifest->file_size;
+  inode.stored_bytes = manifest->stored_bytes();
   inode.manifest = id.manifest;
   inode.file_key = id.key.bytes();
   DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));

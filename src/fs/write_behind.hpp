@@ -65,6 +65,7 @@ class WriteBehind {
   // Whether a new seal would have to wait for the oldest (window full).
   bool full() const { return seals_.size() >= window_; }
   bool idle() const { return seals_.empty(); }
+  std::size_t running() const { return seals_.size(); }
   // Starts sealing chunk `index` (a full chunk of `plaintext`) with
   // `writer`, which must outlive the seal. Call only when !full().
   void start(std::uint64_t index, const store::VersionWriter& writer, Bytes plaintext);

@@ -31,6 +31,7 @@ int errno_of(const Error& error, Op op) {
     case Errc::io_error:
     case Errc::unavailable:
     case Errc::timed_out:
+    case Errc::busy:
     case Errc::internal: return EIO;
   }
   return EIO;

@@ -17,7 +17,12 @@ namespace dfs::index {
 
 namespace {
 
-constexpr std::string_view kFileColumns = "manifest_id, file_key, name, size, chunk_size, chunk_count, added_at";
+constexpr std::string_view kFileColumns = "manifest_id, file_key, name, size, chunk_size, chunk_count, added_at, kind";
+// What a read adds: whether the mount's namespace recorded the row.
+constexpr std::string_view kFromMount =
+    ", EXISTS (SELECT 1 FROM fs_versions v WHERE v.manifest_id = files.manifest_id)";
+constexpr std::int64_t kKindFile = 0;
+constexpr std::int64_t kKindDirectory = 1;
 
 // SQLite would create the file with the umask's mode (often 0644); the index
 // holds file keys, so it is created 0600 first (an empty file is a valid
@@ -44,6 +49,8 @@ Result<FileRecord> read_file_row(const Statement& stmt) {
   DFS_ASSIGN_OR_RETURN(file.chunk_size, rows::read_uint<std::uint32_t>(stmt, 4, "chunk size"));
   DFS_ASSIGN_OR_RETURN(file.chunk_count, rows::read_uint<std::uint64_t>(stmt, 5, "chunk count"));
   file.added_at_unix = stmt.column_int64(6);
+  file.is_directory = stmt.column_int64(7) == kKindDirectory;
+  file.from_mount = stmt.column_int64(8) != 0;
   return file;
 }
 
@@ -64,12 +71,12 @@ Status upsert_file(Database& db, const FileRecord& file) {
   // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first,
   // and the delete would cascade to the file's pin.
   const std::string sql = "INSERT INTO files (" + std::string(kFileColumns) +
-                          ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO UPDATE SET "
+                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO UPDATE SET "
                           "file_key = excluded.file_key, name = excluded.name, size = excluded.size, "
                           "chunk_size = excluded.chunk_size, chunk_count = excluded.chunk_count, "
-                          "added_at = excluded.added_at";
+                          "added_at = excluded.added_at, kind = excluded.kind";
   return rows::execute(db, sql, file.manifest.bytes, file.key, file.name, size, std::int64_t{file.chunk_size}, count,
-                       file.added_at_unix);
+                       file.added_at_unix, file.is_directory ? kKindDirectory : kKindFile);
 }
 
 Status replace_refs(Database& db, const ChunkId& manifest, const std::vector<ChunkId>& referenced) {
@@ -116,14 +123,16 @@ Status Index::record_file(const FileRecord& file, const std::vector<ChunkId>& re
 Result<std::vector<FileRecord>> Index::list_files() {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(Statement stmt,
-                       db_->prepare("SELECT " + std::string(kFileColumns) + " FROM files ORDER BY added_at, manifest_id"));
+                       db_->prepare("SELECT " + std::string(kFileColumns) + std::string(kFromMount) +
+                                    " FROM files ORDER BY added_at, manifest_id"));
   return read_file_rows(stmt);
 }
 
 Result<std::optional<FileRecord>> Index::find_file(const ChunkId& manifest) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(Statement stmt,
-                       rows::prepare_bound(*db_, "SELECT " + std::string(kFileColumns) + " FROM files WHERE manifest_id = ?",
+                       rows::prepare_bound(*db_, "SELECT " + std::string(kFileColumns) + std::string(kFromMount) +
+                                                                   " FROM files WHERE manifest_id = ?",
                                            manifest.bytes));
   DFS_ASSIGN_OR_RETURN(std::vector<FileRecord> files, read_file_rows(stmt));
   if (files.empty()) return std::optional<FileRecord>();
@@ -137,6 +146,22 @@ Status Index::forget_file(const ChunkId& manifest) {
   DFS_TRY(rows::execute(*db_, "DELETE FROM files WHERE manifest_id = ?", manifest.bytes));
   if (db_->changes() == 0) return no_such_file(manifest);
   return {};
+}
+
+Status Index::forget_put(const ChunkId& manifest) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  DFS_ASSIGN_OR_RETURN(bool exists, file_exists(*db_, manifest));
+  if (!exists) return no_such_file(manifest);
+  DFS_ASSIGN_OR_RETURN(auto in_use, rows::query_int(*db_, "SELECT 1 FROM inodes WHERE manifest_id = ? LIMIT 1",
+                                                    manifest.bytes));
+  if (in_use.has_value()) {
+    DFS_TRY(rows::execute(*db_, "INSERT OR IGNORE INTO fs_versions (manifest_id) VALUES (?)", manifest.bytes));
+    DFS_TRY(rows::execute(*db_, "DELETE FROM pins WHERE manifest_id = ?", manifest.bytes));
+  } else {
+    DFS_TRY(rows::execute(*db_, "DELETE FROM files WHERE manifest_id = ?", manifest.bytes));
+  }
+  return tx.commit();
 }
 
 Status Index::set_pinned(const ChunkId& manifest, bool pinned) {

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::string_view kInodeColumns =
     "ino, mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, manifest_id, file_key, symlink_target, "
-    "generation";
+    "generation, stored_bytes";
 
 // NAME_MAX: what Linux allows for one path component.
 constexpr std::size_t kMaxNameBytes = NAME_MAX;
@@ -46,6 +46,9 @@ Result<InodeAttr> read_inode_row(const Statement& stmt) {
   DFS_ASSIGN_OR_RETURN(attr.rdev, rows::read_uint<std::uint64_t>(stmt, 9, "rdev"));
   DFS_TRY(read_content(stmt, attr));
   DFS_ASSIGN_OR_RETURN(attr.generation, rows::read_uint<std::uint64_t>(stmt, 13, "generation"));
+  if (!stmt.column_is_null(14)) {
+    DFS_ASSIGN_OR_RETURN(attr.stored_bytes, rows::read_uint<std::uint64_t>(stmt, 14, "stored bytes"));
+  }
   return attr;
 }
 
@@ -82,6 +85,7 @@ Status check_name(const std::string& name) {
 // The integer fields of an inode, checked to fit SQLite's int64.
 struct InodeNumbers {
   std::int64_t nlink, size, rdev, generation;
+  std::optional<std::int64_t> stored_bytes;
 };
 
 Result<InodeNumbers> inode_numbers(const InodeAttr& attr) {
@@ -90,6 +94,9 @@ Result<InodeNumbers> inode_numbers(const InodeAttr& attr) {
   DFS_ASSIGN_OR_RETURN(n.size, rows::to_sql(attr.size, "inode size"));
   DFS_ASSIGN_OR_RETURN(n.rdev, rows::to_sql(attr.rdev, "rdev"));
   DFS_ASSIGN_OR_RETURN(n.generation, rows::to_sql(attr.generation, "generation"));
+  if (attr.stored_bytes) {
+    DFS_ASSIGN_OR_RETURN(n.stored_bytes, rows::to_sql(*attr.stored_bytes, "stored bytes"));
+  }
   return n;
 }
 
@@ -135,11 +142,11 @@ Result<std::uint64_t> db_create_inode(Database& db, const InodeAttr& attr) {
   DFS_ASSIGN_OR_RETURN(InodeNumbers n, inode_numbers(attr));
   DFS_TRY(rows::execute(db,
                         "INSERT INTO inodes (mode, uid, gid, nlink, size, atime_ns, mtime_ns, ctime_ns, rdev, "
-                        "manifest_id, file_key, symlink_target, generation) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "manifest_id, file_key, symlink_target, generation, stored_bytes) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         std::int64_t{attr.mode}, std::int64_t{attr.uid}, std::int64_t{attr.gid}, n.nlink, n.size,
                         attr.atime_ns, attr.mtime_ns, attr.ctime_ns, n.rdev, c.manifest, c.key, attr.symlink_target,
-                        n.generation));
+                        n.generation, n.stored_bytes));
   return static_cast<std::uint64_t>(db.last_insert_rowid());
 }
 
@@ -150,10 +157,10 @@ Status db_update_inode(Database& db, const InodeAttr& attr) {
   DFS_TRY(rows::execute(db,
                         "UPDATE inodes SET mode = ?, uid = ?, gid = ?, nlink = ?, size = ?, atime_ns = ?, "
                         "mtime_ns = ?, ctime_ns = ?, rdev = ?, manifest_id = ?, file_key = ?, symlink_target = ?, "
-                        "generation = ? WHERE ino = ?",
+                        "generation = ?, stored_bytes = ? WHERE ino = ?",
                         std::int64_t{attr.mode}, std::int64_t{attr.uid}, std::int64_t{attr.gid}, n.nlink, n.size,
                         attr.atime_ns, attr.mtime_ns, attr.ctime_ns, n.rdev, c.manifest, c.key, attr.symlink_target,
-                        n.generation, sql_ino(attr.ino)));
+                        n.generation, n.stored_bytes, sql_ino(attr.ino)));
   if (db.changes() == 0) return no_such_inode(attr.ino);
   return {};
 }

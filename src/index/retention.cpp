@@ -60,6 +60,35 @@ Status Index::extend_leases(const std::vector<ChunkId>& chunks, std::int64_t exp
   return tx.commit();
 }
 
+Status Index::extend_leases(const std::vector<LeaseGrant>& grants, std::int64_t expires_at_unix) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  DFS_ASSIGN_OR_RETURN(Statement upsert, db_->prepare("INSERT INTO leases (chunk_id, expires_at, placer) VALUES (?, ?, ?) "
+                                                      "ON CONFLICT (chunk_id) DO UPDATE SET "
+                                                      "expires_at = max(expires_at, excluded.expires_at), "
+                                                      "placer = coalesce(excluded.placer, placer)"));
+  for (const LeaseGrant& grant : grants) {
+    DFS_TRY(upsert.bind_all(grant.chunk.bytes, expires_at_unix, grant.placer));  // none: NULL, keeps the placer
+    DFS_TRY(upsert.run());
+    upsert.reset();
+  }
+  return tx.commit();
+}
+
+Status Index::renew_leases_placed_by(const std::vector<ChunkId>& chunks, const std::array<std::uint8_t, 32>& placer,
+                                     std::int64_t expires_at_unix) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  DFS_ASSIGN_OR_RETURN(Statement update, db_->prepare("UPDATE leases SET expires_at = max(expires_at, ?) "
+                                                      "WHERE chunk_id = ? AND placer = ?"));
+  for (const ChunkId& chunk : chunks) {
+    DFS_TRY(update.bind_all(expires_at_unix, chunk.bytes, placer));
+    DFS_TRY(update.run());
+    update.reset();
+  }
+  return tx.commit();
+}
+
 Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(auto found, rows::query_int(*db_, "SELECT 1 FROM leases WHERE chunk_id = ? AND expires_at > ?",

@@ -148,6 +148,28 @@ CREATE TABLE unsynced_versions (
 );
 )sql";
 
+// Schema v5: who put each chunk held for others (issue 10).
+constexpr std::string_view kSchemaV5 = R"sql(
+-- The node ID of the peer that put the chunk here: it may renew the lease
+-- (so may the chunk's current holders); an arbitrary peer may not. NULL for
+-- leases from before v5 (only holders renew those).
+ALTER TABLE leases ADD COLUMN placer BLOB NULL CHECK (placer IS NULL OR length(placer) = 32);
+)sql";
+
+// Schema v6: directory trees put by dfs put -r beside files (issue 12).
+constexpr std::string_view kSchemaV6 = R"sql(
+-- What a files row names: 0 a file's manifest, 1 a directory snapshot (the
+-- root of a tree whose chunks its chunk_refs rows all hold). Rows written
+-- before are files.
+ALTER TABLE files ADD COLUMN kind INTEGER NOT NULL DEFAULT 0 CHECK (kind IN (0, 1));
+)sql";
+
+// What a regular file's chunks hold, holes not counted: its st_blocks
+// (NULL: not known, for files committed before v7, counted as their size).
+constexpr std::string_view kSchemaV7 = R"sql(
+ALTER TABLE inodes ADD COLUMN stored_bytes INTEGER NULL CHECK (stored_bytes IS NULL OR stored_bytes >= 0);
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -170,11 +192,19 @@ Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
 Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
 
+Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
+
+Status apply_v6(Database& db) { return db.exec(kSchemaV6); }
+Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
+
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
     {2, "filesystem versions, inodes by manifest, unlinked inodes", &apply_v2},
     {3, "leases on chunks held for other peers", &apply_v3},
     {4, "content commits not yet durable", &apply_v4},
+    {5, "who put each chunk held for others", &apply_v5},
+    {6, "directory trees beside files", &apply_v6},
+    {7, "bytes stored for each file (sparse files' st_blocks)", &apply_v7},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

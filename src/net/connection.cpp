@@ -156,7 +156,7 @@ void Connection::on_incoming_request(Frame frame) {
     // Even "busy" answers pile up if the peer never reads them.
     close(Errc::unavailable, "closed: it sends requests without reading the answers", log::Level::warn);
   } else if (incoming_in_flight_ > shared_->options.max_incoming_in_flight) {
-    respond(id, make_error(Errc::unavailable, "busy: too many of your requests in flight"));
+    respond(id, make_error(Errc::busy, "busy: too many of your requests in flight"));
   } else if (!parked_.empty() || !dispatch_fits(frame.envelope)) {
     parked_.push_back(std::move(frame));  // dispatched as answers drain; reading waits
   } else {
@@ -190,7 +190,7 @@ void Connection::dispatch(Frame frame) {
     // The node's cap is not waited for: a peer is told to come back later.
     if (shared_->queued_reply_bytes + shared_->reserved_reply_bytes + need > shared_->options.max_reply_bytes_per_node) {
       ++shared_->busy_answers;
-      respond(id, make_error(Errc::unavailable, "busy: this node has too many answers queued; ask again later"));
+      respond(id, make_error(Errc::busy, "busy: this node has too many answers queued; ask again later"));
       return;
     }
     reserved_reply_bytes_ += need;
@@ -320,7 +320,7 @@ void Connection::respond(std::uint64_t request_id, Result<Reply> reply) {
     // chunk service's): dropped now, so that a peer that reads nothing
     // cannot make us hold more than the caps.
     ++shared_->busy_answers;
-    reply = make_error(Errc::unavailable, "busy: too many answers queued for you; read them, then ask again");
+    reply = make_error(Errc::busy, "busy: too many answers queued for you; read them, then ask again");
   }
   if (reply.ok()) {
     env = std::move(reply->env);

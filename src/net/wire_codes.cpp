@@ -8,7 +8,7 @@ namespace dfs::net {
 
 namespace {
 // 0 is left unused so that an Error with no code set is recognisable.
-constexpr std::array<std::pair<Errc, std::uint32_t>, 13> kCodes{{
+constexpr std::array<std::pair<Errc, std::uint32_t>, 14> kCodes{{
     {Errc::invalid_argument, 1},
     {Errc::not_found, 2},
     {Errc::already_exists, 3},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<Errc, std::uint32_t>, 13> kCodes{{
     {Errc::unavailable, 11},
     {Errc::timed_out, 12},
     {Errc::internal, 13},
+    {Errc::busy, 14},
 }};
 }  // namespace
 

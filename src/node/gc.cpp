@@ -7,21 +7,43 @@
 namespace dfs::node {
 
 GarbageCollector::GarbageCollector(store::DiskChunkStore& store, store::DiskChunkStore& cache, index::Index& index,
-                                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock)
-    : store_(store), cache_(cache), index_(index), in_flight_(in_flight), leases_(leases), clock_(std::move(clock)) {}
+                                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock,
+                                   store::DiskChunkStore* held)
+    : store_(store),
+      cache_(cache),
+      held_(held),
+      index_(index),
+      in_flight_(in_flight),
+      leases_(leases),
+      clock_(std::move(clock)) {}
+
+std::vector<store::DiskChunkStore*> GarbageCollector::stores() const {
+  std::vector<store::DiskChunkStore*> all{&store_, &cache_};
+  if (held_ != nullptr) all.push_back(held_);
+  return all;
+}
+
+std::uint64_t GarbageCollector::bytes_stored() const {
+  std::uint64_t bytes = 0;
+  for (const store::DiskChunkStore* store : stores()) bytes += store->usage().bytes;
+  return bytes;
+}
 
 Result<GcReport> GarbageCollector::collect(const GcOptions& options) {
   GcReport report;
   // Buffered leases first, so that they count (held chunks are skipped
   // anyway; this just lets GC judge them instead of skipping them).
   if (leases_ != nullptr) DFS_TRY(leases_->flush());
-  const std::uint64_t bytes_before = store_.usage().bytes + cache_.usage().bytes;
+  const std::uint64_t bytes_before = bytes_stored();
   DFS_TRY(sweep(store_, Rule::unreferenced_and_unleased, options.dry_run, report.chunks_collected, report));
+  if (held_ != nullptr) {
+    DFS_TRY(sweep(*held_, Rule::unreferenced_and_unleased, options.dry_run, report.chunks_collected, report));
+  }
   DFS_TRY(sweep(cache_, Rule::unreferenced, options.dry_run, report.cache_collected, report));
-  const std::uint64_t bytes_after = store_.usage().bytes + cache_.usage().bytes;
+  const std::uint64_t bytes_after = bytes_stored();
   report.bytes_freed = bytes_before > bytes_after ? bytes_before - bytes_after : 0;
   if (!options.dry_run) {
-    for (store::DiskChunkStore* store : {&store_, &cache_}) {
+    for (store::DiskChunkStore* store : stores()) {
       DFS_ASSIGN_OR_RETURN(std::uint64_t removed, store->remove_temp_files_older_than(options.temp_age));
       report.temp_files_removed += removed;
     }

@@ -14,12 +14,23 @@ LeaseBook::~LeaseBook() {
                                flushed.error().to_string());
 }
 
-void LeaseBook::lease(const ChunkId& id) {
+void LeaseBook::lease(const ChunkId& id, const dht::NodeId& placer) { buffer({id, placer.bytes}); }
+
+void LeaseBook::renew(const ChunkId& id) { buffer({id, std::nullopt}); }
+
+void LeaseBook::renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) {
+  Status flushed = flush();
+  if (flushed.ok()) flushed = index_.renew_leases_placed_by(ids, asker.bytes, clock_() + length_.count());
+  // Only a renewal lost: the placer asks again next round.
+  if (!flushed.ok()) log::warn("renewing leases: " + flushed.error().to_string());
+}
+
+void LeaseBook::buffer(index::Index::LeaseGrant grant) {
   bool full = false;
   {
     std::lock_guard lock(mu_);
-    hold_.add(id);
-    buffer_.push_back(id);
+    hold_.add(grant.chunk);
+    buffer_.push_back(std::move(grant));
     full = buffer_.size() >= kFlushBatch;
   }
   if (!full) return;
@@ -29,7 +40,7 @@ void LeaseBook::lease(const ChunkId& id) {
 
 Status LeaseBook::flush() {
   std::lock_guard serial(flush_mu_);
-  std::vector<ChunkId> batch;
+  std::vector<index::Index::LeaseGrant> batch;
   store::InFlightChunks::Hold batch_hold;
   {
     std::lock_guard lock(mu_);
@@ -42,9 +53,9 @@ Status LeaseBook::flush() {
     // Back into the buffer, still held: GC must keep off them until a
     // later flush records them.
     std::lock_guard lock(mu_);
-    for (const ChunkId& id : batch) {
-      hold_.add(id);
-      buffer_.push_back(id);
+    for (index::Index::LeaseGrant& grant : batch) {
+      hold_.add(grant.chunk);
+      buffer_.push_back(std::move(grant));
     }
   }
   return written;  // batch_hold ends here: the leases are in the index

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "dfs/node/node.hpp"
+#include "dfs/replicate/local_chunks.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::node {
@@ -10,6 +11,7 @@ namespace dfs::node {
 // The manifest's segments (head first) as the chain is walked, then the
 // data chunks in order.
 Result<std::vector<ChunkId>> Node::chunks_of(const FileId& id) {
+  if (id.is_directory()) return load(id).take_error();
   std::vector<ChunkId> ids;
   auto manifest = load_manifest(id.key, id.manifest, [this, &ids](const ChunkId& c) {
     ids.push_back(c);
@@ -28,9 +30,9 @@ Result<std::vector<replicate::ChunkLocation>> Node::locate_chunks(const std::vec
   for (std::size_t i = 0; i < ids.size(); ++i) {
     found[i].id = ids[i];
     found[i].self_is_replica = true;
-    auto stored = store_->contains(ids[i]);
+    auto served = served_->contains(ids[i]);
     auto cached = cache_->contains(ids[i]);
-    found[i].self_holds = (stored.ok() && *stored) || (cached.ok() && *cached);
+    found[i].self_holds = (served.ok() && *served) || (cached.ok() && *cached);
   }
   return found;
 }
@@ -55,12 +57,15 @@ std::uint64_t Node::place_again(const std::vector<ChunkId>& ids) {
   return sent;
 }
 
-// This peer became one of the R closest of a chunk it kept in its cache
-// (a holder died): the copy must be served, so it moves into the store,
-// as repair rounds do (replicate/repair.cpp, serve_if_only_owned).
-Status Node::serve_from_cache(const ChunkId& id) {
-  auto moved = store_->move_from(*cache_, id);
-  if (moved.ok() && *moved) return store_->sync();
+// This peer became one of the R closest of a chunk it does not serve (a
+// holder died): the copy must be served, so it moves out of the cache as
+// repair rounds move it (LocalChunks::serve), else is fetched into the
+// store.
+Status Node::serve_here(const ChunkId& id) {
+  const replicate::LocalChunks here{*store_, cache_};
+  DFS_TRY(here.serve(id));
+  DFS_ASSIGN_OR_RETURN(bool served, served_->contains(id));
+  if (served) return {};
   DFS_ASSIGN_OR_RETURN(Bytes sealed, find_chunk(id));
   return store_->put(id, sealed);
 }
@@ -76,7 +81,7 @@ Result<FileLocation> Node::locate(const FileId& id, bool repair) {
     if (chunk.copies() >= location.replicas) continue;
     short_ids.push_back(chunk.id);
     if (chunk.self_is_replica && !chunk.self_holds) {
-      if (Status served = serve_from_cache(chunk.id); !served.ok()) {
+      if (Status served = serve_here(chunk.id); !served.ok()) {
         log::warn("check --repair: cannot serve chunk " + chunk.id.short_hex() + ": " + served.error().to_string());
       }
     }

@@ -1,68 +1,45 @@
 #include "dfs/node/node.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <ctime>
 
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
+#include "dfs/store/served_store.hpp"
+#include "dfs/store/version_reader.hpp"
 #include "dfs/store/version_writer.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::node {
 
-namespace {
-// Chunks in flight per worker: enough to keep every core busy while the
-// reader or writer waits on the disk, few enough to bound memory
-// (each holds a plaintext and a sealed copy of one chunk).
-constexpr std::size_t kChunksInFlightPerThread = 2;
-// Chunk fetches a get keeps in flight when chunks come from peers.
-constexpr std::size_t kRemoteFetchesInFlight = 16;
-
-}  // namespace
 
 Result<std::unique_ptr<Node>> Node::open(const NodeOptions& options) {
-  DFS_TRY(make_dirs(options.data_dir));
-  store::DiskStoreOptions store_options;
-  store_options.quota_bytes = options.quota_bytes;
-  store_options.durable = options.durable;
-  DFS_ASSIGN_OR_RETURN(auto disk, store::DiskChunkStore::open(options.data_dir + "/store", store_options));
-  store::DiskStoreOptions cache_options;
-  cache_options.durable = options.durable;
-  DFS_ASSIGN_OR_RETURN(auto cache, store::DiskChunkStore::open(options.data_dir + "/cache", cache_options));
-  DFS_ASSIGN_OR_RETURN(auto index, index::Index::open(options.data_dir + "/index.sqlite"));
-  DFS_TRY(lease_chunks_from_before_leases(*disk, *index, options.lease_length));
-  return std::unique_ptr<Node>(new Node(options, std::move(disk), std::move(cache), std::move(index)));
+  DFS_ASSIGN_OR_RETURN(std::unique_ptr<DataDir> dir, DataDir::open(options));
+  auto node = std::make_unique<Node>(*dir);
+  node->own_dir_ = std::move(dir);
+  return node;
 }
 
-// A store older than leases (index schema v3) may hold chunks for other
-// peers with no lease recorded: each gets a full lease once, so the first
-// GC after the upgrade does not take them. (A new index does this on an
-// empty store: nothing.)
-Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length) {
-  DFS_ASSIGN_OR_RETURN(bool pending, index.leases_to_grant());
-  if (!pending) return {};
-  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, store.list());
-  DFS_TRY(index.extend_leases(held, unix_seconds() + length.count()));
-  if (!held.empty()) log::info("leased the " + std::to_string(held.size()) + " chunks stored before leases existed");
-  return index.leases_granted();
-}
-
-Node::Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store,
-           std::unique_ptr<store::DiskChunkStore> cache, std::unique_ptr<index::Index> index)
-    : options_(std::move(options)),
-      store_(std::move(store)),
-      cache_(std::move(cache)),
-      index_(std::move(index)),
-      leases_(std::make_unique<LeaseBook>(*index_, in_flight_, options_.lease_length)),
-      gc_(*store_, *cache_, *index_, in_flight_, leases_.get()),
-      source_(make_source()),
-      pool_(options_.threads) {}
+Node::Node(DataDir& dir)
+    : options_(dir.options()),
+      store_(&dir.store()),
+      served_(&dir.served()),
+      cache_(&dir.cache()),
+      index_(&dir.index()),
+      in_flight_(dir.in_flight()),
+      leases_(&dir.leases()),
+      pool_(dir.pool()),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_, unix_seconds, &dir.held()),
+      source_(make_source()) {}
 
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
 // too would only cost a write per chunk (and GC a delete).
 std::unique_ptr<store::ChunkStore> Node::make_source() {
-  store::ChunkChain chain{store_.get(), cache_.get(), {}, /*keep_fetched=*/false};
+  store::ChunkChain chain{served_, cache_, {}, /*keep_fetched=*/false};
   if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
   return store::make_chunk_source(chain);
 }
@@ -127,29 +104,45 @@ void Node::forget_chunks(const std::vector<ChunkId>& ids) {
   }
 }
 
-Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& options,
-                             const ProgressFn& progress) {
+Result<std::uint32_t> Node::chunk_size_for(const PutOptions& options) const {
   const std::uint32_t chunk_size = options.chunk_size ? options.chunk_size : options_.chunk_size;
   if (chunk_size < kMinChunkSize || chunk_size > kMaxChunkSize) {
     return make_error(Errc::invalid_argument, "chunk size " + std::to_string(chunk_size) + " is outside [" +
                                                   std::to_string(kMinChunkSize) + ", " +
                                                   std::to_string(kMaxChunkSize) + "]");
   }
-  std::vector<ChunkId> stored;
+  return chunk_size;
+}
+
+Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& options,
+                             const ProgressFn& progress) {
+  DFS_ASSIGN_OR_RETURN(const std::uint32_t chunk_size, chunk_size_for(options));
   // Chunks go to their peers as they are sealed, not after the whole file.
   std::unique_ptr<ReplicationStream> stream = network_ ? network_->start_replication() : nullptr;
-  Result<FileId> id = put_locally(fd, name, chunk_size, stored, progress, stream.get());
+  auto body = [&](const store::VersionWriter& writer, store::PutBatch& batch,
+                  std::vector<ChunkId>& stored) -> Result<index::FileRecord> {
+    Manifest manifest;
+    manifest.chunk_size = chunk_size;
+    DFS_ASSIGN_OR_RETURN(FileId id, write_file(fd, name, writer, batch, manifest, stored, progress));
+    return index::FileRecord{id.manifest, id.key.bytes(), name, manifest.file_size, manifest.chunk_size,
+                             manifest.chunk_count()};
+  };
+  Result<FileId> id = put_locally(body, stream.get());
   // Copies already placed of a failed put are left to the peers' GC.
   if (!id.ok()) return id.take_error();
   return replicate(std::move(id).value(), stream.get());
 }
 
-Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t chunk_size,
-                                 std::vector<ChunkId>& stored, const ProgressFn& progress,
-                                 ReplicationStream* stream) {
-  FileId id;
-  Manifest manifest;
-  manifest.chunk_size = chunk_size;
+Result<FileId> Node::write_file(int fd, const std::string& name, const store::VersionWriter& writer,
+                                store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
+                                const ProgressFn& progress) {
+  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress));
+  DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_manifest(manifest, batch));
+  stored.insert(stored.end(), written.segments.begin(), written.segments.end());
+  return written.id();
+}
+
+Result<FileId> Node::put_locally(const VersionBody& body, ReplicationStream* stream) {
   store::SealedSink sink;
   if (stream) sink = [stream](const ChunkId& c, std::shared_ptr<const Bytes> sealed) { stream->add(c, std::move(sealed)); };
   // Chunks go to their peers as they are sealed, not after the whole file.
@@ -161,29 +154,20 @@ Result<FileId> Node::put_locally(int fd, const std::string& name, std::uint32_t 
   // (in_flight.hpp).
   store::InFlightChunks::Hold hold = in_flight_.hold();
   std::unique_ptr<store::PutBatch> batch = store::InFlightChunks::tracked(store_->begin_batch(), hold);
-  Status status = store_chunks_in_order(fd, name, writer, *batch, manifest, stored, progress);
+  std::vector<ChunkId> stored;
+  Result<index::FileRecord> record = body(writer, *batch, stored);
+  Status status = record.ok() ? batch->commit() : Status(record.take_error());
   if (status.ok()) {
-    auto written = writer.write_manifest(manifest, *batch);
-    if (written.ok()) {
-      stored.insert(stored.end(), written->segments.begin(), written->segments.end());
-      id.manifest = written->head;
-      id.key = written->key;
-      status = batch->commit();
-    } else {
-      status = written.take_error();
-    }
-  }
-  if (status.ok()) {
-    index::FileRecord record{id.manifest,         id.key.bytes(),          name, manifest.file_size,
-                             manifest.chunk_size, manifest.chunk_count(), std::time(nullptr)};
-    status = index_->record_file(record, stored);
+    record->added_at_unix = std::time(nullptr);
+    status = index_->record_file(*record, stored);
   }
   if (!status.ok()) {
     batch.reset();  // discards what it had not committed
     forget_chunks(stored);
     return status.take_error();
   }
-  return id;
+  return FileId{record->manifest, crypto::SecretKey::from_bytes(record->key),
+                record->is_directory ? IdKind::directory : IdKind::file};
 }
 
 // Places the file's chunks on the network. Chunks that other peers are
@@ -243,7 +227,7 @@ void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
 Result<Bytes> Node::find_chunk(const ChunkId& id) { return source_->get(id); }
 
 Result<Manifest> Node::load(const FileId& id) {
-  auto manifest = load_manifest(id.key, id.manifest, [this](const ChunkId& c) { return find_chunk(c); });
+  auto manifest = store::read_manifest(*source_, id);
   if (!manifest.ok() && manifest.error().code == Errc::not_found) {
     return make_error(Errc::not_found, std::string(network_ ? "no peer" : "this peer") +
                                            " holds a file with that ID (manifest " + id.manifest.short_hex() +
@@ -258,24 +242,58 @@ void Node::attach_network(ChunkNetwork* network) {
   if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
 }
 
+namespace {
+
+// What get writes next: a chunk's plaintext, or a run of holes.
+struct Piece {
+  Bytes plaintext;
+  std::uint64_t hole = 0;  // bytes of zeros
+};
+
+// Writes a hole of `length` bytes at `fd`'s offset: seeks over it in a
+// regular file (the copy stays sparse; a final ftruncate sets the size),
+// writes zeros to anything else (a pipe, a device).
+Status write_hole(int fd, bool seekable, std::uint64_t length) {
+  if (seekable) {
+    if (::lseek(fd, static_cast<off_t>(length), SEEK_CUR) < 0) return errno_error("seeking over a hole in the output");
+    return {};
+  }
+  const Bytes zeros(static_cast<std::size_t>(std::min<std::uint64_t>(length, kDefaultChunkSize)), 0);
+  for (std::uint64_t done = 0; done < length;) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, zeros.size()));
+    DFS_TRY(write_full(fd, ByteView(zeros).first(n), "output"));
+    done += n;
+  }
+  return {};
+}
+
+bool is_regular(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
   WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
-  OrderedPipeline<Result<Bytes>> pipeline(pool, network_ ? kRemoteFetchesInFlight
+  OrderedPipeline<Result<Piece>> pipeline(pool, network_ ? kRemoteFetchesInFlight
                                                          : pool_.size() * kChunksInFlightPerThread);
+  const bool seekable = is_regular(out_fd);
   Status failure;
   std::uint64_t done = 0;
-  auto write_out = [&](Result<Bytes> plaintext) {
-    if (plaintext.ok()) {
-      Status written = write_full(out_fd, *plaintext, "output");
+  auto write_out = [&](Result<Piece> piece) {
+    if (piece.ok()) {
+      Status written = piece->hole ? write_hole(out_fd, seekable, piece->hole)
+                                   : write_full(out_fd, piece->plaintext, "output");
       if (written.ok()) {
-        done += plaintext->size();
+        done += piece->hole + piece->plaintext.size();
         if (progress) progress(done, manifest.file_size);
         return true;
       }
-      plaintext = written.take_error();
+      piece = written.take_error();
     }
-    failure = plaintext.take_error();
+    failure = piece.take_error();
     return false;
   };
   // Disk reads of the chunks ahead start while the workers hash and
@@ -286,26 +304,37 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   };
   const std::uint64_t count = manifest.chunk_count();
   for (std::uint64_t i = 0; i < std::min<std::uint64_t>(read_ahead, count); ++i) prefetch(i);
-  for (std::uint64_t i = 0; i < count; ++i) {
+  for (std::uint64_t i = 0; i < count;) {
+    if (const std::uint64_t next = manifest.next_stored(i); next > i) {  // a run of holes, one piece
+      const std::uint64_t end = std::min<std::uint64_t>(manifest.file_size, next * manifest.chunk_size);
+      Piece hole{{}, end - i * manifest.chunk_size};
+      if (!pipeline.push([hole = std::move(hole)]() -> Result<Piece> { return hole; }, write_out)) break;
+      i = next;
+      continue;
+    }
     if (i + read_ahead < count) prefetch(i + read_ahead);
-    const ChunkRef* entry = manifest.chunk(i);
-    std::optional<ChunkRef> ref = entry ? std::optional<ChunkRef>(*entry) : std::nullopt;
     bool keep_going = pipeline.push(
-        [this, ref = std::move(ref), hole = manifest.length_of(i), i]() -> Result<Bytes> {
-          if (!ref) return Bytes(hole, 0);  // a hole: never stored
+        [this, ref = *manifest.chunk(i), i]() -> Result<Piece> {
           // Stores and the network verify the hash; only decryption is left.
-          auto sealed = find_chunk(ref->id);
+          auto sealed = find_chunk(ref.id);
           if (!sealed.ok()) {
             Error e = sealed.take_error();
             e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
             return e;
           }
-          return open_data_chunk(*ref, *sealed);
+          DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_data_chunk(ref, *sealed));
+          return Piece{std::move(plaintext), 0};
         },
         write_out);
+    ++i;
     if (!keep_going) break;
   }
   pipeline.drain(write_out);
+  // A trailing hole was only sought over: the size makes it.
+  if (failure.ok() && seekable && manifest.chunk_count() > 0) {
+    const off_t end = ::lseek(out_fd, 0, SEEK_CUR);
+    if (end < 0 || ::ftruncate(out_fd, end) != 0) return errno_error("setting the size of the output");
+  }
   return failure;
 }
 
@@ -314,8 +343,8 @@ Result<std::vector<FileSummary>> Node::list() {
   std::vector<FileSummary> files;
   files.reserve(records.size());
   for (const auto& r : records) {
-    FileId id{r.manifest, crypto::SecretKey::from_bytes(r.key)};
-    files.push_back({id.to_string(), r.name, r.size, r.added_at_unix});
+    FileId id{r.manifest, crypto::SecretKey::from_bytes(r.key), r.is_directory ? IdKind::directory : IdKind::file};
+    files.push_back({id.to_string(), r.name, r.size, r.added_at_unix, r.is_directory, r.from_mount});
   }
   return files;
 }

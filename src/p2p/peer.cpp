@@ -25,6 +25,7 @@
 #include "dfs/util/encoding.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
+#include "dfs/util/rate_limit.hpp"
 #include "dfs/util/worker_pool.hpp"
 
 namespace dfs::p2p {
@@ -46,6 +47,10 @@ constexpr std::size_t kPutThreads = 16;
 // parallel_transfers busy with R copies each, few enough to bound the
 // sealed bytes held (about this many MiB) however many streams run.
 constexpr std::size_t kStreamWindow = 24;
+// Peers (and addresses) whose PUT rates are remembered at once; beyond,
+// only idle ones are forgotten, so a crowd of new IDs is refused rather
+// than given fresh buckets.
+constexpr std::size_t kRateLimitedKeys = 4096;
 
 // The window all of a peer's streams share.
 struct StreamWindow {
@@ -72,11 +77,22 @@ struct Peer::Impl {
         work(io.get_executor()),
         pool(kDiskThreads),
         put_pool(kPutThreads),
-        chunk_server(s, options.leases) {}
+        chunk_server(s, options.held_chunks, options.leases),
+        puts_by_peer(put_rate(options.put_limits), kRateLimitedKeys),
+        puts_by_address(put_rate(options.put_limits), kRateLimitedKeys) {}
+
+  static KeyedRateLimiter::Limits put_rate(const PutLimits& l) {
+    return {static_cast<double>(l.bytes_per_second), static_cast<double>(l.chunks_per_second), 2.0};
+  }
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
-  void serve_chunk_request(net::Message request, net::Responder respond);
-  bool placement_would_choose_us(const ChunkId& id) const;
+  void serve_chunk_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
+  bool among_closest(const dht::NodeId& peer, const ChunkId& id) const;
+  // Null if a PUT of `bytes` from `from` may go on; else why it is refused
+  // ("busy"). Takes from the rate limits and, when admitted, adds the bytes
+  // to puts_queued (the caller takes them off once stored).
+  std::optional<Error> admit_put(const net::PeerInfo& from, std::uint64_t bytes);
+  std::string describe_storage_for_others() const;
   void join();
 
   // Runs `start` on the network thread and waits up to `deadline` for the
@@ -111,6 +127,11 @@ struct Peer::Impl {
   std::unique_ptr<dht::Dht> dht;
   std::unique_ptr<NetChunkClient> chunk_client;
   replicate::ChunkServer chunk_server;
+  // Per-peer and per-address rates of PUT_CHUNK; network thread only.
+  KeyedRateLimiter puts_by_peer;
+  KeyedRateLimiter puts_by_address;
+  std::atomic<std::uint64_t> puts_queued{0};  // bytes of admitted PUTs not yet stored
+  std::atomic<std::uint64_t> puts_busy{0};    // PUTs answered busy
   std::unique_ptr<replicate::PoolRunner> runner;
   std::unique_ptr<replicate::Replicator> replicator;
   std::string node_id_hex;
@@ -122,7 +143,7 @@ struct Peer::Impl {
 };
 
 void Peer::Impl::handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond) {
-  if (!is_dht_request(request.env)) return serve_chunk_request(std::move(request), std::move(respond));
+  if (!is_dht_request(request.env)) return serve_chunk_request(from, std::move(request), std::move(respond));
   auto parsed = dht_request_from_wire(request.env);
   if (!parsed.ok()) return respond.fail(parsed.take_error());
   // The ID is the one proven in the handshake; the address is where the
@@ -133,19 +154,23 @@ void Peer::Impl::handle_request(const net::PeerInfo& from, net::Message request,
 
 // Chunk requests touch the disk: they run on the pool, and the Responder
 // (thread-safe) sends the answer from there.
-void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respond) {
+void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message request, net::Responder respond) {
   const wire::Envelope& env = request.env;
   switch (env.body_case()) {
     case wire::Envelope::kPutChunk: {
       auto id = chunk_id_from(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
-      if (!placement_would_choose_us(*id)) {
+      if (!among_closest(dht->self().id, *id)) {
         return respond.fail(make_error(Errc::permission_denied,
                                        "refused: this peer is not among the closest to chunk " + id->short_hex() +
                                            " that it knows, so placement would not choose it"));
       }
-      put_pool.submit([this, id = *id, payload = std::move(request.payload), respond] {
-        Status stored = chunk_server.on_put(id, payload);
+      const std::uint64_t size = request.payload.size();
+      if (auto busy = admit_put(from, size)) return respond.fail(*busy);
+      put_pool.submit([this, id = *id, payload = std::move(request.payload), respond, placer = dht::NodeId{from.id},
+                       size] {
+        Status stored = chunk_server.on_put(id, payload, placer);
+        puts_queued.fetch_sub(size);
         if (!stored.ok()) return respond.fail(stored.error());
         wire::Envelope reply;
         reply.mutable_put_chunk_result();
@@ -170,13 +195,18 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
         return respond.fail(make_error(Errc::too_large, "HAS_CHUNKS batch above the limit"));
       }
       std::vector<ChunkId> ids;
+      // Whether the asker is one of each chunk's holders, by the routing
+      // table (here, on the network thread): only then, or if it placed
+      // the chunk, does its question renew the chunk's lease.
+      replicate::HasAsker asker{dht::NodeId{from.id}, {}};
       for (const auto& raw : env.has_chunks().chunk_ids()) {
         auto id = chunk_id_from(raw);
         if (!id.ok()) return respond.fail(id.take_error());
         ids.push_back(*id);
+        asker.holds.push_back(among_closest(asker.id, *id));
       }
-      pool.submit([this, ids = std::move(ids), respond] {
-        auto present = chunk_server.on_has(ids);
+      pool.submit([this, ids = std::move(ids), asker = std::move(asker), respond] {
+        auto present = chunk_server.on_has(ids, asker);
         if (!present.ok()) return respond.fail(present.error());
         wire::Envelope reply;
         reply.mutable_has_chunks_result()->set_present_bitmap(presence_to_bitmap(*present));
@@ -189,16 +219,53 @@ void Peer::Impl::serve_chunk_request(net::Message request, net::Responder respon
   }
 }
 
-// A node stores for others only what placement gives it (issue 10): a
-// chunk for which it is among the closest peers it knows. Views of the
-// network differ between peers (churn, a table still filling), hence the
-// slack: among the 2R + 2 closest. A node that knows fewer peers than
-// that is among them by definition.
-bool Peer::Impl::placement_would_choose_us(const ChunkId& id) const {
+// Whether `peer` is among the peers placement would give chunk `id`, as
+// far as this node knows: among the 2R + 2 closest to it. A node stores
+// for others only such chunks (issue 10), and takes lease renewals from
+// such peers (the chunk's holders). Views of the network differ between
+// peers (churn, a table still filling), hence the slack. In a network
+// smaller than the window, every peer is among them.
+bool Peer::Impl::among_closest(const dht::NodeId& peer, const ChunkId& id) const {
   const std::size_t window = 2 * replicator->config().replicas + 2;
   const dht::NodeId target = dht::NodeId::from_chunk(id);
   const auto nearest = dht->closest_known(target, window);
-  return nearest.size() < window || dht::closer(target, dht->self().id, nearest.back().id);
+  return nearest.size() < window || peer == nearest.back().id || dht::closer(target, peer, nearest.back().id);
+}
+
+std::optional<Error> Peer::Impl::admit_put(const net::PeerInfo& from, std::uint64_t bytes) {
+  const auto now = std::chrono::steady_clock::now();
+  auto host = net::parse_host_port(from.address);
+  const std::string address = host.ok() ? host->host : from.address;
+  const std::string peer(from.id.begin(), from.id.end());
+  std::optional<Error> busy;
+  if (!puts_by_peer.admit(peer, bytes, now) || !puts_by_address.admit(address, bytes, now)) {
+    busy = make_error(Errc::busy, "busy: you are putting chunks faster than this peer takes them from one peer; "
+                                  "try another peer or later");
+  } else if (puts_queued.fetch_add(bytes) + bytes > options.put_limits.max_queued_bytes &&
+             options.put_limits.max_queued_bytes != 0) {
+    puts_queued.fetch_sub(bytes);
+    busy = make_error(Errc::busy, "busy: this peer has too many chunks to store queued; try another peer or later");
+  }
+  if (busy) puts_busy.fetch_add(1, std::memory_order_relaxed);
+  return busy;
+}
+
+// One line for `dfs status`: what other peers' chunks take of their budget.
+std::string Peer::Impl::describe_storage_for_others() const {
+  const auto mib = [](std::uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+  const auto stats = chunk_server.stats();
+  std::string line = "storage for others: ";
+  if (options.held_chunks != nullptr) {
+    const store::Usage held = options.held_chunks->usage();
+    line += mib(held.bytes) + " in " + std::to_string(held.chunks) + " chunks, budget " +
+            (held.quota_bytes == 0 ? std::string("unlimited") : mib(held.quota_bytes)) + "; ";
+  }
+  const PutLimits& l = options.put_limits;
+  return line + std::to_string(stats.puts_stored) + " puts stored, " + std::to_string(stats.puts_full) +
+         " refused as full, " + std::to_string(stats.puts_refused - stats.puts_full) + " refused otherwise; " +
+         "put rate per peer and per address: " + mib(l.bytes_per_second) + "/s, " +
+         std::to_string(l.chunks_per_second) + " chunks/s, queue " + mib(l.max_queued_bytes) + " (" +
+         std::to_string(puts_busy.load()) + " busy answers)";
 }
 
 // Joins through the bootstrap peers; while none answers, tries again, so
@@ -462,6 +529,7 @@ replicate::NetworkStatus Peer::status() {
   });
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
   status.limits = raw->transport->describe_limits();
+  status.limits.push_back(raw->describe_storage_for_others());
   return status;
 }
 

@@ -12,29 +12,37 @@ std::uint64_t read(const std::atomic<std::uint64_t>& counter) { return counter.l
 
 }  // namespace
 
-ChunkServer::ChunkServer(store::ChunkStore& store, LeaseRecorder* leases)
-    : store_(store), leases_(leases), committer_(store) {}
+ChunkServer::ChunkServer(store::ChunkStore& served, store::ChunkStore* held, LeaseRecorder* leases)
+    : served_(served), held_(held != nullptr ? *held : served), leases_(leases), committer_(held_) {}
 
-Status ChunkServer::on_put(const ChunkId& id, ByteView sealed) {
+Status ChunkServer::on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from) {
   // This is where bytes from strangers enter: check them here, once, so
   // that no store implementation or decorator can be the one that forgets
   // (the store is then told they are verified and does not hash again).
   Status status = store::check_sealed(id, sealed);
-  if (status.ok() && leases_ != nullptr) leases_->lease(id);  // before the put: GC keeps off it from now on
+  if (status.ok() && leases_ != nullptr) leases_->lease(id, from);  // before the put: GC keeps off it from now on
+  // A chunk already served here (the owner's copy, or an earlier PUT)
+  // costs no budget: only its lease is extended.
+  Result<bool> held = status.ok() ? served_.contains(id) : Result<bool>(false);
   // Durable when it returns, synced together with the PUTs arriving at
   // the same time: an ack still means the chunk survives a crash here.
-  if (status.ok()) status = committer_.put_verified(id, sealed);
+  if (status.ok() && !(held.ok() && *held)) status = committer_.put_verified(id, sealed);
+  if (!status.ok() && status.error().code == Errc::no_space) {
+    bump(puts_full_);
+    status = make_error(Errc::no_space, "full: this peer's storage for other peers is full (" +
+                                            status.error().message + ")");
+  }
   bump(status.ok() ? puts_stored_ : puts_refused_);
   return status;
 }
 
 Result<Bytes> ChunkServer::on_get(const ChunkId& id) {
-  Result<Bytes> bytes = store_.get_for_peer(id);  // checked by the store
+  Result<Bytes> bytes = served_.get_for_peer(id);  // checked by the store
   bump(bytes.ok() ? gets_served_ : gets_failed_);
   return bytes;
 }
 
-Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids) {
+Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids, const HasAsker& asker) {
   bump(has_requests_);
   if (ids.size() > kMaxHasChunksBatch) {
     return make_error(Errc::too_large, "HAS_CHUNKS asks for " + std::to_string(ids.size()) +
@@ -42,21 +50,28 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids) {
   }
   std::vector<bool> held;
   held.reserve(ids.size());
-  for (const ChunkId& id : ids) {
-    Result<bool> present = store_.contains(id);
+  std::vector<ChunkId> renew_if_placer;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Result<bool> present = served_.contains(ids[i]);
     held.push_back(present.ok() && *present);
+    if (!held.back() || leases_ == nullptr) continue;
     // Repair rounds ask about every chunk the asker has — the other
     // holders about what they serve, the owner about its files' chunks in
-    // its cache — so a chunk someone still checks keeps its lease here
-    // (see node/leases.hpp).
-    if (held.back() && leases_ != nullptr) leases_->lease(id);
+    // its cache — so a chunk they still check keeps its lease here (see
+    // node/leases.hpp); a stranger's question renews nothing.
+    if (i < asker.holds.size() && asker.holds[i]) {
+      leases_->renew(ids[i]);
+    } else {
+      renew_if_placer.push_back(ids[i]);
+    }
   }
+  if (!renew_if_placer.empty()) leases_->renew_placed_by(renew_if_placer, asker.id);
   return held;
 }
 
 ServerStats ChunkServer::stats() const {
-  return ServerStats{read(puts_stored_), read(puts_refused_), read(gets_served_), read(gets_failed_),
-                     read(has_requests_)};
+  return ServerStats{read(puts_stored_), read(puts_refused_), read(puts_full_), read(gets_served_),
+                     read(gets_failed_), read(has_requests_)};
 }
 
 }  // namespace dfs::replicate

@@ -1,13 +1,14 @@
-// Replicator::fetch(): the peers closest to the chunk, closest first,
-// hedged (see ReplicationConfig::fetch_*). The local stores are not asked:
-// every reader comes through the chunk chain (store/chunk_source.hpp),
-// which asked them before the peers.
+// Fetcher: the peers closest to the chunk, closest first, hedged (see
+// ReplicationConfig::fetch_*).
+#include "dfs/replicate/fetcher.hpp"
+
 #include <algorithm>
 #include <string>
 
 #include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/util/log.hpp"
-#include "replicator_internal.hpp"
+#include "describe.hpp"
+#include "dfs/replicate/placement.hpp"
 
 namespace dfs::replicate {
 
@@ -15,7 +16,7 @@ using dht::Contact;
 using dht::NodeId;
 
 // What one fetch() carries from step to step (loop thread).
-struct Replicator::FetchOp {
+struct Fetcher::Op {
   ChunkId id;
   std::function<void(Result<Bytes>)> done;
   std::vector<Contact> candidates;  // closest first
@@ -53,40 +54,50 @@ struct Replicator::FetchOp {
   }
 };
 
-void Replicator::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done) {
-  auto op = std::make_shared<FetchOp>();
+Fetcher::Fetcher(dht::Dht& dht, ClosestPeers& peers, Transfers& transfers, Scheduler& scheduler,
+                 BlockingRunner* runner, const ReplicationConfig& config, Counters& counters)
+    : dht_(dht),
+      peers_(peers),
+      transfers_(transfers),
+      scheduler_(scheduler),
+      config_(config),
+      counters_(counters),
+      life_(scheduler, runner) {}
+
+void Fetcher::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done) {
+  auto op = std::make_shared<Op>();
   op->id = id;
   op->done = std::move(done);
-  op->deadline_timer = scheduler_.schedule(config_.fetch_timeout, guard([this, op] {
+  op->deadline_timer = scheduler_.schedule(config_.fetch_timeout, life_.guard([this, op] {
     op->deadline_timer = 0;
-    fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica served it within " +
+    finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica served it within " +
                                                        std::to_string(config_.fetch_timeout.count()) + " ms (" +
                                                        op->summary(dht_.table().size()) + ")"));
   }));
-  fetch_from_peers(op);
+  from_peers(op);
 }
 
-void Replicator::fetch_from_peers(const std::shared_ptr<FetchOp>& op) {
+void Fetcher::from_peers(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
   const NodeId key = NodeId::from_chunk(op->id);
   op->likely_holders = dht_.table().closest(key, config_.replicas);
-  closest_peers(key, guard([this, op, key](std::vector<Contact> found) {
+  peers_.find(key, life_.guard([this, op, key](std::vector<Contact> found) {
     if (op->finished) return;
     op->candidates = closest_first(key, std::move(found), dht_.self().id);
     op->looked_up = true;
     note_silent_holders(*op);
     if (op->candidates.empty()) {
-      return fetch_finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
+      return finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
                                                                 op->summary(dht_.table().size()) + ")"));
     }
-    fetch_more(op);
+    ask_more(op);
   }));
 }
 
 // The likely holders this peer knew that the lookup did not return (they
 // did not answer it: stopped, or cut off): named in the error, and the
 // fetch can no longer claim that the chunk does not exist.
-void Replicator::note_silent_holders(FetchOp& op) {
+void Fetcher::note_silent_holders(Op& op) {
   for (const Contact& holder : op.likely_holders) {
     const bool found = std::any_of(op.candidates.begin(), op.candidates.end(),
                                    [&](const Contact& c) { return c.id == holder.id; });
@@ -96,32 +107,33 @@ void Replicator::note_silent_holders(FetchOp& op) {
 
 // Asks the next candidate if the fetch has room for another GET, and arms
 // the hedge timer that will ask one more if nobody answers meanwhile.
-void Replicator::fetch_more(const std::shared_ptr<FetchOp>& op) {
+void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
     const Contact peer = op->candidates[op->next++];
     ++op->in_flight;
-    get(peer, op->id, [this, op, peer](Result<Bytes> answer) { fetch_answer(op, peer, std::move(answer)); });
+    transfers_.get(peer, op->id,
+                   life_.guard([this, op, peer](Result<Bytes> answer) { answered(op, peer, std::move(answer)); }));
   }
   if (op->in_flight == 0 && op->next >= op->candidates.size()) {
     // Every peer asked answered that it holds no such chunk: as far as the
     // network knows it does not exist (an unknown File ID is ENOENT), unlike
     // a chunk whose holders were unreachable or served bad bytes (EIO).
     const Errc code = op->not_found == op->next && op->failures.empty() ? Errc::not_found : Errc::unavailable;
-    return fetch_finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
+    return finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
                                                  op->summary(dht_.table().size()) + ")"));
   }
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   op->hedge_timer = 0;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
-    op->hedge_timer = scheduler_.schedule(config_.fetch_hedge_delay, guard([this, op] {
+    op->hedge_timer = scheduler_.schedule(config_.fetch_hedge_delay, life_.guard([this, op] {
       op->hedge_timer = 0;
-      fetch_more(op);
+      ask_more(op);
     }));
   }
 }
 
-void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact& from, Result<Bytes> answer) {
+void Fetcher::answered(const std::shared_ptr<Op>& op, const Contact& from, Result<Bytes> answer) {
   if (op->finished) return;
   if (!answer.ok()) {
     --op->in_flight;
@@ -129,7 +141,7 @@ void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact&
       case Errc::not_found: ++op->not_found; break;
       case Errc::timed_out:
       case Errc::unavailable:
-        forget_peer_set();
+        peers_.forget();
         op->failures.push_back(describe(from) + ": " + answer.error().message);
         ++op->answered_with_failure;
         break;
@@ -140,36 +152,36 @@ void Replicator::fetch_answer(const std::shared_ptr<FetchOp>& op, const Contact&
     }
     log::debug("fetch: chunk " + op->id.short_hex() + " from " + describe(from) + ": " +
                answer.error().to_string());
-    return fetch_more(op);
+    return ask_more(op);
   }
   // Hash on the runner: a 1 MiB SHA-256 is too long for the network loop.
   auto bytes = std::make_shared<Bytes>(std::move(answer).value());
-  run_blocking<Status>([bytes, id = op->id] { return verify_chunk(id, *bytes); },
-                       [this, op, from, bytes](Status verified) { fetch_checked(op, from, bytes, std::move(verified)); });
+  life_.run_blocking<Status>([bytes, id = op->id] { return verify_chunk(id, *bytes); },
+                       [this, op, from, bytes](Status verified) { checked(op, from, bytes, std::move(verified)); });
 }
 
-void Replicator::fetch_checked(const std::shared_ptr<FetchOp>& op, const Contact& from,
+void Fetcher::checked(const std::shared_ptr<Op>& op, const Contact& from,
                                std::shared_ptr<Bytes> bytes, Status verified) {
   --op->in_flight;
   if (op->finished) return;
-  if (verified.ok() && bytes->size() <= kMaxSealedChunkSize) return fetch_finish(op, std::move(*bytes));
+  if (verified.ok() && bytes->size() <= kMaxSealedChunkSize) return finish(op, std::move(*bytes));
   op->failures.push_back(describe(from) + ": served bytes that do not match the chunk's ID");
   ++op->answered_with_failure;
-  bump(counters_->corrupt_responses);
+  bump(counters_.corrupt_responses);
   log::warn("fetch: peer " + describe(from) + " served " + std::to_string(bytes->size()) + " bytes for chunk " +
             op->id.hex() + " that do not match its ID; trying the next replica");
-  fetch_more(op);
+  ask_more(op);
 }
 
-void Replicator::fetch_finish(const std::shared_ptr<FetchOp>& op, Result<Bytes> result) {
+void Fetcher::finish(const std::shared_ptr<Op>& op, Result<Bytes> result) {
   if (op->finished) return;
   op->finished = true;
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   if (op->deadline_timer != 0) scheduler_.cancel(op->deadline_timer);
   op->hedge_timer = op->deadline_timer = 0;
-  bump(counters_->fetches);
+  bump(counters_.fetches);
   if (!result.ok()) {
-    bump(counters_->fetch_failures);
+    bump(counters_.fetch_failures);
     log::info("fetch: " + result.error().to_string());
   }
   auto done = std::move(op->done);

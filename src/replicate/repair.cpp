@@ -1,11 +1,9 @@
-// A repair round (DESIGN.md §4, Repair): for a bounded batch of the chunks
-// this peer has — its store, and the owned chunks it keeps for its own
-// files but does not serve (see Replicator's constructor) — in ID order,
-// find the R closest live peers (one DHT lookup per neighbourhood, not per
-// chunk: see Neighbourhood), ask each peer in HAS_CHUNKS batches which of
-// its chunks it holds (which renews their leases there), and push the
-// missing copies. A dead replica does not answer the lookups, so the next
-// closest peer takes its place and receives the copy.
+// Repairer: its schedule, and a round — the chunks of a batch in ID order,
+// placed with one DHT lookup per neighbourhood, not per chunk (see
+// Neighbourhood), checked on their holders in HAS_CHUNKS batches, and the
+// missing copies pushed.
+#include "dfs/replicate/repairer.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <string>
@@ -13,7 +11,8 @@
 #include <unordered_set>
 
 #include "dfs/util/log.hpp"
-#include "replicator_internal.hpp"
+#include "describe.hpp"
+#include "dfs/replicate/placement.hpp"
 
 namespace dfs::replicate {
 
@@ -44,11 +43,12 @@ std::vector<ChunkId> next_batch(std::vector<ChunkId> all, const std::optional<Ch
 
 }  // namespace
 
-// One round. Owned by Replicator::round_ and by its pending callbacks;
-// every method runs on the loop thread, every callback through guard().
-class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound> {
+// One round. Owned by Repairer::round_ and by its pending callbacks;
+// every method runs on the loop thread, every callback through the
+// Repairer's lifeline.
+class Repairer::Round : public std::enable_shared_from_this<Round> {
  public:
-  RepairRound(Replicator& r, std::optional<ChunkId> cursor) : r_(r), cursor_(std::move(cursor)) {}
+  Round(Repairer& r, std::optional<ChunkId> cursor) : r_(r), cursor_(std::move(cursor)) {}
 
   void add_waiter(std::function<void()> done) {
     if (done) waiters_.push_back(std::move(done));
@@ -57,12 +57,10 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   void begin() {
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
-    r_.run_blocking<Result<std::vector<ChunkId>>>(
-        [local = LocalChunks{r_.store_, r_.owned_}, cursor = cursor_, limit,
-         health = r_.health_]() -> Result<std::vector<ChunkId>> {
+    r_.life_.run_blocking<Result<std::vector<ChunkId>>>(
+        [local = r_.local_, cursor = cursor_, limit, health = r_.health_]() -> Result<std::vector<ChunkId>> {
           DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
-          std::sort(all.begin(), all.end());
-          health->retain(all);  // a chunk no longer held is nobody's worry here
+          health->retain(all);  // (sorted) a chunk no longer held is nobody's worry here
           return next_batch(std::move(all), cursor, limit);
         },
         [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
@@ -126,8 +124,8 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   void look_up(const ChunkId& id) {
     const NodeId key = NodeId::from_chunk(id);
     lookups_.push_back(key);
-    bump(r_.counters_->repair_lookups);
-    r_.dht_.find_closest(key, r_.guard([self = shared_from_this(), id, key](std::vector<Contact> found) {
+    bump(r_.counters_.repair_lookups);
+    r_.dht_.find_closest(key, r_.life_.guard([self = shared_from_this(), id, key](std::vector<Contact> found) {
       self->looked_up(id, key, std::move(found));
     }));
   }
@@ -146,13 +144,13 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   // Queues `id` for a HAS check on each of its placed peers; a peer's
   // batch goes out as soon as it is full.
   void place_chunk(const ChunkId& id, const Placement& placement) {
-    bump(r_.counters_->chunks_checked);
+    bump(r_.counters_.chunks_checked);
     const std::size_t placed = placement.peers.size() + (placement.self_is_replica ? 1 : 0);
     if (placed < r_.config_.replicas) {
       short_.insert(id);
       missing_[id] += static_cast<std::uint32_t>(r_.config_.replicas - placed);  // too few live peers
     }
-    if (placement.self_is_replica && r_.owned_ != nullptr) serve_if_only_owned(id);
+    if (placement.self_is_replica && r_.local_.owned != nullptr) serve_if_only_owned(id);
     for (const Contact& peer : placement.peers) {
       PeerBatch& batch = pending_[peer.id];
       batch.peer = peer;
@@ -167,11 +165,11 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   // that copy real.
   void serve_if_only_owned(const ChunkId& id) {
     ++outstanding_;
-    r_.run_blocking<Status>([local = LocalChunks{r_.store_, r_.owned_}, id] { return local.serve(id); },
+    r_.life_.run_blocking<Status>([local = r_.local_, id] { return local.serve(id); },
                             [self = shared_from_this(), id](Status moved) {
                               --self->outstanding_;
                               if (!moved.ok()) {
-                                bump(self->r_.counters_->repair_failures);
+                                bump(self->r_.counters_.repair_failures);
                                 log::warn("repair: cannot serve chunk " + id.short_hex() +
                                           " from the store: " + moved.error().to_string());
                               }
@@ -183,10 +181,10 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     if (batch.ids.empty()) return;
     ++outstanding_;
     std::vector<ChunkId> ids = std::exchange(batch.ids, {});
-    r_.has(batch.peer, ids,
-           [self = shared_from_this(), peer = batch.peer, ids](Result<std::vector<bool>> held) {
-             self->checked(peer, ids, std::move(held));
-           });
+    r_.transfers_.has(batch.peer, ids,
+                      r_.life_.guard([self = shared_from_this(), peer = batch.peer, ids](Result<std::vector<bool>> held) {
+                        self->checked(peer, ids, std::move(held));
+                      }));
   }
 
   void checked(const Contact& peer, const std::vector<ChunkId>& ids, Result<std::vector<bool>> held) {
@@ -194,7 +192,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     if (!held.ok()) {
       // Most likely the peer died since the lookup; the next round's
       // lookups leave it out and its successor gets the copies.
-      bump(r_.counters_->repair_failures);
+      bump(r_.counters_.repair_failures);
       log::info("repair: HAS_CHUNKS to " + describe(peer) + " failed: " + held.error().to_string());
       for (const ChunkId& id : ids) ++missing_[id];  // a copy nobody vouches for
       return maybe_finish();
@@ -215,20 +213,20 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     }
     ++copies_;
     ++outstanding_;
-    r_.push_from_store(peer, id, [self = shared_from_this(), id, peer](Status status) {
+    r_.transfers_.put_from(r_.local_, peer, id, r_.life_.guard([self = shared_from_this(), id, peer](Status status) {
       self->copied(id, peer, std::move(status));
-    });
+    }));
   }
 
   void copied(const ChunkId& id, const Contact& peer, Status status) {
     --outstanding_;
     if (status.ok()) {
-      bump(r_.counters_->copies_made);
-      bump(r_.counters_->copies_pushed);
+      bump(r_.counters_.copies_made);
+      bump(r_.counters_.copies_pushed);
       --missing_[id];
       r_.health_->copied(r_.scheduler_.now());
     } else {
-      bump(r_.counters_->repair_failures);
+      bump(r_.counters_.repair_failures);
       log::info("repair: copy of chunk " + id.short_hex() + " to " + describe(peer) +
                 " failed: " + status.error().to_string());
     }
@@ -241,8 +239,8 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
 
   void finish() {
     if (std::exchange(finished_, true)) return;
-    bump(r_.counters_->under_replicated, short_.size());
-    bump(r_.counters_->repair_rounds);
+    bump(r_.counters_.under_replicated, short_.size());
+    bump(r_.counters_.repair_rounds);
     const auto now = r_.scheduler_.now();
     for (const ChunkId& id : batch_) {
       auto it = missing_.find(id);
@@ -262,7 +260,7 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
     return *std::prev(it);
   }
 
-  Replicator& r_;
+  Repairer& r_;
   const std::optional<ChunkId> cursor_;    // this round's batch starts after it
   std::vector<std::function<void()>> waiters_;
   std::vector<ChunkId> batch_;             // this round's chunks, sorted
@@ -281,47 +279,74 @@ class Replicator::RepairRound : public std::enable_shared_from_this<RepairRound>
   bool finished_ = false;
 };
 
-// --- Replicator's side of the rounds -----------------------------------------
+// --- The schedule -------------------------------------------------------------
 
-void Replicator::push_from_store(const Contact& to, const ChunkId& id, std::function<void(Status)> done) {
-  // The read happens once a transfer slot is granted, so a round that
-  // copies thousands of chunks holds at most parallel_transfers in memory.
-  transfers_->submit(true, guard([this, to, id, done = std::move(done)](TransferQueue::Release release) {
-    run_blocking<Result<Bytes>>(
-        [local = LocalChunks{store_, owned_}, id] { return local.get(id); },
-        [this, to, id, done, release](Result<Bytes> sealed) {
-          if (!sealed.ok()) {
-            release();
-            return done(sealed.take_error());
-          }
-          client_.put_chunk(to, id, std::move(sealed).value(),
-                            answer_within<Status>(scheduler_, config_.transfer_timeout,
-                                                  "PUT_CHUNK " + id.short_hex() + " to " + describe(to) +
-                                                      " timed out",
-                                                  guard([release, done](Status s) {
-                                                    release();
-                                                    done(std::move(s));
-                                                  })));
-        });
-  }));
+namespace {
+
+std::uint64_t seed_from(std::uint64_t configured) {
+  return configured != 0 ? configured : (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
 }
 
-void Replicator::start_round(std::function<void()> done) {
+}  // namespace
+
+Repairer::Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler,
+                   BlockingRunner* runner, const ReplicationConfig& config, Counters& counters)
+    : dht_(dht),
+      transfers_(transfers),
+      local_(local),
+      scheduler_(scheduler),
+      config_(config),
+      counters_(counters),
+      rng_(seed_from(config.random_seed)),
+      life_(scheduler, runner) {}
+
+Repairer::~Repairer() {
+  life_.cut();  // first: from here on every pending callback is a no-op
+  if (timer_ != 0) scheduler_.cancel(timer_);
+}
+
+std::chrono::milliseconds Repairer::jittered_interval() {
+  const double j = config_.repair_jitter;
+  const double factor = std::uniform_real_distribution<double>(1.0 - j, 1.0 + j)(rng_);
+  return milliseconds(std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(static_cast<double>(config_.repair_interval.count()) * factor)));
+}
+
+void Repairer::start() {
+  if (running_) return;
+  running_ = true;
+  if (round_ == nullptr) schedule_round();  // else the round in progress schedules the next
+}
+
+void Repairer::stop() {
+  running_ = false;
+  if (timer_ != 0) scheduler_.cancel(timer_);
+  timer_ = 0;
+}
+
+void Repairer::schedule_round() {
+  timer_ = scheduler_.schedule(jittered_interval(), life_.guard([this] {
+                                 timer_ = 0;
+                                 start_round(nullptr);
+                               }));
+}
+
+void Repairer::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
-  round_ = std::make_shared<RepairRound>(*this, repair_cursor_);
+  round_ = std::make_shared<Round>(*this, cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
 }
 
-void Replicator::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
-  repair_cursor_ = std::move(cursor);
+void Repairer::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
+  cursor_ = std::move(cursor);
   round_.reset();  // the round's callbacks still hold it while they run
-  if (running_ && repair_timer_ == 0) schedule_round();
+  if (running_ && timer_ == 0) schedule_round();
   for (auto& waiter : waiters) waiter();
 }
 
-void Replicator::repair_now(std::function<void()> done) {
-  post([this, done = std::move(done)]() mutable { start_round(std::move(done)); });
+void Repairer::repair_now(std::function<void()> done) {
+  life_.post([this, done = std::move(done)]() mutable { start_round(std::move(done)); });
 }
 
 }  // namespace dfs::replicate

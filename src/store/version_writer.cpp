@@ -17,7 +17,16 @@ Result<ChunkRef> VersionWriter::write_chunk(ByteView plaintext, PutBatch& batch)
 
 Result<WrittenManifest> VersionWriter::write_manifest(const Manifest& manifest, PutBatch& batch) const {
   DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_manifest(manifest));
-  WrittenManifest written{sealed.head, sealed.key, {}};
+  return store_segments(std::move(sealed), IdKind::file, batch);
+}
+
+Result<WrittenManifest> VersionWriter::write_directory(const Directory& directory, PutBatch& batch) const {
+  DFS_ASSIGN_OR_RETURN(SealedManifest sealed, seal_directory(directory));
+  return store_segments(std::move(sealed), IdKind::directory, batch);
+}
+
+Result<WrittenManifest> VersionWriter::store_segments(SealedManifest sealed, IdKind kind, PutBatch& batch) const {
+  WrittenManifest written{sealed.head, sealed.key, {}, kind};
   for (SealedChunk& segment : sealed.segments) {
     DFS_TRY(batch.put_sealed(segment));
     written.segments.push_back(segment.id);

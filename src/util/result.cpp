@@ -19,6 +19,7 @@ const char* errc_name(Errc code) {
     case Errc::permission_denied: return "permission denied";
     case Errc::unavailable: return "unavailable";
     case Errc::timed_out: return "timed out";
+    case Errc::busy: return "busy";
     case Errc::not_empty: return "directory not empty";
     case Errc::is_directory: return "is a directory";
     case Errc::not_directory: return "not a directory";

@@ -31,4 +31,12 @@ inline std::vector<std::pair<ChunkId, store::DiskChunkStore::OnDisk>> chunks_on_
   return found.ok() ? std::move(found).value() : std::vector<std::pair<ChunkId, store::DiskChunkStore::OnDisk>>{};
 }
 
+// Every chunk a peer serves: its own (DATA/store/) and those it holds for
+// other peers (DATA/held/, where chunks they put land).
+inline std::vector<std::pair<ChunkId, store::DiskChunkStore::OnDisk>> served_chunks_on_disk(const std::string& data) {
+  auto all = chunks_on_disk(data + "/store");
+  for (auto& held : chunks_on_disk(data + "/held")) all.push_back(std::move(held));
+  return all;
+}
+
 }  // namespace dfs::testing

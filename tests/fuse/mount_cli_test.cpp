@@ -1,9 +1,12 @@
 // dfsmount as an administrator runs it: from fstab through mount(8)'s
 // helper (mount.dfs SOURCE DIR -o ...), remounted right after an unmount,
-// refusing places that would hide files or nest in another dfs mount, and
-// `dfs open` finding the mount from the path with no --data.
+// refusing places that would hide files or nest in another dfs mount,
+// `dfs open` finding the mount from the path with no --data, and a sparse
+// file's holes kept across a remount and by `dfs get`.
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -198,6 +201,42 @@ TEST_F(MountCli, AnUnknownKeyInTheConfigFileIsRefusedWithItsLine) {
   auto r = dfsmount({"-f", "--data", data_, mnt_});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("dfs.conf line 2: unknown setting \"bootstrapp\""), std::string::npos) << r.err;
+}
+
+// Holes are in the committed version, not in the mount's memory; `dfs
+// get` of it seeks over them (a 64 MiB file with 1 MiB of data takes 1 MiB).
+TEST_F(MountCli, ASparseFileKeepsItsHolesAcrossARemountAndDfsGet) {
+  constexpr off_t kMiB = off_t{1} << 20;
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  const std::string f = mnt_ + "/sparse";
+  const int fd = ::open(f.c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string data(kMiB, 'x');
+  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 0), kMiB);
+  ASSERT_EQ(::ftruncate(fd, 64 * kMiB), 0);
+  ASSERT_EQ(::close(fd), 0);
+  char id[256] = {};
+  ASSERT_GT(::getxattr(f.c_str(), "user.dfs.id", id, sizeof id - 1), 0);
+  ASSERT_EQ(mount_->unmount(), 0) << mount_->log();
+  mount_in_foreground();
+  if (HasFatalFailure()) return;
+  struct stat st {};
+  ASSERT_EQ(::stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 64 * kMiB);
+  EXPECT_EQ(st.st_blocks, kMiB / 512);
+  const int again = ::open(f.c_str(), O_RDONLY);
+  ASSERT_GE(again, 0);
+  EXPECT_EQ(::lseek(again, 0, SEEK_HOLE), kMiB);
+  ::close(again);
+
+  const std::string out = dir_ + "/got";
+  auto got = dfs({"--data", data_, "get", id, "-o", out});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(run_process("/usr/bin/cmp", {f, out}).exit_code, 0);
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 64 * kMiB);
+  EXPECT_LE(st.st_blocks, 2 * kMiB / 512) << "dfs get wrote the holes as zeros";
 }
 
 }  // namespace

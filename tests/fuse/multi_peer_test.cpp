@@ -153,16 +153,17 @@ class MultiPeer : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
-  // Waits until `peer`'s store holds `n` chunks.
+  // Waits until `peer` serves `n` chunks (in its store, or held for others).
   void wait_for_chunks(const std::string& peer, std::size_t n) {
-    EXPECT_TRUE(eventually([&] { return count_chunks(data(peer) + "/store") >= n; }, std::chrono::seconds(5),
+    EXPECT_TRUE(eventually([&] { return dfs::testing::served_chunks_on_disk(data(peer)).size() >= n; },
+                           std::chrono::seconds(5),
                            std::chrono::milliseconds(50)))
         << peer << " was not sent the file's chunks";
   }
 
-  // Chunks `peer` holds in its store and its cache.
+  // Chunks `peer` holds in its store, for others and in its cache.
   std::size_t chunks_held(const std::string& peer) const {
-    return count_chunks(data(peer) + "/store") + count_chunks(data(peer) + "/cache");
+    return dfs::testing::served_chunks_on_disk(data(peer)).size() + count_chunks(data(peer) + "/cache");
   }
 
   // Mount A and `nodes` headless peers, a file copied into A, then the

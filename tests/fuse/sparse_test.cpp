@@ -1,7 +1,10 @@
-// Huge and sparse files: no request may make the mount store zeros for
-// long or hang its caller.
+// Huge and sparse files: holes cost nothing in the store, read as zeros,
+// are found by SEEK_DATA/SEEK_HOLE as on the host's filesystem, are made
+// by fallocate and kept by `cp --sparse=always`; no request may make the
+// mount store zeros for long or hang its caller.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "mount_fixture.hpp"
 
@@ -66,6 +70,94 @@ TEST(Sparse, SeekDataAndHoleFindTheEnd) {
   EXPECT_EQ(::lseek(fd, 3, SEEK_DATA), -1);
   EXPECT_EQ(errno, ENXIO);
   ::close(fd);
+}
+
+constexpr off_t kMiB = off_t{1} << 20;
+
+// `path` made sparse: a MiB of `fill` at 0 and at 4 MiB, then holes to 8 MiB.
+void make_sparse(const std::string& path, char fill) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << path << ": " << std::strerror(errno);
+  const std::string data(kMiB, fill);
+  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 0), kMiB);
+  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), 4 * kMiB), kMiB);
+  ASSERT_EQ(::ftruncate(fd, 8 * kMiB), 0);
+  ASSERT_EQ(::close(fd), 0);
+}
+
+long long blocks_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<long long>(st.st_blocks) : -1;
+}
+
+// lseek(whence) at each of `offsets`: the offset or -errno.
+std::vector<long long> seeks(const std::string& path, int whence, const std::vector<off_t>& offsets) {
+  std::vector<long long> out;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return {-errno};
+  for (off_t offset : offsets) {
+    const off_t got = ::lseek(fd, offset, whence);
+    out.push_back(got >= 0 ? got : -errno);
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(Sparse, ATebibyteSparseFileCostsAFewKibibytes) {
+  if (data_dir().empty()) GTEST_SKIP() << "the in-memory FileSystem behind this mount stores nothing";
+  const std::string f = fresh_dir("sparse-tib") + "/f";
+  const long long before = bytes_under(data_dir() + "/store");
+  ASSERT_EQ(sh("truncate -s 1T " + f), 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, off_t{1} << 40);
+  EXPECT_LT(st.st_blocks, 16) << "st_blocks counts what is stored";
+  EXPECT_LT(bytes_under(data_dir() + "/store") - before, 16 * 1024) << "the store grew";
+  std::string out;
+  ASSERT_EQ(sh("tail -c 1048576 " + f + " | tr -d '\\0' | wc -c", &out), 0);
+  EXPECT_EQ(std::stoll(out), 0) << "the last MiB reads as zeros";
+}
+
+// The layout is chunk-aligned (1 MiB, the mount's chunk size), so the
+// host's filesystem, whatever its block size, answers the same.
+TEST(Sparse, SeekDataAndHoleAnswerAsTheHostsFilesystem) {
+  if (data_dir().empty()) GTEST_SKIP() << "the in-memory FileSystem behind this mount has no holes";
+  const std::string on_mount = fresh_dir("sparse-seek-holes") + "/f";
+  const std::string on_host = scratch_dir() + "/sparse-seek-holes";
+  make_sparse(on_mount, 'm');
+  make_sparse(on_host, 'h');
+  const std::vector<off_t> offsets{0, 100, kMiB, 2 * kMiB + 5, 4 * kMiB, 5 * kMiB, 8 * kMiB - 1, 8 * kMiB, 9 * kMiB};
+  EXPECT_EQ(seeks(on_mount, SEEK_DATA, offsets), seeks(on_host, SEEK_DATA, offsets));
+  EXPECT_EQ(seeks(on_mount, SEEK_HOLE, offsets), seeks(on_host, SEEK_HOLE, offsets));
+  EXPECT_EQ(seeks(on_mount, SEEK_HOLE, {0}), std::vector<long long>{kMiB}) << "not the host's answer alone";
+}
+
+TEST(Sparse, APunchedHoleFreesItsChunksAndReadsAsZeros) {
+  if (data_dir().empty()) GTEST_SKIP() << "the in-memory FileSystem behind this mount has no holes";
+  const std::string f = fresh_dir("sparse-punch") + "/f";
+  ASSERT_EQ(sh("head -c 8388608 /dev/urandom > " + f), 0);
+  EXPECT_GE(blocks_of(f), 8 * kMiB / 512);
+  const int fd = ::open(f.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, kMiB, 6 * kMiB), 0) << std::strerror(errno);
+  ASSERT_EQ(::close(fd), 0);
+  EXPECT_EQ(blocks_of(f), 2 * kMiB / 512) << "six chunks fewer";
+  EXPECT_EQ(seeks(f, SEEK_HOLE, {0}), std::vector<long long>{kMiB});
+  EXPECT_EQ(seeks(f, SEEK_DATA, {kMiB}), std::vector<long long>{7 * kMiB});
+  std::string out;
+  ASSERT_EQ(sh("dd if=" + f + " bs=1M skip=1 count=6 status=none | tr -d '\\0' | wc -c", &out), 0);
+  EXPECT_EQ(std::stoll(out), 0);
+}
+
+TEST(Sparse, CpSparseAlwaysKeepsAFileSparse) {
+  if (data_dir().empty()) GTEST_SKIP() << "the in-memory FileSystem behind this mount has no holes";
+  const std::string source = scratch_dir() + "/sparse-cp-source";
+  make_sparse(source, 'c');
+  const std::string copy = fresh_dir("sparse-cp") + "/copy";
+  ASSERT_EQ(sh("cp --sparse=always " + source + " " + copy), 0);
+  EXPECT_EQ(sh("cmp " + source + " " + copy), 0);
+  EXPECT_EQ(blocks_of(copy), 2 * kMiB / 512) << "the six MiB of holes are holes";
+  EXPECT_EQ(seeks(copy, SEEK_DATA, {kMiB}), std::vector<long long>{4 * kMiB});
 }
 
 }  // namespace

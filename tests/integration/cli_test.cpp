@@ -142,7 +142,8 @@ TEST_F(DfsCli, StatusJsonCarriesTheSameFiguresAsTheText) {
   put(write_file("f", std::string(5000, 'j')));
   auto r = dfs({"status", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("{\"data_dir\":\"" + data_ + "\",\"networked\":false,", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("{\"data_dir\":\"" + data_ + "\",\"verdict\":\"alone: ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\"networked\":false,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"files\":1,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"chunks_in_use\":" + std::to_string(chunk_files().size()) + ","), std::string::npos) << r.out;
   EXPECT_EQ(r.out.back(), '\n');
@@ -333,13 +334,58 @@ TEST_F(DfsCli, GcCollectsAChunkNoFileReferencesAndKeepsEveryFile) {
 TEST_F(DfsCli, HelpAndVersionAnswerAndUnknownCommandsAreUsageErrors) {
   auto help = dfs({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("put FILE..."), std::string::npos);
+  EXPECT_NE(help.out.find("put [-r] FILE|DIR..."), std::string::npos);
   EXPECT_NE(help.out.find("gc [--dry-run]"), std::string::npos);
   EXPECT_NE(dfs({"gc", "--help"}).out.find("--dry-run"), std::string::npos);
   EXPECT_EQ(dfs({"--version"}).out.rfind("dfs ", 0), 0u);
   EXPECT_NE(dfs({"get", "--help"}).out.find("-o [ --output ] OUT"), std::string::npos);
   EXPECT_EQ(dfs({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(dfs({"put", "--no-such-option", "x"}).exit_code, 2);
+}
+
+TEST_F(DfsCli, PutRStoresATreeThatLsListsAndGetRecreatesAndRmDrops) {
+  fs::create_directories(dir_ + "/tree/sub");
+  write_file("tree/file one", "one");
+  write_file("tree/sub/two", "two");
+  fs::create_directories(dir_ + "/tree/empty");
+  EXPECT_NE(dfs({"put", dir_ + "/tree"}).err.find("put -r"), std::string::npos);
+  auto tree_put = dfs({"put", "-r", dir_ + "/tree/"});
+  ASSERT_EQ(tree_put.exit_code, 0) << tree_put.err;
+  ASSERT_EQ(tree_put.out.size(), 109u) << tree_put.out;
+  const std::string id = tree_put.out.substr(0, 108);
+  EXPECT_EQ(id.rfind("dfs1d", 0), 0u);
+
+  auto ls = dfs({"ls", id});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, "empty/\nfile one\nsub/\n");
+  auto long_ls = dfs({"ls", "-l", id + "/sub"});
+  ASSERT_EQ(long_ls.exit_code, 0) << long_ls.err;
+  EXPECT_EQ(long_ls.out.rfind("-rw", 0), 0u) << long_ls.out;
+  EXPECT_NE(long_ls.out.find(" two\n"), std::string::npos) << long_ls.out;
+
+  auto one = dfs({"get", id + "/sub/two"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "two");
+  ASSERT_EQ(dfs({"get", id, "-o", dir_ + "/copy"}).exit_code, 0);
+  EXPECT_EQ(read_file(dir_ + "/copy/file one"), "one");
+  EXPECT_EQ(read_file(dir_ + "/copy/sub/two"), "two");
+  EXPECT_TRUE(fs::is_directory(dir_ + "/copy/empty"));
+  auto again = dfs({"get", id, "-o", dir_ + "/copy"});
+  expect_one_line_error(again, "exists");
+  expect_one_line_error(dfs({"get", id + "/nope"}), "no \"nope\"");
+  expect_one_line_error(dfs({"get", id + "/../x"}), "cannot name an entry");
+
+  const std::string file_id = put(write_file("plain", "p"));
+  auto kept = dfs({"ls"});
+  EXPECT_NE(kept.out.find(id + "  dir "), std::string::npos) << kept.out;
+  EXPECT_NE(kept.out.find("  put    tree\n"), std::string::npos) << kept.out;
+  EXPECT_NE(kept.out.find(file_id + "  file"), std::string::npos) << kept.out;
+
+  auto rm = dfs({"rm", id, file_id});
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(dfs({"ls"}).out, "");
+  EXPECT_NE(dfs({"status"}).out.find("chunks in use:   0\n"), std::string::npos);
+  expect_one_line_error(dfs({"rm", id}), "keeps nothing put with that ID");
 }
 
 }  // namespace

@@ -56,13 +56,13 @@ void HostilePeer::send(wire::Envelope env, ByteView payload) {
 
 void HostilePeer::send_raw(ByteView bytes) { asio::write(stream_, asio::buffer(bytes.data(), bytes.size())); }
 
-bool HostilePeer::closed_by_victim(std::chrono::milliseconds limit) {
-  bool closed = false;
+HostilePeer::ReadEnd HostilePeer::read_until(std::chrono::milliseconds limit, const std::function<bool(ByteView)>& take) {
+  ReadEnd end = ReadEnd::timed_out;
   std::array<std::uint8_t, 64 * 1024> buf{};
   std::function<void()> read_on = [&] {
-    stream_.async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t) {
-      if (ec) {
-        closed = true;
+    stream_.async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t n) {
+      if (ec || take(ByteView(buf.data(), n))) {
+        end = ec ? ReadEnd::closed : ReadEnd::stopped;
         io_.stop();
         return;
       }
@@ -72,7 +72,11 @@ bool HostilePeer::closed_by_victim(std::chrono::milliseconds limit) {
   read_on();
   io_.restart();
   io_.run_for(limit);
-  return closed;
+  return end;
+}
+
+bool HostilePeer::closed_by_victim(std::chrono::milliseconds limit) {
+  return read_until(limit, [](ByteView) { return false; }) == ReadEnd::closed;
 }
 
 bool HostilePeer::hung_up() {
@@ -81,32 +85,21 @@ bool HostilePeer::hung_up() {
 }
 
 std::optional<net::Frame> HostilePeer::read_frame(std::chrono::milliseconds limit) {
-  std::optional<net::Frame> got;
-  std::array<std::uint8_t, 64 * 1024> buf{};
-  std::function<void()> read_on = [&] {
-    stream_.async_read_some(asio::buffer(buf), [&](const boost::system::error_code& ec, std::size_t n) {
-      if (ec) {
-        io_.stop();
-        return;
-      }
+  bool malformed = false;
+  if (pending_.empty()) {
+    read_until(limit, [&](ByteView bytes) {
       std::vector<net::Frame> frames;
-      if (!decoder_.feed(ByteView(buf.data(), n), frames).ok()) {
-        io_.stop();
-        return;
-      }
+      malformed = !decoder_.feed(bytes, frames).ok();
       for (auto& f : frames) {
-        if (f.envelope.body_case() == wire::Envelope::kHello) continue;
-        got = std::move(f);
-        io_.stop();
-        return;
+        if (f.envelope.body_case() != wire::Envelope::kHello) pending_.push_back(std::move(f));
       }
-      read_on();
+      return malformed || !pending_.empty();
     });
-  };
-  read_on();
-  io_.restart();
-  io_.run_for(limit);
-  return got;
+  }
+  if (malformed || pending_.empty()) return std::nullopt;
+  net::Frame frame = std::move(pending_.front());
+  pending_.pop_front();
+  return frame;
 }
 
 wire::Envelope HostilePeer::get_chunk(const ChunkId& id) {

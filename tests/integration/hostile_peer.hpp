@@ -11,6 +11,8 @@
 #include <boost/asio/ssl/stream.hpp>
 
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +42,8 @@ class HostilePeer {
   // True once the victim has closed the connection, found without reading
   // anything it sent (POLLRDHUP).
   bool hung_up();
-  // Reads one whole frame (skipping the victim's Hello); nullopt on error
-  // or after `limit`.
+  // Reads one whole frame (skipping the victim's Hello; frames that came
+  // with it are kept for the next call); nullopt on error or after `limit`.
   std::optional<net::Frame> read_frame(std::chrono::milliseconds limit);
 
   // A GET_CHUNK / PUT_CHUNK / HAS_CHUNKS request.
@@ -54,7 +56,13 @@ class HostilePeer {
   net::Identity identity_;
   std::unique_ptr<boost::asio::ssl::context> ssl_;
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  enum class ReadEnd { stopped, closed, timed_out };
+  // The one read loop: reads until `take` (given each read's bytes) says
+  // stop, the victim closes the connection, or `limit` passes.
+  ReadEnd read_until(std::chrono::milliseconds limit, const std::function<bool(ByteView)>& take);
+
   net::FrameDecoder decoder_;
+  std::deque<net::Frame> pending_;  // decoded, not yet returned by read_frame
   std::uint64_t next_request_ = 1;
 };
 

@@ -154,7 +154,7 @@ TEST_F(Hostile, AnswersNeverReadAreCappedAndTheDeafPeerIsDropped) {
   const std::string content = random_content(48 * kMiB, 1);
   const std::string id = put_at_owner(content, "16M");
   std::optional<ChunkId> big;
-  for (const auto& [chunk, where] : chunks_on_disk(data(kVictim) + "/store")) {
+  for (const auto& [chunk, where] : served_chunks_on_disk(data(kVictim))) {
     if (!where.packed && fs::file_size(where.path) > 15 * kMiB) big = chunk;
   }
   ASSERT_TRUE(big) << "the victim holds no 16 MiB chunk";
@@ -263,6 +263,120 @@ TEST_F(Hostile, APutOfAChunkFarFromThisNodeIsRefusedAndOneCloseToItIsTaken) {
   answer = attacker.read_frame(20s);
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunkResult);
+}
+
+// A stranger filled a node with --quota 20M through PUT_CHUNK and its
+// owner's next put failed "would exceed the quota". Now what strangers put
+// goes to a budget of its own (--storage-for-others), refused "full" when
+// spent, and the owner's quota never sees it.
+TEST_F(Hostile, AStrangerFillingTheStorageForOthersNeverMakesTheOwnersPutFail) {
+  start_peer(kVictim, {"--storage-for-others", "16M", "--quota", "20M"});
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const auto key = crypto::SecretKey::generate();
+  bool full = false;
+  int stored = 0;
+  for (int i = 0; i < 40 && !full; ++i) {  // 40 MiB offered, twice the owner's quota
+    const SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(kMiB, static_cast<std::uint8_t>(i)));
+    attacker.send(HostilePeer::put_chunk(c.id, 86400), c.bytes);
+    auto answer = attacker.read_frame(20s);
+    ASSERT_TRUE(answer);
+    if (answer->envelope.body_case() == wire::Envelope::kPutChunkResult) {
+      ++stored;
+      continue;
+    }
+    ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kError);
+    EXPECT_NE(answer->envelope.error().message().find("full"), std::string::npos)
+        << answer->envelope.error().message();
+    full = true;
+  }
+  EXPECT_TRUE(full) << "16 MiB of storage for others took " << stored << " chunks of 1 MiB";
+  EXPECT_LE(stored, 16);
+  // The owner's own 12 MiB fit its 20 MiB quota, whatever strangers sent.
+  const std::string content = random_content(12 * kMiB, 4);
+  auto put = dfs_at(kVictim, {"put", write_file("own", content)});
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_TRUE(status_says(kVictim, "1 refused as full")) << status(kVictim);
+}
+
+// A stranger could push chunks as fast as the disk took them. Now each
+// peer (and each address) has a rate, beyond which it hears "busy" (a
+// placer then tries another peer), and the node keeps serving others.
+TEST_F(Hostile, APutFloodFromOnePeerIsAnsweredBusy) {
+  start_peer(kVictim, {"--put-chunks-per-second", "1"});  // a burst of 2, then 1 a second
+  start_peer(kOwner);
+  const std::string content = random_content(2 * kMiB, 5);
+  const std::string id = put_at_owner(content);
+  start_peer(kReader);
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const auto key = crypto::SecretKey::generate();
+  constexpr int kFlood = 20;
+  for (int i = 0; i < kFlood; ++i) {
+    const SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(i)));
+    attacker.send(HostilePeer::put_chunk(c.id, 86400), c.bytes);
+  }
+  int busy = 0;
+  for (int i = 0; i < kFlood; ++i) {
+    auto answer = attacker.read_frame(20s);
+    ASSERT_TRUE(answer);
+    if (answer->envelope.body_case() == wire::Envelope::kError &&
+        answer->envelope.error().message().find("busy: you are putting chunks faster") != std::string::npos) {
+      ++busy;
+    }
+  }
+  EXPECT_GE(busy, kFlood / 2) << "a flood of " << kFlood << " PUTs at 1 chunk/s was mostly taken";
+  expect_reader_gets(id, content);
+  EXPECT_TRUE(status_says(kVictim, "chunks/s")) << status(kVictim);
+}
+
+// Any peer's HAS_CHUNKS renewed the lease of any chunk held: a stranger
+// could keep junk alive for ever by asking about it. Now only the peer
+// that put a chunk, or one of its current holders (among its closest peers
+// in the routing table), renews it.
+TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
+  start_peer(kVictim, {"--replicas", "1", "--lease-length", "2", "--gc-interval", "0.5"});  // window: 4 closest
+  for (int i = 1; i <= 5; ++i) start_peer(i);
+  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  std::vector<Bytes> others;
+  for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
+  const Bytes victim = from_hex(node_id(kVictim)).value();
+  HostilePeer placer(kAttackerIp, address(kVictim));
+  placer.handshake_and_hello();
+  HostilePeer asker("127.0.0.67", address(kVictim));
+  asker.handshake_and_hello();
+  const Bytes asker_id(asker.id().begin(), asker.id().end());
+  // A chunk the victim takes (fewer than 4 known peers closer to it than
+  // the victim) and the asker does not hold (4 known peers closer to it).
+  const auto closer_than = [&](const ChunkId& id, const Bytes& who) {
+    return std::count_if(others.begin(), others.end(), [&](const Bytes& o) { return closer_to(id, o, who); });
+  };
+  const auto key = crypto::SecretKey::generate();
+  SealedChunk junk;
+  for (int n = 0;; ++n) {
+    junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
+    if (closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4) break;
+  }
+  placer.send(HostilePeer::put_chunk(junk.id, 86400), junk.bytes);
+  auto answer = placer.read_frame(20s);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunkResult);
+  const auto held = [&] {
+    for (const auto& [id, where] : served_chunks_on_disk(data(kVictim))) {
+      if (id == junk.id) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(held());
+  // The asker keeps asking, far more often than the lease lasts.
+  EXPECT_TRUE(eventually(
+      [&] {
+        asker.send(HostilePeer::has_chunks({junk.id}));
+        auto present = asker.read_frame(5s);
+        return present && !held();
+      },
+      30s))
+      << "a stranger's HAS_CHUNKS kept the junk chunk alive";
 }
 
 // A stranger could guess a weak network key offline from the proof a node

@@ -92,12 +92,15 @@ class PeerNetwork : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
 
-  // chunk ID -> the peers whose store holds it (not their caches, unless
-  // `area` says "cache").
-  std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "store") {
+  // chunk ID -> the peers that serve it: their own store/ or held/, where
+  // chunks other peers put land (not their caches, unless `area` says
+  // "cache").
+  std::map<std::string, std::set<int>> holders(const std::set<int>& peers, const std::string& area = "served") {
     std::map<std::string, std::set<int>> out;
     for (int i : peers) {
-      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(i) + "/" + area)) out[id.hex()].insert(i);
+      const auto chunks = area == "served" ? dfs::testing::served_chunks_on_disk(data(i))
+                                           : dfs::testing::chunks_on_disk(data(i) + "/" + area);
+      for (const auto& [id, where] : chunks) out[id.hex()].insert(i);
     }
     return out;
   }
@@ -138,6 +141,31 @@ TEST_F(PeerNetwork, AFilePutAtOnePeerIsReadBitExactAtAnotherAndEveryChunkSitsOnE
   auto placed = holders({0, 1, 2, 3, 4});
   EXPECT_EQ(placed.size(), 65u) << "64 data chunks and the manifest";
   for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers.size(), static_cast<std::size_t>(kReplicas)) << chunk;
+}
+
+TEST_F(PeerNetwork, ATreePutAtOnePeerIsListedAndReadAtAnotherThatHeldNoneOfIt) {
+  start_network(4);
+  fs::create_directories(dir_ + "/tree/sub dir");
+  write_file("tree/a", random_content(300000, 2));
+  write_file("tree/sub dir/b", "b");
+  fs::create_symlink("../a", dir_ + "/tree/sub dir/to a");
+  auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find('\n'));
+  ASSERT_EQ(id.rfind("dfs1d", 0), 0u) << put.out;
+  // Peer 3 is not the owner: whatever it holds, it holds as one of the R
+  // closest. Its cache, where a reader would keep fetched chunks, is empty.
+  ASSERT_TRUE(holders({3}, "cache").empty());
+  auto ls = dfs_at(3, {"ls", id});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, "a\nsub dir/\n");
+  auto one = dfs_at(3, {"get", id + "/sub dir/b", "-o", dir_ + "/b"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(read_file(dir_ + "/b"), "b");
+  auto got = dfs_at(3, {"get", id, "-o", dir_ + "/copy"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/copy/a") == read_file(dir_ + "/tree/a"));
+  EXPECT_EQ(fs::read_symlink(dir_ + "/copy/sub dir/to a"), "../a");
 }
 
 TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies) {
@@ -231,7 +259,7 @@ TEST_F(PeerNetwork, ChunksThatWentBadOnSomePeersAreDetectedAndReadFromAnotherRep
     std::sort(others.begin(), others.end(),
               [&](int a, int b) { return xor_distance(chunk, node_id(a)) < xor_distance(chunk, node_id(b)); });
     for (std::size_t k = 0; k + 1 < others.size(); ++k) {
-      for (const auto& [id, where] : dfs::testing::chunks_on_disk(data(others[k]) + "/store")) {
+      for (const auto& [id, where] : dfs::testing::served_chunks_on_disk(data(others[k]))) {
         if (id.hex() == chunk) {
           ASSERT_TRUE(dfs::testing::flip_chunk_byte(where, 100)) << where.path;
         }

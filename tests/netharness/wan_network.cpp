@@ -124,7 +124,7 @@ std::string WanNetwork::put_at(int i, const std::string& path) {
 std::map<std::string, std::set<int>> WanNetwork::holders() {
   std::map<std::string, std::set<int>> out;
   for (int i = 0; i < options_.peers; ++i) {
-    for (const auto& [id, where] : chunks_on_disk(data(i) + "/store")) out[id.hex()].insert(i);
+    for (const auto& [id, where] : served_chunks_on_disk(data(i))) out[id.hex()].insert(i);
   }
   return out;
 }

@@ -76,16 +76,24 @@ class Manifest {
   void add_holes(std::uint64_t count);
   // Keeps the first `count` chunks (a truncation), splitting a hole run.
   void keep_chunks(std::uint64_t count);
+  // Makes chunks [first, end) holes (a punched hole; `end` is clamped to
+  // chunk_count()), merging with the runs around them. O(entries).
+  void punch(std::uint64_t first, std::uint64_t end);
 
   // Chunks the file spans, stored or holes.
   std::uint64_t chunk_count() const { return chunk_count_; }
   // Chunk `index`: its entry, or nullptr for a hole or past the end.
   // O(1) without holes, O(log entries) with them.
   const ChunkRef* chunk(std::uint64_t index) const;
+  // The first stored chunk at or after `index`, or chunk_count() if none:
+  // how a walk over a sparse file skips its holes. O(log entries).
+  std::uint64_t next_stored(std::uint64_t index) const;
   // The plaintext length chunk `index` has by the file's size (a hole's
   // length, for a reader that fills zeros).
   std::uint32_t length_of(std::uint64_t index) const;
   const std::vector<ManifestEntry>& entries() const { return entries_; }
+  // The plaintext bytes of the stored chunks (holes not counted).
+  std::uint64_t stored_bytes() const;
   // The stored chunks' IDs in file order (a chunk used twice, twice).
   std::vector<ChunkId> stored_ids() const;
 

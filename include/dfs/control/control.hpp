@@ -99,6 +99,12 @@ class ControlClient final : public Service {
                          const ProgressFn& progress) override;
   Status get(const FileId& id, int fd, const ProgressFn& progress) override;
   Result<std::vector<FileSummary>> list() override;
+  Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                              const ProgressFn& progress) override;
+  Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) override;
+  Result<Directory> list_directory(const FileId& id) override;
+  Result<DirEntry> lookup(const FileId& root, const std::string& path) override;
+  Status remove(const FileId& id) override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
   Result<GcReport> collect_garbage(const GcOptions& options) override;

@@ -1,7 +1,8 @@
-// Daemon: a running peer, as both `dfs node` and dfsmount run it — the
-// Node on the data directory, the P2P engine (when a network is named),
-// periodic GC and the control socket — started and stopped in one order.
-// The two mains differ only in whether they mount a filesystem on it.
+// Daemon: a running peer, as both `dfs node` and dfsmount run it — the data
+// directory (node::DataDir), the Node on it, the P2P engine on its store,
+// cache and leases (when a network is named), periodic GC and the control
+// socket — assembled, started and stopped in one order. The two mains
+// differ only in whether they mount a filesystem on it.
 //
 // Stop signals: call block_stop_signals() before any thread starts, so that
 // every thread the daemon starts inherits the mask; then either
@@ -36,6 +37,8 @@ class Daemon {
   // stop(), if it was not called.
   ~Daemon();
 
+  // The data directory's parts, for a filesystem mounted on the peer.
+  node::DataDir& data() { return *data_; }
   node::Node& node() { return *node_; }
   // The network, or null for a lone peer.
   p2p::Peer* peer() { return peer_.get(); }
@@ -55,11 +58,12 @@ class Daemon {
   void stop();
 
  private:
-  Daemon(DaemonOptions options, std::unique_ptr<node::Node> node);
+  Daemon(DaemonOptions options, std::unique_ptr<node::DataDir> data);
 
   DaemonOptions options_;
   // Destroyed in reverse: the control socket, then the peer, then the node
-  // both of them use.
+  // both of them use, then the data directory under all of them.
+  std::unique_ptr<node::DataDir> data_;
   std::unique_ptr<node::Node> node_;
   std::unique_ptr<p2p::Peer> peer_;
   std::unique_ptr<control::ControlServer> control_;

@@ -24,6 +24,16 @@ struct DhtConfig {
   std::size_t alpha = kDefaultAlpha;
   // Candidates a full bucket keeps in reserve for when a member dies.
   std::size_t replacement_cache_size = 5;
+  // Contacts one bucket takes from one network: addresses that share their
+  // first ipv4_prefix_bits (IPv4) or ipv6_prefix_bits (IPv6). Whoever
+  // controls one subnet cannot fill a bucket with IDs of their making
+  // (S/Kademlia); more contacts from it are not taken. 0: no cap. The
+  // default, k / 2 per /24 or /48, leaves a test network on 127.0.0.x
+  // (one /24) up to 10 peers per bucket: enough for the tests' networks,
+  // whose farthest bucket holds about half of them.
+  std::size_t max_contacts_per_network = kDefaultK / 2;
+  std::size_t ipv4_prefix_bits = 24;
+  std::size_t ipv6_prefix_bits = 48;
   // Consecutive failed RPCs after which a contact leaves the routing table
   // (a failed ping-before-evict removes it at once).
   std::uint32_t max_failures = 3;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "dfs/dht/contact.hpp"
@@ -24,6 +25,14 @@
 namespace dfs::dht {
 
 using TimePoint = std::chrono::steady_clock::time_point;
+
+// Contacts per network per bucket (DhtConfig::max_contacts_per_network
+// and its prefix lengths); max_contacts 0: no cap.
+struct NetworkCap {
+  std::size_t max_contacts = 0;
+  std::size_t ipv4_prefix_bits = 24;
+  std::size_t ipv6_prefix_bits = 48;
+};
 
 class RoutingTable {
  public:
@@ -47,7 +56,10 @@ class RoutingTable {
     added,      // appended to its bucket
     refreshed,  // already present: moved to most recently seen
     pending,    // bucket full: waits in the replacement cache
+    network_full,  // its bucket holds NetworkCap::max_contacts of its network already
   };
+
+  using NetworkCap = dht::NetworkCap;
 
   struct ObserveResult {
     Outcome outcome;
@@ -56,7 +68,7 @@ class RoutingTable {
     std::optional<Contact> ping;
   };
 
-  RoutingTable(NodeId self, std::size_t k, std::size_t replacement_cache_size);
+  RoutingTable(NodeId self, std::size_t k, std::size_t replacement_cache_size, NetworkCap cap = {});
 
   // `contact` was heard from (it sent a request or answered one): adds it or
   // moves it to the most-recently-seen end and clears its failures.
@@ -96,16 +108,23 @@ class RoutingTable {
  private:
   Bucket& bucket_of(const NodeId& id) { return buckets_[bucket_index(self_, id)]; }
   void add_replacement(Bucket& bucket, const Contact& contact, TimePoint now);
+  bool network_full(const Bucket& bucket, const Contact& contact) const;
   void erase_entry(Bucket& bucket, std::vector<Entry>::iterator it);
 
   NodeId self_;
   std::size_t k_;
   std::size_t replacement_cache_size_;
+  NetworkCap cap_;
   std::array<Bucket, kIdBits> buckets_;
   // Bit i set iff bucket i has entries: lets closest() and stale_buckets()
   // skip empty buckets without touching them (most of the 256 are empty).
   std::bitset<kIdBits> nonempty_;
   std::size_t size_ = 0;  // sum of bucket entries (not replacements)
 };
+
+// The network an address ("host:port", "[v6]:port") is in, for the cap
+// above: its first `ipv4_bits` / `ipv6_bits` bits, as a key; an address
+// that is not an IP literal is a network of its own.
+std::string network_of(const std::string& address, std::size_t ipv4_bits, std::size_t ipv6_bits);
 
 }  // namespace dfs::dht

@@ -46,6 +46,13 @@ struct FileRecord {
   std::uint32_t chunk_size = 0;  // > 0
   std::uint64_t chunk_count = 0;
   std::int64_t added_at_unix = 0;  // seconds since the epoch
+  // A directory tree put by dfs put -r (schema v5): `manifest` and `key`
+  // name its root snapshot, `size` is the total of its files, and its
+  // references cover every chunk of the tree.
+  bool is_directory = false;
+  // Read only (ignored by record_file): a version the mount's namespace
+  // recorded (NamespaceTxn::record_version), not a put.
+  bool from_mount = false;
 
   bool operator==(const FileRecord&) const = default;
 };
@@ -73,6 +80,9 @@ struct InodeAttr {
   std::optional<FileKey> file_key;
   std::optional<std::string> symlink_target;
   std::uint64_t generation = 0;
+  // The plaintext bytes a regular file's chunks hold, holes not counted
+  // (st_blocks); unset when not known (counted as the size).
+  std::optional<std::uint64_t> stored_bytes;
 
   bool operator==(const InodeAttr&) const = default;
 };
@@ -206,6 +216,11 @@ class Index {
   Result<std::optional<FileRecord>> find_file(const ChunkId& manifest);
   // Removes the file, its references and its pin; Errc::not_found if absent.
   Status forget_file(const ChunkId& manifest);
+  // dfs rm: forgets an item put on this peer, in one transaction. If an
+  // inode of the mount points at it (a file placed by dfs open), the row
+  // is handed to the namespace instead (as if record_version had made
+  // it), which forgets it once no inode points at it any more.
+  Status forget_put(const ChunkId& manifest);
 
   // Whether any recorded file references `chunk`.
   Result<bool> is_referenced(const ChunkId& chunk);
@@ -228,6 +243,18 @@ class Index {
   // called with many chunks at once: one transaction per chunk would cost
   // a sync each on the receive path.
   Status extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix);
+  // The same for chunks another peer put here, recording who put each
+  // (`placer`, a node ID; none keeps the one recorded): that peer may renew
+  // the lease later (renew_leases_placed_by), an arbitrary peer may not.
+  struct LeaseGrant {
+    ChunkId chunk;
+    std::optional<std::array<std::uint8_t, 32>> placer;
+  };
+  Status extend_leases(const std::vector<LeaseGrant>& grants, std::int64_t expires_at_unix);
+  // Extends, until `expires_at_unix`, the leases of those of `chunks` that
+  // `placer` put here; the others are left as they are.
+  Status renew_leases_placed_by(const std::vector<ChunkId>& chunks, const std::array<std::uint8_t, 32>& placer,
+                                std::int64_t expires_at_unix);
   // Whether a lease holds `chunk` at `now_unix`.
   Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
   // The candidates GC may delete at `now_unix`: no file references them and

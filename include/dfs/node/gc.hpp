@@ -1,11 +1,12 @@
 // GarbageCollector: deletes the chunks nobody needs any more (DESIGN.md §4
-// "Leases and GC"), from a peer's store/ and cache/.
+// "Leases and GC"), from a peer's store/, held/ and cache/.
 //
 // A chunk in store/ is collected when no file of this peer's index
 // references it (files put, filesystem versions, pins: all are chunk_refs
 // rows), no unexpired lease holds it (chunks held for other peers), and no
 // put of it is in progress (store/in_flight.hpp says why that is enough to
-// make the race with commits safe). cache/ holds copies of chunks other
+// make the race with commits safe); so is one in held/ (chunks other
+// peers put here, under their own budget). cache/ holds copies of chunks other
 // peers are responsible for: anything there that no file references goes,
 // leases or not. Files left in the stores' tmp/ longer than `temp_age` are
 // removed, and expired lease rows are dropped.
@@ -36,7 +37,7 @@ struct GcOptions {
 
 struct GcReport {
   std::uint64_t chunks_examined = 0;   // in store/ and cache/
-  std::uint64_t chunks_collected = 0;  // from store/ (or would be, on a dry run)
+  std::uint64_t chunks_collected = 0;  // from store/ and held/ (or would be, on a dry run)
   std::uint64_t cache_collected = 0;   // from cache/
   std::uint64_t bytes_freed = 0;       // 0 on a dry run
   std::uint64_t chunks_in_flight = 0;  // skipped: a put of them was in progress
@@ -47,8 +48,10 @@ struct GcReport {
 class GarbageCollector {
  public:
   // None owned; all must outlive the collector. `leases` may be null.
+  // `held` (chunks held for other peers, DATA/held/) is swept as store/ is.
   GarbageCollector(store::DiskChunkStore& store, store::DiskChunkStore& cache, index::Index& index,
-                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock = unix_seconds);
+                   store::InFlightChunks& in_flight, LeaseBook* leases, UnixClock clock = unix_seconds,
+                   store::DiskChunkStore* held = nullptr);
 
   // One pass over both stores. Safe while puts and commits run (the
   // node's GC loop calls it from its own thread).
@@ -58,10 +61,13 @@ class GarbageCollector {
   // Chunks examined per exclusive section: bounds how long writers wait.
   static constexpr std::size_t kBatch = 1024;
   enum class Rule { unreferenced_and_unleased, unreferenced };
+  std::vector<store::DiskChunkStore*> stores() const;
+  std::uint64_t bytes_stored() const;
   Status sweep(store::DiskChunkStore& store, Rule rule, bool dry_run, std::uint64_t& collected, GcReport& report);
 
   store::DiskChunkStore& store_;
   store::DiskChunkStore& cache_;
+  store::DiskChunkStore* held_;  // may be null
   index::Index& index_;
   store::InFlightChunks& in_flight_;
   LeaseBook* leases_;

@@ -12,14 +12,16 @@
 // the leases buffered since the last flush; those chunks are then
 // collectable, and their owners' repair puts them back (with a lease).
 //
-// Renewal: a lease is extended whenever the chunk arrives again and
-// whenever another peer asks this one HAS_CHUNKS about it. Every repair
-// round asks the R closest peers about the chunks the asker has: the other
-// holders ask about what they serve, and the owner about its own files'
-// chunks in its cache/ (Replicator's `owned` store, PeerOptions::
-// owned_chunks). So a chunk held here lives while its owner's node runs
-// repair at least once per `length` (or some other holder keeps checking
-// it), and `length` after that.
+// Renewal: a lease is extended whenever the chunk arrives again, and when
+// a peer entitled to it asks this one HAS_CHUNKS about it: the peer that
+// put it here (recorded with the lease) or one of its current holders —
+// never an arbitrary peer (issue 10: a stranger cannot keep junk alive).
+// Every repair round asks the R closest peers about the chunks the asker
+// has: the other holders ask about what they serve, and the owner, which
+// placed them, about its own files' chunks in its cache/ (Replicator's
+// `owned` store, PeerOptions::owned_chunks). So a chunk held here lives
+// while its owner's node runs repair at least once per `length` (or some
+// other holder keeps checking it), and `length` after that.
 //
 // Thread-safe: one mutex guards the buffer and its hold.
 #pragma once
@@ -50,7 +52,10 @@ class LeaseBook final : public replicate::LeaseRecorder {
             UnixClock clock = unix_seconds);
   ~LeaseBook() override;
 
-  void lease(const ChunkId& id) override;
+  void lease(const ChunkId& id, const dht::NodeId& placer) override;
+  void renew(const ChunkId& id) override;
+  // Flushes first, so that the placers of buffered leases are known.
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) override;
   // Writes the buffered leases to the index, expiring `length` from now.
   // On failure they stay buffered (and held) for the next flush.
   Status flush();
@@ -63,7 +68,10 @@ class LeaseBook final : public replicate::LeaseRecorder {
   const std::chrono::seconds length_;
   const UnixClock clock_;
   std::mutex mu_;  // guards buffer_ and hold_
-  std::vector<ChunkId> buffer_;
+  // Grants no lease yet records; renew_placed_by's go to the index directly.
+  void buffer(index::Index::LeaseGrant grant);
+
+  std::vector<index::Index::LeaseGrant> buffer_;
   store::InFlightChunks::Hold hold_;
   std::mutex flush_mu_;  // one flush at a time, so leases reach the index in order
 };

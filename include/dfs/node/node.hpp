@@ -1,5 +1,6 @@
-// Node: one peer's local side and its Service. It owns the chunk store and
-// the index of a data directory and turns files into sealed chunks and back.
+// Node: one peer's local side and its Service. It works on the parts of a
+// data directory (node/data_dir.hpp: chunk store, cache, index, pool) and
+// turns files into sealed chunks and back.
 //
 // Alone, every operation runs against the data directory. With a
 // ChunkNetwork attached (a running peer), a put also places each chunk on
@@ -7,19 +8,16 @@
 // from them. Hashing and AES run on a worker pool sized to the cores, with
 // a bounded window of chunks in flight so memory stays flat whatever the
 // file size (DESIGN.md §6).
-//
-// Data directory layout:
-//   store/          chunks this peer is responsible for (store/disk_chunk_store.hpp)
-//   cache/          chunks of its own files that other peers are responsible for
-//   index.sqlite    the index (index/index.hpp)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/index/index.hpp"
+#include "dfs/node/data_dir.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/node/gc.hpp"
 #include "dfs/node/leases.hpp"
@@ -34,23 +32,17 @@ using replicate::ChunkNetwork;
 using replicate::ReplicationStream;
 using replicate::ReplicationSummary;
 
-struct NodeOptions {
-  std::string data_dir;
-  std::uint64_t quota_bytes = 0;           // 0 = unlimited
-  std::uint32_t chunk_size = kDefaultChunkSize;
-  std::size_t threads = 0;                 // 0 = one per core
-  bool durable = true;                     // fsync chunks before they count
-  // How long a chunk received from another peer is kept unless renewed.
-  std::chrono::seconds lease_length = kDefaultLeaseLength;
-};
-
-// Leases every chunk `store` holds, once, if the index predates leases.
-Status lease_chunks_from_before_leases(store::ChunkStore& store, index::Index& index, std::chrono::seconds length);
-
 class Node final : public Service {
  public:
+  // A Node alone on a data directory it opens and owns (`dfs put` with no
+  // daemon running, tests).
   static Result<std::unique_ptr<Node>> open(const NodeOptions& options);
+  // A Node on `dir`, opened and shared by whoever assembles the peer
+  // (daemon::Daemon); `dir` must outlive it.
+  explicit Node(DataDir& dir);
   ~Node() override;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   // From now on puts replicate and gets fetch through `network` (not
   // owned; must outlive the Node or be detached with nullptr).
@@ -60,22 +52,17 @@ class Node final : public Service {
                          const ProgressFn& progress) override;
   Status get(const FileId& id, int fd, const ProgressFn& progress) override;
   Result<std::vector<FileSummary>> list() override;
+  // Trees (tree_put.cpp, tree_get.cpp).
+  Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                              const ProgressFn& progress) override;
+  Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) override;
+  Result<Directory> list_directory(const FileId& id) override;
+  Result<DirEntry> lookup(const FileId& root, const std::string& path) override;
+  Status remove(const FileId& id) override;
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
 
-  store::ChunkStore& chunk_store() { return *store_; }
-  store::ChunkStore& cache() { return *cache_; }
-  // dfsmount's filesystem works on the same index and pool: one connection
-  // to the index and one set of CPU threads per process (both thread-safe).
-  index::Index& index() { return *index_; }
-  WorkerPool& pool() { return pool_; }
-
-  // --- GC and leases (node/gc.hpp, node/leases.hpp) ---
-  // Chunks being put and not yet in the index: whoever else puts into
-  // this node's stores (the filesystem) holds them here, so GC keeps off.
-  store::InFlightChunks& in_flight() { return in_flight_; }
-  // Where the chunk service records leases on chunks received from peers.
-  replicate::LeaseRecorder& leases() { return *leases_; }
+  // --- GC (node/gc.hpp) ---
   Result<GcReport> collect_garbage(const GcOptions& options) override;
   Result<FileLocation> locate(const FileId& id, bool repair) override;
   // From now on, GC runs every `interval` on a thread of its own (and
@@ -83,11 +70,28 @@ class Node final : public Service {
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
 
  private:
-  Node(NodeOptions options, std::unique_ptr<store::DiskChunkStore> store, std::unique_ptr<store::DiskChunkStore> cache,
-       std::unique_ptr<index::Index> index);
-  // `stream` (null for a lone peer) gets each chunk once it is stored.
-  Result<FileId> put_locally(int fd, const std::string& name, std::uint32_t chunk_size, std::vector<ChunkId>& stored,
-                             const ProgressFn& progress, ReplicationStream* stream);
+  // Chunks in flight per worker: enough to keep every core busy while the
+  // reader or writer waits on the disk, few enough to bound memory
+  // (each holds a plaintext and a sealed copy of one chunk).
+  static constexpr std::size_t kChunksInFlightPerThread = 2;
+  // Chunk fetches a get keeps in flight when chunks come from peers.
+  static constexpr std::size_t kRemoteFetchesInFlight = 16;
+
+  friend class TreeWriter;
+  friend class TreeReader;
+
+  Result<std::uint32_t> chunk_size_for(const PutOptions& options) const;
+  // What a put stores: writes a version through `writer` and `batch` and
+  // says how to record it (added_at is filled in).
+  using VersionBody = std::function<Result<index::FileRecord>(const store::VersionWriter& writer, store::PutBatch& batch,
+                                                              std::vector<ChunkId>& stored)>;
+  // Runs `body` with a batch that GC keeps off, commits it, records the
+  // item in the index; on failure removes whatever it stored. `stream`
+  // (null for a lone peer) gets each chunk once it is stored.
+  Result<FileId> put_locally(const VersionBody& body, ReplicationStream* stream);
+  // One file's chunks and manifest: its ID, and its size in `manifest`.
+  Result<FileId> write_file(int fd, const std::string& name, const store::VersionWriter& writer, store::PutBatch& batch,
+                            Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress);
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
   void copy_to_cache(const std::vector<ChunkId>& ids);
@@ -105,18 +109,21 @@ class Node final : public Service {
   Result<std::vector<ChunkId>> chunks_of(const FileId& id);
   Result<std::vector<replicate::ChunkLocation>> locate_chunks(const std::vector<ChunkId>& ids);
   std::uint64_t place_again(const std::vector<ChunkId>& ids);
-  Status serve_from_cache(const ChunkId& id);
+  Status serve_here(const ChunkId& id);
 
-  NodeOptions options_;
-  std::unique_ptr<store::DiskChunkStore> store_;
-  std::unique_ptr<store::DiskChunkStore> cache_;
-  std::unique_ptr<index::Index> index_;
-  store::InFlightChunks in_flight_;
-  std::unique_ptr<LeaseBook> leases_;
+  std::unique_ptr<DataDir> own_dir_;  // set by open(); null when the DataDir is shared
+  // The parts of dir_ used here, named once.
+  const NodeOptions& options_;
+  store::DiskChunkStore* store_;
+  store::ChunkStore* served_;  // store_ and held/ (what a get may find here)
+  store::DiskChunkStore* cache_;
+  index::Index* index_;
+  store::InFlightChunks& in_flight_;
+  LeaseBook* leases_;
+  WorkerPool& pool_;
   GarbageCollector gc_;
   ChunkNetwork* network_ = nullptr;  // set before serving; read-only after
   std::unique_ptr<store::ChunkStore> source_;  // store → cache → network_; remade with it
-  WorkerPool pool_;
   // With a network, a get's jobs mostly wait on peers, not on the CPU: a
   // wider pool keeps enough fetches in flight to fill the link.
   std::unique_ptr<WorkerPool> fetch_pool_;  // set with the network

@@ -1,4 +1,6 @@
-// Service: what a peer offers its owner — put, get, list, status, peers, gc.
+// Service: what a peer offers its owner — put, get, list, status, peers, gc,
+// and the same for directory trees (put_tree, get_tree, list_directory,
+// lookup) and removing what was put (remove).
 //
 // The dfs command line talks to a Service without knowing where it runs:
 // Node implements it in-process (a lone peer working on its data directory,
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
 #include "dfs/node/gc.hpp"
 #include "dfs/replicate/chunk_location.hpp"
@@ -33,11 +36,15 @@ struct PutOutcome {
   std::uint32_t replicas_min = 1;     // fewest confirmed copies of any chunk
 };
 
+// One item this peer keeps: put by dfs put / put -r, or a version of a
+// file on the mount.
 struct FileSummary {
-  std::string file_id;  // dfs1…
-  std::string name;
-  std::uint64_t size = 0;
+  std::string file_id;  // dfs1f… or dfs1d…
+  std::string name;     // the name it was put under
+  std::uint64_t size = 0;  // a tree's: the total of its files
   std::int64_t added_at_unix = 0;
+  bool is_directory = false;
+  bool from_mount = false;  // a version of a file on the mount, not a put
 };
 
 using replicate::PeerSummary;
@@ -84,6 +91,26 @@ class Service {
   // Writes the file named by `id` to `fd`, verifying every chunk.
   virtual Status get(const FileId& id, int fd, const ProgressFn& progress) = 0;
   virtual Result<std::vector<FileSummary>> list() = 0;
+
+  // Stores the tree below the directory open as `dirfd` (the caller opened
+  // it, with its own permissions): each file by its File ID, each
+  // directory as a snapshot; returns the root's directory ID. Kept as one
+  // item named `name` (what remove drops). On failure nothing is kept.
+  virtual Result<PutOutcome> put_tree(int dirfd, const std::string& name, const PutOptions& options,
+                                      const ProgressFn& progress) = 0;
+  // Recreates the tree directory `id` names inside the empty directory
+  // open as `dirfd`, with modes, mtimes and symlinks (the root's own mode
+  // and mtime are its parent's to say, so `dirfd` is left as it is).
+  virtual Status get_tree(const FileId& id, int dirfd, const ProgressFn& progress) = 0;
+  // The entries of directory `id`.
+  virtual Result<Directory> list_directory(const FileId& id) = 0;
+  // The entry "sub/path" names below directory `root`.
+  virtual Result<DirEntry> lookup(const FileId& root, const std::string& path) = 0;
+  // Drops an item put on this peer (dfs put or put -r): its chunks are no
+  // longer referenced (GC may take them; their leases lapse). Errc::not_found
+  // if this peer keeps no such item; a version of a file on the mount is
+  // removed by removing the file there (Errc::invalid_argument).
+  virtual Status remove(const FileId& id) = 0;
   virtual Result<ServiceStatus> status() = 0;
   virtual Result<std::vector<PeerSummary>> peers() = 0;
   // One garbage collection pass now (node/gc.hpp); safe while the peer

@@ -18,11 +18,8 @@
 
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
+#include "dfs/replicate/chunk_server.hpp"
 #include "dfs/store/chunk_store.hpp"
-
-namespace dfs::replicate {
-class LeaseRecorder;
-}
 
 namespace dfs::p2p {
 
@@ -30,6 +27,18 @@ using replicate::ChunkNetwork;
 using replicate::PeerSummary;
 using replicate::ReplicationStream;
 using replicate::ReplicationSummary;
+
+// How fast other peers may push chunks here (PUT_CHUNK), each answered
+// "busy" beyond (the placer then tries another peer, or later).
+struct PutLimits {
+  // Per peer (node ID) and, separately, per IP address; 0: no limit.
+  // Generous: an owner pushing its own put must not be slowed; they bound
+  // what one stranger can make the disk and the budget take per second.
+  std::uint64_t bytes_per_second = 256u << 20;
+  std::size_t chunks_per_second = 1024;
+  // Bytes of PUTs received and not yet stored, all peers together.
+  std::uint64_t max_queued_bytes = 128u << 20;
+};
 
 struct PeerOptions {
   std::string data_dir;                  // holds identity.pem
@@ -54,6 +63,15 @@ struct PeerOptions {
   // leases on their holders and restores missing copies. Not owned, must
   // outlive the Peer. Null: repair covers the served store only.
   store::ChunkStore* owned_chunks = nullptr;
+  // Where chunks other peers put here go, under their own budget (its
+  // quota; DataDir::held()); it must also be part of the store given to
+  // start() (DataDir::served()). Not owned, must outlive the Peer.
+  // Null: into that store (tests).
+  store::ChunkStore* held_chunks = nullptr;
+  // The budget for held_chunks, for `dfs node`/dfsmount to open it with
+  // (NodeOptions::storage_for_others); the Peer itself reads the quota.
+  std::uint64_t storage_for_others = replicate::kDefaultStorageForOthers;
+  PutLimits put_limits;
 };
 
 class Peer final : public ChunkNetwork {

@@ -14,8 +14,12 @@
 // mount's grouped durability), and when they wait for the sink's
 // acknowledgements (`dfs put` and fsync before returning, close never).
 //
+// write_directory stores a directory snapshot (chunk/directory.hpp) the
+// same way: `dfs put -r` and the mount's directory IDs name trees by it.
+// version_reader.hpp is the other half: reading what these wrote.
+//
 // A change to how chunks are keyed or how manifests are built belongs in
-// write_chunk or write_manifest, and nowhere else.
+// write_chunk, write_manifest or write_directory, and nowhere else.
 //
 // Thread-safe: const methods on immutable state; several pool workers
 // write the chunks of one version at once (the sink must allow that).
@@ -25,6 +29,7 @@
 #include <memory>
 #include <vector>
 
+#include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/store/chunk_store.hpp"
 
@@ -38,6 +43,9 @@ struct WrittenManifest {
   ChunkId head;                   // the manifest ID that goes in a File ID
   crypto::SecretKey key = crypto::SecretKey::from_bytes({});  // its fresh key: the File ID's other half
   std::vector<ChunkId> segments;  // every segment stored, head first
+  IdKind kind = IdKind::file;     // a file's manifest or a directory snapshot
+
+  FileId id() const { return FileId{head, key, kind}; }
 };
 
 class VersionWriter {
@@ -53,9 +61,15 @@ class VersionWriter {
   // newer ID opens it), puts its segments through `batch` and hands them
   // to the sink.
   Result<WrittenManifest> write_manifest(const Manifest& manifest, PutBatch& batch) const;
+  // Validates `directory` (names, order, IDs of the right kind), seals it
+  // under a fresh key, puts its segments through `batch` and hands them to
+  // the sink. Its id() is the directory ID (kind directory).
+  Result<WrittenManifest> write_directory(const Directory& directory, PutBatch& batch) const;
 
  private:
   void send(SealedChunk sealed) const;
+  // Puts and sends the segments of a sealed manifest or directory.
+  Result<WrittenManifest> store_segments(SealedManifest sealed, IdKind kind, PutBatch& batch) const;
 
   const SealedSink sink_;
 };

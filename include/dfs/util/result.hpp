@@ -26,6 +26,7 @@ enum class Errc {
   permission_denied,
   unavailable,       // a needed peer or service cannot be reached
   timed_out,
+  busy,              // a peer is over a rate or load limit: try another or later
   // Filesystem conditions (fs/), mapped to their errno at the FUSE edge.
   not_empty,         // ENOTEMPTY: a directory still has entries
   is_directory,      // EISDIR

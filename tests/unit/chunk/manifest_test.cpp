@@ -267,6 +267,42 @@ TEST(Manifest, ASparseTerabyteCostsOneSmallSegment) {
   EXPECT_EQ(load_manifest(sealed.key, sealed.head, store.fetcher()).value().chunk_count(), 1u << 20);
 }
 
+TEST(Manifest, PunchMakesChunksHolesAndMergesTheRunsAround) {
+  Manifest m;
+  m.file_size = 4096 * 8;
+  m.chunk_size = 4096;
+  for (int i = 0; i < 3; ++i) m.add_chunk(entry(static_cast<std::uint8_t>(i), 4096).chunk);
+  m.add_holes(2);
+  for (int i = 5; i < 8; ++i) m.add_chunk(entry(static_cast<std::uint8_t>(i), 4096).chunk);
+  m.punch(2, 3);  // joins the run after it
+  m.punch(5, 6);  // joins the run before it
+  ASSERT_TRUE(m.validate().ok());
+  EXPECT_EQ(m.chunk_count(), 8u);
+  ASSERT_EQ(m.entries().size(), 5u);
+  EXPECT_EQ(m.entries()[2].holes, 4u);
+  EXPECT_EQ(m.chunk(2), nullptr);
+  EXPECT_EQ(m.chunk(5), nullptr);
+  EXPECT_EQ(m.chunk(6)->id, entry(6, 4096).chunk.id);
+  m.punch(7, 100);  // clamped to the chunks there are
+  EXPECT_EQ(m.chunk_count(), 8u);
+  EXPECT_EQ(m.stored_ids().size(), 3u);
+}
+
+TEST(Manifest, NextStoredSkipsHoleRuns) {
+  Manifest m;
+  m.file_size = 4096 * 10;
+  m.chunk_size = 4096;
+  m.add_chunk(entry(0, 4096).chunk);
+  m.add_holes(6);
+  m.add_chunk(entry(7, 4096).chunk);
+  m.add_holes(2);
+  EXPECT_EQ(m.next_stored(0), 0u);
+  EXPECT_EQ(m.next_stored(1), 7u);
+  EXPECT_EQ(m.next_stored(7), 7u);
+  EXPECT_EQ(m.next_stored(8), 10u) << "none: chunk_count()";
+  EXPECT_EQ(m.next_stored(50), 10u);
+}
+
 TEST(Manifest, TheDecoderRejectsEmptyHoleRunsAndUnknownEntryTags) {
   ManifestSegment seg;
   seg.entries = {ManifestEntry::hole_run(1)};

@@ -169,3 +169,40 @@ TEST_F(RoutingTableTest, StaleBucketsStartAtTheLowestNonEmptyBucket) {
 
 }  // namespace
 }  // namespace dfs::dht
+
+namespace dfs::dht {
+namespace {
+
+// One subnet (here 127.0.0.0/24; 127.0.1.0/24 stands for another) cannot
+// fill a bucket with IDs of its making.
+TEST(RoutingTableNetworkCap, ABucketTakesAtMostTheCapFromOneNetworkAndOthersStillEnter) {
+  std::mt19937_64 rng{7};
+  const NodeId self = NodeId::random(rng);
+  RoutingTable table(self, /*k=*/8, 2, RoutingTable::NetworkCap{/*max_contacts=*/2, 24, 48});
+  const auto contact = [&](const std::string& address) {
+    return Contact{random_id_in_bucket(self, 255, rng), address};
+  };
+  EXPECT_EQ(table.observe(contact("127.0.0.5:4001"), TimePoint{}).outcome, RoutingTable::Outcome::added);
+  EXPECT_EQ(table.observe(contact("127.0.0.6:4001"), TimePoint{}).outcome, RoutingTable::Outcome::added);
+  const Contact third = contact("127.0.0.7:4001");
+  EXPECT_EQ(table.observe(third, TimePoint{}).outcome, RoutingTable::Outcome::network_full);
+  EXPECT_FALSE(table.contains(third.id));
+  EXPECT_EQ(table.observe(contact("127.0.1.7:4001"), TimePoint{}).outcome, RoutingTable::Outcome::added);
+  // Another bucket has a cap of its own.
+  EXPECT_EQ(table.observe(Contact{random_id_in_bucket(self, 254, rng), "127.0.0.8:4001"}, TimePoint{}).outcome,
+            RoutingTable::Outcome::added);
+  EXPECT_EQ(table.size(), 4u);
+}
+
+TEST(RoutingTableNetworkCap, NetworksAreAddressPrefixes) {
+  EXPECT_EQ(network_of("127.0.0.1:1", 24, 48), network_of("127.0.0.200:2", 24, 48));
+  EXPECT_NE(network_of("127.0.0.1:1", 24, 48), network_of("127.0.1.1:1", 24, 48));
+  EXPECT_NE(network_of("127.0.0.1:1", 32, 48), network_of("127.0.0.2:1", 32, 48));
+  EXPECT_EQ(network_of("127.0.0.1:1", 20, 48), network_of("127.0.15.1:1", 20, 48));
+  EXPECT_EQ(network_of("[::1]:4001", 48, 48), network_of("[::2]:4001", 24, 48));
+  EXPECT_NE(network_of("[::1]:4001", 24, 128), network_of("[::2]:4001", 24, 128));
+  EXPECT_NE(network_of("peer-a:1", 24, 48), network_of("peer-b:1", 24, 48));
+}
+
+}  // namespace
+}  // namespace dfs::dht

@@ -211,6 +211,21 @@ TEST(FsContent, AnUnlinkedOpenFileStaysReadableUntilRelease) {
   EXPECT_TRUE(peer.index().list_files()->empty());
 }
 
+TEST(FsContent, RemovingAFileDropsEveryOneOfItsVersionsSoGcCanCollectThem) {
+  Peer peer;
+  Ino ino = put_file(peer.fs(), kRootIno, "f", random_bytes(2 * kMiB, 7));
+  for (const char* edit : {"a", "b"}) {
+    auto fh = peer.fs().open(ino, O_WRONLY);
+    ASSERT_OK(fh);
+    ASSERT_OK(peer.fs().write(*fh, 0, as_bytes(edit)));
+    ASSERT_OK(peer.fs().release(*fh));
+  }
+  ASSERT_OK(peer.fs().unlink(kRootIno, "f"));
+  ASSERT_OK(peer.fs().sync_all());  // settles the versions not yet durable too
+  EXPECT_TRUE(peer.index().list_files()->empty());
+  EXPECT_EQ(*peer.index().referenced_chunk_count(), 0u);
+}
+
 TEST(FsContent, AnInodeLeftUnlinkedByACrashIsRemovedAtOpen) {
   Peer peer;
   Ino ino = put_file(peer.fs(), kRootIno, "f", as_bytes("x"));

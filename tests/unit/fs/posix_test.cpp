@@ -134,21 +134,6 @@ TEST_F(FsPosix, FallocateExtendsPunchesAndZeroes) {
   EXPECT_TRUE(read_all(fs(), created->first.ino) == expected);
 }
 
-TEST_F(FsPosix, AHugeExtensionIsRefusedAtOnceWithoutStoringAnything) {
-  const Ino ino = put_file(fs(), kRootIno, "f", Bytes{'x'});
-  const std::uint64_t stored = peer.store().usage().bytes;
-  SetAttr huge;
-  huge.size = std::uint64_t{1} << 50;  // 1 PiB
-  EXPECT_ERRC(fs().setattr(kCaller, ino, huge, std::nullopt), Errc::too_large);
-  auto fh = fs().open(ino, O_WRONLY);
-  ASSERT_OK(fh);
-  EXPECT_ERRC(fs().write(*fh, std::uint64_t{1} << 40, Bytes{'y'}), Errc::too_large);
-  EXPECT_ERRC(fs().fallocate(*fh, 0, 0, std::uint64_t{1} << 40), Errc::too_large);
-  ASSERT_OK(fs().release(*fh));
-  EXPECT_EQ(fs().getattr(ino)->size, 1u);
-  EXPECT_EQ(peer.store().usage().bytes, stored);
-}
-
 TEST_F(FsPosix, SeekDataAndHoleStopAtTheEnd) {
   auto created = fs().create(kCaller, kRootIno, "f", 0644, O_RDWR);
   ASSERT_OK(created);

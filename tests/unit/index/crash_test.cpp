@@ -59,7 +59,7 @@ void write_uncommitted_then_die(const std::string& path, Death how) {
   auto tx = Transaction::begin(*db);
   if (!tx.ok()) ::_exit(kChildSetupFailed);
   FileRecord f = file(2);
-  auto insert = db->prepare("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)");
+  auto insert = db->prepare("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, 0)");
   if (!insert.ok() || !insert->bind_all(f.manifest.bytes, f.key, f.name, std::int64_t{1}, std::int64_t{1},
                                         std::int64_t{1}, std::int64_t{1}).ok() ||
       !insert->run().ok()) {

@@ -125,6 +125,43 @@ TEST_F(NamespaceTxnTest, AFileRecordedByPutIsNeverReleased) {
   EXPECT_TRUE(*index->is_referenced(testing::id(7)));
 }
 
+TEST_F(NamespaceTxnTest, RemovingAPutFileTheMountStillUsesHandsItToTheMountUntilItIsReleased) {
+  FileRecord put = testing::file(3);
+  ASSERT_OK(index->record_file(put, {testing::id(8)}));
+  std::uint64_t ino = 0;
+  {
+    NamespaceTxn txn = begin();
+    InodeAttr inode = file_inode();  // placed by dfs open
+    inode.manifest = put.manifest;
+    inode.file_key = put.key;
+    ino = *txn.create_inode(inode);
+    ASSERT_OK(txn.record_version(put, {}));
+    ASSERT_OK(txn.commit());
+  }
+  ASSERT_OK(index->forget_put(put.manifest));
+  ASSERT_TRUE(index->find_file(put.manifest)->has_value());
+  EXPECT_TRUE(index->find_file(put.manifest)->value().from_mount);
+  EXPECT_TRUE(*index->is_referenced(testing::id(8)));
+  {
+    NamespaceTxn txn = begin();
+    ASSERT_OK(txn.delete_inode(ino));
+    ASSERT_OK(txn.release_version(put.manifest));
+    ASSERT_OK(txn.commit());
+  }
+  EXPECT_FALSE(index->find_file(put.manifest)->has_value());
+  EXPECT_FALSE(*index->is_referenced(testing::id(8)));
+}
+
+TEST_F(NamespaceTxnTest, RemovingAPutFileNothingUsesForgetsItAndItsReferences) {
+  FileRecord put = testing::file(4);
+  ASSERT_OK(index->record_file(put, {testing::id(9)}));
+  ASSERT_OK(index->set_pinned(put.manifest, true));
+  ASSERT_OK(index->forget_put(put.manifest));
+  EXPECT_FALSE(index->find_file(put.manifest)->has_value());
+  EXPECT_FALSE(*index->is_referenced(testing::id(9)));
+  EXPECT_EQ(index->forget_put(put.manifest).error().code, Errc::not_found);
+}
+
 TEST_F(NamespaceTxnTest, OrphansAreTheInodesWithoutLinks) {
   NamespaceTxn txn = begin();
   InodeAttr orphan = file_inode();

@@ -117,6 +117,43 @@ TEST_F(IndexTest, TheMigrationCreatesTheRootDirectory) {
   EXPECT_GT(root->mtime_ns, 0);
 }
 
+TEST_F(IndexTest, AVersion5IndexKeepsItsFilesAsFilesAfterTheTreesMigration) {
+  {
+    Database db = open_raw();
+    ASSERT_OK(migrate(db, index_migrations().first(5)));
+    ASSERT_OK(db.exec("INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at) "
+                      "VALUES (x'" + std::string(64, '1') + "', x'" + std::string(64, '2') + "', 'old', 5, 4096, 1, 7)"));
+  }
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  auto files = index->list_files();
+  ASSERT_OK(files);
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ(files->front().name, "old");
+  EXPECT_FALSE(files->front().is_directory);
+  EXPECT_FALSE(files->front().from_mount);
+}
+
+TEST_F(IndexTest, ATreeIsRecordedAsADirectoryAndAMountVersionSaysSo) {
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  FileRecord tree = testing::file(1);
+  tree.is_directory = true;
+  ASSERT_OK(index->record_file(tree, {testing::id(10)}));
+  auto txn = index->begin_namespace();
+  ASSERT_OK(txn);
+  ASSERT_OK(txn->record_version(testing::file(2), {testing::id(11)}));
+  ASSERT_OK(txn->commit());
+  auto files = index->list_files();
+  ASSERT_OK(files);
+  ASSERT_EQ(files->size(), 2u);
+  EXPECT_EQ(index->find_file(tree.manifest)->value(), tree);
+  for (const FileRecord& f : *files) {
+    EXPECT_EQ(f.is_directory, f.manifest == tree.manifest);
+    EXPECT_EQ(f.from_mount, f.manifest == testing::file(2).manifest);
+  }
+}
+
 // --- migrate() with made-up migration lists -----------------------------
 
 Status create_a(Database& db) { return db.exec("CREATE TABLE a (x)"); }

@@ -110,7 +110,7 @@ TEST_F(Limits, APeerWithTooManyRequestsInFlightIsToldWeAreBusy) {
   auto second = request_future(*a.transport, b.address, b.id, ping(), {}, 20s);
   auto r = second.get();
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, Errc::unavailable);
+  EXPECT_EQ(r.error().code, Errc::busy);
   EXPECT_NE(r.error().message.find("busy"), std::string::npos);
   on_io([&] { server.release(); });
   EXPECT_TRUE(first.get().ok());

@@ -39,10 +39,11 @@ class GcTest : public ::testing::Test {
     options.durable = false;  // no power cuts here
     store_ = std::move(store::DiskChunkStore::open(dir_ + "/store", options)).value();
     cache_ = std::move(store::DiskChunkStore::open(dir_ + "/cache", options)).value();
+    held_ = std::move(store::DiskChunkStore::open(dir_ + "/held", options)).value();
     index_ = std::move(index::Index::open(dir_ + "/index.sqlite")).value();
     auto clock = [this] { return now_.load(); };
     leases_ = std::make_unique<LeaseBook>(*index_, in_flight_, kLease, clock);
-    gc_ = std::make_unique<GarbageCollector>(*store_, *cache_, *index_, in_flight_, leases_.get(), clock);
+    gc_ = std::make_unique<GarbageCollector>(*store_, *cache_, *index_, in_flight_, leases_.get(), clock, held_.get());
   }
   void TearDown() override {
     gc_.reset();
@@ -79,7 +80,8 @@ class GcTest : public ::testing::Test {
   dfs::testing::TempDir tmp_{"dfs-gc-test"};  // first: removed after the stores close
   std::string dir_;
   std::atomic<std::int64_t> now_{kStart};
-  std::unique_ptr<store::DiskChunkStore> store_, cache_;
+  std::unique_ptr<store::DiskChunkStore> store_, cache_, held_;
+  const dht::NodeId placer_{};  // the peer that put the leased chunks
   std::unique_ptr<index::Index> index_;
   store::InFlightChunks in_flight_;
   std::unique_ptr<LeaseBook> leases_;
@@ -99,7 +101,7 @@ TEST_F(GcTest, ReferencedChunksAreKeptAndUnreferencedOnesCollected) {
 
 TEST_F(GcTest, ALeasedChunkIsKeptUntilItsLeaseEndsThenCollected) {
   const ChunkId leased = ChunkId::of(Bytes{'x'});
-  leases_->lease(leased);  // as ChunkServer does: before the put; buffered, and collect flushes it
+  leases_->lease(leased, placer_);  // as ChunkServer does: before the put; buffered, and collect flushes it
   ASSERT_OK(store_->put(leased, Bytes{'x'}));
   EXPECT_EQ(collect().chunks_collected, 0u);
   now_ += kLease.count() - 1;
@@ -114,14 +116,40 @@ TEST_F(GcTest, ALeasedChunkIsKeptUntilItsLeaseEndsThenCollected) {
 
 TEST_F(GcTest, ARenewedLeaseKeepsTheChunkLonger) {
   const ChunkId id = chunk(*store_, 3);
-  leases_->lease(id);
+  leases_->lease(id, placer_);
   ASSERT_OK(leases_->flush());
   now_ += kLease.count() - 1;
-  leases_->lease(id);  // the owner renews
-  ASSERT_OK(leases_->flush());
+  leases_->renew_placed_by({id}, placer_);  // the owner, which placed it, asks HAS_CHUNKS
   now_ += 10;
   collect();
   EXPECT_TRUE(in_store(id));
+}
+
+TEST_F(GcTest, AStrangerAskingAboutAChunkItDidNotPlaceDoesNotKeepItAlive) {
+  const ChunkId id = chunk(*held_, 30);
+  leases_->lease(id, placer_);
+  dht::NodeId stranger;
+  stranger.bytes[0] = 0x66;
+  for (int round = 0; round < 3; ++round) {
+    now_ += kLease.count() / 2;
+    leases_->renew_placed_by({id}, stranger);
+  }
+  const GcReport report = collect();
+  EXPECT_EQ(report.chunks_collected, 1u);
+  EXPECT_FALSE(*held_->contains(id));
+}
+
+TEST_F(GcTest, ChunksHeldForOthersAreKeptWhileLeasedThenCollected) {
+  const ChunkId id = chunk(*held_, 31);
+  leases_->lease(id, placer_);
+  now_ += kLease.count() - 1;
+  leases_->renew(id);  // a current holder asks
+  ASSERT_OK(leases_->flush());  // the lease runs from when it is recorded
+  now_ += kLease.count() - 1;
+  EXPECT_EQ(collect().chunks_collected, 0u);
+  now_ += 1;
+  EXPECT_EQ(collect().chunks_collected, 1u);
+  EXPECT_FALSE(*held_->contains(id));
 }
 
 TEST_F(GcTest, AChunkWhosePutIsInProgressIsNeverCollected) {
@@ -149,7 +177,7 @@ TEST_F(GcTest, ADryRunDeletesNothing) {
 TEST_F(GcTest, TheCacheDropsUnreferencedChunksEvenIfLeased) {
   const ChunkId cached = chunk(*cache_, 5), used = chunk(*cache_, 6);
   record(2, {used});
-  leases_->lease(cached);
+  leases_->lease(cached, placer_);
   const GcReport report = collect();
   EXPECT_EQ(report.cache_collected, 1u);
   EXPECT_FALSE(*cache_->contains(cached));
@@ -214,18 +242,19 @@ TEST(NodeGc, AFilePutThroughTheNodeSurvivesGc) {
     options.data_dir = dir + "/data";
     options.chunk_size = 4096;
     options.durable = false;
-    auto node = std::move(Node::open(options)).value();
+    auto data_dir = std::move(DataDir::open(options)).value();
+    auto node = std::make_unique<Node>(*data_dir);
     const std::string input = dir + "/input";
     std::ofstream(input) << std::string(20000, 'q');
     auto fd = open_file(input, O_RDONLY);
     ASSERT_OK(fd);
     auto put = node->put(fd->get(), "input", {}, {});
     ASSERT_OK(put);
-    const std::uint64_t chunks = node->chunk_store().usage().chunks;
+    const std::uint64_t chunks = data_dir->store().usage().chunks;
     auto report = node->collect_garbage(GcOptions{});
     ASSERT_OK(report);
     EXPECT_EQ(report->chunks_collected, 0u);
-    EXPECT_EQ(node->chunk_store().usage().chunks, chunks);
+    EXPECT_EQ(data_dir->store().usage().chunks, chunks);
   }
 }
 

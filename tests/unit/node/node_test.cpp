@@ -227,7 +227,12 @@ class RecordingNetwork final : public ChunkNetwork {
 };
 
 TEST_F(NodeTest, APutStreamsEverySealedChunkAndItsManifestToTheNetworkAndCachesWhatOthersHold) {
-  auto node = open_node();
+  NodeOptions options;
+  options.data_dir = dir_ + "/data";
+  options.chunk_size = 4096;
+  auto data_dir = DataDir::open(options);
+  ASSERT_TRUE(data_dir.ok()) << data_dir.error().to_string();
+  auto node = std::make_unique<Node>(**data_dir);
   RecordingNetwork network;
   node->attach_network(&network);
   Bytes data = random_bytes(5 * 4096 + 10, 6);
@@ -240,8 +245,8 @@ TEST_F(NodeTest, APutStreamsEverySealedChunkAndItsManifestToTheNetworkAndCachesW
     const auto& chunk = network.seen[i];
     EXPECT_EQ(ChunkId::of(chunk.sealed), chunk.id) << "the bytes streamed are the chunk's";
     // Chunks held by others moved from the store to the cache.
-    EXPECT_EQ(*node->chunk_store().contains(chunk.id), i % 2 == 0) << "chunk " << i;
-    EXPECT_EQ(*node->cache().contains(chunk.id), i % 2 == 1) << "chunk " << i;
+    EXPECT_EQ(*(*data_dir)->store().contains(chunk.id), i % 2 == 0) << "chunk " << i;
+    EXPECT_EQ(*(*data_dir)->cache().contains(chunk.id), i % 2 == 1) << "chunk " << i;
   }
   node->attach_network(nullptr);
   EXPECT_EQ(read_back(*node, outcome->id), data);

@@ -3,10 +3,12 @@
 
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/replicate/config.hpp"
 #include "dfs/store/memory_chunk_store.hpp"
+#include "dfs/store/served_store.hpp"
 
 namespace dfs::replicate {
 namespace {
@@ -109,34 +111,102 @@ TEST_F(ChunkServerTest, ConcurrentPutsGetsAndHasFromManyThreadsAgree) {
   EXPECT_EQ(server.stats().puts_stored, static_cast<std::uint64_t>(kThreads * kChunks));
 }
 
-// Records what the server leased, as node/'s LeaseBook would.
+// Records what the server leased, as node/'s LeaseBook would: each lease
+// or renewal, and who placed each chunk (a renewal by placer is granted
+// only to that placer, as the index does).
 struct RecordedLeases final : LeaseRecorder {
-  void lease(const ChunkId& id) override {
+  void lease(const ChunkId& id, const dht::NodeId& placer) override {
+    std::lock_guard lock(mu);
+    leased.push_back(id);
+    placers[id] = placer;
+  }
+  void renew(const ChunkId& id) override {
     std::lock_guard lock(mu);
     leased.push_back(id);
   }
-  std::mutex mu;
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) override {
+    std::lock_guard lock(mu);
+    for (const ChunkId& id : ids) {
+      auto it = placers.find(id);
+      if (it != placers.end() && it->second == asker) leased.push_back(id);
+    }
+  }
+  std::mutex mu;  // guards both
   std::vector<ChunkId> leased;
+  std::unordered_map<ChunkId, dht::NodeId> placers;
 };
 
-TEST(ChunkServerLeases, APutLeasesTheChunkAndHasRenewsOnlyHeldChunks) {
+dht::NodeId peer(std::uint8_t n) {
+  dht::NodeId id;
+  id.bytes[0] = n;
+  return id;
+}
+
+TEST(ChunkServerLeases, APutLeasesTheChunkAndItsPlacersHasRenewsOnlyHeldChunks) {
   store::MemoryChunkStore store;
   RecordedLeases leases;
-  ChunkServer server(store, &leases);
+  ChunkServer server(store, nullptr, &leases);
   const Bytes chunk = bytes_of("leased chunk");
   const ChunkId id = ChunkId::of(chunk), absent = ChunkId::of(bytes_of("absent"));
-  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  ASSERT_TRUE(server.on_put(id, chunk, peer(1)).ok());
   EXPECT_EQ(leases.leased, std::vector<ChunkId>{id});
-  ASSERT_TRUE(server.on_has(std::vector<ChunkId>{absent, id}).ok());
+  ASSERT_TRUE(server.on_has(std::vector<ChunkId>{absent, id}, HasAsker{peer(1), {}}).ok());
   EXPECT_EQ(leases.leased, (std::vector<ChunkId>{id, id}));
+}
+
+TEST(ChunkServerLeases, AStrangersHasRenewsNoLeaseButAHoldersDoes) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, nullptr, &leases);
+  const Bytes chunk = bytes_of("junk a stranger wants kept");
+  const ChunkId id = ChunkId::of(chunk);
+  ASSERT_TRUE(server.on_put(id, chunk, peer(1)).ok());
+  // Neither the placer nor a holder: answered, but nothing renewed.
+  Result<std::vector<bool>> answer = server.on_has(std::vector<ChunkId>{id}, HasAsker{peer(2), {false}});
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(*answer, std::vector<bool>{true});
+  EXPECT_EQ(leases.leased.size(), 1u);
+  // One of the chunk's current holders: renewed, whoever placed it.
+  ASSERT_TRUE(server.on_has(std::vector<ChunkId>{id}, HasAsker{peer(3), {true}}).ok());
+  EXPECT_EQ(leases.leased.size(), 2u);
 }
 
 TEST(ChunkServerLeases, ARefusedPutLeasesNothing) {
   store::MemoryChunkStore store;
   RecordedLeases leases;
-  ChunkServer server(store, &leases);
+  ChunkServer server(store, nullptr, &leases);
   EXPECT_FALSE(server.on_put(ChunkId::of(bytes_of("a")), bytes_of("b")).ok());
   EXPECT_TRUE(leases.leased.empty());
+}
+
+TEST(ChunkServerBudget, PutsGoToTheBudgetForOthersAndAFullBudgetAnswersFullWithoutTouchingTheOwnersStore) {
+  store::MemoryChunkStore own(/*quota_bytes=*/1 << 20);
+  const Bytes first = bytes_of("a stranger's first chunk");
+  store::MemoryChunkStore held(/*quota_bytes=*/first.size());
+  store::ServedStore served(own, held);
+  ChunkServer server(served, &held);
+  ASSERT_TRUE(server.on_put(ChunkId::of(first), first).ok());
+  EXPECT_EQ(held.usage().chunks, 1u);
+  const Bytes second = bytes_of("and its second one");
+  Status put = server.on_put(ChunkId::of(second), second);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, Errc::no_space);
+  EXPECT_NE(put.error().message.find("full"), std::string::npos) << put.error().message;
+  EXPECT_EQ(own.usage().chunks, 0u);
+  EXPECT_EQ(server.stats().puts_full, 1u);
+  // Served either way: GET and HAS read both stores.
+  EXPECT_TRUE(server.on_get(ChunkId::of(first)).ok());
+}
+
+TEST(ChunkServerBudget, APutOfAChunkTheOwnerAlreadyHoldsCostsNoBudget) {
+  store::MemoryChunkStore own;
+  store::MemoryChunkStore held(/*quota_bytes=*/1);
+  store::ServedStore served(own, held);
+  ChunkServer server(served, &held);
+  const Bytes chunk = bytes_of("the owner's own chunk");
+  ASSERT_TRUE(own.put(ChunkId::of(chunk), chunk).ok());
+  EXPECT_TRUE(server.on_put(ChunkId::of(chunk), chunk).ok());
+  EXPECT_EQ(held.usage().chunks, 0u);
 }
 
 TEST(ReplicationConfigTest, DefaultsAreValidAndOutOfRangeFieldsAreNamed) {

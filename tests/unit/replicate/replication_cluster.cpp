@@ -87,7 +87,7 @@ bool ReplicationCluster::grow(std::size_t n) {
     node.store = std::make_unique<store::MemoryChunkStore>();
     node.owned = std::make_unique<store::MemoryChunkStore>();
     node.leases = std::make_unique<LeaseLog>();
-    node.server = std::make_unique<replicate::ChunkServer>(*node.store, node.leases.get());
+    node.server = std::make_unique<replicate::ChunkServer>(*node.store, nullptr, node.leases.get());
     node.client = &chunks_.attach(cluster_.contact(i), *node.server);
     replicate::ReplicationConfig rc = config_.replication;
     rc.random_seed = config_.cluster.seed * 7919 + i + 1;
@@ -150,6 +150,13 @@ std::optional<Result<Bytes>> ReplicationCluster::fetch(std::size_t from, const C
   std::optional<Result<Bytes>> bytes;
   replicator(from).fetch(id, [&bytes](Result<Bytes> r) { bytes = std::move(r); });
   return wait_for(bytes);
+}
+
+std::optional<std::vector<replicate::ChunkLocation>> ReplicationCluster::locate(std::size_t from,
+                                                                                std::vector<ChunkId> ids) {
+  std::optional<std::vector<replicate::ChunkLocation>> found;
+  replicator(from).locate(std::move(ids), [&found](std::vector<replicate::ChunkLocation> f) { found = std::move(f); });
+  return wait_for(found);
 }
 
 bool ReplicationCluster::repair_now(std::size_t i) {

@@ -57,12 +57,17 @@ class SettlingRunner final : public replicate::BlockingRunner {
 };
 
 // A LeaseRecorder that counts the leases granted per chunk (PUTs and
-// HAS_CHUNKS renewals alike). Thread-safe.
+// HAS_CHUNKS renewals alike; who placed a chunk is not simulated, so a
+// renewal by its placer counts too). Thread-safe.
 class LeaseLog final : public replicate::LeaseRecorder {
  public:
-  void lease(const ChunkId& id) override {
+  void lease(const ChunkId& id, const dht::NodeId&) override { renew(id); }
+  void renew(const ChunkId& id) override {
     std::lock_guard lock(mu_);
     ++leases_[id];
+  }
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId&) override {
+    for (const ChunkId& id : ids) renew(id);
   }
   std::size_t count(const ChunkId& id) {
     std::lock_guard lock(mu_);
@@ -120,6 +125,7 @@ class ReplicationCluster {
   // cluster's operation_deadline of virtual time.
   std::optional<Result<replicate::ReplicaReport>> replicate(std::size_t from, const ChunkId& id);
   std::optional<Result<Bytes>> fetch(std::size_t from, const ChunkId& id);
+  std::optional<std::vector<replicate::ChunkLocation>> locate(std::size_t from, std::vector<ChunkId> ids);
   // One repair round on node `i`; false if it did not end in time.
   bool repair_now(std::size_t i);
 

@@ -1,0 +1,50 @@
+// ClosestPeers: the peers closest to a key, as a DHT lookup finds them —
+// or, in a network smaller than k, from the set of every peer a recent
+// lookup found (ReplicationConfig::small_network_ttl), so that placing or
+// fetching the thousands of chunks of one file does not cost a lookup each.
+//
+// Loop thread only. `done` runs on a later turn of the loop either way,
+// unless the ClosestPeers is destroyed first (it may be, with lookups in
+// flight). The Dht and the Scheduler must outlive it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "dfs/dht/dht.hpp"
+#include "dfs/replicate/lifeline.hpp"
+
+namespace dfs::replicate {
+
+class ClosestPeers {
+ public:
+  // `ttl` 0: a lookup for every call.
+  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl);
+  ~ClosestPeers() { life_.cut(); }
+  ClosestPeers(const ClosestPeers&) = delete;
+  ClosestPeers& operator=(const ClosestPeers&) = delete;
+
+  // The peers a lookup of `key` finds, in no particular order (callers
+  // order them by distance themselves).
+  void find(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done);
+  // A peer did not answer: the remembered set may be stale, so the next
+  // find() looks up again.
+  void forget() { small_network_.reset(); }
+
+ private:
+  // Every peer of a network smaller than k, and until when to trust that.
+  struct PeerSet {
+    std::vector<dht::Contact> peers;
+    std::chrono::steady_clock::time_point until;
+  };
+
+  dht::Dht& dht_;
+  Scheduler& scheduler_;
+  const std::chrono::milliseconds ttl_;
+  std::optional<PeerSet> small_network_;
+  Lifeline life_;
+};
+
+}  // namespace dfs::replicate

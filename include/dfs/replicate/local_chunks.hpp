@@ -1,0 +1,40 @@
+// LocalChunks: the chunks this peer has, as the replication engine sees
+// them — the store it serves as one of their R closest, and the owned store
+// (may be null): chunks it keeps for its own files but does not serve (a
+// node's cache/ of chunks other peers are responsible for).
+//
+// Blocking (disk): call it from a BlockingRunner's work, never on the loop.
+// It is a pair of references, copied by value into that work, so the work
+// does not touch a part that may be gone before it ends; the stores
+// outlive every part.
+#pragma once
+
+#include <vector>
+
+#include "dfs/chunk/chunk_id.hpp"
+#include "dfs/store/chunk_store.hpp"
+#include "dfs/util/bytes.hpp"
+#include "dfs/util/result.hpp"
+
+namespace dfs::replicate {
+
+struct LocalChunks {
+  store::ChunkStore& store;
+  store::ChunkStore* owned;  // may be null
+
+  // From the store, else from the owned store: the chunk chain's first
+  // links (store/chunk_source.hpp), with its rule for corrupt copies.
+  Result<Bytes> get(const ChunkId& id) const;
+
+  // Makes sure the store (which is served) holds `id`, moving it out of
+  // the owned store if only that one does. The store's put verifies the
+  // bytes against `id` and is durable before the owned copy goes. OK when
+  // neither holds it (GC took it meanwhile).
+  Status serve(const ChunkId& id) const;
+
+  // Every chunk of both, each once, sorted (a chunk can sit in both for a
+  // moment while the owner moves it to its cache).
+  Result<std::vector<ChunkId>> list() const;
+};
+
+}  // namespace dfs::replicate

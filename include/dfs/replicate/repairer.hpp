@@ -1,0 +1,91 @@
+// Repairer: the repair loop (DESIGN.md §4, Repair; Leases and GC). Every
+// repair_interval (jittered) a round takes a bounded batch of the chunks
+// this peer has (LocalChunks: the store it serves and the owned chunks it
+// keeps for its own files), finds their R closest live peers, asks each in
+// HAS_CHUNKS batches which it holds — which also renews their leases there
+// — and pushes the missing copies. A dead replica does not answer the
+// lookups, so the next closest peer takes its place and gets the copy.
+//
+// What the rounds found is kept in a RepairHealth (repair_health.hpp):
+// the chunks short of copies now, for `dfs status`.
+//
+// Threading and lifetime: loop thread only, but health() may be read from
+// any thread. It may be destroyed with a
+// round in progress: the round's callbacks then do nothing and its waiters
+// are never called. Everything it takes by reference must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "dfs/dht/dht.hpp"
+#include "dfs/replicate/config.hpp"
+#include "dfs/replicate/lifeline.hpp"
+#include "dfs/replicate/local_chunks.hpp"
+#include "dfs/replicate/repair_health.hpp"
+#include "dfs/replicate/stats.hpp"
+#include "dfs/replicate/transfers.hpp"
+
+namespace dfs::replicate {
+
+class Repairer {
+ public:
+  // Uses config's replicas, repair_* fields, has_batch_size and
+  // random_seed (already in range, see Replicator). Counts into `counters`
+  // (the repair_* ones, copies_made, copies_pushed). `runner` (may be null)
+  // lists and reads the local stores.
+  Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler, BlockingRunner* runner,
+           const ReplicationConfig& config, Counters& counters);
+  ~Repairer();
+  Repairer(const Repairer&) = delete;
+  Repairer& operator=(const Repairer&) = delete;
+
+  // Runs a round every repair_interval, the first after a jittered
+  // interval. stop() cancels the next round; a round in progress still
+  // finishes.
+  void start();
+  void stop();
+  bool running() const { return running_; }
+
+  // Runs one round now (if none is in progress) and calls `done` when it
+  // ends, on a later turn of the loop. For tests and an operator's "repair
+  // now".
+  void repair_now(std::function<void()> done);
+
+  // The chunks short of copies now, as the rounds last found them; from
+  // any thread.
+  HealthSnapshot health() const { return health_->snapshot(scheduler_.now()); }
+
+ private:
+  class Round;
+
+  void schedule_round();
+  // Starts a round, or adds `done` (may be null) to the one in progress.
+  void start_round(std::function<void()> done);
+  void round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters);
+  std::chrono::milliseconds jittered_interval();
+
+  dht::Dht& dht_;
+  Transfers& transfers_;
+  const LocalChunks local_;
+  Scheduler& scheduler_;
+  const ReplicationConfig config_;
+  Counters& counters_;
+  // Locks itself; shared with the rounds' blocking jobs, which may outlive
+  // the Repairer.
+  const std::shared_ptr<RepairHealth> health_ = std::make_shared<RepairHealth>();
+
+  bool running_ = false;
+  std::uint64_t timer_ = 0;               // 0 when no round is scheduled
+  std::shared_ptr<Round> round_;          // the round in progress, if any
+  std::optional<ChunkId> cursor_;         // the next round starts after it
+  std::mt19937_64 rng_;                   // jitter only
+  Lifeline life_;
+};
+
+}  // namespace dfs::replicate

@@ -1,0 +1,47 @@
+// Reading versions back: the other half of VersionWriter
+// (version_writer.hpp). A File ID names a file's manifest, a directory ID
+// a directory snapshot; both are read through a chunk source
+// (chunk_source.hpp: local store, cache, peers), so `dfs get`, `dfs ls ID`
+// and the mount's `.dfs/ids/<dirID>/…` read a tree the same way and get
+// the same errors for the same hostile input.
+//
+// A directory snapshot comes from whoever gave us its ID, so everything
+// here is bounded: each snapshot by chunk/directory.hpp's limits, a path
+// or a walk by kMaxTreeDepth, and a whole walk (whose subdirectories may
+// name one snapshot many times over) by kMaxTreeEntries.
+#pragma once
+
+#include <string_view>
+
+#include "dfs/chunk/directory.hpp"
+#include "dfs/chunk/manifest.hpp"
+#include "dfs/store/chunk_store.hpp"
+
+namespace dfs::store {
+
+// Directories below a tree's root that a path or a walk may descend.
+inline constexpr std::size_t kMaxTreeDepth = 256;
+// Entries a walk of a whole tree may visit, counting a snapshot each time
+// some directory names it.
+inline constexpr std::uint64_t kMaxTreeEntries = std::uint64_t{1} << 24;
+
+// The manifest of file `id`; Errc::is_directory for a directory ID.
+Result<Manifest> read_manifest(ChunkStore& source, const FileId& id);
+// The snapshot directory `id` names; Errc::not_directory for a File ID.
+Result<Directory> read_directory(ChunkStore& source, const FileId& id);
+
+// The entries in the whole tree below directory `root` (each snapshot
+// counted each time it is named), checked against kMaxTreeDepth and
+// kMaxTreeEntries before anything is made of the tree. Each distinct
+// snapshot is read once, so a tree naming one snapshot a million times
+// costs as much as one naming it once.
+Result<std::uint64_t> count_tree(ChunkStore& source, const FileId& root);
+
+// The entry `path` ("sub/dir/file", '/'-separated; empty components and a
+// trailing '/' are ignored) names below directory `root`. Errc::not_found
+// for a name that is not there, not_directory for a component that is not
+// a directory, invalid_argument for "." or ".." or an empty path,
+// too_large past kMaxTreeDepth components.
+Result<DirEntry> resolve_path(ChunkStore& source, const FileId& root, std::string_view path);
+
+}  // namespace dfs::store

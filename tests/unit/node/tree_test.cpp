@@ -1,0 +1,276 @@
+// Node::put_tree / get_tree / remove on a real data directory: a tree with
+// every awkward kind of entry comes back bit-exact with its modes, times
+// and symlinks; hostile snapshots (names that climb out, trees too large)
+// are refused before anything is made; rm leaves the chunks to GC.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "../../common/temp_dir.hpp"
+#include "dfs/chunk/directory.hpp"
+#include "dfs/node/data_dir.hpp"
+#include "dfs/node/node.hpp"
+#include "dfs/store/version_reader.hpp"
+#include "dfs/util/file.hpp"
+
+namespace dfs::node {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Everything a recreated entry must keep: type, mode, mtime, content or target.
+struct Seen {
+  mode_t mode = 0;
+  timespec mtime{};
+  std::string content;  // a file's bytes, a symlink's target
+  bool operator==(const Seen& o) const {
+    return mode == o.mode && mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec && content == o.content;
+  }
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Relative path -> what is there, for a whole tree (the root excluded).
+void scan(const std::string& root, const std::string& rel, std::map<std::string, Seen>& out) {
+  for (const auto& e : fs::directory_iterator(root + rel)) {
+    const std::string name = rel + "/" + e.path().filename().string();
+    struct stat st{};
+    ASSERT_EQ(::lstat((root + name).c_str(), &st), 0) << name;
+    Seen seen{st.st_mode, st.st_mtim, {}};
+    if (S_ISREG(st.st_mode)) seen.content = slurp(root + name);
+    if (S_ISLNK(st.st_mode)) seen.content = fs::read_symlink(root + name).string();
+    out[name] = seen;
+    if (S_ISDIR(st.st_mode)) scan(root, name, out);
+  }
+}
+
+void set_mtime(const std::string& path, std::int64_t seconds, long ns) {
+  const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(seconds), ns}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+class TreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(tmp_.ok());
+    dir_ = tmp_.path();
+    NodeOptions options;
+    options.data_dir = dir_ + "/data";
+    options.chunk_size = 4096;
+    options.durable = false;
+    data_dir_ = std::move(DataDir::open(options)).value();
+    node_ = std::make_unique<Node>(*data_dir_);
+  }
+  void TearDown() override {
+    // Directories made read-only by a test must not keep the temp dir.
+    for (const auto& e : fs::recursive_directory_iterator(dir_, fs::directory_options::skip_permission_denied)) {
+      if (e.is_directory() && !e.is_symlink()) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add);
+    }
+  }
+
+  void write(const std::string& rel, const std::string& content, fs::perms mode = fs::perms(0644)) {
+    std::ofstream(src() + rel, std::ios::binary) << content;
+    fs::permissions(src() + rel, mode);
+  }
+
+  std::string src() const { return dir_ + "/src"; }
+
+  FileId put(const std::string& path) {
+    auto fd = open_file(path, O_RDONLY | O_DIRECTORY);
+    EXPECT_TRUE(fd.ok());
+    auto outcome = node_->put_tree(fd->get(), "src", {}, {});
+    EXPECT_TRUE(outcome.ok()) << outcome.error().to_string();
+    return outcome->id;
+  }
+
+  Status get(const FileId& id, const std::string& out) {
+    fs::create_directory(out);
+    auto fd = open_file(out, O_RDONLY | O_DIRECTORY);
+    EXPECT_TRUE(fd.ok());
+    return node_->get_tree(id, fd->get(), {});
+  }
+
+  // A tree of `files` files over the awkward cases the issue lists.
+  void make_tree(int files) {
+    fs::create_directories(src() + "/empty dir");
+    fs::create_directories(src() + "/sub/deeper");
+    write("/empty file", "");
+    write("/name with spaces", "spaces");
+    write("/new\nline", "newline");
+    write("/\xff\xfe not utf-8", "bytes");
+    write("/read-only", "ro", fs::perms(0444));
+    write("/script", "#!/bin/sh\n", fs::perms(0755));
+    std::string big(3 * 4096 * 5 + 17, '\0');
+    for (std::size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>(i);
+    write("/sub/large", big);  // several chunks: through a pipeline of its own
+    for (int i = 0; i < files; ++i) write("/sub/deeper/f" + std::to_string(i), "file " + std::to_string(i));
+    fs::create_symlink("../name with spaces", src() + "/sub/link up");
+    fs::create_symlink("nowhere at all", src() + "/dangling");
+    fs::create_hard_link(src() + "/name with spaces", src() + "/sub/hard link");
+    ASSERT_EQ(::mkfifo((src() + "/a fifo").c_str(), 0600), 0);
+    fs::permissions(src() + "/a fifo", fs::perms(0620));  // past the umask
+    std::string deep = src() + "/nest";
+    for (int i = 0; i < 60; ++i) deep += "/d" + std::to_string(i);
+    fs::create_directories(deep);
+    std::ofstream(deep + "/bottom") << "bottom";
+    set_mtime(src() + "/name with spaces", 1234567890, 123456789);
+    set_mtime(src() + "/sub/link up", 1000000000, 5);
+    set_mtime(src() + "/sub", 1500000000, 999999999);
+    fs::permissions(src() + "/sub", fs::perms(0555));
+  }
+
+  dfs::testing::TempDir tmp_{"dfs-tree-test"};
+  std::string dir_;
+  std::unique_ptr<DataDir> data_dir_;
+  std::unique_ptr<Node> node_;  // on data_dir_
+};
+
+TEST_F(TreeTest, ATreeWithEveryAwkwardEntryComesBackBitExactWithModesTimesAndSymlinks) {
+  const char* long_tests = std::getenv("DFS_LONG_TESTS");
+  make_tree(long_tests && std::string(long_tests) == "1" ? 10000 : 300);
+  const FileId id = put(src());
+  EXPECT_TRUE(id.is_directory());
+  ASSERT_TRUE(get(id, dir_ + "/out").ok());
+  std::map<std::string, Seen> want, got;
+  scan(src(), "", want);
+  scan(dir_ + "/out", "", got);
+  EXPECT_EQ(got.size(), want.size());
+  for (const auto& [name, seen] : want) {
+    ASSERT_TRUE(got.count(name)) << name;
+    EXPECT_TRUE(got[name] == seen) << name;
+  }
+}
+
+TEST_F(TreeTest, HardLinksShareOneFileIdAndTheTreeIsListedAsOneDirectoryItem) {
+  make_tree(3);
+  const FileId id = put(src());
+  auto root = node_->list_directory(id);
+  ASSERT_TRUE(root.ok()) << root.error().to_string();
+  const DirEntry* plain = root->find("name with spaces");
+  ASSERT_NE(plain, nullptr);
+  auto linked = node_->lookup(id, "sub/hard link");
+  ASSERT_TRUE(linked.ok()) << linked.error().to_string();
+  EXPECT_EQ(linked->id, plain->id);
+  EXPECT_EQ(root->find("a fifo")->type, EntryType::fifo);
+  EXPECT_EQ(root->find("a fifo")->mode, 0620u);
+  auto items = node_->list();
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_TRUE(items->front().is_directory);
+  EXPECT_FALSE(items->front().from_mount);
+  EXPECT_EQ(items->front().name, "src");
+  EXPECT_EQ(items->front().file_id, id.to_string());
+}
+
+TEST_F(TreeTest, RemovingATreeLeavesEveryOneOfItsChunksToGc) {
+  make_tree(20);
+  const FileId id = put(src());
+  ASSERT_GT(node_->status()->referenced_chunks, 20u);
+  ASSERT_TRUE(node_->remove(id).ok());
+  EXPECT_TRUE(node_->list()->empty());
+  EXPECT_EQ(node_->status()->referenced_chunks, 0u);
+  auto report = node_->collect_garbage(GcOptions{});
+  ASSERT_TRUE(report.ok()) << report.error().to_string();
+  EXPECT_EQ(data_dir_->store().usage().chunks, 0u);
+  EXPECT_EQ(node_->remove(id).error().code, Errc::not_found);
+}
+
+TEST_F(TreeTest, AnIdThisPeerDidNotPutCannotBeRemoved) {
+  make_tree(1);
+  FileId id = put(src());
+  id.key = crypto::SecretKey::generate();
+  EXPECT_EQ(node_->remove(id).error().code, Errc::not_found);
+  EXPECT_EQ(node_->list()->size(), 1u);
+}
+
+// A snapshot sealed around entries no honest writer makes.
+FileId seal_raw(store::ChunkStore& store, std::vector<DirEntry> entries) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.total_entries = entries.size();
+  seg.entries = std::move(entries);
+  const crypto::SecretKey key = crypto::SecretKey::generate();
+  SealedChunk sealed = seal_chunk(key, ChunkKind::directory, encode_directory_segment(seg));
+  EXPECT_TRUE(store.put(sealed.id, sealed.bytes).ok());
+  return FileId{sealed.id, key, IdKind::directory};
+}
+
+DirEntry fifo(std::string name) {
+  DirEntry e;
+  e.name = std::move(name);
+  e.type = EntryType::fifo;
+  e.mode = 0600;
+  return e;
+}
+
+TEST_F(TreeTest, ASnapshotWithANameThatClimbsOutIsRefusedAndNothingIsMade) {
+  for (const char* name : {"..", ".", "../escape", "a/b"}) {
+    const FileId id = seal_raw(data_dir_->store(), {fifo(name)});
+    const std::string out = dir_ + "/out-" + std::to_string(std::string(name).size()) + name[0];
+    Status got = get(id, out);
+    ASSERT_FALSE(got.ok()) << name;
+    EXPECT_EQ(got.error().code, Errc::corrupt) << name;
+    EXPECT_NE(got.error().message.find("not a name one directory entry may have"), std::string::npos)
+        << got.error().message;
+    EXPECT_TRUE(fs::is_empty(out)) << name;
+    EXPECT_FALSE(fs::exists(dir_ + "/escape"));
+  }
+}
+
+TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade) {
+  // 16 names for the level below, 7 levels: 16^7 entries to make.
+  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
+  for (int depth = 0; depth < 7; ++depth) {
+    std::vector<DirEntry> entries;
+    for (char c = 'a'; c < 'a' + 16; ++c) {
+      DirEntry e;
+      e.name = std::string(1, c);
+      e.type = EntryType::directory;
+      e.mode = 0755;
+      e.id = level;
+      entries.push_back(e);
+    }
+    level = seal_raw(data_dir_->store(), entries);
+  }
+  Status got = get(level, dir_ + "/out");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large);
+  EXPECT_NE(got.error().message.find("entries"), std::string::npos) << got.error().message;
+  EXPECT_TRUE(fs::is_empty(dir_ + "/out"));
+}
+
+TEST_F(TreeTest, ATreeNestedPastTheBoundIsRefused) {
+  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
+  for (std::size_t depth = 0; depth <= store::kMaxTreeDepth; ++depth) {
+    DirEntry e;
+    e.name = "d";
+    e.type = EntryType::directory;
+    e.id = level;
+    level = seal_raw(data_dir_->store(), {e});
+  }
+  Status got = get(level, dir_ + "/out");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large);
+  EXPECT_TRUE(fs::is_empty(dir_ + "/out"));
+}
+
+TEST_F(TreeTest, GettingAFileIdAsATreeOrATreeAsAFileSaysWhich) {
+  fs::create_directories(src());
+  write("/f", "x");
+  const FileId tree = put(src());
+  const FileId file = *node_->lookup(tree, "f")->id;
+  EXPECT_EQ(get(file, dir_ + "/out").error().code, Errc::not_directory);
+  EXPECT_EQ(node_->get(tree, STDOUT_FILENO, {}).error().code, Errc::is_directory);
+}
+
+}  // namespace
+}  // namespace dfs::node
