@@ -48,6 +48,7 @@ start_net() {
     mkdir -p "$(peer_dir "$i")"
     local args=(--data "$(peer_dir "$i")" node --listen "$(addr "$i")" --network-key "$work/network.key")
     ((i == 0)) || args+=(--bootstrap "$(addr 0)")
+    ((i != reader)) || args=(--verbose "${args[@]}")  # its log gives the get's window
     p2p_spawn "$(peer_dir "$i").log" "$harness" exec "$ns_prefix-$i" "$dfs" "${args[@]}"
     peer_pid[$i]=$spawned
   done
@@ -82,8 +83,10 @@ for rtt in $rtts; do
   cpu=$(awk -v a="$before" -v b="$(cpu_of "${peer_pid[$reader]}")" -v m="$size_mib" 'BEGIN { printf "%.2f", (b - a) * 1024 / m }')
   cmp -s "$input" "$work/out" || fail "the file read at $rtt ms differs"
   speed[$rtt]=$(mbps "$secs")
-  printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s)\n" "$rtt" "${speed[$rtt]}" "$secs" "$cpu" \
-    "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
+  # The get's window of chunk fetches at its end (src/node/node.cpp logs it).
+  window=$(sed -n 's/.*up to \([0-9]*\) fetches in flight.*/\1/p' "$(peer_dir "$reader").log" | tail -1)
+  printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s chunks in flight; %s)\n" "$rtt" "${speed[$rtt]}" \
+    "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
   stop_net
 done
 base=${speed[0]:-}

@@ -36,6 +36,7 @@ DhtConfig sanitize(DhtConfig c) {
   positive(c.record_expiry, defaults.record_expiry);
   positive(c.maintenance_interval, defaults.maintenance_interval);
   if (c.record_replicate_interval.count() < 0) c.record_replicate_interval = milliseconds(0);
+  if (c.join_followup_delay.count() < 0) c.join_followup_delay = milliseconds(0);
   return c;
 }
 
@@ -230,6 +231,7 @@ void Dht::bootstrap(std::vector<Contact> seeds, std::function<void(Status)> done
       auto stale = table_.stale_buckets(scheduler_.now(), config_.bucket_refresh_interval);
       if (!stale.empty()) stale.erase(stale.begin());  // the self lookup covered the closest
       refresh_buckets(stale, [join] { join->done(Status{}); });
+      follow_up_join(config_.join_followup_delay, config_.join_followups);
     });
   };
   for (const Contact& seed : seeds) ask_seed(join, seed, config_.lookup_retries, after_seeds);
@@ -252,6 +254,19 @@ void Dht::ask_seed(const std::shared_ptr<Join>& join, const Contact& seed, std::
       }
     }
     if (--join->waiting == 0) after_seeds();
+  });
+}
+
+// A lookup of our own ID `delay` from now, then `left - 1` more, each
+// after twice the delay before: meets the peers that joined at the same
+// time as we did (see DhtConfig::join_followup_delay). They talk to us
+// when they see us in a reply, so both sides learn each other.
+void Dht::follow_up_join(milliseconds delay, std::uint32_t left) {
+  if (left == 0 || delay.count() == 0) return;
+  scheduler_.schedule(delay, [this, alive = std::weak_ptr<int>(alive_), delay, left] {
+    if (alive.expired()) return;
+    run_lookup(self_.id, false, {}, [](LookupResult) {});
+    follow_up_join(delay * 2, left - 1);
   });
 }
 

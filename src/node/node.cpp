@@ -11,6 +11,7 @@
 #include "dfs/store/served_store.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/store/version_writer.hpp"
+#include "dfs/util/adaptive_window.hpp"
 #include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 
@@ -239,7 +240,7 @@ Result<Manifest> Node::load(const FileId& id) {
 void Node::attach_network(ChunkNetwork* network) {
   network_ = network;
   source_ = make_source();
-  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kRemoteFetchesInFlight);
+  if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kMaxRemoteFetchesInFlight);
 }
 
 namespace {
@@ -277,12 +278,18 @@ bool is_regular(int fd) {
 Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   DFS_ASSIGN_OR_RETURN(Manifest manifest, load(id));
   WorkerPool& pool = network_ ? *fetch_pool_ : pool_;
-  OrderedPipeline<Result<Piece>> pipeline(pool, network_ ? kRemoteFetchesInFlight
-                                                         : pool_.size() * kChunksInFlightPerThread);
+  // Local chunks need only the cores busy; remote ones the bandwidth-delay
+  // product, measured as the get goes.
+  const std::size_t local_window = pool_.size() * kChunksInFlightPerThread;
+  AdaptiveWindow window(network_ ? kMinRemoteFetchesInFlight : local_window,
+                        network_ ? kMaxRemoteFetchesInFlight : local_window, AdaptiveWindow::Clock::now());
+  OrderedPipeline<Result<Piece>> pipeline(pool, window.size());
   const bool seekable = is_regular(out_fd);
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Piece> piece) {
+    if (piece.ok() && !piece->hole) window.completed(piece->plaintext.size(), AdaptiveWindow::Clock::now());
+    pipeline.set_window(window.size());
     if (piece.ok()) {
       Status written = piece->hole ? write_hole(out_fd, seekable, piece->hole)
                                    : write_full(out_fd, piece->plaintext, "output");
@@ -330,6 +337,10 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     if (!keep_going) break;
   }
   pipeline.drain(write_out);
+  if (network_) {
+    log::info("get: " + std::to_string(count) + " chunks, up to " + std::to_string(window.size()) +
+              " fetches in flight");
+  }
   // A trailing hole was only sought over: the size makes it.
   if (failure.ok() && seekable && manifest.chunk_count() > 0) {
     const off_t end = ::lseek(out_fd, 0, SEEK_CUR);

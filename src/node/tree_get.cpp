@@ -43,7 +43,7 @@ class TreeReader {
   TreeReader(Node& node, const ProgressFn& progress)
       : node_(node),
         pool_(node.network_ ? *node.fetch_pool_ : node.pool_),
-        pipeline_(pool_, node.network_ ? Node::kRemoteFetchesInFlight
+        pipeline_(pool_, node.network_ ? Node::kMinRemoteFetchesInFlight
                                        : node.pool_.size() * Node::kChunksInFlightPerThread),
         progress_(progress) {}
 

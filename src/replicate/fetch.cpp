@@ -105,15 +105,20 @@ void Fetcher::note_silent_holders(Op& op) {
   }
 }
 
-// Asks the next candidate if the fetch has room for another GET, and arms
-// the hedge timer that will ask one more if nobody answers meanwhile.
+// Asks the next candidate if the fetch has room for another GET. Once
+// that GET is sent (it may wait in the transfer queue first), the hedge
+// timer asks one more if nobody answers meanwhile: the delay counts from
+// the send, so a deep queue (a get of a large file across a long link)
+// does not hedge GETs that never had a chance to answer.
 void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
     const Contact peer = op->candidates[op->next++];
     ++op->in_flight;
-    transfers_.get(peer, op->id,
-                   life_.guard([this, op, peer](Result<Bytes> answer) { answered(op, peer, std::move(answer)); }));
+    transfers_.get(
+        peer, op->id,
+        life_.guard([this, op, peer](Result<Bytes> answer) { answered(op, peer, std::move(answer)); }),
+        life_.guard([this, op] { arm_hedge(op); }));
   }
   if (op->in_flight == 0 && op->next >= op->candidates.size()) {
     // Every peer asked answered that it holds no such chunk: as far as the
@@ -123,6 +128,10 @@ void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
     return finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
                                                  op->summary(dht_.table().size()) + ")"));
   }
+}
+
+void Fetcher::arm_hedge(const std::shared_ptr<Op>& op) {
+  if (op->finished) return;
   if (op->hedge_timer != 0) scheduler_.cancel(op->hedge_timer);
   op->hedge_timer = 0;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {

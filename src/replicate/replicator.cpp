@@ -40,7 +40,8 @@ Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& st
                        ReplicationConfig config, BlockingRunner* runner, store::ChunkStore* owned)
     : config_(sanitize(config, dht.config().k)),
       transfers_(client, scheduler, runner, config_.parallel_transfers, config_.transfer_timeout),
-      peers_(dht, scheduler, config_.small_network_ttl),
+      // R holders and R stand-ins for copies refused (placement.hpp).
+      peers_(dht, scheduler, config_.small_network_ttl, 2 * config_.replicas),
       placer_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas, counters_),
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
       repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_),

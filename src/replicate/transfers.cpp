@@ -135,8 +135,11 @@ void Transfers::put_from(LocalChunks local, const Contact& to, const ChunkId& id
   }));
 }
 
-void Transfers::get(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) {
-  queue_->submit(false, life_.guard([this, to, id, done = std::move(done)](Release release) mutable {
+void Transfers::get(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done,
+                    std::function<void()> sent) {
+  queue_->submit(false, life_.guard([this, to, id, done = std::move(done),
+                                     sent = std::move(sent)](Release release) mutable {
+    if (sent) sent();
     client_.get_chunk(to, id,
                       finish<Result<Bytes>>(std::move(release),
                                             "GET_CHUNK " + id.short_hex() + " from " + describe(to) + " timed out",

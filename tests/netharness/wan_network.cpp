@@ -46,8 +46,9 @@ void WanNetwork::start_harness(const WanOptions& options) {
 
 std::string WanNetwork::address(int i) const {
   const bool v6 = options_.family == Family::ipv6 || (options_.family == Family::mixed && i % 2 == 0);
-  return v6 ? "[" + netharness::ipv6_of(i) + "]:" + std::to_string(kPort)
-            : netharness::ipv4_of(i) + ":" + std::to_string(kPort);
+  const auto moved = ports_.find(i);
+  const std::string port = std::to_string(moved == ports_.end() ? kPort : moved->second);
+  return v6 ? "[" + netharness::ipv6_of(i) + "]:" + port : netharness::ipv4_of(i) + ":" + port;
 }
 
 void WanNetwork::start_peer(int i) {
@@ -113,6 +114,14 @@ ProcessResult WanNetwork::harness(const std::string& command) {
 int WanNetwork::known_peers(int i) {
   auto r = dfs_at(i, {"peers"});
   return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
+}
+
+std::string WanNetwork::listed_address(int i, const std::string& id) {
+  const std::string listing = dfs_at(i, {"peers"}).out;
+  const auto at = listing.find(id + "  ");
+  if (at == std::string::npos) return "";
+  const auto from = at + id.size() + 2;
+  return listing.substr(from, listing.find('\n', from) - from);
 }
 
 std::string WanNetwork::put_at(int i, const std::string& path) {

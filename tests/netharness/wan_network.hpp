@@ -56,6 +56,8 @@ class WanNetwork : public ::testing::Test {
   ProcessResult dfs_at(int i, std::vector<std::string> args);
   ProcessResult harness(const std::string& command);  // a control command
   int known_peers(int i);
+  // The address peer i lists for the peer whose ID is `id` ("" if none).
+  std::string listed_address(int i, const std::string& id);
   // File ID of `path` put at peer i.
   std::string put_at(int i, const std::string& path);
   // chunk ID (hex) -> the peers whose store holds it.
@@ -66,6 +68,7 @@ class WanNetwork : public ::testing::Test {
   std::unique_ptr<Daemon> harness_;
   std::string prefix_;  // of the namespaces' names
   std::map<int, std::unique_ptr<Daemon>> peers_;
+  std::map<int, int> ports_;  // a peer listening elsewhere than kPort
 };
 
 }  // namespace dfs::testing

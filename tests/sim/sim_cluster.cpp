@@ -43,21 +43,38 @@ bool SimCluster::join(std::size_t index) {
   return result && result->ok();
 }
 
+std::size_t SimCluster::attach_node() {
+  const std::size_t index = nodes_.size();
+  Contact contact{NodeId::random(rng_), "sim:" + std::to_string(index)};
+  // The handler looks the Dht up at delivery time: a killed node has none.
+  auto handler = [this, index](const Contact& from, const dht::Request& request) {
+    return nodes_[index].dht->handle(from, request);
+  };
+  dht::Transport& transport = network_.attach(contact, handler);
+  nodes_.push_back(Node{contact, &transport, nullptr});
+  boot(index);
+  return index;
+}
+
 bool SimCluster::grow(std::size_t n) {
   bool ok = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t index = nodes_.size();
-    Contact contact{NodeId::random(rng_), "sim:" + std::to_string(index)};
-    // The handler looks the Dht up at delivery time: a killed node has none.
-    auto handler = [this, index](const Contact& from, const dht::Request& request) {
-      return nodes_[index].dht->handle(from, request);
-    };
-    dht::Transport& transport = network_.attach(contact, handler);
-    nodes_.push_back(Node{contact, &transport, nullptr});
-    boot(index);
-    ok = join(index) && ok;
-  }
+  for (std::size_t i = 0; i < n; ++i) ok = join(attach_node()) && ok;
   return ok;
+}
+
+bool SimCluster::grow_together(std::size_t n) {
+  assert(!nodes_.empty() && alive(0));
+  auto joined = std::make_shared<std::size_t>(0);
+  auto failed = std::make_shared<bool>(false);
+  for (std::size_t i = 0; i < n; ++i) {
+    nodes_[attach_node()].dht->bootstrap({Contact{NodeId{}, nodes_[0].contact.address}},
+                                         [joined, failed](Status s) {
+                                           ++*joined;
+                                           if (!s.ok()) *failed = true;
+                                         });
+  }
+  loop_.run_until([&] { return *joined == n; }, loop_.now() + config_.operation_deadline);
+  return *joined == n && !*failed;
 }
 
 void SimCluster::kill(std::size_t index) {

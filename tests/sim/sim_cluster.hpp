@@ -45,6 +45,10 @@ class SimCluster {
   // Adds `n` nodes; each joins through a random live node already present
   // (the first one alone). Returns false if a join failed.
   bool grow(std::size_t n);
+  // Adds `n` nodes that all join through node 0 at the same moment (as
+  // peers started together with one --bootstrap do). Returns false if a
+  // join failed.
+  bool grow_together(std::size_t n);
 
   void kill(std::size_t node);
   // Restarts a killed node with an empty Dht and joins it again.
@@ -85,6 +89,7 @@ class SimCluster {
 
   void boot(std::size_t node);
   bool join(std::size_t node);
+  std::size_t attach_node();  // a new booted node, not joined yet
   template <typename T>
   std::optional<T> wait_for(std::optional<T>& slot);
 

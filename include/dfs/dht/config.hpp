@@ -62,6 +62,14 @@ struct DhtConfig {
   milliseconds record_expiry{std::chrono::hours(24)};
   // Records a node stores for others, over all keys.
   std::size_t max_stored_records = 100'000;
+  // After a join, our own ID is looked up again this long later, then
+  // twice and four times as long later (join_followups in all). Peers
+  // that joined at the same moment through the same seeds miss each
+  // other: the seed answers neither with the other while it is still
+  // verifying them (Dht::handle), and without these lookups they would
+  // meet only at the next bucket refresh, an hour later. 0 disables.
+  milliseconds join_followup_delay{std::chrono::seconds(3)};
+  std::uint32_t join_followups = 3;
   // How often start() wakes up to expire records and check the intervals
   // above (each duty has its own due time; this is only the granularity).
   milliseconds maintenance_interval{std::chrono::minutes(1)};

@@ -77,6 +77,8 @@ class Dht {
   // every bucket farther than our closest neighbour. `done` gets OK once at
   // least one seed answered and the join lookups ended, Errc::unavailable
   // if no seed answered, Errc::invalid_argument for an empty seed list.
+  // Our own ID is looked up again a few times after `done` (see
+  // DhtConfig::join_followup_delay), to meet peers that joined with us.
   void bootstrap(std::vector<Contact> seeds, std::function<void(Status)> done);
 
   // Iterative lookup (alpha RPCs in flight): up to k contacts closest to
@@ -149,6 +151,7 @@ class Dht {
   void ask_seed(const std::shared_ptr<Join>& join, const Contact& seed, std::uint32_t retries,
                 std::function<void()> after_seeds);
   void refresh_buckets(const std::vector<std::size_t>& buckets, std::function<void()> done);
+  void follow_up_join(milliseconds delay, std::uint32_t left);
   void store_on_closest(const Record& record, bool store_locally, std::function<void(Result<std::size_t>)> done);
   void store_on(const std::vector<Contact>& nodes, const Record& record, std::size_t already,
                 std::function<void(Result<std::size_t>)> done);

@@ -74,8 +74,12 @@ class Node final : public Service {
   // reader or writer waits on the disk, few enough to bound memory
   // (each holds a plaintext and a sealed copy of one chunk).
   static constexpr std::size_t kChunksInFlightPerThread = 2;
-  // Chunk fetches a get keeps in flight when chunks come from peers.
-  static constexpr std::size_t kRemoteFetchesInFlight = 16;
+  // Chunk fetches a get keeps in flight when chunks come from peers: from
+  // the least, which fills a fast nearby link, up to the most (on the fetch
+  // pool's threads), which a long round trip needs (util/adaptive_window.hpp).
+  // The most bounds memory: each holds a sealed chunk and its plaintext.
+  static constexpr std::size_t kMinRemoteFetchesInFlight = 16;
+  static constexpr std::size_t kMaxRemoteFetchesInFlight = 64;
 
   friend class TreeWriter;
   friend class TreeReader;

@@ -3,6 +3,12 @@
 // lookup found (ReplicationConfig::small_network_ttl), so that placing or
 // fetching the thousands of chunks of one file does not cost a lookup each.
 //
+// Once the routing table holds k verified peers (the network is then
+// provably not small), a lookup settles as soon as the `settle` closest it
+// knows have answered (dht.hpp, find_closest): placement and fetch use only
+// the R holders and R stand-ins, and a settled lookup costs a few round
+// trips where a strict one waits ~8 on a WAN for all k to answer.
+//
 // Loop thread only. `done` runs on a later turn of the loop either way,
 // unless the ClosestPeers is destroyed first (it may be, with lookups in
 // flight). The Dht and the Scheduler must outlive it.
@@ -20,8 +26,9 @@ namespace dfs::replicate {
 
 class ClosestPeers {
  public:
-  // `ttl` 0: a lookup for every call.
-  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl);
+  // `ttl` 0: a lookup for every call. `settle` (1..k; 0: never) is how
+  // many closest peers a lookup in a large network waits for.
+  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle);
   ~ClosestPeers() { life_.cut(); }
   ClosestPeers(const ClosestPeers&) = delete;
   ClosestPeers& operator=(const ClosestPeers&) = delete;
@@ -43,6 +50,7 @@ class ClosestPeers {
   dht::Dht& dht_;
   Scheduler& scheduler_;
   const std::chrono::milliseconds ttl_;
+  const std::size_t settle_;
   std::optional<PeerSet> small_network_;
   Lifeline life_;
 };

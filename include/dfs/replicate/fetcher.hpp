@@ -45,6 +45,7 @@ class Fetcher {
   void from_peers(const std::shared_ptr<Op>& op);
   void note_silent_holders(Op& op);
   void ask_more(const std::shared_ptr<Op>& op);
+  void arm_hedge(const std::shared_ptr<Op>& op);
   void answered(const std::shared_ptr<Op>& op, const dht::Contact& from, Result<Bytes> answer);
   void checked(const std::shared_ptr<Op>& op, const dht::Contact& from, std::shared_ptr<Bytes> bytes,
                Status verified);

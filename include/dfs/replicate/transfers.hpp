@@ -48,8 +48,11 @@ class Transfers {
   // granted, so a repair that copies thousands of chunks holds at most
   // `parallel` of them in memory. Fails as the read does.
   void put_from(LocalChunks local, const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
-  // GET_CHUNK (foreground): the bytes as received, unverified.
-  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done);
+  // GET_CHUNK (foreground): the bytes as received, unverified. `sent`
+  // (may be null) runs when the GET leaves the queue for the peer, so a
+  // caller can time the answer from then rather than from the call.
+  void get(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done,
+           std::function<void()> sent = nullptr);
   // HAS_CHUNKS (background); an answer of another length than `ids` is
   // Errc::corrupt.
   void has(const dht::Contact& to, std::vector<ChunkId> ids, std::function<void(Result<std::vector<bool>>)> done);

@@ -60,10 +60,14 @@ class OrderedPipeline {
   // later result is consumed nor job started, and push returns false.
   template <typename Job, typename Consume>
   bool push(Job&& job, Consume&& consume) {
-    if (in_flight_.size() >= window_) pop(consume);
+    while (in_flight_.size() >= window_) pop(consume);
     if (!stopped_) in_flight_.push_back(pool_.submit(std::forward<Job>(job)));
     return !stopped_;
   }
+
+  // A new bound for the window (at least 1). A narrower window takes
+  // effect as results are consumed: jobs already running are not undone.
+  void set_window(std::size_t window) { window_ = window ? window : 1; }
 
   // Hands every remaining result to `consume` in order. Returns false if
   // any consume returned false (later results are still waited for, so no

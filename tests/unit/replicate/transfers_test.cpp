@@ -86,6 +86,17 @@ TEST_F(OneSlotTest, AQueuedForegroundRpcStartsBeforeBackgroundOnesQueuedEarlier)
   EXPECT_EQ(client.calls[1].id, id_of("user"));
 }
 
+TEST_F(OneSlotTest, AGetSaysItWasSentWhenItLeavesTheQueueNotWhenItIsQueued) {
+  transfers->get(peer, id_of("first"), [](Result<Bytes>) {});
+  bool sent = false;
+  transfers->get(peer, id_of("second"), [](Result<Bytes>) {}, [&sent] { sent = true; });
+  EXPECT_FALSE(sent);
+  ASSERT_EQ(client.calls.size(), 1u);
+  client.calls[0].get_done(Bytes{});
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(client.calls.size(), 2u);
+}
+
 TEST_F(OneSlotTest, AnRpcThatNeverAnswersEndsTimedOutAndFreesItsSlot) {
   std::optional<Status> put;
   transfers->put(peer, id_of("x"), std::make_shared<const Bytes>(Bytes(10)), false,

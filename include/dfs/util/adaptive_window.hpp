@@ -1,0 +1,49 @@
+// AdaptiveWindow: how many fetches to keep in flight when their speed is
+// bounded by the round trip (the bandwidth-delay product), which nobody
+// knows in advance: 16 chunks fill a loopback link, an ocean needs more.
+//
+// It starts at `min` and measures rounds: a round ends once as many jobs
+// completed as the window was wide when it began. While a round moved at
+// least kGain more bytes per second than the one before, the window widens
+// by half (up to `max`); the first round that gained less ends the growth,
+// since a wider window no longer bought speed (the link, not the round
+// trip, is the bound). A failed job halves the window (never below `min`)
+// and ends the growth: timeouts and refusals mean that peers or the path
+// are saturated.
+//
+// Not thread-safe: one owner (a get's consuming thread).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace dfs {
+
+class AdaptiveWindow {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr double kGain = 1.1;
+
+  AdaptiveWindow(std::size_t min, std::size_t max, Clock::time_point now);
+
+  std::size_t size() const { return size_; }
+  bool growing() const { return growing_; }
+
+  // One job completed with `bytes` at `now`.
+  void completed(std::uint64_t bytes, Clock::time_point now);
+  void failed();
+
+ private:
+  std::size_t min_;
+  std::size_t max_;
+  std::size_t size_;
+  bool growing_ = true;
+  // The round in progress.
+  Clock::time_point round_start_;
+  std::size_t round_jobs_ = 0;
+  std::uint64_t round_bytes_ = 0;
+  double last_rate_ = 0;  // bytes per second of the previous round, 0 before the first
+};
+
+}  // namespace dfs

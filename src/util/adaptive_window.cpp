@@ -1,0 +1,34 @@
+#include "dfs/util/adaptive_window.hpp"
+
+#include <algorithm>
+
+namespace dfs {
+
+AdaptiveWindow::AdaptiveWindow(std::size_t min, std::size_t max, Clock::time_point now)
+    : min_(std::max<std::size_t>(min, 1)), max_(std::max(max, min_)), size_(min_), round_start_(now) {}
+
+void AdaptiveWindow::completed(std::uint64_t bytes, Clock::time_point now) {
+  round_bytes_ += bytes;
+  if (++round_jobs_ < size_) return;
+  const double seconds = std::chrono::duration<double>(now - round_start_).count();
+  // A round too short to time says nothing: count it as a gain.
+  const double rate = seconds > 0 ? static_cast<double>(round_bytes_) / seconds : 0;
+  if (growing_) {
+    if (last_rate_ == 0 || rate == 0 || rate >= last_rate_ * kGain) {
+      size_ = std::min(max_, size_ + std::max<std::size_t>(size_ / 2, 1));
+    } else {
+      growing_ = false;
+    }
+  }
+  if (rate > 0) last_rate_ = rate;
+  round_start_ = now;
+  round_jobs_ = 0;
+  round_bytes_ = 0;
+}
+
+void AdaptiveWindow::failed() {
+  size_ = std::max(min_, size_ / 2);
+  growing_ = false;
+}
+
+}  // namespace dfs

@@ -1,0 +1,97 @@
+// Fetches across long links, on the simulator: the hedge counts from the
+// send of a GET (not from its queueing), and a network larger than k
+// settles its lookups on the peers placement and fetch use.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "replication_cluster.hpp"
+
+namespace dfs::replicate {
+namespace {
+
+using sim::ReplicationCluster;
+using sim::ReplicationClusterConfig;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::size_t kNodes = 40;
+constexpr std::size_t kR = 3;
+
+ReplicationClusterConfig config(std::size_t parallel_transfers) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = sim::seed_offset() + 31;
+  c.replication.replicas = kR;
+  c.replication.parallel_transfers = parallel_transfers;
+  c.replication.transfer_timeout = seconds(2);
+  c.replication.fetch_timeout = seconds(30);
+  // Longer than any round trip of the sim (two latencies of at most 50 ms):
+  // a GET that was sent is always answered before its hedge is due.
+  c.replication.fetch_hedge_delay = milliseconds(200);
+  return c;
+}
+
+// `n` chunks placed on their R closest peers, and a reader holding none.
+struct Placed {
+  std::vector<ChunkId> ids;
+  std::size_t reader = 0;
+};
+
+Placed place(ReplicationCluster& net, std::size_t n) {
+  Placed p;
+  const std::size_t writer = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const ChunkId id = net.add_chunk(writer);
+    auto report = net.replicate(writer, id);
+    EXPECT_TRUE(report && report->ok());
+    p.ids.push_back(id);
+  }
+  for (p.reader = 1;; ++p.reader) {
+    const bool holds = std::any_of(p.ids.begin(), p.ids.end(), [&](const ChunkId& id) {
+      const auto h = net.holders(id, false);
+      return std::find(h.begin(), h.end(), p.reader) != h.end();
+    });
+    if (!holds) return p;
+  }
+}
+
+// Fetches every chunk at once from `reader`; how many succeeded.
+std::size_t fetch_all(ReplicationCluster& net, const Placed& p) {
+  std::size_t ok = 0;
+  std::size_t answered = 0;
+  for (const ChunkId& id : p.ids) {
+    net.replicator(p.reader).fetch(id, [&](Result<Bytes> r) {
+      ++answered;
+      if (r.ok() && ChunkId::of(*r) == id) ++ok;
+    });
+  }
+  EXPECT_TRUE(net.run_until([&] { return answered == p.ids.size(); }, net.loop().now() + seconds(60)));
+  return ok;
+}
+
+TEST(WanFetchTest, GetsWaitingInADeepTransferQueueAreNotHedgedBeforeTheyAreSent) {
+  // One transfer at a time: the last of 12 GETs waits ~12 round trips in
+  // the queue, far past the hedge delay, yet each is answered within its
+  // delay once sent, so none needs a second GET.
+  ReplicationCluster net(config(1));
+  ASSERT_TRUE(net.grow(kNodes));
+  const Placed p = place(net, 12);
+  net.chunks().reset_stats();
+  EXPECT_EQ(fetch_all(net, p), p.ids.size());
+  EXPECT_EQ(net.chunks().sent_by(net.contact(p.reader).address).gets, p.ids.size());
+}
+
+TEST(WanFetchTest, InANetworkLargerThanKAFetchsLookupSettlesOnTheClosestPeersItNeeds) {
+  ReplicationCluster net(config(8));
+  ASSERT_TRUE(net.grow(kNodes));
+  const Placed p = place(net, 1);
+  const dht::Dht& dht = net.cluster().dht(p.reader);
+  ASSERT_GE(dht.table().size(), dht.config().k);
+  const std::uint64_t before = dht.lookup_totals().messages;
+  EXPECT_EQ(fetch_all(net, p), 1u);
+  // A strict lookup waits for all k closest to answer: at least k RPCs.
+  EXPECT_LT(dht.lookup_totals().messages - before, dht.config().k);
+}
+
+}  // namespace
+}  // namespace dfs::replicate

@@ -1,0 +1,67 @@
+#include "dfs/util/adaptive_window.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dfs {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = AdaptiveWindow::Clock;
+
+// Completes one round of the window's width, `round` long, each job `bytes`.
+void run_round(AdaptiveWindow& w, Clock::time_point& now, milliseconds round, std::uint64_t bytes = 1 << 20) {
+  const std::size_t jobs = w.size();
+  now += round;
+  for (std::size_t i = 0; i < jobs; ++i) w.completed(bytes, now);
+}
+
+TEST(AdaptiveWindow, WidensWhileEachWiderRoundIsFaster) {
+  Clock::time_point now{};
+  AdaptiveWindow w(16, 64, now);
+  EXPECT_EQ(w.size(), 16u);
+  // A long round trip: each round takes the same time whatever its width,
+  // so a wider window moves more bytes per second.
+  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 24u);
+  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 36u);
+  run_round(w, now, milliseconds(800));
+  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 64u) << "never beyond max";
+  EXPECT_TRUE(w.growing());
+}
+
+TEST(AdaptiveWindow, StopsWideningOnceAWiderRoundIsNoFaster) {
+  Clock::time_point now{};
+  AdaptiveWindow w(16, 64, now);
+  run_round(w, now, milliseconds(100));  // 16 MiB in 0.1 s
+  EXPECT_EQ(w.size(), 24u);
+  run_round(w, now, milliseconds(150));  // 24 MiB in 0.15 s: the link is full
+  EXPECT_EQ(w.size(), 24u);
+  EXPECT_FALSE(w.growing());
+  run_round(w, now, milliseconds(10));  // faster again: the growth stays over
+  EXPECT_EQ(w.size(), 24u);
+}
+
+TEST(AdaptiveWindow, AFailureHalvesTheWindowButNotBelowItsMinimum) {
+  Clock::time_point now{};
+  AdaptiveWindow w(4, 64, now);
+  for (int i = 0; i < 4; ++i) run_round(w, now, milliseconds(100));
+  EXPECT_EQ(w.size(), 19u);  // 4 -> 6 -> 9 -> 13 -> 19
+  w.failed();
+  EXPECT_EQ(w.size(), 9u);
+  w.failed();
+  EXPECT_EQ(w.size(), 4u);
+  EXPECT_FALSE(w.growing());
+}
+
+TEST(AdaptiveWindow, ADegenerateRangeIsOneFixedWidth) {
+  Clock::time_point now{};
+  AdaptiveWindow w(0, 0, now);
+  EXPECT_EQ(w.size(), 1u);
+  run_round(w, now, milliseconds(1));
+  EXPECT_EQ(w.size(), 1u);
+}
+
+}  // namespace
+}  // namespace dfs
