@@ -14,7 +14,44 @@ constexpr std::uint32_t kNanosecondsPerSecond = 1'000'000'000;
 // name length, a one-byte name, type, mode, mtime, size: the least an entry takes.
 constexpr std::size_t kSmallestEntry = 1 + 1 + 1 + 4 + 8 + 4 + 8;
 
+constexpr std::uint8_t kHasOwner = 1;
+constexpr std::uint8_t kHasAtime = 2;
+constexpr std::uint8_t kHasRdev = 4;
+constexpr std::uint8_t kHasLink = 8;
+constexpr std::uint8_t kHasXattrs = 16;
+constexpr std::uint8_t kKnownFlags = kHasOwner | kHasAtime | kHasRdev | kHasLink | kHasXattrs;
+
 bool has_id(EntryType type) { return type == EntryType::file || type == EntryType::directory; }
+bool is_device(EntryType type) { return type == EntryType::char_device || type == EntryType::block_device; }
+
+Error bad_entry(const DirEntry& e, const std::string& what) {
+  return make_error(Errc::corrupt, "entry \"" + e.name + "\" " + what);
+}
+
+Status check_xattrs(const DirEntry& e) {
+  if (e.xattrs.size() > kMaxEntryXattrs) {
+    return make_error(Errc::too_large, "entry \"" + e.name + "\" has " + std::to_string(e.xattrs.size()) + " xattrs");
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < e.xattrs.size(); ++i) {
+    const EntryXattr& x = e.xattrs[i];
+    if (x.name.empty() || x.name.size() > kMaxEntryNameLength || x.name.find('\0') != std::string::npos) {
+      return bad_entry(e, "has an xattr name of " + std::to_string(x.name.size()) + " bytes or with a NUL");
+    }
+    if (i > 0 && !(e.xattrs[i - 1].name < x.name)) return bad_entry(e, "has xattrs out of order or repeated");
+    if (x.value.size() > kMaxXattrValue) return bad_entry(e, "has an xattr value of " + std::to_string(x.value.size()) + " bytes");
+    total += x.name.size() + x.value.size();
+  }
+  if (total > kMaxEntryXattrBytes) return bad_entry(e, "has " + std::to_string(total) + " bytes of xattrs");
+  return {};
+}
+
+Status check_metadata(const DirEntry& e) {
+  if (e.atime && e.atime->nanoseconds >= 1'000'000'000u) return bad_entry(e, "has an atime of too many nanoseconds");
+  if (e.rdev && !is_device(e.type)) return bad_entry(e, "is not a device but has a device number");
+  if (e.link && (e.type != EntryType::file || *e.link == 0)) return bad_entry(e, "has a link number but is not a file, or it is 0");
+  return check_xattrs(e);
+}
 
 Status check_entry(const DirEntry& e) {
   DFS_TRY(check_entry_name(e.name));
@@ -36,10 +73,89 @@ Status check_entry(const DirEntry& e) {
   } else if (!e.target.empty()) {
     return make_error(Errc::corrupt, "entry \"" + e.name + "\" is not a symlink but has a target");
   }
+  return check_metadata(e);
+}
+
+std::uint8_t metadata_flags(const DirEntry& e) {
+  return static_cast<std::uint8_t>((e.owner ? kHasOwner : 0) | (e.atime ? kHasAtime : 0) | (e.rdev ? kHasRdev : 0) |
+                                   (e.link ? kHasLink : 0) | (e.xattrs.empty() ? 0 : kHasXattrs));
+}
+
+ByteView view_of(std::string_view text) { return ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()); }
+
+void encode_metadata(ByteWriter& w, const DirEntry& e) {
+  w.u8(metadata_flags(e));
+  if (e.owner) {
+    w.u32(e.owner->uid);
+    w.u32(e.owner->gid);
+  }
+  if (e.atime) {
+    w.u64(static_cast<std::uint64_t>(e.atime->seconds));
+    w.u32(e.atime->nanoseconds);
+  }
+  if (e.rdev) w.u64(*e.rdev);
+  if (e.link) w.u64(*e.link);
+  if (e.xattrs.empty()) return;
+  w.u32(static_cast<std::uint32_t>(e.xattrs.size()));
+  for (const EntryXattr& x : e.xattrs) {
+    w.u8(static_cast<std::uint8_t>(x.name.size()));
+    w.bytes(view_of(x.name));
+    w.u32(static_cast<std::uint32_t>(x.value.size()));
+    w.bytes(x.value);
+  }
+}
+
+std::string text_of(ByteView bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+Status decode_xattrs(ByteReader& in, DirEntry& e) {
+  DFS_ASSIGN_OR_RETURN(std::uint32_t count, in.u32("xattr count"));
+  if (count == 0 || count > kMaxEntryXattrs) return make_error(Errc::corrupt, "entry with " + std::to_string(count) + " xattrs");
+  std::size_t total = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    EntryXattr x;
+    DFS_ASSIGN_OR_RETURN(std::uint8_t name_length, in.u8("xattr name length"));
+    DFS_ASSIGN_OR_RETURN(ByteView name, in.bytes(name_length, "xattr name"));
+    x.name = text_of(name);
+    DFS_ASSIGN_OR_RETURN(std::uint32_t value_length, in.u32("xattr value length"));
+    if (value_length > kMaxXattrValue) return make_error(Errc::too_large, "xattr value of " + std::to_string(value_length) + " bytes");
+    total += name_length + value_length;
+    if (total > kMaxEntryXattrBytes) return make_error(Errc::too_large, "entry with more than " + std::to_string(kMaxEntryXattrBytes) + " bytes of xattrs");
+    DFS_ASSIGN_OR_RETURN(ByteView value, in.bytes(value_length, "xattr value"));
+    x.value.assign(value.begin(), value.end());
+    e.xattrs.push_back(std::move(x));
+  }
   return {};
 }
 
-void encode_entry(ByteWriter& w, const DirEntry& e) {
+Status decode_metadata(ByteReader& in, DirEntry& e) {
+  DFS_ASSIGN_OR_RETURN(std::uint8_t flags, in.u8("directory entry metadata flags"));
+  if ((flags & ~kKnownFlags) != 0) return make_error(Errc::corrupt, "unknown directory entry metadata flags " + std::to_string(flags));
+  if (flags & kHasOwner) {
+    EntryOwner owner;
+    DFS_ASSIGN_OR_RETURN(owner.uid, in.u32("entry uid"));
+    DFS_ASSIGN_OR_RETURN(owner.gid, in.u32("entry gid"));
+    e.owner = owner;
+  }
+  if (flags & kHasAtime) {
+    EntryTime atime;
+    DFS_ASSIGN_OR_RETURN(std::uint64_t seconds, in.u64("entry atime"));
+    atime.seconds = static_cast<std::int64_t>(seconds);
+    DFS_ASSIGN_OR_RETURN(atime.nanoseconds, in.u32("entry atime nanoseconds"));
+    e.atime = atime;
+  }
+  if (flags & kHasRdev) {
+    DFS_ASSIGN_OR_RETURN(std::uint64_t rdev, in.u64("entry rdev"));
+    e.rdev = rdev;
+  }
+  if (flags & kHasLink) {
+    DFS_ASSIGN_OR_RETURN(std::uint64_t link, in.u64("entry link number"));
+    e.link = link;
+  }
+  if (flags & kHasXattrs) DFS_TRY(decode_xattrs(in, e));
+  return {};
+}
+
+void encode_entry(ByteWriter& w, const DirEntry& e, bool with_metadata) {
   w.u8(static_cast<std::uint8_t>(e.name.size()));
   w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(e.name.data()), e.name.size()));
   w.u8(static_cast<std::uint8_t>(e.type));
@@ -52,13 +168,12 @@ void encode_entry(ByteWriter& w, const DirEntry& e) {
     w.bytes(e.id->key.bytes());
   } else if (e.type == EntryType::symlink) {
     w.u32(static_cast<std::uint32_t>(e.target.size()));
-    w.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(e.target.data()), e.target.size()));
+    w.bytes(view_of(e.target));
   }
+  if (with_metadata) encode_metadata(w, e);
 }
 
-std::string text_of(ByteView bytes) { return std::string(bytes.begin(), bytes.end()); }
-
-Result<DirEntry> decode_entry(ByteReader& in) {
+Result<DirEntry> decode_entry(ByteReader& in, bool with_metadata) {
   DirEntry e;
   DFS_ASSIGN_OR_RETURN(std::uint8_t name_length, in.u8("directory entry name length"));
   DFS_ASSIGN_OR_RETURN(ByteView name, in.bytes(name_length, "directory entry name"));
@@ -89,6 +204,7 @@ Result<DirEntry> decode_entry(ByteReader& in) {
     DFS_ASSIGN_OR_RETURN(ByteView target, in.bytes(length, "symlink target"));
     e.target = text_of(target);
   }
+  if (with_metadata) DFS_TRY(decode_metadata(in, e));
   DFS_TRY(check_entry(e));
   return e;
 }
@@ -98,6 +214,11 @@ std::size_t encoded_size(const DirEntry& e) {
   std::size_t n = kSmallestEntry - 1 + e.name.size();
   if (e.id) n += crypto::kDigestSize + crypto::kKeySize;
   if (e.type == EntryType::symlink) n += 4 + e.target.size();
+  if (e.has_metadata()) {
+    n += 1 + (e.owner ? 8 : 0) + (e.atime ? 12 : 0) + (e.rdev ? 8 : 0) + (e.link ? 8 : 0);
+    if (!e.xattrs.empty()) n += 4;
+    for (const EntryXattr& x : e.xattrs) n += 1 + x.name.size() + 4 + x.value.size();
+  }
   return n;
 }
 }  // namespace
@@ -134,11 +255,13 @@ const DirEntry* Directory::find(std::string_view name) const {
 Bytes encode_directory_segment(const DirectorySegment& segment) {
   Bytes out;
   ByteWriter w(out);
-  w.u8(kDirectoryFormatVersion);
+  const bool with_metadata = std::any_of(segment.entries.begin(), segment.entries.end(),
+                                         [](const DirEntry& e) { return e.has_metadata(); });
+  w.u8(with_metadata ? kDirectoryFormatWithMetadata : kDirectoryFormatVersion);
   w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
   if (segment.is_head) w.u64(segment.total_entries);
   w.u32(static_cast<std::uint32_t>(segment.entries.size()));
-  for (const DirEntry& e : segment.entries) encode_entry(w, e);
+  for (const DirEntry& e : segment.entries) encode_entry(w, e, with_metadata);
   w.u8(segment.next ? 1 : 0);
   if (segment.next) w.bytes(segment.next->bytes);
   return out;
@@ -147,10 +270,12 @@ Bytes encode_directory_segment(const DirectorySegment& segment) {
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   ByteReader in(plaintext);
   DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("directory version"));
-  if (version != kDirectoryFormatVersion) {
+  if (version != kDirectoryFormatVersion && version != kDirectoryFormatWithMetadata) {
     return make_error(Errc::bad_version, "directory snapshot has format version " + std::to_string(version) +
-                                             ", this build reads version " + std::to_string(kDirectoryFormatVersion));
+                                             ", this build reads versions " + std::to_string(kDirectoryFormatVersion) +
+                                             " and " + std::to_string(kDirectoryFormatWithMetadata));
   }
+  const bool with_metadata = version == kDirectoryFormatWithMetadata;
   DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("directory segment kind"));
   if (kind != kHeadSegment && kind != kContinuationSegment) {
     return make_error(Errc::corrupt, "unknown directory segment kind " + std::to_string(kind));
@@ -170,7 +295,7 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   }
   seg.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in));
+    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in, with_metadata));
     if (!seg.entries.empty() && !(seg.entries.back().name < e.name)) {
       return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + e.name + "\"");
     }
@@ -184,6 +309,9 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
     seg.next = next;
   }
   DFS_TRY(in.expect_end("directory segment"));
+  if (with_metadata && std::none_of(seg.entries.begin(), seg.entries.end(), [](const DirEntry& e) { return e.has_metadata(); })) {
+    return make_error(Errc::corrupt, "a directory segment of version 2 whose entries carry no metadata");
+  }
   return seg;
 }
 

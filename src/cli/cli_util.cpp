@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -24,6 +25,15 @@ Result<std::string> resolve_data_dir(const std::optional<std::string>& flag) {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/dfs";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/dfs";
   return make_error(Errc::invalid_argument, "no data directory: set --data, XDG_DATA_HOME or HOME");
+}
+
+std::string local_time(std::int64_t unix_seconds) {
+  char when[32];
+  const std::time_t t = unix_seconds;
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+  return when;
 }
 
 std::string human_bytes(std::uint64_t bytes) {
@@ -141,6 +151,15 @@ void await_data_dir_release(const std::string& data_dir, std::chrono::millisecon
     said = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it is exiting: a short wait
   }
+}
+
+Result<std::unique_ptr<control::ControlClient>> running_peer(const std::string& data_dir) {
+  DFS_ASSIGN_OR_RETURN(auto client, control::ControlClient::connect(control::control_socket_path(data_dir)));
+  if (!client) {
+    return make_error(Errc::unavailable,
+                      "no peer is running on " + data_dir + " (start one with 'dfs node' or dfsmount)");
+  }
+  return std::move(*client);
 }
 
 void print_error(const std::string& context, const Error& error) {

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
 
+#include "dfs/control/control.hpp"
 #include "dfs/util/result.hpp"
 
 namespace dfs::cli {
@@ -29,6 +31,8 @@ Result<std::string> resolve_data_dir(const std::optional<std::string>& flag);
 
 // "1.5 GiB", "512 B".
 std::string human_bytes(std::uint64_t bytes);
+// "2026-12-06 23:05" in local time.
+std::string local_time(std::int64_t unix_seconds);
 
 // "10G", "512M", "4096", "1.5T" (binary units; B optional). 0 means none.
 Result<std::uint64_t> parse_size(const std::string& text);
@@ -84,6 +88,11 @@ Status require_data_dir(const std::string& data_dir);
 void await_data_dir_release(const std::string& data_dir, std::chrono::milliseconds limit);
 // Long enough for a peer to commit its open files and close its store.
 inline constexpr std::chrono::milliseconds kReleaseWait{30000};
+
+// The peer running on `data_dir` (dfs node or dfsmount), for what only a
+// running peer answers (peers, snapshot). Errc::unavailable, saying what to
+// start, when none runs.
+Result<std::unique_ptr<control::ControlClient>> running_peer(const std::string& data_dir);
 
 // Prints "dfs: <context>: <message>" on stderr.
 void print_error(const std::string& context, const Error& error);

@@ -192,6 +192,16 @@ Status get_to_path(node::Service& service, const FileId& id, const std::string& 
 
 namespace {
 
+// Issue 15: how long the owner's chunks outlive this machine if it stops.
+void print_lease_horizon(const node::ServiceStatus& s) {
+  if (s.leases_expire_from == 0) {
+    std::printf("leases:          %u days; not all renewed yet (the first repair sweep runs)\n", s.lease_days);
+    return;
+  }
+  std::printf("leases:          %u days; if this peer stopped now, its chunks would start to expire %s\n",
+              s.lease_days, local_time(s.leases_expire_from).c_str());
+}
+
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
   std::printf("%s\n", health_verdict(s).c_str());
@@ -211,6 +221,7 @@ void print_status(const node::ServiceStatus& s) {
   }
   std::printf("chunks in use:   %llu\n", count(s.referenced_chunks));
   print_health(s);
+  if (s.networked) print_lease_horizon(s);
   if (s.usage.quota_bytes == 0) {
     std::printf("quota:           none\n");
   } else {
@@ -359,14 +370,12 @@ int run_peers(const GlobalOptions& global, const Args& args) {
     return kExitFailure;
   }
   // Only a running peer knows peers: a data directory alone has none to list.
-  auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
-  if (!client.ok() || !*client) {
-    print_error("peers", client.ok() ? make_error(Errc::unavailable, "no peer is running on " + global.node.data_dir +
-                                                                         " (start one with 'dfs node' or dfsmount)")
-                                     : client.error());
+  auto client = running_peer(global.node.data_dir);
+  if (!client.ok()) {
+    print_error("peers", client.error());
     return kExitFailure;
   }
-  auto peers = (**client)->peers();
+  auto peers = (*client)->peers();
   if (!peers.ok()) {
     print_error("peers", peers.error());
     return kExitFailure;

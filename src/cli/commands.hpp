@@ -27,6 +27,8 @@ int run_peers(const GlobalOptions& global, const Args& args);
 int run_node(const GlobalOptions& global, const Args& args);
 int run_id(const GlobalOptions& global, const Args& args);
 int run_open(const GlobalOptions& global, const Args& args);
+int run_recovery_key(const GlobalOptions& global, const Args& args);
+int run_snapshot(const GlobalOptions& global, const Args& args);
 int run_keygen(const GlobalOptions& global, const Args& args);
 int run_rm(const GlobalOptions& global, const Args& args);
 

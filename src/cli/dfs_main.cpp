@@ -42,6 +42,9 @@ constexpr const char* kUsage =
     "  check [--repair] ID... whether every chunk of the files has R live copies (--json)\n"
     "  gc [--dry-run]         delete chunks no file references and no lease holds\n"
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
+    "  recovery-key [--export FILE]\n"
+    "                         make (once) and show the key that recovers this namespace\n"
+    "  snapshot               snapshot the running mount's namespace now and publish it\n"
     "\n";
 
 po::options_description global_options() {
@@ -74,7 +77,9 @@ const std::map<std::string, Command>& commands() {
       {"where", dfs::cli::run_where},
       {"check", dfs::cli::run_check},
       {"keygen", dfs::cli::run_keygen},
+      {"recovery-key", dfs::cli::run_recovery_key},
       {"rm", dfs::cli::run_rm},
+      {"snapshot", dfs::cli::run_snapshot},
   };
   return table;
 }
@@ -131,7 +136,7 @@ int run(int argc, char** argv) {
   global.config_file = config_file_path(*data);
   // put and node create the data directory; the others read what is there
   // (id and open find the mount from the path and need none).
-  global.data_must_exist = command != "put" && command != "node";
+  global.data_must_exist = command != "put" && command != "node" && command != "recovery-key";
   // Settings from the data directory's config file; the command line wins.
   auto config = read_config_file(global.config_file, visible);
   if (!config.ok()) {

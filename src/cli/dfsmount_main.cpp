@@ -194,7 +194,9 @@ int run(int argc, char** argv) {
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
   // Started once the mount exists: `dfs open` places files on it.
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
-  Status served = daemon.serve([&placer](const control::OpenSharedRequest& request) { return placer.place(request); });
+  control::MountHandlers handlers;
+  handlers.open = [&placer](const control::OpenSharedRequest& request) { return placer.place(request); };
+  Status served = daemon.serve(std::move(handlers));
   if (!served.ok()) return fail(report_fd, served.error().message);
   if (daemon.peer()) {
     std::fprintf(stderr, "dfsmount: %s mounted; %s\n", mount.mountpoint.c_str(), daemon.describe().c_str());

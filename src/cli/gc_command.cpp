@@ -17,8 +17,10 @@ po::options_description gc_options_description() {
   desc.add_options()
       ("gc-interval", po::value<double>()->value_name("SECONDS")->default_value(3600),
        "how often the running peer deletes chunks nobody needs (unreferenced, unleased)")
-      ("lease-length", po::value<unsigned>()->value_name("SECONDS")->default_value(86400),
-       "how long a chunk received from another peer is kept unless its owner renews it");
+      ("lease-length", po::value<unsigned>()->value_name("SECONDS")
+           ->default_value(static_cast<unsigned>(node::kDefaultLeaseLength.count())),
+       "how long a chunk received from another peer is kept unless its owner renews it "
+       "(31 days: chunks outlive a lost machine long enough to recover its namespace)");
   return desc;
 }
 

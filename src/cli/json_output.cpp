@@ -42,6 +42,7 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("peers", number(s.peers));
     out += "," + field("replicas", number(s.replicas));
     out += "," + field("repair_copies", number(s.repair_copies));
+    out += "," + field("leases_expire_from", number(static_cast<std::uint64_t>(s.leases_expire_from)));
   }
   out += "," + field("files", number(s.files));
   out += "," + field("chunks_stored", number(s.usage.chunks));

@@ -70,7 +70,9 @@ void add_limit_options(po::options_description& desc) {
       ("put-chunks-per-second", po::value<std::size_t>()->value_name("N")->default_value(1024),
        "... and at most N chunks a second")
       ("max-put-queue", po::value<std::string>()->value_name("SIZE")->default_value("128M"),
-       "chunks received and not yet stored, all peers together; beyond: busy");
+       "chunks received and not yet stored, all peers together; beyond: busy")
+      ("challenges-per-second", po::value<std::size_t>()->value_name("N")->default_value(8),
+       "answer at most N storage challenges a second from one peer, and from one address; beyond: busy");
 }
 
 Status limit_options_from(const po::variables_map& vm, p2p::PeerOptions& peer) {
@@ -94,6 +96,7 @@ Status limit_options_from(const po::variables_map& vm, p2p::PeerOptions& peer) {
   DFS_ASSIGN_OR_RETURN(peer.put_limits.bytes_per_second, size_option(vm, "put-rate"));
   DFS_ASSIGN_OR_RETURN(peer.put_limits.chunks_per_second, count_option(vm, "put-chunks-per-second", 1, kMany));
   DFS_ASSIGN_OR_RETURN(peer.put_limits.max_queued_bytes, size_option(vm, "max-put-queue"));
+  DFS_ASSIGN_OR_RETURN(peer.challenges_per_second, count_option(vm, "challenges-per-second", 1, kMany));
   return {};
 }
 

@@ -25,9 +25,10 @@ namespace dfs::cli {
 namespace {
 
 constexpr const char* kIdAbout =
-    "Prints the File ID of each file on a dfsmount mount (its last closed\n"
-    "content; the user.dfs.id attribute). One PATH: the ID alone; several:\n"
-    "one \"ID  PATH\" line each. See dfs(1).";
+    "Prints the ID of each file or directory on a dfsmount mount (a file's\n"
+    "last closed content; a directory's whole tree as of its files' last\n"
+    "closes, one dfs1d... ID; the user.dfs.id attribute). One PATH: the ID\n"
+    "alone; several: one \"ID  PATH\" line each. See dfs(1).";
 
 constexpr const char* kOpenAbout =
     "Places the file named by ID, shared from any peer, at PATH on a dfs\n"
@@ -40,11 +41,10 @@ constexpr const char* kOpenAbout =
 
 constexpr const char* kIdAttribute = "user.dfs.id";
 
-// The File ID of the file at `path`, as its mount reports it.
+// The ID of the file or directory at `path`, as its mount reports it.
 Result<std::string> file_id_of(const std::string& path) {
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return errno_error(path);
-  if (S_ISDIR(st.st_mode)) return make_error(Errc::is_directory, path + " is a directory (only files have IDs)");
   char value[256];
   const ssize_t n = ::getxattr(path.c_str(), kIdAttribute, value, sizeof value);
   if (n < 0) {

@@ -31,13 +31,6 @@ const char* const kLsAbout =
 
 namespace {
 
-std::string when(std::int64_t unix_seconds) {
-  char text[32];
-  const std::time_t t = unix_seconds;
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", std::localtime(&t));
-  return text;
-}
-
 // A name as one line: bytes that would break it (newlines, other controls,
 // backslashes) are escaped as \n, \t, \\ or \xHH, as ls -b does.
 std::string printable(std::string_view name) {
@@ -89,7 +82,7 @@ void print_entry(const DirEntry& e, bool long_form) {
     return;
   }
   if (e.type == EntryType::symlink) name += " -> " + printable(e.target);
-  std::printf("%s  %10s  %s  %s\n", mode_string(e).c_str(), human_bytes(e.size).c_str(), when(e.mtime_seconds).c_str(),
+  std::printf("%s  %10s  %s  %s\n", mode_string(e).c_str(), human_bytes(e.size).c_str(), local_time(e.mtime_seconds).c_str(),
               name.c_str());
 }
 
@@ -194,7 +187,7 @@ Status list_kept(node::Service& service) {
   DFS_ASSIGN_OR_RETURN(std::vector<node::FileSummary> items, service.list());
   for (const auto& f : items) {
     std::printf("%s  %-4s  %10s  %s  %-5s  %s\n", f.file_id.c_str(), f.is_directory ? "dir" : "file",
-                human_bytes(f.size).c_str(), when(f.added_at_unix).c_str(), f.from_mount ? "mount" : "put",
+                human_bytes(f.size).c_str(), local_time(f.added_at_unix).c_str(), f.from_mount ? "mount" : "put",
                 printable(f.name).c_str());
   }
   return {};

@@ -12,7 +12,7 @@
 #include "control.pb.h"
 #include "dfs/control/control_channel.hpp"
 #include "directory_proto.hpp"
-#include "locate_proto.hpp"
+#include "service_proto.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::control {
@@ -57,77 +57,6 @@ Error error_from(const control::ErrorReply& e) {
                e.message()};
 }
 
-control::StatusReply to_proto(const ServiceStatus& s) {
-  control::StatusReply r;
-  r.set_data_dir(s.data_dir);
-  r.set_node_id(s.node_id);
-  r.set_listen_address(s.listen_address);
-  r.set_files(s.files);
-  r.set_chunks_stored(s.usage.chunks);
-  r.set_bytes_stored(s.usage.bytes);
-  r.set_quota_bytes(s.usage.quota_bytes);
-  r.set_chunks_cached(s.cache.chunks);
-  r.set_bytes_cached(s.cache.bytes);
-  r.set_chunks_referenced(s.referenced_chunks);
-  r.set_peers(s.peers);
-  r.set_replicas(s.replicas);
-  r.set_under_replicated(s.health.under_replicated);
-  r.set_repair_rounds(s.health.rounds);
-  r.set_copies_missing(s.health.copies_missing);
-  r.set_oldest_short_seconds(static_cast<std::uint64_t>(s.health.oldest.count()));
-  r.set_copies_last_minute(s.health.copies_last_minute);
-  r.set_repair_copies(s.repair_copies);
-  r.set_networked(s.networked);
-  for (const auto& line : s.limits) r.add_limits(line);
-  return r;
-}
-
-ServiceStatus from_proto(const control::StatusReply& r) {
-  ServiceStatus s;
-  s.data_dir = r.data_dir();
-  s.node_id = r.node_id();
-  s.listen_address = r.listen_address();
-  s.files = r.files();
-  s.usage = {r.bytes_stored(), r.chunks_stored(), r.quota_bytes()};
-  s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
-  s.referenced_chunks = r.chunks_referenced();
-  s.peers = r.peers();
-  s.replicas = r.replicas();
-  s.health.under_replicated = r.under_replicated();
-  s.health.rounds = r.repair_rounds();
-  s.health.copies_missing = r.copies_missing();
-  s.health.oldest = std::chrono::seconds(static_cast<std::int64_t>(std::min<std::uint64_t>(r.oldest_short_seconds(), 1u << 31)));
-  s.health.copies_last_minute = r.copies_last_minute();
-  s.repair_copies = r.repair_copies();
-  s.networked = r.networked();
-  s.limits.assign(r.limits().begin(), r.limits().end());
-  return s;
-}
-
-control::GcReply to_proto(const GcReport& r) {
-  control::GcReply g;
-  g.set_chunks_examined(r.chunks_examined);
-  g.set_chunks_collected(r.chunks_collected);
-  g.set_cache_collected(r.cache_collected);
-  g.set_bytes_freed(r.bytes_freed);
-  g.set_chunks_in_flight(r.chunks_in_flight);
-  g.set_temp_files_removed(r.temp_files_removed);
-  g.set_leases_expired(r.leases_expired);
-  return g;
-}
-
-GcReport from_proto(const control::GcReply& g) {
-  GcReport r;
-  r.chunks_examined = g.chunks_examined();
-  r.chunks_collected = g.chunks_collected();
-  r.cache_collected = g.cache_collected();
-  r.bytes_freed = g.bytes_freed();
-  r.chunks_in_flight = g.chunks_in_flight();
-  r.temp_files_removed = g.temp_files_removed();
-  r.leases_expired = g.leases_expired();
-  return r;
-}
-
 // The uid and gid of the process at the other end of `conn`.
 Result<ucred> peer_credentials(int conn) {
   ucred cred{};
@@ -138,10 +67,11 @@ Result<ucred> peer_credentials(int conn) {
   return cred;
 }
 
-// Answers one request on `conn` by calling `service` (or `open`).
+// Answers one request on `conn` by calling `service` (or `mount`'s handlers).
 class RequestHandler {
  public:
-  RequestHandler(int conn, Service& service, const OpenHandler& open) : conn_(conn), service_(service), open_(open) {}
+  RequestHandler(int conn, Service& service, const MountHandlers& mount)
+      : conn_(conn), service_(service), mount_(mount) {}
 
   Status handle(const control::Request& request, UniqueFd passed) {
     switch (request.body_case()) {
@@ -157,6 +87,7 @@ class RequestHandler {
       case control::Request::kListDirectory: return list_directory(request.list_directory());
       case control::Request::kLookup: return lookup(request.lookup());
       case control::Request::kRemove: return remove(request.remove());
+      case control::Request::kSnapshot: return snapshot();
       case control::Request::kLocate: return locate(request.locate());
       case control::Request::BODY_NOT_SET: break;
     }
@@ -309,7 +240,7 @@ class RequestHandler {
     auto location = service_.locate(*id, request.repair());
     if (!location.ok()) return send(error_reply(location.error()));
     control::Reply reply;
-    *reply.mutable_locate() = to_locate_reply(*location);
+    *reply.mutable_locate() = to_proto(*location);
     return send(reply);
   }
 
@@ -324,7 +255,7 @@ class RequestHandler {
   }
 
   Status open(const control::OpenRequest& request) {
-    if (!open_) {
+    if (!mount_.open) {
       return send(error_reply(make_error(Errc::not_supported,
                                          "the peer running on this data directory is a headless node (dfs node): "
                                          "it has no mount to place files on; run dfsmount instead")));
@@ -339,22 +270,36 @@ class RequestHandler {
     wanted.uid = cred->uid;
     wanted.gid = cred->gid;
     wanted.umask = request.umask() & 0777;
-    auto placed = open_(wanted);
+    auto placed = mount_.open(wanted);
     if (!placed.ok()) return send(error_reply(placed.error()));
     control::Reply reply;
     reply.mutable_open()->set_path(*placed);
     return send(reply);
   }
 
+  Status snapshot() {
+    if (!mount_.snapshot) {
+      return send(error_reply(make_error(Errc::not_supported,
+                                         "the peer running on this data directory takes no namespace snapshots: "
+                                         "that needs a mount (dfsmount) on a network, with a recovery key "
+                                         "(dfs recovery-key) and --snapshot-interval not 0")));
+    }
+    auto taken = mount_.snapshot();
+    if (!taken.ok()) return send(error_reply(taken.error()));
+    control::Reply reply;
+    *reply.mutable_snapshot() = to_proto(*taken);
+    return send(reply);
+  }
+
   int conn_;
   Service& service_;
-  const OpenHandler& open_;
+  const MountHandlers& mount_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& socket_path, Service& service,
-                                                           OpenHandler open) {
+                                                           MountHandlers mount) {
   DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(socket_path));
   DFS_ASSIGN_OR_RETURN(UniqueFd listener, unix_socket());
   // The caller holds the data directory's store lock, so a socket file
@@ -367,7 +312,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& s
   if (bound != 0) return errno_error("cannot bind the control socket " + socket_path);
   if (::listen(listener.get(), 64) != 0) return errno_error("cannot listen on " + socket_path);
   std::unique_ptr<ControlServer> server(
-      new ControlServer(socket_path, std::move(listener), service, std::move(open)));
+      new ControlServer(socket_path, std::move(listener), service, std::move(mount)));
   for (std::size_t i = 0; i < kControlWorkers; ++i) {
     server->workers_.emplace_back([s = server.get()] { s->work_loop(); });
   }
@@ -375,8 +320,8 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(const std::string& s
   return server;
 }
 
-ControlServer::ControlServer(std::string path, UniqueFd listener, Service& service, OpenHandler open)
-    : path_(std::move(path)), listener_(std::move(listener)), service_(service), open_(std::move(open)) {}
+ControlServer::ControlServer(std::string path, UniqueFd listener, Service& service, MountHandlers mount)
+    : path_(std::move(path)), listener_(std::move(listener)), service_(service), mount_(std::move(mount)) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -434,7 +379,7 @@ void ControlServer::serve(UniqueFd conn) {
     if (received.error().code != Errc::unavailable) log::warn("control socket: " + received.error().message);
     return;
   }
-  Status answered = RequestHandler(conn.get(), service_, open_).handle(request, std::move(passed));
+  Status answered = RequestHandler(conn.get(), service_, mount_).handle(request, std::move(passed));
   if (!answered.ok()) log::info("control socket: could not answer: " + answered.error().message);
 }
 
@@ -606,7 +551,7 @@ Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {
   request.mutable_locate()->set_repair(repair);
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_locate()) return make_error(Errc::internal, "the peer answered a locate with something else");
-  return from_locate_reply(reply.locate());
+  return from_proto(reply.locate());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {
@@ -618,6 +563,14 @@ Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_open()) return make_error(Errc::internal, "the peer answered an open with something else");
   return reply.open().path();
+}
+
+Result<node::SnapshotOutcome> ControlClient::snapshot() {
+  control::Request request;
+  request.mutable_snapshot();
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_snapshot()) return make_error(Errc::internal, "the peer answered a snapshot with something else");
+  return from_proto(reply.snapshot());
 }
 
 }  // namespace dfs::control

@@ -34,10 +34,10 @@ std::string Daemon::describe() const {
   return "peer " + peer_->node_id_hex() + " listening on " + peer_->listen_address();
 }
 
-Status Daemon::serve(control::OpenHandler open) {
+Status Daemon::serve(control::MountHandlers mount) {
   node_->start_gc(options_.gc_interval, node::GcOptions{});
   DFS_ASSIGN_OR_RETURN(control_, control::ControlServer::start(control::control_socket_path(options_.node.data_dir),
-                                                              *node_, std::move(open)));
+                                                              *node_, std::move(mount)));
   return {};
 }
 

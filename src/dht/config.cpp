@@ -18,6 +18,7 @@ Status DhtConfig::validate() const {
   if (record_replicate_interval.count() < 0) return bad("record_replicate_interval must not be negative");
   if (join_followup_delay.count() < 0) return bad("join_followup_delay must not be negative");
   if (record_expiry.count() <= 0) return bad("record_expiry must be positive");
+  if (signed_record_expiry.count() <= 0) return bad("signed_record_expiry must be positive");
   if (maintenance_interval.count() <= 0) return bad("maintenance_interval must be positive");
   return {};
 }

@@ -34,6 +34,7 @@ DhtConfig sanitize(DhtConfig c) {
   positive(c.bucket_refresh_interval, defaults.bucket_refresh_interval);
   positive(c.record_republish_interval, defaults.record_republish_interval);
   positive(c.record_expiry, defaults.record_expiry);
+  positive(c.signed_record_expiry, defaults.signed_record_expiry);
   positive(c.maintenance_interval, defaults.maintenance_interval);
   if (c.record_replicate_interval.count() < 0) c.record_replicate_interval = milliseconds(0);
   if (c.join_followup_delay.count() < 0) c.join_followup_delay = milliseconds(0);
@@ -65,7 +66,7 @@ Dht::Dht(Contact self, Transport& transport, Scheduler& scheduler, DhtConfig con
       config_(sanitize(config)),
       table_(self_.id, config_.k, config_.replacement_cache_size,
              {config_.max_contacts_per_network, config_.ipv4_prefix_bits, config_.ipv6_prefix_bits}),
-      store_(config_.max_stored_records, config_.record_expiry),
+      store_(config_.max_stored_records, config_.record_expiry, config_.signed_record_expiry),
       rng_(seed_of(config_)) {}
 
 Dht::~Dht() { stop(); }

@@ -3,20 +3,20 @@
 #include <algorithm>
 
 #include "dfs/dht/dht.hpp"
+#include "dfs/dht/signed_record.hpp"
 #include "lookup.hpp"
 
 namespace dfs::dht {
 
 namespace {
 
-// Adds `record` to `records`, keeping one per publisher: the one with the
-// most TTL left, i.e. the latest published.
+// Adds `record` to `records`, keeping one per publisher: the latest.
 void merge_by_publisher(std::vector<Record>& records, const Record& record) {
   auto it = std::find_if(records.begin(), records.end(),
                          [&](const Record& r) { return r.publisher == record.publisher; });
   if (it == records.end()) {
     records.push_back(record);
-  } else if (record.ttl_seconds > it->ttl_seconds) {
+  } else if (later_copy(record, *it)) {
     *it = record;
   }
 }

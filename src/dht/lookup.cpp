@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "dfs/dht/signed_record.hpp"
+
 namespace dfs::dht {
 
 Lookup::Lookup(Params params, Rpc rpc, Scheduler& scheduler, std::function<void(LookupResult)> done)
@@ -89,9 +91,7 @@ bool Lookup::absorb(Candidate& candidate, const Response& body) {
 void Lookup::merge_record(const Record& record) {
   if (record.key != params_.target || !validate_record(record).ok()) return;
   auto [it, inserted] = records_.try_emplace(record.publisher, record);
-  // Two copies of one publisher's record: the one with more TTL left was
-  // published (or republished) later.
-  if (!inserted && record.ttl_seconds > it->second.ttl_seconds) it->second = record;
+  if (!inserted && later_copy(record, it->second)) it->second = record;
 }
 
 void Lookup::finish() {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "dfs/dht/signed_record.hpp"
+
 namespace dfs::dht {
 
 Status validate_record(const Record& record) {
@@ -15,6 +17,7 @@ Status validate_record(const Record& record) {
                                            " bytes exceeds the limit of " +
                                            std::to_string(kMaxRecordValueSize));
   }
+  if (is_signed_value(record.value)) DFS_TRY(verify_signed_record(record));
   return {};
 }
 

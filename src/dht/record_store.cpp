@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "dfs/dht/signed_record.hpp"
+
 namespace dfs::dht {
 
 using std::chrono::milliseconds;
@@ -13,13 +15,14 @@ std::uint32_t remaining_ttl_seconds(TimePoint expires_at, TimePoint now) {
   return static_cast<std::uint32_t>(std::min<std::int64_t>(left, UINT32_MAX));
 }
 
-RecordStore::RecordStore(std::size_t max_records, milliseconds max_ttl)
-    : max_records_(max_records), max_ttl_(max_ttl) {}
+RecordStore::RecordStore(std::size_t max_records, milliseconds max_ttl, milliseconds max_signed_ttl)
+    : max_records_(max_records), max_ttl_(max_ttl), max_signed_ttl_(max_signed_ttl.count() > 0 ? max_signed_ttl : max_ttl) {}
 
 bool RecordStore::put(const Record& record, TimePoint now) {
   if (!validate_record(record).ok()) return false;
+  if (auto sequence = signed_sequence(record)) return put_signed(record, *sequence, now);
   const auto ttl = std::min<milliseconds>(seconds(record.ttl_seconds), max_ttl_);
-  const Stored incoming{record, now + ttl, now};
+  const Stored incoming{record, now + ttl, now, std::nullopt};
   auto& records = by_key_[record.key];
   auto same = std::find_if(records.begin(), records.end(),
                            [&](const Stored& s) { return s.record.publisher == record.publisher; });
@@ -34,6 +37,40 @@ bool RecordStore::put(const Record& record, TimePoint now) {
     return true;
   }
   if (records.size() >= kMaxRecordsPerKey || size_ >= max_records_) {
+    if (records.empty()) by_key_.erase(record.key);
+    return false;
+  }
+  records.push_back(incoming);
+  ++size_;
+  return true;
+}
+
+bool RecordStore::put_signed(const Record& record, std::uint64_t sequence, TimePoint now) {
+  const auto ttl = std::min<milliseconds>(seconds(record.ttl_seconds), max_signed_ttl_);
+  const Stored incoming{record, now + ttl, now, sequence};
+  auto& records = by_key_[record.key];
+  auto held = std::find_if(records.begin(), records.end(), [](const Stored& s) { return s.sequence.has_value(); });
+  if (held != records.end() && held->expires_at > now) {
+    if (sequence < *held->sequence) return false;  // a rollback
+    if (sequence == *held->sequence && incoming.expires_at < held->expires_at) {
+      held->received_at = now;
+      return true;
+    }
+    *held = incoming;
+    return true;
+  }
+  if (held != records.end()) {
+    *held = incoming;  // an expired copy never blocks a new one
+    return true;
+  }
+  if (records.size() >= kMaxRecordsPerKey) {
+    // The writer's key is its own: plain records under it are junk.
+    auto soonest = std::min_element(records.begin(), records.end(),
+                                    [](const Stored& a, const Stored& b) { return a.expires_at < b.expires_at; });
+    *soonest = incoming;
+    return true;
+  }
+  if (size_ >= max_records_) {
     if (records.empty()) by_key_.erase(record.key);
     return false;
   }

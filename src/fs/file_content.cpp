@@ -367,7 +367,7 @@ Status FileContent::punch(std::uint64_t offset, std::uint64_t end) {
       if (it == dirty_.end() || it->first >= last) break;
       drop_dirty(it->first);
     }
-    sealed_ahead_.erase(sealed_ahead_.lower_bound(first), sealed_ahead_.lower_bound(last));
+    orphan_sealed_ahead(sealed_ahead_.lower_bound(first), sealed_ahead_.lower_bound(last));
     base_.punch(first, last);
     DFS_TRY(zero_stored(offset, chunk_offset(first)));
     if (chunk_offset(last) < end) DFS_TRY(zero_stored(chunk_offset(last), end));

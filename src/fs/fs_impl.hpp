@@ -4,18 +4,21 @@
 //   fs_files.cpp      open-file states, handles, create, open, read, write,
 //                     flush, fsync, release, commits
 //   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
-//   fs_sharing.cpp    file IDs, open_shared
+//   fs_sharing.cpp    file IDs, directory snapshots, open_shared
+//   shared_tree.cpp   open_shared of a directory ID: the whole tree
 //   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
 //
 // Locks, in the order they may be taken (never the reverse):
-//   FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
+//   SnapshotBuilder::mu_  ->  FileState::mu  ->  FsImpl::mu_  ->  the index's lock (an index call or a
 //   NamespaceTxn)  ->  ChunkReader / store locks (leaves)
 // A NamespaceTxn is never held while taking FsImpl::mu_ or a FileState::mu.
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -27,6 +30,7 @@
 #include "dfs/util/clock.hpp"
 #include "file_content.hpp"
 #include "replication_queue.hpp"
+#include "snapshot_builder.hpp"
 
 namespace dfs::fs {
 
@@ -100,6 +104,7 @@ class FsImpl final : public FileSystem {
   Status removexattr(Ino ino, std::string_view name) override;
 
   Result<FileId> file_id(Ino ino) override;
+  Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
   // Deletes the inodes a crash left with nlink 0.
@@ -154,10 +159,41 @@ class FsImpl final : public FileSystem {
   // --- xattrs (fs_xattr.cpp) ---
   Status set_id_attr(Ino ino, ByteView value, int flags);
 
+  // --- shared trees (shared_tree.cpp) ---
+  struct SharedTree;
+  // What the first pass learned of each distinct snapshot in the tree: a
+  // hostile tree may name one snapshot under many names and many levels, so
+  // each is fetched and measured once, and the bounds apply to the tree as
+  // it would be placed.
+  struct TreeBudget {
+    struct Known {
+      Directory directory;
+      std::uint64_t placed = 0;  // entries its tree would place, repeats counted
+      std::size_t height = 0;    // directories below it on its deepest path
+    };
+    std::map<ChunkId, Known> known;
+    std::set<ChunkId> ancestors;  // the snapshots on the path being measured
+  };
+  // First pass: fetches each distinct snapshot of the tree `id` names once
+  // and checks the bounds (see the .cpp) before anything is placed.
+  Result<const TreeBudget::Known*> measure_shared_tree(const FileId& id, const std::string& where, std::size_t depth,
+                                                       TreeBudget& budget);
+  // Second pass: the measured tree with its files' manifests.
+  Result<SharedTree> load_shared_tree(const FileId& id, const std::string& where, TreeBudget& budget);
+  Result<Attr> open_shared_tree(const Caller& caller, const FileId& id, Ino parent, std::string_view name);
+  Status place_tree_entries(const Caller& caller, const SharedTree& tree, Ino dir);
+  // A shared file at parent/name with the given permission bits (and
+  // mtime; else now), its version recorded so GC and leases keep it.
+  Result<Attr> place_shared_file(const Caller& caller, const FileId& id, const Manifest& manifest, Ino parent,
+                                 std::string_view name, std::uint32_t mode, std::optional<std::int64_t> mtime_ns);
+
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,
                        const std::string& new_name, unsigned flags, std::vector<Ino>& unlinked);
-  Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode);
+  // Creates parent/name owned by `caller`, its times now (its mtime
+  // `mtime_ns` if set: a shared tree keeps the sharer's).
+  Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
+                         std::optional<std::int64_t> mtime_ns = std::nullopt);
 
   const Backend backend_;
   const FsOptions options_;
@@ -182,6 +218,9 @@ class FsImpl final : public FileSystem {
   FileHandle next_fh_ = 1;
   DirStreams dir_streams_{*this};
   std::unordered_map<Ino, Stamp> stamps_;
+
+  // Directory snapshots and their cache (a lock of its own, taken first).
+  SnapshotBuilder snapshots_;
 
   // The flusher: wakes every commit_interval, or when stop_ is set.
   std::mutex flusher_mu_;

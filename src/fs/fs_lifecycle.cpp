@@ -15,7 +15,8 @@ FsImpl::FsImpl(const Backend& backend, const FsOptions& options)
     : backend_(backend),
       options_(options),
       budget_(options.dirty_memory_bytes),
-      reader_(backend, options.read_cache_bytes) {
+      reader_(backend, options.read_cache_bytes),
+      snapshots_(*backend.index, [this](Ino ino) { return file_id(ino); }) {
   if (backend_.network) {
     replication_ = std::make_unique<ReplicationQueue>(options_.replication_queue_chunks,
                                                       options_.replication_drain_bound);

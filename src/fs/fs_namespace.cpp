@@ -153,13 +153,15 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
   return with_open_state(inode);
 }
 
-Result<Attr> FsImpl::make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode) {
+Result<Attr> FsImpl::make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
+                               std::optional<std::int64_t> mtime_ns) {
   DFS_TRY(check_name(name));
   const std::string key(name);
   const std::int64_t now = now_ns();
   inode.uid = caller.uid;
   inode.gid = caller.gid;
   inode.atime_ns = inode.mtime_ns = inode.ctime_ns = now;
+  if (mtime_ns) inode.mtime_ns = *mtime_ns;
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   DFS_ASSIGN_OR_RETURN(index::InodeAttr dir, directory(txn, parent));
   DFS_ASSIGN_OR_RETURN(auto taken, txn.lookup(parent, key));

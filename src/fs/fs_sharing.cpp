@@ -1,15 +1,41 @@
-// FsImpl: sharing. A file's ID (which names its committed version) and
-// placing a file someone shared, by its ID, in this namespace.
+// FsImpl: sharing. A file's ID (which names its committed version), a
+// directory's snapshot, and placing a file someone shared, by its ID, in
+// this namespace.
 #include <sys/stat.h>
+
+#include "dfs/store/in_flight.hpp"
 
 #include "dfs/util/log.hpp"
 #include "fs_impl.hpp"
 
 namespace dfs::fs {
 
+Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) {
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(dir));
+  if (!S_ISDIR(inode.mode)) return make_error(Errc::not_directory, "inode " + std::to_string(dir) + " is not a directory");
+  // GC keeps off the new segments until the index names them.
+  store::InFlightChunks::Hold hold = backend_.in_flight ? backend_.in_flight->hold() : store::InFlightChunks::Hold();
+  VersionStream stream(backend_.network);
+  const store::VersionWriter writer(stream.sink());
+  auto write = [&](const Directory& directory) -> Result<store::WrittenManifest> {
+    auto batch = store::InFlightChunks::tracked(backend_.store->begin_batch(), hold);
+    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_directory(directory, *batch));
+    DFS_TRY(batch->commit_unsynced());
+    return written;
+  };
+  auto built = snapshots_.build(dir, scope, write, [this] { return backend_.store->sync(); });
+  VersionStream::Taken taken = stream.take();
+  if (replication_ && taken.stream) replication_->push(std::move(taken));
+  if (!built.ok()) log::warn("fs: snapshot of inode " + std::to_string(dir) + " failed: " + built.error().to_string());
+  return built;
+}
+
 Result<FileId> FsImpl::file_id(Ino ino) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
-  if (S_ISDIR(inode.mode)) return make_error(Errc::is_directory, "a directory has no file ID (yet)");
+  if (S_ISDIR(inode.mode)) {
+    DFS_ASSIGN_OR_RETURN(DirectorySnapshot snap, snapshot(ino, SnapshotScope::shared));
+    return snap.id;
+  }
   if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "only a regular file has a file ID");
   if (!inode.manifest) {
     // Never committed (an empty file): store an empty version now.
@@ -32,27 +58,13 @@ Result<FileId> FsImpl::file_id(Ino ino) {
 
 Result<Attr> FsImpl::open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) {
   DFS_TRY(check_name(name));
+  if (id.is_directory()) return open_shared_tree(caller, id, parent, name);
   auto manifest = reader_.manifest(id.key, id.manifest);
   if (!manifest.ok()) {
     log::warn("fs: cannot open shared file " + id.manifest.short_hex() + ": " + manifest.error().to_string());
     return manifest.take_error();
   }
-  index::InodeAttr inode;
-  inode.mode = S_IFREG | (0666 & ~caller.umask);
-  inode.nlink = 1;
-  inode.size = manifest->file_size;
-  inode.stored_bytes = manifest->stored_bytes();
-  inode.manifest = id.manifest;
-  inode.file_key = id.key.bytes();
-  DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));
-  std::vector<ChunkId> referenced{id.manifest};
-  for (const ChunkId& chunk : manifest->stored_ids()) referenced.push_back(chunk);
-  index::FileRecord record{id.manifest, id.key.bytes(), std::string(name), manifest->file_size,
-                           manifest->chunk_size, manifest->chunk_count(), attr.ctime.sec};
-  DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
-  DFS_TRY(txn.record_version(record, referenced));
-  DFS_TRY(txn.commit());
-  return attr;
+  return place_shared_file(caller, id, *manifest, parent, name, 0666 & ~caller.umask, std::nullopt);
 }
 
 }  // namespace dfs::fs

@@ -1,5 +1,8 @@
 // FsImpl: extended attributes. user.* ones are kept in the index;
-// user.dfs.id is the file's ID, read-only, computed on demand.
+// user.dfs.id is the file's ID (a directory's: its snapshot's), read-only,
+// computed on demand. A directory's is not listed: tools that copy every
+// listed attribute (cp -a, rsync -X) would snapshot each directory they
+// walk; asked for by name, it is there.
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -71,7 +74,7 @@ Result<Bytes> FsImpl::getxattr(Ino ino, std::string_view name) {
   DFS_TRY(check_xattr_name(name));
   if (name == kIdAttr) {
     DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
-    if (!S_ISREG(inode.mode)) return no_attribute(ino, name);
+    if (!S_ISREG(inode.mode) && !S_ISDIR(inode.mode)) return no_attribute(ino, name);
     DFS_ASSIGN_OR_RETURN(FileId id, file_id(ino));
     const std::string text = id.to_string();
     return Bytes(text.begin(), text.end());

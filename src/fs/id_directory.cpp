@@ -102,9 +102,28 @@ Result<Attr> IdDirectory::resolve_id(std::string_view name) {
   if (!attr.ok()) return attr;
   {
     std::lock_guard lock(mu_);
-    shared_.insert(attr->ino);
+    if (!shared_.insert(attr->ino).second) return shown(std::move(attr));
   }
+  if (S_ISDIR(attr->mode)) DFS_TRY(mark_tree_shared(attr->ino));
   return shown(std::move(attr));
+}
+
+// Everything beneath a directory resolved by ID is read-only too.
+Status IdDirectory::mark_tree_shared(Ino top) {
+  std::vector<Ino> pending{top};
+  std::vector<Ino> found;
+  while (!pending.empty()) {
+    const Ino dir = pending.back();
+    pending.pop_back();
+    DFS_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, inner_->readdir(dir));
+    for (const DirEntry& e : entries) {
+      found.push_back(e.ino);
+      if (S_ISDIR(e.mode)) pending.push_back(e.ino);
+    }
+  }
+  std::lock_guard lock(mu_);
+  shared_.insert(found.begin(), found.end());
+  return {};
 }
 
 // ---- names -----------------------------------------------------------------
@@ -139,38 +158,45 @@ Result<std::vector<DirEntry>> IdDirectory::readdir(Ino dir) {
 
 Result<Attr> IdDirectory::mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->mkdir(caller, parent, name, mode);
 }
 
 Result<Attr> IdDirectory::mknod(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode,
                                 std::uint64_t rdev) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->mknod(caller, parent, name, mode, rdev);
 }
 
 Result<Attr> IdDirectory::symlink(const Caller& caller, std::string_view target, Ino parent, std::string_view name) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->symlink(caller, target, parent, name);
 }
 
 Status IdDirectory::rmdir(Ino parent, std::string_view name) {
   if (is_reserved(parent, name)) return read_only(".dfs");
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->rmdir(parent, name);
 }
 
 Status IdDirectory::unlink(Ino parent, std::string_view name) {
   if (is_reserved(parent, name)) return read_only(".dfs");
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->unlink(parent, name);
 }
 
 Status IdDirectory::rename(Ino parent, std::string_view name, Ino new_parent, std::string_view new_name,
                            unsigned flags) {
   if (is_reserved(parent, name) || is_reserved(new_parent, new_name)) return read_only(".dfs");
+  if (is_shared(parent) || is_shared(new_parent)) return read_only("a directory opened by ID");
   return inner_->rename(parent, name, new_parent, new_name, flags);
 }
 
 Result<Attr> IdDirectory::link(Ino ino, Ino new_parent, std::string_view new_name) {
   if (is_reserved(new_parent, new_name)) return read_only(".dfs");
+  if (is_shared(new_parent)) return read_only("a directory opened by ID");
   if (is_virtual(ino)) return make_error(Errc::is_directory, "a directory cannot be hard-linked");
   if (is_shared(ino)) {
     return make_error(Errc::cross_device, "a file opened by ID cannot be linked; `dfs open ID PATH` places it");
@@ -188,6 +214,7 @@ Result<std::string> IdDirectory::readlink(Ino ino) {
 Result<std::pair<Attr, FileHandle>> IdDirectory::create(const Caller& caller, Ino parent, std::string_view name,
                                                         std::uint32_t mode, int flags) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->create(caller, parent, name, mode, flags);
 }
 
@@ -252,8 +279,14 @@ Result<FileId> IdDirectory::file_id(Ino ino) {
   return inner_->file_id(ino);
 }
 
+Result<DirectorySnapshot> IdDirectory::snapshot(Ino dir, SnapshotScope scope) {
+  if (is_virtual(dir)) return make_error(Errc::invalid_argument, ".dfs is the mount's own and has no snapshot");
+  return inner_->snapshot(dir, scope);
+}
+
 Result<Attr> IdDirectory::open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) {
   if (is_reserved(parent, name)) return reserved_for_new(parent, name);
+  if (is_shared(parent)) return read_only("a directory opened by ID");
   return inner_->open_shared(caller, id, parent, name);
 }
 

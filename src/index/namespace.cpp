@@ -251,9 +251,54 @@ Result<std::vector<DirEntry>> Index::list_dir(std::uint64_t parent) {
   return entries;
 }
 
+namespace {
+Status read_child_xattrs(Database& db, std::uint64_t parent, std::vector<Child>& children) {
+  DFS_ASSIGN_OR_RETURN(Statement stmt, rows::prepare_bound(db,
+                                                           "SELECT e.name, x.name, x.value FROM entries AS e "
+                                                           "JOIN xattrs AS x ON x.ino = e.ino "
+                                                           "WHERE e.parent = ? ORDER BY e.name, x.name",
+                                                           sql_ino(parent)));
+  auto at = children.begin();
+  for (;;) {
+    DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return {};
+    const std::string name = stmt.column_text(0);
+    while (at != children.end() && at->name < name) ++at;
+    if (at == children.end() || at->name != name) return make_error(Errc::corrupt, "xattrs of an entry not listed");
+    ByteView value = stmt.column_blob(2);
+    at->xattrs.emplace_back(stmt.column_text(1), Bytes(value.begin(), value.end()));
+  }
+}
+}  // namespace
+
+Result<std::vector<Child>> Index::list_children(std::uint64_t parent, bool with_xattrs) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_, Transaction::Mode::deferred));
+  DFS_TRY(check_directory(*db_, parent));
+  std::string sql = "SELECT ";
+  for (std::string_view column : {"ino", "mode", "uid", "gid", "nlink", "size", "atime_ns", "mtime_ns", "ctime_ns",
+                                  "rdev", "manifest_id", "file_key", "symlink_target", "generation"}) {
+    sql += "i." + std::string(column) + ", ";
+  }
+  sql += "e.name FROM entries AS e JOIN inodes AS i ON i.ino = e.ino WHERE e.parent = ? ORDER BY e.name";
+  DFS_ASSIGN_OR_RETURN(Statement stmt, rows::prepare_bound(*db_, sql, sql_ino(parent)));
+  std::vector<Child> children;
+  for (;;) {
+    DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) break;
+    Child child;
+    DFS_ASSIGN_OR_RETURN(child.attr, read_inode_row(stmt));
+    child.name = stmt.column_text(14);
+    children.push_back(std::move(child));
+  }
+  if (with_xattrs) DFS_TRY(read_child_xattrs(*db_, parent, children));
+  DFS_TRY(tx.commit());
+  return children;
+}
+
 Result<NamespaceTxn> Index::begin_namespace() {
   std::unique_lock lock(mu_);
-  NamespaceTxn txn(std::move(lock), *db_, unsynced_);
+  NamespaceTxn txn(std::move(lock), *db_, unsynced_, namespace_changes_);
   DFS_ASSIGN_OR_RETURN(Transaction tx,
                        Transaction::begin(*db_, Transaction::Mode::immediate, Transaction::Durability::deferred));
   txn.tx_ = std::make_unique<Transaction>(std::move(tx));
@@ -262,8 +307,9 @@ Result<NamespaceTxn> Index::begin_namespace() {
 
 // --- NamespaceTxn ----------------------------------------------------------
 
-NamespaceTxn::NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced)
-    : lock_(std::move(lock)), db_(&db), unsynced_(&unsynced) {}
+NamespaceTxn::NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced,
+                           std::atomic<std::uint64_t>& changes)
+    : lock_(std::move(lock)), db_(&db), unsynced_(&unsynced), changes_(&changes) {}
 NamespaceTxn::NamespaceTxn(NamespaceTxn&&) noexcept = default;
 NamespaceTxn& NamespaceTxn::operator=(NamespaceTxn&& other) noexcept {
   if (this != &other) {
@@ -281,6 +327,7 @@ Status NamespaceTxn::commit() {
   if (!tx_) return make_error(Errc::internal, "namespace transaction committed twice");
   unsynced_->store(true);  // before the commit: make_durable must not miss it
   Status committed = tx_->commit();
+  changes_->fetch_add(1);  // after: a builder that saw the old count rescans
   tx_.reset();
   lock_.unlock();  // the index is free again, committed or not
   return committed;

@@ -1,5 +1,6 @@
 // Index: what keeps a chunk from GC — references from the files of this
-// peer (chunk_refs) and leases on chunks held for other peers (leases) —
+// peer (chunk_refs), from the mount's cached directory snapshots
+// (dir_snapshot_chunks) and leases on chunks held for other peers (leases) —
 // and the questions GC asks of them.
 #include "dfs/index/index.hpp"
 #include "dfs/index/sqlite.hpp"
@@ -10,7 +11,10 @@ namespace dfs::index {
 Result<bool> Index::is_referenced(const ChunkId& chunk) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(auto found,
-                       rows::query_int(*db_, "SELECT 1 FROM chunk_refs WHERE chunk_id = ? LIMIT 1", chunk.bytes));
+                       rows::query_int(*db_,
+                                       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
+                                       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 LIMIT 1",
+                                       chunk.bytes));
   return found.has_value();
 }
 
@@ -34,13 +38,17 @@ Result<std::vector<ChunkId>> Index::without_rows(std::string_view probe_sql, con
 Result<std::vector<ChunkId>> Index::unreferenced(const std::vector<ChunkId>& candidates) {
   std::lock_guard lock(mu_);
   // ?2 is bound but unused: one helper serves both probes.
-  return without_rows("SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 AND ?2 IS NOT NULL LIMIT 1", candidates, 0);
+  return without_rows(
+      "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 AND ?2 IS NOT NULL "
+      "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 LIMIT 1",
+      candidates, 0);
 }
 
 Result<std::vector<ChunkId>> Index::collectable(const std::vector<ChunkId>& candidates, std::int64_t now_unix) {
   std::lock_guard lock(mu_);
   return without_rows(
       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
+      "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM leases WHERE chunk_id = ?1 AND expires_at > ?2 LIMIT 1",
       candidates, now_unix);
 }
@@ -115,7 +123,7 @@ Status Index::leases_granted() {
 
 Result<std::vector<ChunkId>> Index::referenced_chunks() {
   std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT DISTINCT chunk_id FROM chunk_refs"));
+  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT chunk_id FROM chunk_refs UNION SELECT chunk_id FROM dir_snapshot_chunks"));
   std::vector<ChunkId> chunks;
   for (;;) {
     DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -127,7 +135,8 @@ Result<std::vector<ChunkId>> Index::referenced_chunks() {
 
 Result<std::uint64_t> Index::referenced_chunk_count() {
   std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(std::int64_t count, db_->query_int64("SELECT count(DISTINCT chunk_id) FROM chunk_refs"));
+  DFS_ASSIGN_OR_RETURN(std::int64_t count, db_->query_int64("SELECT count(*) FROM (SELECT chunk_id FROM chunk_refs "
+                                                                   "UNION SELECT chunk_id FROM dir_snapshot_chunks)"));
   return static_cast<std::uint64_t>(count);
 }
 

@@ -170,6 +170,33 @@ constexpr std::string_view kSchemaV7 = R"sql(
 ALTER TABLE inodes ADD COLUMN stored_bytes INTEGER NULL CHECK (stored_bytes IS NULL OR stored_bytes >= 0);
 )sql";
 
+// Schema v8: the snapshot builder's cache of directory manifests (fs/).
+constexpr std::string_view kSchemaV8 = R"sql(
+-- The directory manifest last sealed for a directory (per scope), with a
+-- digest of its plaintext: asked again for the same entries, the builder
+-- reuses it instead of sealing a new one. Gone with its inode.
+CREATE TABLE dir_snapshots (
+  ino         INTEGER NOT NULL REFERENCES inodes (ino) ON DELETE CASCADE,
+  scope       INTEGER NOT NULL,
+  fingerprint BLOB    NOT NULL CHECK (length(fingerprint) = 32),
+  manifest_id BLOB    NOT NULL CHECK (length(manifest_id) = 32),
+  file_key    BLOB    NOT NULL CHECK (length(file_key) = 32),
+  size        INTEGER NOT NULL CHECK (size >= 0),
+  files       INTEGER NOT NULL CHECK (files >= 0),
+  PRIMARY KEY (ino, scope)
+) WITHOUT ROWID;
+-- The segments of each cached manifest: kept from GC and leased like the
+-- chunks of files (retention.cpp) while their snapshot row lives.
+CREATE TABLE dir_snapshot_chunks (
+  chunk_id BLOB    NOT NULL CHECK (length(chunk_id) = 32),
+  ino      INTEGER NOT NULL,
+  scope    INTEGER NOT NULL,
+  PRIMARY KEY (chunk_id, ino, scope),
+  FOREIGN KEY (ino, scope) REFERENCES dir_snapshots (ino, scope) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX dir_snapshot_chunks_by_owner ON dir_snapshot_chunks (ino, scope);
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -196,6 +223,7 @@ Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
 
 Status apply_v6(Database& db) { return db.exec(kSchemaV6); }
 Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
+Status apply_v8(Database& db) { return db.exec(kSchemaV8); }
 
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
@@ -205,6 +233,7 @@ constexpr Migration kMigrations[] = {
     {5, "who put each chunk held for others", &apply_v5},
     {6, "directory trees beside files", &apply_v6},
     {7, "bytes stored for each file (sparse files' st_blocks)", &apply_v7},
+    {8, "cached directory snapshots", &apply_v8},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

@@ -57,7 +57,7 @@ void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options
 
 Status Node::store_chunks_in_order(int fd, const std::string& name, const store::VersionWriter& writer,
                                    store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
-                                   const ProgressFn& progress) {
+                                   const ProgressFn& progress, Sealing sealing) {
   Chunker chunker(fd, manifest.chunk_size, name);
   OrderedPipeline<Result<ChunkRef>> pipeline(pool_, pool_.size() * kChunksInFlightPerThread);
   Status failure;
@@ -88,7 +88,12 @@ Status Node::store_chunks_in_order(int fd, const std::string& name, const store:
     if (!*more) break;
     // The writer's sink (the stream) may wait for its window: that bounds
     // the sealed bytes held while the network catches up.
-    pipeline.push([&writer, &batch, plaintext] { return writer.write_chunk(*plaintext, batch); }, collect);
+    auto seal = [&writer, &batch, plaintext] { return writer.write_chunk(*plaintext, batch); };
+    if (sealing == Sealing::on_this_thread) {
+      collect(seal());
+    } else {
+      pipeline.push(seal, collect);
+    }
   }
   // Every job must finish before we return: they reference `writer`.
   pipeline.drain(collect);
@@ -136,8 +141,8 @@ Result<PutOutcome> Node::put(int fd, const std::string& name, const PutOptions& 
 
 Result<FileId> Node::write_file(int fd, const std::string& name, const store::VersionWriter& writer,
                                 store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
-                                const ProgressFn& progress) {
-  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress));
+                                const ProgressFn& progress, Sealing sealing) {
+  DFS_TRY(store_chunks_in_order(fd, name, writer, batch, manifest, stored, progress, sealing));
   DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_manifest(manifest, batch));
   stored.insert(stored.end(), written.segments.begin(), written.segments.end());
   return written.id();
@@ -363,6 +368,7 @@ Result<std::vector<FileSummary>> Node::list() {
 Result<ServiceStatus> Node::status() {
   ServiceStatus s;
   s.data_dir = options_.data_dir;
+  s.lease_days = static_cast<std::uint32_t>(options_.lease_length.count() / 86400);
   s.usage = store_->usage();
   s.cache = cache_->usage();
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
@@ -377,6 +383,7 @@ Result<ServiceStatus> Node::status() {
     s.replicas = net.replicas;
     s.health = net.health;
     s.repair_copies = net.repair_copies;
+    if (net.last_sweep_started > 0) s.leases_expire_from = net.last_sweep_started + options_.lease_length.count();
     s.limits = net.limits;
   }
   return s;

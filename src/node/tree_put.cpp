@@ -1,5 +1,5 @@
 // dfs put -r: a directory tree stored as one item (Node::put_tree). Files
-// go through the same write_file as dfs put, directories become snapshots
+// go through the same write_file as dfs put (small ones many at once), directories become snapshots
 // through VersionWriter::write_directory, all in one batch, one index
 // record and one replication stream, so a tree costs one sync and one
 // index transaction however many files it has.
@@ -61,58 +61,120 @@ std::optional<EntryType> type_of(mode_t mode) {
 
 }  // namespace
 
-// Walks a tree depth first, one directory descriptor open per level.
+// Walks a tree depth first, one directory descriptor open per level, in
+// two passes. The walk lists every directory and starts each small file
+// (one chunk at most) as a job of its own on the pool, many in flight at
+// once: a tree is mostly small files, and handing them over one at a time
+// and waiting for each would cost a thread switch per file. Large files
+// are sealed on the pool chunk by chunk as the walk meets them. Once every
+// file has its ID, the directories are sealed bottom up.
 class TreeWriter {
  public:
   TreeWriter(Node& node, const store::VersionWriter& writer, store::PutBatch& batch, std::uint32_t chunk_size,
              std::vector<ChunkId>& stored, const ProgressFn& progress)
-      : node_(node), writer_(writer), batch_(batch), chunk_size_(chunk_size), stored_(stored), progress_(progress) {}
+      : node_(node),
+        writer_(writer),
+        batch_(batch),
+        chunk_size_(chunk_size),
+        stored_(stored),
+        progress_(progress),
+        small_files_(node.pool_, node.pool_.size() * kSmallFilesInFlightPerThread) {}
 
   // The snapshot of the directory open as `dirfd`: its ID and its files' total size.
-  Result<std::pair<FileId, std::uint64_t>> put_directory(int dirfd, const std::string& path, std::size_t depth) {
+  Result<std::pair<FileId, std::uint64_t>> put(int dirfd, const std::string& path) {
+    Pending root;
+    Status walked = walk(dirfd, path, 0, root);
+    // Every job must finish before we return (they reference the batch),
+    // and each one's chunks must reach `stored_` so a failure removes them.
+    const bool all_written = small_files_.drain([this](SmallFile done) { return settle(std::move(done)); });
+    DFS_TRY(walked);
+    if (!all_written) return Status(failure_).take_error();
+    for (const auto& [copy, original] : links_again_) {
+      copy.dir->entries[copy.index].id = original.dir->entries[original.index].id;
+      copy.dir->entries[copy.index].size = original.dir->entries[original.index].size;
+    }
+    return seal(root);
+  }
+
+ private:
+  // Small files in flight per worker: enough that the pool never waits on
+  // the walk, which opens and stats each file.
+  static constexpr std::size_t kSmallFilesInFlightPerThread = 8;
+
+  // A directory as the walk found it; entries get their IDs once written.
+  struct Pending {
+    Directory directory;
+    std::vector<std::pair<std::size_t, std::unique_ptr<Pending>>> subdirectories;  // entry index, contents
+  };
+  // One entry of a Pending (whose address is stable: each is owned by a unique_ptr).
+  struct Slot {
+    Directory* dir;
+    std::size_t index;
+  };
+  struct SmallFile {
+    Slot slot;
+    Result<FileId> id;
+    std::uint64_t size = 0;
+    std::vector<ChunkId> stored;
+  };
+
+  Status walk(int dirfd, const std::string& path, std::size_t depth, Pending& pending) {
     if (depth > store::kMaxTreeDepth) {
       return make_error(Errc::too_large, path + " is nested deeper than " + std::to_string(store::kMaxTreeDepth) +
                                              " directories");
     }
     DFS_ASSIGN_OR_RETURN(std::vector<std::string> names, names_in(dirfd, path));
-    Directory directory;
-    std::uint64_t total = 0;
+    pending.directory.entries.reserve(names.size());
     for (const std::string& name : names) {
-      DFS_ASSIGN_OR_RETURN(DirEntry entry, put_entry(dirfd, path, name, depth));
-      if (entry.type == EntryType::file || entry.type == EntryType::directory) total += entry.size;
-      directory.entries.push_back(std::move(entry));
+      if (!failure_.ok()) return failure_;
+      DFS_TRY(put_entry(dirfd, path, name, depth, pending));
     }
-    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer_.write_directory(directory, batch_));
+    return {};
+  }
+
+  // Seals `pending` and its subdirectories (deepest first).
+  Result<std::pair<FileId, std::uint64_t>> seal(Pending& pending) {
+    for (auto& [index, sub] : pending.subdirectories) {
+      DFS_ASSIGN_OR_RETURN(auto snapshot, seal(*sub));
+      pending.directory.entries[index].id = snapshot.first;
+      pending.directory.entries[index].size = snapshot.second;
+      sub.reset();  // its entries are in its manifest now
+    }
+    std::uint64_t total = 0;
+    for (const DirEntry& entry : pending.directory.entries) {
+      if (entry.type == EntryType::file || entry.type == EntryType::directory) total += entry.size;
+    }
+    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer_.write_directory(pending.directory, batch_));
     stored_.insert(stored_.end(), written.segments.begin(), written.segments.end());
     return std::pair{written.id(), total};
   }
 
- private:
-  Result<DirEntry> put_entry(int dirfd, const std::string& dir_path, const std::string& name, std::size_t depth) {
+  Status put_entry(int dirfd, const std::string& dir_path, const std::string& name, std::size_t depth,
+                   Pending& pending) {
     const std::string path = dir_path + "/" + name;
     struct stat st{};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("cannot stat " + path);
     const std::optional<EntryType> type = type_of(st.st_mode);
     if (!type) return make_error(Errc::not_supported, path + " is of a type a snapshot cannot hold");
-    DirEntry entry;
+    DirEntry& entry = pending.directory.entries.emplace_back();
+    const Slot slot{&pending.directory, pending.directory.entries.size() - 1};
     entry.name = name;
     entry.type = *type;
     entry.mode = st.st_mode & 07777;
     entry.mtime_seconds = st.st_mtim.tv_sec;
     entry.mtime_nanoseconds = static_cast<std::uint32_t>(st.st_mtim.tv_nsec);
     switch (*type) {
-      case EntryType::file: DFS_TRY(put_file(dirfd, path, name, st, entry)); break;
+      case EntryType::file: return put_file(dirfd, path, name, st, slot);
       case EntryType::directory: {
         DFS_ASSIGN_OR_RETURN(UniqueFd sub, open_below(dirfd, path, name, O_RDONLY | O_DIRECTORY));
-        DFS_ASSIGN_OR_RETURN(auto snapshot, put_directory(sub.get(), path, depth + 1));
-        entry.id = snapshot.first;
-        entry.size = snapshot.second;
-        break;
+        auto contents = std::make_unique<Pending>();
+        DFS_TRY(walk(sub.get(), path, depth + 1, *contents));
+        pending.subdirectories.emplace_back(slot.index, std::move(contents));
+        return {};
       }
-      case EntryType::symlink: DFS_TRY(read_link(dirfd, path, name, st, entry)); break;
-      default: break;  // special files: type and mode only
+      case EntryType::symlink: return read_link(dirfd, path, name, st, entry);
+      default: return {};  // special files: type and mode only
     }
-    return entry;
   }
 
   static Result<UniqueFd> open_below(int dirfd, const std::string& path, const std::string& name, int flags) {
@@ -124,16 +186,27 @@ class TreeWriter {
   }
 
   // Hard links become separate entries with the same File ID.
-  Status put_file(int dirfd, const std::string& path, const std::string& name, const struct stat& st, DirEntry& entry) {
-    const std::pair<dev_t, ino_t> inode{st.st_dev, st.st_ino};
+  Status put_file(int dirfd, const std::string& path, const std::string& name, const struct stat& st, Slot slot) {
     if (st.st_nlink > 1) {
-      if (auto it = links_.find(inode); it != links_.end()) {
-        entry.id = it->second.first;
-        entry.size = it->second.second;
+      const auto [first, inserted] = links_.try_emplace(std::pair{st.st_dev, st.st_ino}, slot);
+      if (!inserted) {
+        links_again_.emplace_back(slot, first->second);
         return {};
       }
     }
     DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_below(dirfd, path, name, O_RDONLY));
+    if (static_cast<std::uint64_t>(st.st_size) <= chunk_size_) {
+      auto job = [this, slot, path, fd = std::make_shared<UniqueFd>(std::move(fd))] {
+        Manifest manifest;
+        manifest.chunk_size = chunk_size_;
+        std::vector<ChunkId> stored;
+        Result<FileId> id = node_.write_file(fd->get(), path, writer_, batch_, manifest, stored, {},
+                                             Node::Sealing::on_this_thread);
+        return SmallFile{slot, std::move(id), manifest.file_size, std::move(stored)};
+      };
+      small_files_.push(std::move(job), [this](SmallFile done) { return settle(std::move(done)); });
+      return failure_;
+    }
     Manifest manifest;
     manifest.chunk_size = chunk_size_;
     const std::uint64_t before = done_;
@@ -141,11 +214,26 @@ class TreeWriter {
                                                      [&](std::uint64_t done, std::uint64_t) {
                                                        if (progress_) progress_(before + done, 0);
                                                      }));
-    done_ = before + manifest.file_size;
-    entry.id = id;
-    entry.size = manifest.file_size;
-    if (st.st_nlink > 1) links_.emplace(inode, std::pair{id, manifest.file_size});
+    record(slot, id, manifest.file_size);
     return {};
+  }
+
+  // A small file's job finished (in the order the walk started them).
+  bool settle(SmallFile done) {
+    stored_.insert(stored_.end(), done.stored.begin(), done.stored.end());
+    if (!done.id.ok()) {
+      if (failure_.ok()) failure_ = done.id.take_error();
+      return false;
+    }
+    record(done.slot, *done.id, done.size);
+    return true;
+  }
+
+  void record(Slot slot, const FileId& id, std::uint64_t size) {
+    slot.dir->entries[slot.index].id = id;
+    slot.dir->entries[slot.index].size = size;
+    done_ += size;
+    if (progress_) progress_(done_, 0);
   }
 
   static Status read_link(int dirfd, const std::string& path, const std::string& name, const struct stat& st,
@@ -170,7 +258,10 @@ class TreeWriter {
   std::vector<ChunkId>& stored_;
   const ProgressFn& progress_;
   std::uint64_t done_ = 0;  // bytes of files stored so far
-  std::map<std::pair<dev_t, ino_t>, std::pair<FileId, std::uint64_t>> links_;  // files with several links
+  Status failure_;          // the first small file that could not be written
+  OrderedPipeline<SmallFile> small_files_;
+  std::map<std::pair<dev_t, ino_t>, Slot> links_;   // the first entry of each file with several links
+  std::vector<std::pair<Slot, Slot>> links_again_;  // later entries of those, and the first one
 };
 
 Result<PutOutcome> Node::put_tree(int dirfd, const std::string& name, const PutOptions& options,
@@ -180,7 +271,7 @@ Result<PutOutcome> Node::put_tree(int dirfd, const std::string& name, const PutO
   auto body = [&](const store::VersionWriter& writer, store::PutBatch& batch,
                   std::vector<ChunkId>& stored) -> Result<index::FileRecord> {
     TreeWriter tree(*this, writer, batch, chunk_size, stored, progress);
-    DFS_ASSIGN_OR_RETURN(auto root, tree.put_directory(dirfd, name, 0));
+    DFS_ASSIGN_OR_RETURN(auto root, tree.put(dirfd, name));
     index::FileRecord record{root.first.manifest, root.first.key.bytes(), name, root.second, chunk_size, stored.size()};
     record.is_directory = true;
     return record;

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "dfs/p2p/chunk_wire.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 
 namespace dfs::p2p {
@@ -115,6 +116,14 @@ void NetChunkClient::has_chunks(const dht::Contact& to, std::vector<ChunkId> ids
     if (!answer.ok()) return done(answer.take_error());
     if (!answer->env.has_has_chunks_result()) return done(make_error(Errc::corrupt, "HAS_CHUNKS answered with another body"));
     done(presence_from_bitmap(answer->env.has_chunks_result().present_bitmap(), count));
+  });
+}
+
+void NetChunkClient::prove_chunk(const dht::Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
+                                 std::function<void(Result<crypto::Digest>)> done) {
+  call(to, prove_request_to_wire(ProveRequest{id, nonce}), {}, [done = std::move(done)](Result<net::Message> answer) {
+    if (!answer.ok()) return done(answer.take_error());
+    done(proof_from_wire(answer->env));
   });
 }
 

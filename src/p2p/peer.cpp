@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include <condition_variable>
-#include <cstring>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "dfs/dht/dht.hpp"
 #include "dfs/net/address.hpp"
 #include "dfs/net/tls_transport.hpp"
+#include "dfs/p2p/chunk_wire.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 #include "dfs/p2p/net_adapters.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
@@ -42,11 +42,15 @@ constexpr std::size_t kDiskThreads = 4;
 // the largest group, so it is wider than the disk pool, and its threads
 // mostly sleep. It also keeps PUTs from starving GETs of the disk pool.
 constexpr std::size_t kPutThreads = 16;
-// Chunks the peer's streams (ReplicationStream: every put, every version
-// the mount writes) have in flight at once, all together: enough to keep
-// parallel_transfers busy with R copies each, few enough to bound the
-// sealed bytes held (about this many MiB) however many streams run.
-constexpr std::size_t kStreamWindow = 24;
+// What the peer's streams (ReplicationStream: every put, every version the
+// mount writes) have in flight at once, all together: sealed bytes enough
+// to keep parallel_transfers busy with R copies of full chunks each, and a
+// bound on bytes held however many streams run. Small chunks (the files of
+// a tree) are counted by their size, so many more are in flight and the
+// holders' group commits each sync many of them; the count only bounds the
+// bookkeeping.
+constexpr std::uint64_t kStreamWindowBytes = 24 << 20;
+constexpr std::size_t kStreamWindowChunks = 512;
 // Peers (and addresses) whose PUT rates are remembered at once; beyond,
 // only idle ones are forgotten, so a crowd of new IDs is refused rather
 // than given fresh buckets.
@@ -57,14 +61,13 @@ struct StreamWindow {
   std::mutex mu;  // guards in_flight and the State of every stream
   std::condition_variable cv;  // signalled whenever a streamed chunk is placed
   std::size_t in_flight = 0;
-};
+  std::uint64_t bytes = 0;  // sealed bytes of those chunks
 
-Result<ChunkId> chunk_id_from(const std::string& bytes) {
-  if (bytes.size() != crypto::kDigestSize) return make_error(Errc::corrupt, "a chunk ID must have 32 bytes");
-  ChunkId id;
-  std::memcpy(id.bytes.data(), bytes.data(), bytes.size());
-  return id;
-}
+  // Room for one more chunk of `size` bytes (always for one, however large).
+  bool has_room_for(std::uint64_t size) const {
+    return in_flight == 0 || (in_flight < kStreamWindowChunks && bytes + size <= kStreamWindowBytes);
+  }
+};
 
 std::string hex_of(const net::NodeIdBytes& id) { return dht::NodeId{id}.hex(); }
 
@@ -79,10 +82,15 @@ struct Peer::Impl {
         put_pool(kPutThreads),
         chunk_server(s, options.held_chunks, options.leases),
         puts_by_peer(put_rate(options.put_limits), kRateLimitedKeys),
-        puts_by_address(put_rate(options.put_limits), kRateLimitedKeys) {}
+        puts_by_address(put_rate(options.put_limits), kRateLimitedKeys),
+        proofs_by_peer(proof_rate(options), kRateLimitedKeys),
+        proofs_by_address(proof_rate(options), kRateLimitedKeys) {}
 
   static KeyedRateLimiter::Limits put_rate(const PutLimits& l) {
     return {static_cast<double>(l.bytes_per_second), static_cast<double>(l.chunks_per_second), 2.0};
+  }
+  static KeyedRateLimiter::Limits proof_rate(const PeerOptions& o) {
+    return {0, static_cast<double>(o.challenges_per_second), 2.0};
   }
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
@@ -92,6 +100,10 @@ struct Peer::Impl {
   // ("busy"). Takes from the rate limits and, when admitted, adds the bytes
   // to puts_queued (the caller takes them off once stored).
   std::optional<Error> admit_put(const net::PeerInfo& from, std::uint64_t bytes);
+  // Whether a request of `bytes` from `from` fits both its peer's and its
+  // address's buckets (and if so, takes it from both).
+  static bool admit(KeyedRateLimiter& by_peer, KeyedRateLimiter& by_address, const net::PeerInfo& from,
+                    std::uint64_t bytes);
   std::string describe_storage_for_others() const;
   void join();
 
@@ -132,6 +144,10 @@ struct Peer::Impl {
   KeyedRateLimiter puts_by_address;
   std::atomic<std::uint64_t> puts_queued{0};  // bytes of admitted PUTs not yet stored
   std::atomic<std::uint64_t> puts_busy{0};    // PUTs answered busy
+  // Per-peer and per-address rates of PROVE_CHUNK; network thread only.
+  KeyedRateLimiter proofs_by_peer;
+  KeyedRateLimiter proofs_by_address;
+  std::atomic<std::uint64_t> proofs_busy{0};  // PROVE_CHUNKs answered busy
   std::unique_ptr<replicate::PoolRunner> runner;
   std::unique_ptr<replicate::Replicator> replicator;
   std::string node_id_hex;
@@ -158,7 +174,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
   const wire::Envelope& env = request.env;
   switch (env.body_case()) {
     case wire::Envelope::kPutChunk: {
-      auto id = chunk_id_from(env.put_chunk().chunk_id());
+      auto id = chunk_id_from_wire(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
       if (!among_closest(dht->self().id, *id)) {
         return respond.fail(make_error(Errc::permission_denied,
@@ -179,7 +195,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       return;
     }
     case wire::Envelope::kGetChunk: {
-      auto id = chunk_id_from(env.get_chunk().chunk_id());
+      auto id = chunk_id_from_wire(env.get_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
       pool.submit([this, id = *id, respond] {
         auto bytes = chunk_server.on_get(id);
@@ -200,7 +216,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       // the chunk, does its question renew the chunk's lease.
       replicate::HasAsker asker{dht::NodeId{from.id}, {}};
       for (const auto& raw : env.has_chunks().chunk_ids()) {
-        auto id = chunk_id_from(raw);
+        auto id = chunk_id_from_wire(raw);
         if (!id.ok()) return respond.fail(id.take_error());
         ids.push_back(*id);
         asker.holds.push_back(among_closest(asker.id, *id));
@@ -211,6 +227,21 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
         wire::Envelope reply;
         reply.mutable_has_chunks_result()->set_present_bitmap(presence_to_bitmap(*present));
         respond.reply(std::move(reply));
+      });
+      return;
+    }
+    case wire::Envelope::kProveChunk: {
+      auto challenge = prove_request_from_wire(env);
+      if (!challenge.ok()) return respond.fail(challenge.take_error());
+      if (!admit(proofs_by_peer, proofs_by_address, from, 0)) {
+        proofs_busy.fetch_add(1, std::memory_order_relaxed);
+        return respond.fail(make_error(Errc::busy, "busy: you are asking for storage proofs faster than this peer "
+                                                   "answers them for one peer; try later"));
+      }
+      pool.submit([this, challenge = *challenge, respond] {
+        auto proof = chunk_server.on_prove(challenge.id, challenge.nonce);
+        if (!proof.ok()) return respond.fail(proof.error());
+        respond.reply(proof_to_wire(*proof));
       });
       return;
     }
@@ -232,13 +263,18 @@ bool Peer::Impl::among_closest(const dht::NodeId& peer, const ChunkId& id) const
   return nearest.size() < window || peer == nearest.back().id || dht::closer(target, peer, nearest.back().id);
 }
 
-std::optional<Error> Peer::Impl::admit_put(const net::PeerInfo& from, std::uint64_t bytes) {
+bool Peer::Impl::admit(KeyedRateLimiter& by_peer, KeyedRateLimiter& by_address, const net::PeerInfo& from,
+                       std::uint64_t bytes) {
   const auto now = std::chrono::steady_clock::now();
   auto host = net::parse_host_port(from.address);
   const std::string address = host.ok() ? host->host : from.address;
   const std::string peer(from.id.begin(), from.id.end());
+  return by_peer.admit(peer, bytes, now) && by_address.admit(address, bytes, now);
+}
+
+std::optional<Error> Peer::Impl::admit_put(const net::PeerInfo& from, std::uint64_t bytes) {
   std::optional<Error> busy;
-  if (!puts_by_peer.admit(peer, bytes, now) || !puts_by_address.admit(address, bytes, now)) {
+  if (!admit(puts_by_peer, puts_by_address, from, bytes)) {
     busy = make_error(Errc::busy, "busy: you are putting chunks faster than this peer takes them from one peer; "
                                   "try another peer or later");
   } else if (puts_queued.fetch_add(bytes) + bytes > options.put_limits.max_queued_bytes &&
@@ -419,7 +455,7 @@ struct ReplicationBatch : std::enable_shared_from_this<ReplicationBatch> {
 // A version's ReplicationStream (a put's, or a file's on the mount): each
 // chunk added is posted to the network thread and placed there
 // (Replicator::replicate_sealed) while the writer goes on; add() waits
-// while the peer's window (kStreamWindow, shared by all streams) is full.
+// while the peer's window (kStreamWindowBytes, shared by all streams) is full.
 // A stream dropped without finish() is not waited for: its chunks still
 // go out, and nobody hears how.
 class PeerReplicationStream final : public ReplicationStream {
@@ -484,18 +520,22 @@ ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
 void PeerReplicationStream::add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) {
   {
     std::unique_lock lock(window_->mu);
-    if (state_->stalled || !wait(lock, [this] { return window_->in_flight < kStreamWindow; })) return;
+    const std::uint64_t size = sealed->size();
+    if (state_->stalled || !wait(lock, [this, size] { return window_->has_room_for(size); })) return;
     ++window_->in_flight;
+    window_->bytes += size;
     ++state_->in_flight;
   }
   Peer::Impl* raw = &impl_;
   boost::asio::post(raw->io, [raw, window = window_, state = state_, id, sealed = std::move(sealed)]() mutable {
+    const std::uint64_t size = sealed->size();
     raw->replicator->replicate_sealed(id, std::move(sealed),
-                                      [window, state, id](Result<replicate::ReplicaReport> report) {
+                                      [window, state, id, size](Result<replicate::ReplicaReport> report) {
                                         std::lock_guard lock(window->mu);
                                         record_report(state->summary, id, report);
                                         --state->in_flight;
                                         --window->in_flight;
+                                        window->bytes -= size;
                                         window->cv.notify_all();
                                       });
   });
@@ -524,12 +564,19 @@ replicate::NetworkStatus Peer::status() {
   const auto stats = raw->replicator->stats();
   status.health = raw->replicator->health();
   status.repair_copies = stats.copies_made;
+  status.last_sweep_started = stats.last_sweep_started;
   auto size = raw->call_on_loop<std::size_t>(std::chrono::seconds(5), [raw](auto deliver) {
     deliver(raw->dht->table().size());
   });
   status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
   status.limits = raw->transport->describe_limits();
   status.limits.push_back(raw->describe_storage_for_others());
+  status.limits.push_back(
+      "storage challenges: " + std::to_string(stats.challenges) + " sent, " + std::to_string(stats.challenges_failed) +
+      " failed, " + std::to_string(stats.distrusted) + " peers distrusted; " +
+      std::to_string(raw->chunk_server.stats().proofs_served) + " answered, at most " +
+      std::to_string(raw->options.challenges_per_second) + "/s per peer and per address (" +
+      std::to_string(raw->proofs_busy.load()) + " busy answers)");
   return status;
 }
 
@@ -542,6 +589,24 @@ std::vector<PeerSummary> Peer::peers() {
   if (!contacts.ok()) return out;
   for (const auto& c : *contacts) out.push_back({c.id.hex(), c.address});
   return out;
+}
+
+Status Peer::publish(dht::Record record) {
+  Impl* raw = impl_.get();
+  // A lookup and a round of STOREs; each RPC has its own timeout.
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  auto stored = raw->call_on_loop<std::size_t>(deadline, [raw, record = std::move(record)](auto deliver) mutable {
+    raw->dht->put_record(std::move(record), std::move(deliver));
+  });
+  if (!stored.ok()) return stored.take_error();
+  return {};
+}
+
+Result<std::vector<dht::Record>> Peer::find(const dht::NodeId& key) {
+  Impl* raw = impl_.get();
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(raw->options.rpc_timeout * 8);
+  return raw->call_on_loop<std::vector<dht::Record>>(
+      deadline, [raw, key](auto deliver) { raw->dht->get_records(key, std::move(deliver)); });
 }
 
 Result<Bytes> read_network_key(const std::string& path) {

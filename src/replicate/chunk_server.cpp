@@ -69,9 +69,15 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids, cons
   return held;
 }
 
+Result<crypto::Digest> ChunkServer::on_prove(const ChunkId& id, const ProofNonce& nonce) {
+  DFS_ASSIGN_OR_RETURN(Bytes sealed, served_.get_for_peer(id));  // verified: never prove from bad bytes
+  bump(proofs_served_);
+  return storage_proof(nonce, sealed);
+}
+
 ServerStats ChunkServer::stats() const {
   return ServerStats{read(puts_stored_), read(puts_refused_), read(puts_full_), read(gets_served_),
-                     read(gets_failed_), read(has_requests_)};
+                     read(gets_failed_), read(has_requests_), read(proofs_served_)};
 }
 
 }  // namespace dfs::replicate

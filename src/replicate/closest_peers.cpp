@@ -4,12 +4,18 @@
 
 namespace dfs::replicate {
 
-ClosestPeers::ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle)
-    : dht_(dht), scheduler_(scheduler), ttl_(ttl), settle_(std::min(settle, dht.config().k)), life_(scheduler, nullptr) {}
+ClosestPeers::ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle,
+                           const Distrusted& distrusted)
+    : dht_(dht),
+      scheduler_(scheduler),
+      ttl_(ttl),
+      settle_(std::min(settle, dht.config().k)),
+      distrusted_(distrusted),
+      life_(scheduler, nullptr) {}
 
 void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done) {
   if (small_network_ && scheduler_.now() < small_network_->until) {
-    return life_.post([peers = small_network_->peers, done = std::move(done)] { done(peers); });
+    return life_.post([peers = distrusted_.without(small_network_->peers), done = std::move(done)] { done(peers); });
   }
   // Below k known peers a strict lookup tells whether the network is
   // small: one that finds fewer than k has met everyone. A settled one
@@ -24,7 +30,7 @@ void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<d
         } else {
           small_network_.reset();
         }
-        done(std::move(found));
+        done(distrusted_.without(std::move(found)));
       }),
       settle ? settle_ : 0);
 }

@@ -23,6 +23,7 @@ Status ReplicationConfig::validate() const {
   if (repair_copies_per_round == 0) return bad("repair_copies_per_round must be at least 1");
   if (repair_lookups_in_flight == 0) return bad("repair_lookups_in_flight must be at least 1");
   if (has_batch_size == 0 || has_batch_size > kMaxHasChunksBatch) return bad("has_batch_size must be in 1..1024");
+  if (distrust_period.count() < 0) return bad("distrust_period must not be negative");
   return {};
 }
 

@@ -58,8 +58,8 @@ bool Neighbourhood::covers(const NodeId& key, std::size_t replicas) const {
   return whole_network_ || members_.size() + (self_inside_ ? 1 : 0) >= replicas;
 }
 
-Placement Neighbourhood::place(const NodeId& key, std::size_t replicas) const {
-  return replicate::place(self_, key, members_, replicas);
+Placement Neighbourhood::place(const NodeId& key, std::size_t replicas, const Distrusted* skip) const {
+  return replicate::place(self_, key, skip != nullptr ? skip->without(members_) : members_, replicas);
 }
 
 }  // namespace dfs::replicate

@@ -6,13 +6,16 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dfs/util/clock.hpp"
 #include "dfs/util/log.hpp"
 #include "describe.hpp"
 #include "dfs/replicate/placement.hpp"
+#include "dfs/replicate/storage_proof.hpp"
 
 namespace dfs::replicate {
 
@@ -91,7 +94,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       const NodeId key = NodeId::from_chunk(id);
       if (const Neighbourhood* n = covering(key)) {
         unplaced_.pop_front();
-        place_chunk(id, n->place(key, replicas));
+        place_chunk(id, n->place(key, replicas, &r_.distrusted_));
         continue;
       }
       if (may_be_covered_soon(key) || lookups_.size() >= r_.config_.repair_lookups_in_flight) break;
@@ -135,7 +138,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     const Contact& me = r_.dht_.self();
     Neighbourhood n(me, key, found, r_.dht_.config().k, r_.dht_.table().size());
     expected_prefix_ = n.prefix_bits();
-    place_chunk(id, place(me, key, found, r_.config_.replicas));
+    place_chunk(id, place(me, key, r_.distrusted_.without(found), r_.config_.replicas));
     if (known_.size() == kNeighbourhoodsKept) known_.pop_front();
     known_.push_back(std::move(n));
     resolve();
@@ -197,10 +200,87 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       for (const ChunkId& id : ids) ++missing_[id];  // a copy nobody vouches for
       return maybe_finish();
     }
+    // Caught lying meanwhile (by another batch): nothing it says counts.
+    if (r_.distrusted_.contains(peer.id)) return replace(ids);
+    std::vector<ChunkId> claimed;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (!(*held)[i]) copy(ids[i], peer);
+      if ((*held)[i]) {
+        claimed.push_back(ids[i]);
+      } else {
+        copy(ids[i], peer);
+      }
+    }
+    challenge(peer, std::move(claimed));
+    maybe_finish();
+  }
+
+  // --- Storage challenges ------------------------------------------------
+
+  // The claims of one HAS answer, while some of them are being proven.
+  struct Claims {
+    Contact peer;
+    std::vector<ChunkId> ids;
+    bool dropped = false;  // a challenge failed: they no longer count
+  };
+
+  void challenge(const Contact& peer, std::vector<ChunkId> claimed) {
+    const std::size_t n = std::min(r_.config_.challenges_per_check, claimed.size());
+    if (n == 0) return;
+    auto claims = std::make_shared<Claims>(Claims{peer, std::move(claimed), false});
+    std::vector<ChunkId> sample;
+    std::sample(claims->ids.begin(), claims->ids.end(), std::back_inserter(sample), n, r_.rng_);
+    for (const ChunkId& id : sample) {
+      ++outstanding_;
+      bump(r_.counters_.challenges);
+      const ProofNonce nonce = fresh_proof_nonce();
+      r_.transfers_.prove(peer, id, nonce,
+                          r_.life_.guard([self = shared_from_this(), claims, id, nonce](Result<crypto::Digest> proof) {
+                            self->answered(claims, id, nonce, std::move(proof));
+                          }));
+    }
+  }
+
+  // The challenged peer's answer, checked against our copy off the loop.
+  void answered(const std::shared_ptr<Claims>& claims, const ChunkId& id, const ProofNonce& nonce,
+                Result<crypto::Digest> proof) {
+    if (!proof.ok()) return failed(claims, id, proof.error().to_string());
+    r_.life_.run_blocking<Result<crypto::Digest>>(
+        [local = r_.local_, id, nonce]() -> Result<crypto::Digest> {
+          DFS_ASSIGN_OR_RETURN(Bytes sealed, local.get(id));
+          return storage_proof(nonce, sealed);
+        },
+        [self = shared_from_this(), claims, id, proof = *proof](Result<crypto::Digest> expected) {
+          // Without our own copy (GC took it meanwhile) there is nothing to check.
+          if (!expected.ok() || *expected == proof) {
+            --self->outstanding_;
+            return self->maybe_finish();
+          }
+          self->failed(claims, id, "wrong proof");
+        });
+  }
+
+  // Whatever the reason — a wrong proof, "not found" for a chunk it just
+  // claimed, no answer, "busy" (the limit of a holder is far above what
+  // repair asks) — a claim that is not proven is not believed.
+  void failed(const std::shared_ptr<Claims>& claims, const ChunkId& id, const std::string& why) {
+    --outstanding_;
+    bump(r_.counters_.challenges_failed);
+    if (!std::exchange(claims->dropped, true)) {
+      r_.distrusted_.add(claims->peer.id);
+      r_.counters_.distrusted.store(r_.distrusted_.size(), std::memory_order_relaxed);
+      log::warn("repair: " + describe(claims->peer) + " claimed chunk " + id.short_hex() +
+                " but did not prove it holds it (" + why +
+                "); distrusted: its claims no longer count and its chunks go to other peers");
+      replace(claims->ids);
     }
     maybe_finish();
+  }
+
+  // Places `ids` again (without the peers distrusted by now) and checks
+  // them on their holders.
+  void replace(const std::vector<ChunkId>& ids) {
+    unplaced_.insert(unplaced_.end(), ids.begin(), ids.end());
+    resolve();
   }
 
   void copy(const ChunkId& id, const Contact& peer) {
@@ -290,13 +370,15 @@ std::uint64_t seed_from(std::uint64_t configured) {
 }  // namespace
 
 Repairer::Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler,
-                   BlockingRunner* runner, const ReplicationConfig& config, Counters& counters)
+                   BlockingRunner* runner, const ReplicationConfig& config, Counters& counters,
+                   Distrusted& distrusted)
     : dht_(dht),
       transfers_(transfers),
       local_(local),
       scheduler_(scheduler),
       config_(config),
       counters_(counters),
+      distrusted_(distrusted),
       rng_(seed_from(config.random_seed)),
       life_(scheduler, runner) {}
 
@@ -333,12 +415,21 @@ void Repairer::schedule_round() {
 
 void Repairer::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
+  round_started_ = unix_seconds();
   round_ = std::make_shared<Round>(*this, cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
 }
 
 void Repairer::round_finished(std::optional<ChunkId> cursor, std::vector<std::function<void()>> waiters) {
+  // The walk over the chunks in ID order wraps when a round ends at or
+  // before where the last one did: that round began a new sweep, so the
+  // sweep before it, over every chunk, is complete.
+  const bool wrapped = !cursor_ || !cursor || *cursor <= *cursor_;
+  if (wrapped) {
+    if (sweep_started_ != 0) counters_.last_sweep_started.store(sweep_started_, std::memory_order_relaxed);
+    sweep_started_ = round_started_;
+  }
   cursor_ = std::move(cursor);
   round_.reset();  // the round's callbacks still hold it while they run
   if (running_ && timer_ == 0) schedule_round();

@@ -30,6 +30,7 @@ ReplicationConfig sanitize(ReplicationConfig c, std::size_t dht_k) {
   positive(c.repair_interval, defaults.repair_interval);
   c.fetch_hedge_delay = std::max(c.fetch_hedge_delay, milliseconds(0));
   c.small_network_ttl = std::max(c.small_network_ttl, milliseconds(0));
+  c.distrust_period = std::max(c.distrust_period, milliseconds(0));
   if (!(c.repair_jitter >= 0.0 && c.repair_jitter < 1.0)) c.repair_jitter = defaults.repair_jitter;
   return c;
 }
@@ -39,12 +40,13 @@ ReplicationConfig sanitize(ReplicationConfig c, std::size_t dht_k) {
 Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
                        ReplicationConfig config, BlockingRunner* runner, store::ChunkStore* owned)
     : config_(sanitize(config, dht.config().k)),
+      distrusted_(scheduler, config_.distrust_period),
       transfers_(client, scheduler, runner, config_.parallel_transfers, config_.transfer_timeout),
       // R holders and R stand-ins for copies refused (placement.hpp).
-      peers_(dht, scheduler, config_.small_network_ttl, 2 * config_.replicas),
+      peers_(dht, scheduler, config_.small_network_ttl, 2 * config_.replicas, distrusted_),
       placer_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas, counters_),
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
-      repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_),
+      repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_),
       locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas) {}
 
 // The parts cut their callbacks as they are destroyed, the users of

@@ -1,6 +1,7 @@
 // Transfers: the queue of chunk RPCs and the backstop on each.
 #include "dfs/replicate/transfers.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <utility>
@@ -42,11 +43,25 @@ std::function<void(T)> answer_within(Scheduler& scheduler, std::chrono::millisec
 //
 // The state is shared with the releases handed out, so that a release
 // arriving after the queue is destroyed finds it closed and does nothing.
+// A transfer's share of the queue's limit is its size in units of
+// kSmallTransfer, up to one full slot: `parallel` transfers of whole chunks
+// at once, or many more small ones (a tree's small files and manifests),
+// whose cost is in the round trip and the holder's commit, not in bytes.
+// Transfers of unknown size (GET, a PUT read from disk) take a full slot.
+constexpr std::size_t kSmallTransfer = 64 * 1024;
+constexpr std::size_t kUnitsPerSlot = 16;  // a slot fits one chunk of 1 MiB
+
+std::size_t units_for(std::size_t bytes) {
+  return std::clamp<std::size_t>((bytes + kSmallTransfer - 1) / kSmallTransfer, 1, kUnitsPerSlot);
+}
+
 class Transfers::Queue {
  public:
   using Task = std::function<void(Release)>;
 
-  explicit Queue(std::size_t limit) : state_(std::make_shared<State>()) { state_->limit = std::max<std::size_t>(limit, 1); }
+  explicit Queue(std::size_t slots) : state_(std::make_shared<State>()) {
+    state_->limit = std::max<std::size_t>(slots, 1) * kUnitsPerSlot;
+  }
   ~Queue() {
     state_->closed = true;
     state_->foreground.clear();
@@ -55,31 +70,37 @@ class Transfers::Queue {
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 
-  void submit(bool background, Task task) {
-    (background ? state_->background : state_->foreground).push_back(std::move(task));
+  void submit(bool background, std::size_t units, Task task) {
+    (background ? state_->background : state_->foreground).push_back(Waiting{units, std::move(task)});
     pump(state_);
   }
 
  private:
+  struct Waiting {
+    std::size_t units;
+    Task task;
+  };
   struct State {
-    std::size_t limit = 1;
-    std::size_t active = 0;
+    std::size_t limit = kUnitsPerSlot;
+    std::size_t active = 0;  // units of the transfers under way
     bool closed = false;
-    std::deque<Task> foreground;
-    std::deque<Task> background;
+    std::deque<Waiting> foreground;
+    std::deque<Waiting> background;
   };
 
   static void pump(const std::shared_ptr<State>& state) {
-    while (!state->closed && state->active < state->limit) {
+    while (!state->closed) {
       auto& queue = !state->foreground.empty() ? state->foreground : state->background;
       if (queue.empty()) return;
-      Task task = std::move(queue.front());
+      const std::size_t units = queue.front().units;
+      if (state->active > 0 && state->active + units > state->limit) return;  // in order: no overtaking
+      Task task = std::move(queue.front().task);
       queue.pop_front();
-      ++state->active;
+      state->active += units;
       auto released = std::make_shared<bool>(false);
-      task([state, released] {
+      task([state, released, units] {
         if (std::exchange(*released, true) || state->closed) return;
-        --state->active;
+        state->active -= units;
         pump(state);
       });
     }
@@ -109,7 +130,8 @@ std::function<void(T)> Transfers::finish(Release release, std::string what, std:
 
 void Transfers::put(const Contact& to, const ChunkId& id, std::shared_ptr<const Bytes> sealed, bool background,
                     std::function<void(Status)> done) {
-  queue_->submit(background, life_.guard([this, to, id, sealed = std::move(sealed),
+  const std::size_t units = units_for(sealed ? sealed->size() : 0);
+  queue_->submit(background, units, life_.guard([this, to, id, sealed = std::move(sealed),
                                           done = std::move(done)](Release release) mutable {
     client_.put_chunk(to, id, std::move(sealed),
                       finish<Status>(std::move(release), "PUT_CHUNK " + id.short_hex() + " to " + describe(to) +
@@ -119,7 +141,7 @@ void Transfers::put(const Contact& to, const ChunkId& id, std::shared_ptr<const 
 }
 
 void Transfers::put_from(LocalChunks local, const Contact& to, const ChunkId& id, std::function<void(Status)> done) {
-  queue_->submit(true, life_.guard([this, local, to, id, done = std::move(done)](Release release) mutable {
+  queue_->submit(true, kUnitsPerSlot, life_.guard([this, local, to, id, done = std::move(done)](Release release) mutable {
     life_.run_blocking<Result<Bytes>>(
         [local, id] { return local.get(id); },
         [this, to, id, done = std::move(done), release = std::move(release)](Result<Bytes> sealed) mutable {
@@ -137,7 +159,7 @@ void Transfers::put_from(LocalChunks local, const Contact& to, const ChunkId& id
 
 void Transfers::get(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done,
                     std::function<void()> sent) {
-  queue_->submit(false, life_.guard([this, to, id, done = std::move(done),
+  queue_->submit(false, kUnitsPerSlot, life_.guard([this, to, id, done = std::move(done),
                                      sent = std::move(sent)](Release release) mutable {
     if (sent) sent();
     client_.get_chunk(to, id,
@@ -157,12 +179,22 @@ void Transfers::has(const Contact& to, std::vector<ChunkId> ids,
     }
     done(std::move(r));
   };
-  queue_->submit(true, life_.guard([this, to, ids = std::move(ids),
+  queue_->submit(true, kUnitsPerSlot, life_.guard([this, to, ids = std::move(ids),
                                     checked = std::move(checked)](Release release) mutable {
     client_.has_chunks(to, std::move(ids),
                        finish<Result<std::vector<bool>>>(std::move(release), "HAS_CHUNKS to " + describe(to) +
                                                                                  " timed out",
                                                          std::move(checked)));
+  }));
+}
+
+void Transfers::prove(const Contact& to, const ChunkId& id, const ProofNonce& nonce,
+                      std::function<void(Result<crypto::Digest>)> done) {
+  queue_->submit(true, 1, life_.guard([this, to, id, nonce, done = std::move(done)](Release release) mutable {
+    client_.prove_chunk(to, id, nonce,
+                        finish<Result<crypto::Digest>>(std::move(release), "PROVE_CHUNK " + id.short_hex() + " to " +
+                                                                               describe(to) + " timed out",
+                                                       std::move(done)));
   }));
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <functional>
+#include <unordered_set>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -247,15 +248,15 @@ Result<std::vector<bool>> ChunkPack::append(const std::vector<Chunk>& chunks, bo
   std::vector<bool> added(chunks.size(), false);
   std::vector<std::pair<Header, ByteView>> records;
   std::vector<std::size_t> which;
+  // The same chunk twice in one call is written once. A set, not a scan of
+  // `which`: a tree's commit hands over tens of thousands of chunks at once.
+  std::unordered_set<ChunkId> taken;
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     const Chunk& chunk = chunks[i];
     if (chunk.sealed.size() > kMaxPackedChunkSize) {
       return make_error(Errc::invalid_argument, "chunk " + chunk.id.short_hex() + " is not a size a pack holds");
     }
-    if (index_.count(chunk.id)) continue;
-    bool twice = false;  // the same chunk twice in one call
-    for (std::size_t j : which) twice = twice || chunks[j].id == chunk.id;
-    if (twice) continue;
+    if (index_.count(chunk.id) || !taken.insert(chunk.id).second) continue;
     records.emplace_back(Header{kLive, static_cast<std::uint32_t>(chunk.sealed.size()), chunk.id}, chunk.sealed);
     which.push_back(i);
   }

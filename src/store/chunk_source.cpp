@@ -50,16 +50,39 @@ Status FallbackChunkStore::with_sealed(const ChunkId& id, const SealedUse& use) 
     used = use(sealed);
     return Status{};
   });
+  if (lent.ok() && !used.ok()) lent = check_after_failed_use(id);
   if (lent.ok()) return used;
   if (!try_next(lent.error())) return lent;
-  DFS_ASSIGN_OR_RETURN(Bytes sealed, from_next(id, lent.error()));
-  return use(sealed);
+  if (keep_ == Keep::fetched) {
+    DFS_ASSIGN_OR_RETURN(Bytes sealed, from_next(id, lent.error()));
+    return use(sealed);
+  }
+  // The next link lends too (the cache behind the local store), with this
+  // same rule; nothing is kept, so nothing needs copying.
+  log_unusable(id, lent.error());
+  Status further = next_.with_sealed(id, use);
+  if (!further.ok() && further.error().code == Errc::not_found && lent.error().code == Errc::corrupt) return lent;
+  return further;
 }
 
-Result<Bytes> FallbackChunkStore::from_next(const ChunkId& id, const Error& missed) {
+// `use` failed on bytes `first_` lent, maybe without hashing them. A copy
+// that does not match its ID is what failed: get() hashes it, quarantines
+// it and says corrupt, and the caller asks the next link. One that matches
+// was good, and the failure is `use`'s own (a wrong key): OK here.
+Status FallbackChunkStore::check_after_failed_use(const ChunkId& id) {
+  Result<Bytes> checked = first_.get(id);
+  if (checked.ok()) return {};
+  return checked.take_error();
+}
+
+void FallbackChunkStore::log_unusable(const ChunkId& id, const Error& missed) {
   if (missed.code == Errc::corrupt) {
     log::info("chunk " + id.short_hex() + ": local copy unusable (" + missed.to_string() + "); looking further");
   }
+}
+
+Result<Bytes> FallbackChunkStore::from_next(const ChunkId& id, const Error& missed) {
+  log_unusable(id, missed);
   Result<Bytes> got = next_.get(id);
   if (got.ok()) {
     if (keep_ == Keep::fetched) keep(id, *got);

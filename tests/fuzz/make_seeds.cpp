@@ -16,6 +16,9 @@
 #include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
 #include "dfs/chunk/manifest.hpp"
+#include "dfs/chunk/recovery_pointer.hpp"
+#include "dfs/crypto/recovery_key.hpp"
+#include "dfs/dht/signed_record.hpp"
 #include "dfs/util/encoding.hpp"
 #include "fuzz_common.hpp"
 
@@ -158,6 +161,12 @@ void segment_seeds(const fs::path& root) {
   write(root / "fuzz_manifest_segment", "sparse_file", encode_manifest_segment(sparse_file_head()));
   write(root / "fuzz_manifest_segment", "first_format_head", encode_manifest_segment(chained_segments(kManifestFormatV1)[0]));
   write(root / "fuzz_directory_segment", "every_type", encode_directory_segment(directory_head()));
+  DirectorySegment with_metadata = directory_head();
+  with_metadata.entries[0].owner = EntryOwner{1000, 1000};
+  with_metadata.entries[0].atime = EntryTime{1700000000, 7};
+  with_metadata.entries[0].link = 3;
+  with_metadata.entries[0].xattrs = {{"user.k", Bytes{1, 2, 3}}};
+  write(root / "fuzz_directory_segment", "with_metadata", encode_directory_segment(with_metadata));
   DirectorySegment empty;
   empty.is_head = true;
   write(root / "fuzz_directory_segment", "empty", encode_directory_segment(empty));
@@ -202,6 +211,22 @@ void chain_seeds(const fs::path& root) {
 }
 }  // namespace
 
+void recovery_seeds(const fs::path& root, const crypto::SecretKey& key) {
+  const auto writer = crypto::SigningKey::from_seed(key);
+  write(root / "fuzz_signed_record", "small", dht::encode_signed_value(writer, 7, Bytes{1, 2, 3}).value());
+  write(root / "fuzz_signed_record", "empty_payload", dht::encode_signed_value(writer, 0, {}).value());
+  write(root / "fuzz_signed_record", "largest",
+        dht::encode_signed_value(writer, UINT64_MAX, Bytes(dht::kMaxSignedPayload, 0x33)).value());
+  const auto recovery = crypto::RecoveryKey::from_secret(key);
+  write_text(root / "fuzz_recovery_key", "file", recovery.to_file_text());
+  write_text(root / "fuzz_recovery_key", "printable", recovery.to_text());
+  RecoveryPointer pointer;
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    pointer.snapshots.push_back(SnapshotRef{FileId{id_filled(i), key, IdKind::directory}, 1000 - i, 7, 4096});
+  }
+  write(root / "fuzz_recovery_pointer", "three", encode_pointer(pointer));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s CORPUS_DIR   (e.g. tests/fuzz/corpus)\n", argv[0]);
@@ -214,6 +239,7 @@ int main(int argc, char** argv) {
     segment_seeds(root);
     sealed_chunk_seeds(root, key);
     chain_seeds(root);
+    recovery_seeds(root, key);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_make_seeds: %s\n", e.what());
     return 1;

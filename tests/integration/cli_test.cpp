@@ -150,6 +150,23 @@ TEST_F(DfsCli, StatusJsonCarriesTheSameFiguresAsTheText) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
 }
 
+TEST_F(DfsCli, RecoveryKeyIsMadeOnceShownTheSameAndExportedReadableByTheOwnerOnly) {
+  auto first = dfs({"recovery-key", "--export", dir_ + "/key"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out.rfind("dfsr1-", 0), 0u) << first.out;
+  auto again = dfs({"recovery-key"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, first.out);
+  EXPECT_NE(read_file(dir_ + "/key").find(first.out), std::string::npos);
+  struct stat st{};
+  ASSERT_EQ(::stat((dir_ + "/key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((data_ + "/recovery.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // An export never replaces a file.
+  EXPECT_EQ(dfs({"recovery-key", "--export", dir_ + "/key"}).exit_code, 1);
+}
+
 TEST_F(DfsCli, IdsParseInAnyCaseAsDocumented) {
   std::string id = put(write_file("f", "case"));
   for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

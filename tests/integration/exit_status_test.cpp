@@ -69,6 +69,8 @@ TEST_F(ExitStatus, EveryDfsCommandFollowsTheTable) {
       {{"id"}, 2},
       {{"id", dir_ + "/file"}, 1},  // not on a dfs mount
       {{"peers"}, 1},               // no peer runs on the data directory
+      {{"snapshot"}, 1},            // no mount runs on the data directory
+      {{"snapshot", "extra"}, 2},
       {{"node", "--listen", "nonsense"}, 2},
       {{"node", "--bootstrap", "127.0.0.1:99999"}, 2},
       {{"node", "--replicas", "0"}, 2},
@@ -139,7 +141,8 @@ TEST(ShortOptions, MeanOneThingAcrossDfsAndDfsmount) {
   std::map<char, std::set<std::string>> meanings;
   const std::string dfs = binary_from_env("DFS_BIN");
   collect_short_options(run_process(dfs, {"--help"}).out, meanings);
-  for (const char* command : {"put", "get", "ls", "rm", "status", "peers", "id", "open", "node", "gc", "where", "check"}) {
+  for (const char* command : {"put", "get", "ls", "rm", "status", "peers", "id", "open", "node", "gc",
+                              "recovery-key", "snapshot", "where", "check"}) {
     collect_short_options(run_process(dfs, {command, "--help"}).out, meanings);
   }
   collect_short_options(run_process(binary_from_env("DFSMOUNT_BIN"), {"--help"}).out, meanings);

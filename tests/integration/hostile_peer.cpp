@@ -21,15 +21,11 @@ namespace dfs::testing {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-namespace {
-
 tcp::endpoint endpoint_of(const std::string& address) {
   const auto colon = address.rfind(':');
   return tcp::endpoint(asio::ip::make_address(address.substr(0, colon)),
                        static_cast<std::uint16_t>(std::stoi(address.substr(colon + 1))));
 }
-
-}  // namespace
 
 HostilePeer::HostilePeer(const std::string& source_ip, const std::string& address)
     : identity_(net::Identity::generate().value()),

@@ -22,6 +22,9 @@
 
 namespace dfs::testing {
 
+// "127.0.0.x:port" as an endpoint.
+boost::asio::ip::tcp::endpoint endpoint_of(const std::string& address);
+
 class HostilePeer {
  public:
   // Connects from `source_ip` (127.0.0.x) to `address` ("127.0.0.y:port").

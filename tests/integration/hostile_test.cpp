@@ -20,6 +20,7 @@
 #include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/util/encoding.hpp"
 #include "hostile_peer.hpp"
+#include "lying_peer.hpp"
 #include "run_process.hpp"
 
 namespace dfs::testing {
@@ -85,7 +86,10 @@ class Hostile : public ::testing::Test {
   // with `extra` options; the victim's repair is slow, so what it holds
   // stays put during a test.
   void start_peer(int i, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--data", data(i), "node", "--listen", address(i), "--repair-interval", "600"};
+    std::vector<std::string> args = {"--data", data(i), "node", "--listen", address(i)};
+    if (std::find(extra.begin(), extra.end(), "--repair-interval") == extra.end()) {
+      args.insert(args.end(), {"--repair-interval", "600"});
+    }
     if (i != kVictim) args.insert(args.end(), {"--bootstrap", address(kVictim)});
     args.insert(args.end(), extra.begin(), extra.end());
     peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_BIN"), args, data(i) + ".log");
@@ -343,20 +347,26 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   const Bytes victim = from_hex(node_id(kVictim)).value();
   HostilePeer placer(kAttackerIp, address(kVictim));
   placer.handshake_and_hello();
-  HostilePeer asker("127.0.0.67", address(kVictim));
-  asker.handshake_and_hello();
-  const Bytes asker_id(asker.id().begin(), asker.id().end());
   // A chunk the victim takes (fewer than 4 known peers closer to it than
   // the victim) and the asker does not hold (4 known peers closer to it).
+  // For some asker IDs there is none (an asker in the victim's half of the
+  // ID space, when that half holds only 3 other peers): then the asker
+  // takes a fresh identity.
   const auto closer_than = [&](const ChunkId& id, const Bytes& who) {
     return std::count_if(others.begin(), others.end(), [&](const Bytes& o) { return closer_to(id, o, who); });
   };
   const auto key = crypto::SecretKey::generate();
   SealedChunk junk;
-  for (int n = 0;; ++n) {
-    junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
-    if (closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4) break;
+  std::unique_ptr<HostilePeer> asker;
+  for (bool found = false; !found;) {
+    asker = std::make_unique<HostilePeer>("127.0.0.67", address(kVictim));
+    const Bytes asker_id(asker->id().begin(), asker->id().end());
+    for (int n = 0; n < 4096 && !found; ++n) {
+      junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
+      found = closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4;
+    }
   }
+  asker->handshake_and_hello();
   placer.send(HostilePeer::put_chunk(junk.id, 86400), junk.bytes);
   auto answer = placer.read_frame(20s);
   ASSERT_TRUE(answer);
@@ -371,12 +381,53 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   // The asker keeps asking, far more often than the lease lasts.
   EXPECT_TRUE(eventually(
       [&] {
-        asker.send(HostilePeer::has_chunks({junk.id}));
-        auto present = asker.read_frame(5s);
+        asker->send(HostilePeer::has_chunks({junk.id}));
+        auto present = asker->read_frame(5s);
         return present && !held();
       },
       30s))
       << "a stranger's HAS_CHUNKS kept the junk chunk alive";
+}
+
+// Repair trusted HAS_CHUNKS answers: a peer that says it holds every chunk
+// and stores none (it acknowledges PUTs and drops the bytes) took a
+// replica slot for good, and its chunks lived on fewer real copies. Now
+// each repair round challenges a sample of its claims (PROVE_CHUNK): it
+// fails, it is distrusted, and the honest peers get the copies.
+TEST_F(Hostile, APeerClaimingChunksItDoesNotStoreIsCaughtAndHonestPeersGetTheCopies) {
+  const std::vector<std::string> fast_repair = {"--repair-interval", "1"};
+  start_peer(kVictim, fast_repair);
+  LyingPeer liar(std::string(kAttackerIp) + ":" + std::to_string(base_port()));
+  liar.introduce_to(address(kVictim));
+  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 1; })) << "the victim never took the liar in";
+  start_peer(kOwner, fast_repair);
+  start_peer(kReader, fast_repair);
+  for (int i : {kOwner, kReader}) {
+    ASSERT_TRUE(eventually([&] { return known_peers(i) >= 2; })) << dfs_at(i, {"peers"}).out;
+  }
+  // R = 3 among three honest peers and the liar: the liar is among the
+  // three closest of about three chunks in four, each of which then lives
+  // on two honest peers only, until repair sees through it.
+  auto put = dfs_at(kOwner, {"put", "--chunk-size", "64K", write_file("f", random_content(24 * 64 * 1024, 9))});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  ASSERT_GT(liar.puts_dropped(), 0u) << "the liar was given no chunk to keep";
+  const auto honest_copies = [&] {
+    std::map<ChunkId, int> copies;
+    for (int i : {kVictim, kOwner, kReader}) {
+      for (const auto& [id, where] : served_chunks_on_disk(data(i))) ++copies[id];
+    }
+    return copies;
+  };
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto copies = honest_copies();
+        return copies.size() >= 24 && std::all_of(copies.begin(), copies.end(), [](const auto& c) { return c.second == 3; });
+      },
+      60s))
+      << "chunks the liar claimed still have fewer than 3 honest copies";
+  EXPECT_GT(liar.challenges(), 0u);
+  EXPECT_TRUE(status_says(kOwner, "1 peers distrusted") || status_says(kVictim, "1 peers distrusted"))
+      << status(kOwner);
 }
 
 // A stranger could guess a weak network key offline from the proof a node

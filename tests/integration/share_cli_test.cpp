@@ -41,13 +41,14 @@ TEST_F(ShareCli, IdOfAFileOnAnotherFilesystemSaysItIsNotOnADfsMount) {
   EXPECT_EQ(r.err, "dfs: id: " + file + " is not on a dfs mount\n");
 }
 
-TEST_F(ShareCli, IdOfAMissingFileOrADirectorySaysWhich) {
+TEST_F(ShareCli, IdOfAMissingFileOrADirectoryOffTheMountSaysWhich) {
   auto missing = dfs({"id", dir_ + "/missing"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("No such file or directory"), std::string::npos) << missing.err;
   auto directory = dfs({"id", dir_});
   EXPECT_EQ(directory.exit_code, 1);
-  EXPECT_NE(directory.err.find("is a directory"), std::string::npos) << directory.err;
+  // A directory has an ID on a mount (its snapshot's); off one, it has none.
+  EXPECT_NE(directory.err.find("is not on a dfs mount"), std::string::npos) << directory.err;
 }
 
 TEST_F(ShareCli, IdWithoutAPathIsACommandLineMistake) {

@@ -2,6 +2,7 @@
 // into chunk_size pieces, holding one piece at a time, never the file.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "dfs/chunk/sealed_chunk.hpp"
@@ -27,6 +28,7 @@ class Chunker {
   std::string what_;
   std::uint64_t bytes_read_ = 0;
   bool done_ = false;
+  std::optional<std::uint64_t> expected_size_;  // a regular file's size when opened
 };
 
 }  // namespace dfs

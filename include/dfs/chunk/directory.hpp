@@ -7,7 +7,7 @@
 // Sealed like a file manifest, but as chunk kind `directory` under a key
 // fresh for each snapshot, and chained when large. Plaintext of a segment:
 //
-//     version u8 = 1 | kind u8 (0 head, 1 continuation)
+//     version u8 (1 or 2) | kind u8 (0 head, 1 continuation)
 //     head only: total_entries u64
 //     entry_count u32 | entry_count × entry
 //     has_next u8 (0|1) | next segment's chunk ID (32 bytes, if has_next)
@@ -17,6 +17,26 @@
 //             | file, directory: manifest ID (32) | manifest key (32)
 //             | symlink: target_length u32 | target
 //             | fifo, socket, devices: nothing (type and mode only)
+//             | version 2 only: metadata
+//
+//     metadata = flags u8 (bits: 1 owner, 2 atime, 4 rdev, 8 link,
+//                16 xattrs; no other bit) and, in that order, each field
+//                whose bit is set:
+//                owner: uid u32 | gid u32
+//                atime: seconds i64 (as u64) | nanoseconds u32
+//                rdev u64 (character and block devices only)
+//                link u64 (files only, non-zero): entries of one snapshot
+//                  tree with the same link number are one inode (hard links)
+//                xattrs: count u32 (1..kMaxEntryXattrs) | count ×
+//                  (name_length u8 | name | value_length u32 | value),
+//                  names strictly increasing, values of kMaxXattrValue
+//                  bytes at most, kMaxEntryXattrBytes in all
+//
+// The metadata is optional: what a namespace snapshot (the owner's own
+// backup, issue 15) restores beyond what a shared tree shows. A segment is
+// written as version 1 when none of its entries carries any, so shared
+// trees read as before, and as version 2 otherwise; a version 2 segment in
+// which no entry carries metadata is not canonical and is refused.
 //
 // Names are single path components (1-255 bytes, no '/' or NUL, not "." or
 // ".."), in strictly increasing byte order across the whole chain: no
@@ -34,7 +54,8 @@
 
 namespace dfs {
 
-inline constexpr std::uint8_t kDirectoryFormatVersion = 1;
+inline constexpr std::uint8_t kDirectoryFormatVersion = 1;          // entries without metadata
+inline constexpr std::uint8_t kDirectoryFormatWithMetadata = 2;     // entries with a metadata block
 inline constexpr std::size_t kMaxEntryNameLength = 255;
 inline constexpr std::size_t kMaxSymlinkTargetLength = 4095;
 // Entries in one snapshot (a bound on the memory a hostile one costs).
@@ -42,6 +63,10 @@ inline constexpr std::uint64_t kMaxDirectoryEntries = 1u << 22;
 // Bytes of plaintext per segment written by default; any segment a peer
 // hands us is bounded by the sealed chunk limit.
 inline constexpr std::size_t kDefaultDirectorySegmentBytes = 256 * 1024;
+// Extended attributes of one entry: how many, one value, all of them.
+inline constexpr std::size_t kMaxEntryXattrs = 1024;
+inline constexpr std::size_t kMaxXattrValue = 64 * 1024;
+inline constexpr std::size_t kMaxEntryXattrBytes = 1024 * 1024;
 
 enum class EntryType : std::uint8_t {
   file = 1,
@@ -51,6 +76,24 @@ enum class EntryType : std::uint8_t {
   socket = 5,
   char_device = 6,
   block_device = 7,
+};
+
+struct EntryOwner {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  bool operator==(const EntryOwner&) const = default;
+};
+
+struct EntryTime {
+  std::int64_t seconds = 0;
+  std::uint32_t nanoseconds = 0;  // < 10^9
+  bool operator==(const EntryTime&) const = default;
+};
+
+struct EntryXattr {
+  std::string name;  // 1-255 bytes, no NUL (the full name, "user.x")
+  Bytes value;
+  bool operator==(const EntryXattr&) const = default;
 };
 
 struct DirEntry {
@@ -64,6 +107,14 @@ struct DirEntry {
   std::optional<FileId> id;
   std::string target;  // a symlink's
 
+  // Optional metadata (format version 2; see above).
+  std::optional<EntryOwner> owner;
+  std::optional<EntryTime> atime;
+  std::optional<std::uint64_t> rdev;  // character and block devices
+  std::optional<std::uint64_t> link;  // files; non-zero
+  std::vector<EntryXattr> xattrs;     // sorted by name, unique
+
+  bool has_metadata() const { return owner || atime || rdev || link || !xattrs.empty(); }
   bool operator==(const DirEntry&) const = default;
 };
 

@@ -21,7 +21,9 @@ inline constexpr std::uint32_t kMaxChunkSize = 16u << 20;     // a file paramete
 // Hard bound on any sealed chunk accepted from disk or the network.
 inline constexpr std::size_t kMaxSealedChunkSize = kMaxChunkSize + kChunkOverhead;
 
-enum class ChunkKind : std::uint8_t { data = 'D', manifest = 'M', directory = 'T' };
+// pointer: a namespace's recovery pointer (recovery_pointer.hpp), sealed like a
+// chunk but kept in a DHT record, never stored as a chunk.
+enum class ChunkKind : std::uint8_t { data = 'D', manifest = 'M', directory = 'T', pointer = 'P' };
 
 struct SealedChunk {
   ChunkId id;

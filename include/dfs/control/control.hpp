@@ -4,10 +4,11 @@
 // connection served on a thread of its own, so a long put does not hold up
 // a status.
 //
-// `dfs open` places a shared file on a mount, which only dfsmount has: it
-// gives the server an OpenHandler. control/ knows nothing of the filesystem
-// (fs/ sits above it), so the request travels as data and the handler,
-// written where fs/ is known, does the work.
+// `dfs open` places a shared file on a mount and `dfs snapshot` takes a
+// namespace snapshot of it, which only dfsmount has: it gives the server
+// MountHandlers. control/ knows nothing of the filesystem (fs/ sits above
+// it), so the request travels as data and the handler, written where fs/
+// is known, does the work.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "dfs/node/service.hpp"
+#include "dfs/node/snapshot_scheduler.hpp"
 #include "dfs/util/file.hpp"
 
 namespace dfs::control {
@@ -55,27 +57,35 @@ struct OpenSharedRequest {
 
 // Places the file and returns the absolute path it is now at.
 using OpenHandler = std::function<Result<std::string>(const OpenSharedRequest& request)>;
+// Takes a namespace snapshot now (node::SnapshotScheduler::take_now).
+using SnapshotHandler = std::function<Result<node::SnapshotOutcome>()>;
+
+// What only a mount answers; an empty handler answers Errc::not_supported
+// (a headless peer, or a mount without a recovery key for snapshots).
+struct MountHandlers {
+  OpenHandler open;
+  SnapshotHandler snapshot;
+};
 
 class ControlServer {
  public:
   // Binds `socket_path` (mode 0600; a stale socket file is replaced) and
-  // serves `service` until stop() or destruction. Without `open`, an open
-  // request is answered with Errc::not_supported (a peer with no mount).
+  // serves `service`, and `mount`'s requests, until stop() or destruction.
   static Result<std::unique_ptr<ControlServer>> start(const std::string& socket_path, Service& service,
-                                                      OpenHandler open = {});
+                                                      MountHandlers mount = {});
   ~ControlServer();
   // Stops accepting, waits for requests in progress, removes the socket.
   void stop();
 
  private:
-  ControlServer(std::string path, UniqueFd listener, Service& service, OpenHandler open);
+  ControlServer(std::string path, UniqueFd listener, Service& service, MountHandlers mount);
   void accept_loop();
   void serve(UniqueFd connection);
 
   const std::string path_;
   UniqueFd listener_;
   Service& service_;
-  const OpenHandler open_;
+  const MountHandlers mount_;
   void work_loop();
 
   std::atomic<bool> stopping_{false};
@@ -114,6 +124,8 @@ class ControlClient final : public Service {
   // uid and gid of `request` are ignored: the server takes them from the
   // socket.
   Result<std::string> open_shared(const OpenSharedRequest& request);
+  // Asks the mount for a namespace snapshot now (dfs snapshot).
+  Result<node::SnapshotOutcome> snapshot();
 
  private:
   explicit ControlClient(std::string socket_path) : path_(std::move(socket_path)) {}

@@ -46,12 +46,12 @@ class Daemon {
   // "lone peer".
   std::string describe() const;
 
-  // Starts periodic GC and the control socket on DATA/control.sock. With
-  // `open`, `dfs open` requests are handed to it (a mount); without, they
-  // are refused.
-  Status serve(control::OpenHandler open = {});
+  // Starts periodic GC and the control socket on DATA/control.sock. A
+  // mount's `dfs open` and `dfs snapshot` requests go to `mount`; without
+  // its handlers they are refused.
+  Status serve(control::MountHandlers mount = {});
   // No new control requests; those in progress finish. Call before
-  // tearing down what an OpenHandler uses.
+  // tearing down what the MountHandlers use.
   void stop_serving();
   // stop_serving(), then stops the peer (repair, connections) and detaches
   // it from the node. The node stays open until destruction.

@@ -60,6 +60,10 @@ struct DhtConfig {
   // Kademlia's expiry time: the longest a node keeps a record it was sent,
   // whatever TTL the publisher asks for.
   milliseconds record_expiry{std::chrono::hours(24)};
+  // The same for signed records (dht/signed_record.hpp): a namespace's
+  // recovery pointer must outlive its machine as long as the chunks it
+  // names do (node/leases.hpp), so they may live 31 days.
+  milliseconds signed_record_expiry{std::chrono::hours(24 * 31)};
   // Records a node stores for others, over all keys.
   std::size_t max_stored_records = 100'000;
   // After a join, our own ID is looked up again this long later, then

@@ -42,7 +42,8 @@ struct Record {
 };
 
 // Errc::invalid_argument for a zero key/publisher or a zero TTL,
-// Errc::too_large for a value above kMaxRecordValueSize.
+// Errc::too_large for a value above kMaxRecordValueSize, and for a signed
+// value (dht/signed_record.hpp) what verify_signed_record says.
 Status validate_record(const Record& record);
 
 struct PingRequest {

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/fs/snapshot.hpp"
 #include "dfs/util/bytes.hpp"
 
 namespace dfs::fs {
@@ -219,8 +220,15 @@ class FileSystem {
   virtual Result<std::vector<std::string>> listxattr(Ino ino) = 0;
   virtual Status removexattr(Ino ino, std::string_view name) = 0;
 
-  // The File ID of the file's last closed content (user.dfs.id, dfs id).
+  // The File ID of the file's last closed content (user.dfs.id, dfs id);
+  // for a directory, the ID of its snapshot (scope shared).
   virtual Result<FileId> file_id(Ino ino) = 0;
+  // A snapshot of the tree under directory `dir` (snapshot.hpp). Errors:
+  // not_directory, not_found, too_large (deeper than kMaxSnapshotDepth, or
+  // an entry the format cannot carry), and the store's.
+  virtual Result<DirectorySnapshot> snapshot(Ino, SnapshotScope) {
+    return make_error(Errc::not_supported, "this filesystem takes no snapshots");
+  }
   // Places the file named by `id` (shared by any peer) at parent/name;
   // reads fetch on demand; writes make a new version with a new ID.
   virtual Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) = 0;

@@ -11,7 +11,9 @@
 //  - A file resolved by ID is read-only: its mode shows no write bits, and
 //    writing it, its attributes or its xattrs gives read_only (EROFS);
 //    linking it elsewhere gives cross_device (EXDEV: `dfs open` places a
-//    shared file).
+//    shared file). A directory ID resolves to its whole tree, browsable
+//    (`ls`, `cat .dfs/ids/<dirID>/sub/file`) and read-only the same way:
+//    nothing can be created, removed or renamed in it.
 //  - The resolved files live in the inner namespace under /.dfs/ids/<ID>
 //    (a hidden directory the virtual one shadows), so a second lookup of
 //    an ID costs no fetch.
@@ -79,6 +81,7 @@ class IdDirectory final : public FileSystem {
   Result<std::vector<std::string>> listxattr(Ino ino) override;
   Status removexattr(Ino ino, std::string_view name) override;
   Result<FileId> file_id(Ino ino) override;
+  Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
  private:
@@ -97,6 +100,7 @@ class IdDirectory final : public FileSystem {
   Result<Attr> shown(Result<Attr> attr);
   Result<Ino> hidden_ids_dir();
   Result<Attr> resolve_id(std::string_view name);
+  Status mark_tree_shared(Ino top);
 
   const std::unique_ptr<FileSystem> inner_;
   const Timespec created_at_;  // the virtual directories' times

@@ -82,6 +82,9 @@ struct FsOptions {
   // loss (see above); 0 makes every close durable before it returns (other
   // namespace changes then wait a second at most).
   std::chrono::milliseconds commit_interval{std::chrono::seconds(1)};
+  // Entries a shared tree placed by `dfs open <dirID>` or .dfs/ids may have
+  // in all, counted as placed (snapshot.hpp); tests lower it.
+  std::uint64_t max_shared_tree_entries = kMaxSharedTreeEntries;
 };
 
 // What the filesystem works on; none is owned, all must outlive it.

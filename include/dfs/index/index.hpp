@@ -46,7 +46,7 @@ struct FileRecord {
   std::uint32_t chunk_size = 0;  // > 0
   std::uint64_t chunk_count = 0;
   std::int64_t added_at_unix = 0;  // seconds since the epoch
-  // A directory tree put by dfs put -r (schema v5): `manifest` and `key`
+  // A directory tree put by dfs put -r (schema v6): `manifest` and `key`
   // name its root snapshot, `size` is the total of its files, and its
   // references cover every chunk of the tree.
   bool is_directory = false;
@@ -109,6 +109,32 @@ struct UnsyncedVersion {
   std::int64_t previous_mtime_ns = 0;
 
   bool operator==(const UnsyncedVersion&) const = default;
+};
+
+// A directory's child with its inode (and, if asked, its xattrs), for the
+// snapshot builder (fs/snapshot_builder.hpp).
+struct Child {
+  std::string name;
+  InodeAttr attr;
+  std::vector<std::pair<std::string, Bytes>> xattrs;  // by name; only if asked for
+};
+
+// The cached snapshot of one directory (schema v8), for the snapshot
+// builder: the directory manifest sealed for the directory's entries as
+// they were when `fingerprint` (a digest of that plaintext) was taken. Its
+// segments are kept from GC, and their leases renewed, while the row lives;
+// the row goes with its inode.
+struct DirSnapshotRecord {
+  std::uint64_t ino = 0;
+  std::uint8_t scope = 0;  // which kind of snapshot (the builder's scopes)
+  std::array<std::uint8_t, crypto::kDigestSize> fingerprint{};
+  ChunkId manifest;  // the head segment: the directory ID's first half
+  FileKey key{};
+  std::uint64_t size = 0;   // bytes of the files beneath
+  std::uint64_t files = 0;  // files beneath
+  std::vector<ChunkId> segments;  // every segment; empty as find_dir_snapshot returns it
+
+  bool operator==(const DirSnapshotRecord&) const = default;
 };
 
 class Index;
@@ -185,12 +211,14 @@ class NamespaceTxn {
 
  private:
   friend class Index;
-  NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced);
+  NamespaceTxn(std::unique_lock<std::mutex> lock, Database& db, std::atomic<bool>& unsynced,
+               std::atomic<std::uint64_t>& changes);
 
   // Declared first, so released last: after the transaction is over.
   std::unique_lock<std::mutex> lock_;
   Database* db_;
   std::atomic<bool>* unsynced_;  // the Index's flag, raised by commit()
+  std::atomic<std::uint64_t>* changes_;  // the Index's count, bumped by commit()
   std::unique_ptr<Transaction> tx_;
 };
 
@@ -295,8 +323,25 @@ class Index {
   // `parent` does not exist, invalid_argument if it is not a directory.
   Result<std::vector<DirEntry>> list_dir(std::uint64_t parent);
 
+  // The children of a directory with their inodes, by name, in one read;
+  // with each child's xattrs if `with_xattrs`. Errors as list_dir.
+  Result<std::vector<Child>> list_children(std::uint64_t parent, bool with_xattrs);
+
   // Begins a namespace write transaction (see NamespaceTxn).
   Result<NamespaceTxn> begin_namespace();
+  // How many namespace transactions have committed since the index was
+  // opened: unchanged means the namespace is as it was (the snapshot
+  // builder's fast path).
+  std::uint64_t namespace_changes() const { return namespace_changes_.load(); }
+
+  // --- Directory snapshots (schema v8) -------------------------------------
+
+  // The cached snapshot of (ino, scope), without its segments, or nullopt.
+  Result<std::optional<DirSnapshotRecord>> find_dir_snapshot(std::uint64_t ino, std::uint8_t scope);
+  // Stores `record` in place of any earlier one of (ino, scope), in one
+  // transaction: the earlier one's segments are no longer kept. not_found
+  // if the inode is gone. Not a namespace change.
+  Status save_dir_snapshot(const DirSnapshotRecord& record);
 
   // --- Durability of namespace commits (schema v4) ------------------------
 
@@ -325,6 +370,8 @@ class Index {
   std::unique_ptr<Database> db_;
   // Raised by every namespace commit, lowered as make_durable starts.
   std::atomic<bool> unsynced_{false};
+  // Bumped by every namespace commit (namespace_changes()).
+  std::atomic<std::uint64_t> namespace_changes_{0};
 };
 
 }  // namespace dfs::index

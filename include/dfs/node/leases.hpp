@@ -39,8 +39,11 @@
 
 namespace dfs::node {
 
-// 24 hours: a day for the owner to renew before a chunk goes.
-inline constexpr std::chrono::seconds kDefaultLeaseLength{24 * 3600};
+// 31 days (as Tahoe-LAFS): a chunk outlives its owner's machine by weeks,
+// time to recover the namespace on a new one (issue 15, `dfsmount
+// --recover`), which then takes over renewing. The owner renews every
+// repair round (10 minutes by default), far more often than needed.
+inline constexpr std::chrono::seconds kDefaultLeaseLength{31 * 24 * 3600};
 
 
 class LeaseBook final : public replicate::LeaseRecorder {

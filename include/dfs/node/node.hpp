@@ -93,16 +93,21 @@ class Node final : public Service {
   // item in the index; on failure removes whatever it stored. `stream`
   // (null for a lone peer) gets each chunk once it is stored.
   Result<FileId> put_locally(const VersionBody& body, ReplicationStream* stream);
+  // How write_file seals a file's chunks: on the pool, several at once (a
+  // large file), or one after another on the calling thread (a small file,
+  // itself one job among many on the pool, as a tree's files are).
+  enum class Sealing { on_pool, on_this_thread };
   // One file's chunks and manifest: its ID, and its size in `manifest`.
   Result<FileId> write_file(int fd, const std::string& name, const store::VersionWriter& writer, store::PutBatch& batch,
-                            Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress);
+                            Manifest& manifest, std::vector<ChunkId>& stored, const ProgressFn& progress,
+                            Sealing sealing = Sealing::on_pool);
   PutOutcome replicate(FileId id, ReplicationStream* stream);
   void move_to_cache(const std::vector<ChunkId>& ids);
   void copy_to_cache(const std::vector<ChunkId>& ids);
-  // Reads the file into sealed chunks (store/version_writer.hpp) on the pool.
+  // Reads the file into sealed chunks (store/version_writer.hpp).
   Status store_chunks_in_order(int fd, const std::string& name, const store::VersionWriter& writer,
                                store::PutBatch& batch, Manifest& manifest, std::vector<ChunkId>& stored,
-                               const ProgressFn& progress);
+                               const ProgressFn& progress, Sealing sealing);
   void forget_chunks(const std::vector<ChunkId>& ids);
   // A chunk from the store, the cache, or (when attached) the network:
   // through the chunk chain (store/chunk_source.hpp).

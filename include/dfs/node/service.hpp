@@ -77,6 +77,11 @@ struct ServiceStatus {
   std::uint32_t replicas = 1;
   replicate::HealthSnapshot health;    // chunks short of copies now, repair's queue and rate
   std::uint64_t repair_copies = 0;     // since the peer started
+  // When this peer's chunks would start to expire on their holders if it
+  // stopped renewing now: the start of its last complete repair sweep plus
+  // the lease length (Unix seconds; 0: no sweep completed yet).
+  std::int64_t leases_expire_from = 0;
+  std::uint32_t lease_days = 0;          // the lease length it assumes, in days
   std::vector<std::string> limits;     // "inbound connections: 3 (cap 512, ...)"
 };
 

@@ -53,6 +53,8 @@ class NetChunkClient final : public replicate::ChunkClient {
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
   void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
                   std::function<void(Result<std::vector<bool>>)> done) override;
+  void prove_chunk(const dht::Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
+                   std::function<void(Result<crypto::Digest>)> done) override;
 
  private:
   void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dfs/dht/record_board.hpp"
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/replicate/chunk_server.hpp"
@@ -72,9 +73,13 @@ struct PeerOptions {
   // (NodeOptions::storage_for_others); the Peer itself reads the quota.
   std::uint64_t storage_for_others = replicate::kDefaultStorageForOthers;
   PutLimits put_limits;
+  // Storage challenges (PROVE_CHUNK) answered per peer and per address a
+  // second, twice that in a burst; "busy" beyond. Each costs a read of a
+  // whole chunk; repair asks a holder for a few per round.
+  std::size_t challenges_per_second = 8;
 };
 
-class Peer final : public ChunkNetwork {
+class Peer final : public ChunkNetwork, public dht::RecordBoard {
  public:
   // Loads (or creates) the identity, listens, starts the network thread,
   // joins through the bootstrap peers in the background, and starts repair
@@ -92,6 +97,10 @@ class Peer final : public ChunkNetwork {
   replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
   Result<std::vector<replicate::ChunkLocation>> locate(const std::vector<ChunkId>& ids) override;
+
+  // DHT records (dht/record_board.hpp), e.g. the recovery pointer.
+  Status publish(dht::Record record) override;
+  Result<std::vector<dht::Record>> find(const dht::NodeId& key) override;
 
   // Stops repair, closes every connection and joins the network thread.
   void stop();

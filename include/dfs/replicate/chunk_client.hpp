@@ -1,5 +1,5 @@
 // ChunkClient: the outgoing chunk RPCs (DESIGN.md §4: PUT_CHUNK, GET_CHUNK,
-// HAS_CHUNKS) the Replicator sends to other peers. Like dht::Transport it
+// HAS_CHUNKS, and PROVE_CHUNK, issue 10) the Replicator sends to other peers. Like dht::Transport it
 // is an interface so that replication runs over the simulator in tests and
 // over TLS (net/, wire.proto PutChunk / GetChunk / HasChunks) in a peer.
 //
@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "dfs/chunk/chunk_id.hpp"
+#include "dfs/crypto/crypto.hpp"
 #include "dfs/dht/contact.hpp"
+#include "dfs/replicate/storage_proof.hpp"
 #include "dfs/util/bytes.hpp"
 #include "dfs/util/result.hpp"
 #include "dfs/util/shared_bytes.hpp"
@@ -44,6 +46,13 @@ class ChunkClient {
   // protocol error; the Replicator treats it as a failed RPC.
   virtual void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
                           std::function<void(Result<std::vector<bool>>)> done) = 0;
+
+  // A storage challenge: the proof `to` computes from its copy of `id` and
+  // `nonce` (storage_proof.hpp), as received: the caller checks it against
+  // its own copy. Errc::not_found if it does not hold the chunk,
+  // Errc::busy if it is asked too often.
+  virtual void prove_chunk(const dht::Contact& to, const ChunkId& id, const ProofNonce& nonce,
+                           std::function<void(Result<crypto::Digest>)> done) = 0;
 };
 
 }  // namespace dfs::replicate

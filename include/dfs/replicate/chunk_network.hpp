@@ -27,6 +27,7 @@ struct NetworkStatus {
   std::uint32_t replicas = 1;
   HealthSnapshot health;          // the chunks short of copies now (repair_health.hpp)
   std::uint64_t repair_copies = 0;  // copies repair made since the peer started
+  std::int64_t last_sweep_started = 0;  // ReplicatorStats::last_sweep_started
   // The limits on what other peers can make this node hold, and what they
   // refused so far: one line each (net::TlsTransport::describe_limits).
   std::vector<std::string> limits;

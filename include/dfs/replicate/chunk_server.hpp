@@ -1,6 +1,6 @@
 // ChunkServer: the serving side of the chunk RPCs over this peer's local
 // ChunkStore. The network adapter decodes PUT_CHUNK / GET_CHUNK /
-// HAS_CHUNKS, calls these, and encodes the answer (an Error carries the
+// HAS_CHUNKS / PROVE_CHUNK, calls these, and encodes the answer (an Error carries the
 // returned code).
 //
 // Trust: requests come from any peer. A PUT is stored only if its bytes
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "dfs/dht/node_id.hpp"
+#include "dfs/replicate/storage_proof.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/group_commit.hpp"
 
@@ -42,6 +43,7 @@ struct ServerStats {
   std::uint64_t gets_served = 0;
   std::uint64_t gets_failed = 0;    // not held, corrupt on disk, I/O error
   std::uint64_t has_requests = 0;
+  std::uint64_t proofs_served = 0;  // storage challenges answered with a proof
 };
 
 // Where a peer records that it holds a chunk for someone else, so that GC
@@ -107,6 +109,11 @@ class ChunkServer {
   // harmless, rather than trusting a copy that may be gone.
   Result<std::vector<bool>> on_has(std::span<const ChunkId> ids, const HasAsker& asker = {});
 
+  // A storage challenge (storage_proof.hpp): the proof of the chunk's
+  // verified bytes for `nonce`; fails as on_get. It costs a read of the
+  // whole chunk: the network adapter limits how often a peer may ask.
+  Result<crypto::Digest> on_prove(const ChunkId& id, const ProofNonce& nonce);
+
   ServerStats stats() const;
 
  private:
@@ -121,6 +128,7 @@ class ChunkServer {
   std::atomic<std::uint64_t> gets_served_{0};
   std::atomic<std::uint64_t> gets_failed_{0};
   std::atomic<std::uint64_t> has_requests_{0};
+  std::atomic<std::uint64_t> proofs_served_{0};
 };
 
 }  // namespace dfs::replicate

@@ -9,6 +9,9 @@
 // the R holders and R stand-ins, and a settled lookup costs a few round
 // trips where a strict one waits ~8 on a WAN for all k to answer.
 //
+// Peers the Distrusted set holds are never returned: placing a copy on a
+// peer caught lying about what it stores, or asking it for one, is wasted.
+//
 // Loop thread only. `done` runs on a later turn of the loop either way,
 // unless the ClosestPeers is destroyed first (it may be, with lookups in
 // flight). The Dht and the Scheduler must outlive it.
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "dfs/dht/dht.hpp"
+#include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/lifeline.hpp"
 
 namespace dfs::replicate {
@@ -28,7 +32,9 @@ class ClosestPeers {
  public:
   // `ttl` 0: a lookup for every call. `settle` (1..k; 0: never) is how
   // many closest peers a lookup in a large network waits for.
-  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle);
+  // `distrusted` must outlive it.
+  ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::milliseconds ttl, std::size_t settle,
+               const Distrusted& distrusted);
   ~ClosestPeers() { life_.cut(); }
   ClosestPeers(const ClosestPeers&) = delete;
   ClosestPeers& operator=(const ClosestPeers&) = delete;
@@ -51,6 +57,7 @@ class ClosestPeers {
   Scheduler& scheduler_;
   const std::chrono::milliseconds ttl_;
   const std::size_t settle_;
+  const Distrusted& distrusted_;
   std::optional<PeerSet> small_network_;
   Lifeline life_;
 };

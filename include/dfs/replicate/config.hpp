@@ -76,6 +76,17 @@ struct ReplicationConfig {
   std::size_t repair_lookups_in_flight = 4;
   // IDs per HAS_CHUNKS request, at most kMaxHasChunksBatch.
   std::size_t has_batch_size = kMaxHasChunksBatch;
+  // Storage challenges (issue 10): of the chunks a peer says it holds in
+  // one HAS_CHUNKS answer, this many, picked at random, must be proven
+  // (PROVE_CHUNK, storage_proof.hpp). A peer that fails one is distrusted
+  // (distrusted.hpp): none of its claims count, and its chunks are copied
+  // to the next closest peers. A liar that claims every chunk is caught in
+  // its first answer with probability 1; one that lies about a fraction f
+  // of them escapes a round with probability (1 - f)^n. Each challenge
+  // costs the holder a read of one chunk. 0: HAS answers are trusted.
+  std::size_t challenges_per_check = 2;
+  // How long a peer that failed a challenge stays distrusted.
+  milliseconds distrust_period{std::chrono::hours(1)};
 
   // Seed for the repair jitter (not for secrets). 0: seeded from the OS.
   // Simulations set it so that runs repeat.

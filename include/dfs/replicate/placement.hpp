@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dfs/dht/contact.hpp"
+#include "dfs/replicate/distrusted.hpp"
 
 namespace dfs::replicate {
 
@@ -55,8 +56,10 @@ class Neighbourhood {
 
   // Whether the R closest nodes to `key` are known from this lookup.
   bool covers(const dht::NodeId& key, std::size_t replicas) const;
-  // place() over the members; only meaningful when covers(key, replicas).
-  Placement place(const dht::NodeId& key, std::size_t replicas) const;
+  // place() over the members but those `skip` (may be null) holds; only meaningful
+  // when covers(key, replicas). (Skipping a member can leave S with fewer
+  // than R trusted members; the placement then takes what S has.)
+  Placement place(const dht::NodeId& key, std::size_t replicas, const Distrusted* skip = nullptr) const;
 
   // Leading bits a key must share with the target to be in S.
   std::size_t prefix_bits() const { return prefix_bits_; }

@@ -6,6 +6,14 @@
 // — and pushes the missing copies. A dead replica does not answer the
 // lookups, so the next closest peer takes its place and gets the copy.
 //
+// A HAS answer is a claim, not a proof (issue 10): of the chunks a peer
+// claims in one answer, config.challenges_per_check are challenged
+// (PROVE_CHUNK, storage_proof.hpp) and checked against this peer's copy.
+// A peer that does not prove one of them — a wrong proof, "not found" for
+// a chunk it just claimed, no answer — is distrusted (distrusted.hpp): the
+// claims of that answer are dropped and those chunks are placed again
+// without it, so the next closest peers get the copies.
+//
 // What the rounds found is kept in a RepairHealth (repair_health.hpp):
 // the chunks short of copies now, for `dfs status`.
 //
@@ -25,6 +33,7 @@
 
 #include "dfs/dht/dht.hpp"
 #include "dfs/replicate/config.hpp"
+#include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/lifeline.hpp"
 #include "dfs/replicate/local_chunks.hpp"
 #include "dfs/replicate/repair_health.hpp"
@@ -39,8 +48,10 @@ class Repairer {
   // random_seed (already in range, see Replicator). Counts into `counters`
   // (the repair_* ones, copies_made, copies_pushed). `runner` (may be null)
   // lists and reads the local stores.
+  // `distrusted` (shared with the other parts) gets the peers that fail a
+  // challenge, and placement skips the peers it holds.
   Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler, BlockingRunner* runner,
-           const ReplicationConfig& config, Counters& counters);
+           const ReplicationConfig& config, Counters& counters, Distrusted& distrusted);
   ~Repairer();
   Repairer(const Repairer&) = delete;
   Repairer& operator=(const Repairer&) = delete;
@@ -76,6 +87,7 @@ class Repairer {
   Scheduler& scheduler_;
   const ReplicationConfig config_;
   Counters& counters_;
+  Distrusted& distrusted_;
   // Locks itself; shared with the rounds' blocking jobs, which may outlive
   // the Repairer.
   const std::shared_ptr<RepairHealth> health_ = std::make_shared<RepairHealth>();
@@ -84,7 +96,9 @@ class Repairer {
   std::uint64_t timer_ = 0;               // 0 when no round is scheduled
   std::shared_ptr<Round> round_;          // the round in progress, if any
   std::optional<ChunkId> cursor_;         // the next round starts after it
-  std::mt19937_64 rng_;                   // jitter only
+  std::int64_t sweep_started_ = 0;        // Unix seconds the current sweep began
+  std::int64_t round_started_ = 0;        // Unix seconds the current round began
+  std::mt19937_64 rng_;                   // jitter, and which claims to challenge
   Lifeline life_;
 };
 

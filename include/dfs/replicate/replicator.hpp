@@ -36,6 +36,7 @@
 #include "dfs/replicate/chunk_client.hpp"
 #include "dfs/replicate/closest_peers.hpp"
 #include "dfs/replicate/config.hpp"
+#include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/fetcher.hpp"
 #include "dfs/replicate/locator.hpp"
 #include "dfs/replicate/placer.hpp"
@@ -97,6 +98,7 @@ class Replicator {
  private:
   const ReplicationConfig config_;
   Counters counters_;
+  Distrusted distrusted_;  // peers caught lying by the Repairer, skipped by all parts
   // Declared in dependency order: the parts go first (reverse order), and
   // each cuts its own callbacks as it goes.
   Transfers transfers_;

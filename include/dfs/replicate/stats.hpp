@@ -20,6 +20,14 @@ struct ReplicatorStats {
   std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed
+  std::uint64_t challenges = 0;         // storage challenges sent (PROVE_CHUNK)
+  std::uint64_t challenges_failed = 0;  // of which not proven
+  std::uint64_t distrusted = 0;         // peers distrusted now (not a counter)
+  // Unix seconds at which the last complete sweep of repair over every
+  // chunk began (0: none completed yet). Each sweep asks the holders about
+  // every chunk, which renews its lease there (node/leases.hpp): no chunk
+  // was renewed earlier than this.
+  std::int64_t last_sweep_started = 0;
 };
 
 // The counters behind ReplicatorStats, shared by the parts (Placer,
@@ -38,6 +46,10 @@ struct Counters {
   std::atomic<std::uint64_t> under_replicated{0};
   std::atomic<std::uint64_t> copies_made{0};
   std::atomic<std::uint64_t> repair_failures{0};
+  std::atomic<std::uint64_t> challenges{0};
+  std::atomic<std::uint64_t> challenges_failed{0};
+  std::atomic<std::uint64_t> distrusted{0};  // set, not bumped: Distrusted::size() after each change
+  std::atomic<std::int64_t> last_sweep_started{0};
 
   ReplicatorStats snapshot() const {
     auto load = [](const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); };
@@ -53,6 +65,10 @@ struct Counters {
     s.under_replicated = load(under_replicated);
     s.copies_made = load(copies_made);
     s.repair_failures = load(repair_failures);
+    s.challenges = load(challenges);
+    s.challenges_failed = load(challenges_failed);
+    s.distrusted = load(distrusted);
+    s.last_sweep_started = last_sweep_started.load(std::memory_order_relaxed);
     return s;
   }
 };

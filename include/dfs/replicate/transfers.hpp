@@ -1,6 +1,7 @@
-// Transfers: the chunk RPCs (PUT_CHUNK, GET_CHUNK, HAS_CHUNKS) of one peer's
-// replication engine, through one queue that bounds how many are in flight
-// (ReplicationConfig::parallel_transfers) and serves the ones a user waits
+// Transfers: the chunk RPCs (PUT_CHUNK, GET_CHUNK, HAS_CHUNKS, PROVE_CHUNK) of one peer's
+// replication engine, through one queue that bounds what is in flight
+// (ReplicationConfig::parallel_transfers transfers of whole chunks, more of
+// small ones: each counts by its size) and serves the ones a user waits
 // for (placing new chunks, fetching) before background ones (repair), each
 // with a backstop timeout (transfer_timeout) against a ChunkClient that
 // never answers.
@@ -56,6 +57,9 @@ class Transfers {
   // HAS_CHUNKS (background); an answer of another length than `ids` is
   // Errc::corrupt.
   void has(const dht::Contact& to, std::vector<ChunkId> ids, std::function<void(Result<std::vector<bool>>)> done);
+  // PROVE_CHUNK (background): the proof as received, unchecked.
+  void prove(const dht::Contact& to, const ChunkId& id, const ProofNonce& nonce,
+             std::function<void(Result<crypto::Digest>)> done);
 
  private:
   class Queue;

@@ -9,6 +9,9 @@
 //    copy corrupt moves it aside itself (the ChunkStore contract), and the
 //    chain then asks the next link as if the copy were missing. Only when
 //    no later link has the chunk is the corruption what the caller sees.
+//    A copy lent unhashed (with_sealed: unchanged since the store checked
+//    it) that the reader cannot authenticate is hashed then, and so
+//    quarantined and fetched the same way.
 //  - What comes from a later link is kept in the earlier one only where
 //    that link is a cache (FallbackChunkStore::Keep::fetched): chunks
 //    fetched from peers go into cache/, unsynced (a copy lost to a power
@@ -52,6 +55,10 @@ class FallbackChunkStore final : public ChunkStore {
  private:
   // The answer of `next` to a get that `first` answered with `missed`.
   Result<Bytes> from_next(const ChunkId& id, const Error& missed);
+  // After `use` failed on what `first` lent: OK if `first`'s copy matches
+  // its ID, else get()'s error (the copy is quarantined).
+  Status check_after_failed_use(const ChunkId& id);
+  void log_unusable(const ChunkId& id, const Error& missed);
   void keep(const ChunkId& id, ByteView sealed);
 
   ChunkStore& first_;

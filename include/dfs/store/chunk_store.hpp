@@ -82,14 +82,20 @@ class ChunkStore {
   // skip hashing the bytes again when it can tell, without reading them,
   // that they are the ones it checked before: the peer verifies whatever
   // it receives (DESIGN.md §2), so this saves the holder a hash per serve.
-  // Local readers use get(), which always hashes.
+  // get() always hashes.
   virtual Result<Bytes> get_for_peer(const ChunkId& id) { return get(id); }
 
   // What a reader that only decrypts does with a chunk: get() without the
-  // copy. `use` is lent the verified sealed bytes for the length of the
-  // call (they may sit in the store's own read buffer) and its status is
-  // returned. Same errors as get(), which `use` never sees. The default
-  // calls get().
+  // copy. `use` is lent the sealed bytes for the length of the call (they
+  // may sit in the store's own read buffer) and its status is returned.
+  // Same errors as get(), which `use` never sees. The default calls get().
+  //
+  // `use` must authenticate what it is lent (AES-GCM with the chunk's key
+  // does) and fail when that fails: like get_for_peer, a store may lend
+  // bytes without hashing them again when it can tell they are the ones it
+  // wrote or checked before. A chain (FallbackChunkStore) then checks a
+  // copy `use` failed on with get(), which quarantines it if it does not
+  // match its ID, and asks its next link.
   using SealedUse = std::function<Status(ByteView sealed)>;
   virtual Status with_sealed(const ChunkId& id, const SealedUse& use);
 

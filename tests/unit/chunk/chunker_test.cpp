@@ -44,6 +44,34 @@ TEST(Chunker, CutsStreamsAtTheChunkSizeWithAShortLastChunk) {
   EXPECT_EQ(chunk_sizes_of_stream(3 * cs, cs), (std::vector<std::size_t>{cs, cs, cs}));
 }
 
+// A regular file's chunks are read into a buffer sized by the file's size
+// when the Chunker was made (a small file costs a small buffer); a file that
+// grew or shrank since is still cut exactly by what it holds now.
+TEST(Chunker, CutsARegularFileByWhatItHoldsNowNotTheSizeItHadWhenOpened) {
+  const std::uint32_t cs = 4096;
+  auto sizes_after = [cs](std::size_t at_open, std::size_t now) {
+    char path[] = "/tmp/dfs-chunker-XXXXXX";
+    const int fd = ::mkstemp(path);
+    EXPECT_GE(fd, 0);
+    ::unlink(path);
+    EXPECT_TRUE(write_full(fd, Bytes(at_open, 0x11), "file").ok());
+    EXPECT_EQ(::lseek(fd, 0, SEEK_SET), 0);
+    Chunker chunker(fd, cs, "file");
+    EXPECT_EQ(::ftruncate(fd, static_cast<off_t>(now)), 0);
+    std::vector<std::size_t> sizes;
+    Bytes buf;
+    while (chunker.next(buf).value()) sizes.push_back(buf.size());
+    EXPECT_EQ(chunker.bytes_read(), now);
+    ::close(fd);
+    return sizes;
+  };
+  EXPECT_EQ(sizes_after(100, 100), std::vector<std::size_t>{100});
+  EXPECT_EQ(sizes_after(100, 2 * cs + 5), (std::vector<std::size_t>{cs, cs, 5}));
+  EXPECT_EQ(sizes_after(cs, cs + 1), (std::vector<std::size_t>{cs, 1}));
+  EXPECT_EQ(sizes_after(3 * cs, 50), std::vector<std::size_t>{50});
+  EXPECT_EQ(sizes_after(10, 0), std::vector<std::size_t>{});
+}
+
 TEST(Chunker, ReportsAReadErrorWithTheSourceName) {
   Chunker chunker(-1, 4096, "my-input");
   Bytes buf;

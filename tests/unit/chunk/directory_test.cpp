@@ -215,5 +215,96 @@ TEST(Directory, ADirectoryIdOpensNeitherAFileManifestNorTheReverse) {
   EXPECT_EQ(load_directory(file_sealed.key, file_sealed.head, store.fetcher()).error().code, Errc::corrupt);
 }
 
+// Every optional field a namespace snapshot carries.
+Directory with_metadata() {
+  Directory d = sample();
+  DirEntry& f = d.entries[0];
+  f.owner = EntryOwner{1000, 100};
+  f.atime = EntryTime{1700000001, 5};
+  f.link = 42;
+  f.xattrs = {{"user.a", Bytes{1, 2}}, {"user.b", Bytes{}}};
+  DirEntry dev;
+  dev.name = "dev";
+  dev.type = EntryType::char_device;
+  dev.mode = 0600;
+  dev.rdev = 0x0103;
+  d.entries.insert(d.entries.begin() + 2, dev);
+  return d;
+}
+
+DirectorySegment head_of(const Directory& d) {
+  DirectorySegment seg;
+  seg.is_head = true;
+  seg.entries = d.entries;
+  seg.total_entries = seg.entries.size();
+  return seg;
+}
+
+TEST(Directory, MetadataRoundTripsAsVersionTwoAndPlainEntriesStayVersionOne) {
+  const Bytes plain = encode_directory_segment(head_of(sample()));
+  EXPECT_EQ(plain[0], kDirectoryFormatVersion);
+  const DirectorySegment seg = head_of(with_metadata());
+  const Bytes bytes = encode_directory_segment(seg);
+  EXPECT_EQ(bytes[0], kDirectoryFormatWithMetadata);
+  auto back = decode_directory_segment(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->entries, seg.entries);
+  EXPECT_EQ(encode_directory_segment(*back), bytes);
+  const Directory d = with_metadata();
+  auto sealed = seal_directory(d, 64);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().message;
+  SegmentMap store;
+  store.add(*sealed);
+  EXPECT_EQ(load_directory(sealed->key, sealed->head, store.fetcher()).value(), d);
+}
+
+TEST(Directory, AVersionTwoSegmentWithoutMetadataIsNotCanonical) {
+  // One plain entry, rewritten as version 2 with an empty metadata block.
+  DirectorySegment one;
+  one.is_head = true;
+  one.total_entries = 1;
+  one.entries = {file("x")};
+  Bytes bytes = encode_directory_segment(one);
+  bytes[0] = kDirectoryFormatWithMetadata;
+  bytes.insert(bytes.end() - 1, 0);  // flags 0, before has_next
+  EXPECT_EQ(decode_directory_segment(bytes).error().code, Errc::corrupt);
+}
+
+TEST(Directory, MetadataThatDoesNotFitItsEntryIsRefused) {
+  auto refused = [](auto change) {
+    Directory d = with_metadata();
+    change(d);
+    return !d.validate().ok() && !seal_directory(d).ok();
+  };
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[0].rdev = 1; }));            // a file with a device number
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[0].link = 0; }));            // link 0
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[1].link = 7; }));            // a fifo with a link number
+  EXPECT_TRUE(refused([](Directory& d) { std::swap(d.entries[0].xattrs[0], d.entries[0].xattrs[1]); }));
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[0].xattrs[0].name.clear(); }));
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[0].xattrs[0].value.resize(kMaxXattrValue + 1); }));
+  EXPECT_TRUE(refused([](Directory& d) { d.entries[0].atime->nanoseconds = 1'000'000'000; }));
+}
+
+TEST(Directory, TheDecoderRejectsUnknownMetadataFlagsAndHugeXattrCounts) {
+  DirectorySegment one;
+  one.is_head = true;
+  one.total_entries = 1;
+  one.entries = {file("x")};
+  one.entries[0].xattrs = {{"user.a", Bytes{9}}};
+  const Bytes good = encode_directory_segment(one);
+  // The metadata block: flags, count (4), name length, name (6), value length (4), value (1); then has_next.
+  const std::size_t flags_at = good.size() - 1 - 1 - 4 - 6 - 1 - 4 - 1;
+  ASSERT_EQ(good[flags_at], 16);
+  Bytes unknown = good;
+  unknown[flags_at] = 16 | 64;
+  EXPECT_EQ(decode_directory_segment(unknown).error().code, Errc::corrupt);
+  Bytes huge = good;
+  huge[flags_at + 4] = 0x7f;  // count's high byte
+  EXPECT_FALSE(decode_directory_segment(huge).ok());
+  Bytes zero = good;
+  zero[flags_at + 1] = 0;  // count 0 with the xattrs bit set
+  EXPECT_FALSE(decode_directory_segment(zero).ok());
+}
+
 }  // namespace
 }  // namespace dfs

@@ -1,7 +1,7 @@
-// The control socket's open request (dfs open): it reaches the handler the
-// server was given, with the caller's uid/gid from the kernel, and its
-// answer or error travels back; a server without a handler (dfs node)
-// refuses it.
+// The control socket's mount requests (dfs open, dfs snapshot): each
+// reaches the handler the server was given (an open with the caller's
+// uid/gid from the kernel), and its answer or error travels back; a server
+// without a handler (dfs node) refuses it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -28,17 +28,28 @@ class ControlOpenTest : public ::testing::Test {
     node_ = std::move(*opened);
   }
 
-  void serve(OpenHandler handler) {
-    auto server = ControlServer::start(control_socket_path(dir_.file("data")), *node_, std::move(handler));
+  void serve(OpenHandler open, SnapshotHandler snapshot = {}) {
+    auto server = ControlServer::start(control_socket_path(dir_.file("data")), *node_,
+                                       MountHandlers{std::move(open), std::move(snapshot)});
     ASSERT_TRUE(server.ok()) << server.error().to_string();
     server_ = std::move(*server);
   }
 
-  Result<std::string> open_through_socket(const OpenSharedRequest& request) {
+  Result<std::unique_ptr<ControlClient>> client() {
     auto client = ControlClient::connect(control_socket_path(dir_.file("data")));
     if (!client.ok()) return client.take_error();
     if (!*client) return make_error(Errc::unavailable, "nobody serves the socket");
-    return (**client)->open_shared(request);
+    return std::move(**client);
+  }
+
+  Result<std::string> open_through_socket(const OpenSharedRequest& request) {
+    DFS_ASSIGN_OR_RETURN(auto c, client());
+    return c->open_shared(request);
+  }
+
+  Result<node::SnapshotOutcome> snapshot_through_socket() {
+    DFS_ASSIGN_OR_RETURN(auto c, client());
+    return c->snapshot();
   }
 
   static OpenSharedRequest some_request() {
@@ -89,6 +100,37 @@ TEST_F(ControlOpenTest, APeerWithoutAMountRefusesAnOpen) {
   ASSERT_FALSE(placed.ok());
   EXPECT_EQ(placed.error().code, Errc::not_supported);
   EXPECT_NE(placed.error().message.find("dfsmount"), std::string::npos) << placed.error().message;
+}
+
+TEST_F(ControlOpenTest, ASnapshotRequestReachesTheMountAndItsOutcomeTravelsBack) {
+  int asked = 0;
+  serve({}, [&asked]() -> Result<node::SnapshotOutcome> {
+    ++asked;
+    node::SnapshotOutcome taken;
+    taken.snapshot.taken_at = 1'700'000'000;
+    taken.snapshot.files = 2000;
+    taken.snapshot.bytes = 123456;
+    taken.published = true;
+    taken.sequence = 1'700'000'000'000;
+    return taken;
+  });
+  auto taken = snapshot_through_socket();
+  ASSERT_TRUE(taken.ok()) << taken.error().to_string();
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(taken->snapshot.taken_at, 1'700'000'000);
+  EXPECT_EQ(taken->snapshot.files, 2000u);
+  EXPECT_EQ(taken->snapshot.bytes, 123456u);
+  EXPECT_TRUE(taken->published);
+  EXPECT_EQ(taken->sequence, 1'700'000'000'000u);
+  EXPECT_EQ(taken->snapshot.root, FileId{});  // the root's capability stays in the mount
+}
+
+TEST_F(ControlOpenTest, APeerThatTakesNoSnapshotsSaysWhatWouldMakeIt) {
+  serve({});
+  auto taken = snapshot_through_socket();
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, Errc::not_supported);
+  EXPECT_NE(taken.error().message.find("dfs recovery-key"), std::string::npos) << taken.error().message;
 }
 
 }  // namespace

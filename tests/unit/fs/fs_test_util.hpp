@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/fs/open_filesystem.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 
 #define ASSERT_OK(expr)                                              \
@@ -101,6 +103,28 @@ class Peer {
   std::unique_ptr<index::Index> index_;
   replicate::ChunkNetwork* network_ = nullptr;
   std::unique_ptr<FileSystem> fs_;
+};
+
+// A network of one other peer: fetches come from its store.
+class OnePeerNetwork final : public replicate::ChunkNetwork {
+ public:
+  explicit OnePeerNetwork(store::ChunkStore& other) : other_(other) {}
+  Result<Bytes> fetch(const ChunkId& id) override {
+    ++fetches;
+    return other_.get(id);
+  }
+  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
+    replicated += ids.size();
+    return replicate::ReplicationSummary{1, 1, {}};
+  }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<replicate::PeerSummary> peers() override { return {}; }
+
+  std::atomic<int> fetches{0};  // fetches come from the read and read-ahead threads too
+  std::atomic<std::size_t> replicated{0};  // written by the background replication thread too
+
+ private:
+  store::ChunkStore& other_;
 };
 
 inline const Caller kCaller{1000, 1000, 022};

@@ -213,7 +213,11 @@ TEST(FsNamespace, TheIdXattrIsTheFileIdAndReadOnly) {
   EXPECT_EQ(std::string(value->begin(), value->end()), peer.fs().file_id(ino)->to_string());
   EXPECT_ERRC(peer.fs().setxattr(ino, "user.dfs.id", as_bytes("x"), 0), Errc::permission_denied);
   EXPECT_ERRC(peer.fs().removexattr(ino, "user.dfs.id"), Errc::permission_denied);
-  EXPECT_ERRC(peer.fs().getxattr(kRootIno, "user.dfs.id"), Errc::not_found);
+  ASSERT_OK(peer.fs().symlink(kCaller, "f", kRootIno, "link"));
+  EXPECT_ERRC(peer.fs().getxattr(peer.fs().lookup(kRootIno, "link")->ino, "user.dfs.id"), Errc::not_found);
+  auto root = peer.fs().getxattr(kRootIno, "user.dfs.id");  // a directory's is its snapshot's
+  ASSERT_OK(root);
+  EXPECT_TRUE(FileId::parse(std::string(root->begin(), root->end()))->is_directory());
 }
 
 TEST(FsNamespace, TheNamespaceSurvivesReopening) {

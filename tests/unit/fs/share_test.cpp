@@ -1,7 +1,6 @@
 // open_shared: a file put by another peer, reached through a ChunkNetwork.
 #include <sys/stat.h>
 
-#include <atomic>
 #include <optional>
 
 #include "fs_test_util.hpp"
@@ -10,32 +9,11 @@ namespace dfs::fs {
 namespace {
 
 using testing::kCaller;
+using testing::OnePeerNetwork;
 using testing::Peer;
 using testing::put_file;
 using testing::random_bytes;
 using testing::read_all;
-
-// A network of one other peer: fetches come from its store.
-class OnePeerNetwork final : public replicate::ChunkNetwork {
- public:
-  explicit OnePeerNetwork(store::ChunkStore& other) : other_(other) {}
-  Result<Bytes> fetch(const ChunkId& id) override {
-    ++fetches;
-    return other_.get(id);
-  }
-  replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
-    replicated += ids.size();
-    return replicate::ReplicationSummary{1, 1, {}};
-  }
-  replicate::NetworkStatus status() override { return {}; }
-  std::vector<replicate::PeerSummary> peers() override { return {}; }
-
-  int fetches = 0;
-  std::atomic<std::size_t> replicated{0};  // written by the background replication thread too
-
- private:
-  store::ChunkStore& other_;
-};
 
 constexpr std::size_t kMiB = 1 << 20;
 

@@ -107,6 +107,18 @@ TEST_F(FsSparse, APunchedHoleDropsWholeChunksAndZerosTheEdges) {
   EXPECT_LE(fs().getattr(ino)->blocks, 2 * kMiB / 512);
 }
 
+// Chunks write-behind already sealed and stored for the punched range are
+// named by no version: their space comes back at once, not at the next GC.
+TEST_F(FsSparse, PunchingUncommittedChunksFreesWhatWriteBehindStored) {
+  const std::uint64_t before = peer.store().usage().chunks;
+  const FileHandle fh = file_with("f", {{0, random_bytes(4 * kMiB, 9)}});
+  ASSERT_OK(fs().fallocate(fh, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, kMiB, 2 * kMiB));
+  ASSERT_OK(fs().release(fh));
+  const Manifest manifest = committed(ino);
+  ASSERT_EQ(manifest.stored_ids().size(), 2u);
+  EXPECT_EQ(peer.store().usage().chunks - before, 3u) << "two data chunks and the manifest, nothing punched";
+}
+
 TEST_F(FsSparse, ZeroRangeMakesHolesAndMayGrowTheFile) {
   const FileHandle fh = file_with("f", {{0, random_bytes(2 * kMiB, 8)}});
   ASSERT_OK(fs().fallocate(fh, FALLOC_FL_ZERO_RANGE, kMiB, 3 * kMiB));

@@ -45,6 +45,23 @@ TEST_F(ChunkServerTest, APutOfMatchingBytesIsStoredAndServedBack) {
   EXPECT_EQ(server.stats().gets_served, 1u);
 }
 
+TEST_F(ChunkServerTest, AChallengeIsAnsweredWithTheHashOfTheNonceAndTheStoredBytes) {
+  ASSERT_TRUE(server.on_put(id, chunk).ok());
+  const ProofNonce nonce = fresh_proof_nonce();
+  Result<crypto::Digest> proof = server.on_prove(id, nonce);
+  ASSERT_TRUE(proof.ok());
+  EXPECT_EQ(*proof, storage_proof(nonce, chunk));
+  EXPECT_NE(*proof, storage_proof(fresh_proof_nonce(), chunk)) << "a proof must depend on the nonce";
+  EXPECT_EQ(server.stats().proofs_served, 1u);
+}
+
+TEST_F(ChunkServerTest, AChallengeForAChunkNotHeldIsNotFound) {
+  Result<crypto::Digest> proof = server.on_prove(id, fresh_proof_nonce());
+  ASSERT_FALSE(proof.ok());
+  EXPECT_EQ(proof.error().code, Errc::not_found);
+  EXPECT_EQ(server.stats().proofs_served, 0u);
+}
+
 TEST_F(ChunkServerTest, PuttingAChunkAlreadyHeldSucceeds) {
   ASSERT_TRUE(server.on_put(id, chunk).ok());
   EXPECT_TRUE(server.on_put(id, chunk).ok());

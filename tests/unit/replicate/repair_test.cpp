@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "dfs/util/clock.hpp"
 #include "replication_cluster.hpp"
 
 namespace dfs::replicate {
@@ -167,6 +168,21 @@ TEST_F(RepairTest, AWellPlacedStoreCostsPresenceChecksAndNoCopies) {
   EXPECT_GE(stats.chunks_checked, ids.size() * kR);
 }
 
+// dfs status's lease horizon (issue 15): a sweep that asked about every
+// chunk renewed every lease, so it is stamped when it began, once complete.
+TEST_F(RepairTest, ACompleteSweepRecordsWhenItBegan) {
+  ASSERT_TRUE(net.grow(10));
+  replicate_chunks(5);
+  EXPECT_EQ(net.replicator(0).stats().last_sweep_started, 0);
+  const std::int64_t before = unix_seconds();
+  // A sweep ends with the round that finds no chunk past its cursor.
+  for (int round = 0; round < 3 && net.replicator(0).stats().last_sweep_started == 0; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+  }
+  EXPECT_GE(net.replicator(0).stats().last_sweep_started, before);
+  EXPECT_LE(net.replicator(0).stats().last_sweep_started, unix_seconds());
+}
+
 TEST_F(RepairTest, RepairAsksEachPeerAboutAllItsChunksInOneHasChunksRequest) {
   ASSERT_TRUE(net.grow(30));
   // 300 chunks on node 0 alone, which repair places (a few rounds: at
@@ -190,6 +206,68 @@ TEST_F(RepairTest, RepairAsksEachPeerAboutAllItsChunksInOneHasChunksRequest) {
   std::cout << "[ " << ids.size() << " chunks checked with " << sent.has_requests << " HAS_CHUNKS requests and "
             << lookups << " lookups ]\n";
   EXPECT_LT(lookups, ids.size() / 4);  // one lookup places a neighbourhood, not one chunk
+}
+
+// Issue 10: a peer that claims every chunk in HAS_CHUNKS and stores none
+// (it acknowledges PUTs and drops them) held a replica slot for good: repair
+// believed it, so its chunks lived on R - 1 real copies. Now its claims are
+// challenged, it fails, and the next closest honest peers get the copies.
+TEST_F(RepairTest, APeerClaimingChunksItDoesNotHoldFailsItsChallengeAndHonestPeersGetTheCopies) {
+  ASSERT_TRUE(net.grow(12));
+  const std::size_t liar = 5;
+  net.chunks().set_lying(net.contact(liar).address, true);
+  std::vector<ChunkId> ids;
+  std::size_t lied_about = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::size_t writer = i % 2;  // never the liar
+    ids.push_back(net.add_chunk(writer));
+    ASSERT_TRUE(net.replicate(writer, ids.back()));
+    const auto closest = net.closest(ids.back(), kR, true);
+    lied_about += std::find(closest.begin(), closest.end(), liar) != closest.end();
+  }
+  ASSERT_GT(lied_about, 0u) << "no chunk has the liar among its R closest";
+  // The R closest peers but the liar must hold each chunk.
+  const auto honestly_placed = [&] {
+    return std::all_of(ids.begin(), ids.end(), [&](const ChunkId& id) {
+      std::vector<std::size_t> want = net.closest(id, kR + 1, true);  // sorted by index
+      if (std::erase(want, liar) == 0) want = net.closest(id, kR, true);
+      const auto held = net.holders(id, true);
+      return std::includes(held.begin(), held.end(), want.begin(), want.end());
+    });
+  };
+  ASSERT_FALSE(honestly_placed());
+
+  net.start_repair_all();
+  const auto start = net.loop().now();
+  EXPECT_TRUE(net.run_until(honestly_placed, start + 3 * kInterval)) << "the liar's chunks stayed short";
+  ReplicatorStats caught;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    const ReplicatorStats s = net.replicator(i).stats();
+    caught.challenges += s.challenges;
+    caught.challenges_failed += s.challenges_failed;
+    caught.distrusted += s.distrusted;
+  }
+  std::cout << "[ " << caught.challenges << " challenges, " << caught.challenges_failed << " failed, "
+            << caught.distrusted << " distrust ]\n";
+  EXPECT_GT(caught.challenges_failed, 0u);
+  EXPECT_GT(caught.distrusted, 0u);
+  // Honest holders prove what they claim: only the liar's answers failed.
+  EXPECT_LT(caught.challenges_failed, caught.challenges);
+}
+
+// A holder that claims what it has proves it, so a healthy network costs
+// challenges and never distrusts anyone.
+TEST_F(RepairTest, HonestHoldersPassEveryChallenge) {
+  ASSERT_TRUE(net.grow(20));
+  replicate_chunks(20);
+  for (std::size_t i = 0; i < net.size(); ++i) ASSERT_TRUE(net.repair_now(i));
+  std::uint64_t sent = 0;
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(net.replicator(i).stats().challenges_failed, 0u) << "node " << i;
+    sent += net.replicator(i).stats().challenges;
+  }
+  EXPECT_GT(sent, 0u);
+  EXPECT_GT(net.chunks().stats().proves, 0u);
 }
 
 // The owner's own chunks that others are responsible for sit in its owned

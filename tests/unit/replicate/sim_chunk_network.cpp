@@ -20,6 +20,10 @@ class SimChunkNetwork::Client final : public replicate::ChunkClient {
                   std::function<void(Result<std::vector<bool>>)> done) override {
     network_.has(self_, to, std::move(ids), std::move(done));
   }
+  void prove_chunk(const Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
+                   std::function<void(Result<crypto::Digest>)> done) override {
+    network_.prove(self_, to, id, nonce, std::move(done));
+  }
 
  private:
   SimChunkNetwork& network_;
@@ -44,6 +48,10 @@ void SimChunkNetwork::set_tampering(const std::string& address, bool on) {
 
 void SimChunkNetwork::set_refusing_puts(const std::string& address, bool on) {
   if (on) refusing_puts_.insert(address); else refusing_puts_.erase(address);
+}
+
+void SimChunkNetwork::set_lying(const std::string& address, bool on) {
+  if (on) lying_.insert(address); else lying_.erase(address);
 }
 
 void SimChunkNetwork::reset_stats() {
@@ -97,8 +105,10 @@ void SimChunkNetwork::put(const std::string& from, const Contact& to, const Chun
   ++stats_.puts;
   ++sent_by_[from].puts;
   const bool refuse = refusing_puts_.contains(to.address);
-  call<Status>(from, to, [id, sealed = std::move(sealed), refuse](replicate::ChunkServer& server) -> Status {
+  const bool lie = lying_.contains(to.address);
+  call<Status>(from, to, [id, sealed = std::move(sealed), refuse, lie](replicate::ChunkServer& server) -> Status {
     if (refuse) return make_error(Errc::no_space, "simulated full disk");
+    if (lie) return {};
     return server.on_put(id, sealed.view());
   }, std::move(done));
 }
@@ -122,8 +132,21 @@ void SimChunkNetwork::has(const std::string& from, const Contact& to, std::vecto
     s->has_ids += ids.size();
     s->max_has_batch = std::max<std::uint64_t>(s->max_has_batch, ids.size());
   }
-  call<Result<std::vector<bool>>>(from, to, [ids = std::move(ids)](replicate::ChunkServer& server) {
+  const bool lie = lying_.contains(to.address);
+  call<Result<std::vector<bool>>>(from, to, [ids = std::move(ids), lie](replicate::ChunkServer& server) {
+    if (lie) return Result<std::vector<bool>>(std::vector<bool>(ids.size(), true));
     return server.on_has(ids);
+  }, std::move(done));
+}
+
+void SimChunkNetwork::prove(const std::string& from, const Contact& to, const ChunkId& id,
+                            const replicate::ProofNonce& nonce, std::function<void(Result<crypto::Digest>)> done) {
+  ++stats_.proves;
+  ++sent_by_[from].proves;
+  const bool lie = lying_.contains(to.address);
+  call<Result<crypto::Digest>>(from, to, [id, nonce, lie](replicate::ChunkServer& server) {
+    if (lie) return Result<crypto::Digest>(crypto::sha256(nonce));  // a proof of nothing
+    return server.on_prove(id, nonce);
   }, std::move(done));
 }
 

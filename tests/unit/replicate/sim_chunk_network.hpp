@@ -7,7 +7,9 @@
 // dead (SimCluster::kill) is never answered and the asker sees
 // Errc::timed_out after `timeout`, as over a real network. Faults for the
 // tests: a node can be made to tamper with the chunks it serves (a lying
-// peer) or to refuse PUTs (a full disk).
+// peer), to refuse PUTs (a full disk), or to claim every chunk and store
+// none (a liar: PUTs acknowledged and dropped, every HAS answered "held",
+// every storage challenge answered with a made-up proof).
 //
 // Single-threaded: used on the EventLoop's thread only.
 #pragma once
@@ -38,6 +40,7 @@ struct ChunkNetworkStats {
   std::uint64_t puts = 0;
   std::uint64_t gets = 0;
   std::uint64_t has_requests = 0;
+  std::uint64_t proves = 0;
   std::uint64_t has_ids = 0;        // chunk IDs asked about, over all HAS requests
   std::uint64_t max_has_batch = 0;  // the most IDs one HAS request carried
   std::uint64_t to_dead = 0;        // requests that reached a dead node
@@ -59,6 +62,8 @@ class SimChunkNetwork {
   void set_tampering(const std::string& address, bool on);
   // PUTs to `address` are refused with Errc::no_space.
   void set_refusing_puts(const std::string& address, bool on);
+  // `address` claims everything and stores nothing.
+  void set_lying(const std::string& address, bool on);
 
   const ChunkNetworkStats& stats() const { return stats_; }
   // Counters of the requests `address` sent.
@@ -84,6 +89,8 @@ class SimChunkNetwork {
            std::function<void(Result<Bytes>)> done);
   void has(const std::string& from, const dht::Contact& to, std::vector<ChunkId> ids,
            std::function<void(Result<std::vector<bool>>)> done);
+  void prove(const std::string& from, const dht::Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
+             std::function<void(Result<crypto::Digest>)> done);
 
   EventLoop& loop_;
   const SimNetwork& liveness_;
@@ -93,6 +100,7 @@ class SimChunkNetwork {
   std::vector<std::unique_ptr<Client>> clients_;
   std::unordered_set<std::string> tampering_;
   std::unordered_set<std::string> refusing_puts_;
+  std::unordered_set<std::string> lying_;
   ChunkNetworkStats stats_;
   std::unordered_map<std::string, ChunkNetworkStats> sent_by_;
 };

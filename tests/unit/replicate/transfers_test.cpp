@@ -1,5 +1,5 @@
 // Transfers on the simulator's loop with a ChunkClient the test answers by
-// hand: the bound on RPCs in flight, foreground before background, the
+// hand: the bound on RPCs in flight (by size), foreground before background, the
 // backstop timeout, the check of HAS answers, and reads deferred to a slot.
 #include "dfs/replicate/transfers.hpp"
 
@@ -21,7 +21,7 @@ using std::chrono::seconds;
 class ManualClient final : public ChunkClient {
  public:
   struct Call {
-    std::string kind;  // "put", "get" or "has"
+    std::string kind;  // "put", "get", "has" or "prove"
     ChunkId id;
     std::size_t bytes = 0;  // of a put
     std::function<void(Status)> put_done;
@@ -38,7 +38,13 @@ class ManualClient final : public ChunkClient {
                   std::function<void(Result<std::vector<bool>>)> done) override {
     calls.push_back(Call{"has", ids.empty() ? ChunkId{} : ids.front(), 0, {}, {}, std::move(done)});
   }
+  void prove_chunk(const dht::Contact&, const ChunkId& id, const ProofNonce&,
+                   std::function<void(Result<crypto::Digest>)> done) override {
+    calls.push_back(Call{"prove", id, 0, {}, {}, {}});
+    proofs.push_back(std::move(done));
+  }
   std::vector<Call> calls;
+  std::vector<std::function<void(Result<crypto::Digest>)>> proofs;  // of the "prove" calls, in order
 };
 
 ChunkId id_of(const std::string& s) { return ChunkId::of(as_bytes(s)); }
@@ -68,6 +74,26 @@ TEST_F(TransfersTest, AtMostParallelRpcsAreInFlightAndTheNextStartsWhenOneAnswer
   EXPECT_EQ(answered, 1);
   EXPECT_EQ(client.calls.size(), 3u);
   EXPECT_EQ(client.calls[2].id, id_of("c2"));
+}
+
+// A slot is a whole chunk's worth: small PUTs (a tree's files and
+// manifests) share it, many at once, while whole chunks take one each.
+TEST_F(TransfersTest, SmallPutsShareASlotAndWholeChunksTakeOneEach) {
+  auto put = [this](const std::string& name, std::size_t bytes) {
+    transfers->put(peer, id_of(name), std::make_shared<const Bytes>(bytes, 0x5a), false, [](Status) {});
+  };
+  for (int i = 0; i < 3; ++i) put("whole" + std::to_string(i), 1 << 20);
+  EXPECT_EQ(client.calls.size(), 2u) << "two slots, two whole chunks";
+  client.calls[0].put_done(Status{});
+  client.calls[1].put_done(Status{});
+  run_for(milliseconds(1));
+  ASSERT_EQ(client.calls.size(), 3u);
+  client.calls[2].put_done(Status{});
+  run_for(milliseconds(1));
+  for (int i = 0; i < 32; ++i) put("small" + std::to_string(i), 4096);
+  EXPECT_EQ(client.calls.size(), 3u + 32u) << "32 small puts fit in two slots at once";
+  put("small-more", 4096);
+  EXPECT_EQ(client.calls.size(), 3u + 32u) << "the 33rd waits for room";
 }
 
 class OneSlotTest : public TransfersTest {

@@ -1,0 +1,39 @@
+#include "namespace_snapshots.hpp"
+
+#include "dfs/util/log.hpp"
+
+namespace dfs::cli {
+
+Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> NamespaceSnapshots::start(
+    const std::string& data_dir, dht::RecordBoard* board, std::chrono::milliseconds interval,
+    node::SnapshotSource source) {
+  if (interval.count() == 0) {
+    log::info("namespace snapshots are off (--snapshot-interval 0)");
+    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+  }
+  if (board == nullptr) {
+    log::info("namespace snapshots are off: a lone peer has no DHT to publish them in");
+    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+  }
+  auto key = node::load_recovery_key(data_dir, false);
+  if (!key.ok()) {
+    if (key.error().code != Errc::not_found) return key.take_error();
+    log::warn("namespace snapshots are off: " + key.error().message +
+              "; without one, losing this machine loses the names of its files");
+    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+  }
+  std::unique_ptr<NamespaceSnapshots> snapshots(new NamespaceSnapshots(
+      std::make_unique<node::PointerPublisher>(*key, *board, data_dir + "/" + node::kRecoveryStateFile)));
+  snapshots->scheduler_ =
+      std::make_unique<node::SnapshotScheduler>(std::move(source), *snapshots->publisher_, interval);
+  return std::optional(std::move(snapshots));
+}
+
+Result<std::chrono::milliseconds> snapshot_interval_from(double seconds) {
+  if (!(seconds >= 0 && seconds <= 86400)) {
+    return make_error(Errc::invalid_argument, "--snapshot-interval must be between 0 (off) and 86400 seconds");
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+}  // namespace dfs::cli

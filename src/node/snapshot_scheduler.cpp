@@ -1,0 +1,69 @@
+#include "dfs/node/snapshot_scheduler.hpp"
+
+#include "dfs/util/log.hpp"
+
+namespace dfs::node {
+
+namespace {
+
+// A record no node took yet is still republished by the board
+// (dht/record_board.hpp): the snapshot counts as published, with a note.
+Status published_or_queued(Status published) {
+  if (published.ok() || published.error().code != Errc::unavailable) return published;
+  log::warn("namespace snapshot: " + published.error().message + "; the DHT keeps republishing it");
+  return {};
+}
+
+}  // namespace
+
+SnapshotScheduler::SnapshotScheduler(SnapshotSource source, PointerPublisher& publisher,
+                                     std::chrono::milliseconds interval, UnixClock clock)
+    : source_(std::move(source)), publisher_(publisher), interval_(interval), clock_(std::move(clock)) {
+  if (auto latest = publisher_.latest()) last_root_ = latest->root;
+  if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
+}
+
+SnapshotScheduler::~SnapshotScheduler() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<SnapshotOutcome> SnapshotScheduler::take_now(bool republish) {
+  std::lock_guard lock(take_mu_);
+  DFS_ASSIGN_OR_RETURN(SnapshotRef snapshot, source_());
+  snapshot.taken_at = clock_();
+  SnapshotOutcome outcome{snapshot, false, 0};
+  if (last_root_ != snapshot.root) {
+    DFS_TRY(published_or_queued(publisher_.publish(snapshot)));
+    last_root_ = snapshot.root;
+    outcome.published = true;
+    log::info("namespace snapshot published: " + std::to_string(snapshot.files) + " files, " +
+              std::to_string(snapshot.bytes) + " bytes");
+  } else if (republish) {
+    DFS_TRY(published_or_queued(publisher_.republish()));
+    outcome.published = true;
+  }
+  outcome.sequence = publisher_.sequence();
+  return outcome;
+}
+
+void SnapshotScheduler::run() {
+  bool republish = true;  // the first one: see take_now()
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    auto taken = take_now(republish);
+    if (taken.ok()) {
+      republish = false;
+    } else {
+      log::warn("namespace snapshot failed: " + taken.error().to_string() + "; will retry");
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace dfs::node
