@@ -202,6 +202,17 @@ void print_lease_horizon(const node::ServiceStatus& s) {
               s.lease_days, local_time(s.leases_expire_from).c_str());
 }
 
+// Issue 15: when the namespace was last snapshotted under the recovery key.
+void print_snapshot(const node::ServiceStatus& s) {
+  if (s.last_snapshot.taken_at == 0) {
+    std::printf("last snapshot:   none (see dfs recovery-key and dfsmount --snapshot-interval)\n");
+    return;
+  }
+  std::printf("last snapshot:   %s, %llu files, %s (pointer sequence %llu)\n", local_time(s.last_snapshot.taken_at).c_str(),
+              static_cast<unsigned long long>(s.last_snapshot.files), human_bytes(s.last_snapshot.bytes).c_str(),
+              static_cast<unsigned long long>(s.snapshot_sequence));
+}
+
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
   std::printf("%s\n", health_verdict(s).c_str());
@@ -221,7 +232,10 @@ void print_status(const node::ServiceStatus& s) {
   }
   std::printf("chunks in use:   %llu\n", count(s.referenced_chunks));
   print_health(s);
-  if (s.networked) print_lease_horizon(s);
+  if (s.networked) {
+    print_lease_horizon(s);
+    print_snapshot(s);
+  }
   if (s.usage.quota_bytes == 0) {
     std::printf("quota:           none\n");
   } else {

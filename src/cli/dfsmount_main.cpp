@@ -23,10 +23,12 @@
 #include "cli_util.hpp"
 #include "mount_command_line.hpp"
 #include "mount_table.hpp"
+#include "namespace_snapshots.hpp"
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
 #include "dfs/daemon/daemon.hpp"
+#include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 #include "peer_options.hpp"
@@ -152,6 +154,11 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   const auto commit_interval = std::chrono::milliseconds(static_cast<std::int64_t>(commit_seconds * 1000));
+  auto snapshot_interval = snapshot_interval_from(vm["snapshot-interval"].as<double>());
+  if (!snapshot_interval.ok()) {
+    std::fprintf(stderr, "dfsmount: %s\n", snapshot_interval.error().message.c_str());
+    return kExitUsage;
+  }
   // A network when one is named; a lone peer otherwise (DESIGN.md §1).
   const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
   log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
@@ -174,9 +181,8 @@ int run(int argc, char** argv) {
 
   // The filesystem works on the data directory's store, cache, index and
   // pool, beside the node.
-  const std::string scratch = data_dir + "/tmp";
-  std::error_code ec;
-  std::filesystem::create_directories(scratch, ec);
+  const std::string scratch = data_dir + "/tmp";  // private like the rest of the data directory
+  if (Status made = make_dirs(scratch); !made.ok()) return fail(report_fd, made.error().message);
   fs::Backend backend;
   backend.store = &data.store();
   backend.cache = &data.cache();
@@ -196,6 +202,13 @@ int run(int argc, char** argv) {
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
   control::MountHandlers handlers;
   handlers.open = [&placer](const control::OpenSharedRequest& request) { return placer.place(request); };
+  // Namespace snapshots (issue 15): with a network and a recovery key.
+  auto snapshots = NamespaceSnapshots::start(data_dir, daemon.peer(), *snapshot_interval,
+                                             namespace_source(**filesystem));
+  if (!snapshots.ok()) return fail(report_fd, "namespace snapshots: " + snapshots.error().message);
+  if (*snapshots) {
+    handlers.snapshot = [&snapshots] { return (**snapshots)->take_now(); };
+  }
   Status served = daemon.serve(std::move(handlers));
   if (!served.ok()) return fail(report_fd, served.error().message);
   if (daemon.peer()) {
@@ -212,6 +225,12 @@ int run(int argc, char** argv) {
   daemon::block_stop_signals();
   daemon.stop_serving();  // its open requests use the mount and the filesystem
   mounted->reset();       // unmounted: no request can arrive now
+  if (*snapshots) {
+    // The last snapshot, so that a clean unmount loses nothing closed.
+    auto last = (**snapshots)->take_now();
+    if (!last.ok()) log::warn("the last namespace snapshot failed: " + last.error().to_string());
+    snapshots->reset();   // its thread uses the filesystem
+  }
   filesystem->reset();    // commits what was still open
   daemon.stop();
   std::fprintf(stderr, "dfsmount: %s unmounted\n", mount.mountpoint.c_str());

@@ -43,6 +43,9 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("replicas", number(s.replicas));
     out += "," + field("repair_copies", number(s.repair_copies));
     out += "," + field("leases_expire_from", number(static_cast<std::uint64_t>(s.leases_expire_from)));
+    out += "," + field("last_snapshot_at", number(static_cast<std::uint64_t>(s.last_snapshot.taken_at)));
+    out += "," + field("last_snapshot_files", number(s.last_snapshot.files));
+    out += "," + field("snapshot_sequence", number(s.snapshot_sequence));
   }
   out += "," + field("files", number(s.files));
   out += "," + field("chunks_stored", number(s.usage.chunks));

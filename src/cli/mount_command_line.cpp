@@ -98,7 +98,11 @@ po::options_description mount_tuning_description() {
        "how long the kernel may cache attributes")
       ("commit-interval", po::value<double>()->value_name("SECONDS")->default_value(1.0),
        "how long a closed file may wait to be durable against power loss (it survives a crash of "
-       "dfsmount at once; fsync makes it durable at once); 0: every close syncs");
+       "dfsmount at once; fsync makes it durable at once); 0: every close syncs")
+      ("snapshot-interval", po::value<double>()->value_name("SECONDS")->default_value(60.0),
+       "with a network and a recovery key (dfs recovery-key): snapshot the namespace and publish it in the DHT "
+       "this often while it changes, and at unmount (the files closed since the last one are what losing this "
+       "machine loses); 0: no snapshots");
   return desc;
 }
 

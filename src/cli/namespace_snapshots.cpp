@@ -29,6 +29,17 @@ Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> NamespaceSnapshots::s
   return std::optional(std::move(snapshots));
 }
 
+node::SnapshotSource namespace_source(fs::FileSystem& fs) {
+  return [&fs]() -> Result<SnapshotRef> {
+    DFS_ASSIGN_OR_RETURN(fs::DirectorySnapshot taken, fs.snapshot(fs::kRootIno, fs::SnapshotScope::namespace_backup));
+    SnapshotRef ref;
+    ref.root = taken.id;
+    ref.files = taken.files;
+    ref.bytes = taken.size;
+    return ref;
+  };
+}
+
 Result<std::chrono::milliseconds> snapshot_interval_from(double seconds) {
   if (!(seconds >= 0 && seconds <= 86400)) {
     return make_error(Errc::invalid_argument, "--snapshot-interval must be between 0 (off) and 86400 seconds");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dfs/dht/record_board.hpp"
+#include "dfs/fs/filesystem.hpp"
 #include "dfs/node/snapshot_scheduler.hpp"
 
 namespace dfs::cli {
@@ -33,6 +34,10 @@ class NamespaceSnapshots {
   std::unique_ptr<node::PointerPublisher> publisher_;
   std::unique_ptr<node::SnapshotScheduler> scheduler_;  // after publisher_: stops first
 };
+
+// The mount's snapshot source: the whole namespace from the root, with the
+// owner's metadata (SnapshotScope::namespace_backup). `fs` must outlive it.
+node::SnapshotSource namespace_source(fs::FileSystem& fs);
 
 // --snapshot-interval SECONDS: 0 (off) up to a day.
 Result<std::chrono::milliseconds> snapshot_interval_from(double seconds);

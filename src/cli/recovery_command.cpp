@@ -59,7 +59,8 @@ int run_snapshot(const GlobalOptions& global, const Args& args) {
           "Asks the mount running on the data directory (dfsmount) to take a\n"
           "snapshot of its namespace now and publish it under the recovery key.\n"
           "Prints when it was taken, its files and bytes, and whether it was new.\n"
-          "(This release's dfsmount takes no snapshots yet: it refuses.)")) {
+          "A mount also takes one every --snapshot-interval while it changes, and at\n"
+          "unmount; dfs status shows the last.")) {
     return *done;
   }
   auto client = running_peer(global.node.data_dir);

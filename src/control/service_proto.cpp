@@ -27,6 +27,10 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_repair_copies(s.repair_copies);
   r.set_leases_expire_from(s.leases_expire_from);
   r.set_lease_days(s.lease_days);
+  r.set_last_snapshot_at(s.last_snapshot.taken_at);
+  r.set_last_snapshot_files(s.last_snapshot.files);
+  r.set_last_snapshot_bytes(s.last_snapshot.bytes);
+  r.set_snapshot_sequence(s.snapshot_sequence);
   r.set_networked(s.networked);
   for (const auto& line : s.limits) r.add_limits(line);
   return r;
@@ -52,6 +56,10 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.repair_copies = r.repair_copies();
   s.leases_expire_from = r.leases_expire_from();
   s.lease_days = r.lease_days();
+  s.last_snapshot.taken_at = r.last_snapshot_at();
+  s.last_snapshot.files = r.last_snapshot_files();
+  s.last_snapshot.bytes = r.last_snapshot_bytes();
+  s.snapshot_sequence = r.snapshot_sequence();
   s.networked = r.networked();
   s.limits.assign(r.limits().begin(), r.limits().end());
   return s;

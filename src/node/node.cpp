@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "dfs/chunk/chunker.hpp"
+#include "dfs/node/recovery.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "dfs/store/served_store.hpp"
@@ -374,6 +375,13 @@ Result<ServiceStatus> Node::status() {
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
   s.files = files.size();
   DFS_ASSIGN_OR_RETURN(s.referenced_chunks, index_->referenced_chunk_count());
+  if (auto state = read_recovery_state(options_.data_dir + "/" + kRecoveryStateFile); state.ok()) {
+    s.snapshot_sequence = state->sequence;
+    if (!state->pointer.snapshots.empty()) {
+      s.last_snapshot = state->pointer.snapshots.front();
+      s.last_snapshot.root = FileId{};
+    }
+  }
   if (network_) {
     const replicate::NetworkStatus net = network_->status();
     s.networked = true;

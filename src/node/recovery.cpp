@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileSize = 4096;
 constexpr std::uint8_t kStateVersion = 1;
+constexpr std::size_t kMaxStateSize = 9 + 2048;  // version, sequence, a pointer of kMaxPointerSnapshots
 
 Result<Bytes> read_small_file(const std::string& path, std::size_t limit) {
   DFS_ASSIGN_OR_RETURN(UniqueFd fd, open_file(path, O_RDONLY));
@@ -71,6 +72,26 @@ Status export_recovery_key(const crypto::RecoveryKey& key, const std::string& pa
   return fsync_fd(fd.get(), path);
 }
 
+Result<RecoveryState> read_recovery_state(const std::string& state_path) {
+  if (::access(state_path.c_str(), F_OK) != 0) return make_error(Errc::not_found, "no " + state_path);
+  DFS_ASSIGN_OR_RETURN(Bytes data, read_small_file(state_path, kMaxStateSize));
+  ByteReader r(data);
+  auto version = r.u8("state version");
+  auto sequence = r.u64("state sequence");
+  if (!version.ok() || *version != kStateVersion || !sequence.ok()) {
+    return make_error(Errc::corrupt, state_path + " is damaged");
+  }
+  RecoveryState state;
+  state.sequence = *sequence;
+  if (r.remaining() > 0) {
+    auto rest = r.bytes(r.remaining(), "state pointer");
+    auto pointer = decode_pointer(*rest);
+    if (!pointer.ok()) return make_error(Errc::corrupt, state_path + ": " + pointer.error().message);
+    state.pointer = std::move(*pointer);
+  }
+  return state;
+}
+
 Result<FoundPointer> find_pointer(const crypto::RecoveryKey& key, dht::RecordBoard& board, std::uint64_t at_least) {
   const crypto::SigningKey signer = key.signing_key();
   auto records = board.find(dht::signed_record_key(signer.public_key()));
@@ -94,18 +115,15 @@ PointerPublisher::PointerPublisher(crypto::RecoveryKey key, dht::RecordBoard& bo
       board_(board),
       state_path_(std::move(state_path)),
       clock_(std::move(clock)) {
-  auto data = read_small_file(state_path_, 8 + 2048);
-  if (!data.ok()) return;  // none yet
-  ByteReader r(*data);
-  auto version = r.u8("state version");
-  auto sequence = r.u64("state sequence");
-  if (!version.ok() || *version != kStateVersion || !sequence.ok()) {
-    log::warn(state_path_ + " is damaged; the next snapshot starts a new history");
+  auto state = read_recovery_state(state_path_);
+  if (!state.ok()) {
+    if (state.error().code != Errc::not_found) {
+      log::warn(state_path_ + " is damaged; the next snapshot starts a new history");
+    }
     return;
   }
-  sequence_ = *sequence;
-  auto rest = r.bytes(r.remaining(), "state pointer");
-  if (auto pointer = decode_pointer(*rest); pointer.ok()) pointer_ = std::move(*pointer);
+  sequence_ = state->sequence;
+  pointer_ = std::move(state->pointer);
 }
 
 std::uint64_t PointerPublisher::sequence() const {

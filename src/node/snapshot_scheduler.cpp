@@ -34,8 +34,11 @@ SnapshotScheduler::~SnapshotScheduler() {
 
 Result<SnapshotOutcome> SnapshotScheduler::take_now(bool republish) {
   std::lock_guard lock(take_mu_);
+  // Stamped when it starts: whatever the namespace released before this
+  // second cannot be in it, whatever after may be (retention counts on it).
+  const std::int64_t started = clock_();
   DFS_ASSIGN_OR_RETURN(SnapshotRef snapshot, source_());
-  snapshot.taken_at = clock_();
+  snapshot.taken_at = started;
   SnapshotOutcome outcome{snapshot, false, 0};
   if (last_root_ != snapshot.root) {
     DFS_TRY(published_or_queued(publisher_.publish(snapshot)));

@@ -14,7 +14,7 @@ ClosestPeers::ClosestPeers(dht::Dht& dht, Scheduler& scheduler, std::chrono::mil
       life_(scheduler, nullptr) {}
 
 void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done) {
-  if (small_network_ && scheduler_.now() < small_network_->until) {
+  if (small_network_ && scheduler_.now() < small_network_->until && !table_has_newcomer(*small_network_)) {
     return life_.post([peers = distrusted_.without(small_network_->peers), done = std::move(done)] { done(peers); });
   }
   // Below k known peers a strict lookup tells whether the network is
@@ -26,13 +26,30 @@ void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<d
       key,
       life_.guard([this, k, settle, done = std::move(done)](std::vector<dht::Contact> found) {
         if (!settle && ttl_.count() > 0 && !found.empty() && found.size() < k) {
-          small_network_ = PeerSet{found, scheduler_.now() + ttl_};
+          std::vector<dht::NodeId> known = table_ids();
+          for (const dht::Contact& c : found) known.push_back(c.id);
+          std::sort(known.begin(), known.end());
+          small_network_ = PeerSet{found, std::move(known), scheduler_.now() + ttl_};
         } else {
           small_network_.reset();
         }
         done(distrusted_.without(std::move(found)));
       }),
       settle ? settle_ : 0);
+}
+
+std::vector<dht::NodeId> ClosestPeers::table_ids() const {
+  std::vector<dht::NodeId> ids;
+  for (const dht::Contact& c : dht_.table().closest(dht_.self().id, dht_.table().size())) ids.push_back(c.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+bool ClosestPeers::table_has_newcomer(const PeerSet& set) const {
+  for (const dht::NodeId& id : table_ids()) {
+    if (!std::binary_search(set.known.begin(), set.known.end(), id)) return true;
+  }
+  return false;
 }
 
 }  // namespace dfs::replicate

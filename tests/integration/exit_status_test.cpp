@@ -102,6 +102,8 @@ TEST_F(ExitStatus, DfsmountFollowsTheTableBeforeItMounts) {
       {{"--data", data_, "--listen", "nonsense", dir_ + "/mnt"}, 2},
       {{"--data", data_, "-o", "replicas=0", dir_ + "/mnt"}, 2},
       {{"--data", data_, "--no-such-option", dir_ + "/mnt"}, 2},
+      {{"--data", data_, "--snapshot-interval", "-1", dir_ + "/mnt"}, 2},
+      {{"--data", data_, "-o", "snapshot_interval=100000", dir_ + "/mnt"}, 2},
       {{"--data", data_, dir_ + "/file"}, 2},  // not a directory
       {{"--data", data_, dir_}, 1},            // not empty (no -o nonempty)
   };

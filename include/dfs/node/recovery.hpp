@@ -40,6 +40,16 @@ Result<crypto::RecoveryKey> read_recovery_key_file(const std::string& path);
 // one), mode 0600.
 Status export_recovery_key(const crypto::RecoveryKey& key, const std::string& path);
 
+// What DATA_DIR/recovery.state holds: the last sequence this data
+// directory signed and the pointer it published (`dfs status` shows its
+// latest snapshot). Errc::not_found when there is none yet, Errc::corrupt
+// when it is damaged.
+struct RecoveryState {
+  std::uint64_t sequence = 0;
+  RecoveryPointer pointer;  // empty: none published yet
+};
+Result<RecoveryState> read_recovery_state(const std::string& state_path);
+
 struct FoundPointer {
   RecoveryPointer pointer;
   std::uint64_t sequence = 0;

@@ -15,6 +15,7 @@
 
 #include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/file_id.hpp"
+#include "dfs/chunk/recovery_pointer.hpp"
 #include "dfs/node/gc.hpp"
 #include "dfs/replicate/chunk_location.hpp"
 #include "dfs/replicate/chunk_network.hpp"
@@ -82,6 +83,11 @@ struct ServiceStatus {
   // the lease length (Unix seconds; 0: no sweep completed yet).
   std::int64_t leases_expire_from = 0;
   std::uint32_t lease_days = 0;          // the lease length it assumes, in days
+  // The namespace's latest snapshot published under the recovery key
+  // (DATA/recovery.state; issue 15): taken_at 0 when none was. Its root
+  // is not carried (it is the recovery key's to read).
+  SnapshotRef last_snapshot;
+  std::uint64_t snapshot_sequence = 0;
   std::vector<std::string> limits;     // "inbound connections: 3 (cap 512, ...)"
 };
 

@@ -48,10 +48,17 @@ class ClosestPeers {
 
  private:
   // Every peer of a network smaller than k, and until when to trust that.
+  // `known`: the routing table's peers when the lookup ended (the ones
+  // found and any that did not answer). A peer the table learns later is
+  // a newcomer the set lacks: the set is stale then, whatever its age.
   struct PeerSet {
     std::vector<dht::Contact> peers;
+    std::vector<dht::NodeId> known;  // sorted
     std::chrono::steady_clock::time_point until;
   };
+
+  std::vector<dht::NodeId> table_ids() const;  // sorted
+  bool table_has_newcomer(const PeerSet& set) const;
 
   dht::Dht& dht_;
   Scheduler& scheduler_;

@@ -74,6 +74,21 @@ TEST_F(RecoveryTest, ARestartedPublisherKeepsItsHistoryAndGoesForward) {
   EXPECT_EQ(found->pointer.snapshots.size(), 2u);
 }
 
+TEST_F(RecoveryTest, TheStateFileTellsTheLatestSnapshotAndADamagedOneIsSaidToBe) {
+  EXPECT_EQ(read_recovery_state(dir.file(kRecoveryStateFile)).error().code, Errc::not_found);
+  const auto key = crypto::RecoveryKey::generate();
+  PointerPublisher publisher(key, board, dir.file(kRecoveryStateFile), clock);
+  ASSERT_TRUE(publisher.publish(snapshot(now - 60)).ok());
+  ASSERT_TRUE(publisher.publish(snapshot(now)).ok());
+  auto state = read_recovery_state(dir.file(kRecoveryStateFile));
+  ASSERT_TRUE(state.ok()) << state.error().to_string();
+  EXPECT_EQ(state->sequence, publisher.sequence());
+  ASSERT_EQ(state->pointer.snapshots.size(), 2u);
+  EXPECT_EQ(state->pointer.snapshots.front(), snapshot(now));
+  std::ofstream(dir.file(kRecoveryStateFile), std::ios::binary | std::ios::trunc) << "\x01short";
+  EXPECT_EQ(read_recovery_state(dir.file(kRecoveryStateFile)).error().code, Errc::corrupt);
+}
+
 TEST_F(RecoveryTest, AReplacementMachineAdoptsThePointerAndPublishesAboveIt) {
   const auto key = crypto::RecoveryKey::generate();
   PointerPublisher lost(key, board, dir.file("lost.state"), clock);

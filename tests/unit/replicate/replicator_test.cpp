@@ -270,6 +270,19 @@ TEST_F(TinyNetworkTest, APeerSetOlderThanItsTtlIsLookedUpAgain) {
   EXPECT_GT(net.cluster().dht(0).lookup_totals().lookups, lookups);
 }
 
+// The flake this fixes (p2p suite): a peer remembered the network as the
+// peers a lookup found before the last ones had joined, and for the TTL it
+// neither placed copies on nor fetched from the newcomers.
+TEST_F(TinyNetworkTest, APeerThatJoinsAfterTheLookupIsUsedBeforeTheTtlEnds) {
+  ASSERT_TRUE(net.replicate(0, net.add_chunk(0)).has_value());
+  ASSERT_TRUE(net.grow(1));
+  ASSERT_TRUE(net.run_until([&] { return net.cluster().dht(0).table().size() == 2; }, net.loop().now() + seconds(5)));
+  const ChunkId id = net.add_chunk(0);
+  auto report = net.replicate(0, id);
+  ASSERT_TRUE(report && report->ok());
+  EXPECT_EQ(net.holders(id, false), (std::vector<std::size_t>{0, 1, 2})) << "the newcomer is one of the R = 3";
+}
+
 class OffloadTest : public ReplicatorTest {
  protected:
   static ReplicationClusterConfig config() {
