@@ -40,6 +40,7 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("node_id", json_string(s.node_id));
     out += "," + field("listen", json_string(s.listen_address));
     out += "," + field("peers", number(s.peers));
+    out += "," + field("reachable", json_string(s.reachable));
     out += "," + field("replicas", number(s.replicas));
     out += "," + field("repair_copies", number(s.repair_copies));
     out += "," + field("leases_expire_from", number(static_cast<std::uint64_t>(s.leases_expire_from)));

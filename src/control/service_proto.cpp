@@ -18,6 +18,7 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_bytes_cached(s.cache.bytes);
   r.set_chunks_referenced(s.referenced_chunks);
   r.set_peers(s.peers);
+  r.set_reachable(s.reachable);
   r.set_replicas(s.replicas);
   r.set_under_replicated(s.health.under_replicated);
   r.set_repair_rounds(s.health.rounds);
@@ -46,6 +47,7 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
   s.referenced_chunks = r.chunks_referenced();
   s.peers = r.peers();
+  s.reachable = r.reachable();
   s.replicas = r.replicas();
   s.health.under_replicated = r.under_replicated();
   s.health.rounds = r.repair_rounds();
