@@ -66,8 +66,9 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
     r_.life_.run_blocking<Result<std::vector<ChunkId>>>(
-        [local = r_.local_, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
+        [local = r_.local_, cursor = cursor_, limit, health = r_.health_]() -> Result<std::vector<ChunkId>> {
           DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
+          health->retain(all);  // (sorted) a chunk no longer held is nobody's worry here
           return next_batch(std::move(all), cursor, limit);
         },
         [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
@@ -152,7 +153,11 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   // batch goes out as soon as it is full.
   void place_chunk(const ChunkId& id, const Placement& placement) {
     bump(r_.counters_.chunks_checked);
-    if (placement.peers.size() + (placement.self_is_replica ? 1 : 0) < r_.config_.replicas) short_.insert(id);
+    const std::size_t placed = placement.peers.size() + (placement.self_is_replica ? 1 : 0);
+    if (placed < r_.config_.replicas) {
+      short_.insert(id);
+      missing_[id] += static_cast<std::uint32_t>(r_.config_.replicas - placed);  // too few live peers
+    }
     if (placement.self_is_replica && r_.local_.owned != nullptr) serve_if_only_owned(id);
     const NodeId key = NodeId::from_chunk(id);
     ChunkCheck& check = checks_[id];
@@ -208,6 +213,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       // lookups leave it out and its successor gets the copies.
       bump(r_.counters_.repair_failures);
       log::info("repair: HAS_CHUNKS to " + describe(peer) + " failed: " + held.error().to_string());
+      for (const ChunkId& id : ids) ++missing_[id];  // a copy nobody vouches for
       for (const ChunkId& id : ids) answer(id, peer, std::nullopt);
       return maybe_finish();
     }
@@ -288,7 +294,10 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       const auto now = r_.scheduler_.now();
       const auto [at, first] = r_.deferred_.try_emplace(id, now);
       if (first) bump(r_.counters_.repair_deferred);
-      if (now - at->second < r_.deferral()) return;
+      if (now - at->second < r_.deferral()) {
+        missing_[id] += static_cast<std::uint32_t>(missing.size());  // still lacking, for RepairHealth
+        return;
+      }
     }
     r_.deferred_.erase(id);
     for (const Contact& peer : missing) copy(id, peer);
@@ -365,6 +374,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
 
   void copy(const ChunkId& id, const Contact& peer) {
     short_.insert(id);
+    ++missing_[id];
     if (copies_ >= r_.config_.repair_copies_per_round) {
       // Over budget: the next round resumes from the first chunk skipped.
       if (!first_skipped_ || id < *first_skipped_) first_skipped_ = id;
@@ -382,6 +392,8 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     if (status.ok()) {
       bump(r_.counters_.copies_made);
       bump(r_.counters_.copies_pushed);
+      --missing_[id];
+      r_.health_->copied(r_.scheduler_.now());
     } else {
       bump(r_.counters_.repair_failures);
       log::info("repair: copy of chunk " + id.short_hex() + " to " + describe(peer) +
@@ -398,6 +410,12 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     if (std::exchange(finished_, true)) return;
     bump(r_.counters_.under_replicated, short_.size());
     bump(r_.counters_.repair_rounds);
+    const auto now = r_.scheduler_.now();
+    for (const ChunkId& id : batch_) {
+      auto it = missing_.find(id);
+      r_.health_->checked(id, it == missing_.end() ? 0 : it->second, now);
+    }
+    r_.health_->round_finished();
     r_.round_finished(next_cursor(), std::move(waiters_));
   }
 
@@ -421,6 +439,9 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   std::size_t expected_prefix_ = 0;        // 0 until a lookup ends: wait for it
   std::unordered_map<NodeId, PeerBatch> pending_;  // HAS batches being filled
   std::unordered_set<ChunkId> short_;      // chunks found with fewer than R copies
+  // Copies each chunk still lacks: placements short of R, holders without
+  // it or that did not answer, less the copies made (RepairHealth).
+  std::unordered_map<ChunkId, std::uint32_t> missing_;
   std::unordered_map<ChunkId, ChunkCheck> checks_;  // chunks whose holders are still answering
   std::size_t outstanding_ = 0;            // HAS and PUT RPCs not answered yet
   std::size_t copies_ = 0;

@@ -14,7 +14,11 @@
 // claims of that answer are dropped and those chunks are placed again
 // without it, so the next closest peers get the copies.
 //
-// Threading and lifetime: loop thread only. It may be destroyed with a
+// What the rounds found is kept in a RepairHealth (repair_health.hpp):
+// the chunks short of copies now, for `dfs status`.
+//
+// Threading and lifetime: loop thread only, but health() may be read from
+// any thread. It may be destroyed with a
 // round in progress: the round's callbacks then do nothing and its waiters
 // are never called. Everything it takes by reference must outlive it.
 #pragma once
@@ -33,6 +37,7 @@
 #include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/lifeline.hpp"
 #include "dfs/replicate/local_chunks.hpp"
+#include "dfs/replicate/repair_health.hpp"
 #include "dfs/replicate/stats.hpp"
 #include "dfs/replicate/transfers.hpp"
 
@@ -64,6 +69,10 @@ class Repairer {
   // now".
   void repair_now(std::function<void()> done);
 
+  // The chunks short of copies now, as the rounds last found them; from
+  // any thread.
+  HealthSnapshot health() const { return health_->snapshot(scheduler_.now()); }
+
  private:
   class Round;
 
@@ -80,6 +89,9 @@ class Repairer {
   const ReplicationConfig config_;
   Counters& counters_;
   Distrusted& distrusted_;
+  // Locks itself; shared with the rounds' blocking jobs, which may outlive
+  // the Repairer.
+  const std::shared_ptr<RepairHealth> health_ = std::make_shared<RepairHealth>();
 
   bool running_ = false;
   std::uint64_t timer_ = 0;               // 0 when no round is scheduled

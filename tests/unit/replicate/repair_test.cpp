@@ -130,6 +130,34 @@ TEST_F(RepairTest, AfterTenPercentOfNodesDieEveryChunkIsBackOnRLiveReplicasWithi
             << " s of virtual time, " << total_stats().copies_made << " copies, " << stray << " astray ]\n";
 }
 
+// dfs status's figures: the chunks short of copies as the rounds last
+// found them, each counted once however many rounds find it so, and none
+// once repair could heal them.
+TEST_F(RepairTest, HealthCountsTheChunksShortNowNotARunningTotal) {
+  ASSERT_TRUE(net.grow(3));  // R = 3: every node holds every chunk
+  const std::vector<ChunkId> ids = replicate_chunks(10);
+  ASSERT_TRUE(net.repair_now(0));
+  HealthSnapshot health = net.replicator(0).health();
+  EXPECT_EQ(health.rounds, 1u);
+  EXPECT_EQ(health.under_replicated, 0u);
+
+  net.kill(2);  // two live nodes: no placement can reach R
+  for (int round = 0; round < 3; ++round) ASSERT_TRUE(net.repair_now(0));
+  health = net.replicator(0).health();
+  EXPECT_EQ(health.under_replicated, ids.size()) << "once each, not once per round";
+  EXPECT_EQ(health.copies_missing, ids.size());
+  EXPECT_GT(net.replicator(0).stats().under_replicated, ids.size()) << "the running total grows meanwhile";
+
+  ASSERT_TRUE(net.grow(1));  // a third live node: repair copies to it
+  net.run_for(net.config().small_network_ttl + seconds(1));  // the peer set of two goes stale
+  ASSERT_TRUE(net.repair_now(0));
+  health = net.replicator(0).health();
+  EXPECT_EQ(health.under_replicated, 0u);
+  EXPECT_EQ(health.copies_missing, 0u);
+  EXPECT_GT(health.copies_last_minute, 0u);
+  EXPECT_TRUE(all_placed(ids));
+}
+
 TEST_F(RepairTest, AWellPlacedStoreCostsPresenceChecksAndNoCopies) {
   ASSERT_TRUE(net.grow(30));
   const std::vector<ChunkId> ids = replicate_chunks(20);
