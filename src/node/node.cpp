@@ -388,8 +388,9 @@ Result<ServiceStatus> Node::status() {
     s.node_id = net.node_id;
     s.listen_address = net.listen_address;
     s.peers = net.peers;
+    s.reachable = net.reachable;
     s.replicas = net.replicas;
-    s.under_replicated = net.under_replicated;
+    s.health = net.health;
     s.repair_copies = net.repair_copies;
     if (net.last_sweep_started > 0) s.leases_expire_from = net.last_sweep_started + options_.lease_length.count();
     s.limits = net.limits;

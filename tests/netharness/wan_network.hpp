@@ -34,6 +34,9 @@ struct WanOptions {
   // This peer (if any) listens on [::]:4001 and advertises nothing: others
   // cannot dial it, so none should hand it out or count it as known.
   int unadvertised = -1;
+  // This peer (if any, not 0) sits behind NAT (Namespaces::add_nat) at
+  // 10.202.0.2:4001, an address no other peer can dial.
+  int natted = -1;
 };
 
 class WanNetwork : public ::testing::Test {
@@ -62,6 +65,10 @@ class WanNetwork : public ::testing::Test {
   std::string put_at(int i, const std::string& path);
   // chunk ID (hex) -> the peers whose store holds it.
   std::map<std::string, std::set<int>> holders();
+  // Peer i's node ID (hex), from dfs status.
+  std::string node_id(int i);
+  // Bytes the emulator has forwarded so far, all links.
+  std::uint64_t forwarded_bytes();
 
   WanOptions options_;
   std::string dir_;

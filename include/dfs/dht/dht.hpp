@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <random>
@@ -117,6 +118,10 @@ class Dht {
   void stop();
 
   const Contact& self() const { return self_; }
+  // Where other peers reach us; "" when they cannot (p2p/reachability.hpp).
+  // Only placement reads it (a self without an address holds no replica);
+  // peers learn our address from the transport's handshake, not from here.
+  void set_self_address(std::string address) { self_.address = std::move(address); }
   const DhtConfig& config() const { return config_; }
   const RoutingTable& table() const { return table_; }
   const RecordStore& records() const { return store_; }
@@ -156,10 +161,16 @@ class Dht {
   void store_on(const std::vector<Contact>& nodes, const Record& record, std::size_t already,
                 std::function<void(Result<std::size_t>)> done);
   void maintain();
+  // Contacts dropped after failures, pinged again (DhtConfig::
+  // lost_contact_retry_interval) until they answer or are forgotten.
+  void remember_lost(const Contact& contact);
+  void schedule_lost_retry();
+  void retry_lost();
 
   Response answer(const Contact& from, const Request& request);
 
-  const Contact self_;
+  Contact self_;                     // its address: see set_self_address
+  const std::string listen_address_;  // as constructed: no seed is dialed there
   Transport& transport_;
   Scheduler& scheduler_;
   const DhtConfig config_;
@@ -171,6 +182,13 @@ class Dht {
   std::unordered_set<NodeId> verifying_;
   std::mt19937_64 rng_;  // bucket-refresh targets only; not for secrets
   std::uint64_t maintenance_timer_ = 0;  // 0 when not running
+  struct Lost {
+    Contact contact;
+    TimePoint at;  // when it was dropped
+  };
+  static constexpr std::size_t kMaxLostContacts = 16;
+  std::deque<Lost> lost_;  // oldest first, at most kMaxLostContacts
+  std::uint64_t lost_timer_ = 0;  // 0 when no retry is scheduled
   LookupStats last_lookup_;
   LookupTotals totals_;
   int sending_ = 0;  // > 0 while inside Transport::send (see rpc())
