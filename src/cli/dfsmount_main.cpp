@@ -233,7 +233,7 @@ int run(int argc, char** argv) {
   handlers.open = [&placer](const control::OpenSharedRequest& request) { return placer.place(request); };
   // Namespace snapshots (issue 15): with a network and a recovery key.
   auto snapshots = NamespaceSnapshots::start(data_dir, daemon.peer(), *snapshot_interval,
-                                             namespace_source(**filesystem));
+                                             namespace_source(**filesystem), data.index());
   if (!snapshots.ok()) return fail(report_fd, "namespace snapshots: " + snapshots.error().message);
   if (*snapshots) {
     handlers.snapshot = [&snapshots] { return (**snapshots)->take_now(); };

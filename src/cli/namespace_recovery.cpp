@@ -5,6 +5,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "cli_util.hpp"
 #include "dfs/util/log.hpp"
@@ -15,6 +17,21 @@ namespace {
 
 // Lookups before concluding that the network holds no pointer for a key.
 constexpr int kPointerLookups = 3;
+// How long a new peer may take to join through its bootstrap peers.
+constexpr auto kJoinDeadline = std::chrono::seconds(30);
+constexpr auto kJoinPoll = std::chrono::milliseconds(50);
+
+Status await_join(p2p::Peer& peer) {
+  const auto deadline = std::chrono::steady_clock::now() + kJoinDeadline;
+  while (peer.status().peers == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error(Errc::unavailable, "no bootstrap peer answered within " +
+                                               std::to_string(kJoinDeadline.count()) + " s: cannot look for snapshots");
+    }
+    std::this_thread::sleep_for(kJoinPoll);
+  }
+  return {};
+}
 
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
@@ -87,10 +104,11 @@ Result<SnapshotRef> choose_snapshot(const RecoveryPointer& pointer, const Snapsh
   return all.front();
 }
 
-Result<node::FoundPointer> find_snapshots(const crypto::RecoveryKey& key, dht::RecordBoard& board) {
+Result<node::FoundPointer> find_snapshots(const crypto::RecoveryKey& key, p2p::Peer& peer) {
+  DFS_TRY(await_join(peer));
   Result<node::FoundPointer> found = make_error(Errc::not_found, "no lookup made");
   for (int attempt = 0; attempt < kPointerLookups; ++attempt) {
-    found = node::find_pointer(key, board);
+    found = node::find_pointer(key, peer);
     if (found.ok() || found.error().code != Errc::not_found) break;
   }
   if (found.ok() && found->pointer.snapshots.empty()) {
@@ -110,18 +128,17 @@ std::string describe_snapshots(const RecoveryPointer& pointer) {
 }
 
 Result<std::string> recover_namespace(const std::string& data_dir, const std::string& key_file,
-                                      const std::optional<std::string>& at, dht::RecordBoard& board,
-                                      fs::FileSystem& fs) {
+                                      const std::optional<std::string>& at, p2p::Peer& peer, fs::FileSystem& fs) {
   DFS_ASSIGN_OR_RETURN(const crypto::RecoveryKey key, node::read_recovery_key_file(key_file));
   SnapshotChoice choice;
   if (at) {
     DFS_ASSIGN_OR_RETURN(choice, parse_snapshot_choice(*at));
   }
-  DFS_ASSIGN_OR_RETURN(const node::FoundPointer found, find_snapshots(key, board));
+  DFS_ASSIGN_OR_RETURN(const node::FoundPointer found, find_snapshots(key, peer));
   DFS_ASSIGN_OR_RETURN(const SnapshotRef chosen, choose_snapshot(found.pointer, choice));
   DFS_ASSIGN_OR_RETURN(const fs::RestoreSummary restored, fs.restore(chosen.root));
   DFS_TRY(keep_key(data_dir, key));
-  node::PointerPublisher publisher(key, board, data_dir + "/" + node::kRecoveryStateFile);
+  node::PointerPublisher publisher(key, peer, data_dir + "/" + node::kRecoveryStateFile);
   DFS_TRY(publisher.adopt(found));
   std::string said = "recovered the namespace as of its snapshot of " + local_time(chosen.taken_at) + ": " +
                      std::to_string(restored.files) + " files (" + human_bytes(restored.bytes) + "), " +

@@ -10,6 +10,7 @@
 #include "dfs/dht/record_board.hpp"
 #include "dfs/fs/filesystem.hpp"
 #include "dfs/node/recovery.hpp"
+#include "dfs/p2p/peer.hpp"
 
 namespace dfs::cli {
 
@@ -26,10 +27,12 @@ Result<SnapshotChoice> parse_snapshot_choice(const std::string& when);
 // Errc::not_found when no snapshot of the pointer fits.
 Result<SnapshotRef> choose_snapshot(const RecoveryPointer& pointer, const SnapshotChoice& choice);
 
-// The pointer for `key` in the network: a few lookups (a node that just
-// joined may not know the record's closest peers at once). Errc::not_found
-// says the key names no snapshot (a wrong key recovers nothing).
-Result<node::FoundPointer> find_snapshots(const crypto::RecoveryKey& key, dht::RecordBoard& board);
+// The pointer for `key` in the network, once `peer` has joined it (its
+// bootstrap runs in the background: a lookup before it knows anyone finds
+// nothing), with a few lookups. Errc::not_found says the key names no
+// snapshot (a wrong key recovers nothing); Errc::unavailable that no peer
+// answered the bootstrap.
+Result<node::FoundPointer> find_snapshots(const crypto::RecoveryKey& key, p2p::Peer& peer);
 
 // One line per snapshot: "N  TIME  FILES files  SIZE".
 std::string describe_snapshots(const RecoveryPointer& pointer);
@@ -39,7 +42,6 @@ std::string describe_snapshots(const RecoveryPointer& pointer);
 // and adopts the pointer, so that the mount's next snapshot goes on from
 // its sequence and history. Returns a line saying what was recovered.
 Result<std::string> recover_namespace(const std::string& data_dir, const std::string& key_file,
-                                      const std::optional<std::string>& at, dht::RecordBoard& board,
-                                      fs::FileSystem& fs);
+                                      const std::optional<std::string>& at, p2p::Peer& peer, fs::FileSystem& fs);
 
 }  // namespace dfs::cli
