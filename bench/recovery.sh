@@ -88,6 +88,7 @@ snap "snapshot, first"
 first_secs=$snap_secs
 for round in 1 2 3; do
   echo "edit $round" >>"$mnt_a/tree/t0/d0/f0"
+  echo "edit $round" >>"$src/t0/d0/f0"  # the source follows, for the diff at the end
   snap "snapshot, one edit ($round)"
 done
 snap "snapshot, unchanged"

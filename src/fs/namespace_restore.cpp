@@ -40,6 +40,17 @@ namespace {
 // Manifest fetches in flight: enough to hide a round trip each.
 constexpr std::size_t kManifestFetchers = 16;
 
+std::int64_t nanoseconds(std::int64_t seconds, std::uint32_t nanos) {
+  return seconds * 1'000'000'000 + static_cast<std::int64_t>(nanos);
+}
+
+Error at(Error error, const std::string& name) {
+  error.message = "recovering \"" + name + "\": " + error.message;
+  return error;
+}
+
+}  // namespace
+
 std::uint32_t type_bits(EntryType type) {
   switch (type) {
     case EntryType::file: return S_IFREG;
@@ -52,17 +63,6 @@ std::uint32_t type_bits(EntryType type) {
   }
   return 0;
 }
-
-std::int64_t nanoseconds(std::int64_t seconds, std::uint32_t nanos) {
-  return seconds * 1'000'000'000 + static_cast<std::int64_t>(nanos);
-}
-
-Error at(Error error, const std::string& name) {
-  error.message = "recovering \"" + name + "\": " + error.message;
-  return error;
-}
-
-}  // namespace
 
 Result<std::map<ChunkId, Manifest>> FsImpl::restore_manifests(const TreeBudget& budget) {
   std::vector<std::pair<const dfs::DirEntry*, Result<Manifest>>> files;
