@@ -1,7 +1,7 @@
 // dfs-bench-small-files: create, then read back, N small files from one
 // process, timing each phase (bench/mount.sh runs it on every filesystem).
 //
-//   dfs-bench-small-files DIR N [--size BYTES] [--drop-caches]
+//   dfs-bench-small-files DIR N [--size BYTES] [--drop-caches] [--unlink]
 //
 // Create: for each of N files DIR/fNNNNNN, open(O_CREAT|O_EXCL|O_WRONLY),
 // one write of BYTES (default 4096) bytes, close. Nothing is fsynced: a
@@ -12,12 +12,18 @@
 // Read: for each file, open(O_RDONLY), read to the end, close; every file's
 // bytes are checked against what was written (exit 1 on a mismatch).
 //
+// With --unlink, a last phase unlinks every file, timed.
+//
 // stdout: one line of key=value pairs,
-//   files=N bytes=BYTES create_s=... read_s=...
+//   files=N bytes=BYTES create_s=... read_s=... create_fifths=R1,R2,R3,R4,R5
+//   [unlink_s=...]
+// where create_fifths are the files/s of each fifth of the creates in
+// order: whether creating stays as fast as the directory grows.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -81,10 +87,13 @@ int main(int argc, char** argv) {
   if (*end != '\0' || count == 0) usage();
   std::size_t size = 4096;
   bool drop = false;
+  bool unlink = false;
   for (int i = 3; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--drop-caches") {
       drop = true;
+    } else if (arg == "--unlink") {
+      unlink = true;
     } else if (arg == "--size" && i + 1 < argc) {
       size = std::strtoul(argv[++i], &end, 10);
       if (*end != '\0' || size == 0) usage();
@@ -95,7 +104,13 @@ int main(int argc, char** argv) {
 
   std::vector<std::uint8_t> data(size), back(size + 1);
   const auto create_start = std::chrono::steady_clock::now();
+  std::string fifths;
+  auto fifth_start = create_start;
   for (unsigned long i = 0; i < count; ++i) {
+    if (i > 0 && i % std::max(count / 5, 1ul) == 0 && i / std::max(count / 5, 1ul) < 5) {
+      fifths += std::to_string(static_cast<long>(static_cast<double>(count / 5) / seconds_since(fifth_start))) + ",";
+      fifth_start = std::chrono::steady_clock::now();
+    }
     const std::string path = name_of(dir, i);
     fill(data, i);
     const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
@@ -104,6 +119,7 @@ int main(int argc, char** argv) {
     if (::close(fd) != 0) die("close " + path);
   }
   const double create_s = seconds_since(create_start);
+  fifths += std::to_string(static_cast<long>(static_cast<double>(count - 4 * (count / 5)) / seconds_since(fifth_start)));
 
   if (drop) {
     ::sync();
@@ -138,6 +154,16 @@ int main(int argc, char** argv) {
   }
   const double read_s = seconds_since(read_start);
 
-  std::printf("files=%lu bytes=%zu create_s=%.3f read_s=%.3f\n", count, size, create_s, read_s);
+  std::printf("files=%lu bytes=%zu create_s=%.3f read_s=%.3f create_fifths=%s", count, size, create_s, read_s,
+              fifths.c_str());
+  if (unlink) {
+    const auto unlink_start = std::chrono::steady_clock::now();
+    for (unsigned long i = 0; i < count; ++i) {
+      const std::string path = name_of(dir, i);
+      if (::unlink(path.c_str()) != 0) die("unlink " + path);
+    }
+    std::printf(" unlink_s=%.3f", seconds_since(unlink_start));
+  }
+  std::printf("\n");
   return 0;
 }

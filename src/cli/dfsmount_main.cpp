@@ -29,6 +29,7 @@
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/fuse/mount.hpp"
 #include "dfs/daemon/daemon.hpp"
+#include "dfs/util/file.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 #include "peer_options.hpp"
@@ -204,9 +205,8 @@ int run(int argc, char** argv) {
 
   // The filesystem works on the data directory's store, cache, index and
   // pool, beside the node.
-  const std::string scratch = data_dir + "/tmp";
-  std::error_code ec;
-  std::filesystem::create_directories(scratch, ec);
+  const std::string scratch = data_dir + "/tmp";  // private like the rest of the data directory
+  if (Status made = make_dirs(scratch); !made.ok()) return fail(report_fd, made.error().message);
   fs::Backend backend;
   backend.store = &data.store();
   backend.cache = &data.cache();

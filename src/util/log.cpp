@@ -75,11 +75,38 @@ Style daemon_style() {
   return journal ? Style::journal : Style::timestamped;
 }
 
+namespace {
+bool is_base32(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7'); }
+bool is_id_prefix(std::string_view s) {
+  return s.size() >= 4 && (s[0] | 0x20) == 'd' && (s[1] | 0x20) == 'f' && (s[2] | 0x20) == 's' && s[3] == '1';
+}
+constexpr std::size_t kIdShownChars = 12;    // "dfs1" and 8 base32 characters (40 bits of the manifest ID)
+constexpr std::size_t kIdMinBase32Run = 32;  // shorter runs are no capability (a key alone is 52)
+}  // namespace
+
+std::string redact_ids(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  std::size_t copied = 0;  // message[0, copied) is in `out`
+  for (std::size_t at = message.find_first_of("dD"); at != std::string_view::npos;
+       at = message.find_first_of("dD", at + 1)) {
+    if (at < copied || !is_id_prefix(message.substr(at))) continue;
+    std::size_t end = at + 4;
+    while (end < message.size() && is_base32(message[end])) ++end;
+    if (end - at - 4 < kIdMinBase32Run) continue;
+    out.append(message.substr(copied, at + kIdShownChars - copied));
+    out.append("\u2026");
+    copied = end;
+  }
+  out.append(message.substr(copied));
+  return out;
+}
+
 void write(Level lvl, std::string_view message) {
   if (lvl < level() || lvl == Level::off) return;
   // One fwrite per line so concurrent lines do not interleave.
   std::string line = prefix(lvl) + level_name(lvl) + ": ";
-  line.append(message);
+  line.append(redact_ids(message));
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stderr);
 }

@@ -16,6 +16,7 @@
 #include <random>
 
 #include "../common/chunk_on_disk.hpp"
+#include "../common/eventually.hpp"
 #include "../common/test_data.hpp"
 #include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/util/encoding.hpp"
@@ -48,16 +49,10 @@ std::uint64_t number_before(const std::string& text, const std::string& what) {
   return start == at ? 0 : std::stoull(text.substr(start, at - start));
 }
 
-// Polls `pred` until it holds or `limit` passes (no fixed sleeps: each
-// poll is a short wait for a condition).
+// eventually() with a coarser poll: each poll of these tests runs `dfs`.
 template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    ::usleep(20'000);
-  }
-  return pred();
+bool wait_until(Pred pred, std::chrono::milliseconds limit = 20s) {
+  return eventually(pred, limit, 20ms);
 }
 
 class Hostile : public ::testing::Test {
@@ -95,21 +90,15 @@ class Hostile : public ::testing::Test {
     peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_BIN"), args, data(i) + ".log");
     ASSERT_TRUE(peers_[i]->wait_for_log("listening on")) << peers_[i]->log();
     if (i != kVictim) {
-      ASSERT_TRUE(eventually([&] { return known_peers(i) >= 1; })) << peers_[i]->log();
+      ASSERT_TRUE(wait_until([&] { return known_peers(i) >= 1; })) << peers_[i]->log();
     }
   }
 
-  ProcessResult dfs_at(int i, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--data", data(i)});
-    return run_process(binary_from_env("DFS_BIN"), args);
-  }
-  int known_peers(int i) {
-    auto r = dfs_at(i, {"peers"});
-    return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
-  }
+  ProcessResult dfs_at(int i, std::vector<std::string> args) { return dfs_with_data(data(i), std::move(args)); }
+  int known_peers(int i) { return peers_known_at(data(i)); }
   std::string status(int i) { return dfs_at(i, {"status"}).out; }
   bool status_says(int i, const std::string& text) {
-    return eventually([&] { return status(i).find(text) != std::string::npos; });
+    return wait_until([&] { return status(i).find(text) != std::string::npos; });
   }
 
   // The owner puts `content`; returns its File ID.
@@ -191,7 +180,7 @@ TEST_F(Hostile, HalfOpenConnectionsAreCappedPerAddressAndOverall) {
     if (fd >= 0) held.push_back(fd);
   }
   EXPECT_GE(held.size(), 900u);
-  EXPECT_TRUE(eventually([&] { return number_before(status(kVictim), " refused") >= held.size() - 8; }))
+  EXPECT_TRUE(wait_until([&] { return number_before(status(kVictim), " refused") >= held.size() - 8; }))
       << status(kVictim);
   expect_reader_gets(id, content);
   const ProcessUsage during = victim_usage();
@@ -239,7 +228,7 @@ TEST_F(Hostile, AFloodOfRefusedFramesWritesABoundedNumberOfLogLines) {
 TEST_F(Hostile, APutOfAChunkFarFromThisNodeIsRefusedAndOneCloseToItIsTaken) {
   start_peer(kVictim, {"--replicas", "1"});  // takes chunks it is among the 4 closest to
   for (int i = 1; i <= 5; ++i) start_peer(i);
-  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
   std::vector<Bytes> others;
   for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
   const Bytes victim = from_hex(node_id(kVictim)).value();
@@ -341,7 +330,7 @@ TEST_F(Hostile, APutFloodFromOnePeerIsAnsweredBusy) {
 TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   start_peer(kVictim, {"--replicas", "1", "--lease-length", "2", "--gc-interval", "0.5"});  // window: 4 closest
   for (int i = 1; i <= 5; ++i) start_peer(i);
-  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
   std::vector<Bytes> others;
   for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
   const Bytes victim = from_hex(node_id(kVictim)).value();
@@ -379,7 +368,7 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   };
   ASSERT_TRUE(held());
   // The asker keeps asking, far more often than the lease lasts.
-  EXPECT_TRUE(eventually(
+  EXPECT_TRUE(wait_until(
       [&] {
         asker->send(HostilePeer::has_chunks({junk.id}));
         auto present = asker->read_frame(5s);
@@ -399,11 +388,11 @@ TEST_F(Hostile, APeerClaimingChunksItDoesNotStoreIsCaughtAndHonestPeersGetTheCop
   start_peer(kVictim, fast_repair);
   LyingPeer liar(std::string(kAttackerIp) + ":" + std::to_string(base_port()));
   liar.introduce_to(address(kVictim));
-  ASSERT_TRUE(eventually([&] { return known_peers(kVictim) >= 1; })) << "the victim never took the liar in";
+  ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 1; })) << "the victim never took the liar in";
   start_peer(kOwner, fast_repair);
   start_peer(kReader, fast_repair);
   for (int i : {kOwner, kReader}) {
-    ASSERT_TRUE(eventually([&] { return known_peers(i) >= 2; })) << dfs_at(i, {"peers"}).out;
+    ASSERT_TRUE(wait_until([&] { return known_peers(i) >= 2; })) << dfs_at(i, {"peers"}).out;
   }
   // R = 3 among three honest peers and the liar: the liar is among the
   // three closest of about three chunks in four, each of which then lives
@@ -418,7 +407,7 @@ TEST_F(Hostile, APeerClaimingChunksItDoesNotStoreIsCaughtAndHonestPeersGetTheCop
     }
     return copies;
   };
-  EXPECT_TRUE(eventually(
+  EXPECT_TRUE(wait_until(
       [&] {
         const auto copies = honest_copies();
         return copies.size() >= 24 && std::all_of(copies.begin(), copies.end(), [](const auto& c) { return c.second == 3; });

@@ -76,15 +76,9 @@ class PeerNetwork : public ::testing::Test {
     ASSERT_TRUE(eventually([&] { return known_peers(0) == n - 1; })) << dfs_at(0, {"peers"}).out;
   }
 
-  ProcessResult dfs_at(int i, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--data", data(i)});
-    return run_process(binary_from_env("DFS_BIN"), args);
-  }
+  ProcessResult dfs_at(int i, std::vector<std::string> args) { return dfs_with_data(data(i), std::move(args)); }
 
-  int known_peers(int i) {
-    auto r = dfs_at(i, {"peers"});
-    return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
-  }
+  int known_peers(int i) { return peers_known_at(data(i)); }
 
   std::string put_at(int i, const std::string& path) {
     auto r = dfs_at(i, {"put", path});

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -110,6 +111,16 @@ std::string binary_from_env(const char* variable) {
   const char* path = std::getenv(variable);
   if (!path) throw std::runtime_error(std::string(variable) + " is not set: run the tests through 'meson test'");
   return path;
+}
+
+ProcessResult dfs_with_data(const std::string& data, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--data", data});
+  return run_process(binary_from_env("DFS_BIN"), args);
+}
+
+int peers_known_at(const std::string& data) {
+  const ProcessResult r = dfs_with_data(data, {"peers"});
+  return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
 }
 
 }  // namespace dfs::testing

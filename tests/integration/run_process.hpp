@@ -34,6 +34,11 @@ ProcessResult run_process(const std::string& binary, const std::vector<std::stri
 // Path of a binary from an environment variable set by meson (DFS_BIN...).
 std::string binary_from_env(const char* variable);
 
+// `dfs --data DATA ARGS...`: a command at the peer of that data directory.
+ProcessResult dfs_with_data(const std::string& data, std::vector<std::string> args);
+// How many peers the peer of that data directory lists (`dfs peers`).
+int peers_known_at(const std::string& data);
+
 }  // namespace dfs::testing
 
 namespace dfs::testing {

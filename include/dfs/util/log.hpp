@@ -29,6 +29,12 @@ void set_style(Style style);
 // ($JOURNAL_STREAM names its device and inode), else `timestamped`.
 Style daemon_style();
 
+// Every line passes through redact_ids: a File or directory ID is a read
+// capability, and logs are read by whoever administers the machine, pasted
+// into bug reports and kept for years. An ID ("dfs1" and 32 or more base32
+// characters) keeps its first 12 characters, enough to tell IDs apart and
+// none of the key, and the rest becomes "…".
+std::string redact_ids(std::string_view message);
 void write(Level level, std::string_view message);
 inline void debug(std::string_view m) { write(Level::debug, m); }
 inline void info(std::string_view m) { write(Level::info, m); }
@@ -47,7 +53,13 @@ class RateLimited {
   using Sink = std::function<void(Level, std::string_view)>;
   RateLimited(std::size_t burst, std::chrono::milliseconds window, Sink sink);
 
-  void write(Level level, std::string_view message);
+  // Every line passes through redact_ids: a File or directory ID is a read
+// capability, and logs are read by whoever administers the machine, pasted
+// into bug reports and kept for years. An ID ("dfs1" and 32 or more base32
+// characters) keeps its first 12 characters, enough to tell IDs apart and
+// none of the key, and the rest becomes "…".
+std::string redact_ids(std::string_view message);
+void write(Level level, std::string_view message);
   // Lines suppressed since the start (for status and tests).
   std::uint64_t suppressed() const;
 

@@ -47,5 +47,20 @@ TEST(Log, ThePeerLogsToTheJournalOnlyWhenStderrIsTheStreamSystemdNamed) {
   ::unsetenv("JOURNAL_STREAM");
 }
 
+// Issue 10: no log line holds a whole ID (a read capability).
+TEST(Log, ALineKeepsTwelveCharactersOfAnIdAndNoneOfItsKey) {
+  const std::string id = "dfs1" + std::string(104, 'q');
+  const std::string v1 = "DFS1" + std::string(103, '7');
+  EXPECT_EQ(logged(Style::plain, Level::error, "cannot open " + id + ": gone"),
+            "dfs: error: cannot open dfs1qqqqqqqq\u2026: gone\n");
+  EXPECT_EQ(redact_ids(id + "/" + v1), "dfs1qqqqqqqq\u2026/DFS177777777\u2026");
+  EXPECT_EQ(redact_ids("ddfs1" + id.substr(4)), "ddfs1qqqqqqqq\u2026");
+  // Short runs, paths and hex chunk IDs are no capability: left alone.
+  EXPECT_EQ(redact_ids("dfs1abc /data/dfs1/store dd d"), "dfs1abc /data/dfs1/store dd d");
+  EXPECT_EQ(redact_ids("chunk 0123456789abcdef0123456789abcdef"), "chunk 0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(redact_ids(""), "");
+  EXPECT_EQ(redact_ids("dfs1"), "dfs1");
+}
+
 }  // namespace
 }  // namespace dfs::log
