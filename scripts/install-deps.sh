@@ -12,6 +12,8 @@ packages=(
   libgtest-dev clang libclang-rt-14-dev
   # tools the tests and benchmarks run (real programs on a real mount)
   util-linux time git rsync attr sqlite3
+  # the network harness (tests/netharness): namespaces, and NAT for a peer
+  iproute2 nftables
 )
 
 missing=()

@@ -207,6 +207,7 @@ void print_status(const node::ServiceStatus& s) {
     std::printf("node ID:         %s\n", s.node_id.c_str());
     std::printf("listening on:    %s\n", s.listen_address.c_str());
     std::printf("network:         %u peers known, %u replicas per chunk\n", s.peers, s.replicas);
+    if (!s.reachable.empty()) std::printf("reachable:       %s\n", s.reachable.c_str());
   } else {
     std::printf("network:         none (lone peer: every chunk is stored here only)\n");
   }

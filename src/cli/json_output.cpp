@@ -37,6 +37,7 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("node_id", json_string(s.node_id));
     out += "," + field("listen", json_string(s.listen_address));
     out += "," + field("peers", number(s.peers));
+    out += "," + field("reachable", json_string(s.reachable));
     out += "," + field("replicas", number(s.replicas));
     out += "," + field("under_replicated_total", number(s.under_replicated));
     out += "," + field("repair_copies", number(s.repair_copies));

@@ -15,6 +15,7 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_bytes_cached(s.cache.bytes);
   r.set_chunks_referenced(s.referenced_chunks);
   r.set_peers(s.peers);
+  r.set_reachable(s.reachable);
   r.set_replicas(s.replicas);
   r.set_under_replicated(s.under_replicated);
   r.set_repair_copies(s.repair_copies);
@@ -39,6 +40,7 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
   s.referenced_chunks = r.chunks_referenced();
   s.peers = r.peers();
+  s.reachable = r.reachable();
   s.replicas = r.replicas();
   s.under_replicated = r.under_replicated();
   s.repair_copies = r.repair_copies();

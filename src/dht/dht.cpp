@@ -61,6 +61,7 @@ struct Dht::PendingRpc {
 
 Dht::Dht(Contact self, Transport& transport, Scheduler& scheduler, DhtConfig config)
     : self_(std::move(self)),
+      listen_address_(self_.address),
       transport_(transport),
       scheduler_(scheduler),
       config_(sanitize(config)),
@@ -213,7 +214,7 @@ struct Dht::Join {
 
 void Dht::bootstrap(std::vector<Contact> seeds, std::function<void(Status)> done) {
   std::erase_if(seeds, [&](const Contact& c) {
-    return c.address.empty() || c.id == self_.id || c.address == self_.address;
+    return c.address.empty() || c.id == self_.id || c.address == listen_address_;
   });
   if (seeds.empty()) {
     post([done = std::move(done)] { done(make_error(Errc::invalid_argument, "no bootstrap seed other than this node")); });

@@ -41,6 +41,7 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
   std::atomic<std::size_t> live_count_{0};
   std::atomic<std::size_t> inbound_count_{0};
   std::atomic<std::size_t> handshake_count_{0};
+  std::atomic<std::uint64_t> dialed_in_{0};  // incoming connections established, ever
 
  private:
   // Inbound connections of one remote IP: all, and those in set-up.
@@ -223,6 +224,7 @@ void TlsTransport::Impl::on_established(const std::shared_ptr<Connection>& conn)
   if (conn->direction() == Connection::Direction::incoming) {
     --inbound_[ip_of(conn->peer().address)].handshakes;
     --handshake_count_;
+    ++dialed_in_;
   }
   by_id_[conn->peer().id] = conn;  // the newest connection to a peer wins
   shared_->log(log::Level::debug, conn->label() + " connected");
@@ -291,6 +293,8 @@ std::string TlsTransport::listen_address() const { return impl_->self_contact_.a
 const NodeIdBytes& TlsTransport::self_id() const { return impl_->shared_->identity.node_id(); }
 void TlsTransport::set_request_handler(RequestHandler handler) { impl_->handler_ = std::move(handler); }
 std::size_t TlsTransport::connection_count() const { return impl_->live_count_.load(); }
+
+std::uint64_t TlsTransport::dialed_in() const { return impl_->dialed_in_.load(); }
 
 std::vector<std::string> TlsTransport::describe_limits() const {
   const auto& s = *impl_->shared_;

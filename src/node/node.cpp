@@ -388,6 +388,7 @@ Result<ServiceStatus> Node::status() {
     s.node_id = net.node_id;
     s.listen_address = net.listen_address;
     s.peers = net.peers;
+    s.reachable = net.reachable;
     s.replicas = net.replicas;
     s.under_replicated = net.under_replicated;
     s.repair_copies = net.repair_copies;

@@ -19,6 +19,7 @@
 #include "dfs/p2p/chunk_wire.hpp"
 #include "dfs/p2p/dht_wire.hpp"
 #include "dfs/p2p/net_adapters.hpp"
+#include "dfs/p2p/reachability.hpp"
 #include "dfs/replicate/blocking_runner.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "dfs/replicate/replicator.hpp"
@@ -106,6 +107,16 @@ struct Peer::Impl {
                     std::uint64_t bytes);
   std::string describe_storage_for_others() const;
   void join();
+  // Judges, every second until a peer dialed us, whether other peers can
+  // (reachability.hpp). A peer known to be unreachable does not count its
+  // own copies as replicas (its Dht self has no address); until then it
+  // does, as before it knew.
+  void check_reachability();
+  std::chrono::milliseconds reachability_wait() const {
+    // A dial-back is one PING with the DHT's timeout; twice leaves room
+    // for a second try.
+    return 2 * (options.rpc_timeout + std::chrono::seconds(1));
+  }
 
   // Runs `start` on the network thread and waits up to `deadline` for the
   // result it delivers.
@@ -152,6 +163,8 @@ struct Peer::Impl {
   std::unique_ptr<replicate::Replicator> replicator;
   std::string node_id_hex;
   std::string listen_address;
+  std::string dialable_address;  // what others dial; "" for an unadvertised wildcard
+  Reachability reach{reachability_wait()};  // network thread only
   std::thread thread;
   std::atomic<bool> stopped{false};
   // Shared with the streams' callbacks, which may outlive a stream.
@@ -313,11 +326,28 @@ void Peer::Impl::join() {
   dht->bootstrap(seeds, [this](Status joined) {
     if (joined.ok()) {
       log::info("joined the network: " + std::to_string(dht->table().size()) + " peers known");
+      reach.joined(scheduler->now());
       return;
     }
     log::warn("could not join through the bootstrap peers (" + joined.error().message + "); retrying");
     scheduler->schedule(std::chrono::seconds(2), [this] { join(); });
   });
+}
+
+void Peer::Impl::check_reachability() {
+  if (stopped.load()) return;
+  const Reachability::State before = reach.state();
+  const Reachability::State now = reach.update(transport->dialed_in(), scheduler->now());
+  if (now != before) {
+    // Until known unreachable a peer counts its own copies as replicas (as
+    // a seed must); once known, repair moves those to peers others reach.
+    const bool unreachable = now == Reachability::State::unreachable;
+    dht->set_self_address(unreachable ? std::string() : dialable_address);
+    log::write(unreachable ? log::Level::warn : log::Level::info, "reachable: " + reach.describe(dialable_address));
+  }
+  if (now != Reachability::State::reachable) {
+    scheduler->schedule(std::chrono::seconds(1), [this] { check_reachability(); });
+  }
 }
 
 Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::ChunkStore& store) {
@@ -334,7 +364,8 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   });
   DFS_ASSIGN_OR_RETURN(const net::HostPort host_port, net::parse_host_port(options.listen));
   DFS_TRY(impl->transport->listen(host_port.host, host_port.port));
-  impl->listen_address = impl->transport->listen_address();
+  impl->dialable_address = impl->transport->listen_address();
+  impl->listen_address = impl->dialable_address;
   if (impl->listen_address.empty()) impl->listen_address = options.listen;  // a wildcard, not advertised
   impl->node_id_hex = hex_of(self_id);
 
@@ -343,7 +374,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   dht::DhtConfig dht_config;
   // The DHT's own backstop must not fire before the transport's timeout.
   dht_config.request_timeout = options.rpc_timeout + std::chrono::seconds(1);
-  impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->listen_address},
+  impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->dialable_address},
                                          *impl->dht_transport, *impl->scheduler, dht_config);
   impl->chunk_client = std::make_unique<NetChunkClient>(*impl->transport, options.rpc_timeout * 6);
   impl->runner = std::make_unique<replicate::PoolRunner>(
@@ -358,6 +389,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
     raw->dht->start();
     raw->replicator->start();
     raw->join();
+    raw->check_reachability();
   });
   impl->thread = std::thread([raw] { raw->io.run(); });
   log::info("peer " + impl->node_id_hex.substr(0, 12) + " listening on " + impl->listen_address);
@@ -550,10 +582,11 @@ replicate::NetworkStatus Peer::status() {
   status.under_replicated = stats.under_replicated;
   status.repair_copies = stats.copies_made;
   status.last_sweep_started = stats.last_sweep_started;
-  auto size = raw->call_on_loop<std::size_t>(std::chrono::seconds(5), [raw](auto deliver) {
-    deliver(raw->dht->table().size());
+  auto size = raw->call_on_loop<std::pair<std::size_t, std::string>>(std::chrono::seconds(5), [raw](auto deliver) {
+    deliver(std::pair(raw->dht->table().size(), raw->reach.describe(raw->dialable_address)));
   });
-  status.peers = size.ok() ? static_cast<std::uint32_t>(*size) : 0;
+  status.peers = size.ok() ? static_cast<std::uint32_t>(size->first) : 0;
+  if (size.ok()) status.reachable = size->second;
   status.limits = raw->transport->describe_limits();
   status.limits.push_back(raw->describe_storage_for_others());
   status.limits.push_back(

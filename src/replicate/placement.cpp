@@ -21,10 +21,11 @@ std::vector<Contact> closest_first(const NodeId& key, std::vector<Contact> conta
 Placement place(const Contact& self, const NodeId& key, const std::vector<Contact>& found, std::size_t replicas) {
   Placement out;
   std::vector<Contact> others = closest_first(key, found, self.id);
-  // Self takes a slot when fewer than `replicas` others are closer than it.
+  // Self takes a slot when fewer than `replicas` others are closer than it,
+  // and others can dial it: a copy nobody can fetch is no replica.
   const auto closer_than_self = static_cast<std::size_t>(std::count_if(
       others.begin(), others.end(), [&](const Contact& c) { return dht::closer(key, c.id, self.id); }));
-  out.self_is_replica = closer_than_self < replicas;
+  out.self_is_replica = !self.address.empty() && closer_than_self < replicas;
   const std::size_t peer_slots = out.self_is_replica ? replicas - 1 : replicas;
   const std::size_t taken = std::min(peer_slots, others.size());
   out.peers.assign(others.begin(), others.begin() + static_cast<std::ptrdiff_t>(taken));
@@ -50,7 +51,7 @@ Neighbourhood::Neighbourhood(const Contact& self, const NodeId& target, const st
   for (Contact& c : sorted) {
     if (dht::common_prefix_length(target, c.id) >= prefix_bits_) members_.push_back(std::move(c));
   }
-  self_inside_ = dht::common_prefix_length(target, self.id) >= prefix_bits_;
+  self_inside_ = !self.address.empty() && dht::common_prefix_length(target, self.id) >= prefix_bits_;
 }
 
 bool Neighbourhood::covers(const NodeId& key, std::size_t replicas) const {

@@ -17,6 +17,12 @@ constexpr int kMaxPeers = 1000;
 constexpr int kIpv4PrefixLength = 16;
 constexpr int kIpv6PrefixLength = 64;
 
+// A peer put behind NAT (Namespaces::add_nat) sits on a private network
+// of its own, 10.202.0.0/24 inside its namespaces only: the peer at .2,
+// its router at .1. No other peer has a route there.
+constexpr const char* kNatRouterIpv4 = "10.202.0.1";
+constexpr const char* kNatPeerIpv4 = "10.202.0.2";
+
 // Peer i's addresses, e.g. 10.201.0.1 and fd0d:f500::1 for peer 0.
 std::string ipv4_of(int peer);
 std::string ipv6_of(int peer);

@@ -5,6 +5,8 @@
 //       them until SIGTERM/SIGINT (or until its parent dies), then deletes
 //       them and whatever still runs inside. Prints "ready" on stderr once
 //       the namespaces are up. Exit 77: namespaces or TUN not available.
+//       --nat P,Q,...  puts those peers behind NAT (Namespaces::add_nat):
+//       run them in namespace dfsnh-PID-P-lan (exit 77 without nft(8)).
 //   dfs-netharness ctl SOCKET COMMAND...   one command (link_emulator.hpp)
 //   dfs-netharness exec NAMESPACE PROGRAM ARGS...
 //       runs PROGRAM inside a namespace (setns, then exec: same process)
@@ -39,7 +41,7 @@ constexpr int kExitUnavailable = 77;  // meson's and automake's "skipped"
 int usage() {
   std::fprintf(stderr,
                "usage: dfs-netharness run --peers N --control SOCKET [--delay-ms MS] [--jitter-ms MS] [--loss P]\n"
-               "                          [--rate-mbit R] [--queue-kb KB] [--mtu BYTES] [--seed S]\n"
+               "                          [--rate-mbit R] [--queue-kb KB] [--mtu BYTES] [--seed S] [--nat P,Q,...]\n"
                "       dfs-netharness ctl SOCKET COMMAND...\n"
                "       dfs-netharness exec NAMESPACE PROGRAM ARGS...\n"
                "       dfs-netharness sweep\n"
@@ -102,10 +104,25 @@ int run(const std::map<std::string, std::string>& opts) {
   if (const int swept = sweep_stale(); swept > 0) {
     std::fprintf(stderr, "dfs-netharness: deleted %d namespaces left by killed runs\n", swept);
   }
-  auto ns = Namespaces::create(peers, static_cast<int>(number(opts, "mtu", 60000)));
+  const int mtu = static_cast<int>(number(opts, "mtu", 60000));
+  auto ns = Namespaces::create(peers, mtu);
   if (!ns.ok()) {
     std::fprintf(stderr, "dfs-netharness: cannot set up the namespaces: %s\n", ns.error().to_string().c_str());
     return kExitUnavailable;
+  }
+  if (auto nat = opts.find("nat"); nat != opts.end()) {
+    for (const char* p = nat->second.c_str(); *p != '\0';) {
+      char* end = nullptr;
+      const long peer = std::strtol(p, &end, 10);
+      Status natted = end == p ? make_error(Errc::invalid_argument, "--nat takes peer numbers: " + nat->second)
+                               : (*ns)->add_nat(static_cast<int>(peer), mtu);
+      if (!natted.ok()) {
+        std::fprintf(stderr, "dfs-netharness: cannot put peer %ld behind NAT: %s\n", peer,
+                     natted.error().to_string().c_str());
+        return natted.error().code == Errc::not_supported ? kExitUnavailable : 1;
+      }
+      p = *end == ',' ? end + 1 : end;
+    }
   }
   const int control = listen_unix(control_path->second);
   if (control < 0) {

@@ -26,30 +26,32 @@ constexpr const char* kNamePrefix = "dfsnh-";
 constexpr const char* kNetnsDir = "/run/netns/";
 constexpr int kTxQueueLength = 10000;  // packets the kernel queues for us before dropping
 
-// Runs ip(8) with these arguments; its output goes to our stderr.
-Status run_ip(const std::vector<std::string>& args) {
+// Runs `program` (iproute2's ip, nft) with these arguments; its output
+// goes to our stderr. Errc::not_supported if it is not installed.
+Status run_program(std::string program, const std::vector<std::string>& args) {
   std::vector<char*> argv;
-  std::string ip = "ip";
-  argv.push_back(ip.data());
+  argv.push_back(program.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) return errno_error("fork");
   if (pid == 0) {
-    ::execvp("ip", argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  std::string line = "ip";
+  std::string line = program;
   for (const auto& a : args) line += " " + a;
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return make_error(code == 127 ? Errc::not_supported : Errc::io_error,
-                    "\"" + line + "\" failed" + (code == 127 ? " (is iproute2 installed?)" : ""));
+                    "\"" + line + "\" failed" + (code == 127 ? " (is " + program + " installed?)" : ""));
 }
+
+Status run_ip(const std::vector<std::string>& args) { return run_program("ip", args); }
 
 // An fd that closes itself.
 struct Fd {
@@ -174,10 +176,32 @@ Status Namespaces::add(int mtu) {
   return {};
 }
 
+Status Namespaces::add_nat(int peer, int mtu) {
+  if (peer < 0 || peer >= created_) return make_error(Errc::invalid_argument, "no peer " + std::to_string(peer));
+  DFS_TRY(run_program("nft", {"--version"}));
+  const std::string router = name(peer), lan = lan_name(peer);
+  const std::string net24 = "/24";
+  DFS_TRY(run_ip({"netns", "add", lan}));
+  natted_.push_back(peer);
+  DFS_TRY(run_ip({"-n", lan, "link", "set", "lo", "up"}));
+  DFS_TRY(run_ip({"-n", router, "link", "add", "lan0", "mtu", std::to_string(mtu), "type", "veth", "peer", "name",
+                  "lan0", "netns", lan}));
+  DFS_TRY(run_ip({"-n", router, "addr", "add", kNatRouterIpv4 + net24, "dev", "lan0"}));
+  DFS_TRY(run_ip({"-n", lan, "addr", "add", kNatPeerIpv4 + net24, "dev", "lan0"}));
+  DFS_TRY(run_ip({"-n", router, "link", "set", "lan0", "up"}));
+  DFS_TRY(run_ip({"-n", lan, "link", "set", "lan0", "up"}));
+  DFS_TRY(run_ip({"-n", lan, "route", "add", "default", "via", kNatRouterIpv4}));
+  DFS_TRY(run_ip({"netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"}));
+  return run_ip({"netns", "exec", router, "nft",
+                 "add table ip nat; add chain ip nat out { type nat hook postrouting priority srcnat; }; "
+                 "add rule ip nat out oifname tun0 masquerade"});
+}
+
 Status Namespaces::enter(int peer) const { return enter_namespace_by_name(name(peer)); }
 
 Namespaces::~Namespaces() {
   for (int fd : tun_fds_) ::close(fd);
+  for (int peer : natted_) delete_namespace(lan_name(peer));
   for (int i = 0; i < created_; ++i) delete_namespace(name(i));
 }
 

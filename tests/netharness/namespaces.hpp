@@ -4,7 +4,7 @@
 // peer sent, whatever it writes to one is delivered to that peer.
 //
 // Names carry the owner: namespace i of the harness process PID is
-// "dfsnh-PID-i". Destroying a Namespaces kills the processes still inside
+// "dfsnh-PID-i" (and "dfsnh-PID-i-lan" for a peer put behind NAT). Destroying a Namespaces kills the processes still inside
 // its namespaces and deletes them; sweep_stale() does the same for runs
 // whose harness was killed before it could (its PID no longer runs).
 #pragma once
@@ -32,6 +32,17 @@ class Namespaces {
 
   int count() const { return static_cast<int>(tun_fds_.size()); }
   std::string name(int peer) const;
+  // Where peer `peer` runs once put behind NAT.
+  std::string lan_name(int peer) const { return name(peer) + "-lan"; }
+
+  // Puts peer `peer` behind NAT, as a home router without a forwarded
+  // port: its namespace becomes the router (tun0 keeps the peer's WAN
+  // addresses), and a new namespace lan_name(peer), joined to it by a veth
+  // pair, holds the peer at kNatPeerIpv4 with a default route through the
+  // router, whose nftables MASQUERADE rewrites what leaves by tun0.
+  // Connections out work; none can be made in. Errc::not_supported when
+  // nft(8) is missing.
+  Status add_nat(int peer, int mtu);
   // Non-blocking; owned here.
   const std::vector<int>& tun_fds() const { return tun_fds_; }
   // Enters namespace `peer` on the calling thread only (setns), e.g. to
@@ -45,6 +56,7 @@ class Namespaces {
   std::string prefix_;
   std::vector<int> tun_fds_;
   int created_ = 0;  // namespaces made so far (to delete)
+  std::vector<int> natted_;  // peers whose lan_name() was made (to delete)
 };
 
 // Enters the named namespace on the calling thread (setns).

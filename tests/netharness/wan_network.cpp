@@ -33,7 +33,8 @@ void WanNetwork::start_harness(const WanOptions& options) {
   harness_ = std::make_unique<Daemon>(
       binary_from_env("DFS_NETHARNESS_BIN"),
       std::vector<std::string>{"run", "--peers", std::to_string(options.peers), "--control", dir_ + "/harness.sock",
-                               "--delay-ms", half, "--loss", std::to_string(options.loss)},
+                               "--delay-ms", half, "--loss", std::to_string(options.loss), "--nat",
+                               options.natted > 0 ? std::to_string(options.natted) : ""},
       dir_ + "/harness.log");
   if (!harness_->wait_for_log("ready", 60)) {
     if (harness_->wait_exit(1) == 77) GTEST_SKIP() << "no network namespaces here: " << harness_->log();
@@ -48,11 +49,12 @@ std::string WanNetwork::address(int i) const {
   const bool v6 = options_.family == Family::ipv6 || (options_.family == Family::mixed && i % 2 == 0);
   const auto moved = ports_.find(i);
   const std::string port = std::to_string(moved == ports_.end() ? kPort : moved->second);
+  if (i == options_.natted) return std::string(netharness::kNatPeerIpv4) + ":" + port;
   return v6 ? "[" + netharness::ipv6_of(i) + "]:" + port : netharness::ipv4_of(i) + ":" + port;
 }
 
 void WanNetwork::start_peer(int i) {
-  std::vector<std::string> args = {prefix_ + "-" + std::to_string(i),
+  std::vector<std::string> args = {prefix_ + "-" + std::to_string(i) + (i == options_.natted ? "-lan" : ""),
                                    binary_from_env("DFS_BIN"),
                                    "--data",
                                    data(i),
@@ -84,7 +86,7 @@ void WanNetwork::start_peers() {
     ASSERT_TRUE(peers_[i]->wait_for_log("listening on", 60)) << peers_[i]->log();
   }
   // Joins take a few round trips each.
-  const int dialable = options_.peers - 1 - (options_.unadvertised > 0 ? 1 : 0);
+  const int dialable = options_.peers - 1 - (options_.unadvertised > 0 ? 1 : 0) - (options_.natted > 0 ? 1 : 0);
   EXPECT_TRUE(eventually([&] { return known_peers(0) == dialable; }, std::chrono::seconds(120),
                          std::chrono::milliseconds(200)));
   ASSERT_EQ(known_peers(0), dialable) << dfs_at(0, {"peers"}).out;

@@ -34,6 +34,9 @@ struct WanOptions {
   // This peer (if any) listens on [::]:4001 and advertises nothing: others
   // cannot dial it, so none should hand it out or count it as known.
   int unadvertised = -1;
+  // This peer (if any, not 0) sits behind NAT (Namespaces::add_nat) at
+  // 10.202.0.2:4001, an address no other peer can dial.
+  int natted = -1;
 };
 
 class WanNetwork : public ::testing::Test {

@@ -149,6 +149,57 @@ TEST_F(WanNetwork, APeerThatAdvertisesNoAddressReadsButIsNeverHandedOut) {
   for (const auto& [chunk, peers] : holders()) EXPECT_EQ(peers.count(3), 0u) << chunk << " placed on peer 3";
 }
 
+// A peer behind NAT (MASQUERADE: a home router with no forwarded port)
+// that advertises its private address: it joins, puts and gets through
+// the others, learns from their failed dial-backs that it is not
+// reachable, and none hands it out or holds a chunk on it; its own file is
+// on R other peers, since its own copy is no replica.
+TEST_F(WanNetwork, APeerBehindNatPutsAndGetsButIsNeverHandedOutNorHoldsChunks) {
+  constexpr int kNatted = 4;
+  WanOptions o;
+  o.peers = 5;
+  o.rtt_ms = 20;
+  o.natted = kNatted;
+  o.node_args = {"--replicas", std::to_string(kReplicas)};
+  start_harness(o);
+  if (IsSkipped() || HasFatalFailure()) return;
+  start_peers();
+  if (HasFatalFailure()) return;
+  auto reachable = [&](int i, const std::string& answer) {
+    return dfs_at(i, {"status"}).out.find("reachable:       " + answer) != std::string::npos;
+  };
+  EXPECT_TRUE(eventually([&] { return reachable(kNatted, "no:"); }, std::chrono::seconds(120),
+                         std::chrono::milliseconds(200)))
+      << dfs_at(kNatted, {"status"}).out;
+  EXPECT_TRUE(eventually([&] { return reachable(1, "yes"); }, std::chrono::seconds(60),
+                         std::chrono::milliseconds(200)))
+      << dfs_at(1, {"status"}).out;
+
+  const std::string mine = random_content(4 << 20, 6);
+  const std::string mine_id = put_at(kNatted, write_file("natted", mine));
+  auto got = dfs_at(1, {"get", mine_id, "-o", dir_ + "/out"});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_TRUE(read_file(dir_ + "/out") == mine);
+  const std::string theirs = random_content(4 << 20, 7);
+  const std::string theirs_id = put_at(0, write_file("theirs", theirs));
+  auto read = dfs_at(kNatted, {"get", theirs_id, "-o", dir_ + "/out2"});
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_TRUE(read_file(dir_ + "/out2") == theirs);
+
+  EXPECT_EQ(known_peers(kNatted), kNatted) << "it knows every other peer";
+  for (int i = 0; i < kNatted; ++i) {
+    const std::string listing = dfs_at(i, {"peers"}).out;
+    EXPECT_EQ(listing.find("10.202."), std::string::npos) << "peer " << i << ": " << listing;
+    EXPECT_EQ(known_peers(i), kNatted - 1) << "peer " << i << ": " << listing;
+  }
+  const auto placed = holders();
+  EXPECT_EQ(placed.size(), 10u) << "4 data chunks and a manifest, of each file";
+  for (const auto& [chunk, peers] : placed) {
+    EXPECT_EQ(peers.count(kNatted), 0u) << chunk << " is held by the peer behind NAT";
+    EXPECT_EQ(peers.size(), static_cast<std::size_t>(kReplicas)) << chunk;
+  }
+}
+
 // A peer restarted on another port keeps its ID (its data directory holds
 // its key), and the others route to it at the new address once it
 // answers there; what it held is read through it again.

@@ -117,6 +117,10 @@ class Dht {
   void stop();
 
   const Contact& self() const { return self_; }
+  // Where other peers reach us; "" when they cannot (p2p/reachability.hpp).
+  // Only placement reads it (a self without an address holds no replica);
+  // peers learn our address from the transport's handshake, not from here.
+  void set_self_address(std::string address) { self_.address = std::move(address); }
   const DhtConfig& config() const { return config_; }
   const RoutingTable& table() const { return table_; }
   const RecordStore& records() const { return store_; }
@@ -159,7 +163,8 @@ class Dht {
 
   Response answer(const Contact& from, const Request& request);
 
-  const Contact self_;
+  Contact self_;                     // its address: see set_self_address
+  const std::string listen_address_;  // as constructed: no seed is dialed there
   Transport& transport_;
   Scheduler& scheduler_;
   const DhtConfig config_;

@@ -6,7 +6,7 @@
 // thread (the network thread). Its state (the pool, the connections) is
 // touched on that thread only, so it needs no lock. From other threads,
 // use request(), stop() and Responder (they post to the network thread)
-// and connection_count() (an atomic). create(), listen() and
+// and connection_count() and dialed_in() (atomics). create(), listen() and
 // set_request_handler() are for set-up: call them before the io_context
 // runs, or on its thread.
 //
@@ -134,6 +134,10 @@ class TlsTransport final : public Transport {
   // Live connections (handshaking or established), readable from any
   // thread.
   std::size_t connection_count() const;
+  // Connections other peers dialed to us that completed set-up (TLS and
+  // the network key), ever: proof that our address is dialable
+  // (p2p/reachability.hpp). From any thread.
+  std::uint64_t dialed_in() const;
 
   // What the limits above are and what they have refused so far, for
   // dfs status: lines such as "inbound connections: 3 (cap 512, 32 per

@@ -59,6 +59,7 @@ struct ServiceStatus {
   std::string node_id;                 // hex; empty for a lone peer
   std::string listen_address;
   std::uint32_t peers = 0;
+  std::string reachable;               // "yes (...)", "no: ...", "not known yet (...)"
   std::uint32_t replicas = 1;
   std::uint64_t under_replicated = 0;
   std::uint64_t repair_copies = 0;

@@ -22,6 +22,8 @@ struct NetworkStatus {
   std::string node_id;  // hex
   std::string listen_address;
   std::uint32_t peers = 0;  // contacts in the routing table
+  // Whether other peers can dial this one (p2p/reachability.hpp), in words.
+  std::string reachable;
   std::uint32_t replicas = 1;
   std::uint64_t under_replicated = 0;
   std::uint64_t repair_copies = 0;

@@ -16,7 +16,9 @@ struct Placement {
   // the network is smaller.
   std::vector<dht::Contact> peers;
   // This node is one of the R closest of {self} ∪ found (then `peers` has
-  // R - 1 entries at most).
+  // R - 1 entries at most). Never when self has no address: other peers
+  // cannot dial it (it advertises none, or none dialed back: see
+  // p2p/reachability.hpp), so its copy is no replica.
   bool self_is_replica = false;
   // The other contacts found, closest first: where a copy goes when a
   // replica refuses it or cannot be reached.

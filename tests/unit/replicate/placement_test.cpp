@@ -85,6 +85,21 @@ TEST(Placement, IgnoresSelfDuplicatesAndContactsWithoutAnId) {
   EXPECT_EQ(p.peers, std::vector<Contact>{a});
 }
 
+TEST(Placement, ASelfOthersCannotDialIsNeverAReplicaSoRPeersGetCopies) {
+  std::mt19937_64 rng(4);
+  const std::vector<Contact> found = network(rng, 5);
+  Contact self = node(rng, 9);
+  self.address.clear();
+  for (int trial = 0; trial < 50; ++trial) {
+    const NodeId key = NodeId::random(rng);
+    const Placement p = place(self, key, found, 3);
+    EXPECT_FALSE(p.self_is_replica);
+    EXPECT_EQ(p.peers, truth(key, found, 3));
+    const Neighbourhood whole(self, key, found, 20, found.size());
+    EXPECT_FALSE(whole.place(key, 3).self_is_replica);
+  }
+}
+
 // The property the repair round relies on: whenever a neighbourhood says it
 // covers a key, its placement is the true one.
 TEST(Neighbourhood, PlacementOfEveryCoveredKeyMatchesBruteForce) {
