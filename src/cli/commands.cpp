@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli_util.hpp"
+#include "health_output.hpp"
 #include "tree_commands.hpp"
 #include "json_output.hpp"
 #include "dfs/util/file.hpp"
@@ -47,6 +48,15 @@ std::optional<int> parse_command(const char* usage, const po::options_descriptio
   return std::nullopt;
 }
 
+std::optional<int> parse_ids_command(const char* usage, const po::options_description& options, const Args& args,
+                                     po::variables_map& vm, const char* about) {
+  po::options_description operands;
+  operands.add_options()("id", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("id", -1);
+  return parse_command(usage, options, operands, positional, args, vm, about);
+}
+
 std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char* command,
                                          std::optional<FileId>& id) {
   if (!vm.count("id")) {
@@ -62,6 +72,9 @@ std::optional<int> parse_file_id_operand(const po::variables_map& vm, const char
   return std::nullopt;
 }
 
+// The running peer of the data directory if there is one (through its
+// control socket), else the data directory itself as a lone peer. `note`
+// says so on stderr for commands whose result depends on it.
 Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note) {
   if (global.data_must_exist) DFS_TRY(require_data_dir(global.node.data_dir));
   auto client = control::ControlClient::connect(control::control_socket_path(global.node.data_dir));
@@ -202,6 +215,7 @@ void print_snapshot(const node::ServiceStatus& s) {
 
 void print_status(const node::ServiceStatus& s) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
+  std::printf("%s\n", health_verdict(s).c_str());
   std::printf("data directory:  %s\n", s.data_dir.c_str());
   if (s.networked) {
     std::printf("node ID:         %s\n", s.node_id.c_str());
@@ -218,9 +232,8 @@ void print_status(const node::ServiceStatus& s) {
                 human_bytes(s.cache.bytes).c_str());
   }
   std::printf("chunks in use:   %llu\n", count(s.referenced_chunks));
+  print_health(s);
   if (s.networked) {
-    std::printf("under-replicated: %llu chunks (repair has made %llu copies)\n", count(s.under_replicated),
-                count(s.repair_copies));
     print_lease_horizon(s);
     print_snapshot(s);
   }

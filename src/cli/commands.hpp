@@ -43,10 +43,20 @@ std::optional<int> parse_command(const char* usage, const boost::program_options
                                  const Args& args, boost::program_options::variables_map& vm,
                                  const char* about = nullptr);
 
+// parse_command for a command whose operands are IDs ("id", any number).
+std::optional<int> parse_ids_command(const char* usage, const boost::program_options::options_description& options,
+                                     const Args& args, boost::program_options::variables_map& vm,
+                                     const char* about = nullptr);
+
 // Parses the "id" operand of `command` into `id`. When it is missing or
 // malformed, says why on stderr and returns kExitUsage (a mistyped ID is a
 // command-line mistake, dfs(1) EXIT STATUS); nullopt once `id` is set.
 std::optional<int> parse_file_id_operand(const boost::program_options::variables_map& vm, const char* command,
                                          std::optional<FileId>& id);
+
+// The running peer of the data directory if there is one (through its
+// control socket), else the data directory itself as a lone peer. `note`
+// says so on stderr for commands whose result depends on it.
+Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note);
 
 }  // namespace dfs::cli

@@ -9,6 +9,7 @@
 #include "cli_util.hpp"
 #include "commands.hpp"
 #include "gc_command.hpp"
+#include "health_commands.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs_config.h"
 
@@ -37,6 +38,8 @@ constexpr const char* kUsage =
     "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
+    "  where [-v] ID...       which peers hold each chunk of the files (--json)\n"
+    "  check [--repair] ID... whether every chunk of the files has R live copies (--json)\n"
     "  gc [--dry-run]         delete chunks no file references and no lease holds\n"
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"
     "  recovery-key [--export FILE]\n"
@@ -73,6 +76,8 @@ const std::map<std::string, Command>& commands() {
       {"id", dfs::cli::run_id},
       {"open", dfs::cli::run_open},
       {"gc", dfs::cli::run_gc},
+      {"where", dfs::cli::run_where},
+      {"check", dfs::cli::run_check},
       {"keygen", dfs::cli::run_keygen},
       {"recovery-key", dfs::cli::run_recovery_key},
       {"rm", dfs::cli::run_rm},

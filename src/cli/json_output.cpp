@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "health_output.hpp"
+
 namespace dfs::cli {
 
 std::string json_string(const std::string& text) {
@@ -32,6 +34,7 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 std::string status_json(const node::ServiceStatus& s) {
   std::string out = "{";
   out += field("data_dir", json_string(s.data_dir));
+  out += health_json_fields(s);
   out += "," + field("networked", s.networked ? "true" : "false");
   if (s.networked) {
     out += "," + field("node_id", json_string(s.node_id));
@@ -39,7 +42,6 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("peers", number(s.peers));
     out += "," + field("reachable", json_string(s.reachable));
     out += "," + field("replicas", number(s.replicas));
-    out += "," + field("under_replicated_total", number(s.under_replicated));
     out += "," + field("repair_copies", number(s.repair_copies));
     out += "," + field("leases_expire_from", number(static_cast<std::uint64_t>(s.leases_expire_from)));
     out += "," + field("last_snapshot_at", number(static_cast<std::uint64_t>(s.last_snapshot.taken_at)));

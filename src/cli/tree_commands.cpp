@@ -195,15 +195,11 @@ Status list_kept(node::Service& service) {
 
 int run_rm(const GlobalOptions& global, const Args& args) {
   po::options_description options("rm options");
-  po::options_description operands;
-  operands.add_options()("id", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("id", -1);
   po::variables_map vm;
-  if (auto done = parse_command("rm ID...", options, operands, positional, args, vm,
-                                "Drops files and trees put on this peer: their chunks are no longer kept\n"
-                                "(GC deletes them; other peers' copies lapse with their leases).\n"
-                                "Versions of files on the mount go when the file is removed there.")) {
+  if (auto done = parse_ids_command("rm ID...", options, args, vm,
+                                    "Drops files and trees put on this peer: their chunks are no longer kept\n"
+                                    "(GC deletes them; other peers' copies lapse with their leases).\n"
+                                    "Versions of files on the mount go when the file is removed there.")) {
     return *done;
   }
   if (!vm.count("id")) {

@@ -12,10 +12,7 @@
 namespace dfs::cli {
 
 // --- commands.cpp ---
-// The running peer of the data directory if there is one (through its
-// control socket), else the data directory itself as a lone peer. `note`
-// says so on stderr for commands whose result depends on it.
-Result<std::unique_ptr<node::Service>> open_service(const GlobalOptions& global, bool note);
+// open_service: commands.hpp.
 // The name an item is put under: the path's last component ("dir/" names dir).
 std::string base_name(const std::string& path);
 // "ID" or "ID  PATH" on stdout, and a note if replicas are missing.

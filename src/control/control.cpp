@@ -88,6 +88,7 @@ class RequestHandler {
       case control::Request::kLookup: return lookup(request.lookup());
       case control::Request::kRemove: return remove(request.remove());
       case control::Request::kSnapshot: return snapshot();
+      case control::Request::kLocate: return locate(request.locate());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -230,6 +231,16 @@ class RequestHandler {
       entry->set_address(p.address);
     }
     reply.mutable_peers();
+    return send(reply);
+  }
+
+  Status locate(const control::LocateRequest& request) {
+    auto id = FileId::parse(request.file_id());
+    if (!id.ok()) return send(error_reply(id.error()));
+    auto location = service_.locate(*id, request.repair());
+    if (!location.ok()) return send(error_reply(location.error()));
+    control::Reply reply;
+    *reply.mutable_locate() = to_proto(*location);
     return send(reply);
   }
 
@@ -532,6 +543,15 @@ Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_gc()) return make_error(Errc::internal, "the peer answered gc with something else");
   return from_proto(reply.gc());
+}
+
+Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {
+  control::Request request;
+  request.mutable_locate()->set_file_id(id.to_string());
+  request.mutable_locate()->set_repair(repair);
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_locate()) return make_error(Errc::internal, "the peer answered a locate with something else");
+  return from_proto(reply.locate());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

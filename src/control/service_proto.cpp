@@ -1,5 +1,8 @@
 #include "service_proto.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace dfs::control {
 
 control::StatusReply to_proto(const node::ServiceStatus& s) {
@@ -17,7 +20,11 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_peers(s.peers);
   r.set_reachable(s.reachable);
   r.set_replicas(s.replicas);
-  r.set_under_replicated(s.under_replicated);
+  r.set_under_replicated(s.health.under_replicated);
+  r.set_repair_rounds(s.health.rounds);
+  r.set_copies_missing(s.health.copies_missing);
+  r.set_oldest_short_seconds(static_cast<std::uint64_t>(s.health.oldest.count()));
+  r.set_copies_last_minute(s.health.copies_last_minute);
   r.set_repair_copies(s.repair_copies);
   r.set_leases_expire_from(s.leases_expire_from);
   r.set_lease_days(s.lease_days);
@@ -42,7 +49,12 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.peers = r.peers();
   s.reachable = r.reachable();
   s.replicas = r.replicas();
-  s.under_replicated = r.under_replicated();
+  s.health.under_replicated = r.under_replicated();
+  s.health.rounds = r.repair_rounds();
+  s.health.copies_missing = r.copies_missing();
+  // Bounded: an age out of range must not overflow the duration.
+  s.health.oldest = std::chrono::seconds(static_cast<std::int64_t>(std::min<std::uint64_t>(r.oldest_short_seconds(), 1u << 31)));
+  s.health.copies_last_minute = r.copies_last_minute();
   s.repair_copies = r.repair_copies();
   s.leases_expire_from = r.leases_expire_from();
   s.lease_days = r.lease_days();
@@ -97,6 +109,60 @@ node::SnapshotOutcome from_proto(const SnapshotReply& r) {
   o.published = r.published();
   o.sequence = r.sequence();
   return o;
+}
+
+namespace {
+
+void to_proto(const std::vector<dht::Contact>& peers, google::protobuf::RepeatedPtrField<PeerRef>* out) {
+  for (const auto& p : peers) {
+    auto* ref = out->Add();
+    ref->set_node_id(p.id.hex());
+    ref->set_address(p.address);
+  }
+}
+
+Result<std::vector<dht::Contact>> from_proto(const google::protobuf::RepeatedPtrField<PeerRef>& refs) {
+  std::vector<dht::Contact> out;
+  for (const auto& ref : refs) {
+    DFS_ASSIGN_OR_RETURN(dht::NodeId id, dht::NodeId::from_hex(ref.node_id()));
+    out.push_back(dht::Contact{id, ref.address()});
+  }
+  return out;
+}
+
+}  // namespace
+
+LocateReply to_proto(const node::FileLocation& l) {
+  LocateReply r;
+  r.set_replicas(l.replicas);
+  r.set_chunks_placed_again(l.chunks_placed_again);
+  for (const auto& c : l.chunks) {
+    auto* place = r.add_chunks();
+    place->set_chunk_id(c.id.hex());
+    place->set_self_is_replica(c.self_is_replica);
+    place->set_self_holds(c.self_holds);
+    to_proto(c.holders, place->mutable_holders());
+    to_proto(c.lacking, place->mutable_lacking());
+    to_proto(c.unreachable, place->mutable_unreachable());
+  }
+  return r;
+}
+
+Result<node::FileLocation> from_proto(const LocateReply& r) {
+  node::FileLocation l;
+  l.replicas = r.replicas();
+  l.chunks_placed_again = r.chunks_placed_again();
+  for (const auto& place : r.chunks()) {
+    replicate::ChunkLocation c;
+    DFS_ASSIGN_OR_RETURN(c.id, ChunkId::from_hex(place.chunk_id()));
+    c.self_is_replica = place.self_is_replica();
+    c.self_holds = place.self_holds();
+    DFS_ASSIGN_OR_RETURN(c.holders, from_proto(place.holders()));
+    DFS_ASSIGN_OR_RETURN(c.lacking, from_proto(place.lacking()));
+    DFS_ASSIGN_OR_RETURN(c.unreachable, from_proto(place.unreachable()));
+    l.chunks.push_back(std::move(c));
+  }
+  return l;
 }
 
 }  // namespace dfs::control

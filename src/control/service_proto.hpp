@@ -1,5 +1,5 @@
 // Replies of the control socket (control.proto) other than directories
-// (directory_proto.hpp): status, gc and snapshot, both directions.
+// (directory_proto.hpp): status, gc, snapshot and locate, both directions.
 #pragma once
 
 #include "control.pb.h"
@@ -16,5 +16,9 @@ node::GcReport from_proto(const GcReply& g);
 // not the capability to read it.
 SnapshotReply to_proto(const node::SnapshotOutcome& o);
 node::SnapshotOutcome from_proto(const SnapshotReply& r);
+// Where a file's chunks are (dfs where/check).
+LocateReply to_proto(const node::FileLocation& location);
+// Checks every ID the peer sent.
+Result<node::FileLocation> from_proto(const LocateReply& reply);
 
 }  // namespace dfs::control

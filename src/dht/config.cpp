@@ -20,6 +20,7 @@ Status DhtConfig::validate() const {
   if (record_expiry.count() <= 0) return bad("record_expiry must be positive");
   if (signed_record_expiry.count() <= 0) return bad("signed_record_expiry must be positive");
   if (maintenance_interval.count() <= 0) return bad("maintenance_interval must be positive");
+  if (lost_contact_retry_interval.count() < 0) return bad("lost_contact_retry_interval must not be negative");
   return {};
 }
 

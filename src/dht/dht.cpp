@@ -38,6 +38,7 @@ DhtConfig sanitize(DhtConfig c) {
   positive(c.maintenance_interval, defaults.maintenance_interval);
   if (c.record_replicate_interval.count() < 0) c.record_replicate_interval = milliseconds(0);
   if (c.join_followup_delay.count() < 0) c.join_followup_delay = milliseconds(0);
+  if (c.lost_contact_retry_interval.count() < 0) c.lost_contact_retry_interval = milliseconds(0);
   return c;
 }
 
@@ -114,8 +115,8 @@ void Dht::complete_rpc(const std::shared_ptr<PendingRpc>& pending, Result<Reply>
   }
   if (result.ok()) {
     note_alive(result->from);
-  } else {
-    table_.record_failure(pending->to.id, config_.max_failures);
+  } else if (table_.record_failure(pending->to.id, config_.max_failures)) {
+    remember_lost(pending->to);
   }
   auto on_done = std::move(pending->on_done);
   on_done(std::move(result));
@@ -270,6 +271,35 @@ void Dht::follow_up_join(milliseconds delay, std::uint32_t left) {
     run_lookup(self_.id, false, {}, [](LookupResult) {});
     follow_up_join(delay * 2, left - 1);
   });
+}
+
+void Dht::remember_lost(const Contact& contact) {
+  if (config_.lost_contact_retry_interval.count() == 0 || contact.address.empty()) return;
+  std::erase_if(lost_, [&](const Lost& l) { return l.contact.id == contact.id; });
+  lost_.push_back(Lost{contact, scheduler_.now()});
+  if (lost_.size() > kMaxLostContacts) lost_.pop_front();
+  if (lost_timer_ == 0 && maintenance_timer_ != 0) schedule_lost_retry();
+}
+
+void Dht::schedule_lost_retry() {
+  lost_timer_ = scheduler_.schedule(config_.lost_contact_retry_interval,
+                                    [this, alive = std::weak_ptr<int>(alive_)] {
+                                      if (alive.expired()) return;
+                                      lost_timer_ = 0;
+                                      retry_lost();
+                                    });
+}
+
+// Pings each remembered contact that is not back in the table yet; an
+// answer puts it back (complete_rpc -> note_alive), and the peer we
+// reach verifies and adds us in turn.
+void Dht::retry_lost() {
+  const TimePoint now = scheduler_.now();
+  std::erase_if(lost_, [&](const Lost& l) {
+    return table_.contains(l.contact.id) || now - l.at >= config_.lost_contact_memory;
+  });
+  for (const Lost& l : lost_) rpc(l.contact, PingRequest{}, [](Result<Reply>) {});
+  if (!lost_.empty()) schedule_lost_retry();
 }
 
 void Dht::refresh_buckets(const std::vector<std::size_t>& buckets, std::function<void()> done) {

@@ -100,6 +100,8 @@ void Dht::start() {
 }
 
 void Dht::stop() {
+  if (lost_timer_ != 0) scheduler_.cancel(lost_timer_);
+  lost_timer_ = 0;
   if (maintenance_timer_ == 0) return;
   scheduler_.cancel(maintenance_timer_);
   maintenance_timer_ = 0;

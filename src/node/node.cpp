@@ -390,7 +390,7 @@ Result<ServiceStatus> Node::status() {
     s.peers = net.peers;
     s.reachable = net.reachable;
     s.replicas = net.replicas;
-    s.under_replicated = net.under_replicated;
+    s.health = net.health;
     s.repair_copies = net.repair_copies;
     if (net.last_sweep_started > 0) s.leases_expire_from = net.last_sweep_started + options_.lease_length.count();
     s.limits = net.limits;

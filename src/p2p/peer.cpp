@@ -431,6 +431,21 @@ Result<Bytes> Peer::fetch(const ChunkId& id) {
                                   });
 }
 
+Result<std::vector<replicate::ChunkLocation>> Peer::locate(const std::vector<ChunkId>& ids) {
+  Impl* raw = impl_.get();
+  // Chunks are located a window at a time (replicate/locate.cpp), each
+  // with a lookup and a HAS_CHUNKS under their own timeouts: a backstop
+  // that grows with the file.
+  const auto deadline = raw->options.rpc_timeout * (4 + static_cast<std::int64_t>(ids.size() / 8));
+  return raw->call_on_loop<std::vector<replicate::ChunkLocation>>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline),
+      [raw, ids](std::function<void(Result<std::vector<replicate::ChunkLocation>>)> deliver) {
+        raw->replicator->locate(ids, [deliver](std::vector<replicate::ChunkLocation> found) {
+          deliver(std::move(found));
+        });
+      });
+}
+
 namespace {
 // Adds one chunk's outcome to `summary`.
 void record_report(ReplicationSummary& summary, const ChunkId& id, const Result<replicate::ReplicaReport>& report) {
@@ -579,7 +594,7 @@ replicate::NetworkStatus Peer::status() {
   status.listen_address = raw->listen_address;
   status.replicas = static_cast<std::uint32_t>(raw->replicator->config().replicas);
   const auto stats = raw->replicator->stats();
-  status.under_replicated = stats.under_replicated;
+  status.health = raw->replicator->health();
   status.repair_copies = stats.copies_made;
   status.last_sweep_started = stats.last_sweep_started;
   auto size = raw->call_on_loop<std::pair<std::size_t, std::string>>(std::chrono::seconds(5), [raw](auto deliver) {

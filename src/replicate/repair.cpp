@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,6 +28,10 @@ namespace {
 // How many neighbourhoods a round remembers. Chunks are walked in ID
 // order, so only the latest few can cover the next chunk.
 constexpr std::size_t kNeighbourhoodsKept = 8;
+
+// Chunks a Repairer remembers having deferred to a closer holder; past
+// it, a holder copies rather than defer.
+constexpr std::size_t kMaxDeferred = 8192;
 
 // Up to `limit` chunks of `all` after `cursor`, in ID order; from the
 // start of the ID space when none is left after it (the walk wraps).
@@ -61,8 +66,9 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
     r_.life_.run_blocking<Result<std::vector<ChunkId>>>(
-        [local = r_.local_, cursor = cursor_, limit]() -> Result<std::vector<ChunkId>> {
+        [local = r_.local_, cursor = cursor_, limit, health = r_.health_]() -> Result<std::vector<ChunkId>> {
           DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
+          health->retain(all);  // (sorted) a chunk no longer held is nobody's worry here
           return next_batch(std::move(all), cursor, limit);
         },
         [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
@@ -147,8 +153,23 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   // batch goes out as soon as it is full.
   void place_chunk(const ChunkId& id, const Placement& placement) {
     bump(r_.counters_.chunks_checked);
-    if (placement.peers.size() + (placement.self_is_replica ? 1 : 0) < r_.config_.replicas) short_.insert(id);
+    const std::size_t placed = placement.peers.size() + (placement.self_is_replica ? 1 : 0);
+    if (placed < r_.config_.replicas) {
+      short_.insert(id);
+      missing_[id] += static_cast<std::uint32_t>(r_.config_.replicas - placed);  // too few live peers
+    }
     if (placement.self_is_replica && r_.local_.owned != nullptr) serve_if_only_owned(id);
+    const NodeId key = NodeId::from_chunk(id);
+    ChunkCheck& check = checks_[id];
+    check = ChunkCheck{};  // placed again (a distrusted peer left): start over
+    check.self_is_replica = placement.self_is_replica;
+    for (const Contact& spare : placement.spares) {
+      if (check.closer_spares.size() < kMaxSparesAsked && dht::closer(key, spare.id, r_.dht_.self().id)) {
+        check.closer_spares.push_back(spare);
+      }
+    }
+    for (const Contact& peer : placement.peers) check.waiting.push_back(peer.id);
+    if (check.waiting.empty()) checks_.erase(id);
     for (const Contact& peer : placement.peers) {
       PeerBatch& batch = pending_[peer.id];
       batch.peer = peer;
@@ -192,20 +213,94 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       // lookups leave it out and its successor gets the copies.
       bump(r_.counters_.repair_failures);
       log::info("repair: HAS_CHUNKS to " + describe(peer) + " failed: " + held.error().to_string());
+      for (const ChunkId& id : ids) ++missing_[id];  // a copy nobody vouches for
+      for (const ChunkId& id : ids) answer(id, peer, std::nullopt);
       return maybe_finish();
     }
     // Caught lying meanwhile (by another batch): nothing it says counts.
     if (r_.distrusted_.contains(peer.id)) return replace(ids);
     std::vector<ChunkId> claimed;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      if ((*held)[i]) {
-        claimed.push_back(ids[i]);
-      } else {
-        copy(ids[i], peer);
-      }
+      if ((*held)[i]) claimed.push_back(ids[i]);
+      answer(ids[i], peer, (*held)[i]);
     }
     challenge(peer, std::move(claimed));
     maybe_finish();
+  }
+
+  // --- Who copies (after a partition heals, say) -----------------------
+  //
+  // Every holder of a chunk runs repair, so each would push the same
+  // missing copy. Only one does: the holder closest to the chunk among
+  // those it learnt of — the R closest that answered "held", and this
+  // peer if it is one of them. A holder that is not one of the R closest
+  // (a spare that took a copy while they were cut off, the writer's
+  // cache) defers to any of them that holds it; when none does, it asks
+  // the spares closer to the chunk than itself, and copies only if none
+  // of those holds it either. A chunk deferred once is copied by whoever
+  // finds it still missing Repairer::deferral() later (the closest holder
+  // may not see the missing peer yet), so deferring never stalls repair.
+
+  // What the placed peers said of one chunk, until all have answered.
+  struct ChunkCheck {
+    std::vector<NodeId> waiting;         // asked, not answered yet
+    std::vector<Contact> missing;        // R closest that said "not held"
+    std::size_t holders = 0;             // R closest (or, second, spares) that said "held"
+    std::vector<Contact> closer_spares;  // found peers past the R closest, closer than us
+    bool self_is_replica = false;
+    bool asking_spares = false;
+    bool closer_holder = false;          // a holder closer to the chunk than us answered
+  };
+  static constexpr std::size_t kMaxSparesAsked = 8;
+
+  void answer(const ChunkId& id, const Contact& peer, std::optional<bool> held) {
+    auto it = checks_.find(id);
+    if (it == checks_.end()) return;
+    ChunkCheck& check = it->second;
+    auto asked = std::find(check.waiting.begin(), check.waiting.end(), peer.id);
+    if (asked == check.waiting.end()) return;  // an answer to an earlier placement
+    check.waiting.erase(asked);
+    if (held == true) {
+      ++check.holders;
+      if (dht::closer(NodeId::from_chunk(id), peer.id, r_.dht_.self().id)) check.closer_holder = true;
+    } else if (held == false && !check.asking_spares) {
+      check.missing.push_back(peer);
+    }
+    if (check.waiting.empty()) decide(it);
+  }
+
+  void decide(std::unordered_map<ChunkId, ChunkCheck>::iterator it) {
+    const ChunkId id = it->first;
+    ChunkCheck& check = it->second;
+    if (check.missing.empty()) {
+      r_.deferred_.erase(id);
+      return void(checks_.erase(it));
+    }
+    short_.insert(id);
+    if (!check.self_is_replica && check.holders == 0 && !check.asking_spares && !check.closer_spares.empty()) {
+      check.asking_spares = true;
+      for (const Contact& spare : check.closer_spares) {
+        check.waiting.push_back(spare.id);
+        PeerBatch one{spare, {id}};
+        send_checks(one);
+      }
+      return;
+    }
+    // A replica defers to a closer holder; any other holder to every one.
+    const bool defer = check.self_is_replica ? check.closer_holder : check.holders > 0;
+    const std::vector<Contact> missing = std::move(check.missing);
+    checks_.erase(it);
+    if (defer && (r_.deferred_.size() < kMaxDeferred || r_.deferred_.contains(id))) {
+      const auto now = r_.scheduler_.now();
+      const auto [at, first] = r_.deferred_.try_emplace(id, now);
+      if (first) bump(r_.counters_.repair_deferred);
+      if (now - at->second < r_.deferral()) {
+        missing_[id] += static_cast<std::uint32_t>(missing.size());  // still lacking, for RepairHealth
+        return;
+      }
+    }
+    r_.deferred_.erase(id);
+    for (const Contact& peer : missing) copy(id, peer);
   }
 
   // --- Storage challenges ------------------------------------------------
@@ -279,6 +374,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
 
   void copy(const ChunkId& id, const Contact& peer) {
     short_.insert(id);
+    ++missing_[id];
     if (copies_ >= r_.config_.repair_copies_per_round) {
       // Over budget: the next round resumes from the first chunk skipped.
       if (!first_skipped_ || id < *first_skipped_) first_skipped_ = id;
@@ -296,6 +392,8 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     if (status.ok()) {
       bump(r_.counters_.copies_made);
       bump(r_.counters_.copies_pushed);
+      --missing_[id];
+      r_.health_->copied(r_.scheduler_.now());
     } else {
       bump(r_.counters_.repair_failures);
       log::info("repair: copy of chunk " + id.short_hex() + " to " + describe(peer) +
@@ -312,6 +410,12 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     if (std::exchange(finished_, true)) return;
     bump(r_.counters_.under_replicated, short_.size());
     bump(r_.counters_.repair_rounds);
+    const auto now = r_.scheduler_.now();
+    for (const ChunkId& id : batch_) {
+      auto it = missing_.find(id);
+      r_.health_->checked(id, it == missing_.end() ? 0 : it->second, now);
+    }
+    r_.health_->round_finished();
     r_.round_finished(next_cursor(), std::move(waiters_));
   }
 
@@ -335,6 +439,10 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   std::size_t expected_prefix_ = 0;        // 0 until a lookup ends: wait for it
   std::unordered_map<NodeId, PeerBatch> pending_;  // HAS batches being filled
   std::unordered_set<ChunkId> short_;      // chunks found with fewer than R copies
+  // Copies each chunk still lacks: placements short of R, holders without
+  // it or that did not answer, less the copies made (RepairHealth).
+  std::unordered_map<ChunkId, std::uint32_t> missing_;
+  std::unordered_map<ChunkId, ChunkCheck> checks_;  // chunks whose holders are still answering
   std::size_t outstanding_ = 0;            // HAS and PUT RPCs not answered yet
   std::size_t copies_ = 0;
   std::optional<ChunkId> first_skipped_;

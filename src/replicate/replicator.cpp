@@ -46,7 +46,8 @@ Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& st
       peers_(dht, scheduler, config_.small_network_ttl, 2 * config_.replicas, distrusted_),
       placer_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas, counters_),
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
-      repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_) {}
+      repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_),
+      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas) {}
 
 // The parts cut their callbacks as they are destroyed, the users of
 // Transfers and ClosestPeers before those.

@@ -142,7 +142,8 @@ TEST_F(DfsCli, StatusJsonCarriesTheSameFiguresAsTheText) {
   put(write_file("f", std::string(5000, 'j')));
   auto r = dfs({"status", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("{\"data_dir\":\"" + data_ + "\",\"networked\":false,", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("{\"data_dir\":\"" + data_ + "\",\"verdict\":\"alone: ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\"networked\":false,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"files\":1,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"chunks_in_use\":" + std::to_string(chunk_files().size()) + ","), std::string::npos) << r.out;
   EXPECT_EQ(r.out.back(), '\n');

@@ -78,6 +78,13 @@ TEST_F(ExitStatus, EveryDfsCommandFollowsTheTable) {
       {{"node", "--bootstrap", "127.0.0.1:99999"}, 2},
       {{"node", "--replicas", "0"}, 2},
       {{"gc", "--bogus"}, 2},
+      {{"where", id_}, 0},
+      {{"where"}, 2},
+      {{"where", malformed}, 2},
+      {{"where", unknown_id_}, 1},
+      {{"check", id_}, 0},  // a lone peer: one copy is all there is
+      {{"check", "--repair", id_, malformed}, 2},
+      {{"check", "--bogus", id_}, 2},
       {{"--quota", "lots", "status"}, 2},
   };
   for (const auto& [args, expected] : cases) {
@@ -143,7 +150,7 @@ TEST(ShortOptions, MeanOneThingAcrossDfsAndDfsmount) {
   const std::string dfs = binary_from_env("DFS_BIN");
   collect_short_options(run_process(dfs, {"--help"}).out, meanings);
   for (const char* command : {"put", "get", "ls", "rm", "status", "peers", "id", "open", "node", "gc",
-                              "recovery-key", "snapshot", "recover"}) {
+                              "recovery-key", "snapshot", "recover", "where", "check"}) {
     collect_short_options(run_process(dfs, {command, "--help"}).out, meanings);
   }
   collect_short_options(run_process(binary_from_env("DFSMOUNT_BIN"), {"--help"}).out, meanings);

@@ -62,7 +62,7 @@ class PeerNetwork : public ::testing::Test {
   // Starts peer i (bootstrapping through peer 0 unless it is peer 0).
   void start_peer(int i, std::optional<std::string> key_file = std::nullopt) {
     std::vector<std::string> args = {"--data", data(i), "node", "--listen", address(i), "--replicas",
-                                     std::to_string(kReplicas), "--repair-interval", "1",
+                                     std::to_string(kReplicas), "--repair-interval", repair_interval_,
                                      "--network-key", key_file.value_or(key_)};
     if (i != 0) args.insert(args.end(), {"--bootstrap", address(0)});
     peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_BIN"), args,
@@ -122,6 +122,7 @@ class PeerNetwork : public ::testing::Test {
   std::string dir_;
   std::string key_;
   std::map<int, std::unique_ptr<Daemon>> peers_;
+  std::string repair_interval_ = "1";  // seconds
 };
 
 TEST_F(PeerNetwork, AFilePutAtOnePeerIsReadBitExactAtAnotherAndEveryChunkSitsOnExactlyRPeers) {
@@ -278,6 +279,83 @@ TEST_F(PeerNetwork, APeerRestartedOnItsDataDirectoryRejoinsWithTheSameId) {
   const std::string after = dfs_at(2, {"status"}).out;
   EXPECT_NE(after.find(id_line), std::string::npos) << before << after;
   EXPECT_TRUE(eventually([&] { return known_peers(2) == 2; })) << dfs_at(2, {"peers"}).out;
+}
+
+// The field `name` of dfs status --json: a number, or a string's text.
+std::string json_field(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":";
+  auto at = json.find(key);
+  if (at == std::string::npos) return {};
+  at += key.size();
+  if (json[at] == '"') return json.substr(at + 1, json.find('"', at + 1) - at - 1);
+  return json.substr(at, json.find_first_of(",}", at) - at);
+}
+
+TEST_F(PeerNetwork, StatusSaysDegradedWithTheChunksShortNowAndHealthyOnceRepairHealed) {
+  start_network(4);
+  put_at(0, write_file("f", random_content(4 << 20, 5)));  // 4 data chunks and the manifest
+  std::string status;
+  const auto verdict_at_0 = [&](const std::string& starts) {
+    status = dfs_at(0, {"status", "--json"}).out;
+    return json_field(status, "verdict").rfind(starts, 0) == 0;
+  };
+  ASSERT_TRUE(eventually([&] { return verdict_at_0("healthy: every chunk this peer holds has 3 copies"); }, 30s))
+      << status;
+
+  // Two live peers of four: no chunk can have 3 copies. Peer 0 holds all
+  // 5 of its file's (its store and its cache).
+  peers_[2]->stop(SIGKILL);
+  peers_[3]->stop(SIGKILL);
+  ASSERT_TRUE(eventually([&] { return verdict_at_0("degraded: 5 chunks have fewer than 3 copies"); }, 60s))
+      << status;
+  EXPECT_EQ(json_field(status, "under_replicated"), "5") << status;
+  EXPECT_NE(json_field(status, "repair_copies_to_make"), "0") << status;
+  for (int round = 0; round < 3; ++round) {
+    const std::string rounds = json_field(status, "repair_rounds");
+    ASSERT_TRUE(eventually([&] { return verdict_at_0("") && json_field(status, "repair_rounds") != rounds; }, 30s));
+    EXPECT_EQ(json_field(status, "under_replicated"), "5") << "the chunks short now, not a running total";
+  }
+  EXPECT_NE(dfs_at(0, {"status"}).out.find("degraded: 5 chunks have fewer than 3 copies"), std::string::npos);
+
+  start_peer(2);  // three live peers again: repair can heal
+  EXPECT_TRUE(eventually([&] { return verdict_at_0("healthy"); }, 60s)) << status;
+  EXPECT_EQ(json_field(status, "under_replicated"), "0") << status;
+}
+
+TEST_F(PeerNetwork, CheckFindsTheChunksOfAKilledPeerAndCheckRepairRestoresThreeCopies) {
+  repair_interval_ = "3600";  // no repair round heals anything before dfs check does
+  start_network(4);
+  const std::string id = put_at(0, write_file("f", random_content(4 << 20, 6)));
+  auto check = dfs_at(0, {"check", id});
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 5 chunks have 3 copies"), std::string::npos) << check.out;
+  auto where = dfs_at(0, {"where", id});
+  ASSERT_EQ(where.exit_code, 0) << where.err;
+  EXPECT_NE(where.out.find("5 chunks, 0 with fewer than 3 copies"), std::string::npos) << where.out;
+
+  // Kill the peer (other than the owner) whose store holds the most chunks.
+  std::map<int, int> held;
+  for (const auto& [chunk, peers] : holders({1, 2, 3})) for (int p : peers) ++held[p];
+  const auto victim = std::max_element(held.begin(), held.end(), [](auto a, auto b) { return a.second < b.second; });
+  peers_[victim->first]->stop(SIGKILL);
+  check = dfs_at(0, {"check", id});
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("short: " + std::to_string(victim->second) + " of 5 chunks have fewer than 3 copies"),
+            std::string::npos)
+      << check.out;
+  auto json = dfs_at(0, {"where", "-v", "--json", id});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"short_chunks\":" + std::to_string(victim->second)), std::string::npos) << json.out;
+
+  check = dfs_at(0, {"check", "--repair", id});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 5 chunks have 3 copies ("), std::string::npos) << check.out;
+  std::set<int> alive = {0, 1, 2, 3};
+  alive.erase(victim->first);
+  const auto placed = holders(alive);  // the served stores: the three live peers are every chunk's R closest
+  EXPECT_EQ(placed.size(), 5u);
+  for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers, alive) << chunk;
+  EXPECT_EQ(dfs_at(0, {"check", "--json", id}).exit_code, 0);
 }
 
 }  // namespace

@@ -140,4 +140,18 @@ std::map<std::string, std::set<int>> WanNetwork::holders() {
   return out;
 }
 
+std::string WanNetwork::node_id(int i) {
+  const std::string status = dfs_at(i, {"status"}).out;
+  const auto at = status.find("node ID:");
+  if (at == std::string::npos) return "";
+  const auto from = status.find_first_not_of(' ', at + 8);
+  return status.substr(from, status.find('\n', from) - from);
+}
+
+std::uint64_t WanNetwork::forwarded_bytes() {
+  const std::string stats = harness("stats").out;
+  const auto at = stats.find("forwarded_bytes=");
+  return at == std::string::npos ? 0 : std::stoull(stats.substr(at + 16));
+}
+
 }  // namespace dfs::testing

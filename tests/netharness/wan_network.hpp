@@ -65,6 +65,10 @@ class WanNetwork : public ::testing::Test {
   std::string put_at(int i, const std::string& path);
   // chunk ID (hex) -> the peers whose store holds it.
   std::map<std::string, std::set<int>> holders();
+  // Peer i's node ID (hex), from dfs status.
+  std::string node_id(int i);
+  // Bytes the emulator has forwarded so far, all links.
+  std::uint64_t forwarded_bytes();
 
   WanOptions options_;
   std::string dir_;

@@ -5,6 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+
+#include "../common/chunk_on_disk.hpp"
+#include "dfs/dht/node_id.hpp"
 
 #include "../common/eventually.hpp"
 #include "wan_network.hpp"
@@ -77,6 +84,103 @@ TEST_F(Wan, AGetFailsOverWhenHoldersArePartitionedAwayAndThePartitionHeals) {
   auto again = dfs_at(cut_a, {"get", id, "-o", dir_ + "/out2"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_TRUE(read_file(dir_ + "/out2") == content);
+}
+
+// A third of the peers is cut off while a file is put at the others; once
+// the partition heals, the two sides find each other again (they ping the
+// contacts they dropped) and repair gives each chunk's R closest of all
+// the peers their copies. The emulator forwards at most 1.2 times the
+// bytes of the copies that were missing, lookups, HAS checks and TLS
+// included: nothing that was never lost is copied (the file put before
+// the cut is on its R closest all along), and of the holders of a chunk
+// only the closest pushes a missing copy. bench/wan_repair.sh runs it
+// larger: DFS_WAN_REPAIR_PEERS (default 6; the last third is cut off) and
+// DFS_WAN_REPAIR_MIB (default 16, the file put while they are).
+int from_env(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::atoi(value) > 0 ? std::atoi(value) : fallback;
+}
+
+TEST_F(WanNetwork, AfterAPartitionHealsRepairCopiesOnlyWhatIsMissing) {
+  WanOptions o;
+  o.peers = std::max(from_env("DFS_WAN_REPAIR_PEERS", 6), 3);
+  const int file_mib = from_env("DFS_WAN_REPAIR_MIB", 16);
+  o.rtt_ms = 20;
+  o.node_args = {"--replicas", std::to_string(kReplicas), "--repair-interval", "2"};
+  start_harness(o);
+  if (IsSkipped() || HasFatalFailure()) return;
+  start_peers();
+  if (HasFatalFailure()) return;
+  std::vector<dht::NodeId> ids;
+  for (int i = 0; i < o.peers; ++i) {
+    auto id = dht::NodeId::from_hex(node_id(i));
+    ASSERT_TRUE(id.ok()) << dfs_at(i, {"status"}).out;
+    ids.push_back(*id);
+  }
+  // The bytes of the copies that the R closest of `among` (all peers when
+  // empty) lack, by sealed size (packed small chunks count 0: the bound
+  // only tightens).
+  auto missing_bytes = [&](std::vector<int> among = {}) {
+    if (among.empty()) {
+      among.resize(ids.size());
+      std::iota(among.begin(), among.end(), 0);
+    }
+    std::map<std::string, std::uint64_t> size;
+    std::map<std::string, std::set<int>> held;
+    for (int i = 0; i < o.peers; ++i) {
+      for (const auto& [id, where] : served_chunks_on_disk(data(i))) {
+        held[id.hex()].insert(i);
+        size[id.hex()] = where.packed ? 0 : std::filesystem::file_size(where.path);
+      }
+    }
+    std::uint64_t bytes = 0;
+    for (const auto& [chunk, peers] : held) {
+      const dht::NodeId key = dht::NodeId::from_chunk(*ChunkId::from_hex(chunk));
+      std::vector<int> order = among;
+      std::sort(order.begin(), order.end(), [&](int a, int b) { return dht::closer(key, ids[a], ids[b]); });
+      for (int r = 0; r < std::min<int>(kReplicas, static_cast<int>(order.size())); ++r) {
+        bytes += peers.count(order[r]) == 0 ? size[chunk] : 0;
+      }
+    }
+    return bytes;
+  };
+  put_at(0, write_file("before", random_content(4 << 20, 8)));
+  ASSERT_EQ(missing_bytes(), 0u) << "a put places every chunk on its R closest";
+
+  std::string cut;
+  std::vector<int> rest;
+  for (int i = 0; i < o.peers; ++i) {
+    if (i < o.peers - o.peers / 3) {
+      rest.push_back(i);
+    } else {
+      cut += (cut.empty() ? "" : ",") + std::to_string(i);
+    }
+  }
+  ASSERT_EQ(harness("partition " + cut).exit_code, 0);
+  put_at(1, write_file("during", random_content(static_cast<std::size_t>(file_mib) << 20, 9)));
+  // A partition that lasts: the larger side repairs around the cut (what
+  // the cut-off peers held gets copies on its side) before it heals.
+  EXPECT_TRUE(eventually([&] { return missing_bytes(rest) == 0; }, std::chrono::seconds(120),
+                         std::chrono::milliseconds(250)));
+  ASSERT_EQ(harness("heal").exit_code, 0);
+  const std::uint64_t missing = missing_bytes();
+  const std::uint64_t sent_before = forwarded_bytes();
+  ASSERT_GT(missing, 0u) << "the chunks put while cut off miss their copies on peers " << cut;
+
+  EXPECT_TRUE(eventually([&] { return missing_bytes() == 0; }, std::chrono::seconds(120),
+                         std::chrono::milliseconds(250)));
+  const std::uint64_t sent = forwarded_bytes() - sent_before;
+  std::uint64_t copies = 0;  // by repair, since each peer started
+  for (int i = 0; i < o.peers; ++i) {
+    const std::string status = dfs_at(i, {"status", "--json"}).out;
+    const auto at = status.find("\"repair_copies\":");
+    if (at != std::string::npos) copies += std::stoull(status.substr(at + 16));
+  }
+  EXPECT_LE(static_cast<double>(sent), 1.2 * static_cast<double>(missing))
+      << "forwarded " << sent << " bytes to restore " << missing << " missing bytes";
+  std::printf("repair after the partition healed: %llu bytes forwarded for %llu missing (%.2fx); %llu copies by repair\n",
+              static_cast<unsigned long long>(sent), static_cast<unsigned long long>(missing),
+              static_cast<double>(sent) / static_cast<double>(missing), static_cast<unsigned long long>(copies));
 }
 
 // The same put and get where every peer has only an IPv6 address, and

@@ -30,6 +30,7 @@
 namespace dfs::control {
 
 // What the socket carries: the calls of node::Service.
+using node::FileLocation;
 using node::FileSummary;
 using node::GcOptions;
 using node::GcReport;
@@ -117,6 +118,7 @@ class ControlClient final : public Service {
   Result<ServiceStatus> status() override;
   Result<std::vector<PeerSummary>> peers() override;
   Result<GcReport> collect_garbage(const GcOptions& options) override;
+  Result<FileLocation> locate(const FileId& id, bool repair) override;
 
   // Asks the peer (dfsmount) to place a shared file; returns where it did.
   // uid and gid of `request` are ignored: the server takes them from the

@@ -77,6 +77,13 @@ struct DhtConfig {
   // How often start() wakes up to expire records and check the intervals
   // above (each duty has its own due time; this is only the granularity).
   milliseconds maintenance_interval{std::chrono::minutes(1)};
+  // A contact dropped after max_failures in a row is remembered (the
+  // latest kMaxLostContacts, for lost_contact_memory) and pinged every
+  // lost_contact_retry_interval: when a partition heals, the two sides
+  // find each other again at once, not only when a lookup happens to meet
+  // one of them. An answer puts it back in the table. 0 disables.
+  milliseconds lost_contact_retry_interval{std::chrono::seconds(10)};
+  milliseconds lost_contact_memory{std::chrono::hours(1)};
 
   // Seed for the Dht's non-cryptographic randomness (refresh targets). 0:
   // seeded from the OS. Simulations set it so that runs repeat.

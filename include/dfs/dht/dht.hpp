@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <random>
@@ -160,6 +161,11 @@ class Dht {
   void store_on(const std::vector<Contact>& nodes, const Record& record, std::size_t already,
                 std::function<void(Result<std::size_t>)> done);
   void maintain();
+  // Contacts dropped after failures, pinged again (DhtConfig::
+  // lost_contact_retry_interval) until they answer or are forgotten.
+  void remember_lost(const Contact& contact);
+  void schedule_lost_retry();
+  void retry_lost();
 
   Response answer(const Contact& from, const Request& request);
 
@@ -176,6 +182,13 @@ class Dht {
   std::unordered_set<NodeId> verifying_;
   std::mt19937_64 rng_;  // bucket-refresh targets only; not for secrets
   std::uint64_t maintenance_timer_ = 0;  // 0 when not running
+  struct Lost {
+    Contact contact;
+    TimePoint at;  // when it was dropped
+  };
+  static constexpr std::size_t kMaxLostContacts = 16;
+  std::deque<Lost> lost_;  // oldest first, at most kMaxLostContacts
+  std::uint64_t lost_timer_ = 0;  // 0 when no retry is scheduled
   LookupStats last_lookup_;
   LookupTotals totals_;
   int sending_ = 0;  // > 0 while inside Transport::send (see rpc())

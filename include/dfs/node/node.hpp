@@ -64,6 +64,7 @@ class Node final : public Service {
 
   // --- GC (node/gc.hpp) ---
   Result<GcReport> collect_garbage(const GcOptions& options) override;
+  Result<FileLocation> locate(const FileId& id, bool repair) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);
@@ -113,6 +114,11 @@ class Node final : public Service {
   Result<Bytes> find_chunk(const ChunkId& id);
   std::unique_ptr<store::ChunkStore> make_source();
   Result<Manifest> load(const FileId& id);
+  // locate() steps (node/locate_file.cpp).
+  Result<std::vector<ChunkId>> chunks_of(const FileId& id);
+  Result<std::vector<replicate::ChunkLocation>> locate_chunks(const std::vector<ChunkId>& ids);
+  std::uint64_t place_again(const std::vector<ChunkId>& ids);
+  Status serve_here(const ChunkId& id);
 
   std::unique_ptr<DataDir> own_dir_;  // set by open(); null when the DataDir is shared
   // The parts of dir_ used here, named once.

@@ -17,6 +17,7 @@
 #include "dfs/chunk/file_id.hpp"
 #include "dfs/chunk/recovery_pointer.hpp"
 #include "dfs/node/gc.hpp"
+#include "dfs/replicate/chunk_location.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/chunk_store.hpp"
 
@@ -49,6 +50,21 @@ struct FileSummary {
 
 using replicate::PeerSummary;
 
+// Where every chunk of a file is (`dfs where`, `dfs check`): its manifest
+// segments, head first, then its data chunks in order (holes have none).
+struct FileLocation {
+  std::uint32_t replicas = 1;  // R (1 for a lone peer)
+  std::vector<replicate::ChunkLocation> chunks;
+  std::uint64_t chunks_placed_again = 0;  // short chunks a repair (check --repair) sent out again
+
+  // Chunks with fewer than R copies on their R closest live peers.
+  std::size_t short_chunks() const {
+    std::size_t n = 0;
+    for (const auto& c : chunks) n += c.copies() < replicas;
+    return n;
+  }
+};
+
 struct ServiceStatus {
   std::string data_dir;
   store::Usage usage;                  // chunks this peer is responsible for
@@ -61,8 +77,8 @@ struct ServiceStatus {
   std::uint32_t peers = 0;
   std::string reachable;               // "yes (...)", "no: ...", "not known yet (...)"
   std::uint32_t replicas = 1;
-  std::uint64_t under_replicated = 0;
-  std::uint64_t repair_copies = 0;
+  replicate::HealthSnapshot health;    // chunks short of copies now, repair's queue and rate
+  std::uint64_t repair_copies = 0;     // since the peer started
   // When this peer's chunks would start to expire on their holders if it
   // stopped renewing now: the start of its last complete repair sweep plus
   // the lease length (Unix seconds; 0: no sweep completed yet).
@@ -112,6 +128,10 @@ class Service {
   // One garbage collection pass now (node/gc.hpp); safe while the peer
   // serves, so `dfs gc` works on a running peer too.
   virtual Result<GcReport> collect_garbage(const GcOptions& options) = 0;
+  // Asks the R closest live peers of each chunk of the file `id` whether
+  // they hold it. With `repair`, chunks short of R copies are first
+  // placed again (read from this peer, else fetched), then asked again.
+  virtual Result<FileLocation> locate(const FileId& id, bool repair) = 0;
 };
 
 }  // namespace dfs::node

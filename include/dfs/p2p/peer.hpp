@@ -96,6 +96,7 @@ class Peer final : public ChunkNetwork, public dht::RecordBoard {
   std::unique_ptr<ReplicationStream> start_replication() override;
   replicate::NetworkStatus status() override;
   std::vector<PeerSummary> peers() override;
+  Result<std::vector<replicate::ChunkLocation>> locate(const std::vector<ChunkId>& ids) override;
 
   // DHT records (dht/record_board.hpp), e.g. the recovery pointer.
   Status publish(dht::Record record) override;

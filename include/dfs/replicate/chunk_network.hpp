@@ -12,6 +12,8 @@
 #include <string>
 
 #include "dfs/chunk/chunk_id.hpp"
+#include "dfs/replicate/repair_health.hpp"
+#include "dfs/replicate/chunk_location.hpp"
 #include "dfs/util/bytes.hpp"
 #include "dfs/util/result.hpp"
 
@@ -25,8 +27,8 @@ struct NetworkStatus {
   // Whether other peers can dial this one (p2p/reachability.hpp), in words.
   std::string reachable;
   std::uint32_t replicas = 1;
-  std::uint64_t under_replicated = 0;
-  std::uint64_t repair_copies = 0;
+  HealthSnapshot health;          // the chunks short of copies now (repair_health.hpp)
+  std::uint64_t repair_copies = 0;  // copies repair made since the peer started
   std::int64_t last_sweep_started = 0;  // ReplicatorStats::last_sweep_started
   // The limits on what other peers can make this node hold, and what they
   // refused so far: one line each (net::TlsTransport::describe_limits).
@@ -77,6 +79,12 @@ class ChunkNetwork {
   virtual std::unique_ptr<ReplicationStream> start_replication();
   virtual NetworkStatus status() = 0;
   virtual std::vector<PeerSummary> peers() = 0;
+  // Which of the R closest live peers hold each chunk, in the order asked
+  // (Replicator::locate): `dfs where` and `dfs check`.
+  virtual Result<std::vector<ChunkLocation>> locate(const std::vector<ChunkId>& ids) {
+    (void)ids;
+    return make_error(Errc::not_supported, "this network cannot locate chunks");
+  }
 };
 
 namespace detail {

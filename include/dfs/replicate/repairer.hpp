@@ -14,7 +14,11 @@
 // claims of that answer are dropped and those chunks are placed again
 // without it, so the next closest peers get the copies.
 //
-// Threading and lifetime: loop thread only. It may be destroyed with a
+// What the rounds found is kept in a RepairHealth (repair_health.hpp):
+// the chunks short of copies now, for `dfs status`.
+//
+// Threading and lifetime: loop thread only, but health() may be read from
+// any thread. It may be destroyed with a
 // round in progress: the round's callbacks then do nothing and its waiters
 // are never called. Everything it takes by reference must outlive it.
 #pragma once
@@ -25,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 #include "dfs/dht/dht.hpp"
@@ -32,6 +37,7 @@
 #include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/lifeline.hpp"
 #include "dfs/replicate/local_chunks.hpp"
+#include "dfs/replicate/repair_health.hpp"
 #include "dfs/replicate/stats.hpp"
 #include "dfs/replicate/transfers.hpp"
 
@@ -63,6 +69,10 @@ class Repairer {
   // now".
   void repair_now(std::function<void()> done);
 
+  // The chunks short of copies now, as the rounds last found them; from
+  // any thread.
+  HealthSnapshot health() const { return health_->snapshot(scheduler_.now()); }
+
  private:
   class Round;
 
@@ -79,6 +89,9 @@ class Repairer {
   const ReplicationConfig config_;
   Counters& counters_;
   Distrusted& distrusted_;
+  // Locks itself; shared with the rounds' blocking jobs, which may outlive
+  // the Repairer.
+  const std::shared_ptr<RepairHealth> health_ = std::make_shared<RepairHealth>();
 
   bool running_ = false;
   std::uint64_t timer_ = 0;               // 0 when no round is scheduled
@@ -87,6 +100,16 @@ class Repairer {
   std::int64_t sweep_started_ = 0;        // Unix seconds the current sweep began
   std::int64_t round_started_ = 0;        // Unix seconds the current round began
   std::mt19937_64 rng_;                   // jitter, and which claims to challenge
+  // Chunks a round left to a closer holder to copy (Round::decide), and
+  // since when; a round that finds one still missing a copy deferral()
+  // later pushes it itself.
+  std::unordered_map<ChunkId, std::chrono::steady_clock::time_point> deferred_;
+  // How long a holder waits for a closer one to copy: a round, and never
+  // less than the time views of the network take to agree after a
+  // partition heals (DhtConfig::lost_contact_retry_interval and a lookup).
+  std::chrono::milliseconds deferral() const {
+    return std::max<std::chrono::milliseconds>(config_.repair_interval, std::chrono::seconds(30));
+  }
   Lifeline life_;
 };
 

@@ -4,7 +4,9 @@
 //   - Placer: puts new chunks on the R peers closest to their IDs;
 //   - Fetcher: gets a chunk back from those peers, verified, hedged;
 //   - Repairer: the repair loop, which also renews the leases of the
-//     chunks this peer has on their holders.
+//     chunks this peer has on their holders, and keeps what it found
+//     (health());
+//   - Locator: which of the R closest peers hold given chunks, on demand.
 // The Replicator sanitizes the configuration once, owns the parts and the
 // counters behind stats(), and forwards to them.
 //
@@ -17,8 +19,8 @@
 //
 // Threading: every method, and every callback it takes, runs on the
 // Scheduler's loop thread; nothing has locks. Callbacks are never called
-// from inside the method that takes them. stats() alone may be read from
-// any thread (the counters are atomics), for `dfs status`.
+// from inside the method that takes them. stats() and health() alone may be
+// read from any thread (atomics, a locked RepairHealth), for `dfs status`.
 //
 // Lifetime: the Dht, ChunkClient, ChunkStores and Scheduler must outlive the
 // Replicator. It may be destroyed (on the loop thread) with operations in
@@ -36,6 +38,7 @@
 #include "dfs/replicate/config.hpp"
 #include "dfs/replicate/distrusted.hpp"
 #include "dfs/replicate/fetcher.hpp"
+#include "dfs/replicate/locator.hpp"
 #include "dfs/replicate/placer.hpp"
 #include "dfs/replicate/repairer.hpp"
 #include "dfs/replicate/stats.hpp"
@@ -82,8 +85,15 @@ class Replicator {
   bool running() const { return repairer_.running(); }
   void repair_now(std::function<void()> done) { repairer_.repair_now(std::move(done)); }
 
+  // Locator::locate (locator.hpp).
+  void locate(std::vector<ChunkId> ids, std::function<void(std::vector<ChunkLocation>)> done) {
+    locator_.locate(std::move(ids), std::move(done));
+  }
+
   const ReplicationConfig& config() const { return config_; }
   ReplicatorStats stats() const { return counters_.snapshot(); }
+  // Repairer::health (repairer.hpp): from any thread.
+  HealthSnapshot health() const { return repairer_.health(); }
 
  private:
   const ReplicationConfig config_;
@@ -96,6 +106,7 @@ class Replicator {
   Placer placer_;
   Fetcher fetcher_;
   Repairer repairer_;
+  Locator locator_;
 };
 
 }  // namespace dfs::replicate

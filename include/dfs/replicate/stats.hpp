@@ -19,6 +19,7 @@ struct ReplicatorStats {
   std::uint64_t repair_lookups = 0;     // DHT lookups rounds made to place them
   std::uint64_t under_replicated = 0;   // of which fewer than R placed holders had a copy
   std::uint64_t copies_made = 0;        // copies repair pushed successfully
+  std::uint64_t repair_deferred = 0;    // missing copies left to a closer holder to push
   std::uint64_t repair_failures = 0;    // HAS or PUT RPCs of repair that failed
   std::uint64_t challenges = 0;         // storage challenges sent (PROVE_CHUNK)
   std::uint64_t challenges_failed = 0;  // of which not proven
@@ -45,6 +46,7 @@ struct Counters {
   std::atomic<std::uint64_t> repair_lookups{0};
   std::atomic<std::uint64_t> under_replicated{0};
   std::atomic<std::uint64_t> copies_made{0};
+  std::atomic<std::uint64_t> repair_deferred{0};
   std::atomic<std::uint64_t> repair_failures{0};
   std::atomic<std::uint64_t> challenges{0};
   std::atomic<std::uint64_t> challenges_failed{0};
@@ -64,6 +66,7 @@ struct Counters {
     s.repair_lookups = load(repair_lookups);
     s.under_replicated = load(under_replicated);
     s.copies_made = load(copies_made);
+    s.repair_deferred = load(repair_deferred);
     s.repair_failures = load(repair_failures);
     s.challenges = load(challenges);
     s.challenges_failed = load(challenges_failed);

@@ -152,6 +152,13 @@ std::optional<Result<Bytes>> ReplicationCluster::fetch(std::size_t from, const C
   return wait_for(bytes);
 }
 
+std::optional<std::vector<replicate::ChunkLocation>> ReplicationCluster::locate(std::size_t from,
+                                                                                std::vector<ChunkId> ids) {
+  std::optional<std::vector<replicate::ChunkLocation>> found;
+  replicator(from).locate(std::move(ids), [&found](std::vector<replicate::ChunkLocation> f) { found = std::move(f); });
+  return wait_for(found);
+}
+
 bool ReplicationCluster::repair_now(std::size_t i) {
   std::optional<bool> done;
   replicator(i).repair_now([&done] { done = true; });

@@ -125,6 +125,7 @@ class ReplicationCluster {
   // cluster's operation_deadline of virtual time.
   std::optional<Result<replicate::ReplicaReport>> replicate(std::size_t from, const ChunkId& id);
   std::optional<Result<Bytes>> fetch(std::size_t from, const ChunkId& id);
+  std::optional<std::vector<replicate::ChunkLocation>> locate(std::size_t from, std::vector<ChunkId> ids);
   // One repair round on node `i`; false if it did not end in time.
   bool repair_now(std::size_t i);
 
