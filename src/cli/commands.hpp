@@ -29,6 +29,7 @@ int run_id(const GlobalOptions& global, const Args& args);
 int run_open(const GlobalOptions& global, const Args& args);
 int run_recovery_key(const GlobalOptions& global, const Args& args);
 int run_snapshot(const GlobalOptions& global, const Args& args);
+int run_recover(const GlobalOptions& global, const Args& args);
 int run_keygen(const GlobalOptions& global, const Args& args);
 int run_rm(const GlobalOptions& global, const Args& args);
 

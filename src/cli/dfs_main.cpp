@@ -45,6 +45,8 @@ constexpr const char* kUsage =
     "  recovery-key [--export FILE]\n"
     "                         make (once) and show the key that recovers this namespace\n"
     "  snapshot               snapshot the running mount's namespace now and publish it\n"
+    "  recover KEYFILE --bootstrap HOST:PORT [--list] [--at WHEN]\n"
+    "                         list the namespace snapshots a recovery key names in the network\n"
     "\n";
 
 po::options_description global_options() {
@@ -80,6 +82,7 @@ const std::map<std::string, Command>& commands() {
       {"recovery-key", dfs::cli::run_recovery_key},
       {"rm", dfs::cli::run_rm},
       {"snapshot", dfs::cli::run_snapshot},
+      {"recover", dfs::cli::run_recover},
   };
   return table;
 }
@@ -136,7 +139,8 @@ int run(int argc, char** argv) {
   global.config_file = config_file_path(*data);
   // put and node create the data directory; the others read what is there
   // (id and open find the mount from the path and need none).
-  global.data_must_exist = command != "put" && command != "node" && command != "recovery-key";
+  global.data_must_exist = command != "put" && command != "node" && command != "recovery-key" &&
+                           command != "recover";
   // Settings from the data directory's config file; the command line wins.
   auto config = read_config_file(global.config_file, visible);
   if (!config.ok()) {

@@ -23,6 +23,7 @@
 #include "cli_util.hpp"
 #include "mount_command_line.hpp"
 #include "mount_table.hpp"
+#include "namespace_recovery.hpp"
 #include "namespace_snapshots.hpp"
 #include "gc_command.hpp"
 #include "dfs/fs/open_filesystem.hpp"
@@ -55,6 +56,12 @@ po::options_description mount_options() {
        "data directory (default: SOURCE, else $XDG_DATA_HOME/dfs or ~/.local/share/dfs)")
       ("quota", po::value<std::string>()->value_name("SIZE"),
        "refuse to store more than SIZE of chunks (e.g. 50G; default: no limit)")
+      ("recover", po::value<std::string>()->value_name("KEYFILE"),
+       "on a new data directory: rebuild the namespace from the latest snapshot published under this "
+       "recovery key (dfs recovery-key --export), then mount it; needs --bootstrap")
+      ("at", po::value<std::string>()->value_name("WHEN"),
+       "with --recover: an older snapshot, by its number in dfs recover --list (0 the latest) or a time "
+       "(YYYY-MM-DD HH:MM[:SS], @SECONDS): the newest taken at or before it")
       ("verbose,v", "also log progress notes")
       ("quiet,q", "log nothing");
   return desc;
@@ -161,6 +168,23 @@ int run(int argc, char** argv) {
   }
   // A network when one is named; a lone peer otherwise (DESIGN.md §1).
   const bool networked = !vm["listen"].defaulted() || vm.count("bootstrap");
+  std::optional<std::string> recover_key, recover_at;
+  if (vm.count("recover")) recover_key = vm["recover"].as<std::string>();
+  if (vm.count("at")) recover_at = vm["at"].as<std::string>();
+  if (recover_at && !recover_key) {
+    std::fprintf(stderr, "dfsmount: --at goes with --recover\n");
+    return kExitUsage;
+  }
+  if (recover_key && !vm.count("bootstrap")) {
+    std::fprintf(stderr, "dfsmount: --recover needs --bootstrap HOST:PORT: the snapshots are in the network\n");
+    return kExitUsage;
+  }
+  if (recover_at) {
+    if (auto choice = parse_snapshot_choice(*recover_at); !choice.ok()) {
+      std::fprintf(stderr, "dfsmount: %s\n", choice.error().message.c_str());
+      return kExitUsage;
+    }
+  }
   log::set_level(vm.count("verbose") ? log::Level::info : log::Level::warn);
   if (vm.count("quiet")) log::set_level(log::Level::off);
   if (line.fake) return kExitOk;  // mount.dfs -f: everything checked, nothing mounted
@@ -195,6 +219,11 @@ int run(int argc, char** argv) {
   fs_options.commit_interval = commit_interval;
   auto filesystem = fs::open_filesystem(backend, fs_options);
   if (!filesystem.ok()) return fail(report_fd, "cannot open the filesystem: " + filesystem.error().message);
+  if (recover_key) {
+    auto recovered = recover_namespace(data_dir, *recover_key, recover_at, *daemon.peer(), **filesystem);
+    if (!recovered.ok()) return fail(report_fd, "cannot recover: " + recovered.error().message);
+    std::fprintf(stderr, "dfsmount: %s\n", recovered->c_str());
+  }
 
   auto mounted = fuse::Mount::create(**filesystem, mount);
   if (!mounted.ok()) return fail(report_fd, mounted.error().message);
@@ -204,7 +233,7 @@ int run(int argc, char** argv) {
   handlers.open = [&placer](const control::OpenSharedRequest& request) { return placer.place(request); };
   // Namespace snapshots (issue 15): with a network and a recovery key.
   auto snapshots = NamespaceSnapshots::start(data_dir, daemon.peer(), *snapshot_interval,
-                                             namespace_source(**filesystem));
+                                             namespace_source(**filesystem), data.index());
   if (!snapshots.ok()) return fail(report_fd, "namespace snapshots: " + snapshots.error().message);
   if (*snapshots) {
     handlers.snapshot = [&snapshots] { return (**snapshots)->take_now(); };

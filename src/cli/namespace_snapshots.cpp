@@ -6,26 +6,39 @@ namespace dfs::cli {
 
 Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> NamespaceSnapshots::start(
     const std::string& data_dir, dht::RecordBoard* board, std::chrono::milliseconds interval,
-    node::SnapshotSource source) {
+    node::SnapshotSource source, index::Index& index) {
+  const auto off = [&index]() -> Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> {
+    DFS_TRY(index.stop_retaining_snapshots());  // nothing kept for snapshots nobody takes
+    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+  };
   if (interval.count() == 0) {
     log::info("namespace snapshots are off (--snapshot-interval 0)");
-    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+    return off();
   }
   if (board == nullptr) {
     log::info("namespace snapshots are off: a lone peer has no DHT to publish them in");
-    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+    return off();
   }
   auto key = node::load_recovery_key(data_dir, false);
   if (!key.ok()) {
     if (key.error().code != Errc::not_found) return key.take_error();
     log::warn("namespace snapshots are off: " + key.error().message +
               "; without one, losing this machine loses the names of its files");
-    return std::optional<std::unique_ptr<NamespaceSnapshots>>();
+    return off();
   }
   std::unique_ptr<NamespaceSnapshots> snapshots(new NamespaceSnapshots(
       std::make_unique<node::PointerPublisher>(*key, *board, data_dir + "/" + node::kRecoveryStateFile)));
-  snapshots->scheduler_ =
-      std::make_unique<node::SnapshotScheduler>(std::move(source), *snapshots->publisher_, interval);
+  node::PointerPublisher& publisher = *snapshots->publisher_;
+  DFS_TRY(index.retain_snapshots(publisher.oldest_taken_at()));
+  // Before each snapshot: the chunks only snapshots the pointer no longer
+  // names needed are let go (the pointer thins its history as it goes).
+  node::SnapshotSource retaining = [source = std::move(source), &index, &publisher]() -> Result<SnapshotRef> {
+    auto dropped = index.retain_snapshots(publisher.oldest_taken_at());
+    if (!dropped.ok()) return dropped.take_error();
+    if (*dropped > 0) log::info("namespace snapshots: " + std::to_string(*dropped) + " chunks no kept snapshot names are let go");
+    return source();
+  };
+  snapshots->scheduler_ = std::make_unique<node::SnapshotScheduler>(std::move(retaining), publisher, interval);
   return std::optional(std::move(snapshots));
 }
 

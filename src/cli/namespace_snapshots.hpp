@@ -10,6 +10,7 @@
 
 #include "dfs/dht/record_board.hpp"
 #include "dfs/fs/filesystem.hpp"
+#include "dfs/index/index.hpp"
 #include "dfs/node/snapshot_scheduler.hpp"
 
 namespace dfs::cli {
@@ -20,10 +21,14 @@ class NamespaceSnapshots {
   // pointer lives in its DHT), a recovery key in `data_dir` and an
   // `interval` above 0. nullopt otherwise, with a log line that says why
   // (so a mount with snapshots off behaves as one without this feature).
+  // While they run, `index` keeps the chunks of every snapshot the pointer
+  // still names (Index::retain_snapshots, brought up to date before each
+  // snapshot); off, it keeps none.
   static Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> start(const std::string& data_dir,
                                                                          dht::RecordBoard* board,
                                                                          std::chrono::milliseconds interval,
-                                                                         node::SnapshotSource source);
+                                                                         node::SnapshotSource source,
+                                                                         index::Index& index);
 
   // dfs snapshot, and the last one at unmount.
   Result<node::SnapshotOutcome> take_now() { return scheduler_->take_now(); }

@@ -1,11 +1,16 @@
 // `dfs recovery-key`: makes (once) and shows the namespace's recovery key
 // (node/recovery.hpp, issue 15); `dfs snapshot`: asks the mount for a
-// namespace snapshot now (node/snapshot_scheduler.hpp).
+// namespace snapshot now (node/snapshot_scheduler.hpp); `dfs recover`: lists
+// the snapshots a recovery key names in the network (namespace_recovery.hpp).
 #include <boost/program_options.hpp>
 #include <cstdio>
 
 #include "cli_util.hpp"
 #include "commands.hpp"
+#include "gc_command.hpp"
+#include "namespace_recovery.hpp"
+#include "peer_options.hpp"
+#include "dfs/daemon/daemon.hpp"
 #include "dfs/node/recovery.hpp"
 #include "dfs/util/file.hpp"
 
@@ -76,6 +81,82 @@ int run_snapshot(const GlobalOptions& global, const Args& args) {
   std::printf("%s  %llu files  %s  %s\n", local_time(taken->snapshot.taken_at).c_str(),
               static_cast<unsigned long long>(taken->snapshot.files), human_bytes(taken->snapshot.bytes).c_str(),
               taken->published ? "published" : "unchanged since the last snapshot");
+  return kExitOk;
+}
+
+}  // namespace dfs::cli
+
+namespace dfs::cli {
+
+int run_recover(const GlobalOptions& global, const Args& args) {
+  po::options_description options("recover options");
+  options.add_options()("list", "list the snapshots the key names (what it does anyway)")(
+      "at", po::value<std::string>()->value_name("WHEN"),
+      "say which snapshot dfsmount --recover --at WHEN would take: its number in the list (0 the latest) or "
+      "a time (YYYY-MM-DD HH:MM[:SS], @SECONDS)");
+  options.add(peer_options_description());
+  po::options_description operands;
+  operands.add_options()("key", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("key", 1);
+  po::variables_map vm;
+  if (auto done = parse_command(
+          "recover KEYFILE [--list] [--at WHEN] --bootstrap HOST:PORT", options, operands, positional, args, vm,
+          "Lists the namespace snapshots the network holds for the recovery key in\n"
+          "KEYFILE (its file or printable form): number, time, files, size, newest\n"
+          "first. Runs a peer of its own on the data directory for the lookup (on\n"
+          "127.0.0.1:0 unless --listen says otherwise). A wrong key finds none: exit 1.\n"
+          "dfsmount --recover KEYFILE [--at WHEN] rebuilds the namespace from one.")) {
+    return *done;
+  }
+  if (!vm.count("key") || !vm.count("bootstrap")) {
+    std::fprintf(stderr, "dfs: recover: needs a KEYFILE and --bootstrap HOST:PORT (try 'dfs recover --help')\n");
+    return kExitUsage;
+  }
+  std::optional<SnapshotChoice> choice;
+  if (vm.count("at")) {
+    auto parsed = parse_snapshot_choice(vm["at"].as<std::string>());
+    if (!parsed.ok()) {
+      print_error("recover", parsed.error());
+      return kExitUsage;
+    }
+    choice = *parsed;
+  }
+  auto key = node::read_recovery_key_file(vm["key"].as<std::string>());
+  if (!key.ok()) {
+    print_error("recover", key.error());
+    return kExitFailure;
+  }
+  if (vm["listen"].defaulted()) vm.at("listen").value() = std::string("127.0.0.1:0");  // any free port
+  auto peer = peer_options_from(vm, global.node.data_dir);
+  if (!peer.ok()) {
+    print_error("recover", peer.error());
+    return kExitUsage;
+  }
+  if (Status made = make_dirs(global.node.data_dir); !made.ok()) {
+    print_error("recover", made.error());
+    return kExitFailure;
+  }
+  auto daemon = daemon::Daemon::open(daemon_options(global.node, GcSettings{}, std::move(*peer)));
+  if (!daemon.ok()) {
+    print_error("recover", daemon.error());
+    return kExitFailure;
+  }
+  auto found = find_snapshots(*key, *(*daemon)->peer());
+  if (!found.ok()) {
+    print_error("recover", found.error());
+    return kExitFailure;
+  }
+  std::printf("%s", describe_snapshots(found->pointer).c_str());
+  if (choice) {
+    auto chosen = choose_snapshot(found->pointer, *choice);
+    if (!chosen.ok()) {
+      print_error("recover", chosen.error());
+      return kExitFailure;
+    }
+    std::printf("--at %s: the snapshot of %s\n", vm["at"].as<std::string>().c_str(),
+                local_time(chosen->taken_at).c_str());
+  }
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 //   fs_xattr.cpp      extended attributes (user.*, user.dfs.id)
 //   fs_sharing.cpp    file IDs, directory snapshots, open_shared
 //   shared_tree.cpp   open_shared of a directory ID: the whole tree
+//   namespace_restore.cpp  restore: an empty namespace rebuilt from a backup
 //   fs_lifecycle.cpp  open_filesystem, construction, unmount, statfs
 //   fs_durability.cpp the commit interval: make_durable, the flusher
 //                     thread, recovery of unsynced versions at open
@@ -55,6 +56,8 @@ struct Handle {
 };
 
 Attr to_attr(const index::InodeAttr& inode);
+// The S_IF* bits of a snapshot entry's type (namespace_restore.cpp).
+std::uint32_t type_bits(EntryType type);
 Status check_name(std::string_view name);
 
 class FsImpl final : public FileSystem {
@@ -105,6 +108,7 @@ class FsImpl final : public FileSystem {
 
   Result<FileId> file_id(Ino ino) override;
   Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
+  Result<RestoreSummary> restore(const FileId& root) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
   // Deletes the inodes a crash left with nlink 0.
@@ -195,6 +199,15 @@ class FsImpl final : public FileSystem {
   // point at); then given the sharer's mtime.
   Result<Attr> place_packed_file(const Caller& caller, ByteView bytes, Ino parent, std::string_view name,
                                  std::uint32_t mode, Timespec mtime);
+
+  // --- restoring a namespace backup (namespace_restore.cpp) ---
+  struct Restore;
+  // The manifests of every file the measured tree names, fetched in parallel.
+  Result<std::map<ChunkId, Manifest>> restore_manifests(const TreeBudget& budget);
+  // Creates `directory`'s entries under `dir` in the restore's transaction;
+  // returns how many are directories (for `dir`'s link count).
+  Result<std::uint64_t> restore_entries(Restore& restore, const Directory& directory, Ino dir);
+  Status restore_entry(Restore& restore, const dfs::DirEntry& e, Ino dir, std::uint64_t& subdirs);
 
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,

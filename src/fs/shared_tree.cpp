@@ -46,14 +46,8 @@ Error in_tree(Error error, std::string_view where) {
 }
 
 std::uint32_t inode_type(EntryType type) {
-  switch (type) {
-    case EntryType::file: return S_IFREG;
-    case EntryType::directory: return S_IFDIR;
-    case EntryType::symlink: return S_IFLNK;
-    case EntryType::fifo: return S_IFIFO;
-    case EntryType::socket: return S_IFSOCK;
-    default: return 0;  // devices: not placed
-  }
+  const bool device = type == EntryType::char_device || type == EntryType::block_device;
+  return device ? 0 : type_bits(type);  // devices: not placed
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Index: what keeps a chunk from GC — references from the files of this
 // peer (chunk_refs), from the mount's cached directory snapshots
-// (dir_snapshot_chunks) and leases on chunks held for other peers (leases) —
+// (dir_snapshot_chunks), from its retained namespace snapshots
+// (released_chunks) and leases on chunks held for other peers (leases) —
 // and the questions GC asks of them.
 #include "dfs/index/index.hpp"
 #include "dfs/index/sqlite.hpp"
@@ -13,7 +14,8 @@ Result<bool> Index::is_referenced(const ChunkId& chunk) {
   DFS_ASSIGN_OR_RETURN(auto found,
                        rows::query_int(*db_,
                                        "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
-                                       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 LIMIT 1",
+                                       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
+                                       "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 LIMIT 1",
                                        chunk.bytes));
   return found.has_value();
 }
@@ -40,7 +42,8 @@ Result<std::vector<ChunkId>> Index::unreferenced(const std::vector<ChunkId>& can
   // ?2 is bound but unused: one helper serves both probes.
   return without_rows(
       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 AND ?2 IS NOT NULL "
-      "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 LIMIT 1",
+      "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
+      "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 LIMIT 1",
       candidates, 0);
 }
 
@@ -49,8 +52,32 @@ Result<std::vector<ChunkId>> Index::collectable(const std::vector<ChunkId>& cand
   return without_rows(
       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
+      "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM leases WHERE chunk_id = ?1 AND expires_at > ?2 LIMIT 1",
       candidates, now_unix);
+}
+
+Result<std::uint64_t> Index::retain_snapshots(std::optional<std::int64_t> oldest_taken_at) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  DFS_TRY(rows::execute(*db_, "DELETE FROM snapshot_retention"));
+  DFS_TRY(rows::execute(*db_, "INSERT INTO snapshot_retention (oldest_taken_at) VALUES (?)", oldest_taken_at));
+  std::uint64_t released = 0;
+  if (oldest_taken_at) {
+    // Strictly before: what was let go in the second a snapshot began may be in it.
+    DFS_TRY(rows::execute(*db_, "DELETE FROM released_chunks WHERE released_at < ?", *oldest_taken_at));
+    released = static_cast<std::uint64_t>(db_->changes());
+  }
+  DFS_TRY(tx.commit());
+  return released;
+}
+
+Status Index::stop_retaining_snapshots() {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
+  DFS_TRY(rows::execute(*db_, "DELETE FROM snapshot_retention"));
+  DFS_TRY(rows::execute(*db_, "DELETE FROM released_chunks"));
+  return tx.commit();
 }
 
 Status Index::extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix) {
@@ -123,7 +150,8 @@ Status Index::leases_granted() {
 
 Result<std::vector<ChunkId>> Index::referenced_chunks() {
   std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT chunk_id FROM chunk_refs UNION SELECT chunk_id FROM dir_snapshot_chunks"));
+  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT chunk_id FROM chunk_refs UNION SELECT chunk_id FROM dir_snapshot_chunks "
+                                                    "UNION SELECT chunk_id FROM released_chunks"));
   std::vector<ChunkId> chunks;
   for (;;) {
     DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
@@ -136,7 +164,8 @@ Result<std::vector<ChunkId>> Index::referenced_chunks() {
 Result<std::uint64_t> Index::referenced_chunk_count() {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(std::int64_t count, db_->query_int64("SELECT count(*) FROM (SELECT chunk_id FROM chunk_refs "
-                                                                   "UNION SELECT chunk_id FROM dir_snapshot_chunks)"));
+                                                                   "UNION SELECT chunk_id FROM dir_snapshot_chunks "
+                                                                   "UNION SELECT chunk_id FROM released_chunks)"));
   return static_cast<std::uint64_t>(count);
 }
 

@@ -197,6 +197,39 @@ CREATE TABLE dir_snapshot_chunks (
 CREATE INDEX dir_snapshot_chunks_by_owner ON dir_snapshot_chunks (ino, scope);
 )sql";
 
+// Schema v9: what the namespace's retained snapshots may still name (issue 15).
+constexpr std::string_view kSchemaV9 = R"sql(
+-- Chunks the namespace let go of while its snapshots are kept: a file
+-- version replaced or deleted, a directory manifest sealed anew. A
+-- snapshot published under the recovery key may still name them, so GC
+-- keeps them (and the owner's repair renews their leases) until the oldest
+-- snapshot kept was taken after they were let go (Index::retain_snapshots).
+CREATE TABLE released_chunks (
+  chunk_id    BLOB    NOT NULL PRIMARY KEY CHECK (length(chunk_id) = 32),
+  released_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- One row while the mount keeps snapshots: when the oldest one kept was
+-- taken (NULL: none yet, every release is kept). No row: releases go at once.
+CREATE TABLE snapshot_retention (oldest_taken_at INTEGER NULL);
+CREATE TRIGGER keep_released_versions BEFORE DELETE ON files
+  WHEN EXISTS (SELECT 1 FROM snapshot_retention)
+   AND EXISTS (SELECT 1 FROM fs_versions WHERE manifest_id = OLD.manifest_id)
+BEGIN
+  INSERT INTO released_chunks (chunk_id, released_at)
+    SELECT chunk_id, CAST(strftime('%s', 'now') AS INTEGER) FROM chunk_refs WHERE manifest_id = OLD.manifest_id
+    ON CONFLICT (chunk_id) DO UPDATE SET released_at = max(released_at, excluded.released_at);
+END;
+-- Directory manifests of the namespace backup scope (1): replaced by a new
+-- seal, or gone with their directory (cascades fire this too).
+CREATE TRIGGER keep_released_directories BEFORE DELETE ON dir_snapshot_chunks
+  WHEN OLD.scope = 1 AND EXISTS (SELECT 1 FROM snapshot_retention)
+BEGIN
+  INSERT INTO released_chunks (chunk_id, released_at)
+    VALUES (OLD.chunk_id, CAST(strftime('%s', 'now') AS INTEGER))
+    ON CONFLICT (chunk_id) DO UPDATE SET released_at = max(released_at, excluded.released_at);
+END;
+)sql";
+
 // The root directory belongs to whoever creates the index: the user who
 // runs the mount, as with any FUSE filesystem.
 Status insert_root_inode(Database& db) {
@@ -224,6 +257,7 @@ Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
 Status apply_v6(Database& db) { return db.exec(kSchemaV6); }
 Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
 Status apply_v8(Database& db) { return db.exec(kSchemaV8); }
+Status apply_v9(Database& db) { return db.exec(kSchemaV9); }
 
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
@@ -234,6 +268,7 @@ constexpr Migration kMigrations[] = {
     {6, "directory trees beside files", &apply_v6},
     {7, "bytes stored for each file (sparse files' st_blocks)", &apply_v7},
     {8, "cached directory snapshots", &apply_v8},
+    {9, "chunks kept for retained namespace snapshots", &apply_v9},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

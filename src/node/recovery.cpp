@@ -149,6 +149,12 @@ Status PointerPublisher::republish() {
   return publish_locked(pointer_);
 }
 
+std::optional<std::int64_t> PointerPublisher::oldest_taken_at() const {
+  std::lock_guard lock(mu_);
+  if (pointer_.snapshots.empty()) return std::nullopt;
+  return pointer_.snapshots.back().taken_at;
+}
+
 std::optional<SnapshotRef> PointerPublisher::latest() const {
   std::lock_guard lock(mu_);
   if (pointer_.snapshots.empty()) return std::nullopt;

@@ -50,6 +50,13 @@ std::string MountProcess::wait_mounted(double seconds) {
   return mountpoint_ + " not mounted after " + std::to_string(seconds) + " s; output:\n" + log();
 }
 
+void MountProcess::kill() {
+  if (unmounted_) return;
+  process_.stop(SIGKILL);
+  if (is_mounted(mountpoint_)) detach(mountpoint_);
+  unmounted_ = std::optional<int>();
+}
+
 std::optional<int> MountProcess::unmount() {
   if (unmounted_) return *unmounted_;
   if (is_mounted(mountpoint_)) detach(mountpoint_);

@@ -32,6 +32,9 @@ class MountProcess {
   // Unmounts and waits for the process to exit; its exit status, or
   // nullopt if it had to be killed. Idempotent.
   std::optional<int> unmount();
+  // kill -9 of the mount process (a machine lost at once), then what
+  // unmount() does to the dead mount. Idempotent.
+  void kill();
 
   // Waits until the process's output contains `text` (see Daemon).
   bool wait_for_log(const std::string& text, double seconds = 20) const {

@@ -82,12 +82,19 @@ std::vector<std::string> MultiPeerFixture::peer_args(int host) const {
   return args;
 }
 
-void MultiPeerFixture::start_mount(const std::string& peer, int host) {
-  stdfs::create_directories(mnt(peer));
+std::vector<std::string> MultiPeerFixture::mount_args(const std::string& peer, int host,
+                                                      const std::vector<std::string>& extra) const {
   std::vector<std::string> args = {"-f", "--data", data(peer)};
   const auto peer_part = peer_args(host);
   args.insert(args.end(), peer_part.begin(), peer_part.end());
+  args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(mnt(peer));
+  return args;
+}
+
+void MultiPeerFixture::start_mount(const std::string& peer, int host, const std::vector<std::string>& extra) {
+  stdfs::create_directories(mnt(peer));
+  const std::vector<std::string> args = mount_args(peer, host, extra);
   auto mount = std::make_unique<MountProcess>(binary_from_env("DFSMOUNT_BIN"), args, mnt(peer),
                                               dir_ + "/" + peer + ".log");
   const std::string why = mount->wait_mounted(30);
@@ -105,6 +112,7 @@ void MultiPeerFixture::start_node(const std::string& peer, int host) {
   args.insert(args.end(), peer_part.begin(), peer_part.end());
   nodes_[peer] = std::make_unique<Daemon>(binary_from_env("DFS_BIN"), args, dir_ + "/" + peer + ".log");
   ASSERT_TRUE(nodes_[peer]->wait_for_log("listening on")) << nodes_[peer]->log();
+  if (bootstrap_.empty()) bootstrap_ = listen_address(nodes_[peer]->log());
 }
 
 ProcessResult MultiPeerFixture::dfs(const std::string& peer, std::vector<std::string> args) {

@@ -35,9 +35,13 @@ class MultiPeerFixture : public ::testing::Test {
   std::string data(const std::string& peer) const { return dir_ + "/" + peer; }
   std::string mnt(const std::string& peer) const { return dir_ + "/" + peer + "-mnt"; }
 
-  // dfsmount -f for `peer` on 127.0.0.<host>, mounted at mnt(peer).
-  void start_mount(const std::string& peer, int host);
-  // dfs node for `peer` on 127.0.0.<host>.
+  // dfsmount -f for `peer` on 127.0.0.<host>, mounted at mnt(peer), with
+  // `extra` options.
+  void start_mount(const std::string& peer, int host, const std::vector<std::string>& extra = {});
+  // The dfsmount -f command line start_mount runs.
+  std::vector<std::string> mount_args(const std::string& peer, int host, const std::vector<std::string>& extra) const;
+  // dfs node for `peer` on 127.0.0.<host>. The first peer started (mount
+  // or node) is the others' bootstrap peer.
   void start_node(const std::string& peer, int host);
   // `dfs --data data(peer) ARGS...`.
   dfs::testing::ProcessResult dfs(const std::string& peer, std::vector<std::string> args);

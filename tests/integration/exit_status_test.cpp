@@ -71,6 +71,9 @@ TEST_F(ExitStatus, EveryDfsCommandFollowsTheTable) {
       {{"peers"}, 1},               // no peer runs on the data directory
       {{"snapshot"}, 1},            // no mount runs on the data directory
       {{"snapshot", "extra"}, 2},
+      {{"recover"}, 2},                                                  // no key file, no --bootstrap
+      {{"recover", dir_ + "/file", "-b", "127.0.0.1:1", "--at", "someday"}, 2},
+      {{"recover", dir_ + "/missing", "-b", "127.0.0.1:1"}, 1},          // no such key file
       {{"node", "--listen", "nonsense"}, 2},
       {{"node", "--bootstrap", "127.0.0.1:99999"}, 2},
       {{"node", "--replicas", "0"}, 2},
@@ -104,6 +107,9 @@ TEST_F(ExitStatus, DfsmountFollowsTheTableBeforeItMounts) {
       {{"--data", data_, "--no-such-option", dir_ + "/mnt"}, 2},
       {{"--data", data_, "--snapshot-interval", "-1", dir_ + "/mnt"}, 2},
       {{"--data", data_, "-o", "snapshot_interval=100000", dir_ + "/mnt"}, 2},
+      {{"--data", data_, "--recover", dir_ + "/key", dir_ + "/mnt"}, 2},  // no --bootstrap
+      {{"--data", data_, "--at", "0", dir_ + "/mnt"}, 2},                // --at without --recover
+      {{"--data", data_, "--recover", dir_ + "/key", "-b", "127.0.0.1:1", "--at", "yesterday", dir_ + "/mnt"}, 2},
       {{"--data", data_, dir_ + "/file"}, 2},  // not a directory
       {{"--data", data_, dir_}, 1},            // not empty (no -o nonempty)
   };
@@ -144,7 +150,7 @@ TEST(ShortOptions, MeanOneThingAcrossDfsAndDfsmount) {
   const std::string dfs = binary_from_env("DFS_BIN");
   collect_short_options(run_process(dfs, {"--help"}).out, meanings);
   for (const char* command : {"put", "get", "ls", "rm", "status", "peers", "id", "open", "node", "gc",
-                              "recovery-key", "snapshot", "where", "check"}) {
+                              "recovery-key", "snapshot", "recover", "where", "check"}) {
     collect_short_options(run_process(dfs, {command, "--help"}).out, meanings);
   }
   collect_short_options(run_process(binary_from_env("DFSMOUNT_BIN"), {"--help"}).out, meanings);

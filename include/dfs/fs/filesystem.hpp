@@ -229,6 +229,17 @@ class FileSystem {
   virtual Result<DirectorySnapshot> snapshot(Ino, SnapshotScope) {
     return make_error(Errc::not_supported, "this filesystem takes no snapshots");
   }
+  // Rebuilds this namespace, which must be empty (Errc::already_exists
+  // otherwise), from `root`, a snapshot of a root directory taken with
+  // SnapshotScope::namespace_backup (dfsmount --recover): every name, type,
+  // mode, owner, atime and mtime, xattr, symlink, hard link and device, with
+  // the files' versions recorded so that GC and leases keep their chunks.
+  // Contents are not fetched (reads fetch them on demand); every directory
+  // manifest and every file's manifest is, checked as a shared tree's are,
+  // before anything is written; then all of it is one index transaction.
+  virtual Result<RestoreSummary> restore(const FileId&) {
+    return make_error(Errc::not_supported, "this filesystem cannot be restored from a snapshot");
+  }
   // Places the file named by `id` (shared by any peer) at parent/name;
   // reads fetch on demand; writes make a new version with a new ID.
   virtual Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) = 0;

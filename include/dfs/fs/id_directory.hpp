@@ -82,6 +82,7 @@ class IdDirectory final : public FileSystem {
   Status removexattr(Ino ino, std::string_view name) override;
   Result<FileId> file_id(Ino ino) override;
   Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
+  Result<RestoreSummary> restore(const FileId& root) override { return inner_->restore(root); }
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
  private:

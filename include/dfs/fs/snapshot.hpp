@@ -43,6 +43,14 @@ struct DirectorySnapshot {
   std::vector<ChunkId> new_chunks;
 };
 
+// What FileSystem::restore rebuilt.
+struct RestoreSummary {
+  std::uint64_t directories = 0;  // below the root
+  std::uint64_t files = 0;        // regular files (a hard link counts once)
+  std::uint64_t others = 0;       // symlinks and special files
+  std::uint64_t bytes = 0;        // of the regular files
+};
+
 // Deepest tree a snapshot takes (a bound on the builder's recursion): what
 // a reader of the ID descends (store/version_reader.hpp).
 inline constexpr std::size_t kMaxSnapshotDepth = store::kMaxTreeDepth;

@@ -252,6 +252,14 @@ class Index {
 
   // Whether any recorded file references `chunk`.
   Result<bool> is_referenced(const ChunkId& chunk);
+  // Namespace snapshots kept (issue 15, schema v9): from now on, chunks the
+  // namespace lets go of (file versions, backup directory manifests) stay
+  // referenced until the oldest snapshot kept was taken after they were
+  // let go; `oldest_taken_at` (Unix seconds; nullopt: none published yet,
+  // keep all) drops those let go before it. Returns how many it dropped.
+  Result<std::uint64_t> retain_snapshots(std::optional<std::int64_t> oldest_taken_at);
+  // No snapshots kept: chunks let go of are unreferenced at once again.
+  Status stop_retaining_snapshots();
   // The candidates no file references, in the candidates' order, for GC.
   // Read as one snapshot. The caller must make sure no file that references
   // a returned chunk gets recorded before it deletes the chunk (record a

@@ -85,6 +85,9 @@ class PointerPublisher {
   Status adopt(const FoundPointer& found);
 
   std::uint64_t sequence() const;
+  // When the oldest snapshot the pointer still names was taken: what the
+  // index must keep chunks for (Index::retain_snapshots). nullopt: none.
+  std::optional<std::int64_t> oldest_taken_at() const;
 
  private:
   Status save_state();

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <ctime>
+
 #include "dfs/index/index.hpp"
 #include "index_test_util.hpp"
 
@@ -105,6 +107,66 @@ TEST_F(DirSnapshotsTest, ChildrenComeWithTheirInodesAndXattrs) {
   EXPECT_EQ(children[0].xattrs[0].first, "user.k");
   EXPECT_TRUE(children[1].xattrs.empty());
   EXPECT_TRUE(index->list_children(kRootIno, false).value()[0].xattrs.empty());
+}
+
+// Issue 15: while namespace snapshots are kept, what the namespace lets go
+// of stays referenced until the oldest snapshot kept was taken after it.
+class RetentionTest : public DirSnapshotsTest {
+ protected:
+  static std::int64_t now() { return static_cast<std::int64_t>(::time(nullptr)); }
+
+  // A version at a new inode (its chunk `chunk`), then the inode deleted
+  // and the version released, as an unlink does.
+  void release_a_version(std::uint32_t n, std::uint32_t chunk) {
+    FileRecord version = testing::file(n);
+    NamespaceTxn txn = std::move(index->begin_namespace()).value();
+    InodeAttr inode;
+    inode.mode = S_IFREG | 0644;
+    inode.nlink = 1;
+    inode.manifest = version.manifest;
+    inode.file_key = version.key;
+    const std::uint64_t ino = txn.create_inode(inode).value();
+    ASSERT_OK(txn.record_version(version, {id(chunk)}));
+    ASSERT_OK(txn.delete_inode(ino));
+    ASSERT_OK(txn.release_version(version.manifest));
+    ASSERT_OK(txn.commit());
+  }
+};
+
+TEST_F(RetentionTest, WithoutSnapshotsKeptAReleasedVersionGoesAtOnce) {
+  release_a_version(1, 100);
+  EXPECT_FALSE(index->is_referenced(id(100)).value());
+}
+
+TEST_F(RetentionTest, AReleasedVersionIsKeptUntilEverySnapshotKeptIsNewerThanItsRelease) {
+  ASSERT_OK(index->retain_snapshots(std::nullopt));  // snapshots on, none published yet
+  release_a_version(1, 100);
+  EXPECT_TRUE(index->is_referenced(id(100)).value());
+  EXPECT_TRUE(index->unreferenced({id(100)}).value().empty());
+  EXPECT_TRUE(index->collectable({id(100)}, now()).value().empty());
+  EXPECT_EQ(index->referenced_chunk_count().value(), 1u);
+  EXPECT_EQ(index->retain_snapshots(now() - 3600).value(), 0u);  // a snapshot from before the release names it
+  EXPECT_TRUE(index->is_referenced(id(100)).value());
+  EXPECT_EQ(index->retain_snapshots(now() + 3600).value(), 1u);  // the oldest kept is newer: let go
+  EXPECT_FALSE(index->is_referenced(id(100)).value());
+}
+
+TEST_F(RetentionTest, ABackupDirectorysOldSegmentsAreKeptAndAnotherScopesAreNot) {
+  ASSERT_OK(index->retain_snapshots(std::nullopt));
+  const std::uint64_t dir = make_dir("d");
+  DirSnapshotRecord backup = record(dir, 1);
+  backup.scope = 1;  // SnapshotScope::namespace_backup
+  ASSERT_OK(index->save_dir_snapshot(backup));
+  ASSERT_OK(index->save_dir_snapshot(record(dir, 3)));  // scope 0, shared
+  DirSnapshotRecord next = record(dir, 2);
+  next.scope = 1;
+  ASSERT_OK(index->save_dir_snapshot(next));
+  ASSERT_OK(index->save_dir_snapshot(record(dir, 4)));
+  EXPECT_TRUE(index->is_referenced(id(1001)).value());   // the old backup's
+  EXPECT_FALSE(index->is_referenced(id(1003)).value());  // the old shared one's
+  ASSERT_OK(index->stop_retaining_snapshots());
+  EXPECT_FALSE(index->is_referenced(id(1001)).value());
+  EXPECT_TRUE(index->is_referenced(id(1002)).value());  // the current backup's, as ever
 }
 
 }  // namespace
