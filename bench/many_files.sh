@@ -30,12 +30,7 @@ if [[ $# -gt 2 || ! $nfiles =~ ^[1-9][0-9]*$ || ! $bytes =~ ^[1-9][0-9]*$ || nfi
 fi
 p2p_require_root
 p2p_find_dfs
-dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
-small_files=${DFS_BENCH_SMALL_FILES:-$p2p_build/bench/dfs-bench-small-files}
-for bin in "$dfsmount" "$small_files"; do
-  [[ -x $bin ]] || { echo "$bench: $bin not found; build it first: meson compile -C ${p2p_build#"$p2p_root"/}" >&2; exit 2; }
-done
-[[ -w /dev/fuse ]] || { echo "$bench: /dev/fuse is missing or not writable: cannot mount" >&2; exit 2; }
+p2p_find_mount_tools small-files
 p2p_install gocryptfs gocryptfs || { echo "$bench: cannot install Debian's gocryptfs package" >&2; exit 2; }
 
 # Each file costs a few KiB of metadata on either filesystem.

@@ -77,13 +77,7 @@ if [[ $# -gt 2 || ! $size_mib =~ ^[1-9][0-9]*$ || ! $nfiles =~ ^[1-9][0-9]*$ || 
 fi
 p2p_require_root
 p2p_find_dfs
-dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
-small_files=${DFS_BENCH_SMALL_FILES:-$p2p_build/bench/dfs-bench-small-files}
-for bin in "$dfsmount" "$small_files"; do
-  [[ -x $bin ]] || { echo "$bench: $bin not found; build it first: meson compile -C ${p2p_build#"$p2p_root"/}" >&2; exit 2; }
-done
-command -v fusermount3 >/dev/null || { echo "$bench: fusermount3 is missing (Debian: fuse3)" >&2; exit 2; }
-[[ -w /dev/fuse ]] || { echo "$bench: /dev/fuse is missing or not writable: cannot mount" >&2; exit 2; }
+p2p_find_mount_tools small-files
 
 only=${DFS_BENCH_ONLY:-raw bindfs gocryptfs cryfs dfs r3}
 wanted() { [[ " $only " == *" $1 "* ]]; }

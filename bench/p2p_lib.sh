@@ -41,6 +41,24 @@ p2p_find_dfs() {
   fi
 }
 
+# p2p_find_mount_tools [small-files]: after p2p_find_dfs, for the benchmarks
+# that mount: sets $dfsmount (DFS_MOUNT_BIN overrides) and, when asked,
+# $small_files (DFS_BENCH_SMALL_FILES), checks that they are built and that
+# FUSE is usable here.
+p2p_find_mount_tools() {
+  dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
+  local bins=("$dfsmount") bin
+  if [[ ${1:-} == small-files ]]; then
+    small_files=${DFS_BENCH_SMALL_FILES:-$p2p_build/bench/dfs-bench-small-files}
+    bins+=("$small_files")
+  fi
+  for bin in "${bins[@]}"; do
+    [[ -x $bin ]] || { echo "$bench: $bin not found; build it first: meson compile -C ${p2p_build#"$p2p_root"/}" >&2; exit 2; }
+  done
+  command -v fusermount3 >/dev/null || { echo "$bench: fusermount3 is missing (Debian: fuse3)" >&2; exit 2; }
+  [[ -w /dev/fuse ]] || { echo "$bench: /dev/fuse is missing or not writable: cannot mount" >&2; exit 2; }
+}
+
 # p2p_install CMD PACKAGE: installs Debian's PACKAGE if CMD is missing.
 p2p_install() {
   command -v "$1" >/dev/null && return 0

@@ -35,8 +35,7 @@ if [[ $# -gt 1 || ! $files =~ ^[1-9][0-9]*$ ]]; then
 fi
 p2p_require_root
 p2p_find_dfs
-dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
-[[ -x $dfsmount ]] || { echo "$bench: $dfsmount not found; build it first" >&2; exit 2; }
+p2p_find_mount_tools
 p2p_make_work 512
 cp "$dfsmount" "$work/dfsmount"
 dfsmount=$work/dfsmount

@@ -31,8 +31,7 @@ if [[ $# -gt 2 || ! $sparse_mib =~ ^[1-9][0-9]*$ || ! $data_mib =~ ^[1-9][0-9]*$
 fi
 p2p_require_root
 p2p_find_dfs
-dfsmount=${DFS_MOUNT_BIN:-$p2p_build/src/cli/dfsmount}
-[[ -x $dfsmount ]] || { echo "$bench: $dfsmount not found; build it first" >&2; exit 2; }
+p2p_find_mount_tools
 systems=(dfs)
 if p2p_install gocryptfs gocryptfs; then systems=(gocryptfs dfs); else echo "   gocryptfs: cannot install it; its figures are n/a"; fi
 
