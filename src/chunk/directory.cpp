@@ -1,10 +1,38 @@
 #include "dfs/chunk/directory.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "chain.hpp"
 
 namespace dfs {
+
+std::optional<EntryType> entry_type_of_mode(std::uint32_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return EntryType::file;
+    case S_IFDIR: return EntryType::directory;
+    case S_IFLNK: return EntryType::symlink;
+    case S_IFIFO: return EntryType::fifo;
+    case S_IFSOCK: return EntryType::socket;
+    case S_IFCHR: return EntryType::char_device;
+    case S_IFBLK: return EntryType::block_device;
+    default: return std::nullopt;
+  }
+}
+
+std::uint32_t mode_bits_of(EntryType type) {
+  switch (type) {
+    case EntryType::file: return S_IFREG;
+    case EntryType::directory: return S_IFDIR;
+    case EntryType::symlink: return S_IFLNK;
+    case EntryType::fifo: return S_IFIFO;
+    case EntryType::socket: return S_IFSOCK;
+    case EntryType::char_device: return S_IFCHR;
+    case EntryType::block_device: return S_IFBLK;
+  }
+  return 0;
+}
 
 namespace {
 constexpr std::uint8_t kHeadSegment = 0;

@@ -56,8 +56,6 @@ struct Handle {
 };
 
 Attr to_attr(const index::InodeAttr& inode);
-// The S_IF* bits of a snapshot entry's type (namespace_restore.cpp).
-std::uint32_t type_bits(EntryType type);
 Status check_name(std::string_view name);
 
 class FsImpl final : public FileSystem {

@@ -51,19 +51,6 @@ Error at(Error error, const std::string& name) {
 
 }  // namespace
 
-std::uint32_t type_bits(EntryType type) {
-  switch (type) {
-    case EntryType::file: return S_IFREG;
-    case EntryType::directory: return S_IFDIR;
-    case EntryType::symlink: return S_IFLNK;
-    case EntryType::fifo: return S_IFIFO;
-    case EntryType::socket: return S_IFSOCK;
-    case EntryType::char_device: return S_IFCHR;
-    case EntryType::block_device: return S_IFBLK;
-  }
-  return 0;
-}
-
 Result<std::map<ChunkId, Manifest>> FsImpl::restore_manifests(const TreeBudget& budget) {
   std::vector<std::pair<const dfs::DirEntry*, Result<Manifest>>> files;
   std::set<ChunkId> seen;
@@ -110,7 +97,7 @@ Status FsImpl::restore_entry(Restore& r, const dfs::DirEntry& e, Ino dir, std::u
     }
   }
   index::InodeAttr inode;
-  inode.mode = type_bits(e.type) | (e.mode & 07777);
+  inode.mode = mode_bits_of(e.type) | (e.mode & 07777);
   inode.uid = e.owner ? e.owner->uid : ::getuid();
   inode.gid = e.owner ? e.owner->gid : ::getgid();
   inode.nlink = e.type == EntryType::directory ? 2 : 1;

@@ -47,7 +47,7 @@ Error in_tree(Error error, std::string_view where) {
 
 std::uint32_t inode_type(EntryType type) {
   const bool device = type == EntryType::char_device || type == EntryType::block_device;
-  return device ? 0 : type_bits(type);  // devices: not placed
+  return device ? 0 : mode_bits_of(type);  // devices: not placed
 }
 
 }  // namespace

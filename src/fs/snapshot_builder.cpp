@@ -33,16 +33,8 @@ EntryTime split(std::int64_t ns) {
 }
 
 Result<EntryType> type_of(std::uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return EntryType::file;
-    case S_IFDIR: return EntryType::directory;
-    case S_IFLNK: return EntryType::symlink;
-    case S_IFIFO: return EntryType::fifo;
-    case S_IFSOCK: return EntryType::socket;
-    case S_IFCHR: return EntryType::char_device;
-    case S_IFBLK: return EntryType::block_device;
-    default: return make_error(Errc::corrupt, "an inode of unknown type " + std::to_string(mode & S_IFMT));
-  }
+  if (std::optional<EntryType> type = entry_type_of_mode(mode)) return *type;
+  return make_error(Errc::corrupt, "an inode of unknown type " + std::to_string(mode & S_IFMT));
 }
 
 // The owner's metadata, for a namespace backup.

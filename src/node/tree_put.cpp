@@ -50,19 +50,6 @@ Result<std::vector<std::string>> names_in(int dirfd, const std::string& path) {
   return names;
 }
 
-std::optional<EntryType> type_of(mode_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return EntryType::file;
-    case S_IFDIR: return EntryType::directory;
-    case S_IFLNK: return EntryType::symlink;
-    case S_IFIFO: return EntryType::fifo;
-    case S_IFSOCK: return EntryType::socket;
-    case S_IFCHR: return EntryType::char_device;
-    case S_IFBLK: return EntryType::block_device;
-    default: return std::nullopt;
-  }
-}
-
 }  // namespace
 
 // Walks a tree depth first, one directory descriptor open per level, in
@@ -186,7 +173,7 @@ class TreeWriter {
     const std::string path = dir_path + "/" + name;
     struct stat st{};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("cannot stat " + path);
-    const std::optional<EntryType> type = type_of(st.st_mode);
+    const std::optional<EntryType> type = entry_type_of_mode(st.st_mode);
     if (!type) return make_error(Errc::not_supported, path + " is of a type a snapshot cannot hold");
     DirEntry& entry = pending.directory.entries.emplace_back();
     const Slot slot{&pending.directory, pending.directory.entries.size() - 1};

@@ -107,6 +107,12 @@ enum class EntryType : std::uint8_t {
   block_device = 7,
 };
 
+// An entry's type from a file's mode (its S_IFMT bits), and back: what a
+// snapshot of a real directory tree or of the mount records, and what a
+// restore or an extraction creates. nullopt: a type no entry can have.
+std::optional<EntryType> entry_type_of_mode(std::uint32_t mode);
+std::uint32_t mode_bits_of(EntryType type);
+
 struct EntryOwner {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;

@@ -1,6 +1,7 @@
 #include "dfs/chunk/directory.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 
@@ -72,6 +73,16 @@ struct SegmentMap {
     };
   }
 };
+
+TEST(Directory, EachEntryTypeMapsToItsModeBitsAndBackAndNoOtherModeHasOne) {
+  for (EntryType type : {EntryType::file, EntryType::directory, EntryType::symlink, EntryType::fifo,
+                         EntryType::socket, EntryType::char_device, EntryType::block_device}) {
+    EXPECT_EQ(entry_type_of_mode(mode_bits_of(type) | 0644), type);
+  }
+  EXPECT_EQ(mode_bits_of(EntryType::symlink), static_cast<std::uint32_t>(S_IFLNK));
+  EXPECT_EQ(entry_type_of_mode(0644), std::nullopt) << "no S_IFMT bits";
+  EXPECT_EQ(entry_type_of_mode(0170000), std::nullopt) << "every S_IFMT bit";
+}
 
 TEST(Directory, EveryKindOfEntryRoundTripsThroughTheSegmentCodec) {
   DirectorySegment seg;
