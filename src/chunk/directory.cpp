@@ -206,7 +206,7 @@ void encode_entry(ByteWriter& w, const DirEntry& e, std::uint8_t version) {
   w.u64(static_cast<std::uint64_t>(e.mtime_seconds));
   w.u32(e.mtime_nanoseconds);
   w.u64(e.size);
-  if (version == kDirectoryFormatWithPacks && e.type == EntryType::file) w.u8(e.packed ? kFilePacked : kFileById);
+  if (version >= kDirectoryFormatWithPacks && e.type == EntryType::file) w.u8(e.packed ? kFilePacked : kFileById);
   if (e.packed) {
     w.bytes(e.packed->pack.bytes);
     w.bytes(e.packed->key.bytes());
@@ -249,7 +249,7 @@ Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version) {
   DFS_ASSIGN_OR_RETURN(e.mtime_nanoseconds, in.u32("directory entry mtime nanoseconds"));
   DFS_ASSIGN_OR_RETURN(e.size, in.u64("directory entry size"));
   std::uint8_t form = kFileById;
-  if (version == kDirectoryFormatWithPacks && e.type == EntryType::file) {
+  if (version >= kDirectoryFormatWithPacks && e.type == EntryType::file) {
     DFS_ASSIGN_OR_RETURN(form, in.u8("directory entry file form"));
     if (form != kFileById && form != kFilePacked) {
       return make_error(Errc::corrupt, "directory entry of unknown file form " + std::to_string(form));
@@ -278,8 +278,57 @@ Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version) {
   return e;
 }
 
-// The one version a segment of these entries is written as (canonical).
-std::uint8_t version_for(const std::vector<DirEntry>& entries) {
+// The self block's metadata as an entry's, to share its encoding and checks.
+DirEntry as_entry(const DirSelf& self) {
+  DirEntry e;
+  e.name = ".";  // for messages only
+  e.type = EntryType::directory;
+  e.owner = self.owner;
+  e.atime = self.atime;
+  e.xattrs = self.xattrs;
+  return e;
+}
+
+Status check_self(const DirSelf& self) {
+  if (self.mode > kMaxMode) return make_error(Errc::corrupt, "the directory's own mode is " + std::to_string(self.mode));
+  if (self.mtime.nanoseconds >= kNanosecondsPerSecond) {
+    return make_error(Errc::corrupt, "the directory's own mtime has too many nanoseconds");
+  }
+  return check_metadata(as_entry(self));
+}
+
+void encode_self(ByteWriter& w, const DirSelf& self) {
+  w.u32(self.mode);
+  w.u64(static_cast<std::uint64_t>(self.mtime.seconds));
+  w.u32(self.mtime.nanoseconds);
+  encode_metadata(w, as_entry(self));
+}
+
+Result<DirSelf> decode_self(ByteReader& in) {
+  DirSelf self;
+  DFS_ASSIGN_OR_RETURN(self.mode, in.u32("directory's own mode"));
+  DFS_ASSIGN_OR_RETURN(std::uint64_t seconds, in.u64("directory's own mtime"));
+  self.mtime.seconds = static_cast<std::int64_t>(seconds);
+  DFS_ASSIGN_OR_RETURN(self.mtime.nanoseconds, in.u32("directory's own mtime nanoseconds"));
+  DirEntry e;
+  e.name = ".";
+  e.type = EntryType::directory;
+  DFS_TRY(decode_metadata(in, e));
+  if (!e.owner || !e.atime || e.rdev || e.link) {
+    return make_error(Errc::corrupt, "the directory's own attributes lack an owner or an atime, or have a device "
+                                     "or link number");
+  }
+  self.owner = *e.owner;
+  self.atime = *e.atime;
+  self.xattrs = std::move(e.xattrs);
+  DFS_TRY(check_self(self));
+  return self;
+}
+
+// The one version a segment is written as (canonical).
+std::uint8_t version_for(const DirectorySegment& segment) {
+  if (segment.self) return kDirectoryFormatWithSelf;
+  const std::vector<DirEntry>& entries = segment.entries;
   if (std::any_of(entries.begin(), entries.end(), [](const DirEntry& e) { return e.is_packed(); })) {
     return kDirectoryFormatWithPacks;
   }
@@ -319,6 +368,7 @@ Status check_entry_name(std::string_view name) {
 }
 
 Status Directory::validate() const {
+  if (self) DFS_TRY(check_self(*self));
   if (entries.size() > kMaxDirectoryEntries) return make_error(Errc::too_large, "directory of " + std::to_string(entries.size()) + " entries");
   for (std::size_t i = 0; i < entries.size(); ++i) {
     DFS_TRY(check_entry(entries[i]));
@@ -338,10 +388,11 @@ const DirEntry* Directory::find(std::string_view name) const {
 Bytes encode_directory_segment(const DirectorySegment& segment) {
   Bytes out;
   ByteWriter w(out);
-  const std::uint8_t version = version_for(segment.entries);
+  const std::uint8_t version = version_for(segment);
   w.u8(version);
   w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
   if (segment.is_head) w.u64(segment.total_entries);
+  if (segment.self) encode_self(w, *segment.self);  // a head's only (seal_directory)
   w.u32(static_cast<std::uint32_t>(segment.entries.size()));
   for (const DirEntry& e : segment.entries) encode_entry(w, e, version);
   w.u8(segment.next ? 1 : 0);
@@ -352,10 +403,10 @@ Bytes encode_directory_segment(const DirectorySegment& segment) {
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   ByteReader in(plaintext);
   DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("directory version"));
-  if (version < kDirectoryFormatVersion || version > kDirectoryFormatWithPacks) {
+  if (version < kDirectoryFormatVersion || version > kDirectoryFormatWithSelf) {
     return make_error(Errc::bad_version, "directory snapshot has format version " + std::to_string(version) +
                                              ", this build reads versions " + std::to_string(kDirectoryFormatVersion) +
-                                             " to " + std::to_string(kDirectoryFormatWithPacks));
+                                             " to " + std::to_string(kDirectoryFormatWithSelf));
   }
   DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("directory segment kind"));
   if (kind != kHeadSegment && kind != kContinuationSegment) {
@@ -368,6 +419,10 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
     if (seg.total_entries > kMaxDirectoryEntries) {
       return make_error(Errc::too_large, "directory claims " + std::to_string(seg.total_entries) + " entries");
     }
+  }
+  if (version == kDirectoryFormatWithSelf) {
+    if (!seg.is_head) return make_error(Errc::corrupt, "a continuation segment of version 4 (a head's only)");
+    DFS_ASSIGN_OR_RETURN(seg.self, decode_self(in));
   }
   DFS_ASSIGN_OR_RETURN(std::uint32_t count, in.u32("directory entry count"));
   if (std::uint64_t{count} * kSmallestEntry > in.remaining()) {
@@ -390,10 +445,10 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
     seg.next = next;
   }
   DFS_TRY(in.expect_end("directory segment"));
-  if (version_for(seg.entries) != version) {
+  if (version_for(seg) != version) {
     return make_error(Errc::corrupt, "a directory segment of version " + std::to_string(version) +
                                          " whose entries would be written as version " +
-                                         std::to_string(version_for(seg.entries)) + " (not canonical)");
+                                         std::to_string(version_for(seg)) + " (not canonical)");
   }
   return seg;
 }
@@ -446,6 +501,7 @@ Result<SealedManifest> seal_directory(const Directory& directory, std::size_t se
     DirectorySegment seg;
     seg.is_head = s == 0;
     seg.total_entries = seg.is_head ? directory.entries.size() : 0;
+    if (seg.is_head) seg.self = directory.self;
     seg.entries.assign(directory.entries.begin() + static_cast<std::ptrdiff_t>(ranges[s].first),
                        directory.entries.begin() + static_cast<std::ptrdiff_t>(ranges[s].second));
     seg.next = next;
@@ -460,7 +516,10 @@ Result<Directory> load_directory(const crypto::SecretKey& key, const ChunkId& he
   Directory directory;
   std::uint64_t total = 0;
   auto absorb = [&](DirectorySegment& seg, bool first) -> Status {
-    if (first) total = seg.total_entries;
+    if (first) {
+      total = seg.total_entries;
+      directory.self = std::move(seg.self);
+    }
     if (!first && seg.entries.empty()) return make_error(Errc::corrupt, "directory chain has an empty continuation segment");
     if (seg.entries.size() > total - directory.entries.size()) {
       return make_error(Errc::corrupt, "directory chain holds more entries than its head's count " + std::to_string(total));

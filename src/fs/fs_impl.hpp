@@ -106,6 +106,12 @@ class FsImpl final : public FileSystem {
 
   Result<FileId> file_id(Ino ino) override;
   Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
+  // Directory manifests already stored, by directory_fingerprint: what a
+  // restore loaded, so the snapshot after it reuses them.
+  using StoredDirectories = std::map<crypto::Digest, store::WrittenManifest>;
+  // snapshot(), taking a directory found in `reuse` (may be null) as
+  // already sealed and stored rather than sealing it again.
+  Result<DirectorySnapshot> snapshot_reusing(Ino dir, SnapshotScope scope, const StoredDirectories* reuse);
   Result<RestoreSummary> restore(const FileId& root) override;
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
@@ -172,6 +178,8 @@ class FsImpl final : public FileSystem {
       Directory directory;
       std::uint64_t placed = 0;  // entries its tree would place, repeats counted
       std::size_t height = 0;    // directories below it on its deepest path
+      FileId id;                 // the directory ID it was loaded by
+      std::vector<ChunkId> segments;  // its manifest's chunks, head first
     };
     std::map<ChunkId, Known> known;
     std::set<ChunkId> ancestors;  // the snapshots on the path being measured
@@ -206,6 +214,11 @@ class FsImpl final : public FileSystem {
   // returns how many are directories (for `dir`'s link count).
   Result<std::uint64_t> restore_entries(Restore& restore, const Directory& directory, Ino dir);
   Status restore_entry(Restore& restore, const dfs::DirEntry& e, Ino dir, std::uint64_t& subdirs);
+  // The root's own attributes, from a snapshot that has them (format 4).
+  Status restore_root(Restore& restore, const std::optional<DirSelf>& self, std::uint64_t subdirs);
+  // Fills the snapshot builder's cache from the restored snapshot, so the
+  // next namespace snapshot seals nothing the restore did not change.
+  void seed_snapshot_cache(const TreeBudget& budget);
 
   // --- namespace helpers (fs_namespace.cpp) ---
   Status rename_locked(index::NamespaceTxn& txn, Ino parent, const std::string& name, Ino new_parent,

@@ -10,7 +10,9 @@
 
 namespace dfs::fs {
 
-Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) {
+Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) { return snapshot_reusing(dir, scope, nullptr); }
+
+Result<DirectorySnapshot> FsImpl::snapshot_reusing(Ino dir, SnapshotScope scope, const StoredDirectories* reuse) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(dir));
   if (!S_ISDIR(inode.mode)) return make_error(Errc::not_directory, "inode " + std::to_string(dir) + " is not a directory");
   // GC keeps off the new segments until the index names them.
@@ -18,6 +20,9 @@ Result<DirectorySnapshot> FsImpl::snapshot(Ino dir, SnapshotScope scope) {
   VersionStream stream(backend_.network);
   const store::VersionWriter writer(stream.sink());
   auto write = [&](const Directory& directory) -> Result<store::WrittenManifest> {
+    if (reuse != nullptr) {
+      if (auto stored = reuse->find(directory_fingerprint(directory)); stored != reuse->end()) return stored->second;
+    }
     auto batch = store::InFlightChunks::tracked(backend_.store->begin_batch(), hold);
     DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer.write_directory(directory, *batch));
     DFS_TRY(batch->commit_unsynced());

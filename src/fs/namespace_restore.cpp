@@ -12,7 +12,14 @@
 // Unlike a shared tree, a backup carries the owner's metadata: owners,
 // atimes, xattrs, device numbers, and link numbers that make entries of one
 // inode hard links again. Entries without it (a backup's entry always has
-// an owner; a shared tree's has none) get the mount's user as owner.
+// an owner; a shared tree's has none) get the mount's user as owner. The
+// root's own attributes come from the snapshot's self block (format 4;
+// older snapshots have none and leave the root as the mount made it).
+//
+// Afterwards the snapshot builder's cache is filled from the manifests just
+// loaded (seed_snapshot_cache), so the recovered mount's first snapshot
+// neither fetches nor seals again what it restored, and the index names
+// those manifests: they are kept from GC and their leases renewed.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,13 +184,46 @@ Result<RestoreSummary> FsImpl::restore(const FileId& root) {
   DFS_ASSIGN_OR_RETURN(auto manifests, restore_manifests(budget));
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   Restore r{txn, budget, manifests, {}, now_ns(), {}};
-  DFS_ASSIGN_OR_RETURN(std::uint64_t subdirs, restore_entries(r, budget.known.at(root.manifest).directory, kRootIno));
-  DFS_ASSIGN_OR_RETURN(index::InodeAttr top, txn.get_inode(kRootIno));
-  top.nlink = 2 + subdirs;
-  DFS_TRY(txn.update_inode(top));
+  const Directory& top = budget.known.at(root.manifest).directory;
+  DFS_ASSIGN_OR_RETURN(std::uint64_t subdirs, restore_entries(r, top, kRootIno));
+  DFS_TRY(restore_root(r, top.self, subdirs));
   DFS_TRY(txn.commit());
   DFS_TRY(make_durable());
+  seed_snapshot_cache(budget);
   return r.summary;
+}
+
+Status FsImpl::restore_root(Restore& r, const std::optional<DirSelf>& self, std::uint64_t subdirs) {
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr top, r.txn.get_inode(kRootIno));
+  top.nlink = 2 + subdirs;
+  // A snapshot from before the self block (format 4) has none: the root
+  // then keeps the mount's own attributes.
+  if (self) {
+    top.mode = S_IFDIR | self->mode;
+    top.uid = self->owner.uid;
+    top.gid = self->owner.gid;
+    top.mtime_ns = nanoseconds(self->mtime.seconds, self->mtime.nanoseconds);
+    top.atime_ns = nanoseconds(self->atime.seconds, self->atime.nanoseconds);
+    top.ctime_ns = r.now;
+    for (const EntryXattr& x : self->xattrs) {
+      DFS_TRY(r.txn.set_xattr(kRootIno, x.name, x.value, index::XattrMode::create_or_replace));
+    }
+  }
+  return r.txn.update_inode(top);
+}
+
+void FsImpl::seed_snapshot_cache(const TreeBudget& budget) {
+  StoredDirectories stored;
+  for (const auto& [head, known] : budget.known) {
+    stored.emplace(directory_fingerprint(known.directory),
+                   store::WrittenManifest{head, known.id.key, known.segments, IdKind::directory});
+  }
+  // Directories the restore rebuilt exactly (all but those holding hard
+  // links, whose link numbers are this index's inode numbers now) keep
+  // their manifests; the others are sealed now, as the next snapshot would.
+  auto seeded = snapshot_reusing(kRootIno, SnapshotScope::namespace_backup, &stored);
+  if (!seeded.ok()) log::warn("recovery: the snapshot cache was not filled (" + seeded.error().to_string() +
+                              "); the next snapshot seals every directory again");
 }
 
 }  // namespace dfs::fs

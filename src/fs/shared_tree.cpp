@@ -67,7 +67,11 @@ Result<const FsImpl::TreeBudget::Known*> FsImpl::measure_shared_tree(const FileI
     return in_tree(make_error(Errc::corrupt, "the directory contains itself"), where);
   }
   TreeBudget::Known known;
-  auto loaded = load_directory(id.key, id.manifest, [this](const ChunkId& c) { return reader_.sealed(c); });
+  known.id = id;
+  auto loaded = load_directory(id.key, id.manifest, [this, &known](const ChunkId& c) {
+    known.segments.push_back(c);
+    return reader_.sealed(c);
+  });
   if (!loaded.ok()) return in_tree(loaded.take_error(), where);
   known.directory = std::move(*loaded);
   known.placed = known.directory.entries.size();

@@ -47,6 +47,16 @@ void add_metadata(dfs::DirEntry& e, const index::Child& child) {
   for (const auto& [name, value] : child.xattrs) e.xattrs.push_back(EntryXattr{name, value});
 }
 
+// The top of a namespace backup's own attributes: its root has no entry
+// that would carry them (chunk/directory.hpp, the self block).
+Result<DirSelf> self_of(index::Index& index, Ino dir) {
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr a, index.get_inode(dir));
+  DFS_ASSIGN_OR_RETURN(auto xattrs, index.xattrs_of(dir));
+  DirSelf self{a.mode & 07777, split(a.mtime_ns), EntryOwner{a.uid, a.gid}, split(a.atime_ns), {}};
+  for (auto& [name, value] : xattrs) self.xattrs.push_back(EntryXattr{std::move(name), std::move(value)});
+  return self;
+}
+
 index::FileKey key_bytes(const crypto::SecretKey& key) {
   index::FileKey out{};
   const auto bytes = key.bytes();
@@ -55,6 +65,15 @@ index::FileKey key_bytes(const crypto::SecretKey& key) {
 }
 
 }  // namespace
+
+crypto::Digest directory_fingerprint(const Directory& directory) {
+  DirectorySegment whole;
+  whole.is_head = true;
+  whole.total_entries = directory.entries.size();
+  whole.self = directory.self;
+  whole.entries = directory.entries;
+  return crypto::sha256(encode_directory_segment(whole));
+}
 
 SnapshotBuilder::SnapshotBuilder(index::Index& index, FileIdOf file_id) : index_(index), file_id_(std::move(file_id)) {}
 
@@ -143,11 +162,10 @@ Result<SnapshotBuilder::Subtree> SnapshotBuilder::build_dir(Pass& pass, Ino dir,
     }
     directory.entries.push_back(std::move(*entry));
   }
-  DirectorySegment whole;
-  whole.is_head = true;
-  whole.total_entries = directory.entries.size();
-  whole.entries = directory.entries;
-  const crypto::Digest fingerprint = crypto::sha256(encode_directory_segment(whole));
+  if (depth == 0 && pass.scope == SnapshotScope::namespace_backup) {
+    DFS_ASSIGN_OR_RETURN(directory.self, self_of(index_, dir));
+  }
+  const crypto::Digest fingerprint = directory_fingerprint(directory);
   const auto scope = static_cast<std::uint8_t>(pass.scope);
   DFS_ASSIGN_OR_RETURN(auto cached, index_.find_dir_snapshot(dir, scope));
   if (cached && cached->fingerprint == fingerprint) {

@@ -10,6 +10,9 @@
 //    peers), returning the manifest; the builder records it in the index
 //    once the store is synced.
 //
+// The top of a namespace backup carries its own attributes (the self
+// block), so a recovery restores the mount root's too.
+//
 // Threading: one build at a time (mu_, taken before any lock of FsImpl:
 // file_id takes a FileState's lock, then FsImpl's, then the index's).
 #pragma once
@@ -24,6 +27,11 @@
 #include "dfs/store/version_writer.hpp"
 
 namespace dfs::fs {
+
+// What a directory's cached manifest is checked against: the digest of
+// its whole plaintext as one head segment (entries, and the self block).
+// Equal digests, equal snapshots: the cached manifest may stand for it.
+crypto::Digest directory_fingerprint(const Directory& directory);
 
 class SnapshotBuilder {
  public:

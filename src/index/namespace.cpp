@@ -296,6 +296,19 @@ Result<std::vector<Child>> Index::list_children(std::uint64_t parent, bool with_
   return children;
 }
 
+Result<std::vector<std::pair<std::string, Bytes>>> Index::xattrs_of(std::uint64_t ino) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Statement stmt,
+                       rows::prepare_bound(*db_, "SELECT name, value FROM xattrs WHERE ino = ? ORDER BY name", sql_ino(ino)));
+  std::vector<std::pair<std::string, Bytes>> xattrs;
+  for (;;) {
+    DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return xattrs;
+    ByteView value = stmt.column_blob(1);
+    xattrs.emplace_back(stmt.column_text(0), Bytes(value.begin(), value.end()));
+  }
+}
+
 Result<NamespaceTxn> Index::begin_namespace() {
   std::unique_lock lock(mu_);
   NamespaceTxn txn(std::move(lock), *db_, unsynced_, namespace_changes_);

@@ -179,6 +179,11 @@ void segment_seeds(const fs::path& root) {
   packed.packed = PackedRef{id_filled(5), fuzz::fixed_key(), 4096};
   with_pack.total_entries = with_pack.entries.size();
   write(root / "fuzz_directory_segment", "with_pack", encode_directory_segment(with_pack));
+  // Version 4: a namespace snapshot's root, with its own attributes.
+  DirectorySegment with_self = with_pack;
+  with_self.self = DirSelf{0750, EntryTime{1700000000, 9}, EntryOwner{1000, 1000}, EntryTime{1700000001, 0},
+                           {{"user.root", Bytes{4, 5}}}};
+  write(root / "fuzz_directory_segment", "with_self", encode_directory_segment(with_self));
 }
 
 void sealed_chunk_seeds(const fs::path& root, const crypto::SecretKey& key) {

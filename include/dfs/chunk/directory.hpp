@@ -7,15 +7,16 @@
 // Sealed like a file manifest, but as chunk kind `directory` under a key
 // fresh for each snapshot, and chained when large. Plaintext of a segment:
 //
-//     version u8 (1, 2 or 3) | kind u8 (0 head, 1 continuation)
+//     version u8 (1, 2, 3 or 4) | kind u8 (0 head, 1 continuation)
 //     head only: total_entries u64
+//     version 4 (a head only): self
 //     entry_count u32 | entry_count × entry
 //     has_next u8 (0|1) | next segment's chunk ID (32 bytes, if has_next)
 //
 //     entry = name_length u8 | name | type u8 | mode u32
 //             | mtime_seconds i64 (as u64) | mtime_nanoseconds u32 | size u64
 //             | file, versions 1 and 2: manifest ID (32) | manifest key (32)
-//             | file, version 3: form u8, then
+//             | file, versions 3 and 4: form u8, then
 //                 form 0: manifest ID (32) | manifest key (32)
 //                 form 1 (packed): pack chunk ID (32) | pack key (32)
 //                   | offset u32; the file is the `size` bytes at
@@ -24,7 +25,7 @@
 //             | directory: manifest ID (32) | manifest key (32)
 //             | symlink: target_length u32 | target
 //             | fifo, socket, devices: nothing (type and mode only)
-//             | versions 2 and 3: metadata
+//             | versions 2 to 4: metadata
 //
 //     metadata = flags u8 (bits: 1 owner, 2 atime, 4 rdev, 8 link,
 //                16 xattrs; no other bit) and, in that order, each field
@@ -38,6 +39,16 @@
 //                  (name_length u8 | name | value_length u32 | value),
 //                  names strictly increasing, values of kMaxXattrValue
 //                  bytes at most, kMaxEntryXattrBytes in all
+//
+//     self = mode u32 | mtime_seconds i64 (as u64) | mtime_nanoseconds u32
+//            | metadata (flags exactly owner and atime, and xattrs if any)
+//
+// The self block (version 4) is the directory's own attributes, which no
+// parent's entry holds for the top of a tree: a namespace snapshot (issue
+// 15) carries its root's, so a recovery restores the mount root's mode,
+// owner, times and xattrs too. Entries of a version 4 head are encoded as
+// in version 3. Snapshots written before it (no self) still load: their
+// root keeps the mount's own attributes.
 //
 // Packs (version 3, `dfs put -r`): a directory's small files are stored
 // together, their contents end to end in pack chunks of up to
@@ -55,9 +66,10 @@
 // backup, issue 15) restores beyond what a shared tree shows. A segment is
 // written as version 1 when none of its entries carries any (and none is
 // packed), so shared trees read as before, as version 2 when some carry
-// metadata, and as version 3 when some file is packed; a version 2
-// segment in which no entry carries metadata, or a version 3 one in which
-// no file is packed, is not canonical and is refused.
+// metadata, as version 3 when some file is packed, and as version 4 when
+// it is a head with a self block; a version 2 segment in which no entry
+// carries metadata, a version 3 one in which no file is packed, or a
+// version 4 one without a self block, is not canonical and is refused.
 //
 // Names are single path components (1-255 bytes, no '/' or NUL, not "." or
 // ".."), in strictly increasing byte order across the whole chain: no
@@ -78,6 +90,7 @@ namespace dfs {
 inline constexpr std::uint8_t kDirectoryFormatVersion = 1;          // entries without metadata
 inline constexpr std::uint8_t kDirectoryFormatWithMetadata = 2;     // entries with a metadata block
 inline constexpr std::uint8_t kDirectoryFormatWithPacks = 3;        // metadata block, and files may be packed
+inline constexpr std::uint8_t kDirectoryFormatWithSelf = 4;         // as 3, and a head with the directory's own attributes
 // Plaintext bytes of one pack chunk at most (what a packed entry may reach).
 inline constexpr std::uint32_t kMaxPackBytes = 1u << 20;
 // `dfs put -r` packs the files of fewer bytes than this (and more than 0,
@@ -165,8 +178,19 @@ struct DirEntry {
   bool operator==(const DirEntry&) const = default;
 };
 
+// A directory's own attributes (format version 4, see above).
+struct DirSelf {
+  std::uint32_t mode = 0;  // permission bits, at most 07777
+  EntryTime mtime;
+  EntryOwner owner;
+  EntryTime atime;
+  std::vector<EntryXattr> xattrs;  // sorted by name, unique
+  bool operator==(const DirSelf&) const = default;
+};
+
 struct Directory {
   std::vector<DirEntry> entries;  // sorted by name, unique
+  std::optional<DirSelf> self;    // a namespace snapshot's root only
   bool operator==(const Directory&) const = default;
 
   // Checks every entry and the order rule above.
@@ -180,6 +204,7 @@ Status check_entry_name(std::string_view name);
 struct DirectorySegment {
   bool is_head = false;
   std::uint64_t total_entries = 0;  // head only
+  std::optional<DirSelf> self;      // head only
   std::vector<DirEntry> entries;
   std::optional<ChunkId> next;
 };

@@ -334,6 +334,8 @@ class Index {
   // The children of a directory with their inodes, by name, in one read;
   // with each child's xattrs if `with_xattrs`. Errors as list_dir.
   Result<std::vector<Child>> list_children(std::uint64_t parent, bool with_xattrs);
+  // The xattrs of one inode, by name (a namespace snapshot's root).
+  Result<std::vector<std::pair<std::string, Bytes>>> xattrs_of(std::uint64_t ino);
 
   // Begins a namespace write transaction (see NamespaceTxn).
   Result<NamespaceTxn> begin_namespace();

@@ -428,6 +428,65 @@ TEST(Directory, TheDecoderRejectsPackedEntriesThatLeaveTheirPackOrAreEmpty) {
   EXPECT_FALSE(d.validate().ok());
 }
 
+DirSelf root_self() {
+  return DirSelf{0701, EntryTime{1600000000, 3}, EntryOwner{1000, 100}, EntryTime{1600000100, 0},
+                 {{"user.root", Bytes{9}}}};
+}
+
+TEST(Directory, TheDirectorysOwnAttributesRoundTripAsVersionFourInTheHeadOnly) {
+  Directory d = with_metadata();
+  d.self = root_self();
+  ASSERT_TRUE(d.validate().ok()) << d.validate().error().message;
+  DirectorySegment seg = head_of(d);
+  seg.self = d.self;
+  const Bytes bytes = encode_directory_segment(seg);
+  EXPECT_EQ(bytes[0], kDirectoryFormatWithSelf);
+  auto back = decode_directory_segment(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->self, d.self);
+  EXPECT_EQ(back->entries, seg.entries);
+  EXPECT_EQ(encode_directory_segment(*back), bytes);
+  // Chained: the head carries it, the continuations are as before.
+  auto sealed = seal_directory(d, 64);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().message;
+  ASSERT_GT(sealed->segments.size(), 1u);
+  SegmentMap store;
+  store.add(*sealed);
+  auto loaded = load_directory(sealed->key, sealed->head, store.fetcher());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(*loaded, d);
+}
+
+TEST(Directory, ASnapshotWithoutItsOwnAttributesStillLoadsAsBefore) {
+  const Directory d = with_metadata();  // as written before version 4
+  auto sealed = seal_directory(d);
+  ASSERT_TRUE(sealed.ok());
+  SegmentMap store;
+  store.add(*sealed);
+  auto loaded = load_directory(sealed->key, sealed->head, store.fetcher());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_FALSE(loaded->self.has_value());
+  EXPECT_EQ(*loaded, d);
+}
+
+TEST(Directory, AVersionFourContinuationOrOwnAttributesWithoutOwnerOrOfABadModeAreRefused) {
+  DirectorySegment seg = one_entry(file("x"));
+  seg.self = root_self();
+  Bytes bytes = encode_directory_segment(seg);
+  Bytes continuation = bytes;
+  continuation[1] = 1;  // kind: continuation, which has no count nor self block
+  continuation.erase(continuation.begin() + 2, continuation.begin() + 10);
+  EXPECT_EQ(decode_directory_segment(continuation).error().code, Errc::corrupt);
+  const std::size_t flags_at = 2 + 8 + 4 + 8 + 4;
+  ASSERT_EQ(bytes[flags_at], 1 | 2 | 16);  // owner, atime, xattrs
+  Bytes no_owner = bytes;
+  no_owner[flags_at] = 2 | 16;
+  no_owner.erase(no_owner.begin() + flags_at + 1, no_owner.begin() + flags_at + 9);
+  EXPECT_EQ(decode_directory_segment(no_owner).error().code, Errc::corrupt);
+  seg.self->mode = 010000;
+  EXPECT_FALSE(seal_directory(Directory{seg.entries, seg.self}).ok());
+}
+
 TEST(Directory, AVersionThreeSegmentWithoutAPackedFileIsNotCanonical) {
   DirEntry e = file("x");
   e.owner = EntryOwner{1, 2};

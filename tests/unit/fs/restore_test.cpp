@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+
 #include "dfs/chunk/directory.hpp"
 #include "fs_test_util.hpp"
 
@@ -94,6 +96,79 @@ TEST_F(Restore, ABackupRebuildsTheTreeWithModesTimesLinksXattrsAndDevices) {
   EXPECT_EQ(read_all(fs, big.ino), big_);  // fetched from the lost machine's peers
   EXPECT_EQ(fs.file_id(big.ino).value(), lost.fs().file_id(lost.fs().lookup(
                                               lost.fs().lookup(d_, "e").value().ino, "big").value().ino).value());
+}
+
+// The mount root has no entry of its own: the snapshot's self block
+// (directory format 4) carries its mode, owner, times and xattrs.
+TEST_F(Restore, TheRootsOwnModeTimesAndXattrsAreRestored) {
+  FileSystem& fs = lost.fs();
+  ASSERT_TRUE(fs.setxattr(kRootIno, "user.root", as_bytes("top"), 0).ok());
+  SetAttr attr;
+  attr.mode = 0701;
+  attr.mtime = Timespec{1'500'000'000, 42};
+  attr.atime = Timespec{1'500'000'100, 0};
+  ASSERT_TRUE(fs.setattr(kCaller, kRootIno, attr, std::nullopt).ok());  // before the entries: they touch mtime
+  const FileId root = back_up();
+  const Attr before = fs.getattr(kRootIno).value();
+  ASSERT_TRUE(fresh.fs().restore(root).ok());
+  const Attr after = fresh.fs().getattr(kRootIno).value();
+  EXPECT_EQ(after.mode, S_IFDIR | 0701u);
+  EXPECT_EQ(after.mtime, before.mtime);
+  EXPECT_EQ(after.atime, before.atime);
+  EXPECT_EQ(after.uid, before.uid);
+  EXPECT_EQ(after.nlink, 3u);
+  EXPECT_EQ(fresh.fs().getxattr(kRootIno, "user.root").value(), bytes_of("top"));
+}
+
+// A snapshot written before the self block (its root re-sealed here the
+// old way, without one) still recovers; the root keeps the mount's own
+// attributes.
+TEST_F(Restore, ASnapshotFromBeforeTheRootsOwnAttributesStillRestores) {
+  const FileId root = back_up();
+  auto fetch = [&](const ChunkId& c) { return lost.store().get(c); };
+  Directory top = load_directory(root.key, root.manifest, fetch).value();
+  ASSERT_TRUE(top.self.has_value());
+  top.self.reset();
+  const SealedManifest old = seal_directory(top).value();
+  for (const SealedChunk& segment : old.segments) ASSERT_TRUE(lost.store().put(segment.id, segment.bytes).ok());
+  const Attr mount_root = fresh.fs().getattr(kRootIno).value();
+
+  auto restored = fresh.fs().restore(FileId{old.head, old.key, IdKind::directory});
+  ASSERT_TRUE(restored.ok()) << restored.error().to_string();
+  EXPECT_EQ(restored->files, 2u);
+  const Attr after = fresh.fs().getattr(kRootIno).value();
+  EXPECT_EQ(after.mode, mount_root.mode);
+  EXPECT_EQ(after.uid, mount_root.uid);
+  EXPECT_EQ(at(kRootIno, "d").mode, S_IFDIR | 0750u);
+}
+
+// The restore fills the snapshot cache from what it loaded: the recovered
+// namespace's next snapshot seals nothing and stores no byte, and the
+// index names the directory manifests (kept from GC, their leases renewed).
+TEST_F(Restore, TheFirstSnapshotAfterARestoreSealsNothing) {
+  const FileId root = back_up();
+  ASSERT_TRUE(fresh.fs().restore(root).ok());
+  auto snap = fresh.fs().snapshot(kRootIno, SnapshotScope::namespace_backup);
+  ASSERT_TRUE(snap.ok()) << snap.error().to_string();
+  EXPECT_EQ(snap->sealed, 0u);
+  EXPECT_TRUE(snap->new_chunks.empty());
+  const auto referenced = fresh.index().referenced_chunks().value();
+  // d/e, as the backup names it (d itself, holding hard links, is sealed anew).
+  auto fetch = [&](const ChunkId& c) { return lost.store().get(c); };
+  const FileId d_id = *load_directory(root.key, root.manifest, fetch).value().find("d")->id;
+  const FileId e_id = *load_directory(d_id.key, d_id.manifest, fetch).value().find("e")->id;
+  EXPECT_NE(std::find(referenced.begin(), referenced.end(), e_id.manifest), referenced.end());
+}
+
+// Without hard links (whose link numbers are inode numbers, new ones here)
+// the restored tree's snapshot is the recovered one itself.
+TEST_F(Restore, ATreeWithoutHardLinksSnapshotsToTheIdItWasRecoveredFrom) {
+  FileSystem& fs = lost.fs();
+  const Ino dir = fs.mkdir(kCaller, kRootIno, "plain", 0755).value().ino;
+  put_file(fs, dir, "f", as_bytes("contents"));
+  const FileId root = fs.snapshot(kRootIno, SnapshotScope::namespace_backup).value().id;
+  ASSERT_TRUE(fresh.fs().restore(root).ok());
+  EXPECT_EQ(fresh.fs().snapshot(kRootIno, SnapshotScope::namespace_backup).value().id, root);
 }
 
 TEST_F(Restore, TheRestoredNamespaceKeepsItsChunksFromGc) {
