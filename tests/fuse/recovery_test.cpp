@@ -130,6 +130,9 @@ TEST_F(Recovery, AFreshMountRecoversTheSnapshottedTreeBitExactFromTheKeyAlone) {
   wait_for_peers("A", 3);
   auto copied = run_process("/bin/cp", {"-a", src, mnt("A") + "/tree"});
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  // The mount root's own attributes: no entry holds them (the self block).
+  ASSERT_EQ(::chmod(mnt("A").c_str(), 0751), 0);
+  ASSERT_EQ(::setxattr(mnt("A").c_str(), "user.tag", "root", 4, 0), 0);
   auto snap = dfs("A", {"snapshot"});
   ASSERT_EQ(snap.exit_code, 0) << snap.err;
   EXPECT_NE(snap.out.find("published"), std::string::npos) << snap.out;
@@ -155,6 +158,12 @@ TEST_F(Recovery, AFreshMountRecoversTheSnapshottedTreeBitExactFromTheKeyAlone) {
   struct stat top{};
   ASSERT_EQ(::stat(recovered.c_str(), &top), 0);
   EXPECT_EQ(top.st_mode & 07777, 0750u);
+  struct stat mount_root{};
+  ASSERT_EQ(::stat(mnt("E").c_str(), &mount_root), 0);
+  EXPECT_EQ(mount_root.st_mode & 07777, 0751u);
+  char tag[8] = {};
+  EXPECT_EQ(::getxattr(mnt("E").c_str(), "user.tag", tag, sizeof tag), 4);
+  EXPECT_STREQ(tag, "root");
   EXPECT_EQ(stat_errno(recovered + "/late.txt"), ENOENT);
   EXPECT_EQ(stat_errno(mnt("E") + "/late-dir"), ENOENT);
   EXPECT_NE(mounts_.at("E")->log().find("whatever the lost machine changed after it is lost"), std::string::npos)
