@@ -233,8 +233,8 @@ void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
 
 Result<Bytes> Node::find_chunk(const ChunkId& id) { return source_->get(id); }
 
-Result<Manifest> Node::load(const FileId& id) {
-  auto manifest = store::read_manifest(*source_, id);
+Result<Manifest> Node::load(const FileId& id, std::vector<ChunkId>* segments) {
+  auto manifest = store::read_manifest(*source_, id, segments);
   if (!manifest.ok() && manifest.error().code == Errc::not_found) {
     return make_error(Errc::not_found, std::string(network_ ? "no peer" : "this peer") +
                                            " holds a file with that ID (manifest " + id.manifest.short_hex() +

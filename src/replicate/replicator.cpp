@@ -47,7 +47,8 @@ Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& st
       placer_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas, counters_),
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
       repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_),
-      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas) {}
+      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas,
+                config_.has_batch_size) {}
 
 // The parts cut their callbacks as they are destroyed, the users of
 // Transfers and ClosestPeers before those.

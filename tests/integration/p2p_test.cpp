@@ -358,5 +358,46 @@ TEST_F(PeerNetwork, CheckFindsTheChunksOfAKilledPeerAndCheckRepairRestoresThreeC
   EXPECT_EQ(dfs_at(0, {"check", "--json", id}).exit_code, 0);
 }
 
+// A directory ID: its snapshots, the pack of its small files and the
+// chunks of its large one are all checked, and repaired after a peer dies.
+TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestoresThreeCopiesOfEach) {
+  repair_interval_ = "3600";  // no repair round heals anything before dfs check does
+  start_network(4);
+  fs::create_directories(dir_ + "/tree/small");
+  fs::create_directories(dir_ + "/tree/sub");
+  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), "small " + std::to_string(i));
+  write_file("tree/sub/large", random_content(300000, 7));  // not packed: a manifest and a chunk
+  auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find('\n'));
+
+  // 3 snapshots, 1 pack, the large file's manifest and data chunk.
+  auto check = dfs_at(0, {"check", id});
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies"), std::string::npos) << check.out;
+  auto where = dfs_at(0, {"where", id});
+  ASSERT_EQ(where.exit_code, 0) << where.err;
+  EXPECT_NE(where.out.find("a tree of 41 files, 6 chunks, 0 with fewer than 3 copies"), std::string::npos)
+      << where.out;
+
+  std::map<int, int> held;
+  for (const auto& [chunk, peers] : holders({1, 2, 3})) for (int p : peers) ++held[p];
+  const auto victim = std::max_element(held.begin(), held.end(), [](auto a, auto b) { return a.second < b.second; });
+  peers_[victim->first]->stop(SIGKILL);
+  check = dfs_at(0, {"check", "--json", id});
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("\"files\":41"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"short_chunks\":" + std::to_string(victim->second)), std::string::npos) << check.out;
+
+  check = dfs_at(0, {"check", "--repair", id});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies ("), std::string::npos) << check.out;
+  std::set<int> alive = {0, 1, 2, 3};
+  alive.erase(victim->first);
+  const auto placed = holders(alive);
+  EXPECT_EQ(placed.size(), 6u);
+  for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers, alive) << chunk;
+}
+
 }  // namespace
 }  // namespace dfs::testing
