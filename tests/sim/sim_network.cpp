@@ -59,6 +59,21 @@ void SimNetwork::kill(const std::string& address) { nodes_.at(by_address_.at(add
 void SimNetwork::revive(const std::string& address) { nodes_.at(by_address_.at(address)).alive = true; }
 bool SimNetwork::alive(const std::string& address) const { return nodes_.at(by_address_.at(address)).alive; }
 
+void SimNetwork::partition(const std::vector<std::string>& side) {
+  heal();
+  for (const auto& address : side) nodes_.at(by_address_.at(address)).cut_off = true;
+}
+
+void SimNetwork::heal() {
+  for (Node& node : nodes_) node.cut_off = false;
+}
+
+bool SimNetwork::across(std::size_t a, std::size_t b) {
+  const bool cut = nodes_[a].cut_off != nodes_[b].cut_off;
+  if (cut) ++stats_.cut;
+  return cut;
+}
+
 milliseconds SimNetwork::latency() {
   std::uniform_int_distribution<std::int64_t> pick(config_.min_latency.count(), config_.max_latency.count());
   return milliseconds(pick(rng_));
@@ -93,7 +108,7 @@ void SimNetwork::send(std::size_t from, const Contact& to, Request request,
   if (to.has_id() && nodes_[dest->second].contact.id != to.id) {
     return fail_later(call, Errc::unavailable, to.address + " has another node ID");
   }
-  if (lose()) return time_out(call);
+  if (across(from, dest->second) || lose()) return time_out(call);
   const milliseconds delay = latency();
   if (loop_.now() + delay >= call->deadline) time_out(call);  // served, but too late
   const std::size_t to_index = dest->second;
@@ -112,7 +127,7 @@ void SimNetwork::deliver(std::size_t from, std::size_t to, const Request& reques
   }
   Response response = dest.handler(nodes_[from].contact, request);
   const milliseconds delay = latency();
-  if (lose() || loop_.now() + delay >= call->deadline) return time_out(call);
+  if (across(to, from) || lose() || loop_.now() + delay >= call->deadline) return time_out(call);
   loop_.schedule(delay, [this, from, to, call, response = std::move(response)]() mutable {
     if (!nodes_[from].alive) return time_out(call);  // the asker died meanwhile
     ++stats_.replies;

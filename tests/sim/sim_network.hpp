@@ -5,7 +5,8 @@
 // from [min_latency, max_latency] and dropped with probability `loss`; the
 // sender then sees Errc::timed_out after `timeout`, as over a real network.
 // A killed node neither receives nor answers (its peers time out) until it
-// is revived. All randomness comes from one generator seeded by
+// is revived; a partition cuts a set of nodes off from the rest (messages
+// across it are lost) until it heals. All randomness comes from one generator seeded by
 // NetworkConfig::seed, so a run repeats exactly.
 //
 // Single-threaded: used on the EventLoop's thread only.
@@ -36,6 +37,7 @@ struct NetworkStats {
   std::uint64_t requests = 0;  // send() calls
   std::uint64_t lost = 0;      // messages dropped by `loss`
   std::uint64_t to_dead = 0;   // requests that reached a killed node
+  std::uint64_t cut = 0;       // messages lost across a partition
   std::uint64_t replies = 0;   // replies delivered
 };
 
@@ -59,6 +61,11 @@ class SimNetwork {
   void revive(const std::string& address);
   bool alive(const std::string& address) const;
 
+  // Messages between the nodes at `side` and every other node are lost
+  // from now on (requests across time out); within each side they flow.
+  void partition(const std::vector<std::string>& side);
+  void heal();
+
   void set_loss(double loss) { config_.loss = loss; }
   const NetworkConfig& config() const { return config_; }
   const NetworkStats& stats() const { return stats_; }
@@ -70,6 +77,7 @@ class SimNetwork {
     Handler handler;
     bool alive = true;
     std::unique_ptr<NodeTransport> transport;
+    bool cut_off = false;  // on the `side` of the current partition
   };
   struct Call;
 
@@ -81,6 +89,8 @@ class SimNetwork {
   void time_out(const std::shared_ptr<Call>& call);
   milliseconds latency();
   bool lose();
+  // Whether a message between the two is lost to the partition.
+  bool across(std::size_t a, std::size_t b);
 
   EventLoop& loop_;
   NetworkConfig config_;

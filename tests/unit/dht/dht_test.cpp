@@ -359,6 +359,66 @@ TEST(DhtJoin, PeersThatJoinTogetherThroughOneSeedLearnEachOtherSoonAfter) {
   for (std::size_t i = 0; i < cluster.size(); ++i) EXPECT_EQ(cluster.dht(i).table().size(), 7u) << "node " << i;
 }
 
+// A third of a network is cut off long enough that both sides drop each
+// other from their routing tables, then the partition heals. Nothing in a
+// node's own table leads back to the other side (bucket refreshes ask only
+// known contacts): only the pings of the contacts it lost
+// (DhtConfig::lost_contact_retry_interval) bring the two sides together.
+class DhtPartition : public ::testing::Test {
+ protected:
+  static constexpr std::size_t kNodes = 12;
+  static constexpr std::size_t kCutOff = kNodes / 3;  // nodes 0 .. kCutOff-1
+
+  // Whether every node knows every other one within `wait` of the heal.
+  bool rejoined_after_heal(milliseconds lost_contact_retry_interval, milliseconds wait) {
+    sim::ClusterConfig config = small_cluster(15);
+    config.dht.k = 20;
+    config.dht.lost_contact_retry_interval = lost_contact_retry_interval;
+    sim::SimCluster cluster(config);
+    EXPECT_TRUE(cluster.grow(kNodes));
+    cluster.start_all();
+    EXPECT_TRUE(cluster.loop().run_until([&] { return everyone_knows_everyone(cluster); },
+                                         cluster.loop().now() + minutes(1)));
+    std::vector<std::string> side;
+    for (std::size_t i = 0; i < kCutOff; ++i) side.push_back(cluster.contact(i).address);
+    cluster.network().partition(side);
+    // Lookups of the far side's IDs ask its nodes until they fail
+    // max_failures times and are dropped.
+    for (int round = 0; round < 10 && !sides_apart(cluster); ++round) {
+      for (std::size_t from = 0; from < kNodes; ++from) {
+        for (std::size_t to = 0; to < kNodes; ++to) {
+          if ((from < kCutOff) != (to < kCutOff)) cluster.lookup(from, cluster.contact(to).id);
+        }
+      }
+    }
+    EXPECT_TRUE(sides_apart(cluster)) << "the partition did not drop every contact across it";
+    cluster.network().heal();
+    return cluster.loop().run_until([&] { return everyone_knows_everyone(cluster); }, cluster.loop().now() + wait);
+  }
+
+  static bool sides_apart(sim::SimCluster& cluster) {
+    for (std::size_t from = 0; from < kNodes; ++from) {
+      for (std::size_t to = 0; to < kNodes; ++to) {
+        if ((from < kCutOff) != (to < kCutOff) && cluster.dht(from).table().contains(cluster.contact(to).id)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+};
+
+TEST_F(DhtPartition, ContactsDroppedDuringAPartitionArePingedAgainAndReturnWhenItHeals) {
+  EXPECT_TRUE(rejoined_after_heal(seconds(10), seconds(30)));
+}
+
+// The counterpart, so that the test above cannot pass for another reason:
+// without the pings the two sides stay apart (until a bucket refresh an
+// hour later happens to ask a node that met the other side; here none did).
+TEST_F(DhtPartition, WithoutThePingsOfLostContactsTheSidesStayApartAfterAHeal) {
+  EXPECT_FALSE(rejoined_after_heal(milliseconds(0), minutes(30)));
+}
+
 class RecordLifetime : public ::testing::Test {
  protected:
   static sim::ClusterConfig config() {
