@@ -230,6 +230,8 @@ class RequestHandler {
       auto* entry = reply.mutable_peers()->add_peers();
       entry->set_node_id(p.node_id);
       entry->set_address(p.address);
+      entry->set_last_seen_seconds(p.last_seen_seconds);
+      entry->set_failures(p.failures);
     }
     reply.mutable_peers();
     return send(reply);
@@ -542,7 +544,9 @@ Result<std::vector<PeerSummary>> ControlClient::peers() {
   request.mutable_peers();
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   std::vector<PeerSummary> peers;
-  for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
+  for (const auto& p : reply.peers().peers()) {
+    peers.push_back({p.node_id(), p.address(), p.last_seen_seconds(), p.failures()});
+  }
   return peers;
 }
 

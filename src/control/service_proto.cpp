@@ -18,6 +18,9 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_quota_bytes(s.usage.quota_bytes);
   r.set_chunks_cached(s.cache.chunks);
   r.set_bytes_cached(s.cache.bytes);
+  r.set_held_chunks(s.held.chunks);
+  r.set_held_bytes(s.held.bytes);
+  r.set_held_budget_bytes(s.held.quota_bytes);
   r.set_chunks_referenced(s.referenced_chunks);
   r.set_peers(s.peers);
   r.set_reachable(s.reachable);
@@ -47,6 +50,7 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.files = r.files();
   s.usage = {r.bytes_stored(), r.chunks_stored(), r.quota_bytes()};
   s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
+  s.held = {r.held_bytes(), r.held_chunks(), r.held_budget_bytes()};
   s.referenced_chunks = r.chunks_referenced();
   s.peers = r.peers();
   s.reachable = r.reachable();

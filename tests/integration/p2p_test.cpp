@@ -358,6 +358,36 @@ TEST_F(PeerNetwork, CheckFindsTheChunksOfAKilledPeerAndCheckRepairRestoresThreeC
   EXPECT_EQ(dfs_at(0, {"check", "--json", id}).exit_code, 0);
 }
 
+// Per-peer reachability (dfs peers, dfs status) from the routing table,
+// and the chunks held for others against their budget in status --json.
+TEST_F(PeerNetwork, PeersAndStatusShowEachPeersReachabilityAndAKilledPeerFailsOrLeaves) {
+  start_network(3);
+  auto peers = dfs_at(0, {"peers", "--json"});
+  ASSERT_EQ(peers.exit_code, 0) << peers.err;
+  for (int i : {1, 2}) {
+    const auto at = peers.out.find("\"node_id\":\"" + node_id(i) + "\"");
+    ASSERT_NE(at, std::string::npos) << peers.out;
+    EXPECT_NE(peers.out.find("\"failures\":0", at), std::string::npos) << peers.out;
+    EXPECT_NE(peers.out.find("\"last_seen_seconds\":", at), std::string::npos) << peers.out;
+  }
+  put_at(1, write_file("f", random_content(2 << 20, 8)));  // chunks held for peer 1 at the others
+  const std::string status = dfs_at(0, {"status", "--json"}).out;
+  EXPECT_NE(status.find("\"held_budget_bytes\":"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"held_bytes\":"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"peer_list\":[{\"node_id\":"), std::string::npos) << status;
+  ASSERT_TRUE(eventually([&] { return json_field(dfs_at(0, {"status", "--json"}).out, "held_chunks") != "0"; }))
+      << "peer 0 is one of the 3 closest of every chunk of a 3-peer network";
+  EXPECT_NE(dfs_at(0, {"status"}).out.find(node_id(2) + "  " + address(2) + "  heard from "), std::string::npos);
+
+  peers_[2]->stop(SIGKILL);  // repair rounds (every second) ask it and fail
+  std::string listing;
+  EXPECT_TRUE(eventually([&] {
+    listing = dfs_at(0, {"peers"}).out;
+    const auto line = listing.find(node_id(2));
+    return line == std::string::npos || listing.find("failed RPC", line) < listing.find('\n', line);
+  }, 60s)) << listing;
+}
+
 // A directory ID: its snapshots, the pack of its small files and the
 // chunks of its large one are all checked, and repaired after a peer dies.
 TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestoresThreeCopiesOfEach) {

@@ -131,6 +131,7 @@ class Node final : public Service {
   store::DiskChunkStore* store_;
   store::ChunkStore* served_;  // store_ and held/ (what a get may find here)
   store::DiskChunkStore* cache_;
+  store::DiskChunkStore* held_;  // chunks other peers put here (held/)
   index::Index* index_;
   store::InFlightChunks& in_flight_;
   LeaseBook* leases_;

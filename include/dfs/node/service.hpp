@@ -76,6 +76,7 @@ struct ServiceStatus {
   std::string data_dir;
   store::Usage usage;                  // chunks this peer is responsible for
   store::Usage cache;                  // its own files' chunks held for others
+  store::Usage held;                   // chunks other peers put here (held/), quota_bytes its budget
   std::uint64_t files = 0;             // files put on this peer
   std::uint64_t referenced_chunks = 0; // chunks its files use
   bool networked = false;              // false: a lone peer
