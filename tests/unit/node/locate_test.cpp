@@ -2,7 +2,8 @@
 // one place): the walk finds every chunk the tree put stored (snapshots,
 // packs of small files, manifests and data of the others), each once
 // however often the tree names it, counts its files; and a chunk gone from
-// the store makes the tree short, also when it is a manifest.
+// the store makes the tree short, also when it is a manifest, while a tree
+// whose root snapshot is gone is not found.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
@@ -82,7 +83,7 @@ TEST_F(LocateTreeTest, EveryChunkOfATreeIsFoundOnceWithItsFilesPackedOrNot) {
   EXPECT_EQ(location->short_chunks(), 0u);
 }
 
-TEST_F(LocateTreeTest, APackOrAManifestGoneFromTheStoreMakesTheTreeShortNotUnreadable) {
+TEST_F(LocateTreeTest, APackOrAManifestGoneMakesTheTreeShortAndItsRootSnapshotGoneMakesItNotFound) {
   for (int i = 0; i < 5; ++i) write("/f" + std::to_string(i), "packed " + std::to_string(i));
   write("/big", std::string(kPackFilesBelow, 'y'));
   const FileId tree = put_tree();
@@ -102,15 +103,12 @@ TEST_F(LocateTreeTest, APackOrAManifestGoneFromTheStoreMakesTheTreeShortNotUnrea
     const bool gone = c.id == packed->packed->pack || c.id == big->id->manifest;
     EXPECT_EQ(c.self_holds, !gone) << c.id.short_hex();
   }
-}
 
-TEST_F(LocateTreeTest, ATreeWhoseRootSnapshotIsGoneIsNotFound) {
-  write("/f", "f");
-  const FileId tree = put_tree();
+  // Without its root snapshot, nothing of the tree can be named.
   ASSERT_TRUE(data_dir_->store().remove(tree.manifest).ok());
-  auto location = node_->locate(tree, false);
-  ASSERT_FALSE(location.ok());
-  EXPECT_EQ(location.error().code, Errc::not_found);
+  auto lost = node_->locate(tree, false);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, Errc::not_found);
 }
 
 }  // namespace
