@@ -133,7 +133,8 @@ void Dht::ping_for_eviction(const Contact& stale) {
 
 Response Dht::handle(const Contact& from, const Request& request) {
   const RoutingTable::Entry* known = table_.find(from.id);
-  if (known != nullptr && known->contact.address == from.address) {
+  if (known != nullptr && known->contact.address == from.address &&
+      known->contact.more_addresses == from.more_addresses) {
     note_alive(from);
   } else {
     verify_contact(from);

@@ -68,9 +68,10 @@ class Dht {
 
   // Answers an incoming RPC from `from` (whose ID the transport verified)
   // and records `from` in the routing table as recently seen: at once if
-  // the table has it at that address, else only once a ping to the
-  // address it claims is answered by that ID (a peer cannot put made-up
-  // IDs or someone else's address in our table by talking to us).
+  // the table has it at those addresses, else only once a ping to the
+  // addresses it claims (the transport tries them in turn) is answered by
+  // that ID (a peer cannot put made-up IDs or someone else's address in
+  // our table by talking to us; of several addresses, one is proven).
   Response handle(const Contact& from, const Request& request);
 
   // Joins the network: asks each seed (an ID may be zero: learnt from its

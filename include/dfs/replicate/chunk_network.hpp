@@ -37,7 +37,7 @@ struct NetworkStatus {
 
 struct PeerSummary {
   std::string node_id;  // hex
-  std::string address;
+  std::string address;  // its addresses, comma-separated, in the order tried
 };
 
 struct ReplicationSummary {
