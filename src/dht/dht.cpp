@@ -196,6 +196,8 @@ void Dht::run_lookup(const NodeId& target, bool find_value, std::vector<Contact>
 
 void Dht::record_stats(const LookupStats& stats) {
   last_lookup_ = stats;
+  recent_.push_back(stats);
+  if (recent_.size() > kRecentLookups) recent_.pop_front();
   ++totals_.lookups;
   totals_.hops += stats.hops;
   totals_.messages += stats.messages;

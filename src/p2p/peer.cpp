@@ -604,12 +604,18 @@ replicate::NetworkStatus Peer::status() {
   status.health = raw->replicator->health();
   status.repair_copies = stats.copies_made;
   status.last_sweep_started = stats.last_sweep_started;
-  auto size = raw->call_on_loop<std::pair<std::size_t, std::string>>(std::chrono::seconds(5), [raw](auto deliver) {
-    deliver(std::pair(raw->dht->table().size(), raw->reach.describe(raw->dialable_address)));
+  struct OnLoop {
+    std::size_t peers = 0;
+    std::string reachable, lookups;
+  };
+  auto size = raw->call_on_loop<OnLoop>(std::chrono::seconds(5), [raw](auto deliver) {
+    deliver(OnLoop{raw->dht->table().size(), raw->reach.describe(raw->dialable_address),
+                   dht::describe_lookups(raw->dht->lookup_totals(), raw->dht->recent_lookups())});
   });
-  status.peers = size.ok() ? static_cast<std::uint32_t>(size->first) : 0;
-  if (size.ok()) status.reachable = size->second;
+  status.peers = size.ok() ? static_cast<std::uint32_t>(size->peers) : 0;
+  if (size.ok()) status.reachable = size->reachable;
   status.limits = raw->transport->describe_limits();
+  if (size.ok()) status.limits.push_back(size->lookups);
   status.limits.push_back(raw->describe_storage_for_others());
   status.limits.push_back(
       "storage challenges: " + std::to_string(stats.challenges) + " sent, " + std::to_string(stats.challenges_failed) +
