@@ -19,6 +19,10 @@
 #              the round), so every chunk crosses the network: a DHT lookup
 #              and a GET_CHUNK over TLS from one of the 4 holders
 # and then, untimed, both gets again to a file, compared with FILE (cmp).
+# Each round also measures the floor of a put's and a remote get's CPU
+# (dfs-bench-seal's SHA-256 and AES-GCM, dfs-bench-tls-stream's one TLS
+# stream over loopback; see measure_floor) and the report sets the peers'
+# CPU-seconds per GiB beside it (target <= 1.15 x).
 # The peers' peak RSS (VmHWM) is read before they stop.
 #
 # A last, untimed round on a fresh network shows where the time goes: its
@@ -125,6 +129,41 @@ run_iperf3() {
   keep_best iperf3 "$mbps_now"
 }
 
+# The floor of a put and of a remote get in CPU-seconds per GiB: the work
+# DESIGN.md §2 requires and nothing else, from bench/'s microbenchmarks on
+# this machine in this run (the least of the rounds is kept):
+#   SHA-256 and AES-256-GCM seal / open, one thread  (dfs-bench-seal)
+#   one TLS stream over loopback TCP, both ends      (dfs-bench-tls-stream)
+#   remote get = TLS stream + SHA-256 check + GCM open at the reader
+#   put, R = 3 = GCM seal + SHA-256 (the ID) at the writer, and per copy
+#                sent (the writer keeps the copies it is a closest peer
+#                for) a TLS stream + the receiver's SHA-256 check
+seal_bench=${DFS_BENCH_SEAL:-$p2p_build/bench/dfs-bench-seal}
+tls_bench=${DFS_BENCH_TLS_STREAM:-$p2p_build/bench/dfs-bench-tls-stream}
+for bin in "$seal_bench" "$tls_bench"; do
+  [[ -x $bin ]] || { echo "$bench: $bin not found; build it: meson compile -C ${p2p_build#"$p2p_root"/} $(basename "$bin")" >&2; exit 2; }
+done
+cpu_per_gib() { awk -v m="$1" 'BEGIN { printf "%.3f", 1073.741824 / m }'; }  # one core at M MB/s
+measure_floor() {
+  local out tls
+  out=$("$seal_bench" --seconds 1 --threads 1 2>"$log") || fail "dfs-bench-seal failed: $(cat "$log")"
+  local sha gcm_seal gcm_open
+  sha=$(sed -n 's/.*sha256_mbps_1t=\([0-9]*\).*/\1/p' <<<"$out")
+  gcm_seal=$(sed -n 's/.*gcm_seal_mbps_1t=\([0-9]*\).*/\1/p' <<<"$out")
+  gcm_open=$(sed -n 's/.*gcm_open_mbps_1t=\([0-9]*\).*/\1/p' <<<"$out")
+  [[ $sha =~ ^[1-9][0-9]*$ && $gcm_seal =~ ^[1-9][0-9]*$ && $gcm_open =~ ^[1-9][0-9]*$ ]] ||
+    fail "dfs-bench-seal printed no rates: $out"
+  tls=$("$tls_bench" "$((size_mib < 256 ? 256 : size_mib))" 2>"$log" | awk '$1 == "asio" { print $(NF - 1) }') ||
+    fail "dfs-bench-tls-stream failed: $(cat "$log")"
+  [[ $tls =~ ^[0-9.]+$ ]] || fail "dfs-bench-tls-stream printed no CPU-s/GiB"
+  keep_least floor_sha "$(cpu_per_gib "$sha")"
+  keep_least floor_gcm_seal "$(cpu_per_gib "$gcm_seal")"
+  keep_least floor_gcm_open "$(cpu_per_gib "$gcm_open")"
+  keep_least floor_tls "$tls"
+  printf '   %-26s SHA-256 %s, GCM seal %s, GCM open %s, TLS stream %s CPU-s/GiB\n' "floor parts" \
+    "$(cpu_per_gib "$sha")" "$(cpu_per_gib "$gcm_seal")" "$(cpu_per_gib "$gcm_open")" "$tls"
+}
+
 declare -A hwm_kib
 note_hwm() {
   local n k
@@ -152,6 +191,7 @@ declare -a local_share=()
 for ((round = 1; round <= rounds; round++)); do
   echo "== round $round of $rounds (load $(load))"
   run_iperf3
+  measure_floor
 
   before_write
   timed raw_write dd if="$input" of="$work/raw" bs=1M conv=fsync status=none
@@ -183,6 +223,9 @@ for ((round = 1; round <= rounds; round++)); do
   done
   # The file's chunks: every one sits in R stores.
   chunks=$((total / replicas))
+  # Copies that crossed the network: the writer is among a chunk's R
+  # closest of 4 peers about 3 times in 4, and keeps that copy itself.
+  remote_copies=$(awk -v t="$total" -v w="$(store_chunks "$writer")" -v c="$chunks" 'BEGIN { printf "%.2f", (t - w) / c }')
   echo "   chunk files in the stores:$counts (the file has about $chunks chunks incl. manifest)"
   share=$(awk -v h="$reader_held" -v c="$chunks" 'BEGIN { printf "%.0f", 100 * h / c }')
   local_share+=("$share")
@@ -315,6 +358,12 @@ get4_ratio=$(ratio "${best[get_4peers]}" "${best[iperf3]}")
 remote_ratio=$(ratio "${best[get_remote]}" "${best[iperf3]}")
 get_floor=$(awk -v i="${best[iperf3]}" 'BEGIN { f = 0.40 * i; printf "%.0f", (f < 1000) ? f : 1000 }')  # either bound passes
 shares=$(IFS=/; echo "${local_share[*]}")
+get_cpu_floor=$(awk -v t="${least[floor_tls]}" -v s="${least[floor_sha]}" -v o="${least[floor_gcm_open]}" \
+  'BEGIN { printf "%.2f", t + s + o }')
+put_cpu_floor=$(awk -v t="${least[floor_tls]}" -v s="${least[floor_sha]}" -v g="${least[floor_gcm_seal]}" -v r="$remote_copies" \
+  'BEGIN { printf "%.2f", g + s + r * (t + s) }')
+put_cpu_ratio=$(ratio "${least[cpu_dfs_put]}" "$put_cpu_floor")
+get_cpu_ratio=$(ratio "${least[cpu_get_remote]}" "$get_cpu_floor")
 
 echo
 echo "== results: $size_mib MiB, best of $rounds, $(nproc) cores, load $load_start -> $load_end (MB = 10^6 bytes)"
@@ -325,6 +374,8 @@ row "dfs put at a peer, R = $replicas, 4 peers" "${best[dfs_put]} MB/s"
 row "dfs get, 4 peers, fewest-chunk peer (${shares}% local)" "${best[get_4peers]} MB/s"
 row "dfs get at a peer holding no chunk (all remote)" "${best[get_remote]} MB/s"
 row "CPU-s per GiB over the peers: put / remote get" "${least[cpu_dfs_put]} / ${least[cpu_get_remote]}"
+row "floor of their parts (same run): put / remote get" "$put_cpu_floor / $get_cpu_floor"
+row "  (put: $remote_copies copies of each chunk sent)" ""
 echo
 target() { printf '   %-34s %10s   %-34s %s\n' "$@"; }
 target "target" "measured" "goal" "result"
@@ -334,6 +385,10 @@ target "get at a 4-peer holder / iperf3" "$get4_ratio" ">= 0.40 (or >= 1000 MB/s
   "$(verdict "${best[get_4peers]}" "$get_floor" ">=")"
 target "put / (raw write / $replicas)" "$put_ratio" ">= 0.80 (raw / $replicas = $put_target MB/s)" \
   "$(verdict "$put_ratio" 0.80 ">=")"
+target "put CPU-s/GiB / its floor" "$put_cpu_ratio" "<= 1.15 (floor $put_cpu_floor)" \
+  "$(verdict "$put_cpu_ratio" 1.15 "<=")"
+target "remote get CPU-s/GiB / its floor" "$get_cpu_ratio" "<= 1.15 (floor $get_cpu_floor)" \
+  "$(verdict "$get_cpu_ratio" 1.15 "<=")"
 echo
 echo "   peak RSS of each peer (VmHWM, largest over rounds):"
 for n in $(printf '%s\n' "${!hwm_kib[@]}" | sort -n); do
@@ -350,4 +405,5 @@ echo "p2p size_mib=$size_mib rounds=$rounds cores=$(nproc) load_start=${load_sta
   "get_4peers_mbps=${best[get_4peers]} get_4peers_local_pct=$shares get_remote_mbps=${best[get_remote]}" \
   "remote_iperf3_ratio=$remote_ratio put_raw3_ratio=$put_ratio" \
   "put_cpu_s_per_gib=${least[cpu_dfs_put]} get_remote_cpu_s_per_gib=${least[cpu_get_remote]}" \
+  "put_cpu_floor=$put_cpu_floor get_remote_cpu_floor=$get_cpu_floor put_floor_ratio=$put_cpu_ratio get_floor_ratio=$get_cpu_ratio" \
   "$(for n in $(printf '%s\n' "${!hwm_kib[@]}" | sort -n); do printf 'peer%s_hwm_kib=%s ' "$n" "${hwm_kib[$n]}"; done)"

@@ -305,6 +305,23 @@ void Dht::retry_lost() {
   if (!lost_.empty()) schedule_lost_retry();
 }
 
+void Dht::ping_lost_contacts(std::function<void(std::size_t)> done) {
+  struct Pings {
+    std::size_t left = 0;
+    std::size_t answered = 0;
+    std::function<void(std::size_t)> done;
+  };
+  auto pings = std::make_shared<Pings>(Pings{lost_.size(), 0, std::move(done)});
+  if (lost_.empty()) return post([pings] { pings->done(0); });
+  const std::deque<Lost> lost = lost_;  // an answer changes lost_
+  for (const Lost& l : lost) {
+    rpc(l.contact, PingRequest{}, [pings](Result<Reply> reply) {
+      if (reply.ok()) ++pings->answered;
+      if (--pings->left == 0) pings->done(pings->answered);
+    });
+  }
+}
+
 void Dht::refresh_buckets(const std::vector<std::size_t>& buckets, std::function<void()> done) {
   if (buckets.empty()) {
     post(std::move(done));

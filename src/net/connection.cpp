@@ -60,6 +60,7 @@ void Connection::read_more() {
 void Connection::on_read(std::size_t n, bool into_payload) {
   const auto now = Clock::now();
   last_activity_ = now;
+  last_heard_ = now;
   const bool mid_frame = decoder_.partial_bytes() > 0;
   bool completed = false;
   Status decoded;
@@ -251,6 +252,7 @@ void Connection::submit(OutgoingRequest request) {
   p.payload = std::move(request.payload);
   p.expected = request.expected;
   p.timeout = request.timeout;
+  p.queued_at = Clock::now();
   p.timer = std::make_unique<asio::steady_timer>(shared_->io, request.timeout);
   p.timer->async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
     if (!ec) self->on_timeout(id);
@@ -299,10 +301,27 @@ void Connection::on_timeout(std::uint64_t id) {
     --in_flight_count_;
     in_flight_bytes_ -= p.payload_size;
   }
-  complete(p, make_error(Errc::timed_out, label() + " did not answer within " + std::to_string(p.timeout.count()) +
-                                              " ms"));
+  const bool heard = heard_since(p.queued_at);
+  const std::string waited = std::to_string(p.timeout.count()) + " ms";
+  complete(p, make_error(Errc::timed_out, label() + " did not answer within " + waited));
   requests_.erase(it);  // a waiting_ entry left behind is skipped by pump()
+  if (!heard) {
+    // Silent for a whole request timeout: the link is cut or the peer
+    // stopped. Kept, this connection would stay useless after the link is
+    // back: TCP resends what it holds only at its backed-off retransmit
+    // time (seconds to minutes after a long cut), and every request queued
+    // meanwhile times out too. The next request dials afresh instead.
+    close(Errc::unavailable, "heard nothing for " + waited + "; dropped as dead", log::Level::debug);
+    return;
+  }
   pump();
+}
+
+// Whether the peer showed since `t` that it is there: it sent us bytes,
+// or a frame of ours that filled the socket buffer kept moving (its TCP
+// acknowledges what we send, so a large write is no sign of a dead peer).
+bool Connection::heard_since(Clock::time_point t) const {
+  return last_heard_ >= t || (writing_ && write_progress_ >= t);
 }
 
 // Callbacks are posted, never run inside the connection's own bookkeeping.

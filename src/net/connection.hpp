@@ -124,6 +124,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ResponseCallback callback;
     std::unique_ptr<asio::steady_timer> timer;
     std::chrono::milliseconds timeout{};
+    Clock::time_point queued_at;
     bool sent = false;
   };
   struct OutFrame {
@@ -149,6 +150,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void pump();
   void send_request(Pending& p);
   void on_timeout(std::uint64_t id);
+  bool heard_since(Clock::time_point t) const;
   void complete(Pending& p, Result<Message> result);
   void enqueue(OutFrame frame);
   void write_next();
@@ -183,6 +185,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   FrameDecoder decoder_;
   Bytes read_buf_;  // allocated once the peer is admitted (on_hello)
   Clock::time_point last_activity_ = Clock::now();
+  // When the peer last showed it is there: its TCP accept, bytes from it,
+  // or a frame of ours it was draining (heard_since).
+  Clock::time_point last_heard_ = Clock::time_point::min();
   // Deadlines on the peer's pace (on_watchdog): when the frame it is
   // sending started, and when the frame we write last moved.
   asio::steady_timer watchdog_;

@@ -106,6 +106,7 @@ void Connection::resolve_and_connect() {
                                 self->close(Errc::unavailable, "cannot connect: " + ec2.message(), log::Level::info);
                                 return;
                               }
+                              self->last_heard_ = Clock::now();  // its SYN-ACK
                               self->handshake();
                             });
       });

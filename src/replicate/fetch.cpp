@@ -26,6 +26,7 @@ struct Fetcher::Op {
   std::uint64_t deadline_timer = 0;
   bool finished = false;
   bool looked_up = false;           // the lookup of the closest peers is over
+  bool pinged_lost = false;         // fail() pinged the lost contacts once
   std::vector<Contact> likely_holders;  // the R closest in the routing table before the lookup
   // How the peers asked so far failed, for the final error message: how
   // many did not hold it, and "<peer> at <address>: <why>" for each of the
@@ -87,8 +88,8 @@ void Fetcher::from_peers(const std::shared_ptr<Op>& op) {
     op->looked_up = true;
     note_silent_holders(*op);
     if (op->candidates.empty()) {
-      return finish(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
-                                                                op->summary(dht_.table().size()) + ")"));
+      return fail(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
+                                                              op->summary(dht_.table().size()) + ")"));
     }
     ask_more(op);
   }));
@@ -125,8 +126,8 @@ void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
     // network knows it does not exist (an unknown File ID is ENOENT), unlike
     // a chunk whose holders were unreachable or served bad bytes (EIO).
     const Errc code = op->not_found == op->next && op->failures.empty() ? Errc::not_found : Errc::unavailable;
-    return finish(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
-                                                 op->summary(dht_.table().size()) + ")"));
+    return fail(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
+                                               op->summary(dht_.table().size()) + ")"));
   }
 }
 
@@ -180,6 +181,29 @@ void Fetcher::checked(const std::shared_ptr<Op>& op, const Contact& from,
   log::warn("fetch: peer " + describe(from) + " served " + std::to_string(bytes->size()) + " bytes for chunk " +
             op->id.hex() + " that do not match its ID; trying the next replica");
   ask_more(op);
+}
+
+// A peer whose link was cut drops the contacts that stopped answering,
+// and pings them again only every lost_contact_retry_interval: right
+// after the link heals, its lookups see only the peers that were on its
+// side of the cut, which may hold nothing. So a fetch that found no
+// replica pings the lost contacts at once and, if any is back, starts
+// over (once; a fetch that still fails costs one ping round trip more).
+void Fetcher::fail(const std::shared_ptr<Op>& op, Error error) {
+  if (op->pinged_lost || dht_.lost_contacts() == 0) return finish(op, std::move(error));
+  op->pinged_lost = true;
+  dht_.ping_lost_contacts(life_.guard([this, op, error = std::move(error)](std::size_t answered) mutable {
+    if (op->finished) return;
+    if (answered == 0) return finish(op, std::move(error));
+    log::debug("fetch: chunk " + op->id.short_hex() + ": " + std::to_string(answered) +
+               " lost contacts answered again; looking it up anew");
+    op->candidates.clear();
+    op->next = op->not_found = op->answered_with_failure = 0;
+    op->failures.clear();
+    op->looked_up = false;
+    peers_.forget();
+    from_peers(op);
+  }));
 }
 
 void Fetcher::finish(const std::shared_ptr<Op>& op, Result<Bytes> result) {

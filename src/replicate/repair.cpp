@@ -332,7 +332,12 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   // The challenged peer's answer, checked against our copy off the loop.
   void answered(const std::shared_ptr<Claims>& claims, const ChunkId& id, const ProofNonce& nonce,
                 Result<crypto::Digest> proof) {
-    if (!proof.ok()) return failed(claims, id, proof.error().to_string());
+    if (!proof.ok()) {
+      const Errc code = proof.error().code;
+      const bool silent = code == Errc::timed_out || code == Errc::unavailable;
+      if (silent && !r_.silence_fails(claims->peer.id)) return unanswered(claims, id, proof.error().to_string());
+      return failed(claims, id, proof.error().to_string());
+    }
     r_.life_.run_blocking<Result<crypto::Digest>>(
         [local = r_.local_, id, nonce]() -> Result<crypto::Digest> {
           DFS_ASSIGN_OR_RETURN(Bytes sealed, local.get(id));
@@ -341,6 +346,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
         [self = shared_from_this(), claims, id, proof = *proof](Result<crypto::Digest> expected) {
           // Without our own copy (GC took it meanwhile) there is nothing to check.
           if (!expected.ok() || *expected == proof) {
+            self->r_.silent_since_.erase(claims->peer.id);
             --self->outstanding_;
             return self->maybe_finish();
           }
@@ -362,6 +368,15 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
                 "); distrusted: its claims no longer count and its chunks go to other peers");
       replace(claims->ids);
     }
+    maybe_finish();
+  }
+
+  // A challenge lost to a cut link: the claims stand this round, and the
+  // next round challenges the peer again.
+  void unanswered(const std::shared_ptr<Claims>& claims, const ChunkId& id, const std::string& why) {
+    --outstanding_;
+    log::info("repair: " + describe(claims->peer) + " did not answer the challenge for chunk " + id.short_hex() +
+              " (" + why + "); not distrusted unless it is silent again in a later round");
     maybe_finish();
   }
 
@@ -506,6 +521,7 @@ void Repairer::schedule_round() {
 void Repairer::start_round(std::function<void()> done) {
   if (round_ != nullptr) return round_->add_waiter(std::move(done));
   round_started_ = unix_seconds();
+  ++rounds_started_;
   round_ = std::make_shared<Round>(*this, cursor_);
   round_->add_waiter(std::move(done));
   round_->begin();
@@ -528,6 +544,12 @@ void Repairer::round_finished(std::optional<ChunkId> cursor, std::vector<std::fu
 
 void Repairer::repair_now(std::function<void()> done) {
   life_.post([this, done = std::move(done)]() mutable { start_round(std::move(done)); });
+}
+
+bool Repairer::silence_fails(const dht::NodeId& peer) {
+  if (silent_since_.size() >= kMaxSilent && !silent_since_.contains(peer)) silent_since_.clear();
+  const auto [at, first] = silent_since_.try_emplace(peer, rounds_started_);
+  return !first && at->second != rounds_started_;
 }
 
 }  // namespace dfs::replicate

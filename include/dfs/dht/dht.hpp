@@ -114,6 +114,14 @@ class Dht {
   // Errc::not_found when none was found.
   void get_records(const NodeId& key, std::function<void(Result<std::vector<Record>>)> done);
 
+  // Pings every contact dropped after failures and still remembered (see
+  // DhtConfig::lost_contact_retry_interval) now, without waiting for the
+  // next retry; `done` gets how many answered (they are back in the
+  // table). For an operation that found no one: after a cut link heals,
+  // the contacts it lost answer again at once.
+  void ping_lost_contacts(std::function<void(std::size_t answered)> done);
+  std::size_t lost_contacts() const { return lost_.size(); }
+
   // The routing table's `n` closest contacts to `target` (no network).
   std::vector<Contact> closest_known(const NodeId& target, std::size_t n) const;
 

@@ -80,7 +80,9 @@ struct ReplicationConfig {
   // one HAS_CHUNKS answer, this many, picked at random, must be proven
   // (PROVE_CHUNK, storage_proof.hpp). A peer that fails one is distrusted
   // (distrusted.hpp): none of its claims count, and its chunks are copied
-  // to the next closest peers. A liar that claims every chunk is caught in
+  // to the next closest peers. A challenge left unanswered (timed out,
+  // unreachable) fails only at the peer's second round of silence
+  // (Repairer::silence_fails): a cut link is not a lie. A liar that claims every chunk is caught in
   // its first answer with probability 1; one that lies about a fraction f
   // of them escapes a round with probability (1 - f)^n. Each challenge
   // costs the holder a read of one chunk. 0: HAS answers are trusted.

@@ -50,6 +50,9 @@ class Fetcher {
   void checked(const std::shared_ptr<Op>& op, const dht::Contact& from, std::shared_ptr<Bytes> bytes,
                Status verified);
   void finish(const std::shared_ptr<Op>& op, Result<Bytes> result);
+  // Ends a fetch that found no replica with `error`, unless contacts this
+  // peer dropped are worth one more try first (see the .cpp).
+  void fail(const std::shared_ptr<Op>& op, Error error);
 
   dht::Dht& dht_;
   ClosestPeers& peers_;

@@ -110,6 +110,15 @@ class Repairer {
   std::chrono::milliseconds deferral() const {
     return std::max<std::chrono::milliseconds>(config_.repair_interval, std::chrono::seconds(30));
   }
+  // Whether a challenge `peer` left unanswered (timed out, unreachable) in
+  // this round counts as failed: a peer cut off between its HAS answer and
+  // our challenge is no liar, so its first round of silence is forgiven;
+  // silence again in a later round, with no proof in between (a peer that
+  // answers HAS but dodges every challenge), is not.
+  bool silence_fails(const dht::NodeId& peer);
+  std::uint64_t rounds_started_ = 0;
+  std::unordered_map<dht::NodeId, std::uint64_t> silent_since_;  // round of the forgiven silence
+  static constexpr std::size_t kMaxSilent = 1024;
   Lifeline life_;
 };
 

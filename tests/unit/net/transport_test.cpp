@@ -165,6 +165,62 @@ TEST_F(TlsTransportTest, ARequestWithNoAnswerTimesOut) {
   on_io([&] { held.clear(); });
 }
 
+// A peer silent for a whole request timeout is presumed gone (a cut
+// link, a stopped process): the connection is dropped, so that the next
+// request dials afresh instead of queueing behind TCP's backed-off
+// retransmits on the old one once the link is back.
+TEST_F(TlsTransportTest, AConnectionThatHeardNothingForATimeoutIsDroppedAndTheNextRequestDialsAgain) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  std::vector<Responder> held;  // network thread only
+  std::atomic<bool> silent{false};
+  b.transport->set_request_handler([&](const PeerInfo&, Message, Responder r) {
+    if (silent) return held.push_back(r);
+    wire::Envelope pong;
+    pong.mutable_pong();
+    r.reply(std::move(pong));
+  });
+  ASSERT_TRUE(call(a, b, ping()).ok());
+  silent = true;
+  auto reply = call(a, b, ping(), {}, std::nullopt, 300ms);
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, Errc::timed_out);
+  EXPECT_TRUE(eventually([&] { return a.transport->connection_count() == 0; }, 5s))
+      << "the silent connection is still open";
+  silent = false;
+  EXPECT_TRUE(call(a, b, ping()).ok());
+  EXPECT_EQ(a.transport->connection_count(), 1u);
+  on_io([&] { held.clear(); });
+}
+
+// A peer that answers other requests meanwhile is slow, not gone: its
+// connection stays.
+TEST_F(TlsTransportTest, AConnectionThatHeardFromThePeerDuringATimeoutStays) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  std::vector<Responder> held;  // network thread only
+  b.transport->set_request_handler([&](const PeerInfo&, Message request, Responder r) {
+    if (request.env.has_get_chunk()) return held.push_back(r);
+    wire::Envelope pong;
+    pong.mutable_pong();
+    r.reply(std::move(pong));
+  });
+  ASSERT_TRUE(call(a, b, ping()).ok());
+  std::promise<Result<Message>> held_reply;
+  wire::Envelope get;
+  get.mutable_get_chunk()->set_chunk_id(std::string(32, 'c'));
+  a.transport->request(b.address, b.id, get, {}, 500ms,
+                       [&](Result<Message> r) { held_reply.set_value(std::move(r)); });
+  ASSERT_TRUE(call(a, b, ping()).ok());  // heard, after the GetChunk was queued
+  auto timed_out = held_reply.get_future().get();
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.error().code, Errc::timed_out);
+  EXPECT_TRUE(call(a, b, ping()).ok());
+  EXPECT_EQ(a.transport->connection_count(), 1u);
+  EXPECT_EQ(b.transport->dialed_in(), 1u) << "a dialed b again";
+  on_io([&] { held.clear(); });
+}
+
 TEST_F(TlsTransportTest, TheHandlersErrorReachesTheRequester) {
   Endpoint& a = make_endpoint();
   Endpoint& b = make_endpoint();

@@ -54,6 +54,10 @@ void SimChunkNetwork::set_lying(const std::string& address, bool on) {
   if (on) lying_.insert(address); else lying_.erase(address);
 }
 
+void SimChunkNetwork::drop_challenges(const std::string& address, std::size_t count) {
+  challenges_to_drop_[address] = count;
+}
+
 void SimChunkNetwork::reset_stats() {
   stats_ = {};
   sent_by_.clear();
@@ -144,6 +148,11 @@ void SimChunkNetwork::prove(const std::string& from, const Contact& to, const Ch
   ++stats_.proves;
   ++sent_by_[from].proves;
   const bool lie = lying_.contains(to.address);
+  if (std::size_t& drop = challenges_to_drop_[to.address]; drop > 0) {
+    --drop;
+    auto timeout = [done = std::move(done)] { done(make_error(Errc::timed_out, "sim PROVE_CHUNK timed out")); };
+    return void(loop_.schedule(config_.timeout, std::move(timeout)));
+  }
   call<Result<crypto::Digest>>(from, to, [id, nonce, lie](replicate::ChunkServer& server) {
     if (lie) return Result<crypto::Digest>(crypto::sha256(nonce));  // a proof of nothing
     return server.on_prove(id, nonce);

@@ -64,6 +64,9 @@ class SimChunkNetwork {
   void set_refusing_puts(const std::string& address, bool on);
   // `address` claims everything and stores nothing.
   void set_lying(const std::string& address, bool on);
+  // The next `count` storage challenges sent to `address` get no answer
+  // (the asker times out), whatever else it answers.
+  void drop_challenges(const std::string& address, std::size_t count);
 
   const ChunkNetworkStats& stats() const { return stats_; }
   // Counters of the requests `address` sent.
@@ -101,6 +104,7 @@ class SimChunkNetwork {
   std::unordered_set<std::string> tampering_;
   std::unordered_set<std::string> refusing_puts_;
   std::unordered_set<std::string> lying_;
+  std::unordered_map<std::string, std::size_t> challenges_to_drop_;
   ChunkNetworkStats stats_;
   std::unordered_map<std::string, ChunkNetworkStats> sent_by_;
 };

@@ -93,5 +93,32 @@ TEST(WanFetchTest, InANetworkLargerThanKAFetchsLookupSettlesOnTheClosestPeersItN
   EXPECT_LT(dht.lookup_totals().messages - before, dht.config().k);
 }
 
+// A reader whose link is cut drops every contact that stops answering.
+// Right after the cut heals, before its periodic ping of the lost
+// contacts, a fetch finds nobody to ask: it pings them at once and
+// succeeds. Before, it failed with "no replica to ask".
+TEST(WanFetchTest, AFetchRightAfterACutHealsPingsTheLostContactsAndSucceeds) {
+  ReplicationCluster net(config(4));
+  ASSERT_TRUE(net.grow(8));
+  const Placed p = place(net, 1);
+  auto& network = net.cluster().network();
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    if (i != p.reader) network.kill(net.contact(i).address);
+  }
+  const dht::Dht& reader = net.cluster().dht(p.reader);
+  for (int attempt = 0; attempt < 10 && reader.table().size() > 0; ++attempt) {
+    auto cut_off = net.fetch(p.reader, p.ids[0]);
+    ASSERT_TRUE(cut_off.has_value());
+    EXPECT_FALSE(cut_off->ok());
+  }
+  ASSERT_EQ(reader.table().size(), 0u) << "the reader still knows peers it could not reach";
+  ASSERT_GT(reader.lost_contacts(), 0u);
+  for (std::size_t i = 0; i < net.size(); ++i) network.revive(net.contact(i).address);
+  auto healed = net.fetch(p.reader, p.ids[0]);
+  ASSERT_TRUE(healed.has_value());
+  ASSERT_TRUE(healed->ok()) << healed->error().to_string();
+  EXPECT_EQ(ChunkId::of(**healed), p.ids[0]);
+}
+
 }  // namespace
 }  // namespace dfs::replicate
