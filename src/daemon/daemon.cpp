@@ -17,6 +17,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
     p2p::PeerOptions peer_options = *daemon->options_.peer;
     peer_options.leases = &dir.leases();
     peer_options.owned_chunks = &dir.cache();
+    peer_options.referenced_chunks = [&index = dir.index()] { return index.referenced_chunks(); };
     peer_options.held_chunks = &dir.held();
     DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, dir.served()));
     daemon->node_->attach_network(daemon->peer_.get());

@@ -391,7 +391,8 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   replication.repair_interval = options.repair_interval;
   replication.fetch_timeout = options.fetch_timeout;
   impl->replicator = std::make_unique<replicate::Replicator>(*impl->dht, *impl->chunk_client, store, *impl->scheduler,
-                                                             replication, impl->runner.get(), options.owned_chunks);
+                                                             replication, impl->runner.get(), options.owned_chunks,
+                                                             options.referenced_chunks);
   boost::asio::post(impl->io, [raw] {
     raw->dht->start();
     raw->replicator->start();

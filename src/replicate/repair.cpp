@@ -65,27 +65,45 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   void begin() {
     auto self = shared_from_this();
     const std::size_t limit = r_.config_.repair_chunks_per_round;
-    r_.life_.run_blocking<Result<std::vector<ChunkId>>>(
-        [local = r_.local_, cursor = cursor_, limit, health = r_.health_]() -> Result<std::vector<ChunkId>> {
-          DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> all, local.list());
-          health->retain(all);  // (sorted) a chunk no longer held is nobody's worry here
-          return next_batch(std::move(all), cursor, limit);
+    r_.life_.run_blocking<Result<Batch>>(
+        [local = r_.local_, referenced = r_.referenced_, cursor = cursor_, limit,
+         health = r_.health_]() -> Result<Batch> {
+          DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> held, local.list());  // sorted
+          std::vector<ChunkId> all = held;
+          if (referenced) {
+            DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> more, referenced());
+            all.insert(all.end(), more.begin(), more.end());
+            std::sort(all.begin(), all.end());
+            all.erase(std::unique(all.begin(), all.end()), all.end());
+          }
+          health->retain(all);  // (sorted) a chunk no longer ours is nobody's worry here
+          Batch batch{next_batch(std::move(all), cursor, limit), {}};
+          for (const ChunkId& id : batch.ids) {
+            if (!std::binary_search(held.begin(), held.end(), id)) batch.not_held.insert(id);
+          }
+          return batch;
         },
-        [self](Result<std::vector<ChunkId>> batch) { self->listed(std::move(batch)); });
+        [self](Result<Batch> batch) { self->listed(std::move(batch)); });
   }
 
  private:
+  struct Batch {
+    std::vector<ChunkId> ids;               // sorted
+    std::unordered_set<ChunkId> not_held;   // of ids, only referenced (ReferencedChunks)
+  };
+
   struct PeerBatch {
     Contact peer;
     std::vector<ChunkId> ids;  // chunks it should hold, not asked about yet
   };
 
-  void listed(Result<std::vector<ChunkId>> batch) {
+  void listed(Result<Batch> batch) {
     if (!batch.ok()) {
       log::warn("repair: cannot list the local chunks: " + batch.error().to_string());
       return finish();
     }
-    batch_ = std::move(batch).value();
+    batch_ = std::move(batch->ids);
+    not_held_ = std::move(batch->not_held);
     unplaced_.assign(batch_.begin(), batch_.end());
     resolve();
   }
@@ -158,7 +176,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
       short_.insert(id);
       missing_[id] += static_cast<std::uint32_t>(r_.config_.replicas - placed);  // too few live peers
     }
-    if (placement.self_is_replica && r_.local_.owned != nullptr) serve_if_only_owned(id);
+    if (placement.self_is_replica && r_.local_.owned != nullptr && !not_held_.contains(id)) serve_if_only_owned(id);
     const NodeId key = NodeId::from_chunk(id);
     ChunkCheck& check = checks_[id];
     check = ChunkCheck{};  // placed again (a distrusted peer left): start over
@@ -219,9 +237,9 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     }
     // Caught lying meanwhile (by another batch): nothing it says counts.
     if (r_.distrusted_.contains(peer.id)) return replace(ids);
-    std::vector<ChunkId> claimed;
+    std::vector<ChunkId> claimed;  // those a proof can be checked of, against our copy
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      if ((*held)[i]) claimed.push_back(ids[i]);
+      if ((*held)[i] && !not_held_.contains(ids[i])) claimed.push_back(ids[i]);
       answer(ids[i], peer, (*held)[i]);
     }
     challenge(peer, std::move(claimed));
@@ -290,6 +308,11 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     const bool defer = check.self_is_replica ? check.closer_holder : check.holders > 0;
     const std::vector<Contact> missing = std::move(check.missing);
     checks_.erase(it);
+    if (not_held_.contains(id)) {
+      // Nothing here to copy from: its holders' own repair copies it.
+      missing_[id] += static_cast<std::uint32_t>(missing.size());
+      return;
+    }
     if (defer && (r_.deferred_.size() < kMaxDeferred || r_.deferred_.contains(id))) {
       const auto now = r_.scheduler_.now();
       const auto [at, first] = r_.deferred_.try_emplace(id, now);
@@ -448,6 +471,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
   const std::optional<ChunkId> cursor_;    // this round's batch starts after it
   std::vector<std::function<void()>> waiters_;
   std::vector<ChunkId> batch_;             // this round's chunks, sorted
+  std::unordered_set<ChunkId> not_held_;   // of batch_, referenced but not held here
   std::deque<ChunkId> unplaced_;           // batch_ not yet placed, in order
   std::deque<Neighbourhood> known_;        // what this round's lookups proved
   std::vector<NodeId> lookups_;            // targets of lookups in flight
@@ -476,10 +500,11 @@ std::uint64_t seed_from(std::uint64_t configured) {
 
 Repairer::Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler,
                    BlockingRunner* runner, const ReplicationConfig& config, Counters& counters,
-                   Distrusted& distrusted)
+                   Distrusted& distrusted, ReferencedChunks referenced)
     : dht_(dht),
       transfers_(transfers),
       local_(local),
+      referenced_(std::move(referenced)),
       scheduler_(scheduler),
       config_(config),
       counters_(counters),

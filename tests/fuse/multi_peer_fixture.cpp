@@ -77,7 +77,7 @@ void MultiPeerFixture::TearDown() {
 
 std::vector<std::string> MultiPeerFixture::peer_args(int host) const {
   std::vector<std::string> args = {"--listen", "127.0.0." + std::to_string(host) + ":0", "--replicas", "3",
-                                   "--repair-interval", "3600", "--fetch-timeout", kFetchTimeoutSeconds};
+                                   "--repair-interval", repair_interval_, "--fetch-timeout", kFetchTimeoutSeconds};
   if (!bootstrap_.empty()) args.insert(args.end(), {"--bootstrap", bootstrap_});
   return args;
 }

@@ -61,6 +61,9 @@ class MultiPeerFixture : public ::testing::Test {
   std::string bootstrap_;
   std::map<std::string, std::unique_ptr<MountProcess>> mounts_;
   std::map<std::string, std::unique_ptr<dfs::testing::Daemon>> nodes_;
+  // --repair-interval of the peers started from now on (seconds): rare by
+  // default, so that no repair round moves chunks under a test's feet.
+  std::string repair_interval_ = "3600";
 
  private:
   std::vector<std::string> peer_args(int host) const;

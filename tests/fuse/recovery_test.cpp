@@ -3,8 +3,9 @@
 // TLS; a tree copied in at A, a snapshot, then A killed (-9) and its data
 // directory deleted; a fresh mount E with only the key file recovers the
 // tree bit-exact (contents, modes, times, symlinks, hard links, xattrs)
-// while what A wrote after the snapshot is gone, not half there. A wrong
-// key recovers nothing and says so.
+// while what A wrote after the snapshot is gone, not half there, and E
+// renews the leases of files it never read. A wrong key recovers nothing
+// and says so.
 //
 // DFS_RECOVERY_FILES sets the tree's size (default 300; the issue's
 // figure is 2,000).
@@ -16,12 +17,15 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
+#include "../common/lease_on_disk.hpp"
 #include "multi_peer_fixture.hpp"
 
 namespace dfs::fuse::test {
@@ -158,6 +162,86 @@ TEST_F(Recovery, AFreshMountRecoversTheSnapshottedTreeBitExactFromTheKeyAlone) {
   // E took over: its next snapshot is published above A's.
   auto again = dfs("E", {"snapshot"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+// The recovered mount takes over renewing the leases of the whole tree, not
+// only of what it reads: its repair asks the holders about every chunk its
+// index references. Here a file nobody reads after the recovery: its data
+// chunks never reach E, yet their leases on B, C and D are renewed.
+TEST_F(Recovery, TheRecoveredMountRenewsTheLeasesOfAFileItNeverRead) {
+  start_node("B", 52);
+  start_node("C", 53);
+  start_node("D", 54);
+  ASSERT_EQ(dfs("A", {"recovery-key", "--export", key_file()}).exit_code, 0);
+  start_mount("A", 51, {"--snapshot-interval", "3600"});
+  wait_for_peers("A", 3);
+  auto on_disk = [&](const std::string& peer) {
+    std::set<ChunkId> found;
+    for (const char* store : {"/store", "/cache"}) {
+      for (const auto& [chunk, where] : dfs::testing::chunks_on_disk(data(peer) + store)) found.insert(chunk);
+    }
+    return found;
+  };
+  const std::set<ChunkId> before = on_disk("A");
+  write_file(mnt("A") + "/unread", random_content((5u << 19) + 3, 5));  // three data chunks
+  std::vector<ChunkId> chunks;  // the file's: its manifest and data chunks
+  for (const ChunkId& chunk : on_disk("A")) {
+    if (!before.count(chunk)) chunks.push_back(chunk);
+  }
+  ASSERT_EQ(chunks.size(), 4u);
+  ASSERT_EQ(dfs("A", {"snapshot"}).exit_code, 0);
+  wait_until_replicated();
+
+  // The leases A's puts got on the holders (B, C, D serving the chunk),
+  // once written to their indexes.
+  std::map<std::pair<std::string, ChunkId>, std::int64_t> granted;
+  ASSERT_TRUE(eventually([&] {
+    granted.clear();
+    for (const char* peer : {"B", "C", "D"}) {
+      for (const auto& [chunk, where] : dfs::testing::served_chunks_on_disk(data(peer))) {
+        if (std::find(chunks.begin(), chunks.end(), chunk) == chunks.end()) continue;
+        auto until = dfs::testing::lease_expiry(data(peer), chunk);
+        if (!until) return false;
+        granted[{peer, chunk}] = *until;
+      }
+    }
+    return true;
+  }, std::chrono::seconds(30)));
+  const std::int64_t granted_by = std::time(nullptr);
+  mounts_.at("A")->kill();
+  stdfs::remove_all(data("A"));
+
+  repair_interval_ = "1";  // E's rounds: now, not in ten minutes
+  start_mount("E", 55, {"--recover", key_file()});
+  // A renewal in a later second than any grant ends later than it.
+  ASSERT_TRUE(eventually([&] { return std::time(nullptr) > granted_by; }, std::chrono::seconds(5)));
+  // E asks each chunk's R = 3 closest live peers; it may be one of them
+  // itself, so at least two of the holders (all, if fewer) are asked.
+  std::map<ChunkId, std::size_t> holders;
+  for (const auto& [where_, until] : granted) ++holders[where_.second];
+  ASSERT_EQ(holders.size(), chunks.size());
+  std::string short_of;
+  const bool all = eventually(
+      [&] {
+        std::map<ChunkId, std::size_t> renewed;
+        for (const auto& [where_, until] : granted) {
+          auto now_until = dfs::testing::lease_expiry(data(where_.first), where_.second);
+          renewed[where_.second] += now_until && *now_until > until ? 1 : 0;
+        }
+        short_of.clear();
+        for (const auto& [chunk, n] : holders) {
+          if (renewed[chunk] < std::min<std::size_t>(n, 2)) {
+            short_of += chunk.short_hex() + ": " + std::to_string(renewed[chunk]) + " of " + std::to_string(n) + "\n";
+          }
+        }
+        return short_of.empty();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
+  EXPECT_TRUE(all) << "leases not renewed on enough holders:\n" << short_of << mounts_.at("E")->log();
+  // E never fetched the data chunks it renewed.
+  const std::set<ChunkId> at_e = on_disk("E");
+  EXPECT_EQ(std::count_if(chunks.begin(), chunks.end(), [&](const ChunkId& c) { return at_e.count(c) > 0; }), 1)
+      << "E should hold the file's manifest only";
 }
 
 TEST_F(Recovery, AWrongKeyRecoversNothingAndSaysSo) {

@@ -19,7 +19,9 @@
 // Every repair round asks the R closest peers about the chunks the asker
 // has: the other holders ask about what they serve, and the owner, which
 // placed them, about its own files' chunks in its cache/ (Replicator's
-// `owned` store, PeerOptions::owned_chunks). So a chunk held here lives
+// `owned` store, PeerOptions::owned_chunks) and about every other chunk
+// its index references (PeerOptions::referenced_chunks: a recovered
+// mount's tree, which it has not fetched). So a chunk held here lives
 // while its owner's node runs repair at least once per `length` (or some
 // other holder keeps checking it), and `length` after that.
 //

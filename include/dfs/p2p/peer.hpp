@@ -20,6 +20,7 @@
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
 #include "dfs/replicate/chunk_server.hpp"
+#include "dfs/replicate/local_chunks.hpp"
 #include "dfs/store/chunk_store.hpp"
 
 namespace dfs::p2p {
@@ -66,6 +67,11 @@ struct PeerOptions {
   // leases on their holders and restores missing copies. Not owned, must
   // outlive the Peer. Null: repair covers the served store only.
   store::ChunkStore* owned_chunks = nullptr;
+  // The chunks this node's files reference (Node's index), held here or
+  // not: repair asks their holders about them too, so a mount recovered
+  // on a new machine (issue 15) renews the leases of its whole tree, not
+  // only of what it has read. Empty: the local stores only.
+  replicate::ReferencedChunks referenced_chunks;
   // Where chunks other peers put here go, under their own budget (its
   // quota; DataDir::held()); it must also be part of the store given to
   // start() (DataDir::served()). Not owned, must outlive the Peer.

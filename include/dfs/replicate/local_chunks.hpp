@@ -9,6 +9,7 @@
 // outlive every part.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "dfs/chunk/chunk_id.hpp"
@@ -36,5 +37,15 @@ struct LocalChunks {
   // moment while the owner moves it to its cache).
   Result<std::vector<ChunkId>> list() const;
 };
+
+// The chunks this peer's own files reference, whether it holds them or not
+// (a node's index: file versions, directory snapshots, those kept for
+// retained snapshots; Index::referenced_chunks), in any order. A mount
+// recovered from a namespace snapshot (issue 15) references a whole tree
+// and holds only what it has read; its repair rounds ask the holders about
+// the rest too, which renews their leases there, so the new machine takes
+// over renewing every chunk of the tree without fetching it. Blocking, as
+// LocalChunks::list; an empty function: nothing beyond the local stores.
+using ReferencedChunks = std::function<Result<std::vector<ChunkId>>()>;
 
 }  // namespace dfs::replicate

@@ -1,9 +1,10 @@
 // Repairer: the repair loop (DESIGN.md §4, Repair; Leases and GC). Every
 // repair_interval (jittered) a round takes a bounded batch of the chunks
 // this peer has (LocalChunks: the store it serves and the owned chunks it
-// keeps for its own files), finds their R closest live peers, asks each in
+// keeps for its own files) and those its files reference without it
+// holding them (ReferencedChunks), finds their R closest live peers, asks each in
 // HAS_CHUNKS batches which it holds — which also renews their leases there
-// — and pushes the missing copies. A dead replica does not answer the
+// — and pushes the missing copies of those it has. A dead replica does not answer the
 // lookups, so the next closest peer takes its place and gets the copy.
 //
 // A HAS answer is a claim, not a proof (issue 10): of the chunks a peer
@@ -50,9 +51,13 @@ class Repairer {
   // (the repair_* ones, copies_made, copies_pushed). `runner` (may be null)
   // lists and reads the local stores.
   // `distrusted` (shared with the other parts) gets the peers that fail a
-  // challenge, and placement skips the peers it holds.
+  // challenge, and placement skips the peers it holds. `referenced` (may
+  // be empty): chunks checked too although not held here; their holders
+  // are asked (renewing the leases), never sent a copy nor challenged
+  // (there is nothing here to copy or to check a proof against).
   Repairer(dht::Dht& dht, Transfers& transfers, LocalChunks local, Scheduler& scheduler, BlockingRunner* runner,
-           const ReplicationConfig& config, Counters& counters, Distrusted& distrusted);
+           const ReplicationConfig& config, Counters& counters, Distrusted& distrusted,
+           ReferencedChunks referenced = {});
   ~Repairer();
   Repairer(const Repairer&) = delete;
   Repairer& operator=(const Repairer&) = delete;
@@ -85,6 +90,7 @@ class Repairer {
   dht::Dht& dht_;
   Transfers& transfers_;
   const LocalChunks local_;
+  const ReferencedChunks referenced_;
   Scheduler& scheduler_;
   const ReplicationConfig config_;
   Counters& counters_;

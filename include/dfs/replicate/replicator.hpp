@@ -61,8 +61,12 @@ class Replicator {
   // repair covers them too: its HAS_CHUNKS renews their leases on the
   // holders (DESIGN.md §4, Leases and GC), and a holder that lacks one
   // gets a copy. Chunks are read from `store`, else from `owned`.
+  // `referenced` (may be empty): the chunks this peer's files reference
+  // without it holding them (a recovered mount's tree, issue 15); repair
+  // asks their holders about them too, which renews their leases.
   Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
-             ReplicationConfig config = {}, BlockingRunner* runner = nullptr, store::ChunkStore* owned = nullptr);
+             ReplicationConfig config = {}, BlockingRunner* runner = nullptr, store::ChunkStore* owned = nullptr,
+             ReferencedChunks referenced = {});
   ~Replicator();
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;

@@ -412,6 +412,39 @@ TEST_F(OwnedChunksTest, EveryRoundOfTheOwnerRenewsTheLeasesOfAPlacedOwnedChunk) 
   EXPECT_EQ(net.chunks().sent_by(net.contact(0).address).puts, 0u);
 }
 
+// A mount recovered on a new machine (issue 15) references a whole tree
+// it has not fetched. Its rounds ask the holders about those chunks too,
+// renewing their leases, but send no copy and no challenge: it has
+// neither the bytes to push nor a copy to check a proof against.
+TEST_F(OwnedChunksTest, EveryRoundRenewsTheLeasesOfAChunkTheOwnerReferencesWithoutHoldingIt) {
+  for (std::size_t holder : closest) ASSERT_TRUE(net.store(holder).put(id, sealed).ok());
+  ASSERT_TRUE(net.owned(0).remove(id).ok());
+  net.reference(0, id);
+
+  for (std::size_t round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+    for (std::size_t holder : closest) EXPECT_EQ(net.leases(holder).count(id), round) << "holder " << holder;
+  }
+  const auto& sent = net.chunks().sent_by(net.contact(0).address);
+  EXPECT_EQ(sent.puts, 0u);
+  EXPECT_EQ(net.replicator(0).stats().challenges, 0u);
+}
+
+TEST_F(OwnedChunksTest, ARoundSendsNoCopyOfAReferencedChunkItDoesNotHoldAndSaysItIsShort) {
+  const std::size_t survivor = closest.front();
+  ASSERT_TRUE(net.store(survivor).put(id, sealed).ok());
+  ASSERT_TRUE(net.owned(0).remove(id).ok());
+  net.reference(0, id);
+
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(net.repair_now(0));
+    net.loop().run_for(kInterval);  // past Repairer::deferral(): a holder would copy by now
+  }
+  EXPECT_EQ(net.chunks().sent_by(net.contact(0).address).puts, 0u);
+  EXPECT_EQ(net.leases(survivor).count(id), 2u);
+  EXPECT_EQ(net.replicator(0).health().under_replicated, 1u);
+}
+
 TEST_F(RepairTest, AnOwnedChunkWhoseOwnerIsOneOfItsRClosestMovesIntoTheOwnersStoreSoItIsServed) {
   ASSERT_TRUE(net.grow(20));
   ChunkId id;

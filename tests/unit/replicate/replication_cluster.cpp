@@ -91,8 +91,13 @@ bool ReplicationCluster::grow(std::size_t n) {
     node.client = &chunks_.attach(cluster_.contact(i), *node.server);
     replicate::ReplicationConfig rc = config_.replication;
     rc.random_seed = config_.cluster.seed * 7919 + i + 1;
+    auto referenced = [list = node.referenced]() -> Result<std::vector<ChunkId>> {
+      std::lock_guard lock(list->mu);
+      return list->ids;
+    };
     node.replicator = std::make_unique<replicate::Replicator>(cluster_.dht(i), *node.client, *node.store,
-                                                              cluster_.loop(), rc, runner_.get(), node.owned.get());
+                                                              cluster_.loop(), rc, runner_.get(), node.owned.get(),
+                                                              std::move(referenced));
     nodes_.push_back(std::move(node));
   }
   return joined;
@@ -110,6 +115,12 @@ ChunkId ReplicationCluster::add_chunk(std::size_t at, std::size_t size, bool own
   Status stored = (owned ? this->owned(at) : store(at)).put(id, bytes);
   (void)stored;  // a fresh random chunk in an unlimited memory store
   return id;
+}
+
+void ReplicationCluster::reference(std::size_t i, const ChunkId& id) {
+  Referenced& list = *nodes_.at(i).referenced;
+  std::lock_guard lock(list.mu);
+  list.ids.push_back(id);
 }
 
 bool ReplicationCluster::run_until(const std::function<bool()>& pred, TimePoint deadline) {

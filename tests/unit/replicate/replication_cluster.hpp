@@ -121,6 +121,10 @@ class ReplicationCluster {
   // store if `owned`).
   ChunkId add_chunk(std::size_t at, std::size_t size = 4096, bool owned = false);
 
+  // Makes node `i`'s files reference `id` without it holding the chunk
+  // (its Replicator's ReferencedChunks: a recovered mount's tree).
+  void reference(std::size_t i, const ChunkId& id);
+
   // Blocking helpers: nullopt if the callback did not fire within the
   // cluster's operation_deadline of virtual time.
   std::optional<Result<replicate::ReplicaReport>> replicate(std::size_t from, const ChunkId& id);
@@ -143,8 +147,15 @@ class ReplicationCluster {
   void start_repair_all();
 
  private:
+  // What a node's files reference beyond its stores; read from the
+  // Replicator's blocking work (another thread with `offload`).
+  struct Referenced {
+    std::mutex mu;
+    std::vector<ChunkId> ids;  // guarded by mu
+  };
   struct Node {
     std::unique_ptr<store::MemoryChunkStore> store;
+    std::shared_ptr<Referenced> referenced = std::make_shared<Referenced>();
     std::unique_ptr<store::MemoryChunkStore> owned;
     std::unique_ptr<LeaseLog> leases;
     std::unique_ptr<replicate::ChunkServer> server;
