@@ -45,8 +45,9 @@ declare -A max_len=(
   [fuzz_recovery_pointer]=1024
   [fuzz_mountinfo]=2048
   [fuzz_config_file]=1024
+  [fuzz_locate_reply]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_address fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_directory_segment fuzz_directory_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_wire fuzz_chunk_pack fuzz_signed_record fuzz_recovery_key fuzz_recovery_pointer fuzz_mountinfo fuzz_config_file}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_address fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_directory_segment fuzz_directory_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_wire fuzz_chunk_pack fuzz_signed_record fuzz_recovery_key fuzz_recovery_pointer fuzz_mountinfo fuzz_config_file fuzz_locate_reply}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

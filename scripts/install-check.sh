@@ -4,8 +4,10 @@
 #   ../shared/tools/fresh-debian scripts/install-check.sh):
 #   1. the packages (scripts/install-deps.sh) and a release build of the
 #      programs (no tests), prefix /usr;
-#   2. `meson install`; the unit files checked by `systemd-analyze verify`
-#      when systemd is there (a container's root often has none);
+#   2. `meson install`; then that the binaries, mount.dfs, the man pages
+#      (`man dfs`), the bash completion and the systemd units are where a
+#      user looks, and the units pass `systemd-analyze verify` when systemd
+#      is there (a container's root often has none);
 #   3. an fstab line (`dfs`, `_netdev,nofail`) mounted with `mount`, a file
 #      written and read back through it, unmounted.
 # Prints the time from `meson install` to the working fstab mount. Changes
@@ -22,10 +24,25 @@ meson compile -C build-release >/dev/null
 echo "== meson install"
 start=$(date +%s%N)
 meson install -C build-release --quiet >/dev/null
-dfs --version
-dfsmount --version
-man -w dfs >/dev/null 2>&1 || echo "   note: man(1) is not installed here; the pages are in /usr/share/man"
-test -f /usr/share/man/man1/dfs.1.gz -o -f /usr/share/man/man1/dfs.1
+echo "== what meson install put where a user looks"
+# check WHAT TEST...: runs TEST, prints "ok WHAT" or fails the script.
+check() {
+  local what=$1
+  shift
+  "$@" >/dev/null 2>&1 || { echo "   MISSING: $what ($*)" >&2; exit 1; }
+  echo "   ok  $what"
+}
+check "dfs on PATH" dfs --version
+check "dfsmount on PATH" dfsmount --version
+check "mount.dfs, the mount(8) helper" test -x /usr/sbin/mount.dfs
+# man(1) is not in a minimal root: install it as a user would.
+command -v man >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends man-db >/dev/null
+check "man dfs" sh -c 'man -w dfs && MANPAGER=cat man dfs | grep -q "check \[--repair\]"'
+check "man dfsmount" man -w dfsmount
+check "bash completion of dfs" bash -c '. /usr/share/bash-completion/completions/dfs && complete -p dfs'
+check "bash completion of dfsmount" test -f /usr/share/bash-completion/completions/dfsmount
+check "dfs-node@.service" grep -q "ExecStart=/usr/bin/dfs" /usr/lib/systemd/system/dfs-node@.service
+check "the mount unit example" test -f /usr/share/doc/dfs/examples/mnt-dfs.mount
 if command -v systemd-analyze >/dev/null; then
   systemd-analyze verify /usr/lib/systemd/system/dfs-node@.service /usr/share/doc/dfs/examples/mnt-dfs.mount 2>&1 |
     grep -v "not executable\|Unit is bound to inactive" || true

@@ -219,7 +219,10 @@ void print_snapshot(const node::ServiceStatus& s) {
               static_cast<unsigned long long>(s.snapshot_sequence));
 }
 
-void print_status(const node::ServiceStatus& s) {
+// Peer lines dfs status prints at most (dfs peers lists them all).
+constexpr std::size_t kStatusPeerLines = 16;
+
+void print_status(const node::ServiceStatus& s, const std::vector<node::PeerSummary>& peers) {
   const auto count = [](std::uint64_t n) { return static_cast<unsigned long long>(n); };
   std::printf("%s\n", health_verdict(s).c_str());
   std::printf("data directory:  %s\n", s.data_dir.c_str());
@@ -227,6 +230,7 @@ void print_status(const node::ServiceStatus& s) {
     std::printf("node ID:         %s\n", s.node_id.c_str());
     std::printf("listening on:    %s\n", s.listen_address.c_str());
     std::printf("network:         %u peers known, %u replicas per chunk\n", s.peers, s.replicas);
+    print_peers(peers, kStatusPeerLines, "  ");
     if (!s.reachable.empty()) std::printf("reachable:       %s\n", s.reachable.c_str());
   } else {
     std::printf("network:         none (lone peer: every chunk is stored here only)\n");
@@ -373,17 +377,27 @@ int run_status(const GlobalOptions& global, const Args& args) {
     print_error("status", status.error());
     return kExitFailure;
   }
+  std::vector<node::PeerSummary> peers;
+  if (status->networked) {
+    auto known = (*service)->peers();
+    if (!known.ok()) {
+      print_error("status", known.error());
+      return kExitFailure;
+    }
+    peers = std::move(known).value();
+  }
   if (vm.count("json")) {
-    std::printf("%s\n", status_json(*status).c_str());
+    std::printf("%s\n", status_json(*status, peers).c_str());
   } else {
-    print_status(*status);
+    print_status(*status, peers);
   }
   return kExitOk;
 }
 
 int run_peers(const GlobalOptions& global, const Args& args) {
   po::options_description options("peers options");
-  options.add_options()("json", "print one JSON array of {node_id, address} instead of the text");
+  options.add_options()("json",
+                        "print one JSON array of {node_id, address, last_seen_seconds, failures} instead of the text");
   po::variables_map vm;
   if (auto done = parse_command("peers [--json]", options, {}, {}, args, vm)) return *done;
   if (Status exists = require_data_dir(global.node.data_dir); !exists.ok()) {
@@ -405,7 +419,7 @@ int run_peers(const GlobalOptions& global, const Args& args) {
     std::printf("%s\n", peers_json(*peers).c_str());
     return kExitOk;
   }
-  for (const auto& p : *peers) std::printf("%s  %s\n", p.node_id.c_str(), p.address.c_str());
+  print_peers(*peers, peers->size(), "");
   return kExitOk;
 }
 

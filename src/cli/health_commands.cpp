@@ -17,6 +17,7 @@ using replicate::ChunkLocation;
 
 struct Checked {
   std::string id;  // as given
+  bool tree = false;
   FileLocation location;
 };
 
@@ -48,7 +49,7 @@ std::optional<int> locate_all(const GlobalOptions& global, const po::variables_m
       print_error(command, location.error());
       return kExitFailure;
     }
-    out.push_back({text, std::move(location).value()});
+    out.push_back({text, id.is_directory(), std::move(location).value()});
   }
   return std::nullopt;
 }
@@ -73,7 +74,8 @@ std::string contacts_json(const std::vector<dht::Contact>& peers) {
 
 std::string file_json(const Checked& c, bool per_chunk) {
   const FileLocation& l = c.location;
-  std::string out = "{\"id\":" + json_string(c.id) + ",\"replicas\":" + std::to_string(l.replicas) +
+  std::string out = "{\"id\":" + json_string(c.id) + ",\"files\":" + std::to_string(l.files) +
+                    ",\"replicas\":" + std::to_string(l.replicas) +
                     ",\"chunks\":" + std::to_string(l.chunks.size()) +
                     ",\"short_chunks\":" + std::to_string(l.short_chunks()) +
                     ",\"chunks_placed_again\":" + std::to_string(l.chunks_placed_again);
@@ -99,10 +101,20 @@ void print_json(const std::vector<Checked>& files, bool per_chunk) {
 
 std::string short_id(const std::string& id) { return id.size() > 16 ? id.substr(0, 12) + "…" : id; }
 
+// Chunk lines `where -v` prints per ID at most: a tree's may be a million.
+constexpr std::size_t kMaxChunkLines = 1000;
+
+// "a tree of 12 files, 40 chunks" for a tree; "40 chunks" for a file.
+std::string sizes(const Checked& c) {
+  const std::string chunks = std::to_string(c.location.chunks.size()) + " chunks";
+  if (!c.tree) return chunks;
+  return "a tree of " + std::to_string(c.location.files) + " files, " + chunks;
+}
+
 // One line per peer that holds, lacks or did not answer for some chunk.
 void print_where(const Checked& c, bool verbose) {
   const FileLocation& l = c.location;
-  std::printf("%s: %zu chunks, %zu with fewer than %u copies\n", c.id.c_str(), l.chunks.size(), l.short_chunks(),
+  std::printf("%s: %s, %zu with fewer than %u copies\n", c.id.c_str(), sizes(c).c_str(), l.short_chunks(),
               l.replicas);
   struct Tally {
     std::string address;
@@ -124,7 +136,12 @@ void print_where(const Checked& c, bool verbose) {
     std::printf("\n");
   }
   if (!verbose) return;
-  for (const ChunkLocation& ch : l.chunks) {
+  for (std::size_t i = 0; i < l.chunks.size(); ++i) {
+    if (i == kMaxChunkLines) {
+      std::printf("  ... and %zu more chunks (--json lists them all)\n", l.chunks.size() - i);
+      break;
+    }
+    const ChunkLocation& ch = l.chunks[i];
     std::printf("  chunk %s: %zu copies:", ch.id.short_hex().c_str(), ch.copies());
     if (ch.self_holds) std::printf(" this peer");
     for (const auto& p : ch.holders) std::printf(" %s", p.address.c_str());
@@ -139,12 +156,13 @@ void print_where(const Checked& c, bool verbose) {
 int run_where(const GlobalOptions& global, const Args& args) {
   po::options_description options("where options");
   options.add_options()("verbose,v", "list every chunk with the peers that hold it")(
-      "json", "one JSON array, an object per file (with -v, its chunks too)");
+      "json", "one JSON array, an object per ID (with -v, its chunks too)");
   po::variables_map vm;
   std::vector<Checked> files;
   if (auto done = parse_and_locate(global, args, "where", "where [-v] [--json] ID...",
-                                   "Asks the R closest live peers of each chunk of the files whether they hold it\n"
-                                   "(as IPFS's findprovs), and sums the answers up per peer.",
+                                   "Asks the R closest live peers of each chunk of the files or trees (directory\n"
+                                   "IDs) whether they hold it (as IPFS's findprovs), and sums the answers up\n"
+                                   "per peer; -v lists the chunks too (at most 1000 lines per ID).",
                                    options, vm, files)) {
     return *done;
   }
@@ -159,12 +177,13 @@ int run_where(const GlobalOptions& global, const Args& args) {
 int run_check(const GlobalOptions& global, const Args& args) {
   po::options_description options("check options");
   options.add_options()("repair", "place the chunks short of R copies again, then check again")(
-      "json", "one JSON array, an object per file");
+      "json", "one JSON array, an object per ID");
   po::variables_map vm;
   std::vector<Checked> files;
   if (auto done = parse_and_locate(global, args, "check", "check [--repair] [--json] ID...",
-                                   "Checks that every chunk of the files is held by its R closest live peers;\n"
-                                   "exits 1 if some chunk has fewer copies (after the repair, with --repair).",
+                                   "Checks that every chunk of the files or trees (directory IDs: every file\n"
+                                   "and snapshot in them) is held by its R closest live peers; exits 1 if some\n"
+                                   "chunk has fewer copies (after the repair, with --repair).",
                                    options, vm, files)) {
     return *done;
   }
@@ -178,12 +197,13 @@ int run_check(const GlobalOptions& global, const Args& args) {
     const FileLocation& l = f.location;
     const std::string repaired =
         l.chunks_placed_again ? " (" + std::to_string(l.chunks_placed_again) + " chunks placed again)" : "";
+    const std::string of_tree = f.tree ? " (" + std::to_string(l.files) + " files)" : "";
     if (l.short_chunks() == 0) {
-      std::printf("%s: ok: all %zu chunks have %u copies%s\n", short_id(f.id).c_str(), l.chunks.size(), l.replicas,
-                  repaired.c_str());
+      std::printf("%s: ok: all %zu chunks%s have %u copies%s\n", short_id(f.id).c_str(), l.chunks.size(),
+                  of_tree.c_str(), l.replicas, repaired.c_str());
     } else {
-      std::printf("%s: short: %zu of %zu chunks have fewer than %u copies%s\n", short_id(f.id).c_str(),
-                  l.short_chunks(), l.chunks.size(), l.replicas, repaired.c_str());
+      std::printf("%s: short: %zu of %zu chunks%s have fewer than %u copies%s\n", short_id(f.id).c_str(),
+                  l.short_chunks(), l.chunks.size(), of_tree.c_str(), l.replicas, repaired.c_str());
     }
   }
   return all_whole ? kExitOk : kExitFailure;

@@ -58,4 +58,21 @@ std::string health_json_fields(const node::ServiceStatus& s) {
   return out;
 }
 
+std::string reachability(const node::PeerSummary& p) {
+  const std::string seen = "heard from " + duration(std::chrono::seconds(p.last_seen_seconds)) + " ago";
+  if (p.failures == 0) return seen;
+  return plural(p.failures, "failed RPC", "failed RPCs") + " in a row, " + seen;
+}
+
+void print_peers(const std::vector<node::PeerSummary>& peers, std::size_t max_lines, const char* indent) {
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    if (i == max_lines) {
+      std::printf("%s... and %zu more (dfs peers lists them all)\n", indent, peers.size() - i);
+      return;
+    }
+    std::printf("%s%s  %s  %s\n", indent, peers[i].node_id.c_str(), peers[i].address.c_str(),
+                reachability(peers[i]).c_str());
+  }
+}
+
 }  // namespace dfs::cli

@@ -31,7 +31,7 @@ std::string number(std::uint64_t n) { return std::to_string(n); }
 
 }  // namespace
 
-std::string status_json(const node::ServiceStatus& s) {
+std::string status_json(const node::ServiceStatus& s, const std::vector<node::PeerSummary>& peers) {
   std::string out = "{";
   out += field("data_dir", json_string(s.data_dir));
   out += health_json_fields(s);
@@ -47,6 +47,10 @@ std::string status_json(const node::ServiceStatus& s) {
     out += "," + field("last_snapshot_at", number(static_cast<std::uint64_t>(s.last_snapshot.taken_at)));
     out += "," + field("last_snapshot_files", number(s.last_snapshot.files));
     out += "," + field("snapshot_sequence", number(s.snapshot_sequence));
+    out += "," + field("held_chunks", number(s.held.chunks));
+    out += "," + field("held_bytes", number(s.held.bytes));
+    out += "," + field("held_budget_bytes", number(s.held.quota_bytes));
+    out += "," + field("peer_list", peers_json(peers));
   }
   out += "," + field("files", number(s.files));
   out += "," + field("chunks_stored", number(s.usage.chunks));
@@ -63,7 +67,9 @@ std::string peers_json(const std::vector<node::PeerSummary>& peers) {
   for (std::size_t i = 0; i < peers.size(); ++i) {
     if (i > 0) out += ",";
     out += "{" + field("node_id", json_string(peers[i].node_id)) + "," +
-           field("address", json_string(peers[i].address)) + "}";
+           field("address", json_string(peers[i].address)) + "," +
+           field("last_seen_seconds", number(peers[i].last_seen_seconds)) + "," +
+           field("failures", number(peers[i].failures)) + "}";
   }
   return out + "]";
 }

@@ -12,7 +12,8 @@ namespace dfs::cli {
 // `text` as a JSON string literal, quotes included.
 std::string json_string(const std::string& text);
 
-std::string status_json(const node::ServiceStatus& status);
+// `peers`: the running peer's (dfs peers), as "peer_list".
+std::string status_json(const node::ServiceStatus& status, const std::vector<node::PeerSummary>& peers);
 std::string peers_json(const std::vector<node::PeerSummary>& peers);
 
 }  // namespace dfs::cli

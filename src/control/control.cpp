@@ -230,6 +230,8 @@ class RequestHandler {
       auto* entry = reply.mutable_peers()->add_peers();
       entry->set_node_id(p.node_id);
       entry->set_address(p.address);
+      entry->set_last_seen_seconds(p.last_seen_seconds);
+      entry->set_failures(p.failures);
     }
     reply.mutable_peers();
     return send(reply);
@@ -240,9 +242,7 @@ class RequestHandler {
     if (!id.ok()) return send(error_reply(id.error()));
     auto location = service_.locate(*id, request.repair());
     if (!location.ok()) return send(error_reply(location.error()));
-    control::Reply reply;
-    *reply.mutable_locate() = to_proto(*location);
-    return send(reply);
+    return send_location(*location, [this](const control::Reply& r) { return send(r); });
   }
 
   Status gc(const control::GcRequest& request) {
@@ -390,10 +390,10 @@ namespace {
 
 // One request on a fresh connection; returns the final reply, handing
 // progress replies to `progress` on the way.
-// `page` takes the directory pages of a listing.
+// `page` takes the pages of a long reply (a listing's, a locate's).
 Result<control::Reply> call(const std::string& path, const control::Request& request, int pass_fd,
                             const ProgressFn& progress,
-                            const std::function<Status(const control::DirectoryPage&)>& page = {}) {
+                            const std::function<Status(const control::Reply&)>& page = {}) {
   DFS_ASSIGN_OR_RETURN(sockaddr_un addr, socket_address(path));
   DFS_ASSIGN_OR_RETURN(UniqueFd sock, unix_socket());
   if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -410,8 +410,8 @@ Result<control::Reply> call(const std::string& path, const control::Request& req
       if (progress) progress(reply.progress().bytes_done(), reply.progress().bytes_total());
       continue;
     }
-    if (reply.has_directory_page() && page) {
-      DFS_TRY(page(reply.directory_page()));
+    if ((reply.has_directory_page() || reply.has_locate_page()) && page) {
+      DFS_TRY(page(reply));
       continue;
     }
     if (reply.has_error()) return error_from(reply.error());
@@ -497,8 +497,9 @@ Result<Directory> ControlClient::list_directory(const FileId& id) {
   control::Request request;
   request.mutable_list_directory()->set_file_id(id.to_string());
   Directory directory;
-  auto take = [&](const control::DirectoryPage& page) -> Status {
-    for (const auto& e : page.entries()) {
+  auto take = [&](const control::Reply& page) -> Status {
+    if (!page.has_directory_page()) return make_error(Errc::internal, "the peer sent a locate's page in a listing");
+    for (const auto& e : page.directory_page().entries()) {
       if (directory.entries.size() >= kMaxDirectoryEntries) {
         return make_error(Errc::too_large, "the peer sent more entries than a directory holds");
       }
@@ -543,7 +544,9 @@ Result<std::vector<PeerSummary>> ControlClient::peers() {
   request.mutable_peers();
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   std::vector<PeerSummary> peers;
-  for (const auto& p : reply.peers().peers()) peers.push_back({p.node_id(), p.address()});
+  for (const auto& p : reply.peers().peers()) {
+    peers.push_back({p.node_id(), p.address(), p.last_seen_seconds(), p.failures()});
+  }
   return peers;
 }
 
@@ -559,9 +562,14 @@ Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {
   control::Request request;
   request.mutable_locate()->set_file_id(id.to_string());
   request.mutable_locate()->set_repair(repair);
-  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  LocationReader reader;
+  auto take = [&reader](const control::Reply& page) -> Status {
+    if (!page.has_locate_page()) return make_error(Errc::internal, "the peer sent a listing's page in a locate");
+    return reader.page(page.locate_page());
+  };
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}, take));
   if (!reply.has_locate()) return make_error(Errc::internal, "the peer answered a locate with something else");
-  return from_proto(reply.locate());
+  return reader.finish(reply.locate());
 }
 
 Result<std::string> ControlClient::open_shared(const OpenSharedRequest& open) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "dfs/control/control_channel.hpp"
+
 namespace dfs::control {
 
 control::StatusReply to_proto(const node::ServiceStatus& s) {
@@ -16,6 +18,9 @@ control::StatusReply to_proto(const node::ServiceStatus& s) {
   r.set_quota_bytes(s.usage.quota_bytes);
   r.set_chunks_cached(s.cache.chunks);
   r.set_bytes_cached(s.cache.bytes);
+  r.set_held_chunks(s.held.chunks);
+  r.set_held_bytes(s.held.bytes);
+  r.set_held_budget_bytes(s.held.quota_bytes);
   r.set_chunks_referenced(s.referenced_chunks);
   r.set_peers(s.peers);
   r.set_reachable(s.reachable);
@@ -45,6 +50,7 @@ node::ServiceStatus from_proto(const control::StatusReply& r) {
   s.files = r.files();
   s.usage = {r.bytes_stored(), r.chunks_stored(), r.quota_bytes()};
   s.cache = {r.bytes_cached(), r.chunks_cached(), 0};
+  s.held = {r.held_bytes(), r.held_chunks(), r.held_budget_bytes()};
   s.referenced_chunks = r.chunks_referenced();
   s.peers = r.peers();
   s.reachable = r.reachable();
@@ -130,39 +136,72 @@ Result<std::vector<dht::Contact>> from_proto(const google::protobuf::RepeatedPtr
   return out;
 }
 
-}  // namespace
-
-LocateReply to_proto(const node::FileLocation& l) {
-  LocateReply r;
-  r.set_replicas(l.replicas);
-  r.set_chunks_placed_again(l.chunks_placed_again);
-  for (const auto& c : l.chunks) {
-    auto* place = r.add_chunks();
-    place->set_chunk_id(c.id.hex());
-    place->set_self_is_replica(c.self_is_replica);
-    place->set_self_holds(c.self_holds);
-    to_proto(c.holders, place->mutable_holders());
-    to_proto(c.lacking, place->mutable_lacking());
-    to_proto(c.unreachable, place->mutable_unreachable());
-  }
-  return r;
+void to_proto(const replicate::ChunkLocation& c, ChunkPlace& place) {
+  place.set_chunk_id(c.id.hex());
+  place.set_self_is_replica(c.self_is_replica);
+  place.set_self_holds(c.self_holds);
+  to_proto(c.holders, place.mutable_holders());
+  to_proto(c.lacking, place.mutable_lacking());
+  to_proto(c.unreachable, place.mutable_unreachable());
 }
 
-Result<node::FileLocation> from_proto(const LocateReply& r) {
-  node::FileLocation l;
-  l.replicas = r.replicas();
-  l.chunks_placed_again = r.chunks_placed_again();
-  for (const auto& place : r.chunks()) {
-    replicate::ChunkLocation c;
-    DFS_ASSIGN_OR_RETURN(c.id, ChunkId::from_hex(place.chunk_id()));
-    c.self_is_replica = place.self_is_replica();
-    c.self_holds = place.self_holds();
-    DFS_ASSIGN_OR_RETURN(c.holders, from_proto(place.holders()));
-    DFS_ASSIGN_OR_RETURN(c.lacking, from_proto(place.lacking()));
-    DFS_ASSIGN_OR_RETURN(c.unreachable, from_proto(place.unreachable()));
-    l.chunks.push_back(std::move(c));
+// Checks every ID the peer sent. A page is at most a control message, so
+// the contacts of one chunk are bounded by that.
+Result<replicate::ChunkLocation> from_proto(const ChunkPlace& place) {
+  replicate::ChunkLocation c;
+  DFS_ASSIGN_OR_RETURN(c.id, ChunkId::from_hex(place.chunk_id()));
+  c.self_is_replica = place.self_is_replica();
+  c.self_holds = place.self_holds();
+  DFS_ASSIGN_OR_RETURN(c.holders, from_proto(place.holders()));
+  DFS_ASSIGN_OR_RETURN(c.lacking, from_proto(place.lacking()));
+  DFS_ASSIGN_OR_RETURN(c.unreachable, from_proto(place.unreachable()));
+  return c;
+}
+
+}  // namespace
+
+Status send_location(const node::FileLocation& location, const std::function<Status(const Reply&)>& send) {
+  Reply page;
+  std::size_t bytes = 0;  // the page's size, summed as it grows (ByteSizeLong walks the whole page)
+  for (const auto& chunk : location.chunks) {
+    ChunkPlace& place = *page.mutable_locate_page()->add_chunks();
+    to_proto(chunk, place);
+    bytes += place.ByteSizeLong() + 8;  // its tag and length
+    if (bytes >= kPageBytes) {
+      DFS_TRY(send(page));
+      page.Clear();
+      bytes = 0;
+    }
   }
-  return l;
+  if (page.has_locate_page()) DFS_TRY(send(page));
+  Reply reply;
+  LocateReply& r = *reply.mutable_locate();
+  r.set_replicas(location.replicas);
+  r.set_files(location.files);
+  r.set_chunks_placed_again(location.chunks_placed_again);
+  return send(reply);
+}
+
+Status LocationReader::page(const LocatePage& page) {
+  if (finished_) return make_error(Errc::internal, "the peer sent chunk places after the end of a locate");
+  if (location_.chunks.size() + static_cast<std::size_t>(page.chunks_size()) > max_chunks_) {
+    return make_error(Errc::too_large,
+                      "the peer sent the places of more than " + std::to_string(max_chunks_) + " chunks");
+  }
+  for (const auto& place : page.chunks()) {
+    DFS_ASSIGN_OR_RETURN(replicate::ChunkLocation c, from_proto(place));
+    location_.chunks.push_back(std::move(c));
+  }
+  return {};
+}
+
+Result<node::FileLocation> LocationReader::finish(const LocateReply& reply) {
+  if (finished_) return make_error(Errc::internal, "the peer ended a locate twice");
+  finished_ = true;
+  location_.replicas = reply.replicas();
+  location_.files = reply.files();
+  location_.chunks_placed_again = reply.chunks_placed_again();
+  return std::move(location_);
 }
 
 }  // namespace dfs::control

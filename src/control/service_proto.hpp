@@ -1,6 +1,9 @@
 // Replies of the control socket (control.proto) other than directories
-// (directory_proto.hpp): status, gc, snapshot and locate, both directions.
+// (directory_proto.hpp): status, gc, snapshot and locate, both directions,
+// and the pages a locate travels in.
 #pragma once
+
+#include <functional>
 
 #include "control.pb.h"
 #include "dfs/node/service.hpp"
@@ -16,9 +19,25 @@ node::GcReport from_proto(const GcReply& g);
 // not the capability to read it.
 SnapshotReply to_proto(const node::SnapshotOutcome& o);
 node::SnapshotOutcome from_proto(const SnapshotReply& r);
-// Where a file's chunks are (dfs where/check).
-LocateReply to_proto(const node::FileLocation& location);
-// Checks every ID the peer sent.
-Result<node::FileLocation> from_proto(const LocateReply& reply);
+// Where a file's or tree's chunks are (dfs where/check): LocatePage
+// replies cut by size (a tree of many chunks takes many pages, each well
+// under kMaxControlMessageSize), then one LocateReply with the rest.
+// Sends them through `send`.
+Status send_location(const node::FileLocation& location, const std::function<Status(const Reply&)>& send);
+
+// The client's side: takes the pages, then the final reply. Refuses more
+// than `max_chunks` chunks in all, IDs that do not parse, and pages after
+// the end.
+class LocationReader {
+ public:
+  explicit LocationReader(std::size_t max_chunks = node::kMaxLocateChunks) : max_chunks_(max_chunks) {}
+  Status page(const LocatePage& page);
+  Result<node::FileLocation> finish(const LocateReply& reply);
+
+ private:
+  std::size_t max_chunks_;
+  bool finished_ = false;
+  node::FileLocation location_;
+};
 
 }  // namespace dfs::control

@@ -1,26 +1,77 @@
-// Node::locate: where the chunks of one file are (`dfs where`), and their
-// repair on demand (`dfs check --repair`).
+// Node::locate: where the chunks of a file or a tree are (`dfs where`),
+// and their repair on demand (`dfs check --repair`).
 #include <memory>
+#include <unordered_set>
 
 #include "dfs/node/node.hpp"
 #include "dfs/replicate/local_chunks.hpp"
+#include "dfs/store/version_reader.hpp"
 #include "dfs/util/log.hpp"
 
 namespace dfs::node {
 
+// What a walk of a file or tree has found so far: each chunk once, at most
+// kMaxLocateChunks of them.
+struct Node::ChunkWalk {
+  std::vector<ChunkId> ids;             // in the order found
+  std::unordered_set<ChunkId> seen;     // the same, to add each once
+  std::unordered_set<ChunkId> files;    // manifests walked (a file named twice, hard links)
+  std::uint64_t file_count = 0;
+
+  Status add(const ChunkId& id) {
+    if (!seen.insert(id).second) return {};
+    if (ids.size() >= kMaxLocateChunks) {
+      return make_error(Errc::too_large, "more than " + std::to_string(kMaxLocateChunks) +
+                                             " chunks: locate a part of it (a file or subdirectory of the tree)");
+    }
+    ids.push_back(id);
+    return {};
+  }
+  Status add(const std::vector<ChunkId>& some) {
+    for (const ChunkId& id : some) DFS_TRY(add(id));
+    return {};
+  }
+};
+
 // The manifest's segments (head first) as the chain is walked, then the
-// data chunks in order.
-Result<std::vector<ChunkId>> Node::chunks_of(const FileId& id) {
-  if (id.is_directory()) return load(id).take_error();
-  std::vector<ChunkId> ids;
-  auto manifest = load_manifest(id.key, id.manifest, [this, &ids](const ChunkId& c) {
-    ids.push_back(c);
-    return find_chunk(c);
-  });
-  if (!manifest.ok() && manifest.error().code == Errc::not_found) return load(id).take_error();  // its message
+// data chunks in order. In a tree, a manifest no peer has counts as a
+// chunk of no copies (check says so) rather than failing the whole walk.
+Status Node::walk_file(const FileId& id, ChunkWalk& walk) {
+  ++walk.file_count;
+  if (!walk.files.insert(id.manifest).second) return {};
+  std::vector<ChunkId> segments;
+  auto manifest = load(id, &segments);
+  DFS_TRY(walk.add(segments));
   if (!manifest.ok()) return manifest.take_error();
-  for (const ChunkId& chunk : manifest->stored_ids()) ids.push_back(chunk);
-  return ids;
+  return walk.add(manifest->stored_ids());
+}
+
+// A file's chunks; a tree's: each snapshot's segments (through the
+// reader every tree command uses), then what its entries name: a packed
+// file's pack (chunk/directory.hpp), another file's manifest and chunks.
+Result<std::vector<ChunkId>> Node::chunks_of(const FileId& id, std::uint64_t& files) {
+  ChunkWalk walk;
+  if (!id.is_directory()) {
+    DFS_TRY(walk_file(id, walk));
+  } else {
+    DFS_TRY(store::walk_snapshots(*source_, id, [this, &walk](const store::SnapshotVisit& v) -> Status {
+      DFS_TRY(walk.add(v.segments));
+      for (const DirEntry& e : v.directory.entries) {
+        if (e.type != EntryType::file) continue;
+        if (!e.id) {  // packed (validate() allows a file nothing else)
+          ++walk.file_count;
+          if (e.packed) DFS_TRY(walk.add(e.packed->pack));
+          continue;
+        }
+        Status file = walk_file(*e.id, walk);
+        if (!file.ok() && file.error().code != Errc::not_found) return file;
+        if (!file.ok()) DFS_TRY(walk.add(e.id->manifest));  // located as no copies
+      }
+      return {};
+    }));
+  }
+  files = walk.file_count;
+  return std::move(walk.ids);
 }
 
 Result<std::vector<replicate::ChunkLocation>> Node::locate_chunks(const std::vector<ChunkId>& ids) {
@@ -71,8 +122,8 @@ Status Node::serve_here(const ChunkId& id) {
 }
 
 Result<FileLocation> Node::locate(const FileId& id, bool repair) {
-  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> ids, chunks_of(id));
   FileLocation location;
+  DFS_ASSIGN_OR_RETURN(std::vector<ChunkId> ids, chunks_of(id, location.files));
   location.replicas = network_ ? network_->status().replicas : 1;
   DFS_ASSIGN_OR_RETURN(location.chunks, locate_chunks(ids));
   if (!repair || location.short_chunks() == 0) return location;

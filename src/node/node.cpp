@@ -31,11 +31,12 @@ Node::Node(DataDir& dir)
       store_(&dir.store()),
       served_(&dir.served()),
       cache_(&dir.cache()),
+      held_(&dir.held()),
       index_(&dir.index()),
       in_flight_(dir.in_flight()),
       leases_(&dir.leases()),
       pool_(dir.pool()),
-      gc_(*store_, *cache_, *index_, in_flight_, leases_, unix_seconds, &dir.held()),
+      gc_(*store_, *cache_, *index_, in_flight_, leases_, unix_seconds, held_),
       source_(make_source()) {}
 
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
@@ -233,8 +234,8 @@ void Node::copy_to_cache(const std::vector<ChunkId>& ids) {
 
 Result<Bytes> Node::find_chunk(const ChunkId& id) { return source_->get(id); }
 
-Result<Manifest> Node::load(const FileId& id) {
-  auto manifest = store::read_manifest(*source_, id);
+Result<Manifest> Node::load(const FileId& id, std::vector<ChunkId>* segments) {
+  auto manifest = store::read_manifest(*source_, id, segments);
   if (!manifest.ok() && manifest.error().code == Errc::not_found) {
     return make_error(Errc::not_found, std::string(network_ ? "no peer" : "this peer") +
                                            " holds a file with that ID (manifest " + id.manifest.short_hex() +
@@ -372,6 +373,7 @@ Result<ServiceStatus> Node::status() {
   s.lease_days = static_cast<std::uint32_t>(options_.lease_length.count() / 86400);
   s.usage = store_->usage();
   s.cache = cache_->usage();
+  s.held = held_->usage();
   DFS_ASSIGN_OR_RETURN(auto files, index_->list_files());
   s.files = files.size();
   DFS_ASSIGN_OR_RETURN(s.referenced_chunks, index_->referenced_chunk_count());

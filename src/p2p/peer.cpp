@@ -629,17 +629,24 @@ replicate::NetworkStatus Peer::status() {
 
 std::vector<PeerSummary> Peer::peers() {
   Impl* raw = impl_.get();
-  auto contacts = raw->call_on_loop<std::vector<dht::Contact>>(std::chrono::seconds(5), [raw](auto deliver) {
-    deliver(raw->dht->closest_known(raw->dht->self().id, raw->dht->table().size()));
+  // On the loop: the routing table is its to read.
+  auto peers = raw->call_on_loop<std::vector<PeerSummary>>(std::chrono::seconds(5), [raw](auto deliver) {
+    const dht::RoutingTable& table = raw->dht->table();
+    const auto now = raw->scheduler->now();
+    std::vector<PeerSummary> out;
+    for (const auto& c : raw->dht->closest_known(raw->dht->self().id, table.size())) {
+      PeerSummary p{c.id.hex(), c.address};
+      for (const auto& more : c.more_addresses) p.address += "," + more;
+      if (const dht::RoutingTable::Entry* e = table.find(c.id)) {
+        p.last_seen_seconds = static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(now - e->last_seen).count()));
+        p.failures = e->failures;
+      }
+      out.push_back(std::move(p));
+    }
+    deliver(std::move(out));
   });
-  std::vector<PeerSummary> out;
-  if (!contacts.ok()) return out;
-  for (const auto& c : *contacts) {
-    std::string addresses = c.address;
-    for (const auto& more : c.more_addresses) addresses += "," + more;
-    out.push_back({c.id.hex(), std::move(addresses)});
-  }
-  return out;
+  return peers.ok() ? std::move(peers).value() : std::vector<PeerSummary>{};
 }
 
 Status Peer::publish(dht::Record record) {

@@ -49,7 +49,8 @@ Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& st
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
       repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_,
                 std::move(referenced)),
-      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas) {}
+      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas,
+               config_.has_batch_size) {}
 
 // The parts cut their callbacks as they are destroyed, the users of
 // Transfers and ClosestPeers before those.

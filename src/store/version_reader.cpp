@@ -1,14 +1,20 @@
 #include "dfs/store/version_reader.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace dfs::store {
 
 namespace {
 
-ChunkFetcher fetcher(ChunkStore& source) {
-  return [&source](const ChunkId& id) { return source.get(id); };
+// Reads through `source`, noting each chunk asked for in `segments` (if
+// not null).
+ChunkFetcher fetcher(ChunkStore& source, std::vector<ChunkId>* segments = nullptr) {
+  return [&source, segments](const ChunkId& id) {
+    if (segments) segments->push_back(id);
+    return source.get(id);
+  };
 }
 
 std::vector<std::string_view> components(std::string_view path) {
@@ -58,17 +64,59 @@ class TreeCounter {
 
 Result<std::uint64_t> count_tree(ChunkStore& source, const FileId& root) { return TreeCounter(source).count(root, 0); }
 
-Result<Manifest> read_manifest(ChunkStore& source, const FileId& id) {
+namespace {
+
+// Each distinct snapshot once: the walk costs what the distinct snapshots
+// hold, bounded by kMaxTreeDepth and kMaxTreeEntries in all.
+class SnapshotWalk {
+ public:
+  SnapshotWalk(ChunkStore& source, const std::function<Status(const SnapshotVisit&)>& visit)
+      : source_(source), visit_(visit) {}
+
+  Status walk(const FileId& id, std::size_t depth) {
+    if (depth > kMaxTreeDepth) {
+      return make_error(Errc::too_large, "the directory ID nests deeper than " + std::to_string(kMaxTreeDepth) +
+                                             " directories");
+    }
+    if (!walked_.insert(id.manifest).second) return {};
+    std::vector<ChunkId> segments;
+    DFS_ASSIGN_OR_RETURN(Directory directory, read_directory(source_, id, &segments));
+    entries_ += directory.entries.size();
+    if (entries_ > kMaxTreeEntries) {
+      return make_error(Errc::too_large, "the directory ID holds more than " + std::to_string(kMaxTreeEntries) +
+                                             " entries");
+    }
+    DFS_TRY(visit_(SnapshotVisit{id, directory, segments}));
+    for (const DirEntry& e : directory.entries) {
+      if (e.type == EntryType::directory) DFS_TRY(walk(*e.id, depth + 1));
+    }
+    return {};
+  }
+
+ private:
+  ChunkStore& source_;
+  const std::function<Status(const SnapshotVisit&)>& visit_;
+  std::unordered_set<ChunkId> walked_;  // snapshot heads
+  std::uint64_t entries_ = 0;
+};
+
+}  // namespace
+
+Status walk_snapshots(ChunkStore& source, const FileId& root, const std::function<Status(const SnapshotVisit&)>& visit) {
+  return SnapshotWalk(source, visit).walk(root, 0);
+}
+
+Result<Manifest> read_manifest(ChunkStore& source, const FileId& id, std::vector<ChunkId>* segments) {
   if (id.is_directory()) {
     return make_error(Errc::is_directory, "that is a directory ID (dfs1d…), not a file's: get it with -o DIR, "
                                           "or list it with dfs ls");
   }
-  return load_manifest(id.key, id.manifest, fetcher(source));
+  return load_manifest(id.key, id.manifest, fetcher(source, segments));
 }
 
-Result<Directory> read_directory(ChunkStore& source, const FileId& id) {
+Result<Directory> read_directory(ChunkStore& source, const FileId& id, std::vector<ChunkId>* segments) {
   if (!id.is_directory()) return make_error(Errc::not_directory, "that is a file's ID (dfs1f…), not a directory ID");
-  auto directory = load_directory(id.key, id.manifest, fetcher(source));
+  auto directory = load_directory(id.key, id.manifest, fetcher(source, segments));
   if (!directory.ok() && directory.error().code == Errc::not_found) {
     return make_error(Errc::not_found, "no copy of the directory snapshot " + id.manifest.short_hex() +
                                            " can be found: " + directory.error().message);

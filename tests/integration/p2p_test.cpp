@@ -358,5 +358,76 @@ TEST_F(PeerNetwork, CheckFindsTheChunksOfAKilledPeerAndCheckRepairRestoresThreeC
   EXPECT_EQ(dfs_at(0, {"check", "--json", id}).exit_code, 0);
 }
 
+// Per-peer reachability (dfs peers, dfs status) from the routing table,
+// and the chunks held for others against their budget in status --json.
+TEST_F(PeerNetwork, PeersAndStatusShowEachPeersReachabilityAndAKilledPeerFailsOrLeaves) {
+  start_network(3);
+  auto peers = dfs_at(0, {"peers", "--json"});
+  ASSERT_EQ(peers.exit_code, 0) << peers.err;
+  for (int i : {1, 2}) {
+    const auto at = peers.out.find("\"node_id\":\"" + node_id(i) + "\"");
+    ASSERT_NE(at, std::string::npos) << peers.out;
+    EXPECT_NE(peers.out.find("\"failures\":0", at), std::string::npos) << peers.out;
+    EXPECT_NE(peers.out.find("\"last_seen_seconds\":", at), std::string::npos) << peers.out;
+  }
+  put_at(1, write_file("f", random_content(2 << 20, 8)));  // chunks held for peer 1 at the others
+  const std::string status = dfs_at(0, {"status", "--json"}).out;
+  EXPECT_NE(status.find("\"held_budget_bytes\":"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"held_bytes\":"), std::string::npos) << status;
+  EXPECT_NE(status.find("\"peer_list\":[{\"node_id\":"), std::string::npos) << status;
+  ASSERT_TRUE(eventually([&] { return json_field(dfs_at(0, {"status", "--json"}).out, "held_chunks") != "0"; }))
+      << "peer 0 is one of the 3 closest of every chunk of a 3-peer network";
+  EXPECT_NE(dfs_at(0, {"status"}).out.find(node_id(2) + "  " + address(2) + "  heard from "), std::string::npos);
+
+  peers_[2]->stop(SIGKILL);  // repair rounds (every second) ask it and fail
+  std::string listing;
+  EXPECT_TRUE(eventually([&] {
+    listing = dfs_at(0, {"peers"}).out;
+    const auto line = listing.find(node_id(2));
+    return line == std::string::npos || listing.find("failed RPC", line) < listing.find('\n', line);
+  }, 60s)) << listing;
+}
+
+// A directory ID: its snapshots, the pack of its small files and the
+// chunks of its large one are all checked, and repaired after a peer dies.
+TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestoresThreeCopiesOfEach) {
+  repair_interval_ = "3600";  // no repair round heals anything before dfs check does
+  start_network(4);
+  fs::create_directories(dir_ + "/tree/small");
+  fs::create_directories(dir_ + "/tree/sub");
+  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), "small " + std::to_string(i));
+  write_file("tree/sub/large", random_content(300000, 7));  // not packed: a manifest and a chunk
+  auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find('\n'));
+
+  // 3 snapshots, 1 pack, the large file's manifest and data chunk.
+  auto check = dfs_at(0, {"check", id});
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies"), std::string::npos) << check.out;
+  auto where = dfs_at(0, {"where", id});
+  ASSERT_EQ(where.exit_code, 0) << where.err;
+  EXPECT_NE(where.out.find("a tree of 41 files, 6 chunks, 0 with fewer than 3 copies"), std::string::npos)
+      << where.out;
+
+  std::map<int, int> held;
+  for (const auto& [chunk, peers] : holders({1, 2, 3})) for (int p : peers) ++held[p];
+  const auto victim = std::max_element(held.begin(), held.end(), [](auto a, auto b) { return a.second < b.second; });
+  peers_[victim->first]->stop(SIGKILL);
+  check = dfs_at(0, {"check", "--json", id});
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("\"files\":41"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"short_chunks\":" + std::to_string(victim->second)), std::string::npos) << check.out;
+
+  check = dfs_at(0, {"check", "--repair", id});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies ("), std::string::npos) << check.out;
+  std::set<int> alive = {0, 1, 2, 3};
+  alive.erase(victim->first);
+  const auto placed = holders(alive);
+  EXPECT_EQ(placed.size(), 6u);
+  for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers, alive) << chunk;
+}
+
 }  // namespace
 }  // namespace dfs::testing

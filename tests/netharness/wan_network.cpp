@@ -128,8 +128,8 @@ std::string WanNetwork::listed_address(int i, const std::string& id) {
   const std::string listing = dfs_at(i, {"peers"}).out;
   const auto at = listing.find(id + "  ");
   if (at == std::string::npos) return "";
-  const auto from = at + id.size() + 2;
-  return listing.substr(from, listing.find('\n', from) - from);
+  const auto from = at + id.size() + 2;  // "ID  ADDRESS  heard from … ago"
+  return listing.substr(from, listing.find("  ", from) - from);
 }
 
 std::string WanNetwork::put_at(int i, const std::string& path) {

@@ -16,6 +16,11 @@ namespace dfs::control {
 
 // Control messages are small (no file data travels in them).
 inline constexpr std::size_t kMaxControlMessageSize = 1u << 20;
+// Replies that grow with what they describe (a directory's entries, the
+// places of a tree's chunks) travel in pages cut once past this size, well
+// under the limit: one item is at most a few KiB (a directory entry ~600
+// bytes, a chunk's place with its R peers ~1 KiB).
+inline constexpr std::size_t kPageBytes = 512 * 1024;
 
 // Sends `message`, with `pass_fd` attached when it is >= 0.
 Status send_control_message(int socket_fd, const google::protobuf::MessageLite& message, int pass_fd = -1);

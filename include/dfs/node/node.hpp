@@ -114,9 +114,13 @@ class Node final : public Service {
   // through the chunk chain (store/chunk_source.hpp).
   Result<Bytes> find_chunk(const ChunkId& id);
   std::unique_ptr<store::ChunkStore> make_source();
-  Result<Manifest> load(const FileId& id);
+  // `segments`: as store::read_manifest's.
+  Result<Manifest> load(const FileId& id, std::vector<ChunkId>* segments = nullptr);
   // locate() steps (node/locate_file.cpp).
-  Result<std::vector<ChunkId>> chunks_of(const FileId& id);
+  struct ChunkWalk;
+  // Every chunk of the file or tree `id`, each once; `files` counts its files.
+  Result<std::vector<ChunkId>> chunks_of(const FileId& id, std::uint64_t& files);
+  Status walk_file(const FileId& id, ChunkWalk& walk);
   Result<std::vector<replicate::ChunkLocation>> locate_chunks(const std::vector<ChunkId>& ids);
   std::uint64_t place_again(const std::vector<ChunkId>& ids);
   Status serve_here(const ChunkId& id);
@@ -127,6 +131,7 @@ class Node final : public Service {
   store::DiskChunkStore* store_;
   store::ChunkStore* served_;  // store_ and held/ (what a get may find here)
   store::DiskChunkStore* cache_;
+  store::DiskChunkStore* held_;  // chunks other peers put here (held/)
   index::Index* index_;
   store::InFlightChunks& in_flight_;
   LeaseBook* leases_;

@@ -50,10 +50,17 @@ struct FileSummary {
 
 using replicate::PeerSummary;
 
-// Where every chunk of a file is (`dfs where`, `dfs check`): its manifest
-// segments, head first, then its data chunks in order (holes have none).
+// The most chunks one locate covers (1 TiB of 1 MiB chunks): their
+// places take a few hundred MB at the peer and at `dfs where`.
+inline constexpr std::size_t kMaxLocateChunks = std::size_t{1} << 20;
+
+// Where every chunk of a file or tree is (`dfs where`, `dfs check`): a
+// file's manifest segments, head first, then its data chunks in order
+// (holes have none); a tree's snapshot segments, its packs and its files'
+// chunks, depth first, each chunk once.
 struct FileLocation {
   std::uint32_t replicas = 1;  // R (1 for a lone peer)
+  std::uint64_t files = 1;     // files in the tree, each distinct snapshot counted once (1 for a file)
   std::vector<replicate::ChunkLocation> chunks;
   std::uint64_t chunks_placed_again = 0;  // short chunks a repair (check --repair) sent out again
 
@@ -69,6 +76,7 @@ struct ServiceStatus {
   std::string data_dir;
   store::Usage usage;                  // chunks this peer is responsible for
   store::Usage cache;                  // its own files' chunks held for others
+  store::Usage held;                   // chunks other peers put here (held/), quota_bytes its budget
   std::uint64_t files = 0;             // files put on this peer
   std::uint64_t referenced_chunks = 0; // chunks its files use
   bool networked = false;              // false: a lone peer
@@ -132,7 +140,7 @@ class Service {
   // One garbage collection pass now (node/gc.hpp); safe while the peer
   // serves, so `dfs gc` works on a running peer too.
   virtual Result<GcReport> collect_garbage(const GcOptions& options) = 0;
-  // Asks the R closest live peers of each chunk of the file `id` whether
+  // Asks the R closest live peers of each chunk of the file or tree `id` whether
   // they hold it. With `repair`, chunks short of R copies are first
   // placed again (read from this peer, else fetched), then asked again.
   virtual Result<FileLocation> locate(const FileId& id, bool repair) = 0;

@@ -1,9 +1,10 @@
 // Locator: which of the R closest live peers of each chunk hold it, on
 // demand (`dfs where`, `dfs check`): the peers from ClosestPeers (so a
-// network smaller than k costs no lookup per chunk), a HAS_CHUNKS to each
-// through Transfers, and this node's served store when it is one of the R.
-// A bounded window of chunks is in flight at once, so a file of 100,000
-// chunks costs no more memory or sockets than one of 100.
+// network smaller than k costs no lookup per chunk), HAS_CHUNKS batches to
+// them through Transfers, and this node's served store when it is one of
+// the R. The chunks go a wave at a time, with a bounded number of lookups
+// in flight, so a file of 100,000 chunks costs no more sockets than one of
+// 1,000, and a HAS_CHUNKS per peer per wave rather than per chunk.
 //
 // Threading and lifetime: loop thread only; `done` never runs inside
 // locate(). It may be destroyed with locates in flight: their `done` is
@@ -27,9 +28,10 @@ namespace dfs::replicate {
 
 class Locator {
  public:
-  // `replicas` is R (at least 1); `runner` (may be null) asks the store.
+  // `replicas` is R, `batch` the most chunks one HAS_CHUNKS asks about
+  // (both at least 1); `runner` (may be null) asks the store.
   Locator(dht::Dht& dht, ClosestPeers& peers, Transfers& transfers, LocalChunks local, Scheduler& scheduler,
-          BlockingRunner* runner, std::size_t replicas);
+          BlockingRunner* runner, std::size_t replicas, std::size_t batch);
   ~Locator() { life_.cut(); }
   Locator(const Locator&) = delete;
   Locator& operator=(const Locator&) = delete;
@@ -41,15 +43,20 @@ class Locator {
  private:
   struct Op;
 
-  void start_more(const std::shared_ptr<Op>& op);
-  void ask(const std::shared_ptr<Op>& op, std::size_t at, const Placement& placement);
-  void answered(const std::shared_ptr<Op>& op, std::size_t at);
+  void start_wave(const std::shared_ptr<Op>& op);
+  void look_up_more(const std::shared_ptr<Op>& op);
+  void placed(Op& op, std::size_t at, const Placement& placement);
+  void ask(const std::shared_ptr<Op>& op);
+  void record(Op& op, const dht::Contact& peer, const std::vector<std::size_t>& chunks,
+              const Result<std::vector<bool>>& held);
+  void answered(const std::shared_ptr<Op>& op);
 
   dht::Dht& dht_;
   ClosestPeers& peers_;
   Transfers& transfers_;
   const LocalChunks local_;
   const std::size_t replicas_;
+  const std::size_t batch_;
   Lifeline life_;
 };
 

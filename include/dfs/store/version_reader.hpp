@@ -11,7 +11,9 @@
 // name one snapshot many times over) by kMaxTreeEntries.
 #pragma once
 
+#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "dfs/chunk/directory.hpp"
 #include "dfs/chunk/manifest.hpp"
@@ -26,9 +28,12 @@ inline constexpr std::size_t kMaxTreeDepth = 256;
 inline constexpr std::uint64_t kMaxTreeEntries = std::uint64_t{1} << 24;
 
 // The manifest of file `id`; Errc::is_directory for a directory ID.
-Result<Manifest> read_manifest(ChunkStore& source, const FileId& id);
+// `segments` (if not null) gets the chunks its chain is stored in, head
+// first, as they are read (also those read before a failure).
+Result<Manifest> read_manifest(ChunkStore& source, const FileId& id, std::vector<ChunkId>* segments = nullptr);
 // The snapshot directory `id` names; Errc::not_directory for a File ID.
-Result<Directory> read_directory(ChunkStore& source, const FileId& id);
+// `segments` as for read_manifest.
+Result<Directory> read_directory(ChunkStore& source, const FileId& id, std::vector<ChunkId>* segments = nullptr);
 
 // The plaintext of the pack a packed entry names, fetched (verified by the
 // source, as every chunk) and opened; take each file's bytes out of it
@@ -44,6 +49,20 @@ Result<Bytes> read_packed_file(ChunkStore& source, const DirEntry& entry);
 // snapshot is read once, so a tree naming one snapshot a million times
 // costs as much as one naming it once.
 Result<std::uint64_t> count_tree(ChunkStore& source, const FileId& root);
+
+// One snapshot of a tree as walk_snapshots hands it over.
+struct SnapshotVisit {
+  const FileId& id;
+  const Directory& directory;
+  const std::vector<ChunkId>& segments;  // the chunks its chain is stored in, head first
+};
+// Every distinct snapshot of the tree below directory `root` (the root
+// included), each read and visited once however often the tree names it,
+// depth first in entry order; bounded by kMaxTreeDepth, and by
+// kMaxTreeEntries over the distinct snapshots' entries. For those
+// who need every chunk of a tree (dfs where, dfs check): the entries say
+// the rest (a File ID's manifest, a packed file's pack).
+Status walk_snapshots(ChunkStore& source, const FileId& root, const std::function<Status(const SnapshotVisit&)>& visit);
 
 // The entry `path` ("sub/dir/file", '/'-separated; empty components and a
 // trailing '/' are ignored) names below directory `root`. Errc::not_found

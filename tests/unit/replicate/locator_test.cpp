@@ -94,6 +94,42 @@ TEST_F(LocatorTest, APeerThatLostTheChunkLacksItAndADeadOneIsNotAmongTheRClosest
   EXPECT_EQ(l.lacking.size() + l.unreachable.size() + l.holders.size(), kR);
 }
 
+TEST_F(LocatorTest, EachPeerIsAskedAboutAllItsChunksInOneBatchNotOneRequestPerChunk) {
+  ASSERT_TRUE(net.grow(12));
+  std::vector<ChunkId> ids;
+  for (int i = 0; i < 60; ++i) {
+    ids.push_back(net.add_chunk(0));
+    auto report = net.replicate(0, ids.back());
+    ASSERT_TRUE(report && report->ok());
+  }
+  const std::size_t asker = 5;
+  net.chunks().reset_stats();
+  auto found = net.locate(asker, ids);
+  ASSERT_TRUE(found && found->size() == ids.size());
+  for (const ChunkLocation& l : *found) EXPECT_EQ(l.copies(), kR);
+  const auto& sent = net.chunks().sent_by(net.contact(asker).address);
+  // 60 chunks on 3 of 11 other peers each: 180 requests one by one, at most
+  // one per peer in batches (repair rounds in the meantime may add a few).
+  EXPECT_LE(sent.has_requests, net.size() + 2) << "asked about " << sent.has_ids << " IDs";
+  EXPECT_GT(sent.max_has_batch, 1u);
+}
+
+TEST_F(LocatorTest, MoreChunksThanOneWaveAreAllLocatedInTheOrderAsked) {
+  ASSERT_TRUE(net.grow(6));
+  std::vector<ChunkId> ids;
+  for (int i = 0; i < 1100; ++i) {  // a wave is 1024
+    ids.push_back(net.add_chunk(0, 64));
+    auto report = net.replicate(0, ids.back());
+    ASSERT_TRUE(report && report->ok());
+  }
+  auto found = net.locate(2, ids);
+  ASSERT_TRUE(found && found->size() == ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_EQ((*found)[i].id, ids[i]);
+    ASSERT_EQ((*found)[i].copies(), kR) << i;
+  }
+}
+
 TEST_F(LocatorTest, AnEmptyListIsLocatedAtOnce) {
   ASSERT_TRUE(net.grow(2));
   auto found = net.locate(0, {});
