@@ -300,12 +300,14 @@ void Connection::on_timeout(std::uint64_t id) {
   const std::string waited = std::to_string(p.timeout.count()) + " ms";
   complete(p, make_error(Errc::timed_out, label() + " did not answer within " + waited));
   requests_.erase(it);  // a waiting_ entry left behind is skipped by pump()
-  if (!heard) {
+  if (!heard && established_) {
     // Silent for a whole request timeout: the link is cut or the peer
     // stopped. Kept, this connection would stay useless after the link is
     // back: TCP resends what it holds only at its backed-off retransmit
     // time (seconds to minutes after a long cut), and every request queued
     // meanwhile times out too. The next request dials afresh instead.
+    // (A connection still being set up has its own deadline, the
+    // handshake timeout: a request may time out first on a busy machine.)
     close(Errc::unavailable, "heard nothing for " + waited + "; dropped as dead", log::Level::debug);
     return;
   }
