@@ -21,6 +21,9 @@ echo "== release build of dfs and dfsmount (no tests)"
   meson setup build-release --buildtype=release --prefix=/usr -Dtests=false -Dbench=false >/dev/null
 meson compile -C build-release >/dev/null
 
+# man(1) is not in a minimal root: installed as a user would, before the
+# clock starts.
+command -v man >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends man-db >/dev/null
 echo "== meson install"
 start=$(date +%s%N)
 meson install -C build-release --quiet >/dev/null
@@ -35,8 +38,6 @@ check() {
 check "dfs on PATH" dfs --version
 check "dfsmount on PATH" dfsmount --version
 check "mount.dfs, the mount(8) helper" test -x /usr/sbin/mount.dfs
-# man(1) is not in a minimal root: install it as a user would.
-command -v man >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends man-db >/dev/null
 check "man dfs" sh -c 'man -w dfs && MANPAGER=cat man dfs | grep -q "check \[--repair\]"'
 check "man dfsmount" man -w dfsmount
 check "bash completion of dfs" bash -c '. /usr/share/bash-completion/completions/dfs && complete -p dfs'

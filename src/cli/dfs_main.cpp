@@ -38,7 +38,7 @@ constexpr const char* kUsage =
     "                         (default PATH: ./ID on the mount, else MOUNTPOINT/ID)\n"
     "  node [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
     "                         run a headless storage peer on the data directory\n"
-    "  where [-v] ID...       which peers hold each chunk of the files or trees (--json)\n"
+    "  where [--chunks] ID... which peers hold each chunk of the files or trees (--json)\n"
     "  check [--repair] ID... whether every chunk of the files or trees has R live copies (--json)\n"
     "  gc [--dry-run]         delete chunks no file references and no lease holds\n"
     "  keygen FILE            write a new network key (for --network-key) to FILE, mode 0600\n"

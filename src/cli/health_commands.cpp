@@ -101,7 +101,7 @@ void print_json(const std::vector<Checked>& files, bool per_chunk) {
 
 std::string short_id(const std::string& id) { return id.size() > 16 ? id.substr(0, 12) + "…" : id; }
 
-// Chunk lines `where -v` prints per ID at most: a tree's may be a million.
+// Chunk lines `where --chunks` prints per ID at most: a tree's may be a million.
 constexpr std::size_t kMaxChunkLines = 1000;
 
 // "a tree of 12 files, 40 chunks" for a tree; "40 chunks" for a file.
@@ -155,21 +155,22 @@ void print_where(const Checked& c, bool verbose) {
 
 int run_where(const GlobalOptions& global, const Args& args) {
   po::options_description options("where options");
-  options.add_options()("verbose,v", "list every chunk with the peers that hold it")(
-      "json", "one JSON array, an object per ID (with -v, its chunks too)");
+  // Not -v: that is the global --verbose, taken wherever it stands.
+  options.add_options()("chunks", "list every chunk with the peers that hold it")(
+      "json", "one JSON array, an object per ID (with --chunks, its chunks too)");
   po::variables_map vm;
   std::vector<Checked> files;
-  if (auto done = parse_and_locate(global, args, "where", "where [-v] [--json] ID...",
+  if (auto done = parse_and_locate(global, args, "where", "where [--chunks] [--json] ID...",
                                    "Asks the R closest live peers of each chunk of the files or trees (directory\n"
                                    "IDs) whether they hold it (as IPFS's findprovs), and sums the answers up\n"
-                                   "per peer; -v lists the chunks too (at most 1000 lines per ID).",
+                                   "per peer; --chunks lists the chunks too (at most 1000 lines per ID).",
                                    options, vm, files)) {
     return *done;
   }
   if (vm.count("json")) {
-    print_json(files, vm.count("verbose") != 0);
+    print_json(files, vm.count("chunks") != 0);
   } else {
-    for (const auto& f : files) print_where(f, vm.count("verbose") != 0);
+    for (const auto& f : files) print_where(f, vm.count("chunks") != 0);
   }
   return kExitOk;
 }

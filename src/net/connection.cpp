@@ -110,6 +110,11 @@ bool Connection::check_sender(wire::Envelope& env) {
   // treated as one that does not listen (never handed out as a contact).
   if (!env.sender().address().empty() && parse_host_port(env.sender().address()).ok()) {
     peer_.listen_address = env.sender().address();
+    peer_.more_listen_addresses.clear();
+    for (const auto& more : env.sender().more_addresses()) {
+      if (peer_.more_listen_addresses.size() + 1 >= kMaxAddressesPerPeer) break;
+      if (parse_host_port(more).ok()) peer_.more_listen_addresses.push_back(more);
+    }
   }
   return true;
 }

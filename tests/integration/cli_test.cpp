@@ -138,6 +138,28 @@ TEST_F(DfsCli, PutOfSeveralFilesPrintsIdAndNameLinesThatMatchTheArgumentsEvenWhe
   EXPECT_EQ(dfs({"get", second.substr(0, 108)}).out, "beta");
 }
 
+// where --chunks lists a chunk per line, but not a million: at most 1000
+// per ID. (-v is the global --verbose wherever it stands.)
+TEST_F(DfsCli, WhereChunksListsAtMostAThousandChunksAndSaysHowManyMore) {
+  std::string content(1200 * 4096, '\0');
+  std::mt19937 rng(14);
+  for (auto& c : content) c = static_cast<char>(rng());
+  auto put = dfs({"put", "--chunk-size", "4K", write_file("f", content)});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string id = put.out.substr(0, put.out.find('\n'));
+  auto where = dfs({"where", "--chunks", id});
+  ASSERT_EQ(where.exit_code, 0) << where.err;
+  std::size_t chunk_lines = 0;
+  for (std::size_t at = where.out.find("\n  chunk "); at != std::string::npos; at = where.out.find("\n  chunk ", at + 1)) {
+    ++chunk_lines;
+  }
+  EXPECT_EQ(chunk_lines, 1000u);
+  // 1200 data chunks and the manifest's segments, each once.
+  EXPECT_NE(where.out.find("  ... and "), std::string::npos) << where.out;
+  EXPECT_NE(where.out.find(" more chunks (--json lists them all)"), std::string::npos);
+  EXPECT_EQ(dfs({"check", id}).exit_code, 0) << "a lone peer holds them all";
+}
+
 TEST_F(DfsCli, StatusJsonCarriesTheSameFiguresAsTheText) {
   put(write_file("f", std::string(5000, 'j')));
   auto r = dfs({"status", "--json"});

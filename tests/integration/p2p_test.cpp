@@ -343,9 +343,10 @@ TEST_F(PeerNetwork, CheckFindsTheChunksOfAKilledPeerAndCheckRepairRestoresThreeC
   EXPECT_NE(check.out.find("short: " + std::to_string(victim->second) + " of 5 chunks have fewer than 3 copies"),
             std::string::npos)
       << check.out;
-  auto json = dfs_at(0, {"where", "-v", "--json", id});
+  auto json = dfs_at(0, {"where", "--chunks", "--json", id});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   EXPECT_NE(json.out.find("\"short_chunks\":" + std::to_string(victim->second)), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"locations\":[{\"chunk_id\":"), std::string::npos) << json.out;
 
   check = dfs_at(0, {"check", "--repair", id});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
