@@ -301,11 +301,14 @@ void Connection::on_timeout(std::uint64_t id) {
     --in_flight_count_;
     in_flight_bytes_ -= p.payload_size;
   }
-  const bool heard = heard_since(p.queued_at);
+  // Only a request the peer was sent can show that it went silent: one
+  // still waiting for the per-peer limits (or for the set-up, whose
+  // deadline is the handshake timeout) shows only our own queue.
+  const bool silent = p.sent && established_ && !heard_since(p.queued_at);
   const std::string waited = std::to_string(p.timeout.count()) + " ms";
   complete(p, make_error(Errc::timed_out, label() + " did not answer within " + waited));
   requests_.erase(it);  // a waiting_ entry left behind is skipped by pump()
-  if (!heard) {
+  if (silent) {
     // Silent for a whole request timeout: the link is cut or the peer
     // stopped. Kept, this connection would stay useless after the link is
     // back: TCP resends what it holds only at its backed-off retransmit
