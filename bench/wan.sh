@@ -3,8 +3,13 @@
 # their own network namespace, joined by dfs-netharness; a file put at peer
 # 0 is read at the last peer at several round-trip times, and each get's
 # speed is printed as a ratio to the same get with no delay (target of
-# issue 16: >= 0.5 at 80 ms). First, the emulator's own forwarding speed
-# (one TCP stream through it against loopback TCP in one namespace).
+# issue 16: >= 0.5 at 80 ms) and to the bandwidth-delay bound (the no-delay
+# speed, or the get's final window of 1 MiB chunks per round trip if
+# less), with the reader's CPU-seconds per GiB. The reader's DHT lookups
+# during the get (its `dfs status` line: the medians of its last 256) are
+# printed in round trips against their hops (target: median <= hops + 1).
+# First, the emulator's own forwarding speed (one TCP stream through it
+# against loopback TCP in one namespace).
 #
 #   sudo bench/wan.sh              # 12 peers, 256 MiB, RTT 0 20 80 ms
 #   WAN_MIB=64 WAN_RTTS="0 80" WAN_PEERS=6 sudo bench/wan.sh
@@ -70,7 +75,7 @@ cpu_of() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
 
 input=$work/input
 head -c $((size_mib << 20)) /dev/urandom >"$input"
-declare -A speed
+declare -A speed bound
 echo "== a remote get of $size_mib MiB, $peers peers, R = 3 (load $(load))"
 for rtt in $rtts; do
   start_net "$rtt"
@@ -87,6 +92,20 @@ for rtt in $rtts; do
   window=$(sed -n 's/.*up to \([0-9]*\) fetches in flight.*/\1/p' "$(peer_dir "$reader").log" | tail -1)
   printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s chunks in flight; %s)\n" "$rtt" "${speed[$rtt]}" \
     "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
+  # "DHT lookups: N so far; the last M: median X ms, H hops, ..." (dfs status).
+  lookups=$(dfs_at "$reader" status 2>/dev/null | sed -n 's/.*DHT lookups: [0-9]* so far; the last \([0-9]*\): median \([0-9]*\) ms, \([0-9]*\) hops.*/\1 \2 \3/p')
+  if [[ -n $lookups && $rtt != 0 ]]; then
+    read -r lookup_count median_ms hops <<<"$lookups"
+    trips=$(awk -v m="$median_ms" -v r="$rtt" 'BEGIN { printf "%.1f", m / r }')
+    echo "      lookups at the reader (last $lookup_count): median $median_ms ms = $trips round trips, median $hops hops" \
+      "($(verdict "$trips" "$((hops + 1))" "<=") against <= hops + 1)"
+  fi
+  # The bandwidth-delay bound: no faster than with no delay, nor than the
+  # final window of 1 MiB chunks per round trip.
+  if [[ -n ${speed[0]:-} ]]; then
+    bound[$rtt]=$(awk -v b="${speed[0]}" -v w="${window:-0}" -v r="$rtt" \
+      'BEGIN { x = (r > 0 && w > 0) ? w * 1048576 / (r / 1000) / 1e6 : b; printf "%.0f", (x < b) ? x : b }')
+  fi
   stop_net
 done
 base=${speed[0]:-}
@@ -94,7 +113,8 @@ if [[ -n $base ]]; then
   for rtt in $rtts; do
     [[ $rtt == 0 ]] && continue
     r=$(ratio "${speed[$rtt]}" "$base")
-    echo "   ratio at $rtt ms to 0 ms: $r ($(verdict "$r" 0.5 ">=") against >= 0.5 at 80 ms)"
+    echo "   ratio at $rtt ms to 0 ms: $r ($(verdict "$r" 0.5 ">=") against >= 0.5 at 80 ms);" \
+      "to the bandwidth-delay bound of ${bound[$rtt]} MB/s: $(ratio "${speed[$rtt]}" "${bound[$rtt]}")"
   done
 fi
 echo "   load at the end: $(load)"

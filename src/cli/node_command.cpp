@@ -26,9 +26,10 @@ po::options_description peer_options_description() {
       ("listen,l", po::value<std::string>()->value_name("HOST:PORT")->default_value("127.0.0.1:4001"),
        "accept peers on HOST:PORT; HOST an IPv4 address, [IPv6] or a host name; [::] takes both families "
        "(port 0: any free port)")
-      ("advertise", po::value<std::string>()->value_name("HOST:PORT"),
+      ("advertise", po::value<std::string>()->value_name("HOST:PORT[,HOST:PORT]"),
        "the address other peers should dial to reach this one (default: the --listen address; needed "
-       "with 0.0.0.0 or [::])")
+       "with 0.0.0.0 or [::]); a dual-stack peer lists one of each family, comma-separated, up to 4, "
+       "which others dial in turn")
       ("bootstrap,b", po::value<std::vector<std::string>>()->value_name("HOST:PORT")->composing(),
        "join the network through this peer (repeatable)")
       ("network-key", po::value<std::string>()->value_name("FILE"),
@@ -45,16 +46,37 @@ po::options_description peer_options_description() {
   return desc;
 }
 
+namespace {
+
+// --advertise A[,B...]: each a HOST:PORT, at most net::kMaxAddressesPerPeer.
+Result<std::vector<std::string>> advertised_addresses(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at <= list.size();) {
+    const auto comma = std::min(list.find(',', at), list.size());
+    out.push_back(list.substr(at, comma - at));
+    DFS_TRY(net::parse_host_port(out.back()));
+    at = comma + 1;
+  }
+  if (out.size() > net::kMaxAddressesPerPeer) {
+    return make_error(Errc::invalid_argument, "--advertise lists " + std::to_string(out.size()) +
+                                                  " addresses; at most " + std::to_string(net::kMaxAddressesPerPeer));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
   p2p::PeerOptions options;
   options.data_dir = data_dir;
   options.listen = vm["listen"].as<std::string>();
   if (vm.count("bootstrap")) options.bootstrap = vm["bootstrap"].as<std::vector<std::string>>();
-  if (vm.count("advertise")) options.advertise = vm["advertise"].as<std::string>();
+  if (vm.count("advertise")) {
+    DFS_ASSIGN_OR_RETURN(options.advertise, advertised_addresses(vm["advertise"].as<std::string>()));
+  }
   // Typos are usage errors here rather than failed dials later.
   DFS_ASSIGN_OR_RETURN(const net::HostPort listen, net::parse_host_port(options.listen));
   for (const auto& address : options.bootstrap) DFS_TRY(net::parse_host_port(address));
-  if (!options.advertise.empty()) DFS_TRY(net::parse_host_port(options.advertise));
   if ((listen.host == "0.0.0.0" || listen.host == "::") && options.advertise.empty()) {
     log::warn("listening on " + options.listen + " with no --advertise: other peers cannot dial that address, "
               "so this peer is not handed out as a contact");

@@ -133,7 +133,8 @@ void Dht::ping_for_eviction(const Contact& stale) {
 
 Response Dht::handle(const Contact& from, const Request& request) {
   const RoutingTable::Entry* known = table_.find(from.id);
-  if (known != nullptr && known->contact.address == from.address) {
+  if (known != nullptr && known->contact.address == from.address &&
+      known->contact.more_addresses == from.more_addresses) {
     note_alive(from);
   } else {
     verify_contact(from);
@@ -195,6 +196,8 @@ void Dht::run_lookup(const NodeId& target, bool find_value, std::vector<Contact>
 
 void Dht::record_stats(const LookupStats& stats) {
   last_lookup_ = stats;
+  recent_.push_back(stats);
+  if (recent_.size() > kRecentLookups) recent_.pop_front();
   ++totals_.lookups;
   totals_.hops += stats.hops;
   totals_.messages += stats.messages;

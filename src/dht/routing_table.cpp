@@ -55,11 +55,12 @@ RoutingTable::ObserveResult RoutingTable::observe(const Contact& contact, TimePo
   Bucket& bucket = bucket_of(contact.id);
   auto it = std::find_if(bucket.entries.begin(), bucket.entries.end(), by_id(contact.id));
   if (it != bucket.entries.end()) {
-    // Move to the most-recently-seen end; the address may have changed
+    // Move to the most-recently-seen end; the addresses may have changed
     // (a peer restarted on another port).
     Entry entry = std::move(*it);
     bucket.entries.erase(it);
     entry.contact.address = contact.address;
+    entry.contact.more_addresses = contact.more_addresses;
     entry.last_seen = now;
     entry.failures = 0;
     bucket.entries.push_back(std::move(entry));

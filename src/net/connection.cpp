@@ -110,6 +110,11 @@ bool Connection::check_sender(wire::Envelope& env) {
   // treated as one that does not listen (never handed out as a contact).
   if (!env.sender().address().empty() && parse_host_port(env.sender().address()).ok()) {
     peer_.listen_address = env.sender().address();
+    peer_.more_listen_addresses.clear();
+    for (const auto& more : env.sender().more_addresses()) {
+      if (peer_.more_listen_addresses.size() + 1 >= kMaxAddressesPerPeer) break;
+      if (parse_host_port(more).ok()) peer_.more_listen_addresses.push_back(more);
+    }
   }
   return true;
 }
@@ -296,11 +301,14 @@ void Connection::on_timeout(std::uint64_t id) {
     --in_flight_count_;
     in_flight_bytes_ -= p.payload_size;
   }
-  const bool heard = heard_since(p.queued_at);
+  // Only a request the peer was sent can show that it went silent: one
+  // still waiting for the per-peer limits (or for the set-up, whose
+  // deadline is the handshake timeout) shows only our own queue.
+  const bool silent = p.sent && established_ && !heard_since(p.queued_at);
   const std::string waited = std::to_string(p.timeout.count()) + " ms";
   complete(p, make_error(Errc::timed_out, label() + " did not answer within " + waited));
   requests_.erase(it);  // a waiting_ entry left behind is skipped by pump()
-  if (!heard) {
+  if (silent) {
     // Silent for a whole request timeout: the link is cut or the peer
     // stopped. Kept, this connection would stay useless after the link is
     // back: TCP resends what it holds only at its backed-off retransmit

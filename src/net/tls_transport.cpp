@@ -23,6 +23,9 @@ class TlsTransport::Impl final : public detail::ConnectionOwner, public std::ena
       : shared_(std::move(shared)), io_(shared_->io), acceptor_(io_), accept_retry_(io_) {
     self_contact_.set_node_id(shared_->identity.node_id().data(), kNodeIdSize);
     self_contact_.set_address(shared_->options.advertised_address);
+    if (!self_contact_.address().empty()) {
+      for (const auto& more : shared_->options.more_advertised_addresses) self_contact_.add_more_addresses(more);
+    }
   }
 
   Result<std::uint16_t> listen(const std::string& host, std::uint16_t port);

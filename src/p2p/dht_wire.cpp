@@ -54,16 +54,30 @@ Result<std::vector<dht::Contact>> contacts_from_wire(const Contacts& contacts) {
 void contact_to_wire(const dht::Contact& contact, wire::Contact& out) {
   out.set_node_id(id_bytes(contact.id));
   out.set_address(contact.address);
+  for (const auto& more : contact.more_addresses) out.add_more_addresses(more);
 }
 
 Result<dht::Contact> contact_from_wire(const wire::Contact& contact) {
   dht::Contact out;
   DFS_ASSIGN_OR_RETURN(out.id, id_from(contact.node_id(), "contact node ID"));
-  if (contact.address().empty() || contact.address().size() > dht::kMaxAddressSize) {
+  const auto bad_address = [](const std::string& a) { return a.empty() || a.size() > dht::kMaxAddressSize; };
+  if (bad_address(contact.address())) {
     return make_error(Errc::corrupt, "a contact's address is empty or longer than " +
                                          std::to_string(dht::kMaxAddressSize) + " bytes");
   }
   out.address = contact.address();
+  const auto more = static_cast<std::size_t>(contact.more_addresses_size());
+  if (more >= dht::kMaxAddressesPerContact) {
+    return make_error(Errc::corrupt, "a contact lists " + std::to_string(more + 1) + " addresses, more than " +
+                                         std::to_string(dht::kMaxAddressesPerContact));
+  }
+  for (const auto& address : contact.more_addresses()) {
+    if (bad_address(address)) {
+      return make_error(Errc::corrupt, "a contact's further address is empty or longer than " +
+                                           std::to_string(dht::kMaxAddressSize) + " bytes");
+    }
+    out.more_addresses.push_back(address);
+  }
   return out;
 }
 

@@ -34,11 +34,6 @@ void AsioScheduler::cancel(std::uint64_t timer) {
 
 namespace {
 
-std::optional<net::NodeIdBytes> expected_id(const dht::Contact& to) {
-  if (!to.has_id()) return std::nullopt;
-  return to.id.bytes;
-}
-
 // The DHT only distinguishes "no answer" from "cannot reach".
 Error as_dht_error(Error e) {
   if (e.code != Errc::timed_out) e.code = Errc::unavailable;
@@ -60,30 +55,31 @@ void NetDhtTransport::send(const dht::Contact& to, dht::Request request,
     // Where we reached it, never an address it names: the routing table
     // takes this contact, and a peer could name anyone's address.
     reply.from.address = to.address;
+    reply.from.more_addresses = to.more_addresses;
     reply.body = std::move(body).value();
     on_done(std::move(reply));
   };
   // A ping checks a contact before it enters the routing table (or stays in
   // it): over a connection we dialed to its address, so that an answer
-  // proves it listens there.
+  // proves it listens there (at one of its addresses).
   if (std::holds_alternative<dht::PingRequest>(request) && to.has_id()) {
-    net_.request_dialed(to.address, to.id.bytes, dht_request_to_wire(request), timeout_, std::move(done));
+    dialer_->request_dialed(to, dht_request_to_wire(request), timeout_, std::move(done));
     return;
   }
-  net_.request(to.address, expected_id(to), dht_request_to_wire(request), {}, timeout_, std::move(done));
+  dialer_->request(to, dht_request_to_wire(request), {}, timeout_, std::move(done));
 }
 
 void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
                           std::function<void(Result<net::Message>)> done) {
-  net_.request(to.address, expected_id(to), std::move(request), std::move(payload), timeout_,
-               [done = std::move(done)](Result<net::Message> answer) {
-                 if (!answer.ok() && answer.error().code == Errc::permission_denied) {
-                   Error e = answer.take_error();
-                   e.code = Errc::unavailable;
-                   return done(std::move(e));
-                 }
-                 done(std::move(answer));
-               });
+  dialer_->request(to, std::move(request), std::move(payload), timeout_,
+                   [done = std::move(done)](Result<net::Message> answer) {
+                     if (!answer.ok() && answer.error().code == Errc::permission_denied) {
+                       Error e = answer.take_error();
+                       e.code = Errc::unavailable;
+                       return done(std::move(e));
+                     }
+                     done(std::move(answer));
+                   });
 }
 
 void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,

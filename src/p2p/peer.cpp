@@ -177,7 +177,7 @@ void Peer::Impl::handle_request(const net::PeerInfo& from, net::Message request,
   if (!parsed.ok()) return respond.fail(parsed.take_error());
   // The ID is the one proven in the handshake; the address is where the
   // peer says it listens (empty for a peer that does not: not routed to).
-  dht::Contact contact{dht::NodeId{from.id}, from.listen_address};
+  dht::Contact contact{dht::NodeId{from.id}, from.listen_address, from.more_listen_addresses};
   respond.reply(dht_response_to_wire(dht->handle(contact, *parsed)));
 }
 
@@ -356,7 +356,10 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   const net::NodeIdBytes self_id = identity.node_id();
   net::TlsTransportOptions net_options = options.net;
   net_options.network_key = options.network_key;
-  net_options.advertised_address = options.advertise;
+  if (!options.advertise.empty()) {
+    net_options.advertised_address = options.advertise.front();
+    net_options.more_advertised_addresses.assign(options.advertise.begin() + 1, options.advertise.end());
+  }
   DFS_ASSIGN_OR_RETURN(impl->transport, net::TlsTransport::create(impl->io, std::move(identity), net_options));
   Impl* raw = impl.get();
   impl->transport->set_request_handler([raw](const net::PeerInfo& from, net::Message request, net::Responder respond) {
@@ -370,13 +373,17 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   impl->node_id_hex = hex_of(self_id);
 
   impl->scheduler = std::make_unique<AsioScheduler>(impl->io);
-  impl->dht_transport = std::make_unique<NetDhtTransport>(*impl->transport, options.rpc_timeout);
+  // Both adapters dial through one Dialer: an address the DHT found
+  // working is where chunk requests go first too.
+  auto dialer = std::make_shared<Dialer>(*impl->transport);
+  impl->dht_transport = std::make_unique<NetDhtTransport>(dialer, options.rpc_timeout);
   dht::DhtConfig dht_config;
   // The DHT's own backstop must not fire before the transport's timeout.
   dht_config.request_timeout = options.rpc_timeout + std::chrono::seconds(1);
-  impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->dialable_address},
+  impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->dialable_address,
+                                                      net_options.more_advertised_addresses},
                                          *impl->dht_transport, *impl->scheduler, dht_config);
-  impl->chunk_client = std::make_unique<NetChunkClient>(*impl->transport, options.rpc_timeout * 6);
+  impl->chunk_client = std::make_unique<NetChunkClient>(dialer, options.rpc_timeout * 6);
   impl->runner = std::make_unique<replicate::PoolRunner>(
       impl->pool, [raw](std::function<void()> fn) { boost::asio::post(raw->io, std::move(fn)); });
   replicate::ReplicationConfig replication;
@@ -598,12 +605,18 @@ replicate::NetworkStatus Peer::status() {
   status.health = raw->replicator->health();
   status.repair_copies = stats.copies_made;
   status.last_sweep_started = stats.last_sweep_started;
-  auto size = raw->call_on_loop<std::pair<std::size_t, std::string>>(std::chrono::seconds(5), [raw](auto deliver) {
-    deliver(std::pair(raw->dht->table().size(), raw->reach.describe(raw->dialable_address)));
+  struct OnLoop {
+    std::size_t peers = 0;
+    std::string reachable, lookups;
+  };
+  auto size = raw->call_on_loop<OnLoop>(std::chrono::seconds(5), [raw](auto deliver) {
+    deliver(OnLoop{raw->dht->table().size(), raw->reach.describe(raw->dialable_address),
+                   dht::describe_lookups(raw->dht->lookup_totals(), raw->dht->recent_lookups())});
   });
-  status.peers = size.ok() ? static_cast<std::uint32_t>(size->first) : 0;
-  if (size.ok()) status.reachable = size->second;
+  status.peers = size.ok() ? static_cast<std::uint32_t>(size->peers) : 0;
+  if (size.ok()) status.reachable = size->reachable;
   status.limits = raw->transport->describe_limits();
+  if (size.ok()) status.limits.push_back(size->lookups);
   status.limits.push_back(raw->describe_storage_for_others());
   status.limits.push_back(
       "storage challenges: " + std::to_string(stats.challenges) + " sent, " + std::to_string(stats.challenges_failed) +
@@ -623,6 +636,7 @@ std::vector<PeerSummary> Peer::peers() {
     std::vector<PeerSummary> out;
     for (const auto& c : raw->dht->closest_known(raw->dht->self().id, table.size())) {
       PeerSummary p{c.id.hex(), c.address};
+      for (const auto& more : c.more_addresses) p.address += "," + more;
       if (const dht::RoutingTable::Entry* e = table.find(c.id)) {
         p.last_seen_seconds = static_cast<std::uint64_t>(
             std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(now - e->last_seen).count()));

@@ -3,6 +3,7 @@
 //
 // Properties: a decoded message satisfies the DHT's bounds (32-byte IDs,
 // non-empty addresses of at most kMaxAddressSize bytes, at most
+// kMaxAddressesPerContact of them per contact, at most
 // kMaxContactsPerResponse contacts, valid records), and re-encoding it and
 // decoding again gives the same message back.
 #include "dfs/p2p/dht_wire.hpp"
@@ -12,7 +13,10 @@ namespace {
 
 void check_contacts(const std::vector<dfs::dht::Contact>& contacts) {
   FUZZ_CHECK(contacts.size() <= dfs::dht::kMaxContactsPerResponse);
-  for (const auto& c : contacts) FUZZ_CHECK(!c.address.empty() && c.address.size() <= dfs::dht::kMaxAddressSize);
+  for (const auto& c : contacts) {
+    FUZZ_CHECK(c.addresses().size() <= dfs::dht::kMaxAddressesPerContact);
+    for (const auto& a : c.addresses()) FUZZ_CHECK(!a.empty() && a.size() <= dfs::dht::kMaxAddressSize);
+  }
 }
 
 }  // namespace

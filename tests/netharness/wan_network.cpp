@@ -61,7 +61,11 @@ void WanNetwork::start_peer(int i) {
                                    "node",
                                    "--listen",
                                    address(i)};
-  if (i == options_.unadvertised) {
+  if (const auto own = options_.addressing.find(i); own != options_.addressing.end()) {
+    args.pop_back();
+    args.pop_back();
+    args.insert(args.end(), own->second.begin(), own->second.end());
+  } else if (i == options_.unadvertised) {
     args.back() = "[::]:" + std::to_string(kPort);
   } else if (options_.family == Family::mixed && i % 2 == 0) {
     args.back() = "[::]:" + std::to_string(kPort);
@@ -70,7 +74,9 @@ void WanNetwork::start_peer(int i) {
   // In a mixed network, the IPv4 peers join through peer 0's IPv4
   // address: its one socket on [::] must take both families.
   const bool v4_into_dual = options_.family == Family::mixed && i % 2 == 1;
-  if (i != 0) args.insert(args.end(), {"--bootstrap", v4_into_dual ? netharness::ipv4_of(0) + ":4001" : address(0)});
+  if (i != 0 && !options_.addressing.contains(i)) {
+    args.insert(args.end(), {"--bootstrap", v4_into_dual ? netharness::ipv4_of(0) + ":4001" : address(0)});
+  }
   args.insert(args.end(), options_.node_args.begin(), options_.node_args.end());
   args.insert(args.begin(), "exec");
   peers_[i] = std::make_unique<Daemon>(binary_from_env("DFS_NETHARNESS_BIN"), args,
@@ -152,6 +158,14 @@ std::uint64_t WanNetwork::forwarded_bytes() {
   const std::string stats = harness("stats").out;
   const auto at = stats.find("forwarded_bytes=");
   return at == std::string::npos ? 0 : std::stoull(stats.substr(at + 16));
+}
+
+ProcessResult WanNetwork::ip_in(int i, std::vector<std::string> args) {
+  args.insert(args.begin(), {"-n", prefix_ + "-" + std::to_string(i)});
+  for (const char* ip : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
+    if (::access(ip, X_OK) == 0) return run_process(ip, args);
+  }
+  return ProcessResult{127, "", "no iproute2 ip found"};
 }
 
 }  // namespace dfs::testing

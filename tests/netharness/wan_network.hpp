@@ -37,6 +37,9 @@ struct WanOptions {
   // This peer (if any, not 0) sits behind NAT (Namespaces::add_nat) at
   // 10.202.0.2:4001, an address no other peer can dial.
   int natted = -1;
+  // These peers get these `dfs node` options instead of the --listen,
+  // --advertise and --bootstrap that `family` would give them.
+  std::map<int, std::vector<std::string>> addressing;
 };
 
 class WanNetwork : public ::testing::Test {
@@ -69,6 +72,8 @@ class WanNetwork : public ::testing::Test {
   std::string node_id(int i);
   // Bytes the emulator has forwarded so far, all links.
   std::uint64_t forwarded_bytes();
+  // Runs iproute2's `ip -n NAMESPACE-OF-PEER-i args...`.
+  ProcessResult ip_in(int i, std::vector<std::string> args);
 
   WanOptions options_;
   std::string dir_;

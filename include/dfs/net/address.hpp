@@ -14,6 +14,9 @@ namespace dfs::net {
 // Longer addresses (from a peer, say) are refused: a DNS name is at most
 // 253 characters, plus brackets, a colon and a port.
 constexpr std::size_t kMaxAddressLength = 262;
+// The most addresses a peer advertises (one per family and a spare of
+// each); what a peer sends beyond is ignored.
+constexpr std::size_t kMaxAddressesPerPeer = 4;
 
 struct HostPort {
   std::string host;  // brackets removed: "::1", "10.0.0.2", "example.org"

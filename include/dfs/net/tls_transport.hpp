@@ -99,6 +99,9 @@ struct TlsTransportOptions {
   // The listen address peers should use to reach us, sent in every
   // Envelope; empty = the address listen() bound.
   std::string advertised_address;
+  // Further addresses of ours (another family), sent after it; at most
+  // kMaxAddressesPerPeer - 1. Ignored without an advertised_address.
+  std::vector<std::string> more_advertised_addresses;
 
   LogSink log;
 };

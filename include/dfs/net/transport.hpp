@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dfs/net/identity.hpp"
 #include "dfs/util/bytes.hpp"
@@ -36,6 +37,10 @@ struct PeerInfo {
   std::string address;         // the connection's remote endpoint, "ip:port"
   std::string listen_address;  // where the peer says it accepts connections
                                // (its Envelope's sender.address); may be empty
+  // Further addresses it says it accepts connections at (sender.
+  // more_addresses): those that parse, at most kMaxAddressesPerPeer - 1,
+  // none when listen_address is empty.
+  std::vector<std::string> more_listen_addresses;
 };
 
 // A request or response as received. `env.sender().node_id()` always equals

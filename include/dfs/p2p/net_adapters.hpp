@@ -13,6 +13,7 @@
 #include "dfs/util/scheduler.hpp"
 #include "dfs/dht/transport.hpp"
 #include "dfs/net/transport.hpp"
+#include "dfs/p2p/dialer.hpp"
 #include "dfs/replicate/chunk_client.hpp"
 
 namespace dfs::p2p {
@@ -32,22 +33,26 @@ class AsioScheduler final : public Scheduler {
   std::unordered_map<std::uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers_;
 };
 
-// DHT RPCs as wire envelopes. A peer that proves another ID than expected
-// is reported as unavailable, as dht::Transport asks.
+// DHT RPCs as wire envelopes, sent through the Dialer (each of a
+// contact's addresses in turn). A peer that proves another ID than
+// expected is reported as unavailable, as dht::Transport asks.
 class NetDhtTransport final : public dht::Transport {
  public:
-  NetDhtTransport(net::Transport& net, std::chrono::milliseconds timeout) : net_(net), timeout_(timeout) {}
+  NetDhtTransport(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout)
+      : dialer_(std::move(dialer)), timeout_(timeout) {}
   void send(const dht::Contact& to, dht::Request request, std::function<void(Result<dht::Reply>)> on_done) override;
 
  private:
-  net::Transport& net_;
+  std::shared_ptr<Dialer> dialer_;
   std::chrono::milliseconds timeout_;
 };
 
-// Chunk RPCs; sealed bytes travel as the frame's raw payload.
+// Chunk RPCs, through the Dialer; sealed bytes travel as the frame's raw
+// payload.
 class NetChunkClient final : public replicate::ChunkClient {
  public:
-  NetChunkClient(net::Transport& net, std::chrono::milliseconds timeout) : net_(net), timeout_(timeout) {}
+  NetChunkClient(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout)
+      : dialer_(std::move(dialer)), timeout_(timeout) {}
   void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
                  std::function<void(Status)> done) override;
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
@@ -59,7 +64,7 @@ class NetChunkClient final : public replicate::ChunkClient {
  private:
   void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
             std::function<void(Result<net::Message>)> done);
-  net::Transport& net_;
+  std::shared_ptr<Dialer> dialer_;
   std::chrono::milliseconds timeout_;
 };
 

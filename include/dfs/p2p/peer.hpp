@@ -46,9 +46,11 @@ struct PeerOptions {
   std::string data_dir;                  // holds identity.pem
   std::string listen = "127.0.0.1:0";    // HOST:PORT, [IPV6]:PORT (port 0: any free port)
   std::vector<std::string> bootstrap;    // HOST:PORT of peers to join through
-  // HOST:PORT other peers should dial to reach this one; empty: `listen`.
-  // Needed when listening on a wildcard ("0.0.0.0:4001", "[::]:4001").
-  std::string advertise;
+  // HOST:PORTs other peers should dial to reach this one, tried in this
+  // order (a dual-stack peer lists one of each family); at most
+  // net::kMaxAddressesPerPeer. Empty: `listen`. Needed when listening on a
+  // wildcard ("0.0.0.0:4001", "[::]:4001").
+  std::vector<std::string> advertise;
   std::optional<Bytes> network_key;      // a private network's shared secret
   // The transport's limits (connections, queues, deadlines); its
   // network_key is replaced by the one above.

@@ -37,7 +37,7 @@ struct NetworkStatus {
 
 struct PeerSummary {
   std::string node_id;  // hex
-  std::string address;
+  std::string address;  // its addresses, comma-separated, in the order tried
   // Reachability, from the routing table: how long ago the peer last
   // answered or sent a DHT request, and the RPCs to it that failed in a
   // row since (the table drops it after a few).

@@ -364,6 +364,15 @@ TEST(DhtJoin, PeersThatJoinTogetherThroughOneSeedLearnEachOtherSoonAfter) {
 // node's own table leads back to the other side (bucket refreshes ask only
 // known contacts): only the pings of the contacts it lost
 // (DhtConfig::lost_contact_retry_interval) bring the two sides together.
+TEST(DescribeLookups, GivesTheMediansOfTheRecentLookupsAndTheSlowest) {
+  LookupTotals totals{1000, 0, 0, 0};
+  EXPECT_EQ(describe_lookups(totals, {}), "DHT lookups: 1000 so far");
+  std::deque<LookupStats> recent;
+  for (int i : {3, 1, 2}) recent.push_back(LookupStats{static_cast<std::size_t>(i), 3u * i, 0, 8, milliseconds(40 * i)});
+  EXPECT_EQ(describe_lookups(totals, recent),
+            "DHT lookups: 1000 so far; the last 3: median 80 ms, 2 hops, 6 messages; slowest 120 ms");
+}
+
 class DhtPartition : public ::testing::Test {
  protected:
   static constexpr std::size_t kNodes = 12;

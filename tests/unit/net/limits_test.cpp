@@ -89,6 +89,10 @@ TEST_F(Limits, AWaitingRequestStillTimesOutAtItsDeadline) {
   HoldingServer server;
   server.install(b);
   auto first = request_future(*a.transport, b.address, b.id, ping(), {}, 20s);
+  // Once the first is held there (the connection is up and silent), a
+  // second waits behind it: its timeout says nothing of the peer, so the
+  // connection, and the first, stay.
+  ASSERT_TRUE(eventually([&] { return on_io([&] { return server.peak; }) == 1u; }, 5s));
   auto second = request_future(*a.transport, b.address, b.id, ping(), {}, 300ms);
   ASSERT_EQ(second.wait_for(5s), std::future_status::ready);
   auto r = second.get();

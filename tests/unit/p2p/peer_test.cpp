@@ -1,7 +1,6 @@
 // The P2P engine assembled (p2p/peer.hpp), in one process over TLS on
 // 127.0.0.1: a peer joins through another, learns it, fetches a chunk only
-// the other holds, and places a chunk on it; its status names it. And the
-// DHT wire codec round-trips what it encodes.
+// the other holds, and places a chunk on it; its status names it.
 #include "dfs/p2p/peer.hpp"
 
 #include <gtest/gtest.h>
@@ -10,7 +9,6 @@
 
 #include "../../common/eventually.hpp"
 #include "../../common/temp_dir.hpp"
-#include "dfs/p2p/dht_wire.hpp"
 #include "dfs/store/memory_chunk_store.hpp"
 
 namespace dfs::p2p {
@@ -100,25 +98,6 @@ TEST_F(PeerPair, AStreamedChunkIsPlacedOnBothPeers) {
   EXPECT_EQ(summary.wanted, 2u);
   EXPECT_EQ(summary.min_confirmed, 2u);
   EXPECT_TRUE(*store_a_.contains(id));
-}
-
-TEST(DhtWire, RequestsAndResponsesRoundTrip) {
-  dht::NodeId target;
-  target.bytes[0] = 7;
-  const dht::Request request = dht::FindNodeRequest{target};
-  const wire::Envelope encoded = dht_request_to_wire(request);
-  EXPECT_TRUE(is_dht_request(encoded));
-  auto decoded = dht_request_from_wire(encoded);
-  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
-  EXPECT_EQ(*decoded, request);
-
-  dht::Contact contact;
-  contact.id.bytes[1] = 9;
-  contact.address = "127.0.0.1:4001";
-  const dht::Response response = dht::FindNodeResponse{{contact}};
-  auto back = dht_response_from_wire(dht_response_to_wire(response));
-  ASSERT_TRUE(back.ok()) << back.error().to_string();
-  EXPECT_EQ(*back, response);
 }
 
 }  // namespace
