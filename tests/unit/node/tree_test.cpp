@@ -56,6 +56,19 @@ void scan(const std::string& root, const std::string& rel, std::map<std::string,
   }
 }
 
+// Every entry under `want` is under `got` with the same type, mode, mtime
+// and content (or target), and `got` has nothing more.
+void expect_same_tree(const std::string& want_root, const std::string& got_root) {
+  std::map<std::string, Seen> want, got;
+  scan(want_root, "", want);
+  scan(got_root, "", got);
+  EXPECT_EQ(got.size(), want.size());
+  for (const auto& [name, seen] : want) {
+    ASSERT_TRUE(got.count(name)) << name;
+    EXPECT_TRUE(got[name] == seen) << name;
+  }
+}
+
 void set_mtime(const std::string& path, std::int64_t seconds, long ns) {
   const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(seconds), ns}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
@@ -143,14 +156,7 @@ TEST_F(TreeTest, ATreeWithEveryAwkwardEntryComesBackBitExactWithModesTimesAndSym
   const FileId id = put(src());
   EXPECT_TRUE(id.is_directory());
   ASSERT_TRUE(get(id, dir_ + "/out").ok());
-  std::map<std::string, Seen> want, got;
-  scan(src(), "", want);
-  scan(dir_ + "/out", "", got);
-  EXPECT_EQ(got.size(), want.size());
-  for (const auto& [name, seen] : want) {
-    ASSERT_TRUE(got.count(name)) << name;
-    EXPECT_TRUE(got[name] == seen) << name;
-  }
+  expect_same_tree(src(), dir_ + "/out");
 }
 
 TEST_F(TreeTest, HardLinksShareOneFileIdAndTheTreeIsListedAsOneDirectoryItem) {
@@ -325,14 +331,7 @@ TEST_F(TreeTest, SmallFilesArePackedPerDirectoryAndComeBackBitExact) {
   EXPECT_EQ(packs_of(listed).size(), 1u);  // 400 small files, one chunk
 
   ASSERT_TRUE(get(id, dir_ + "/out").ok());
-  std::map<std::string, Seen> want, got;
-  scan(src(), "", want);
-  scan(dir_ + "/out", "", got);
-  EXPECT_EQ(got.size(), want.size());
-  for (const auto& [name, seen] : want) {
-    ASSERT_TRUE(got.count(name)) << name;
-    EXPECT_TRUE(got[name] == seen) << name;
-  }
+  expect_same_tree(src(), dir_ + "/out");
 
   // One file out of the tree by its path, packed or not.
   for (const char* path : {"below", "many/f123", "at", "empty"}) {
