@@ -35,6 +35,12 @@ Result<DirectorySnapshot> FsImpl::snapshot_reusing(Ino dir, SnapshotScope scope,
   return built;
 }
 
+Status FsImpl::wait_replicated(std::chrono::milliseconds timeout) {
+  if (!replication_ || replication_->wait_for_queued(timeout)) return {};
+  return make_error(Errc::timed_out, "the network has not acknowledged every chunk closed so far after " +
+                                         std::to_string(timeout.count() / 1000) + " s");
+}
+
 Result<FileId> FsImpl::file_id(Ino ino) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
   if (S_ISDIR(inode.mode)) {

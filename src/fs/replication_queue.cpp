@@ -34,6 +34,7 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
     }
     if (!version.stream) return true;  // nothing sent, nothing to wait for
     queue_.push_back(std::move(version));
+    ++versions_queued_;
     queued_chunks_ += chunks;
     stats_.chunks_queued += chunks;
   }
@@ -44,6 +45,12 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
 bool ReplicationQueue::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return changed_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+}
+
+bool ReplicationQueue::wait_for_queued(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  const std::uint64_t ticket = versions_queued_;
+  return changed_.wait_for(lock, timeout, [this, ticket] { return versions_finished_ >= ticket; });
 }
 
 ReplicationQueueStats ReplicationQueue::stats() const {
@@ -70,6 +77,7 @@ void ReplicationQueue::run() {
     version = {};  // the stream goes outside the lock
     lock.lock();
     busy_ = false;
+    ++versions_finished_;
     stats_.chunks_replicated += chunks;
     changed_.notify_all();
   }

@@ -48,6 +48,11 @@ class ReplicationQueue {
   // Waits until nothing is queued or under way, up to `timeout`; returns
   // whether it got there.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Waits until every version queued before the call has been confirmed
+  // (or given up on by its stream), up to `timeout`; returns whether it
+  // got there. Versions queued meanwhile are not waited for, so a mount
+  // that keeps writing does not hold it off for ever.
+  bool wait_for_queued(std::chrono::milliseconds timeout);
   ReplicationQueueStats stats() const;
 
  private:
@@ -60,6 +65,8 @@ class ReplicationQueue {
   std::deque<VersionStream::Taken> queue_;
   std::size_t queued_chunks_ = 0;  // of the versions in queue_
   bool busy_ = false;              // a wait on the network is under way
+  std::uint64_t versions_queued_ = 0;    // ever, in order
+  std::uint64_t versions_finished_ = 0;  // of those, in the same order (one worker)
   bool stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_{};
   ReplicationQueueStats stats_;

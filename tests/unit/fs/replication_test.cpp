@@ -191,6 +191,21 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsNotWaitedForAndNeverBlocks) {
   EXPECT_EQ(queue.stats().chunks_replicated, 36u);
 }
 
+// A namespace snapshot is published only after what was queued before it
+// is confirmed (issue 15).
+TEST(ReplicationQueue, AWaitForTheQueuedVersionsEndsOnlyOnceTheyAreConfirmed) {
+  GatedNetwork network;
+  ReplicationQueue queue(1000, 0ms);
+  EXPECT_TRUE(queue.wait_for_queued(0ms)) << "nothing queued: nothing to wait for";
+  ASSERT_TRUE(queue.push(version_of(network, 16)));
+  ASSERT_TRUE(queue.push(version_of(network, 24)));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
+  EXPECT_FALSE(queue.wait_for_queued(0ms)) << "the versions under way are not confirmed yet";
+  network.open();
+  EXPECT_TRUE(queue.wait_for_queued(60s));
+  EXPECT_EQ(network.count(), 40u);
+}
+
 TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {
   GatedNetwork network;
   auto queue = std::make_unique<ReplicationQueue>(1000, 0ms);
