@@ -12,6 +12,7 @@
 #include "gc_command.hpp"
 #include "dfs/daemon/daemon.hpp"
 #include "dfs/net/address.hpp"
+#include "dfs/node/recovery.hpp"
 #include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
 #include "dfs/util/memory.hpp"
@@ -64,6 +65,20 @@ Result<std::vector<std::string>> advertised_addresses(const std::string& list) {
   return out;
 }
 
+// The lease key (issue 15): of the recovery key dfsmount --recover names
+// (its leases are those this node takes over; a bad file is reported by
+// the recovery itself), else of the data directory's, if it has one.
+Result<std::optional<crypto::SigningKey>> lease_key_from(const po::variables_map& vm, const std::string& data_dir) {
+  if (vm.count("recover")) {
+    auto key = node::read_recovery_key_file(vm["recover"].as<std::string>());
+    if (key.ok()) return std::optional(key->lease_key());
+  }
+  auto key = node::load_recovery_key(data_dir, false);
+  if (key.ok()) return std::optional(key->lease_key());
+  if (key.error().code == Errc::not_found) return std::optional<crypto::SigningKey>();
+  return key.take_error();
+}
+
 }  // namespace
 
 Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const std::string& data_dir) {
@@ -97,6 +112,7 @@ Result<p2p::PeerOptions> peer_options_from(const po::variables_map& vm, const st
   }
   options.fetch_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(fetch_timeout * 1000));
   DFS_TRY(limit_options_from(vm, options));
+  DFS_ASSIGN_OR_RETURN(options.lease_key, lease_key_from(vm, data_dir));
   return options;
 }
 

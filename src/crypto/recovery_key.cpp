@@ -90,4 +90,10 @@ SigningKey RecoveryKey::signing_key() const {
 
 SecretKey RecoveryKey::pointer_key() const { return derive_key(secret_, "dfs recovery v1: pointer sealing"); }
 
+// Its own label: holders see this public key, and it must tell them
+// nothing about the pointer's (which names the pointer record in the DHT).
+SigningKey RecoveryKey::lease_key() const {
+  return SigningKey::from_seed(derive_key(secret_, "dfs recovery v1: lease renewal"));
+}
+
 }  // namespace dfs::crypto

@@ -27,11 +27,14 @@ void Lookup::pump() {
   if (finished_) return;
   bool waiting = false;  // some of the closest live candidates have not answered yet
   const std::size_t width = params_.settle > 0 ? std::min(params_.settle, params_.k) : params_.k;
+  // Once the answers stop bringing closer contacts, the rest of the window
+  // is asked at once: the Kademlia paper's final round.
+  const std::size_t parallel = final_round_ ? width : params_.alpha;
   std::size_t window = 0;
   for (auto& [key, candidate] : shortlist_) {
     if (candidate.state == State::failed) continue;
     if (window++ == width) break;
-    if (candidate.state == State::fresh && in_flight_ < params_.alpha) send(key, candidate);
+    if (candidate.state == State::fresh && in_flight_ < parallel) send(key, candidate);
     if (candidate.state != State::answered) waiting = true;
   }
   // RPCs still in flight outside the window are not waited for: closer
@@ -59,8 +62,13 @@ void Lookup::on_reply(const NodeId& key, Result<Reply> result) {
   auto it = shortlist_.find(key);
   if (it == shortlist_.end()) return;  // cannot happen: candidates are never erased
   Candidate& candidate = it->second;
+  const NodeId closest_before = closest_live();
   if (result.ok() && absorb(candidate, result->body)) {
     candidate.state = State::answered;
+    // alpha answers in a row that taught nothing closer than what was
+    // known: the lookup has converged and only confirmations are left.
+    unimproved_ = closest_live() < closest_before ? 0 : unimproved_ + 1;
+    if (unimproved_ >= params_.alpha) final_round_ = true;
   } else {
     ++stats_.failures;
     // A reply of the wrong kind is a broken peer, not a lost packet.
@@ -68,6 +76,15 @@ void Lookup::on_reply(const NodeId& key, Result<Reply> result) {
     candidate.state = retry ? State::fresh : State::failed;
   }
   pump();
+}
+
+NodeId Lookup::closest_live() const {
+  for (const auto& [key, candidate] : shortlist_) {
+    if (candidate.state != State::failed) return key;
+  }
+  NodeId farthest;
+  farthest.bytes.fill(0xff);
+  return farthest;
 }
 
 bool Lookup::absorb(Candidate& candidate, const Response& body) {

@@ -7,6 +7,13 @@
 // ends when those k have all answered (or none are left). A failed RPC is
 // retried `retries` times before the contact counts as dead.
 //
+// Once alpha answers in a row brought no contact closer than the closest
+// known, the lookup has converged: as in the Kademlia paper's final round,
+// every contact of the k closest not yet asked is asked at once, rather
+// than alpha at a time. The result is the same (the end condition does not
+// change); a network whose nodes all know each other is looked up in two
+// round trips instead of k / alpha.
+//
 // A settled lookup (Params::settle = s < k) works the same over the s
 // closest instead of the k: it ends once the s closest live contacts it
 // knows have all answered, i.e. as soon as the closest answers stop
@@ -69,6 +76,8 @@ class Lookup : public std::enable_shared_from_this<Lookup> {
   Request make_request() const;
   void on_reply(const NodeId& key, Result<Reply> result);
   bool absorb(Candidate& candidate, const Response& body);
+  // Distance key of the closest candidate not failed (all ones if none).
+  NodeId closest_live() const;
   void merge_record(const Record& record);
   void finish();
 
@@ -81,6 +90,8 @@ class Lookup : public std::enable_shared_from_this<Lookup> {
   std::map<NodeId, Candidate> shortlist_;
   std::map<NodeId, Record> records_;  // by publisher
   std::size_t in_flight_ = 0;
+  std::size_t unimproved_ = 0;  // answers in a row that brought nothing closer
+  bool final_round_ = false;    // converged: the whole window may be in flight
   bool finished_ = false;
   TimePoint started_{};
   LookupStats stats_;

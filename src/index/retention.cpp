@@ -98,30 +98,55 @@ Status Index::extend_leases(const std::vector<ChunkId>& chunks, std::int64_t exp
 Status Index::extend_leases(const std::vector<LeaseGrant>& grants, std::int64_t expires_at_unix) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
-  DFS_ASSIGN_OR_RETURN(Statement upsert, db_->prepare("INSERT INTO leases (chunk_id, expires_at, placer) VALUES (?, ?, ?) "
-                                                      "ON CONFLICT (chunk_id) DO UPDATE SET "
-                                                      "expires_at = max(expires_at, excluded.expires_at), "
-                                                      "placer = coalesce(excluded.placer, placer)"));
+  DFS_ASSIGN_OR_RETURN(Statement upsert,
+                       db_->prepare("INSERT INTO leases (chunk_id, expires_at, placer, placer_key) VALUES (?, ?, ?, ?) "
+                                    "ON CONFLICT (chunk_id) DO UPDATE SET "
+                                    "expires_at = max(expires_at, excluded.expires_at), "
+                                    "placer = coalesce(excluded.placer, placer), "
+                                    "placer_key = coalesce(placer_key, excluded.placer_key)"));
   for (const LeaseGrant& grant : grants) {
-    DFS_TRY(upsert.bind_all(grant.chunk.bytes, expires_at_unix, grant.placer));  // none: NULL, keeps the placer
+    // none: NULL, keeps the placer (and its key) recorded
+    DFS_TRY(upsert.bind_all(grant.chunk.bytes, expires_at_unix, grant.placer, grant.placer_key));
     DFS_TRY(upsert.run());
     upsert.reset();
   }
   return tx.commit();
 }
 
-Status Index::renew_leases_placed_by(const std::vector<ChunkId>& chunks, const std::array<std::uint8_t, 32>& placer,
-                                     std::int64_t expires_at_unix) {
+// Runs `sql` (parameters: expiry, then `extra` if it has one, then the
+// chunk ID, then `who`) once per chunk, in one transaction.
+Status Index::renew_each(const char* sql, const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix,
+                         const std::optional<Key32>& extra, const Key32& who) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(Transaction tx, Transaction::begin(*db_));
-  DFS_ASSIGN_OR_RETURN(Statement update, db_->prepare("UPDATE leases SET expires_at = max(expires_at, ?) "
-                                                      "WHERE chunk_id = ? AND placer = ?"));
+  DFS_ASSIGN_OR_RETURN(Statement update, db_->prepare(sql));
   for (const ChunkId& chunk : chunks) {
-    DFS_TRY(update.bind_all(expires_at_unix, chunk.bytes, placer));
+    if (extra) {
+      DFS_TRY(update.bind_all(expires_at_unix, *extra, chunk.bytes, who));
+    } else {
+      DFS_TRY(update.bind_all(expires_at_unix, chunk.bytes, who));
+    }
     DFS_TRY(update.run());
     update.reset();
   }
   return tx.commit();
+}
+
+Status Index::renew_leases_placed_by(const std::vector<ChunkId>& chunks, const Key32& placer,
+                                     std::int64_t expires_at_unix, const std::optional<Key32>& placer_key) {
+  if (placer_key) {
+    return renew_each("UPDATE leases SET expires_at = max(expires_at, ?), placer_key = coalesce(placer_key, ?) "
+                      "WHERE chunk_id = ? AND placer = ?",
+                      chunks, expires_at_unix, placer_key, placer);
+  }
+  return renew_each("UPDATE leases SET expires_at = max(expires_at, ?) WHERE chunk_id = ? AND placer = ?", chunks,
+                    expires_at_unix, std::nullopt, placer);
+}
+
+Status Index::renew_leases_keyed(const std::vector<ChunkId>& chunks, const Key32& placer_key,
+                                 std::int64_t expires_at_unix) {
+  return renew_each("UPDATE leases SET expires_at = max(expires_at, ?) WHERE chunk_id = ? AND placer_key = ?", chunks,
+                    expires_at_unix, std::nullopt, placer_key);
 }
 
 Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {

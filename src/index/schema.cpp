@@ -241,6 +241,16 @@ Status insert_root_inode(Database& db) {
   return stmt.run();
 }
 
+// Schema v10: the placer's lease key beside its node ID (issue 15,
+// replicate/keyed_renewal.hpp).
+constexpr std::string_view kSchemaV10 = R"sql(
+-- The public lease key the placer sent with the chunk (none: a placer
+-- without a recovery key): a renewal signed by it extends the lease from
+-- any node ID, so a machine recovered with the namespace's recovery key
+-- renews what the lost one placed. The first key recorded is kept.
+ALTER TABLE leases ADD COLUMN placer_key BLOB NULL CHECK (placer_key IS NULL OR length(placer_key) = 32);
+)sql";
+
 Status apply_v1(Database& db) {
   DFS_TRY(db.exec(kSchemaV1));
   return insert_root_inode(db);
@@ -258,6 +268,7 @@ Status apply_v6(Database& db) { return db.exec(kSchemaV6); }
 Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
 Status apply_v8(Database& db) { return db.exec(kSchemaV8); }
 Status apply_v9(Database& db) { return db.exec(kSchemaV9); }
+Status apply_v10(Database& db) { return db.exec(kSchemaV10); }
 
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
@@ -269,6 +280,7 @@ constexpr Migration kMigrations[] = {
     {7, "bytes stored for each file (sparse files' st_blocks)", &apply_v7},
     {8, "cached directory snapshots", &apply_v8},
     {9, "chunks kept for retained namespace snapshots", &apply_v9},
+    {10, "the placer's lease key with each lease", &apply_v10},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

@@ -1,5 +1,7 @@
 #include "dfs/node/leases.hpp"
 
+#include <algorithm>
+
 #include "dfs/util/log.hpp"
 
 namespace dfs::node {
@@ -14,14 +16,30 @@ LeaseBook::~LeaseBook() {
                                flushed.error().to_string());
 }
 
-void LeaseBook::lease(const ChunkId& id, const dht::NodeId& placer) { buffer({id, placer.bytes}); }
+void LeaseBook::lease(const ChunkId& id, const dht::NodeId& placer, const replicate::PlacerKey& key) {
+  buffer({id, placer.bytes, key});
+}
 
 void LeaseBook::renew(const ChunkId& id) { buffer({id, std::nullopt}); }
 
-void LeaseBook::renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) {
+void LeaseBook::renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker,
+                                const replicate::PlacerKey& key) {
   Status flushed = flush();
-  if (flushed.ok()) flushed = index_.renew_leases_placed_by(ids, asker.bytes, clock_() + length_.count());
+  if (flushed.ok()) flushed = index_.renew_leases_placed_by(ids, asker.bytes, clock_() + length_.count(), key);
   // Only a renewal lost: the placer asks again next round.
+  if (!flushed.ok()) log::warn("renewing leases: " + flushed.error().to_string());
+}
+
+void LeaseBook::renew_keyed(const std::vector<ChunkId>& ids, const crypto::PublicKey& key, std::int64_t issued_at) {
+  const std::int64_t now = clock_();
+  if (issued_at > now + replicate::kMaxRenewalSkew) {
+    log::warn("a keyed lease renewal dated " + std::to_string(issued_at - now) +
+              " s ahead of this clock renews nothing (is a clock wrong?)");
+    return;
+  }
+  // From when it was signed, not from now: a replay extends nothing more.
+  Status flushed = flush();
+  if (flushed.ok()) flushed = index_.renew_leases_keyed(ids, key, std::min(issued_at, now) + length_.count());
   if (!flushed.ok()) log::warn("renewing leases: " + flushed.error().to_string());
 }
 

@@ -58,4 +58,27 @@ Result<crypto::Digest> proof_from_wire(const wire::Envelope& envelope) {
   return proof;
 }
 
+Result<replicate::PlacerKey> placer_key_from_wire(const wire::PutChunk& put) {
+  if (put.placer_key().empty()) return replicate::PlacerKey{};
+  crypto::PublicKey key{};
+  DFS_TRY(fixed_from_wire(put.placer_key(), key, "PUT_CHUNK placer key"));
+  return replicate::PlacerKey{key};
+}
+
+void renewal_to_wire(const replicate::KeyedRenewal& renewal, wire::HasChunks& has) {
+  wire::KeyedRenewal& out = *has.mutable_renewal();
+  out.set_public_key(to_string(renewal.key));
+  out.set_issued_at(renewal.issued_at);
+  out.set_signature(to_string(renewal.signature));
+}
+
+Result<std::optional<replicate::KeyedRenewal>> renewal_from_wire(const wire::HasChunks& has) {
+  if (!has.has_renewal()) return std::optional<replicate::KeyedRenewal>{};
+  replicate::KeyedRenewal renewal;
+  DFS_TRY(fixed_from_wire(has.renewal().public_key(), renewal.key, "HAS_CHUNKS renewal key"));
+  DFS_TRY(fixed_from_wire(has.renewal().signature(), renewal.signature, "HAS_CHUNKS renewal signature"));
+  renewal.issued_at = has.renewal().issued_at();
+  return std::optional(renewal);
+}
+
 }  // namespace dfs::p2p

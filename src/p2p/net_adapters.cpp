@@ -6,6 +6,7 @@
 
 #include "dfs/p2p/chunk_wire.hpp"
 #include "dfs/p2p/dht_wire.hpp"
+#include "dfs/util/clock.hpp"
 
 namespace dfs::p2p {
 
@@ -86,6 +87,10 @@ void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, Shared
                                std::function<void(Status)> done) {
   wire::Envelope request;
   request.mutable_put_chunk()->set_chunk_id(id_string(id));
+  if (lease_key_) {
+    const crypto::PublicKey& key = lease_key_->public_key();
+    request.mutable_put_chunk()->set_placer_key(std::string(key.begin(), key.end()));
+  }
   call(to, std::move(request), std::move(sealed), [done = std::move(done)](Result<net::Message> answer) {
     if (!answer.ok()) return done(answer.take_error());
     if (!answer->env.has_put_chunk_result()) return done(make_error(Errc::corrupt, "PUT_CHUNK answered with another body"));
@@ -107,6 +112,11 @@ void NetChunkClient::has_chunks(const dht::Contact& to, std::vector<ChunkId> ids
                                 std::function<void(Result<std::vector<bool>>)> done) {
   wire::Envelope request;
   for (const ChunkId& id : ids) request.mutable_has_chunks()->add_chunk_ids(id_string(id));
+  // Signed for this peer only: a holder cannot pass it on to another.
+  if (lease_key_ && to.has_id()) {
+    renewal_to_wire(replicate::sign_renewal(*lease_key_, to.id, self_, unix_seconds(), ids),
+                    *request.mutable_has_chunks());
+  }
   const std::size_t count = ids.size();
   call(to, std::move(request), {}, [count, done = std::move(done)](Result<net::Message> answer) {
     if (!answer.ok()) return done(answer.take_error());

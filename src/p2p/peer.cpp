@@ -189,6 +189,8 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
     case wire::Envelope::kPutChunk: {
       auto id = chunk_id_from_wire(env.put_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
+      auto key = placer_key_from_wire(env.put_chunk());
+      if (!key.ok()) return respond.fail(key.take_error());
       if (!among_closest(dht->self().id, *id)) {
         return respond.fail(make_error(Errc::permission_denied,
                                        "refused: this peer is not among the closest to chunk " + id->short_hex() +
@@ -197,8 +199,8 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       const std::uint64_t size = request.payload.size();
       if (auto busy = admit_put(from, size)) return respond.fail(*busy);
       put_pool.submit([this, id = *id, payload = std::move(request.payload), respond, placer = dht::NodeId{from.id},
-                       size] {
-        Status stored = chunk_server.on_put(id, payload, placer);
+                       key = *key, size] {
+        Status stored = chunk_server.on_put(id, payload, placer, key);
         puts_queued.fetch_sub(size);
         if (!stored.ok()) return respond.fail(stored.error());
         wire::Envelope reply;
@@ -227,7 +229,9 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       // Whether the asker is one of each chunk's holders, by the routing
       // table (here, on the network thread): only then, or if it placed
       // the chunk, does its question renew the chunk's lease.
-      replicate::HasAsker asker{dht::NodeId{from.id}, {}};
+      auto renewal = renewal_from_wire(env.has_chunks());
+      if (!renewal.ok()) return respond.fail(renewal.take_error());
+      replicate::HasAsker asker{dht::NodeId{from.id}, {}, *renewal, dht->self().id};
       for (const auto& raw : env.has_chunks().chunk_ids()) {
         auto id = chunk_id_from_wire(raw);
         if (!id.ok()) return respond.fail(id.take_error());
@@ -383,7 +387,8 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   impl->dht = std::make_unique<dht::Dht>(dht::Contact{dht::NodeId{self_id}, impl->dialable_address,
                                                       net_options.more_advertised_addresses},
                                          *impl->dht_transport, *impl->scheduler, dht_config);
-  impl->chunk_client = std::make_unique<NetChunkClient>(dialer, options.rpc_timeout * 6);
+  impl->chunk_client =
+      std::make_unique<NetChunkClient>(dialer, options.rpc_timeout * 6, options.lease_key, dht::NodeId{self_id});
   impl->runner = std::make_unique<replicate::PoolRunner>(
       impl->pool, [raw](std::function<void()> fn) { boost::asio::post(raw->io, std::move(fn)); });
   replicate::ReplicationConfig replication;

@@ -15,12 +15,12 @@ std::uint64_t read(const std::atomic<std::uint64_t>& counter) { return counter.l
 ChunkServer::ChunkServer(store::ChunkStore& served, store::ChunkStore* held, LeaseRecorder* leases)
     : served_(served), held_(held != nullptr ? *held : served), leases_(leases), committer_(held_) {}
 
-Status ChunkServer::on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from) {
+Status ChunkServer::on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from, const PlacerKey& key) {
   // This is where bytes from strangers enter: check them here, once, so
   // that no store implementation or decorator can be the one that forgets
   // (the store is then told they are verified and does not hash again).
   Status status = store::check_sealed(id, sealed);
-  if (status.ok() && leases_ != nullptr) leases_->lease(id, from);  // before the put: GC keeps off it from now on
+  if (status.ok() && leases_ != nullptr) leases_->lease(id, from, key);  // before the put: GC keeps off it from now on
   // A chunk already served here (the owner's copy, or an earlier PUT)
   // costs no budget: only its lease is extended.
   Result<bool> held = status.ok() ? served_.contains(id) : Result<bool>(false);
@@ -65,7 +65,13 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids, cons
       renew_if_placer.push_back(ids[i]);
     }
   }
-  if (!renew_if_placer.empty()) leases_->renew_placed_by(renew_if_placer, asker.id);
+  if (renew_if_placer.empty()) return held;
+  // One signature over the whole request, checked only when it could
+  // renew something (it costs about as much as reading a small chunk).
+  PlacerKey key;
+  if (asker.renewal && verify_renewal(*asker.renewal, asker.holder, asker.id, ids)) key = asker.renewal->key;
+  leases_->renew_placed_by(renew_if_placer, asker.id, key);
+  if (key) leases_->renew_keyed(renew_if_placer, *key, asker.renewal->issued_at);
   return held;
 }
 

@@ -19,6 +19,9 @@
 #include "../common/eventually.hpp"
 #include "../common/test_data.hpp"
 #include "dfs/chunk/sealed_chunk.hpp"
+#include "dfs/crypto/recovery_key.hpp"
+#include "dfs/replicate/keyed_renewal.hpp"
+#include "dfs/util/clock.hpp"
 #include "dfs/util/encoding.hpp"
 #include "hostile_peer.hpp"
 #include "lying_peer.hpp"
@@ -131,6 +134,36 @@ class Hostile : public ::testing::Test {
       const int da = id.bytes[i] ^ a[i];
       const int db = id.bytes[i] ^ b[i];
       if (da != db) return da < db;
+    }
+    return false;
+  }
+  // How many of `others` are closer to chunk `id` than node `who`.
+  static long closer_than(const ChunkId& id, const Bytes& who, const std::vector<Bytes>& others) {
+    return std::count_if(others.begin(), others.end(), [&](const Bytes& o) { return closer_to(id, o, who); });
+  }
+  // A 4 KiB chunk the victim takes with --replicas 1 (fewer than 4 of
+  // peers 1..`count` closer to it: its placement window is 2R + 2) and
+  // that none of `askers` holds (4 of them closer); none if no such chunk
+  // turned up (an asker in the victim's half of the ID space, when that
+  // half holds only 3 other peers).
+  std::optional<SealedChunk> chunk_far_from(const std::vector<const HostilePeer*>& askers, int count, int seed) const {
+    const Bytes victim = from_hex(node_id(kVictim)).value();
+    std::vector<Bytes> others;
+    for (int i = 1; i <= count; ++i) others.push_back(from_hex(node_id(i)).value());
+    const auto key = crypto::SecretKey::generate();
+    for (int n = 0; n < 4096; ++n) {
+      SealedChunk chunk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n + seed)));
+      bool far = closer_than(chunk.id, victim, others) < 4;
+      for (const HostilePeer* asker : askers) {
+        far = far && closer_than(chunk.id, Bytes(asker->id().begin(), asker->id().end()), others) >= 4;
+      }
+      if (far) return chunk;
+    }
+    return std::nullopt;
+  }
+  bool victim_holds(const ChunkId& chunk) const {
+    for (const auto& [id, where] : served_chunks_on_disk(data(kVictim))) {
+      if (id == chunk) return true;
     }
     return false;
   }
@@ -331,41 +364,23 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
   start_peer(kVictim, {"--replicas", "1", "--lease-length", "2", "--gc-interval", "0.5"});  // window: 4 closest
   for (int i = 1; i <= 5; ++i) start_peer(i);
   ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
-  std::vector<Bytes> others;
-  for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
-  const Bytes victim = from_hex(node_id(kVictim)).value();
   HostilePeer placer(kAttackerIp, address(kVictim));
   placer.handshake_and_hello();
-  // A chunk the victim takes (fewer than 4 known peers closer to it than
-  // the victim) and the asker does not hold (4 known peers closer to it).
-  // For some asker IDs there is none (an asker in the victim's half of the
-  // ID space, when that half holds only 3 other peers): then the asker
-  // takes a fresh identity.
-  const auto closer_than = [&](const ChunkId& id, const Bytes& who) {
-    return std::count_if(others.begin(), others.end(), [&](const Bytes& o) { return closer_to(id, o, who); });
-  };
-  const auto key = crypto::SecretKey::generate();
-  SealedChunk junk;
+  // A chunk the victim takes and the asker does not hold. For some asker
+  // IDs there is none: then the asker takes a fresh identity.
+  std::optional<SealedChunk> found;
   std::unique_ptr<HostilePeer> asker;
-  for (bool found = false; !found;) {
+  while (!found) {
     asker = std::make_unique<HostilePeer>("127.0.0.67", address(kVictim));
-    const Bytes asker_id(asker->id().begin(), asker->id().end());
-    for (int n = 0; n < 4096 && !found; ++n) {
-      junk = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(n)));
-      found = closer_than(junk.id, victim) < 4 && closer_than(junk.id, asker_id) >= 4;
-    }
+    found = chunk_far_from({asker.get()}, 5, 0);
   }
+  const SealedChunk junk = *found;
   asker->handshake_and_hello();
   placer.send(HostilePeer::put_chunk(junk.id, 86400), junk.bytes);
   auto answer = placer.read_frame(20s);
   ASSERT_TRUE(answer);
   ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunkResult);
-  const auto held = [&] {
-    for (const auto& [id, where] : served_chunks_on_disk(data(kVictim))) {
-      if (id == junk.id) return true;
-    }
-    return false;
-  };
+  const auto held = [&] { return victim_holds(junk.id); };
   ASSERT_TRUE(held());
   // The asker keeps asking, far more often than the lease lasts.
   EXPECT_TRUE(wait_until(
@@ -376,6 +391,62 @@ TEST_F(Hostile, AStrangerAskingAboutJunkItDidNotPlaceDoesNotKeepItAlive) {
       },
       30s))
       << "a stranger's HAS_CHUNKS kept the junk chunk alive";
+}
+
+// Issue 15: a machine recovered with the namespace's recovery key has a
+// new node ID, neither the placer of its chunks nor (in a network larger
+// than 2R + 2) among their holders, so its HAS_CHUNKS renewed nothing and
+// the recovered files' chunks expired. Now the placer sends its lease key
+// with each chunk, and a HAS signed by that key renews from any node ID;
+// one signed by a stranger's key renews nothing.
+TEST_F(Hostile, ARecoveredMachineWithANewNodeIdRenewsByThePlacersKeyAndAStrangersKeyDoesNot) {
+  start_peer(kVictim, {"--replicas", "1", "--lease-length", "2", "--gc-interval", "0.5"});  // window: 4 closest
+  for (int i = 1; i <= 5; ++i) start_peer(i);  // 6 peers, more than 2R + 2
+  ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  const auto recovery_key = crypto::RecoveryKey::generate();
+  const crypto::SigningKey owner = recovery_key.lease_key();
+  const crypto::SigningKey stranger_key = crypto::RecoveryKey::generate().lease_key();
+  HostilePeer lost(kAttackerIp, address(kVictim));  // the machine that placed them, gone after
+  lost.handshake_and_hello();
+  std::optional<SealedChunk> kept, junk;
+  std::unique_ptr<HostilePeer> recovered, stranger;
+  while (!kept || !junk) {
+    recovered = std::make_unique<HostilePeer>("127.0.0.67", address(kVictim));
+    stranger = std::make_unique<HostilePeer>("127.0.0.68", address(kVictim));
+    kept = chunk_far_from({recovered.get(), stranger.get()}, 5, 0);
+    junk = chunk_far_from({recovered.get(), stranger.get()}, 5, 128);
+  }
+  recovered->handshake_and_hello();
+  stranger->handshake_and_hello();
+  // Kept first: the junk's lease then ends no earlier than the kept one's.
+  for (const SealedChunk* chunk : {&*kept, &*junk}) {
+    wire::Envelope put = HostilePeer::put_chunk(chunk->id, 86400);
+    put.mutable_put_chunk()->set_placer_key(std::string(owner.public_key().begin(), owner.public_key().end()));
+    lost.send(std::move(put), chunk->bytes);
+    auto answer = lost.read_frame(20s);
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunkResult);
+  }
+  const dht::NodeId victim{dht::NodeId::from_hex(node_id(kVictim)).value()};
+  const auto ask = [&](HostilePeer& asker, const crypto::SigningKey& key, const ChunkId& id) {
+    const std::vector<ChunkId> ids{id};
+    const auto renewal = replicate::sign_renewal(key, victim, dht::NodeId{asker.id()}, unix_seconds(), ids);
+    wire::Envelope has = HostilePeer::has_chunks(ids);
+    wire::KeyedRenewal& out = *has.mutable_has_chunks()->mutable_renewal();
+    out.set_public_key(std::string(renewal.key.begin(), renewal.key.end()));
+    out.set_issued_at(renewal.issued_at);
+    out.set_signature(std::string(renewal.signature.begin(), renewal.signature.end()));
+    asker.send(std::move(has));
+    return asker.read_frame(5s).has_value();
+  };
+  ASSERT_TRUE(victim_holds(kept->id) && victim_holds(junk->id));
+  // Both keep asking, far more often than the lease lasts, until the
+  // stranger's chunk is collected.
+  EXPECT_TRUE(wait_until(
+      [&] { return ask(*recovered, owner, kept->id) && ask(*stranger, stranger_key, junk->id) && !victim_holds(junk->id); },
+      30s))
+      << "a HAS signed by a stranger's key kept a chunk alive";
+  EXPECT_TRUE(victim_holds(kept->id)) << "the recovered machine's HAS, signed by the placer's key, did not renew";
 }
 
 // Repair trusted HAS_CHUNKS answers: a peer that says it holds every chunk

@@ -5,6 +5,11 @@
 //                  DHT; its public half names the record (dht/signed_record.hpp)
 //   pointer_key()  AES-256-GCM key the pointer's contents are sealed with, so
 //                  peers storing the record learn only its size
+//   lease_key()    Ed25519 pair: its public half goes with every chunk the
+//                  namespace's node places, and a lease renewal it signs
+//                  counts as the placer's from any node ID
+//                  (replicate/keyed_renewal.hpp), so a machine recovered
+//                  with this key renews the leases the lost one took
 //
 // The pointer names the root directory snapshot by its ID (manifest ID and
 // key); each directory manifest holds its children's IDs, keys included
@@ -44,6 +49,7 @@ class RecoveryKey {
   const SecretKey& secret() const { return secret_; }
   SigningKey signing_key() const;
   SecretKey pointer_key() const;
+  SigningKey lease_key() const;
 
  private:
   explicit RecoveryKey(const SecretKey& secret) : secret_(secret) {}

@@ -280,17 +280,27 @@ class Index {
   // a sync each on the receive path.
   Status extend_leases(const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix);
   // The same for chunks another peer put here, recording who put each
-  // (`placer`, a node ID; none keeps the one recorded): that peer may renew
-  // the lease later (renew_leases_placed_by), an arbitrary peer may not.
+  // (`placer`, a node ID; none keeps the one recorded) and its lease key
+  // (`placer_key`, replicate/keyed_renewal.hpp; the first one recorded is
+  // kept, so a later PUT of the same bytes by a stranger cannot take the
+  // lease from the owner's key): that peer, or a renewal signed by that
+  // key, may renew the lease later; an arbitrary peer may not.
+  using Key32 = std::array<std::uint8_t, 32>;
   struct LeaseGrant {
     ChunkId chunk;
-    std::optional<std::array<std::uint8_t, 32>> placer;
+    std::optional<Key32> placer;
+    std::optional<Key32> placer_key = std::nullopt;
   };
   Status extend_leases(const std::vector<LeaseGrant>& grants, std::int64_t expires_at_unix);
   // Extends, until `expires_at_unix`, the leases of those of `chunks` that
-  // `placer` put here; the others are left as they are.
-  Status renew_leases_placed_by(const std::vector<ChunkId>& chunks, const std::array<std::uint8_t, 32>& placer,
-                                std::int64_t expires_at_unix);
+  // `placer` put here; the others are left as they are. With `placer_key`,
+  // records it as their placer's key where none is (a placer that got its
+  // recovery key after placing them).
+  Status renew_leases_placed_by(const std::vector<ChunkId>& chunks, const Key32& placer, std::int64_t expires_at_unix,
+                                const std::optional<Key32>& placer_key = std::nullopt);
+  // Extends, until `expires_at_unix`, the leases of those of `chunks`
+  // recorded with `placer_key` (a keyed renewal the caller verified).
+  Status renew_leases_keyed(const std::vector<ChunkId>& chunks, const Key32& placer_key, std::int64_t expires_at_unix);
   // Whether a lease holds `chunk` at `now_unix`.
   Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
   // The candidates GC may delete at `now_unix`: no file references them and
@@ -373,6 +383,9 @@ class Index {
   // returns no row, judged in one read transaction. mu_ held.
   Result<std::vector<ChunkId>> without_rows(std::string_view probe, const std::vector<ChunkId>& candidates,
                                             std::int64_t now);
+  // One lease renewal statement per chunk, in one transaction (retention.cpp).
+  Status renew_each(const char* sql, const std::vector<ChunkId>& chunks, std::int64_t expires_at_unix,
+                    const std::optional<Key32>& extra, const Key32& who);
 
   // Guards db_ and every statement on it: SQLite connections are not
   // shareable between threads (opened without SQLite's own mutex).

@@ -14,8 +14,11 @@
 //
 // Renewal: a lease is extended whenever the chunk arrives again, and when
 // a peer entitled to it asks this one HAS_CHUNKS about it: the peer that
-// put it here (recorded with the lease) or one of its current holders —
-// never an arbitrary peer (issue 10: a stranger cannot keep junk alive).
+// put it here (recorded with the lease), any peer whose question is signed
+// by the lease key the placer sent with it (issue 15: a machine that
+// recovered the placer's namespace, replicate/keyed_renewal.hpp), or one
+// of its current holders — never an arbitrary peer (issue 10: a stranger
+// cannot keep junk alive).
 // Every repair round asks the R closest peers about the chunks the asker
 // has: the other holders ask about what they serve, and the owner, which
 // placed them, about its own files' chunks in its cache/ (Replicator's
@@ -57,10 +60,14 @@ class LeaseBook final : public replicate::LeaseRecorder {
             UnixClock clock = unix_seconds);
   ~LeaseBook() override;
 
-  void lease(const ChunkId& id, const dht::NodeId& placer) override;
+  void lease(const ChunkId& id, const dht::NodeId& placer, const replicate::PlacerKey& key) override;
   void renew(const ChunkId& id) override;
-  // Flushes first, so that the placers of buffered leases are known.
-  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) override;
+  // Both flush first, so that the placers (and keys) of buffered leases
+  // are known. A keyed renewal dated more than replicate::kMaxRenewalSkew
+  // ahead of this clock renews nothing.
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker,
+                       const replicate::PlacerKey& key) override;
+  void renew_keyed(const std::vector<ChunkId>& ids, const crypto::PublicKey& key, std::int64_t issued_at) override;
   // Writes the buffered leases to the index, expiring `length` from now.
   // On failure they stay buffered (and held) for the next flush.
   Status flush();

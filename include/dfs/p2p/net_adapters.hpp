@@ -8,8 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
+#include "dfs/crypto/signing.hpp"
 #include "dfs/util/scheduler.hpp"
 #include "dfs/dht/transport.hpp"
 #include "dfs/net/transport.hpp"
@@ -48,11 +50,15 @@ class NetDhtTransport final : public dht::Transport {
 };
 
 // Chunk RPCs, through the Dialer; sealed bytes travel as the frame's raw
-// payload.
+// payload. With a lease key (a node whose data directory has a recovery
+// key, issue 15), every PUT carries its public half and every HAS a
+// renewal signed by it for the peer asked (replicate/keyed_renewal.hpp),
+// as `self`.
 class NetChunkClient final : public replicate::ChunkClient {
  public:
-  NetChunkClient(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout)
-      : dialer_(std::move(dialer)), timeout_(timeout) {}
+  NetChunkClient(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout,
+                 std::optional<crypto::SigningKey> lease_key = std::nullopt, dht::NodeId self = {})
+      : dialer_(std::move(dialer)), timeout_(timeout), lease_key_(std::move(lease_key)), self_(self) {}
   void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
                  std::function<void(Status)> done) override;
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
@@ -66,6 +72,8 @@ class NetChunkClient final : public replicate::ChunkClient {
             std::function<void(Result<net::Message>)> done);
   std::shared_ptr<Dialer> dialer_;
   std::chrono::milliseconds timeout_;
+  const std::optional<crypto::SigningKey> lease_key_;
+  const dht::NodeId self_;
 };
 
 // HAS_CHUNKS answers as a bitmap, bit i of byte i/8 (LSB first).

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dfs/crypto/signing.hpp"
 #include "dfs/dht/record_board.hpp"
 #include "dfs/net/tls_transport.hpp"
 #include "dfs/replicate/chunk_network.hpp"
@@ -72,6 +73,11 @@ struct PeerOptions {
   // on a new machine (issue 15) renews the leases of its whole tree, not
   // only of what it has read. Empty: the local stores only.
   replicate::ReferencedChunks referenced_chunks;
+  // The lease key of this node's namespace (crypto::RecoveryKey::
+  // lease_key): sent with every chunk placed and signing every HAS, so
+  // that a machine that recovers the namespace renews what this one
+  // placed (replicate/keyed_renewal.hpp). None: leases by node ID only.
+  std::optional<crypto::SigningKey> lease_key;
   // Where chunks other peers put here go, under their own budget (its
   // quota; DataDir::held()); it must also be part of the store given to
   // start() (DataDir::served()). Not owned, must outlive the Peer.

@@ -20,10 +20,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "dfs/dht/node_id.hpp"
+#include "dfs/replicate/keyed_renewal.hpp"
 #include "dfs/replicate/storage_proof.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/store/group_commit.hpp"
@@ -51,32 +53,44 @@ struct ServerStats {
 // the index; thread-safe.
 //
 // Who may extend a lease (issue 10): the peer that put the chunk here (the
-// owner placing it, or a holder repairing), and the chunk's current
-// holders (which ask about it every repair round) — never an arbitrary
-// peer, so a stranger cannot keep junk alive by asking about it.
+// owner placing it, or a holder repairing), whoever signs for the lease
+// key it sent with the chunk (issue 15, keyed_renewal.hpp: the machine
+// that recovered its namespace), and the chunk's current holders (which
+// ask about it every repair round) — never an arbitrary peer, so a
+// stranger cannot keep junk alive by asking about it.
 class LeaseRecorder {
  public:
   virtual ~LeaseRecorder() = default;
   // `placer` put `id` here: starts or extends its lease and records
-  // `placer` as the peer that may renew it. Called *before* the chunk is
+  // `placer` (and `key`, its lease key if it sent one) as who may renew it.
+  // Called *before* the chunk is
   // stored: from then on GC must not collect it (a lease on a chunk that
   // then fails to store is harmless: it only expires).
-  virtual void lease(const ChunkId& id, const dht::NodeId& placer) = 0;
+  virtual void lease(const ChunkId& id, const dht::NodeId& placer, const PlacerKey& key) = 0;
   // A current holder of `id` asked about it: extends its lease, whoever
   // placed it.
   virtual void renew(const ChunkId& id) = 0;
-  // `asker` asked about `ids`: extends the leases of those it placed.
-  virtual void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) = 0;
+  // `asker` asked about `ids`: extends the leases of those it placed, and
+  // records `key` (from a renewal it signed) as their placer's key where
+  // none is.
+  virtual void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker, const PlacerKey& key) = 0;
+  // A verified keyed renewal of `ids`: extends the leases recorded with
+  // `key`, to `issued_at` plus the lease length at most.
+  virtual void renew_keyed(const std::vector<ChunkId>& ids, const crypto::PublicKey& key, std::int64_t issued_at) = 0;
 };
 
 // Who asks HAS_CHUNKS, as lease renewal needs it: the asker's proven node
 // ID and, for each chunk asked about, whether the asker is one of its
 // current holders (among its closest peers by this node's routing table;
 // the network adapter decides, where the routing table is). Missing
-// entries count as false.
+// entries count as false. `renewal`: a keyed renewal the asker sent
+// (keyed_renewal.hpp), unverified; `holder` is this peer's node ID, which
+// it must name.
 struct HasAsker {
   dht::NodeId id;
   std::vector<bool> holds;
+  std::optional<KeyedRenewal> renewal = std::nullopt;
+  dht::NodeId holder = {};
 };
 
 class ChunkServer {
@@ -93,17 +107,19 @@ class ChunkServer {
   // not hash to `id`, Errc::too_large above kMaxSealedChunkSize (nothing is
   // stored either way), Errc::no_space ("full") when the budget for others
   // is spent. Storing a chunk already held succeeds, and costs no budget.
-  // `from` is the peer that put it (it may renew the lease).
-  Status on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from = {});
+  // `from` is the peer that put it, `key` the lease key it sent (either may
+  // renew the lease).
+  Status on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from = {}, const PlacerKey& key = {});
 
   // The stored bytes, verified: Errc::not_found if absent, Errc::corrupt if
   // the copy on disk went bad (the store then drops it).
   Result<Bytes> on_get(const ChunkId& id);
 
   // Whether each of `ids` is held, in order. With a LeaseRecorder, renews
-  // the lease of each chunk held if `asker` holds it too or placed it
-  // (see LeaseRecorder): the repair loops of the other holders and of the
-  // owner ask about it every round. Errc::too_large above
+  // the lease of each chunk held if `asker` holds it too or placed it, or
+  // sent a keyed renewal that verifies (see LeaseRecorder): the repair
+  // loops of the other holders and of the owner ask about it every round.
+  // A renewal that does not verify renews nothing; the answer is the same. Errc::too_large above
   // kMaxHasChunksBatch IDs. A chunk whose presence cannot be read (an I/O
   // error) counts as absent: the asker then pushes it again, which is
   // harmless, rather than trusting a copy that may be gone.

@@ -9,6 +9,11 @@
 // the R holders and R stand-ins, and a settled lookup costs a few round
 // trips where a strict one waits ~8 on a WAN for all k to answer.
 //
+// Below k known peers, a find runs a strict lookup that may show the
+// network small. Finds that come while one runs (the first chunks of a
+// get or put, all at once) wait for it instead of each running its own,
+// which would ask every peer again for the same answer.
+//
 // Peers the Distrusted set holds are never returned: placing a copy on a
 // peer caught lying about what it stores, or asking it for one, is wasted.
 //
@@ -57,6 +62,15 @@ class ClosestPeers {
     std::chrono::steady_clock::time_point until;
   };
 
+  // A find() waiting for the lookup that may show the network small.
+  struct Waiting {
+    dht::NodeId key;
+    std::function<void(std::vector<dht::Contact>)> done;
+  };
+
+  // A lookup of `key` for `done`, or (done null) for waiting_.
+  void lookup(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done, bool settle);
+  void release_waiting(std::vector<dht::Contact> found);
   std::vector<dht::NodeId> table_ids() const;  // sorted
   bool table_has_newcomer(const PeerSet& set) const;
 
@@ -66,6 +80,9 @@ class ClosestPeers {
   const std::size_t settle_;
   const Distrusted& distrusted_;
   std::optional<PeerSet> small_network_;
+  // Finds made while a strict lookup that may set small_network_ runs,
+  // the first one's key being the one looked up; empty when none runs.
+  std::vector<Waiting> waiting_;
   Lifeline life_;
 };
 

@@ -359,6 +359,28 @@ TEST(DhtJoin, PeersThatJoinTogetherThroughOneSeedLearnEachOtherSoonAfter) {
   for (std::size_t i = 0; i < cluster.size(); ++i) EXPECT_EQ(cluster.dht(i).table().size(), 7u) << "node " << i;
 }
 
+// In a network whose nodes all know each other, the first alpha answers
+// teach nothing closer: the rest of the k closest are asked at once (the
+// paper's final round), so a strict lookup takes two round trips, not one
+// per alpha nodes (11 nodes: four).
+TEST(DhtLookupRounds, AConvergedLookupAsksTheRestOfTheClosestAtOnce) {
+  sim::ClusterConfig config = small_cluster(16);
+  config.dht.k = 20;
+  config.network.min_latency = config.network.max_latency = milliseconds(40);
+  sim::SimCluster cluster(config);
+  ASSERT_TRUE(cluster.grow(12));
+  ASSERT_TRUE(cluster.loop().run_until([&] { return everyone_knows_everyone(cluster); },
+                                       cluster.loop().now() + minutes(1)));
+  const milliseconds round_trip(80);
+  for (std::size_t from = 0; from < cluster.size(); ++from) {
+    auto found = cluster.lookup(from, NodeId::random(cluster.rng()));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->closest.size(), 11u) << "from node " << from;
+    EXPECT_EQ(found->stats.hops, 1u) << "from node " << from;
+    EXPECT_LE(found->stats.duration, 2 * round_trip) << "from node " << from;
+  }
+}
+
 // A third of a network is cut off long enough that both sides drop each
 // other from their routing tables, then the partition heals. Nothing in a
 // node's own table leads back to the other side (bucket refreshes ask only

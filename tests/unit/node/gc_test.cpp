@@ -101,7 +101,7 @@ TEST_F(GcTest, ReferencedChunksAreKeptAndUnreferencedOnesCollected) {
 
 TEST_F(GcTest, ALeasedChunkIsKeptUntilItsLeaseEndsThenCollected) {
   const ChunkId leased = ChunkId::of(Bytes{'x'});
-  leases_->lease(leased, placer_);  // as ChunkServer does: before the put; buffered, and collect flushes it
+  leases_->lease(leased, placer_, {});  // as ChunkServer does: before the put; buffered, and collect flushes it
   ASSERT_OK(store_->put(leased, Bytes{'x'}));
   EXPECT_EQ(collect().chunks_collected, 0u);
   now_ += kLease.count() - 1;
@@ -116,10 +116,10 @@ TEST_F(GcTest, ALeasedChunkIsKeptUntilItsLeaseEndsThenCollected) {
 
 TEST_F(GcTest, ARenewedLeaseKeepsTheChunkLonger) {
   const ChunkId id = chunk(*store_, 3);
-  leases_->lease(id, placer_);
+  leases_->lease(id, placer_, {});
   ASSERT_OK(leases_->flush());
   now_ += kLease.count() - 1;
-  leases_->renew_placed_by({id}, placer_);  // the owner, which placed it, asks HAS_CHUNKS
+  leases_->renew_placed_by({id}, placer_, {});  // the owner, which placed it, asks HAS_CHUNKS
   now_ += 10;
   collect();
   EXPECT_TRUE(in_store(id));
@@ -127,21 +127,56 @@ TEST_F(GcTest, ARenewedLeaseKeepsTheChunkLonger) {
 
 TEST_F(GcTest, AStrangerAskingAboutAChunkItDidNotPlaceDoesNotKeepItAlive) {
   const ChunkId id = chunk(*held_, 30);
-  leases_->lease(id, placer_);
+  leases_->lease(id, placer_, {});
   dht::NodeId stranger;
   stranger.bytes[0] = 0x66;
   for (int round = 0; round < 3; ++round) {
     now_ += kLease.count() / 2;
-    leases_->renew_placed_by({id}, stranger);
+    leases_->renew_placed_by({id}, stranger, {});
   }
   const GcReport report = collect();
   EXPECT_EQ(report.chunks_collected, 1u);
   EXPECT_FALSE(*held_->contains(id));
 }
 
+// Issue 15: the machine that recovered the placer's namespace renews with
+// the placer's lease key (the signature is checked by ChunkServer); another
+// key renews nothing, and a renewal counts from when it was signed, so a
+// replay keeps nothing longer.
+TEST_F(GcTest, AKeyedRenewalKeepsAChunkOnlyWithThePlacersKeyAndOnlyFromWhenItWasSigned) {
+  const crypto::PublicKey owner{1}, stranger{2};
+  const ChunkId id = chunk(*held_, 32);
+  leases_->lease(id, placer_, owner);
+  ASSERT_OK(leases_->flush());  // the lease runs from when it is recorded
+  const std::int64_t signed_at = now_ + kLease.count() / 2;
+  now_ += kLease.count() - 1;
+  leases_->renew_keyed({id}, stranger, now_);
+  leases_->renew_keyed({id}, owner, signed_at);  // replayed late: good until signed_at + kLease only
+  now_ = signed_at + kLease.count() - 1;
+  EXPECT_EQ(collect().chunks_collected, 0u);
+  now_ += 1;
+  EXPECT_EQ(collect().chunks_collected, 1u);
+  EXPECT_FALSE(*held_->contains(id));
+}
+
+TEST_F(GcTest, AKeyedRenewalDatedFarAheadRenewsNothingAndAPlacerMayNameItsKeyLater) {
+  const crypto::PublicKey owner{1};
+  const ChunkId early = chunk(*held_, 33), later = chunk(*held_, 34);
+  leases_->lease(early, placer_, owner);
+  leases_->lease(later, placer_, {});  // placed before its node had a recovery key
+  leases_->renew_placed_by({later}, placer_, owner);
+  leases_->renew_keyed({early, later}, owner, now_ + kLease.count() + replicate::kMaxRenewalSkew + 1);
+  now_ += kLease.count() - 1;
+  leases_->renew_keyed({later}, owner, now_);
+  now_ += 1;
+  EXPECT_EQ(collect().chunks_collected, 1u);
+  EXPECT_FALSE(*held_->contains(early)) << "a renewal dated far ahead kept the chunk";
+  EXPECT_TRUE(*held_->contains(later)) << "the key the placer named later did not renew";
+}
+
 TEST_F(GcTest, ChunksHeldForOthersAreKeptWhileLeasedThenCollected) {
   const ChunkId id = chunk(*held_, 31);
-  leases_->lease(id, placer_);
+  leases_->lease(id, placer_, {});
   now_ += kLease.count() - 1;
   leases_->renew(id);  // a current holder asks
   ASSERT_OK(leases_->flush());  // the lease runs from when it is recorded
@@ -177,7 +212,7 @@ TEST_F(GcTest, ADryRunDeletesNothing) {
 TEST_F(GcTest, TheCacheDropsUnreferencedChunksEvenIfLeased) {
   const ChunkId cached = chunk(*cache_, 5), used = chunk(*cache_, 6);
   record(2, {used});
-  leases_->lease(cached, placer_);
+  leases_->lease(cached, placer_, {});
   const GcReport report = collect();
   EXPECT_EQ(report.cache_collected, 1u);
   EXPECT_FALSE(*cache_->contains(cached));

@@ -132,25 +132,34 @@ TEST_F(ChunkServerTest, ConcurrentPutsGetsAndHasFromManyThreadsAgree) {
 // or renewal, and who placed each chunk (a renewal by placer is granted
 // only to that placer, as the index does).
 struct RecordedLeases final : LeaseRecorder {
-  void lease(const ChunkId& id, const dht::NodeId& placer) override {
+  void lease(const ChunkId& id, const dht::NodeId& placer, const PlacerKey& key) override {
     std::lock_guard lock(mu);
     leased.push_back(id);
     placers[id] = placer;
+    if (key) keys[id] = *key;
   }
   void renew(const ChunkId& id) override {
     std::lock_guard lock(mu);
     leased.push_back(id);
   }
-  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker) override {
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker, const PlacerKey&) override {
     std::lock_guard lock(mu);
     for (const ChunkId& id : ids) {
       auto it = placers.find(id);
       if (it != placers.end() && it->second == asker) leased.push_back(id);
     }
   }
-  std::mutex mu;  // guards both
+  void renew_keyed(const std::vector<ChunkId>& ids, const crypto::PublicKey& key, std::int64_t) override {
+    std::lock_guard lock(mu);
+    for (const ChunkId& id : ids) {
+      auto it = keys.find(id);
+      if (it != keys.end() && it->second == key) leased.push_back(id);
+    }
+  }
+  std::mutex mu;  // guards all three
   std::vector<ChunkId> leased;
   std::unordered_map<ChunkId, dht::NodeId> placers;
+  std::unordered_map<ChunkId, crypto::PublicKey> keys;
 };
 
 dht::NodeId peer(std::uint8_t n) {
@@ -186,6 +195,36 @@ TEST(ChunkServerLeases, AStrangersHasRenewsNoLeaseButAHoldersDoes) {
   // One of the chunk's current holders: renewed, whoever placed it.
   ASSERT_TRUE(server.on_has(std::vector<ChunkId>{id}, HasAsker{peer(3), {true}}).ok());
   EXPECT_EQ(leases.leased.size(), 2u);
+}
+
+// Issue 15: a machine recovered with the namespace's recovery key has a
+// new node ID, neither the placer nor a holder; a HAS signed by the lease
+// key the placer sent renews the chunk. Signed by another key, sent by
+// another asker than the one signed for, or naming another holder, it
+// renews nothing.
+TEST(ChunkServerLeases, AHasSignedByThePlacersKeyRenewsFromANewNodeIdAndNoOtherSignatureDoes) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, nullptr, &leases);
+  const crypto::SigningKey owner = crypto::SigningKey::from_seed(crypto::SecretKey::generate());
+  const crypto::SigningKey stranger = crypto::SigningKey::from_seed(crypto::SecretKey::generate());
+  const Bytes chunk = bytes_of("a lost machine's chunk");
+  const std::vector<ChunkId> ids{ChunkId::of(chunk)};
+  ASSERT_TRUE(server.on_put(ids[0], chunk, peer(1), owner.public_key()).ok());
+  ASSERT_EQ(leases.leased.size(), 1u);
+  const dht::NodeId holder = peer(9), recovered = peer(5);
+  const auto ask = [&](const dht::NodeId& asker, const KeyedRenewal& renewal) {
+    ASSERT_TRUE(server.on_has(ids, HasAsker{asker, {false}, renewal, holder}).ok());
+  };
+  ask(recovered, sign_renewal(stranger, holder, recovered, 1000, ids));
+  ask(peer(6), sign_renewal(owner, holder, recovered, 1000, ids));       // replayed from another node
+  ask(recovered, sign_renewal(owner, peer(8), recovered, 1000, ids));    // signed for another holder
+  KeyedRenewal claimed = sign_renewal(stranger, holder, recovered, 1000, ids);
+  claimed.key = owner.public_key();  // the owner's key, a stranger's signature
+  ask(recovered, claimed);
+  EXPECT_EQ(leases.leased.size(), 1u) << "a renewal not signed by the placer's key renewed the lease";
+  ask(recovered, sign_renewal(owner, holder, recovered, 1000, ids));
+  EXPECT_EQ(leases.leased.size(), 2u) << "the placer's key did not renew from a new node ID";
 }
 
 TEST(ChunkServerLeases, ARefusedPutLeasesNothing) {

@@ -61,14 +61,15 @@ class SettlingRunner final : public replicate::BlockingRunner {
 // renewal by its placer counts too). Thread-safe.
 class LeaseLog final : public replicate::LeaseRecorder {
  public:
-  void lease(const ChunkId& id, const dht::NodeId&) override { renew(id); }
+  void lease(const ChunkId& id, const dht::NodeId&, const replicate::PlacerKey&) override { renew(id); }
   void renew(const ChunkId& id) override {
     std::lock_guard lock(mu_);
     ++leases_[id];
   }
-  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId&) override {
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId&, const replicate::PlacerKey&) override {
     for (const ChunkId& id : ids) renew(id);
   }
+  void renew_keyed(const std::vector<ChunkId>&, const crypto::PublicKey&, std::int64_t) override {}
   std::size_t count(const ChunkId& id) {
     std::lock_guard lock(mu_);
     auto it = leases_.find(id);

@@ -93,6 +93,28 @@ TEST(WanFetchTest, InANetworkLargerThanKAFetchsLookupSettlesOnTheClosestPeersItN
   EXPECT_LT(dht.lookup_totals().messages - before, dht.config().k);
 }
 
+// The first chunks of a get are fetched all at once. In a network smaller
+// than k, one lookup shows it small and serves them all; before, each ran
+// its own strict lookup, asking every peer, in parallel.
+TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
+  ReplicationCluster net(config(8));
+  ASSERT_TRUE(net.grow(12));
+  // 16 chunks: every peer holds some, and fetch() never asks itself.
+  Placed p;
+  p.reader = 1;
+  for (int i = 0; i < 16; ++i) {
+    p.ids.push_back(net.add_chunk(0));
+    auto report = net.replicate(0, p.ids.back());
+    ASSERT_TRUE(report && report->ok());
+  }
+  const dht::Dht& dht = net.cluster().dht(p.reader);
+  ASSERT_LT(dht.table().size(), dht.config().k);
+  net.run_for(net.config().small_network_ttl + seconds(1));  // no peer set left from the join
+  const std::uint64_t before = dht.lookup_totals().lookups;
+  EXPECT_EQ(fetch_all(net, p), p.ids.size());
+  EXPECT_EQ(dht.lookup_totals().lookups - before, 1u);
+}
+
 // A reader whose link is cut drops every contact that stops answering.
 // Right after the cut heals, before its periodic ping of the lost
 // contacts, a fetch finds nobody to ask: it pings them at once and
