@@ -12,6 +12,7 @@
 #include "control.pb.h"
 #include "dfs/control/control_channel.hpp"
 #include "directory_proto.hpp"
+#include "paging.hpp"
 #include "service_proto.hpp"
 #include "dfs/util/log.hpp"
 
@@ -151,15 +152,14 @@ class RequestHandler {
     if (!id.ok()) return send(error_reply(id.error()));
     auto directory = service_.list_directory(*id);
     if (!directory.ok()) return send(error_reply(directory.error()));
-    control::Reply page;
-    for (const DirEntry& e : directory->entries) {
-      to_proto(e, *page.mutable_directory_page()->add_entries());
-      if (page.ByteSizeLong() >= kPageBytes) {
-        DFS_TRY(send(page));
-        page.Clear();
-      }
-    }
-    if (page.has_directory_page()) DFS_TRY(send(page));
+    DFS_TRY(send_in_pages(
+        directory->entries,
+        [](const DirEntry& e, control::Reply& page) -> control::DirectoryEntry& {
+          auto& entry = *page.mutable_directory_page()->add_entries();
+          to_proto(e, entry);
+          return entry;
+        },
+        [this](const control::Reply& page) { return send(page); }));
     control::Reply reply;
     reply.mutable_list_directory();
     return send(reply);

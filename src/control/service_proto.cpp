@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "dfs/control/control_channel.hpp"
+#include "paging.hpp"
 
 namespace dfs::control {
 
@@ -161,19 +162,14 @@ Result<replicate::ChunkLocation> from_proto(const ChunkPlace& place) {
 }  // namespace
 
 Status send_location(const node::FileLocation& location, const std::function<Status(const Reply&)>& send) {
-  Reply page;
-  std::size_t bytes = 0;  // the page's size, summed as it grows (ByteSizeLong walks the whole page)
-  for (const auto& chunk : location.chunks) {
-    ChunkPlace& place = *page.mutable_locate_page()->add_chunks();
-    to_proto(chunk, place);
-    bytes += place.ByteSizeLong() + 8;  // its tag and length
-    if (bytes >= kPageBytes) {
-      DFS_TRY(send(page));
-      page.Clear();
-      bytes = 0;
-    }
-  }
-  if (page.has_locate_page()) DFS_TRY(send(page));
+  DFS_TRY(send_in_pages(
+      location.chunks,
+      [](const auto& chunk, Reply& page) -> ChunkPlace& {
+        ChunkPlace& place = *page.mutable_locate_page()->add_chunks();
+        to_proto(chunk, place);
+        return place;
+      },
+      send));
   Reply reply;
   LocateReply& r = *reply.mutable_locate();
   r.set_replicas(location.replicas);

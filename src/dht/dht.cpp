@@ -125,6 +125,25 @@ void Dht::complete_rpc(const std::shared_ptr<PendingRpc>& pending, Result<Reply>
 void Dht::note_alive(const Contact& contact) {
   auto observed = table_.observe(contact, scheduler_.now());
   if (observed.ping) ping_for_eviction(*observed.ping);
+  if (std::erase_if(lost_, [&](const Lost& l) { return l.contact.id == contact.id; }) > 0) lost_one_is_back();
+}
+
+// A contact lost to failures answering again most likely means a cut link
+// is back, and the others lost with it are reachable too: they are pinged
+// at once rather than at the next retry (up to lost_contact_retry_interval
+// later). Until then this node sees only part of the network, and repair
+// would place copies on whichever peer of the other side it heard from
+// first. At most once a second: a whole side coming back pings each lost
+// contact once, not once per returning peer.
+void Dht::lost_one_is_back() {
+  const TimePoint now = scheduler_.now();
+  if (lost_.empty() || (last_lost_ping_ && now - *last_lost_ping_ < std::chrono::seconds(1))) return;
+  ping_lost();
+}
+
+void Dht::ping_lost() {
+  last_lost_ping_ = scheduler_.now();
+  for (const Lost& l : lost_) rpc(l.contact, PingRequest{}, [](Result<Reply>) {});
 }
 
 void Dht::ping_for_eviction(const Contact& stale) {
@@ -301,7 +320,7 @@ void Dht::retry_lost() {
   std::erase_if(lost_, [&](const Lost& l) {
     return table_.contains(l.contact.id) || now - l.at >= config_.lost_contact_memory;
   });
-  for (const Lost& l : lost_) rpc(l.contact, PingRequest{}, [](Result<Reply>) {});
+  ping_lost();
   if (!lost_.empty()) schedule_lost_retry();
 }
 

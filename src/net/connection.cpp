@@ -520,6 +520,7 @@ void Connection::close(Errc code, const std::string& reason, log::Level level) {
   const std::string what = label() + " " + reason;
   shared_->log(level, what);
   setup_timer_.cancel();
+  redial_timer_.cancel();
   watchdog_.cancel();
   resolver_.cancel();
   for (auto& [id, p] : requests_) complete(p, make_error(code, what));

@@ -56,6 +56,7 @@ struct Shared {
   mutable std::atomic<std::uint64_t> busy_answers{0};
   mutable std::atomic<std::uint64_t> dropped_slow_readers{0};
   mutable std::atomic<std::uint64_t> dropped_stalled_frames{0};
+  mutable std::atomic<std::uint64_t> dials_sent{0};  // TCP connects started, redials included
 
   // Through a rate limit (options.log_lines_per_minute): peers choose
   // how often we have something to say about them.
@@ -135,6 +136,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Set-up (connection_setup.cpp).
   void resolve_and_connect();
+  void connect_next();
+  void on_connected(std::size_t attempt, const boost::system::error_code& ec);
   void handshake();
   void on_handshake_done();
   void on_hello(Frame frame);
@@ -173,6 +176,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ssl::stream<tcp::socket> stream_;
   tcp::resolver resolver_;
   asio::steady_timer setup_timer_;  // handshake deadline, then idle checks
+  // The dial (connect_next): where it may go, and the attempt in flight,
+  // which a redial supersedes.
+  std::vector<tcp::endpoint> endpoints_;
+  std::size_t connect_attempt_ = 0;
+  std::size_t refused_in_a_row_ = 0;
+  asio::steady_timer redial_timer_;
   Direction direction_;
   std::optional<NodeIdBytes> expected_;
   wire::Contact self_contact_;

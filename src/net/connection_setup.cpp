@@ -1,5 +1,4 @@
 // Connection set-up: dial, TLS handshake, node ID check, Hello exchange.
-#include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
 #include <openssl/ssl.h>
@@ -9,6 +8,7 @@
 #include "dfs/util/encoding.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace dfs::net::detail {
 
@@ -51,6 +51,7 @@ Connection::Connection(std::shared_ptr<const Shared> shared, std::weak_ptr<Conne
       stream_(std::move(socket), *shared_->ssl),
       resolver_(shared_->io),
       setup_timer_(shared_->io),
+      redial_timer_(shared_->io),
       direction_(direction),
       expected_(expected),
       self_contact_(std::move(self_contact)),
@@ -95,21 +96,52 @@ void Connection::resolve_and_connect() {
       parts->host, std::to_string(parts->port),
       [self = shared_from_this()](const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
         if (self->closed_) return;
-        if (ec) {
-          self->close(Errc::unavailable, "cannot resolve: " + ec.message(), log::Level::info);
+        if (ec || results.empty()) {
+          self->close(Errc::unavailable, "cannot resolve: " + (ec ? ec.message() : "no address"), log::Level::info);
           return;
         }
-        asio::async_connect(self->stream_.lowest_layer(), results,
-                            [self](const boost::system::error_code& ec2, const tcp::endpoint&) {
-                              if (self->closed_) return;
-                              if (ec2) {
-                                self->close(Errc::unavailable, "cannot connect: " + ec2.message(), log::Level::info);
-                                return;
-                              }
-                              self->last_heard_ = Clock::now();  // its SYN-ACK
-                              self->handshake();
-                            });
+        for (const auto& entry : results) self->endpoints_.push_back(entry.endpoint());
+        self->connect_next();
       });
+}
+
+// TCP resends an unanswered SYN only after 1, 3, 7, 15... s: a dial begun
+// while the link was cut would not notice it is back until seconds after,
+// and every request to the peer would wait for it. So an unanswered dial
+// is sent again each second, in turn to each address of the name, until
+// the set-up deadline (arm_handshake_timer) gives up.
+constexpr std::chrono::seconds kRedialInterval{1};
+
+void Connection::connect_next() {
+  const std::size_t attempt = ++connect_attempt_;
+  const tcp::endpoint& endpoint = endpoints_[(attempt - 1) % endpoints_.size()];
+  auto& socket = stream_.lowest_layer();
+  boost::system::error_code ec;
+  socket.close(ec);  // the superseded attempt's handler sees a stale attempt number
+  socket.open(endpoint.protocol(), ec);
+  if (ec) return close(Errc::unavailable, "cannot open a socket: " + ec.message(), log::Level::info);
+  ++shared_->dials_sent;
+  socket.async_connect(endpoint, [self = shared_from_this(), attempt](const boost::system::error_code& ec2) {
+    self->on_connected(attempt, ec2);
+  });
+  redial_timer_.expires_after(kRedialInterval);
+  redial_timer_.async_wait([self = shared_from_this(), attempt](const boost::system::error_code& ec2) {
+    if (ec2 || self->closed_ || attempt != self->connect_attempt_) return;
+    self->connect_next();
+  });
+}
+
+void Connection::on_connected(std::size_t attempt, const boost::system::error_code& ec) {
+  if (closed_ || attempt != connect_attempt_) return;
+  if (ec) {
+    // Refused or unreachable: the next address at once; every address
+    // refusing in a row is an answer, not a cut link.
+    if (++refused_in_a_row_ < endpoints_.size()) return connect_next();
+    return close(Errc::unavailable, "cannot connect: " + ec.message(), log::Level::info);
+  }
+  redial_timer_.cancel();
+  last_heard_ = Clock::now();  // its SYN-ACK
+  handshake();
 }
 
 void Connection::handshake() {

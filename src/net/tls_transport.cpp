@@ -299,6 +299,8 @@ std::size_t TlsTransport::connection_count() const { return impl_->live_count_.l
 
 std::uint64_t TlsTransport::dialed_in() const { return impl_->dialed_in_.load(); }
 
+std::uint64_t TlsTransport::dials_sent() const { return impl_->shared_->dials_sent.load(); }
+
 std::vector<std::string> TlsTransport::describe_limits() const {
   const auto& s = *impl_->shared_;
   const auto& o = s.options;

@@ -430,6 +430,7 @@ class Repairer::Round : public std::enable_shared_from_this<Round> {
     if (status.ok()) {
       bump(r_.counters_.copies_made);
       bump(r_.counters_.copies_pushed);
+      log::info("repair: copied chunk " + id.short_hex() + " to " + describe(peer));
       --missing_[id];
       r_.health_->copied(r_.scheduler_.now());
     } else {

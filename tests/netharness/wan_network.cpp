@@ -154,6 +154,13 @@ std::string WanNetwork::node_id(int i) {
   return status.substr(from, status.find('\n', from) - from);
 }
 
+std::uint64_t WanNetwork::status_number(int i, const std::string& field) {
+  const std::string status = dfs_at(i, {"status", "--json"}).out;
+  const std::string key = "\"" + field + "\":";
+  const auto at = status.find(key);
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + key.size()));
+}
+
 std::uint64_t WanNetwork::forwarded_bytes() {
   const std::string stats = harness("stats").out;
   const auto at = stats.find("forwarded_bytes=");

@@ -70,6 +70,8 @@ class WanNetwork : public ::testing::Test {
   std::map<std::string, std::set<int>> holders();
   // Peer i's node ID (hex), from dfs status.
   std::string node_id(int i);
+  // A number field of peer i's `dfs status --json` (0 when absent).
+  std::uint64_t status_number(int i, const std::string& field);
   // Bytes the emulator has forwarded so far, all links.
   std::uint64_t forwarded_bytes();
   // Runs iproute2's `ip -n NAMESPACE-OF-PEER-i args...`.

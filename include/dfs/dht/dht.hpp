@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -184,6 +185,8 @@ class Dht {
   void remember_lost(const Contact& contact);
   void schedule_lost_retry();
   void retry_lost();
+  void lost_one_is_back();
+  void ping_lost();
 
   Response answer(const Contact& from, const Request& request);
 
@@ -207,6 +210,7 @@ class Dht {
   static constexpr std::size_t kMaxLostContacts = 16;
   std::deque<Lost> lost_;  // oldest first, at most kMaxLostContacts
   std::uint64_t lost_timer_ = 0;  // 0 when no retry is scheduled
+  std::optional<TimePoint> last_lost_ping_;
   LookupStats last_lookup_;
   LookupTotals totals_;
   std::deque<LookupStats> recent_;  // at most kRecentLookups

@@ -141,6 +141,10 @@ class TlsTransport final : public Transport {
   // the network key), ever: proof that our address is dialable
   // (p2p/reachability.hpp). From any thread.
   std::uint64_t dialed_in() const;
+  // TCP connects this node started, ever, counting each resend of a dial
+  // nobody answered (a dial is sent again every second until the
+  // handshake timeout). From any thread.
+  std::uint64_t dials_sent() const;
 
   // What the limits above are and what they have refused so far, for
   // dfs status: lines such as "inbound connections: 3 (cap 512, 32 per

@@ -381,11 +381,6 @@ TEST(DhtLookupRounds, AConvergedLookupAsksTheRestOfTheClosestAtOnce) {
   }
 }
 
-// A third of a network is cut off long enough that both sides drop each
-// other from their routing tables, then the partition heals. Nothing in a
-// node's own table leads back to the other side (bucket refreshes ask only
-// known contacts): only the pings of the contacts it lost
-// (DhtConfig::lost_contact_retry_interval) bring the two sides together.
 TEST(DescribeLookups, GivesTheMediansOfTheRecentLookupsAndTheSlowest) {
   LookupTotals totals{1000, 0, 0, 0};
   EXPECT_EQ(describe_lookups(totals, {}), "DHT lookups: 1000 so far");
@@ -395,13 +390,20 @@ TEST(DescribeLookups, GivesTheMediansOfTheRecentLookupsAndTheSlowest) {
             "DHT lookups: 1000 so far; the last 3: median 80 ms, 2 hops, 6 messages; slowest 120 ms");
 }
 
+// A third of a network is cut off long enough that both sides drop each
+// other from their routing tables, then the partition heals. Nothing in a
+// node's own table leads back to the other side (bucket refreshes ask only
+// known contacts): only the pings of the contacts it lost
+// (DhtConfig::lost_contact_retry_interval) bring the two sides together.
 class DhtPartition : public ::testing::Test {
  protected:
   static constexpr std::size_t kNodes = 12;
   static constexpr std::size_t kCutOff = kNodes / 3;  // nodes 0 .. kCutOff-1
 
   // Whether every node knows every other one within `wait` of the heal.
-  bool rejoined_after_heal(milliseconds lost_contact_retry_interval, milliseconds wait) {
+  // `after_heal` runs once the link is back.
+  bool rejoined_after_heal(milliseconds lost_contact_retry_interval, milliseconds wait,
+                           const std::function<void(sim::SimCluster&)>& after_heal = {}) {
     sim::ClusterConfig config = small_cluster(15);
     config.dht.k = 20;
     config.dht.lost_contact_retry_interval = lost_contact_retry_interval;
@@ -424,6 +426,7 @@ class DhtPartition : public ::testing::Test {
     }
     EXPECT_TRUE(sides_apart(cluster)) << "the partition did not drop every contact across it";
     cluster.network().heal();
+    if (after_heal) after_heal(cluster);
     return cluster.loop().run_until([&] { return everyone_knows_everyone(cluster); }, cluster.loop().now() + wait);
   }
 
@@ -448,6 +451,16 @@ TEST_F(DhtPartition, ContactsDroppedDuringAPartitionArePingedAgainAndReturnWhenI
 // hour later happens to ask a node that met the other side; here none did).
 TEST_F(DhtPartition, WithoutThePingsOfLostContactsTheSidesStayApartAfterAHeal) {
   EXPECT_FALSE(rejoined_after_heal(milliseconds(0), minutes(30)));
+}
+
+// One lost contact answering again shows the link is back: each node it
+// reaches pings the others it lost at once, rather than at its next retry
+// (ten minutes here), so the whole network knows itself again within
+// seconds of one node's ping.
+TEST_F(DhtPartition, OneLostContactAnsweringAgainBringsBackTheOthersAtOnce) {
+  EXPECT_TRUE(rejoined_after_heal(minutes(10), seconds(30), [](sim::SimCluster& cluster) {
+    cluster.dht(0).ping_lost_contacts([](std::size_t) {});
+  }));
 }
 
 class RecordLifetime : public ::testing::Test {

@@ -1,6 +1,12 @@
 // The TLS transport between endpoints in one process, over 127.0.0.1.
 #include <boost/asio/steady_timer.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <mutex>
 #include <vector>
@@ -251,6 +257,63 @@ TEST_F(TlsTransportTest, AnUnreachablePeerFailsWithUnavailable) {
   auto reply = request_blocking(*a.transport, address, std::nullopt, ping(), {}, 5s);
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.error().code, Errc::unavailable);
+}
+
+// A listener on 127.0.0.1 whose accept queue is full: the kernel drops
+// the SYNs that reach it, as a cut link would. open() makes room for one.
+class DroppedSyns {
+ public:
+  DroppedSyns() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(at);
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&at), sizeof(at)), 0);
+    EXPECT_EQ(::listen(listener_, 0), 0);  // one connection fills the queue
+    EXPECT_EQ(::getsockname(listener_, reinterpret_cast<sockaddr*>(&at), &size), 0);
+    port_ = ntohs(at.sin_port);
+    filler_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_EQ(::connect(filler_, reinterpret_cast<sockaddr*>(&at), sizeof(at)), 0);
+  }
+  ~DroppedSyns() {
+    for (int fd : {listener_, filler_, accepted_}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Takes the queued connection: the next SYN gets through.
+  void open() { accepted_ = ::accept(listener_, nullptr, nullptr); }
+  // Whether a dial got through within `wait`.
+  bool dialed_within(std::chrono::milliseconds wait) {
+    pollfd p{listener_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+  }
+
+ private:
+  int listener_ = -1;
+  int filler_ = -1;
+  int accepted_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+// TCP resends an unanswered SYN after 1, 3, 7, 15 s: a dial begun while a
+// link was cut waited that long after the link came back, and every
+// request to the peer with it. Now a dial is sent again each second, so
+// the link is used within about a second of its return.
+TEST_F(TlsTransportTest, ADialNobodyAnswersIsSentAgainEachSecondAndGetsThroughOnceTheLinkIsBack) {
+  Endpoint& a = make_endpoint();
+  DroppedSyns cut;
+  std::promise<Result<Message>> reply;
+  a.transport->request(cut.address(), std::nullopt, ping(), {}, 30s,
+                       [&](Result<Message> r) { reply.set_value(std::move(r)); });
+  EXPECT_TRUE(eventually([&] { return a.transport->dials_sent() >= 3; }, 10s))
+      << a.transport->dials_sent() << " dials sent";
+  cut.open();
+  EXPECT_TRUE(cut.dialed_within(8s)) << "the dial did not get through once the link was back: "
+                                     << a.transport->dials_sent() << " dials sent; " << a.logs->all();
+  on_io([&] { a.transport->stop(); });
+  EXPECT_FALSE(reply.get_future().get().ok());  // it never spoke TLS
 }
 
 // A put with R = 3 hands one sealed chunk to three requests as one shared
