@@ -7,6 +7,7 @@
 
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/node/recovery.hpp"
+#include "dfs/replicate/config.hpp"
 #include "dfs/store/chunk_source.hpp"
 #include "dfs/store/disk_chunk_store.hpp"
 #include "dfs/store/served_store.hpp"
@@ -245,6 +246,8 @@ Result<Manifest> Node::load(const FileId& id, std::vector<ChunkId>* segments) {
 }
 
 void Node::attach_network(ChunkNetwork* network) {
+  // The peer's transfer cap must let a get's widest window out at once.
+  static_assert(kMaxRemoteFetchesInFlight <= replicate::ReplicationConfig{}.parallel_transfers);
   network_ = network;
   source_ = make_source();
   if (network_ && !fetch_pool_) fetch_pool_ = std::make_unique<WorkerPool>(kMaxRemoteFetchesInFlight);

@@ -14,13 +14,14 @@ void AdaptiveWindow::completed(std::uint64_t bytes, Clock::time_point now) {
   // A round too short to time says nothing: count it as a gain.
   const double rate = seconds > 0 ? static_cast<double>(round_bytes_) / seconds : 0;
   if (growing_) {
-    if (last_rate_ == 0 || rate == 0 || rate >= last_rate_ * kGain) {
+    if (best_rate_ == 0 || rate == 0 || rate >= best_rate_ * kGain) {
       size_ = std::min(max_, size_ + std::max<std::size_t>(size_ / 2, 1));
-    } else {
+      stalled_rounds_ = 0;
+    } else if (++stalled_rounds_ >= kStalledRounds) {
       growing_ = false;
     }
   }
-  if (rate > 0) last_rate_ = rate;
+  best_rate_ = std::max(best_rate_, rate);
   round_start_ = now;
   round_jobs_ = 0;
   round_bytes_ = 0;

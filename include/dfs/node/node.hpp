@@ -79,6 +79,7 @@ class Node final : public Service {
   // the least, which fills a fast nearby link, up to the most (on the fetch
   // pool's threads), which a long round trip needs (util/adaptive_window.hpp).
   // The most bounds memory: each holds a sealed chunk and its plaintext.
+  // ReplicationConfig::parallel_transfers is at least the most (node.cpp).
   static constexpr std::size_t kMinRemoteFetchesInFlight = 16;
   static constexpr std::size_t kMaxRemoteFetchesInFlight = 64;
 

@@ -29,10 +29,13 @@ struct ReplicationConfig {
   // Chunk RPCs (PUT, GET, HAS) this node keeps in flight over all its
   // operations; the rest wait in a queue where reads and writes a user is
   // waiting for go before repair. Bounds memory (about this many chunks)
-  // and the bandwidth repair can take. 32: a receiver commits the PUTs
-  // that reach it together (store/group_commit.hpp), so with R = 3 each of
-  // them needs several in flight at once to sync once for many chunks.
-  std::size_t parallel_transfers = 32;
+  // and the bandwidth repair can take. 64: as many as a get keeps in
+  // flight across a long round trip (node::Node's widest window, for the
+  // bandwidth-delay product), which a smaller cap would hold back a round
+  // trip; and a receiver commits the PUTs that reach it together
+  // (store/group_commit.hpp), so with R = 3 each of them needs several in
+  // flight at once to sync once for many chunks.
+  std::size_t parallel_transfers = 64;
   // Backstop for one chunk RPC: the Replicator gives up on an answer after
   // this even if the ChunkClient has not reported. Long enough for a 16 MiB
   // chunk over a slow link; the client's own timeout should be at most this.

@@ -4,12 +4,15 @@
 //
 // It starts at `min` and measures rounds: a round ends once as many jobs
 // completed as the window was wide when it began. While a round moved at
-// least kGain more bytes per second than the one before, the window widens
-// by half (up to `max`); the first round that gained less ends the growth,
-// since a wider window no longer bought speed (the link, not the round
-// trip, is the bound). A failed job halves the window (never below `min`)
-// and ends the growth: timeouts and refusals mean that peers or the path
-// are saturated.
+// least kGain more bytes per second than the best round before, the window
+// widens by half (up to `max`). A round that gained less keeps the width;
+// kStalledRounds of them in a row end the growth, since a wider window no
+// longer bought speed (the link, not the round trip, is the bound). One
+// alone does not: across a long round trip a round is often slow for
+// other reasons (connections still in TCP slow start, a busy CPU), and
+// ending there left a get at a fraction of the bandwidth-delay product.
+// A failed job halves the window (never below `min`) and ends the growth:
+// timeouts and refusals mean that peers or the path are saturated.
 //
 // Not thread-safe: one owner (a get's consuming thread).
 #pragma once
@@ -24,6 +27,7 @@ class AdaptiveWindow {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr double kGain = 1.1;
+  static constexpr std::size_t kStalledRounds = 2;
 
   AdaptiveWindow(std::size_t min, std::size_t max, Clock::time_point now);
 
@@ -43,7 +47,8 @@ class AdaptiveWindow {
   Clock::time_point round_start_;
   std::size_t round_jobs_ = 0;
   std::uint64_t round_bytes_ = 0;
-  double last_rate_ = 0;  // bytes per second of the previous round, 0 before the first
+  double best_rate_ = 0;  // bytes per second of the fastest round so far, 0 before the first
+  std::size_t stalled_rounds_ = 0;  // rounds in a row that gained less than kGain
 };
 
 }  // namespace dfs

@@ -115,6 +115,34 @@ TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
   EXPECT_EQ(dht.lookup_totals().lookups - before, 1u);
 }
 
+// A get across a long round trip keeps up to 64 fetches in flight
+// (node::Node's widest window). With the default transfer cap they all
+// leave at once and are answered one round trip later; with a cap of 32
+// (the old default) half of them waited a round trip in the queue.
+TEST(WanFetchTest, TheDefaultTransferCapLetsAGetsWidestWindowOutInOneRoundTrip) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = sim::seed_offset() + 37;
+  c.replication.replicas = kR;
+  const milliseconds latency(40);
+  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
+  c.chunks.min_latency = c.chunks.max_latency = latency;
+  ReplicationCluster net(c);
+  ASSERT_TRUE(net.grow(12));
+  Placed p;
+  p.reader = 1;
+  for (int i = 0; i < 64; ++i) {
+    p.ids.push_back(net.add_chunk(0));
+    auto report = net.replicate(0, p.ids.back());
+    ASSERT_TRUE(report && report->ok());
+  }
+  // Under the TTL of the peer set, the fetches need no lookup.
+  auto first = net.fetch(p.reader, p.ids[0]);
+  ASSERT_TRUE(first && first->ok());
+  const auto start = net.loop().now();
+  EXPECT_EQ(fetch_all(net, p), p.ids.size());
+  EXPECT_LE(net.loop().now() - start, 2 * latency);
+}
+
 // A reader whose link is cut drops every contact that stops answering.
 // Right after the cut heals, before its periodic ping of the lost
 // contacts, a fetch finds nobody to ask: it pings them at once and

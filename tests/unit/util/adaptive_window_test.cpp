@@ -31,16 +31,33 @@ TEST(AdaptiveWindow, WidensWhileEachWiderRoundIsFaster) {
   EXPECT_TRUE(w.growing());
 }
 
-TEST(AdaptiveWindow, StopsWideningOnceAWiderRoundIsNoFaster) {
+TEST(AdaptiveWindow, StopsWideningOnceTwoRoundsInARowAreNoFaster) {
   Clock::time_point now{};
   AdaptiveWindow w(16, 64, now);
   run_round(w, now, milliseconds(100));  // 16 MiB in 0.1 s
   EXPECT_EQ(w.size(), 24u);
-  run_round(w, now, milliseconds(150));  // 24 MiB in 0.15 s: the link is full
+  run_round(w, now, milliseconds(150));  // 24 MiB in 0.15 s: no faster, the width is kept
+  EXPECT_EQ(w.size(), 24u);
+  EXPECT_TRUE(w.growing());
+  run_round(w, now, milliseconds(150));  // again: the link is full
   EXPECT_EQ(w.size(), 24u);
   EXPECT_FALSE(w.growing());
   run_round(w, now, milliseconds(10));  // faster again: the growth stays over
   EXPECT_EQ(w.size(), 24u);
+}
+
+// Across a long round trip the first rounds run on connections still in
+// TCP slow start: one slow round must not end the growth there.
+TEST(AdaptiveWindow, OneRoundThatGainedNothingDoesNotEndTheGrowth) {
+  Clock::time_point now{};
+  AdaptiveWindow w(16, 64, now);
+  run_round(w, now, milliseconds(100));  // 160 MiB/s
+  EXPECT_EQ(w.size(), 24u);
+  run_round(w, now, milliseconds(200));  // 120 MiB/s: slower, kept at 24
+  EXPECT_EQ(w.size(), 24u);
+  run_round(w, now, milliseconds(100));  // 240 MiB/s: faster than any before
+  EXPECT_EQ(w.size(), 36u);
+  EXPECT_TRUE(w.growing());
 }
 
 TEST(AdaptiveWindow, AFailureHalvesTheWindowButNotBelowItsMinimum) {
