@@ -51,6 +51,7 @@ constexpr std::uint8_t kKnownFlags = kHasOwner | kHasAtime | kHasRdev | kHasLink
 
 constexpr std::uint8_t kFileById = 0;
 constexpr std::uint8_t kFilePacked = 1;
+constexpr std::uint8_t kFileInline = 2;
 
 bool has_id(EntryType type) { return type == EntryType::file || type == EntryType::directory; }
 bool is_device(EntryType type) { return type == EntryType::char_device || type == EntryType::block_device; }
@@ -84,16 +85,20 @@ Status check_metadata(const DirEntry& e) {
   return check_xattrs(e);
 }
 
-// A packed file lies wholly inside a pack, and a pack holds no empty file.
+// A packed file lies wholly inside a pack (an inline one inside its
+// directory's inline pack), and a pack holds no empty file.
 Status check_packed(const DirEntry& e) {
   if (e.type != EntryType::file) return bad_entry(e, "is packed but not a file");
-  if (e.size == 0 || e.size > kMaxPackBytes || e.packed->offset > kMaxPackBytes - e.size) {
+  const std::uint64_t pack_size = e.packed->is_inline() ? e.packed->inline_bytes->size() : kMaxPackBytes;
+  if (e.size == 0 || e.size > pack_size || e.packed->offset > pack_size - e.size) {
     return bad_entry(e, "is packed as " + std::to_string(e.size) + " bytes at offset " +
-                            std::to_string(e.packed->offset) + " (a pack holds 1 to " +
-                            std::to_string(kMaxPackBytes) + " bytes of each file)");
+                            std::to_string(e.packed->offset) + " (its pack holds " + std::to_string(pack_size) +
+                            " bytes)");
   }
   return {};
 }
+
+bool is_inline(const DirEntry& e) { return e.packed && e.packed->is_inline(); }
 
 Status check_entry(const DirEntry& e) {
   DFS_TRY(check_entry_name(e.name));
@@ -206,8 +211,12 @@ void encode_entry(ByteWriter& w, const DirEntry& e, std::uint8_t version) {
   w.u64(static_cast<std::uint64_t>(e.mtime_seconds));
   w.u32(e.mtime_nanoseconds);
   w.u64(e.size);
-  if (version >= kDirectoryFormatWithPacks && e.type == EntryType::file) w.u8(e.packed ? kFilePacked : kFileById);
-  if (e.packed) {
+  if (version >= kDirectoryFormatWithPacks && e.type == EntryType::file) {
+    w.u8(is_inline(e) ? kFileInline : e.packed ? kFilePacked : kFileById);
+  }
+  if (is_inline(e)) {
+    w.u32(e.packed->offset);
+  } else if (e.packed) {
     w.bytes(e.packed->pack.bytes);
     w.bytes(e.packed->key.bytes());
     w.u32(e.packed->offset);
@@ -233,7 +242,9 @@ Status decode_packed(ByteReader& in, DirEntry& e) {
   return {};
 }
 
-Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version) {
+// Decodes an entry of a segment of `version`; `inline_bytes` is a version 5
+// head's inline pack (null otherwise).
+Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version, const std::shared_ptr<const Bytes>& inline_bytes) {
   DirEntry e;
   DFS_ASSIGN_OR_RETURN(std::uint8_t name_length, in.u8("directory entry name length"));
   DFS_ASSIGN_OR_RETURN(ByteView name, in.bytes(name_length, "directory entry name"));
@@ -251,11 +262,16 @@ Result<DirEntry> decode_entry(ByteReader& in, std::uint8_t version) {
   std::uint8_t form = kFileById;
   if (version >= kDirectoryFormatWithPacks && e.type == EntryType::file) {
     DFS_ASSIGN_OR_RETURN(form, in.u8("directory entry file form"));
-    if (form != kFileById && form != kFilePacked) {
+    if (form != kFileById && form != kFilePacked && !(form == kFileInline && inline_bytes)) {
       return make_error(Errc::corrupt, "directory entry of unknown file form " + std::to_string(form));
     }
   }
-  if (form == kFilePacked) {
+  if (form == kFileInline) {
+    PackedRef ref;
+    DFS_ASSIGN_OR_RETURN(ref.offset, in.u32("directory entry inline offset"));
+    ref.inline_bytes = inline_bytes;
+    e.packed = std::move(ref);
+  } else if (form == kFilePacked) {
     DFS_TRY(decode_packed(in, e));
   } else if (has_id(e.type)) {
     FileId id;
@@ -327,8 +343,9 @@ Result<DirSelf> decode_self(ByteReader& in) {
 
 // The one version a segment is written as (canonical).
 std::uint8_t version_for(const DirectorySegment& segment) {
-  if (segment.self) return kDirectoryFormatWithSelf;
   const std::vector<DirEntry>& entries = segment.entries;
+  if (std::any_of(entries.begin(), entries.end(), is_inline)) return kDirectoryFormatWithInlinePack;
+  if (segment.self) return kDirectoryFormatWithSelf;
   if (std::any_of(entries.begin(), entries.end(), [](const DirEntry& e) { return e.is_packed(); })) {
     return kDirectoryFormatWithPacks;
   }
@@ -344,7 +361,7 @@ std::size_t encoded_size(const DirEntry& e) {
   if (e.id) n += crypto::kDigestSize + crypto::kKeySize;
   // A version 3 entry's form and metadata flags (counted for every entry: a bound, not exact).
   n += 2;
-  if (e.packed) n += crypto::kDigestSize + crypto::kKeySize + 4;
+  if (e.packed) n += is_inline(e) ? 4 : crypto::kDigestSize + crypto::kKeySize + 4;
   if (e.type == EntryType::symlink) n += 4 + e.target.size();
   if (e.has_metadata()) {
     n += 1 + (e.owner ? 8 : 0) + (e.atime ? 12 : 0) + (e.rdev ? 8 : 0) + (e.link ? 8 : 0);
@@ -370,8 +387,21 @@ Status check_entry_name(std::string_view name) {
 Status Directory::validate() const {
   if (self) DFS_TRY(check_self(*self));
   if (entries.size() > kMaxDirectoryEntries) return make_error(Errc::too_large, "directory of " + std::to_string(entries.size()) + " entries");
+  const Bytes* shared = nullptr;  // the inline pack all inline entries share
   for (std::size_t i = 0; i < entries.size(); ++i) {
     DFS_TRY(check_entry(entries[i]));
+    if (is_inline(entries[i])) {
+      const Bytes* bytes = entries[i].packed->inline_bytes.get();
+      if (shared != nullptr && bytes != shared) {
+        return make_error(Errc::corrupt, "entry \"" + entries[i].name + "\" is inline in another inline pack");
+      }
+      if (bytes->empty() || bytes->size() > kMaxPackBytes || self) {
+        return make_error(Errc::corrupt, "an inline pack of " + std::to_string(bytes->size()) +
+                                             " bytes (1 to " + std::to_string(kMaxPackBytes) +
+                                             "), or beside the directory's own attributes");
+      }
+      shared = bytes;
+    }
     if (i > 0 && !(entries[i - 1].name < entries[i].name)) {
       return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + entries[i].name + "\"");
     }
@@ -392,7 +422,13 @@ Bytes encode_directory_segment(const DirectorySegment& segment) {
   w.u8(version);
   w.u8(segment.is_head ? kHeadSegment : kContinuationSegment);
   if (segment.is_head) w.u64(segment.total_entries);
-  if (segment.self) encode_self(w, *segment.self);  // a head's only (seal_directory)
+  if (version == kDirectoryFormatWithInlinePack) {  // a head's only (seal_directory)
+    const Bytes& pack = *std::find_if(segment.entries.begin(), segment.entries.end(), is_inline)->packed->inline_bytes;
+    w.u32(static_cast<std::uint32_t>(pack.size()));
+    w.bytes(pack);
+  } else if (segment.self) {
+    encode_self(w, *segment.self);  // a head's only (seal_directory)
+  }
   w.u32(static_cast<std::uint32_t>(segment.entries.size()));
   for (const DirEntry& e : segment.entries) encode_entry(w, e, version);
   w.u8(segment.next ? 1 : 0);
@@ -403,10 +439,10 @@ Bytes encode_directory_segment(const DirectorySegment& segment) {
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   ByteReader in(plaintext);
   DFS_ASSIGN_OR_RETURN(std::uint8_t version, in.u8("directory version"));
-  if (version < kDirectoryFormatVersion || version > kDirectoryFormatWithSelf) {
+  if (version < kDirectoryFormatVersion || version > kDirectoryFormatWithInlinePack) {
     return make_error(Errc::bad_version, "directory snapshot has format version " + std::to_string(version) +
                                              ", this build reads versions " + std::to_string(kDirectoryFormatVersion) +
-                                             " to " + std::to_string(kDirectoryFormatWithSelf));
+                                             " to " + std::to_string(kDirectoryFormatWithInlinePack));
   }
   DFS_ASSIGN_OR_RETURN(std::uint8_t kind, in.u8("directory segment kind"));
   if (kind != kHeadSegment && kind != kContinuationSegment) {
@@ -424,6 +460,17 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
     if (!seg.is_head) return make_error(Errc::corrupt, "a continuation segment of version 4 (a head's only)");
     DFS_ASSIGN_OR_RETURN(seg.self, decode_self(in));
   }
+  std::shared_ptr<const Bytes> inline_bytes;
+  if (version == kDirectoryFormatWithInlinePack) {
+    if (!seg.is_head) return make_error(Errc::corrupt, "a continuation segment of version 5 (a head's only)");
+    DFS_ASSIGN_OR_RETURN(std::uint32_t length, in.u32("inline pack length"));
+    if (length == 0 || length > kMaxPackBytes) {
+      return make_error(Errc::corrupt, "an inline pack of " + std::to_string(length) + " bytes (1 to " +
+                                           std::to_string(kMaxPackBytes) + ")");
+    }
+    DFS_ASSIGN_OR_RETURN(ByteView bytes, in.bytes(length, "inline pack"));
+    inline_bytes = std::make_shared<const Bytes>(bytes.begin(), bytes.end());
+  }
   DFS_ASSIGN_OR_RETURN(std::uint32_t count, in.u32("directory entry count"));
   if (std::uint64_t{count} * kSmallestEntry > in.remaining()) {
     return make_error(Errc::truncated, "directory segment claims " + std::to_string(count) +
@@ -431,7 +478,7 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
   }
   seg.entries.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in, version));
+    DFS_ASSIGN_OR_RETURN(DirEntry e, decode_entry(in, version, inline_bytes));
     if (!seg.entries.empty() && !(seg.entries.back().name < e.name)) {
       return make_error(Errc::corrupt, "directory entries out of order or repeated at \"" + e.name + "\"");
     }
@@ -451,6 +498,11 @@ Result<DirectorySegment> decode_directory_segment(ByteView plaintext) {
                                          std::to_string(version_for(seg)) + " (not canonical)");
   }
   return seg;
+}
+
+std::optional<Bytes> inline_pack(const PackedRef& ref) {
+  if (!ref.is_inline()) return std::nullopt;
+  return *ref.inline_bytes;
 }
 
 Result<Bytes> open_pack(const PackedRef& ref, ByteView sealed) {
@@ -481,11 +533,18 @@ Result<SealedManifest> seal_directory(const Directory& directory, std::size_t se
   DFS_TRY(directory.validate());
   // Split by encoded size, then seal from the tail backwards (each segment
   // names the next one's ID).
+  // Inline files are in the head, with their pack: it reaches at least to
+  // the last of them, however large (put -r inlines only in directories
+  // of at most kMaxInlinePackEntries entries).
+  std::size_t head_at_least = 0;
+  for (std::size_t i = 0; i < directory.entries.size(); ++i) {
+    if (is_inline(directory.entries[i])) head_at_least = i + 1;
+  }
   std::vector<std::pair<std::size_t, std::size_t>> ranges;  // [begin, end) of entries
   std::size_t begin = 0, bytes = 0;
   for (std::size_t i = 0; i < directory.entries.size(); ++i) {
     const std::size_t n = encoded_size(directory.entries[i]);
-    if (i > begin && bytes + n > segment_bytes) {
+    if (i > begin && i >= head_at_least && bytes + n > segment_bytes) {
       ranges.emplace_back(begin, i);
       begin = i;
       bytes = 0;
@@ -531,6 +590,12 @@ Result<Directory> load_directory(const crypto::SecretKey& key, const ChunkId& he
     return Status{};
   };
   DFS_TRY(chain::walk(key, ChunkKind::directory, head, fetch, decode_directory_segment, absorb));
+  for (DirEntry& e : directory.entries) {
+    if (is_inline(e)) {  // named as the chunk and key that hold them
+      e.packed->pack = head;
+      e.packed->key = key;
+    }
+  }
   if (directory.entries.size() != total) {
     return make_error(Errc::corrupt, "directory chain holds " + std::to_string(directory.entries.size()) +
                                          " entries, its head promised " + std::to_string(total));

@@ -114,6 +114,7 @@ Result<FsImpl::SharedTree> FsImpl::load_shared_tree(const FileId& id, const std:
 }
 
 Result<Bytes> FsImpl::fetch_pack(const PackedRef& ref) {
+  if (auto bytes = inline_pack(ref)) return std::move(*bytes);  // in the snapshot already read
   auto sealed = reader_.sealed(ref.pack);
   if (!sealed.ok()) {
     Error e = sealed.take_error();

@@ -60,7 +60,8 @@ Result<std::vector<ChunkId>> Node::chunks_of(const FileId& id, std::uint64_t& fi
         if (e.type != EntryType::file) continue;
         if (!e.id) {  // packed (validate() allows a file nothing else)
           ++walk.file_count;
-          if (e.packed) DFS_TRY(walk.add(e.packed->pack));
+          // (An inline file's bytes are in the head segment, added above.)
+          if (e.packed && !e.packed->is_inline()) DFS_TRY(walk.add(e.packed->pack));
           continue;
         }
         Status file = walk_file(*e.id, walk);

@@ -140,7 +140,7 @@ class TreeWriter {
       if (!failure_.ok()) return failure_;
       DFS_TRY(put_entry(dirfd, path, name, pending, pack, subdirectories));
     }
-    DFS_TRY(seal_pack(pack));
+    if (!inline_pack(pack, names.size())) DFS_TRY(seal_pack(pack));
     for (const std::size_t index : subdirectories) {
       const std::string& name = pending.directory.entries[index].name;
       DFS_ASSIGN_OR_RETURN(UniqueFd sub, open_below(dirfd, path + "/" + name, name, O_RDONLY | O_DIRECTORY));
@@ -267,6 +267,24 @@ class TreeWriter {
     return true;
   }
 
+  // A directory's last pack, if small, goes into the head of its snapshot
+  // (directory format 5) rather than into a chunk of its own: a chunk
+  // fewer to store and to send to R peers, for most directories of a
+  // source tree. False (and `pack` untouched) if it does not qualify.
+  bool inline_pack(Pack& pack, std::size_t entries) {
+    if (pack.files.empty() || pack.bytes.size() >= kInlinePackBelow || entries > kMaxInlinePackEntries) return false;
+    auto bytes = std::make_shared<const Bytes>(std::move(pack.bytes));
+    for (const PackedFile& f : pack.files) {
+      DirEntry& entry = f.slot.dir->entries[f.slot.index];
+      entry.packed = PackedRef{{}, crypto::SecretKey::from_bytes({}), f.offset, bytes};
+      entry.size = f.length;
+      done_ += f.length;
+    }
+    pack = Pack{};
+    if (progress_) progress_(done_, 0);
+    return true;
+  }
+
   // Seals and stores the pack on the pool; its files get their places
   // when it settles. Leaves `pack` empty.
   Status seal_pack(Pack& pack) {
@@ -298,7 +316,7 @@ class TreeWriter {
     if (done.pack) {
       for (const PackedFile& f : done.files) {
         DirEntry& entry = f.slot.dir->entries[f.slot.index];
-        entry.packed = PackedRef{done.pack->id, done.pack->key, f.offset};
+        entry.packed = PackedRef{done.pack->id, done.pack->key, f.offset, nullptr};
         entry.size = f.length;
         done_ += f.length;
       }

@@ -125,6 +125,7 @@ Result<Directory> read_directory(ChunkStore& source, const FileId& id, std::vect
 }
 
 Result<Bytes> read_pack(ChunkStore& source, const PackedRef& ref) {
+  if (auto bytes = inline_pack(ref)) return std::move(*bytes);  // in the snapshot already read
   auto sealed = source.get(ref.pack);
   if (!sealed.ok()) {
     Error e = sealed.take_error();

@@ -7,7 +7,8 @@
 // Properties: no out-of-bounds reads or huge allocations from claimed
 // counts or lengths; every name passes check_entry_name and the names are
 // strictly increasing; a packed file lies wholly inside a pack and is not
-// empty, and has no File ID besides; the encoding is canonical,
+// empty, and has no File ID besides (an inline one lies in its head's
+// inline pack); the encoding is canonical,
 // encode(decode(x)) == x.
 #include "dfs/chunk/directory.hpp"
 #include "fuzz_common.hpp"
@@ -25,6 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const auto& packed = seg->entries[i].packed) {
       FUZZ_CHECK(seg->entries[i].type == EntryType::file && !seg->entries[i].id);
       FUZZ_CHECK(seg->entries[i].size >= 1 && packed->offset + seg->entries[i].size <= kMaxPackBytes);
+      // An inline file lies in its head's inline pack, of 1 to kMaxPackBytes bytes.
+      if (packed->is_inline()) {
+        FUZZ_CHECK(seg->is_head && packed->offset + seg->entries[i].size <= packed->inline_bytes->size());
+        FUZZ_CHECK(!packed->inline_bytes->empty() && packed->inline_bytes->size() <= kMaxPackBytes);
+      }
     }
   }
   if (seg->is_head) FUZZ_CHECK(seg->total_entries <= kMaxDirectoryEntries);

@@ -176,7 +176,7 @@ void segment_seeds(const fs::path& root) {
   packed.name = "packed";
   packed.mode = 0644;
   packed.size = 7;
-  packed.packed = PackedRef{id_filled(5), fuzz::fixed_key(), 4096};
+  packed.packed = PackedRef{id_filled(5), fuzz::fixed_key(), 4096, nullptr};
   with_pack.total_entries = with_pack.entries.size();
   write(root / "fuzz_directory_segment", "with_pack", encode_directory_segment(with_pack));
   // Version 4: a namespace snapshot's root, with its own attributes.
@@ -184,6 +184,18 @@ void segment_seeds(const fs::path& root) {
   with_self.self = DirSelf{0750, EntryTime{1700000000, 9}, EntryOwner{1000, 1000}, EntryTime{1700000001, 0},
                            {{"user.root", Bytes{4, 5}}}};
   write(root / "fuzz_directory_segment", "with_self", encode_directory_segment(with_self));
+  // Version 5: files inline in the head, after one of every type.
+  DirectorySegment with_inline = directory_head();
+  const auto inline_bytes = std::make_shared<const Bytes>(Bytes{'i', 'n', 'l', 'i', 'n', 'e'});
+  for (const char* name : {"u-inline", "v-inline"}) {
+    DirEntry& e = with_inline.entries.emplace_back();
+    e.name = name;
+    e.mode = 0644;
+    e.size = 3;
+    e.packed = PackedRef{{}, crypto::SecretKey::from_bytes({}), name[0] == 'u' ? 0u : 3u, inline_bytes};
+  }
+  with_inline.total_entries = with_inline.entries.size();
+  write(root / "fuzz_directory_segment", "with_inline", encode_directory_segment(with_inline));
 }
 
 void sealed_chunk_seeds(const fs::path& root, const crypto::SecretKey& key) {

@@ -7,9 +7,11 @@
 // Sealed like a file manifest, but as chunk kind `directory` under a key
 // fresh for each snapshot, and chained when large. Plaintext of a segment:
 //
-//     version u8 (1, 2, 3 or 4) | kind u8 (0 head, 1 continuation)
+//     version u8 (1 to 5) | kind u8 (0 head, 1 continuation)
 //     head only: total_entries u64
 //     version 4 (a head only): self
+//     version 5 (a head only): inline_length u32 (1..kMaxPackBytes)
+//                              | inline_length bytes (the inline pack)
 //     entry_count u32 | entry_count × entry
 //     has_next u8 (0|1) | next segment's chunk ID (32 bytes, if has_next)
 //
@@ -22,6 +24,9 @@
 //                   | offset u32; the file is the `size` bytes at
 //                   `offset` of the pack's plaintext (size >= 1,
 //                   offset + size <= kMaxPackBytes)
+//                 form 2 (inline, version 5 only): offset u32; the file
+//                   is the `size` bytes at `offset` of this head's inline
+//                   pack (size >= 1, offset + size <= inline_length)
 //             | directory: manifest ID (32) | manifest key (32)
 //             | symlink: target_length u32 | target
 //             | fifo, socket, devices: nothing (type and mode only)
@@ -62,14 +67,27 @@
 // its bytes out of the pack (open_pack, packed_bytes), and the mount
 // places it as an ordinary file written through the filesystem.
 //
+// Inline packs (version 5, `dfs put -r` since December 2026): the files of
+// a directory whose small files come to fewer than kInlinePackBelow bytes
+// lie in the snapshot's head segment itself, sealed with it under the
+// directory's key, instead of in a pack chunk of their own: one chunk per
+// such directory, not two (most directories of a source tree). They are
+// as private as a pack: the head opens only with this directory's ID (or
+// an ancestor's), never with a subdirectory's. A loaded inline entry's
+// PackedRef names the head segment and the directory's key as its pack
+// and carries the inline bytes, so readers take them without a fetch
+// (read_pack, FsImpl::fetch_pack).
+//
 // The metadata is optional: what a namespace snapshot (the owner's own
 // backup, issue 15) restores beyond what a shared tree shows. A segment is
 // written as version 1 when none of its entries carries any (and none is
 // packed), so shared trees read as before, as version 2 when some carry
-// metadata, as version 3 when some file is packed, and as version 4 when
-// it is a head with a self block; a version 2 segment in which no entry
-// carries metadata, a version 3 one in which no file is packed, or a
-// version 4 one without a self block, is not canonical and is refused.
+// metadata, as version 3 when some file is packed, as version 4 when it is
+// a head with a self block, and as version 5 when it is a head with an
+// inline pack (never with a self block too); a version 2 segment in which
+// no entry carries metadata, a version 3 one in which no file is packed, a
+// version 4 one without a self block, or a version 5 one in which no file
+// is inline, is not canonical and is refused.
 //
 // Names are single path components (1-255 bytes, no '/' or NUL, not "." or
 // ".."), in strictly increasing byte order across the whole chain: no
@@ -78,6 +96,7 @@
 // length, and for a directory the total size of the files beneath it.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,6 +110,7 @@ inline constexpr std::uint8_t kDirectoryFormatVersion = 1;          // entries w
 inline constexpr std::uint8_t kDirectoryFormatWithMetadata = 2;     // entries with a metadata block
 inline constexpr std::uint8_t kDirectoryFormatWithPacks = 3;        // metadata block, and files may be packed
 inline constexpr std::uint8_t kDirectoryFormatWithSelf = 4;         // as 3, and a head with the directory's own attributes
+inline constexpr std::uint8_t kDirectoryFormatWithInlinePack = 5;   // as 3, and a head holding its small files' bytes
 // Plaintext bytes of one pack chunk at most (what a packed entry may reach).
 inline constexpr std::uint32_t kMaxPackBytes = 1u << 20;
 // `dfs put -r` packs the files of fewer bytes than this (and more than 0,
@@ -98,6 +118,13 @@ inline constexpr std::uint32_t kMaxPackBytes = 1u << 20;
 // data chunk and manifest cost more than its bytes; above it a file fills
 // a quarter of a pack and packing saves little.
 inline constexpr std::uint32_t kPackFilesBelow = 256 * 1024;
+// `dfs put -r` inlines a directory's last pack into its snapshot's head
+// when the pack has fewer bytes than this and the directory at most
+// kMaxInlinePackEntries entries (so the head stays one modest chunk): the
+// size of the receivers' packed chunk records (store/chunk_pack.hpp),
+// below which a chunk costs a peer its round trip, not its bytes.
+inline constexpr std::uint32_t kInlinePackBelow = 64 * 1024;
+inline constexpr std::size_t kMaxInlinePackEntries = 1024;
 inline constexpr std::size_t kMaxEntryNameLength = 255;
 inline constexpr std::size_t kMaxSymlinkTargetLength = 4095;
 // Entries in one snapshot (a bound on the memory a hostile one costs).
@@ -145,12 +172,22 @@ struct EntryXattr {
 };
 
 // Where a packed file's bytes are: the pack chunk, its key, and the offset
-// of the file in its plaintext (the length is the entry's size).
+// of the file in its plaintext (the length is the entry's size). An
+// inline file (version 5) has the bytes of its directory's inline pack in
+// `inline_bytes` (shared by the directory's inline entries) and its offset
+// in them; `pack` and `key` are then the head segment's ID and the
+// directory's key once loaded (load_directory), unused when encoding.
 struct PackedRef {
   ChunkId pack;
   crypto::SecretKey key = crypto::SecretKey::from_bytes({});
   std::uint32_t offset = 0;
-  bool operator==(const PackedRef&) const = default;
+  std::shared_ptr<const Bytes> inline_bytes;
+
+  bool is_inline() const { return inline_bytes != nullptr; }
+  bool operator==(const PackedRef& o) const {
+    return pack == o.pack && key == o.key && offset == o.offset && is_inline() == o.is_inline() &&
+           (!is_inline() || *inline_bytes == *o.inline_bytes);
+  }
 };
 
 struct DirEntry {
@@ -214,6 +251,10 @@ Bytes encode_directory_segment(const DirectorySegment& segment);
 // unknown versions and types, bad names, out-of-order names within the
 // segment, oversized counts and lengths, and trailing bytes.
 Result<DirectorySegment> decode_directory_segment(ByteView plaintext);
+
+// The bytes of an inline pack (chunk/directory.hpp, version 5) as
+// read_pack would return a pack's plaintext; nullopt for a pack chunk.
+std::optional<Bytes> inline_pack(const PackedRef& ref);
 
 // A pack's plaintext out of its sealed bytes (already verified against
 // `ref.pack` by the chunk source that served them): decrypted as a data

@@ -36,7 +36,7 @@ Result<Manifest> read_manifest(ChunkStore& source, const FileId& id, std::vector
 Result<Directory> read_directory(ChunkStore& source, const FileId& id, std::vector<ChunkId>* segments = nullptr);
 
 // The plaintext of the pack a packed entry names, fetched (verified by the
-// source, as every chunk) and opened; take each file's bytes out of it
+// source, as every chunk) and opened, or an inline pack's bytes; take each file's bytes out of it
 // with packed_bytes (chunk/directory.hpp). Readers of many files of one
 // directory fetch each pack once and keep it while they need it.
 Result<Bytes> read_pack(ChunkStore& source, const PackedRef& ref);

@@ -1,9 +1,11 @@
 #include "dfs/chunk/directory.hpp"
+#include "dfs/util/encoding.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <map>
+#include <memory>
 
 namespace dfs {
 namespace {
@@ -59,6 +61,9 @@ Directory sample() {
   d.entries.push_back(file(std::string("\xff\xfe not utf-8", 12), 0));
   return d;
 }
+
+// Bytes from hex digits, for segments checked in as written by earlier builds.
+Bytes hex(std::string_view text) { return from_hex(text).value(); }
 
 struct SegmentMap {
   std::map<ChunkId, Bytes> chunks;
@@ -322,7 +327,7 @@ TEST(Directory, TheDecoderRejectsUnknownMetadataFlagsAndHugeXattrCounts) {
 DirEntry packed(std::string name, std::uint64_t size, std::uint32_t offset, const PackedRef& pack) {
   DirEntry e = file(std::move(name), size);
   e.id.reset();
-  e.packed = PackedRef{pack.pack, pack.key, offset};
+  e.packed = PackedRef{pack.pack, pack.key, offset, nullptr};
   return e;
 }
 
@@ -364,11 +369,6 @@ TEST(Directory, PackedFilesRoundTripAsVersionThreeBesideEveryOtherKindOfEntry) {
 // A version 1 segment as the encoder wrote it before packs existed (commit
 // 9dc9802; the same bytes as tests/fuzz/corpus/fuzz_directory_segment/every_type).
 TEST(Directory, AVersionOneSegmentWrittenBeforePacksStillReadsBitExact) {
-  auto hex = [](std::string_view text) {
-    Bytes out;
-    for (std::size_t i = 0; i + 1 < text.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
-    return out;
-  };
   const Bytes old = hex(
       "010004000000000000000400000006612066696c6501a401000000f1536500000000050000000a000000000000000303"
       "030303030303030303030303030303030303030303030303030303030303a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1"
@@ -530,6 +530,130 @@ TEST(Directory, APackOpensOnlyWithItsKeyAndAnEntryMayNotReachPastItsEnd) {
   EXPECT_EQ(open_pack(ref, as_manifest.bytes).error().code, Errc::corrupt);
   const SealedChunk empty = seal_chunk(pack.key, ChunkKind::data, Bytes{});
   EXPECT_EQ(open_pack(ref, empty.bytes).error().code, Errc::corrupt);
+}
+
+// ---- inline packs (format version 5) ----------------------------------------
+
+DirEntry inlined(std::string name, std::uint64_t size, std::uint32_t offset, std::shared_ptr<const Bytes> bytes) {
+  DirEntry e = file(std::move(name), size);
+  e.id.reset();
+  e.packed = PackedRef{{}, crypto::SecretKey::from_bytes({}), offset, std::move(bytes)};
+  return e;
+}
+
+std::shared_ptr<const Bytes> inline_bytes(std::string_view text) {
+  return std::make_shared<const Bytes>(text.begin(), text.end());
+}
+
+// What load_directory gives back for `d` sealed as `sealed`: its inline
+// entries named by the head segment and the directory's key.
+Directory as_loaded(Directory d, const SealedManifest& sealed) {
+  for (DirEntry& e : d.entries) {
+    if (e.packed && e.packed->is_inline()) {
+      e.packed->pack = sealed.head;
+      e.packed->key = sealed.key;
+    }
+  }
+  return d;
+}
+
+TEST(Directory, InlineFilesRoundTripAsVersionFiveInTheHeadOfAChainBesidePacks) {
+  const auto bytes = inline_bytes("hello, world");
+  Directory d = with_metadata();
+  d.entries.insert(d.entries.begin(), inlined("\x01 inline first", 5, 0, bytes));
+  d.entries.insert(d.entries.begin() + 1, packed("\x02 packed", 9, 3, some_pack()));
+  d.entries.push_back(inlined("\xff\xff inline last", 7, 5, bytes));  // after entries that would fill the head
+  ASSERT_TRUE(d.validate().ok()) << d.validate().error().message;
+  auto sealed = seal_directory(d, 64);
+  ASSERT_TRUE(sealed.ok()) << sealed.error().message;
+  SegmentMap store;
+  store.add(*sealed);
+  auto loaded = load_directory(sealed->key, sealed->head, store.fetcher());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(*loaded, as_loaded(d, *sealed));
+  // The head holds every inline file; the rest chains as before.
+  auto head = decode_directory_segment(decrypt_chunk(sealed->key, ChunkKind::directory, sealed->segments[0].bytes).value());
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(head->entries.back().name, "\xff\xff inline last");
+  // A reader takes an inline file's bytes with no fetch.
+  const DirEntry& last = loaded->entries.back();
+  auto pack = inline_pack(*last.packed);
+  ASSERT_TRUE(pack.has_value());
+  auto file_bytes = packed_bytes(last, *pack);
+  ASSERT_TRUE(file_bytes.ok());
+  EXPECT_EQ(std::string(file_bytes->begin(), file_bytes->end()), ", world");
+  EXPECT_FALSE(inline_pack(*loaded->entries[1].packed).has_value());  // a pack chunk is fetched
+}
+
+// A version 5 head as this build first wrote it (December 2026): checked in
+// so that later builds keep reading it bit-exact. Two inline files in a
+// pack of 5 bytes and a symlink.
+TEST(Directory, AVersionFiveSegmentReadsBitExact) {
+  const Bytes v5 = hex(
+      "0500030000000000000005000000616263646503000000016101a401000000f153650000000015cd5b07020000000000"
+      "0000020000000000016201a401000000f153650000000015cd5b070300000000000000020200000000016303ff010000"
+      "fbffffffffffffff000000000100000000000000010000007a0000");
+  auto seg = decode_directory_segment(v5);
+  ASSERT_TRUE(seg.ok()) << seg.error().message;
+  ASSERT_EQ(seg->entries.size(), 3u);
+  const DirEntry& b = seg->entries[1];
+  EXPECT_EQ(b.name, "b");
+  ASSERT_TRUE(b.packed && b.packed->is_inline());
+  EXPECT_EQ(*b.packed->inline_bytes, (Bytes{'a', 'b', 'c', 'd', 'e'}));
+  auto bytes = packed_bytes(b, *b.packed->inline_bytes);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(Bytes(bytes->begin(), bytes->end()), (Bytes{'c', 'd', 'e'}));
+  EXPECT_EQ(seg->entries[2].target, "z");
+  EXPECT_EQ(encode_directory_segment(*seg), v5);
+}
+
+TEST(Directory, InlineFilesOutsideTheirPackOrOutsideAVersionFiveHeadAreRefused) {
+  const auto bytes = inline_bytes("abcde");
+  const auto refused = [](DirEntry e) {
+    DirectorySegment seg = one_entry(e);
+    Directory d;
+    d.entries = {e};
+    auto r = decode_directory_segment(encode_directory_segment(seg));  // the encoder does not validate
+    return !r.ok() && r.error().code == Errc::corrupt && !d.validate().ok();
+  };
+  EXPECT_TRUE(refused(inlined("empty", 0, 0, bytes)));
+  EXPECT_TRUE(refused(inlined("past the end", 2, 4, bytes)));
+  EXPECT_TRUE(refused(inlined("wraps", 2, 0xffffffffu, bytes)));
+  EXPECT_TRUE(refused(inlined("larger", 6, 0, bytes)));
+  const Bytes good = encode_directory_segment(one_entry(inlined("p", 5, 0, bytes)));
+  ASSERT_EQ(good[0], kDirectoryFormatWithInlinePack);
+  ASSERT_TRUE(decode_directory_segment(good).ok());
+  for (std::size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(decode_directory_segment(ByteView(good).first(n)).ok()) << n;
+  // version, kind, total (8), then the inline pack's length (4).
+  Bytes empty_pack = good;
+  empty_pack.erase(empty_pack.begin() + 14, empty_pack.begin() + 19);
+  empty_pack[10] = 0;
+  EXPECT_EQ(decode_directory_segment(empty_pack).error().code, Errc::corrupt);
+  Bytes continuation = good;
+  continuation[1] = 1;
+  continuation.erase(continuation.begin() + 2, continuation.begin() + 10);
+  EXPECT_EQ(decode_directory_segment(continuation).error().code, Errc::corrupt);
+  // An inline form in a version 3 segment, and a version 5 one with nothing inline.
+  Bytes as_three = encode_directory_segment(one_entry(packed("p", 5, 0, some_pack())));
+  ASSERT_EQ(as_three[0], kDirectoryFormatWithPacks);
+  const std::size_t form_at = 2 + 8 + 4 + 1 + 1 + 1 + 4 + 8 + 4 + 8;
+  as_three[form_at] = 2;
+  EXPECT_EQ(decode_directory_segment(as_three).error().code, Errc::corrupt);
+  Bytes no_inline = encode_directory_segment(one_entry(packed("p", 5, 0, some_pack())));
+  no_inline[0] = kDirectoryFormatWithInlinePack;
+  const Bytes pack_field{1, 0, 0, 0, 'x'};
+  no_inline.insert(no_inline.begin() + 10, pack_field.begin(), pack_field.end());
+  auto r = decode_directory_segment(no_inline);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("canonical"), std::string::npos) << r.error().message;
+  // One inline pack per directory, and none beside the directory's own attributes.
+  Directory two;
+  two.entries = {inlined("a", 1, 0, bytes), inlined("b", 1, 0, inline_bytes("abcde"))};
+  EXPECT_FALSE(two.validate().ok());
+  Directory with_self;
+  with_self.entries = {inlined("a", 1, 0, bytes)};
+  with_self.self = root_self();
+  EXPECT_FALSE(seal_directory(with_self).ok());
 }
 
 }  // namespace

@@ -84,14 +84,15 @@ TEST_F(LocateTreeTest, EveryChunkOfATreeIsFoundOnceWithItsFilesPackedOrNot) {
 }
 
 TEST_F(LocateTreeTest, APackOrAManifestGoneMakesTheTreeShortAndItsRootSnapshotGoneMakesItNotFound) {
-  for (int i = 0; i < 5; ++i) write("/f" + std::to_string(i), "packed " + std::to_string(i));
+  // Enough small files that their pack is a chunk of its own (not inline in the snapshot).
+  for (int i = 0; i < 5; ++i) write("/f" + std::to_string(i), std::string(kInlinePackBelow / 4, 'p') + std::to_string(i));
   write("/big", std::string(kPackFilesBelow, 'y'));
   const FileId tree = put_tree();
   auto root = store::read_directory(data_dir_->store(), tree);
   ASSERT_TRUE(root.ok());
   const DirEntry* packed = root->find("f0");
   const DirEntry* big = root->find("big");
-  ASSERT_TRUE(packed && packed->is_packed() && big && big->id);
+  ASSERT_TRUE(packed && packed->is_packed() && !packed->packed->is_inline() && big && big->id);
 
   ASSERT_TRUE(data_dir_->store().remove(packed->packed->pack).ok());
   ASSERT_TRUE(data_dir_->store().remove(big->id->manifest).ok());

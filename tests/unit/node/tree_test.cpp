@@ -329,6 +329,10 @@ TEST_F(TreeTest, SmallFilesArePackedPerDirectoryAndComeBackBitExact) {
   auto many = node_->lookup(id, "many");
   const Directory listed = node_->list_directory(*many->id).value();
   EXPECT_EQ(packs_of(listed).size(), 1u);  // 400 small files, one chunk
+  // Fewer than kInlinePackBelow bytes: in the snapshot's own head (format 5), no chunk at all.
+  EXPECT_TRUE(listed.find("f123")->packed->is_inline());
+  EXPECT_EQ(listed.find("f123")->packed->pack, many->id->manifest);
+  EXPECT_FALSE(root->find("below")->packed->is_inline());
 
   ASSERT_TRUE(get(id, dir_ + "/out").ok());
   expect_same_tree(src(), dir_ + "/out");
@@ -391,7 +395,7 @@ TEST_F(TreeTest, APackThatDoesNotOpenOrIsTooShortIsAClearErrorNamingTheFile) {
     e.type = EntryType::file;
     e.mode = 0644;
     e.size = size;
-    e.packed = PackedRef{pack.id, k, offset};
+    e.packed = PackedRef{pack.id, k, offset, nullptr};
     return e;
   };
   struct Case {
