@@ -45,12 +45,14 @@ Status FsImpl::wait_replicated(std::chrono::milliseconds timeout) {
   // stream): placed now, blocking, or the snapshot waits.
   std::vector<ChunkId> unplaced = replication_->take_unplaced();
   if (unplaced.empty()) return {};
+  // Once: peers that refuse again (busy, full) are left to the repair
+  // loop, or a mount under a heavy write load would never publish at all.
   const replicate::ReplicationSummary placed = backend_.network->replicate(unplaced);
-  if (placed.min_confirmed >= std::min<std::uint32_t>(placed.wanted, 2)) return {};
-  const std::size_t count = unplaced.size();
-  replication_->give_back_unplaced(std::move(unplaced));
-  return make_error(Errc::unavailable, "some of " + std::to_string(count) +
-                                           " chunks the background replication left have no copy on another peer yet");
+  if (placed.min_confirmed < std::min<std::uint32_t>(placed.wanted, 2)) {
+    log::warn("fs: some of " + std::to_string(unplaced.size()) + " chunks the background replication left may "
+              "still have no copy on another peer; the repair loop places them");
+  }
+  return {};
 }
 
 Result<FileId> FsImpl::file_id(Ino ino) {

@@ -62,11 +62,6 @@ std::vector<ChunkId> ReplicationQueue::take_unplaced() {
   return std::exchange(unplaced_, {});
 }
 
-void ReplicationQueue::give_back_unplaced(std::vector<ChunkId> ids) {
-  std::lock_guard lock(mu_);
-  note_unplaced(ids);
-}
-
 void ReplicationQueue::note_unplaced(const std::vector<ChunkId>& ids) {
   const std::size_t room = kMaxUnplaced - std::min(kMaxUnplaced, unplaced_.size());
   if (ids.size() > room) {

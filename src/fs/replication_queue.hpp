@@ -59,12 +59,11 @@ class ReplicationQueue {
   // pushed beyond the bound (not waited for) and of versions whose stream
   // confirmed fewer than min(R, 2) copies of some chunk (it stalled, or
   // the peers refused). FileSystem::wait_replicated places them before a
-  // namespace snapshot is published, and gives back what still failed.
+  // namespace snapshot is published (once; what fails then is repair's).
   // At most kMaxUnplaced are kept (beyond, only the repair loop places
   // them, with a log line).
   static constexpr std::size_t kMaxUnplaced = 1u << 20;
   std::vector<ChunkId> take_unplaced();
-  void give_back_unplaced(std::vector<ChunkId> ids);
   ReplicationQueueStats stats() const;
 
  private:
