@@ -45,6 +45,14 @@ Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> NamespaceSnapshots::s
 node::SnapshotSource namespace_source(fs::FileSystem& fs) {
   return [&fs]() -> Result<SnapshotRef> {
     DFS_ASSIGN_OR_RETURN(fs::DirectorySnapshot taken, fs.snapshot(fs::kRootIno, fs::SnapshotScope::namespace_backup));
+    // Published only once the network holds its chunks and those of every
+    // file it names: a pointer to chunks that exist on this machine alone
+    // would recover nothing if the machine were lost now.
+    if (Status placed = fs.wait_replicated(kSnapshotPlacementWait); !placed.ok()) {
+      return make_error(placed.error().code, "not published yet: " + placed.error().message +
+                                                 "; a recovery finds the last snapshot published, and this one is "
+                                                 "tried again at the next interval");
+    }
     SnapshotRef ref;
     ref.root = taken.id;
     ref.files = taken.files;

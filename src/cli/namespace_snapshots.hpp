@@ -40,8 +40,15 @@ class NamespaceSnapshots {
   std::unique_ptr<node::SnapshotScheduler> scheduler_;  // after publisher_: stops first
 };
 
+// How long a snapshot waits for the network to acknowledge its chunks
+// (and those of the files closed before it) before it is published.
+inline constexpr std::chrono::seconds kSnapshotPlacementWait{60};
+
 // The mount's snapshot source: the whole namespace from the root, with the
-// owner's metadata (SnapshotScope::namespace_backup). `fs` must outlive it.
+// owner's metadata (SnapshotScope::namespace_backup), returned once the
+// network acknowledged its chunks (FileSystem::wait_replicated; an error
+// after kSnapshotPlacementWait, and the scheduler tries again at the next
+// interval). `fs` must outlive it.
 node::SnapshotSource namespace_source(fs::FileSystem& fs);
 
 // --snapshot-interval SECONDS: 0 (off) up to a day.

@@ -106,6 +106,7 @@ class FsImpl final : public FileSystem {
 
   Result<FileId> file_id(Ino ino) override;
   Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
+  Status wait_replicated(std::chrono::milliseconds timeout) override;
   // Directory manifests already stored, by directory_fingerprint: what a
   // restore loaded, so the snapshot after it reuses them.
   using StoredDirectories = std::map<crypto::Digest, store::WrittenManifest>;

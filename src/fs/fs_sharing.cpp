@@ -35,6 +35,24 @@ Result<DirectorySnapshot> FsImpl::snapshot_reusing(Ino dir, SnapshotScope scope,
   return built;
 }
 
+Status FsImpl::wait_replicated(std::chrono::milliseconds timeout) {
+  if (!replication_) return {};
+  if (!replication_->wait_for_queued(timeout)) {
+    return make_error(Errc::timed_out, "the network has not acknowledged every chunk closed so far after " +
+                                           std::to_string(timeout.count() / 1000) + " s");
+  }
+  // What the background streams did not place (a full queue, a stalled
+  // stream): placed now, blocking, or the snapshot waits.
+  std::vector<ChunkId> unplaced = replication_->take_unplaced();
+  if (unplaced.empty()) return {};
+  const replicate::ReplicationSummary placed = backend_.network->replicate(unplaced);
+  if (placed.min_confirmed >= std::min<std::uint32_t>(placed.wanted, 2)) return {};
+  const std::size_t count = unplaced.size();
+  replication_->give_back_unplaced(std::move(unplaced));
+  return make_error(Errc::unavailable, "some of " + std::to_string(count) +
+                                           " chunks the background replication left have no copy on another peer yet");
+}
+
 Result<FileId> FsImpl::file_id(Ino ino) {
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
   if (S_ISDIR(inode.mode)) {

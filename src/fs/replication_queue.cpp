@@ -1,5 +1,8 @@
 #include "replication_queue.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "dfs/util/log.hpp"
 
 namespace dfs::fs {
@@ -27,6 +30,7 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
     std::lock_guard lock(mu_);
     if (stopping_ || queued_chunks_ + chunks > max_chunks_) {
       stats_.chunks_dropped += chunks;
+      note_unplaced(version.sent);
       const std::string why = stopping_ ? "unmounting" : "queue full (" + std::to_string(queued_chunks_) + " chunks)";
       log::warn("fs: replication " + why + "; " + std::to_string(chunks) +
                 " chunks not waited for, the repair loop places any that fail");
@@ -34,6 +38,7 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
     }
     if (!version.stream) return true;  // nothing sent, nothing to wait for
     queue_.push_back(std::move(version));
+    ++versions_queued_;
     queued_chunks_ += chunks;
     stats_.chunks_queued += chunks;
   }
@@ -44,6 +49,31 @@ bool ReplicationQueue::push(VersionStream::Taken version) {
 bool ReplicationQueue::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return changed_.wait_for(lock, timeout, [this] { return queue_.empty() && !busy_; });
+}
+
+bool ReplicationQueue::wait_for_queued(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  const std::uint64_t ticket = versions_queued_;
+  return changed_.wait_for(lock, timeout, [this, ticket] { return versions_finished_ >= ticket; });
+}
+
+std::vector<ChunkId> ReplicationQueue::take_unplaced() {
+  std::lock_guard lock(mu_);
+  return std::exchange(unplaced_, {});
+}
+
+void ReplicationQueue::give_back_unplaced(std::vector<ChunkId> ids) {
+  std::lock_guard lock(mu_);
+  note_unplaced(ids);
+}
+
+void ReplicationQueue::note_unplaced(const std::vector<ChunkId>& ids) {
+  const std::size_t room = kMaxUnplaced - std::min(kMaxUnplaced, unplaced_.size());
+  if (ids.size() > room) {
+    log::warn("fs: " + std::to_string(ids.size() - room) + " chunks not confirmed on another peer are left to "
+              "the repair loop alone");
+  }
+  unplaced_.insert(unplaced_.end(), ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(std::min(room, ids.size())));
 }
 
 ReplicationQueueStats ReplicationQueue::stats() const {
@@ -67,9 +97,13 @@ void ReplicationQueue::run() {
       log::info("fs: background replication: " + std::to_string(summary.min_confirmed) + " of " +
                 std::to_string(summary.wanted) + " copies confirmed for some chunks; repair will add the rest");
     }
-    version = {};  // the stream goes outside the lock
+    version.stream.reset();  // the stream goes outside the lock
     lock.lock();
+    // Confirmed copies count this peer when it is one of the R closest:
+    // two make sure that another peer holds one.
+    if (summary.min_confirmed < std::min<std::uint32_t>(summary.wanted, 2)) note_unplaced(version.sent);
     busy_ = false;
+    ++versions_finished_;
     stats_.chunks_replicated += chunks;
     changed_.notify_all();
   }

@@ -24,6 +24,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "version_stream.hpp"
 
@@ -48,6 +49,22 @@ class ReplicationQueue {
   // Waits until nothing is queued or under way, up to `timeout`; returns
   // whether it got there.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // Waits until every version queued before the call has been confirmed
+  // (or given up on by its stream), up to `timeout`; returns whether it
+  // got there. Versions queued meanwhile are not waited for, so a mount
+  // that keeps writing does not hold it off for ever.
+  bool wait_for_queued(std::chrono::milliseconds timeout);
+
+  // The chunks that may have no copy on another peer: those of versions
+  // pushed beyond the bound (not waited for) and of versions whose stream
+  // confirmed fewer than min(R, 2) copies of some chunk (it stalled, or
+  // the peers refused). FileSystem::wait_replicated places them before a
+  // namespace snapshot is published, and gives back what still failed.
+  // At most kMaxUnplaced are kept (beyond, only the repair loop places
+  // them, with a log line).
+  static constexpr std::size_t kMaxUnplaced = 1u << 20;
+  std::vector<ChunkId> take_unplaced();
+  void give_back_unplaced(std::vector<ChunkId> ids);
   ReplicationQueueStats stats() const;
 
  private:
@@ -60,6 +77,11 @@ class ReplicationQueue {
   std::deque<VersionStream::Taken> queue_;
   std::size_t queued_chunks_ = 0;  // of the versions in queue_
   bool busy_ = false;              // a wait on the network is under way
+  std::uint64_t versions_queued_ = 0;    // ever, in order
+  std::uint64_t versions_finished_ = 0;  // of those, in the same order (one worker)
+  std::vector<ChunkId> unplaced_;
+  // Adds to unplaced_ within its bound; mu_ held.
+  void note_unplaced(const std::vector<ChunkId>& ids);
   bool stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_{};
   ReplicationQueueStats stats_;

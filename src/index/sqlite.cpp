@@ -86,6 +86,7 @@ Status Database::configure(int flags, int busy_timeout_ms) {
   // silently ignored inside a transaction or in a build without FK support.
   DFS_ASSIGN_OR_RETURN(std::int64_t fk, query_int64("PRAGMA foreign_keys"));
   if (fk != 1) return make_error(Errc::internal, "sqlite: foreign keys cannot be enabled on " + path_);
+  DFS_TRY(exec("PRAGMA cache_size = " + std::to_string(-kCacheKiB)));
   if ((flags & SQLITE_OPEN_READWRITE) == 0) return {};
   // Why WAL and FULL: see the comment on Database::open in the header.
   DFS_ASSIGN_OR_RETURN(std::string mode, enable_wal(busy_timeout_ms));

@@ -44,6 +44,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -229,6 +230,13 @@ class FileSystem {
   virtual Result<DirectorySnapshot> snapshot(Ino, SnapshotScope) {
     return make_error(Errc::not_supported, "this filesystem takes no snapshots");
   }
+  // Waits until the chunks of every version closed and every snapshot
+  // taken before the call have been acknowledged by the network (or their
+  // streams gave up), up to `timeout`: Errc::timed_out otherwise. A
+  // namespace snapshot is published only after this (issue 15), so the
+  // pointer never names chunks that exist on this machine alone. At once
+  // without a network.
+  virtual Status wait_replicated(std::chrono::milliseconds) { return {}; }
   // Rebuilds this namespace, which must be empty (Errc::already_exists
   // otherwise), from `root`, a snapshot of a root directory taken with
   // SnapshotScope::namespace_backup (dfsmount --recover): every name, type,

@@ -83,6 +83,7 @@ class IdDirectory final : public FileSystem {
   Result<FileId> file_id(Ino ino) override;
   Result<DirectorySnapshot> snapshot(Ino dir, SnapshotScope scope) override;
   Result<RestoreSummary> restore(const FileId& root) override { return inner_->restore(root); }
+  Status wait_replicated(std::chrono::milliseconds timeout) override { return inner_->wait_replicated(timeout); }
   Result<Attr> open_shared(const Caller& caller, const FileId& id, Ino parent, std::string_view name) override;
 
  private:

@@ -48,6 +48,15 @@ class Database {
   // with Errc::timed_out. Writers use BEGIN IMMEDIATE, so waiting is the
   // only thing lock contention can cause (no deadlock-by-upgrade).
   static constexpr int kDefaultBusyTimeoutMs = 10'000;
+  // The most the connection's page cache holds, in KiB. Content commits
+  // insert under random keys (manifest and chunk IDs), so each dirties a
+  // different leaf of files, fs_versions, chunk_refs and inodes_by_manifest;
+  // with SQLite's default 2 MiB, once the index outgrew it (a few thousand
+  // files, ~700 bytes each) nearly every such leaf was read back from the
+  // WAL or the database first, and creating files on the mount slowed as
+  // the namespace grew (issue 13). The cache only takes what is read, so a
+  // small index costs no more.
+  static constexpr int kCacheKiB = 64 * 1024;
 
   // Opens (or with SQLITE_OPEN_CREATE creates) `path` and configures the
   // connection for dfs:
@@ -61,6 +70,7 @@ class Database {
   //  - foreign_keys=ON: SQLite leaves it off per connection by default, and
   //    the schema relies on it (refs and pins vanish with their file).
   //  - busy_timeout: waits for other connections instead of failing at once.
+  //  - cache_size: kCacheKiB.
   // A read-only open (no SQLITE_OPEN_READWRITE) keeps the file's journal mode.
   static Result<Database> open(const std::string& path, int flags = kDefaultFlags,
                                int busy_timeout_ms = kDefaultBusyTimeoutMs);

@@ -27,7 +27,7 @@ class GatedNetwork final : public replicate::ChunkNetwork {
     ++calls_started;
     opened_.wait(lock, [this] { return open_; });
     replicated += ids.size();
-    return replicate::ReplicationSummary{3, 3, {}};
+    return replicate::ReplicationSummary{3, confirmed.load(), {}};
   }
   replicate::NetworkStatus status() override { return {}; }
   std::vector<replicate::PeerSummary> peers() override { return {}; }
@@ -46,6 +46,7 @@ class GatedNetwork final : public replicate::ChunkNetwork {
   }
 
   std::atomic<int> calls_started{0};
+  std::atomic<std::uint32_t> confirmed{3};  // the copies each replicate() reports
 
  private:
   std::mutex mu_;  // guards open_ and replicated
@@ -189,6 +190,40 @@ TEST(ReplicationQueue, APushBeyondTheBoundIsNotWaitedForAndNeverBlocks) {
   network.open();
   EXPECT_TRUE(queue.wait_idle(5s));
   EXPECT_EQ(queue.stats().chunks_replicated, 36u);
+}
+
+// A namespace snapshot is published only after what was queued before it
+// is confirmed (issue 15).
+TEST(ReplicationQueue, AWaitForTheQueuedVersionsEndsOnlyOnceTheyAreConfirmed) {
+  GatedNetwork network;
+  ReplicationQueue queue(1000, 0ms);
+  EXPECT_TRUE(queue.wait_for_queued(0ms)) << "nothing queued: nothing to wait for";
+  ASSERT_TRUE(queue.push(version_of(network, 16)));
+  ASSERT_TRUE(queue.push(version_of(network, 24)));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
+  EXPECT_FALSE(queue.wait_for_queued(0ms)) << "the versions under way are not confirmed yet";
+  network.open();
+  EXPECT_TRUE(queue.wait_for_queued(60s));
+  EXPECT_EQ(network.count(), 40u);
+}
+
+// Before a namespace snapshot is published, what the background streams
+// may have left on this peer alone is placed again (issue 15): the chunks
+// of a version pushed beyond the bound, and of one confirmed on this peer
+// only.
+TEST(ReplicationQueue, ChunksNotWaitedForOrConfirmedOnThisPeerAloneAreKeptForPlacing) {
+  GatedNetwork network;
+  network.confirmed = 1;
+  ReplicationQueue queue(20, 0ms);
+  ASSERT_TRUE(queue.push(version_of(network, 16)));
+  ASSERT_TRUE(testing::eventually([&] { return network.calls_started == 1; }));
+  ASSERT_TRUE(queue.push(version_of(network, 20)));
+  ASSERT_FALSE(queue.push(version_of(network, 1)));  // beyond the bound
+  EXPECT_EQ(queue.take_unplaced().size(), 1u);
+  network.open();
+  ASSERT_TRUE(queue.wait_for_queued(60s));
+  EXPECT_EQ(queue.take_unplaced().size(), 36u) << "one copy confirmed, maybe this peer's own";
+  EXPECT_TRUE(queue.take_unplaced().empty());
 }
 
 TEST(ReplicationQueue, AtShutdownWhatIsLeftAfterTheBoundIsLeftForRepair) {

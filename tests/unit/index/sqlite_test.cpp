@@ -42,10 +42,11 @@ TEST_F(SqliteTest, OpenTurnsOnWalModeAndItStaysOnInTheFile) {
   sqlite3_close(raw);
 }
 
-TEST_F(SqliteTest, OpenTurnsOnForeignKeysAndFullSynchronousAndABusyTimeout) {
+TEST_F(SqliteTest, OpenTurnsOnForeignKeysFullSynchronousABusyTimeoutAndABigPageCache) {
   EXPECT_EQ(*db_.query_int64("PRAGMA foreign_keys"), 1);
   EXPECT_EQ(*db_.query_int64("PRAGMA synchronous"), 2);  // 2 = FULL
   EXPECT_EQ(*db_.query_int64("PRAGMA busy_timeout"), Database::kDefaultBusyTimeoutMs);
+  EXPECT_EQ(*db_.query_int64("PRAGMA cache_size"), -Database::kCacheKiB);  // negative: in KiB
 }
 
 TEST_F(SqliteTest, BoundValuesComeBackFromColumnsUnchanged) {
