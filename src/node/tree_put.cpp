@@ -99,6 +99,7 @@ class TreeWriter {
   struct Pending {
     Directory directory;
     std::vector<std::pair<std::size_t, std::unique_ptr<Pending>>> subdirectories;  // entry index, contents
+    std::optional<std::pair<FileId, std::uint64_t>> sealed;  // its ID and its files' total size, once sealed
   };
   // One entry of a Pending (whose address is stable: each is owned by a unique_ptr).
   struct Slot {
@@ -116,9 +117,11 @@ class TreeWriter {
     Bytes bytes;
     std::vector<PackedFile> files;
   };
-  // What a pool job wrote: a small file (slot, id, size) or a pack (pack, files).
+  // What a pool job wrote: a small file (slot, id, size), a pack (pack,
+  // files) or a directory's snapshot (in its Pending).
   struct Written {
     Status status;
+    bool directory = false;
     std::vector<ChunkId> stored;
     Slot slot{};
     std::optional<FileId> id;
@@ -151,21 +154,54 @@ class TreeWriter {
     return {};
   }
 
-  // Seals `pending` and its subdirectories (deepest first).
-  Result<std::pair<FileId, std::uint64_t>> seal(Pending& pending) {
+  // Seals `root` and its subdirectories, deepest first, on the pool: the
+  // directories of one height (the levels below their deepest descendant)
+  // name none of each other, so all of them are sealed at once, after the
+  // lower heights that hold their subdirectories. (One by one, the 2,013
+  // directories of /usr/include took a quarter of the put.)
+  Result<std::pair<FileId, std::uint64_t>> seal(Pending& root) {
+    std::vector<std::vector<Pending*>> heights;
+    by_height(root, heights);
+    auto settled = [this](Written done) { return settle(std::move(done)); };
+    for (const std::vector<Pending*>& level : heights) {
+      for (Pending* pending : level) {
+        if (!small_files_.push([this, pending] { return seal_one(*pending); }, settled)) break;
+      }
+      if (!small_files_.drain(settled)) return Status(failure_).take_error();
+    }
+    return *root.sealed;
+  }
+
+  // Files `pending` and its subdirectories under their heights; returns its own.
+  static std::size_t by_height(Pending& pending, std::vector<std::vector<Pending*>>& heights) {
+    std::size_t height = 0;
+    for (auto& [index, sub] : pending.subdirectories) height = std::max(height, by_height(*sub, heights) + 1);
+    if (heights.size() <= height) heights.resize(height + 1);
+    heights[height].push_back(&pending);
+    return height;
+  }
+
+  // A pool job: seals one directory whose subdirectories are sealed.
+  Written seal_one(Pending& pending) {
     for (auto& [index, sub] : pending.subdirectories) {
-      DFS_ASSIGN_OR_RETURN(auto snapshot, seal(*sub));
-      pending.directory.entries[index].id = snapshot.first;
-      pending.directory.entries[index].size = snapshot.second;
+      pending.directory.entries[index].id = sub->sealed->first;
+      pending.directory.entries[index].size = sub->sealed->second;
       sub.reset();  // its entries are in its manifest now
     }
     std::uint64_t total = 0;
     for (const DirEntry& entry : pending.directory.entries) {
       if (entry.type == EntryType::file || entry.type == EntryType::directory) total += entry.size;
     }
-    DFS_ASSIGN_OR_RETURN(store::WrittenManifest written, writer_.write_directory(pending.directory, batch_));
-    stored_.insert(stored_.end(), written.segments.begin(), written.segments.end());
-    return std::pair{written.id(), total};
+    Written done;
+    done.directory = true;
+    Result<store::WrittenManifest> written = writer_.write_directory(pending.directory, batch_);
+    if (!written.ok()) {
+      done.status = written.take_error();
+      return done;
+    }
+    done.stored = written->segments;
+    pending.sealed = std::pair{written->id(), total};
+    return done;
   }
 
   Status put_entry(int dirfd, const std::string& dir_path, const std::string& name, Pending& pending, Pack& pack,
@@ -313,6 +349,7 @@ class TreeWriter {
       if (failure_.ok()) failure_ = std::move(done.status);
       return false;
     }
+    if (done.directory) return true;
     if (done.pack) {
       for (const PackedFile& f : done.files) {
         DirEntry& entry = f.slot.dir->entries[f.slot.index];

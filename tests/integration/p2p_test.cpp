@@ -389,26 +389,31 @@ TEST_F(PeerNetwork, PeersAndStatusShowEachPeersReachabilityAndAKilledPeerFailsOr
   }, 60s)) << listing;
 }
 
-// A directory ID: its snapshots, the pack of its small files and the
-// chunks of its large one are all checked, and repaired after a peer dies.
+// A directory ID: its snapshots (with the small files inlined in one),
+// the pack of another's small files and the chunks of a large one are all
+// checked, and repaired after a peer dies.
 TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestoresThreeCopiesOfEach) {
   repair_interval_ = "3600";  // no repair round heals anything before dfs check does
   start_network(4);
   fs::create_directories(dir_ + "/tree/small");
+  fs::create_directories(dir_ + "/tree/tiny");
   fs::create_directories(dir_ + "/tree/sub");
-  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), "small " + std::to_string(i));
+  // 80 KB of small files: past the inline limit (chunk/directory.hpp), a pack of their own.
+  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), random_content(2000, 100 + i));
+  for (int i = 0; i < 4; ++i) write_file("tree/tiny/t" + std::to_string(i), "tiny " + std::to_string(i));
   write_file("tree/sub/large", random_content(300000, 7));  // not packed: a manifest and a chunk
   auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
   ASSERT_EQ(put.exit_code, 0) << put.err;
   const std::string id = put.out.substr(0, put.out.find('\n'));
 
-  // 3 snapshots, 1 pack, the large file's manifest and data chunk.
+  // 4 snapshots (tiny's files inside its own), 1 pack, the large file's
+  // manifest and data chunk.
   auto check = dfs_at(0, {"check", id});
   ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
-  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("ok: all 7 chunks (45 files) have 3 copies"), std::string::npos) << check.out;
   auto where = dfs_at(0, {"where", id});
   ASSERT_EQ(where.exit_code, 0) << where.err;
-  EXPECT_NE(where.out.find("a tree of 41 files, 6 chunks, 0 with fewer than 3 copies"), std::string::npos)
+  EXPECT_NE(where.out.find("a tree of 45 files, 7 chunks, 0 with fewer than 3 copies"), std::string::npos)
       << where.out;
 
   std::map<int, int> held;
@@ -417,16 +422,16 @@ TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestore
   peers_[victim->first]->stop(SIGKILL);
   check = dfs_at(0, {"check", "--json", id});
   EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
-  EXPECT_NE(check.out.find("\"files\":41"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("\"files\":45"), std::string::npos) << check.out;
   EXPECT_NE(check.out.find("\"short_chunks\":" + std::to_string(victim->second)), std::string::npos) << check.out;
 
   check = dfs_at(0, {"check", "--repair", id});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-  EXPECT_NE(check.out.find("ok: all 6 chunks (41 files) have 3 copies ("), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("ok: all 7 chunks (45 files) have 3 copies ("), std::string::npos) << check.out;
   std::set<int> alive = {0, 1, 2, 3};
   alive.erase(victim->first);
   const auto placed = holders(alive);
-  EXPECT_EQ(placed.size(), 6u);
+  EXPECT_EQ(placed.size(), 7u);
   for (const auto& [chunk, peers] : placed) EXPECT_EQ(peers, alive) << chunk;
 }
 
