@@ -81,9 +81,29 @@ void Placer::place_and_push(const std::shared_ptr<Op>& op) {
   for (const Contact& peer : placement.peers) push_replica(op, peer);
 }
 
-void Placer::push_replica(const std::shared_ptr<Op>& op, const Contact& to) {
+namespace {
+
+// A peer that answers "busy" takes PUTs at a bounded rate (issue 10's
+// per-peer limits) and asks to be tried later: during a bulk copy the
+// owner's own uploads outrun it. Giving its copy to a spare would leave
+// the chunk off its R closest (and in a small network with no spare, short
+// of copies), so the same peer is asked again after 50, 100, ... 1600 ms
+// (about 3 s in all) before a spare takes the copy.
+constexpr std::size_t kBusyRetries = 6;
+constexpr std::chrono::milliseconds kFirstBusyWait{50};
+
+}  // namespace
+
+void Placer::push_replica(const std::shared_ptr<Op>& op, const Contact& to, std::size_t busy_answers) {
   ++op->in_flight;
-  transfers_.put(to, op->id, op->sealed, false, life_.guard([this, op, to](Status status) {
+  transfers_.put(to, op->id, op->sealed, false, life_.guard([this, op, to, busy_answers](Status status) {
+    if (!status.ok() && status.error().code == Errc::busy && busy_answers < kBusyRetries) {
+      // Still in flight: the op must not finish while the retry waits.
+      return life_.after(kFirstBusyWait * (1 << busy_answers), [this, op, to, busy_answers] {
+        --op->in_flight;
+        push_replica(op, to, busy_answers + 1);
+      });
+    }
     --op->in_flight;
     if (status.ok()) {
       ++op->report.confirmed;

@@ -45,7 +45,11 @@ class Lifeline {
   }
 
   // Runs `fn` on a later turn of the loop, unless cut by then.
-  void post(std::function<void()> fn) { scheduler_.schedule(std::chrono::milliseconds(0), guard(std::move(fn))); }
+  void post(std::function<void()> fn) { after(std::chrono::milliseconds(0), std::move(fn)); }
+  // Runs `fn` on the loop once `delay` has passed, unless cut by then.
+  void after(std::chrono::milliseconds delay, std::function<void()> fn) {
+    scheduler_.schedule(delay, guard(std::move(fn)));
+  }
 
   // Runs `work` through the runner (or on this thread) and `then(result)`
   // on a later turn of the loop, unless cut by then. `work` may run after

@@ -66,7 +66,7 @@ class Placer {
 
   void read_and_push(const std::shared_ptr<Op>& op);
   void place_and_push(const std::shared_ptr<Op>& op);
-  void push_replica(const std::shared_ptr<Op>& op, const dht::Contact& to);
+  void push_replica(const std::shared_ptr<Op>& op, const dht::Contact& to, std::size_t busy_answers = 0);
   void finish(const std::shared_ptr<Op>& op, Result<ReplicaReport> result);
 
   dht::Dht& dht_;

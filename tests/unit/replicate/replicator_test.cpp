@@ -197,6 +197,24 @@ TEST_F(ReplicatorTest, ReplicateGivesARefusedCopyToTheNextClosestPeer) {
   for (const auto& holder : (*report)->holders) EXPECT_NE(holder.id, net.contact(full).id);
 }
 
+// "Busy" means later, not no: a peer whose put rate limit the owner's
+// bulk copy outruns is asked again after a wait, and the copy stays on the
+// chunk's R closest instead of going to a spare.
+TEST_F(ReplicatorTest, ReplicateAsksABusyPeerAgainAndTheCopyStaysOnTheClosest) {
+  const std::size_t writer = net.cluster().random_live_node();
+  const ChunkId id = net.add_chunk(writer);
+  std::vector<dht::NodeId> order = net.cluster().true_closest(dht::NodeId::from_chunk(id), kR + 2, false);
+  std::erase(order, net.contact(writer).id);
+  std::size_t busy = 0;
+  while (net.contact(busy).id != order.front()) ++busy;
+  net.chunks().answer_busy(net.contact(busy).address, 3);
+
+  auto report = net.replicate(writer, id);
+  ASSERT_TRUE(report && report->ok());
+  EXPECT_EQ((*report)->confirmed, kR);
+  EXPECT_TRUE(contains(net.holders(id, false), busy)) << "the busy peer's copy went to a spare";
+}
+
 TEST_F(ReplicatorTest, ReplicateOfAChunkNotInTheLocalStoreFailsNotFound) {
   auto report = net.replicate(0, ChunkId::of(as_bytes("not stored")));
   ASSERT_TRUE(report.has_value());

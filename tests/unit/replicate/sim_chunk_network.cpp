@@ -46,6 +46,8 @@ void SimChunkNetwork::set_tampering(const std::string& address, bool on) {
   if (on) tampering_.insert(address); else tampering_.erase(address);
 }
 
+void SimChunkNetwork::answer_busy(const std::string& address, std::size_t count) { busy_puts_[address] = count; }
+
 void SimChunkNetwork::set_refusing_puts(const std::string& address, bool on) {
   if (on) refusing_puts_.insert(address); else refusing_puts_.erase(address);
 }
@@ -110,7 +112,11 @@ void SimChunkNetwork::put(const std::string& from, const Contact& to, const Chun
   ++sent_by_[from].puts;
   const bool refuse = refusing_puts_.contains(to.address);
   const bool lie = lying_.contains(to.address);
-  call<Status>(from, to, [id, sealed = std::move(sealed), refuse, lie](replicate::ChunkServer& server) -> Status {
+  auto busy_left = busy_puts_.find(to.address);
+  const bool busy = busy_left != busy_puts_.end() && busy_left->second > 0;
+  if (busy) --busy_left->second;
+  call<Status>(from, to, [id, sealed = std::move(sealed), refuse, lie, busy](replicate::ChunkServer& server) -> Status {
+    if (busy) return make_error(Errc::busy, "simulated busy: puts faster than its rate limit");
     if (refuse) return make_error(Errc::no_space, "simulated full disk");
     if (lie) return {};
     return server.on_put(id, sealed.view());

@@ -62,6 +62,9 @@ class SimChunkNetwork {
   void set_tampering(const std::string& address, bool on);
   // PUTs to `address` are refused with Errc::no_space.
   void set_refusing_puts(const std::string& address, bool on);
+  // The next `count` PUTs to `address` are answered Errc::busy (its rate
+  // limits), as a peer does when puts outrun it.
+  void answer_busy(const std::string& address, std::size_t count);
   // `address` claims everything and stores nothing.
   void set_lying(const std::string& address, bool on);
   // The next `count` storage challenges sent to `address` get no answer
@@ -103,6 +106,7 @@ class SimChunkNetwork {
   std::vector<std::unique_ptr<Client>> clients_;
   std::unordered_set<std::string> tampering_;
   std::unordered_set<std::string> refusing_puts_;
+  std::unordered_map<std::string, std::size_t> busy_puts_;  // left to answer busy, by address
   std::unordered_set<std::string> lying_;
   std::unordered_map<std::string, std::size_t> challenges_to_drop_;
   ChunkNetworkStats stats_;
