@@ -49,6 +49,16 @@ class ReplicatorTest : public ::testing::Test {
     return id;
   }
 
+  // The node closest to `id` other than `writer`: one of the R its
+  // replication places a copy on.
+  std::size_t closest_but(std::size_t writer, const ChunkId& id) {
+    std::vector<dht::NodeId> order = net.cluster().true_closest(dht::NodeId::from_chunk(id), 2, false);
+    std::erase(order, net.contact(writer).id);
+    std::size_t node = 0;
+    while (net.contact(node).id != order.front()) ++node;
+    return node;
+  }
+
   // A live node that holds no copy of `id`.
   std::size_t reader_without(const ChunkId& id) {
     for (;;) {
@@ -183,11 +193,7 @@ TEST_F(ReplicatorTest, AFailedFetchNamesEveryReplicaItAskedAndWhyEachFailed) {
 TEST_F(ReplicatorTest, ReplicateGivesARefusedCopyToTheNextClosestPeer) {
   const std::size_t writer = net.cluster().random_live_node();
   const ChunkId id = net.add_chunk(writer);
-  // The R + 1 closest other than the writer; the closest of them is full.
-  std::vector<dht::NodeId> order = net.cluster().true_closest(dht::NodeId::from_chunk(id), kR + 2, false);
-  std::erase(order, net.contact(writer).id);
-  std::size_t full = 0;
-  while (net.contact(full).id != order.front()) ++full;
+  const std::size_t full = closest_but(writer, id);
   net.chunks().set_refusing_puts(net.contact(full).address, true);
 
   auto report = net.replicate(writer, id);
@@ -203,10 +209,7 @@ TEST_F(ReplicatorTest, ReplicateGivesARefusedCopyToTheNextClosestPeer) {
 TEST_F(ReplicatorTest, ReplicateAsksABusyPeerAgainAndTheCopyStaysOnTheClosest) {
   const std::size_t writer = net.cluster().random_live_node();
   const ChunkId id = net.add_chunk(writer);
-  std::vector<dht::NodeId> order = net.cluster().true_closest(dht::NodeId::from_chunk(id), kR + 2, false);
-  std::erase(order, net.contact(writer).id);
-  std::size_t busy = 0;
-  while (net.contact(busy).id != order.front()) ++busy;
+  const std::size_t busy = closest_but(writer, id);
   net.chunks().answer_busy(net.contact(busy).address, 3);
 
   auto report = net.replicate(writer, id);

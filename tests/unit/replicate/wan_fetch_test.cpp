@@ -37,15 +37,22 @@ struct Placed {
   std::size_t reader = 0;
 };
 
-Placed place(ReplicationCluster& net, std::size_t n) {
+// `n` chunks written at node 0 and placed on their R closest; the reader
+// is node 1, which may hold some of them (fetch() never asks itself).
+Placed place_from_node_0(ReplicationCluster& net, std::size_t n) {
   Placed p;
-  const std::size_t writer = 0;
+  p.reader = 1;
   for (std::size_t i = 0; i < n; ++i) {
-    const ChunkId id = net.add_chunk(writer);
-    auto report = net.replicate(writer, id);
+    const ChunkId id = net.add_chunk(0);
+    auto report = net.replicate(0, id);
     EXPECT_TRUE(report && report->ok());
     p.ids.push_back(id);
   }
+  return p;
+}
+
+Placed place(ReplicationCluster& net, std::size_t n) {
+  Placed p = place_from_node_0(net, n);
   for (p.reader = 1;; ++p.reader) {
     const bool holds = std::any_of(p.ids.begin(), p.ids.end(), [&](const ChunkId& id) {
       const auto h = net.holders(id, false);
@@ -100,13 +107,7 @@ TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
   ReplicationCluster net(config(8));
   ASSERT_TRUE(net.grow(12));
   // 16 chunks: every peer holds some, and fetch() never asks itself.
-  Placed p;
-  p.reader = 1;
-  for (int i = 0; i < 16; ++i) {
-    p.ids.push_back(net.add_chunk(0));
-    auto report = net.replicate(0, p.ids.back());
-    ASSERT_TRUE(report && report->ok());
-  }
+  const Placed p = place_from_node_0(net, 16);
   const dht::Dht& dht = net.cluster().dht(p.reader);
   ASSERT_LT(dht.table().size(), dht.config().k);
   net.run_for(net.config().small_network_ttl + seconds(1));  // no peer set left from the join
@@ -128,13 +129,7 @@ TEST(WanFetchTest, TheDefaultTransferCapLetsAGetsWidestWindowOutInOneRoundTrip) 
   c.chunks.min_latency = c.chunks.max_latency = latency;
   ReplicationCluster net(c);
   ASSERT_TRUE(net.grow(12));
-  Placed p;
-  p.reader = 1;
-  for (int i = 0; i < 64; ++i) {
-    p.ids.push_back(net.add_chunk(0));
-    auto report = net.replicate(0, p.ids.back());
-    ASSERT_TRUE(report && report->ok());
-  }
+  const Placed p = place_from_node_0(net, 64);
   // Under the TTL of the peer set, the fetches need no lookup.
   auto first = net.fetch(p.reader, p.ids[0]);
   ASSERT_TRUE(first && first->ok());
