@@ -90,6 +90,7 @@ class RequestHandler {
       case control::Request::kRemove: return remove(request.remove());
       case control::Request::kSnapshot: return snapshot();
       case control::Request::kLocate: return locate(request.locate());
+      case control::Request::kLeases: return leases(request.leases());
       case control::Request::BODY_NOT_SET: break;
     }
     return send(error_reply(make_error(Errc::invalid_argument, "unknown control request")));
@@ -243,6 +244,29 @@ class RequestHandler {
     auto location = service_.locate(*id, request.repair());
     if (!location.ok()) return send(error_reply(location.error()));
     return send_location(*location, [this](const control::Reply& r) { return send(r); });
+  }
+
+  Status leases(const control::LeasesRequest& request) {
+    if (static_cast<std::size_t>(request.chunk_ids_size()) > node::kMaxLeaseQuery) {
+      return send(error_reply(make_error(Errc::too_large, "a lease query of " +
+                                                              std::to_string(request.chunk_ids_size()) + " chunks")));
+    }
+    std::vector<ChunkId> ids;
+    for (const std::string& bytes : request.chunk_ids()) {
+      ChunkId id;
+      if (bytes.size() != id.bytes.size()) {
+        return send(error_reply(make_error(Errc::invalid_argument, "a chunk ID of " + std::to_string(bytes.size()) +
+                                                                       " bytes in a lease query")));
+      }
+      std::copy(bytes.begin(), bytes.end(), id.bytes.begin());
+      ids.push_back(id);
+    }
+    auto ends = service_.leases(ids);
+    if (!ends.ok()) return send(error_reply(ends.error()));
+    control::Reply reply;
+    auto* out = reply.mutable_leases();
+    for (const auto& end : *ends) out->add_expires_at(end.value_or(0));
+    return send(reply);
   }
 
   Status gc(const control::GcRequest& request) {
@@ -556,6 +580,24 @@ Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
   if (!reply.has_gc()) return make_error(Errc::internal, "the peer answered gc with something else");
   return from_proto(reply.gc());
+}
+
+Result<std::vector<std::optional<std::int64_t>>> ControlClient::leases(const std::vector<ChunkId>& ids) {
+  if (ids.size() > node::kMaxLeaseQuery) {
+    return make_error(Errc::too_large, "a lease query of " + std::to_string(ids.size()) + " chunks");
+  }
+  control::Request request;
+  auto* query = request.mutable_leases();
+  for (const ChunkId& id : ids) query->add_chunk_ids(std::string(id.bytes.begin(), id.bytes.end()));
+  DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
+  if (!reply.has_leases() || reply.leases().expires_at_size() != query->chunk_ids_size()) {
+    return make_error(Errc::internal, "the peer answered a lease query with something else");
+  }
+  std::vector<std::optional<std::int64_t>> ends;
+  for (std::int64_t end : reply.leases().expires_at()) {
+    ends.push_back(end == 0 ? std::nullopt : std::optional<std::int64_t>(end));
+  }
+  return ends;
 }
 
 Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {

@@ -87,7 +87,13 @@ Result<FileHandle> FsImpl::add_handle(Ino ino, int flags, std::shared_ptr<FileSt
 
 Status FsImpl::reap_if_unlinked(Ino ino) {
   std::lock_guard lock(mu_);  // no state may be made for `ino` meanwhile
-  if (states_.count(ino)) return {};  // its last release reaps it
+  if (auto open = states_.find(ino); open != states_.end()) {
+    // Its last release reaps it. A link count of 0 stays 0 (link() refuses
+    // such an inode), so the mark is never wrong.
+    auto inode = backend_.index->get_inode(ino);
+    if (inode.ok() && inode->nlink == 0) open->second.state->unlinked.store(true);
+    return {};
+  }
   // Every release of a file lands here: a plain read settles the common
   // case (still linked) without taking the index's write lock. An unlink
   // racing with it reaps by itself after committing nlink 0 (see unlink).
@@ -127,9 +133,10 @@ Attr FsImpl::with_open_state(const index::InodeAttr& inode) {
   return attr;
 }
 
-Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
+Result<bool> FsImpl::commit_version(FileState& state, const NewVersion& version) {
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, txn.get_inode(state.ino));
+  if (inode.nlink == 0) return false;  // unlinked: nobody can see this content again
   const std::optional<ChunkId> previous = inode.manifest;
   const std::optional<index::FileKey> previous_key = inode.file_key;
   const std::uint64_t previous_size = inode.size;
@@ -154,22 +161,22 @@ Status FsImpl::commit_version(FileState& state, const NewVersion& version) {
   // what recovery goes back to if a power loss takes this one's chunks.
   DFS_TRY(txn.record_unsynced_version(index::UnsyncedVersion{0, state.ino, version.head, previous, previous_key,
                                                              previous_size, previous_mtime_ns}));
-  return txn.commit();
+  DFS_TRY(txn.commit());
+  return true;
 }
 
 Status FsImpl::commit_locked(FileState& state, VersionStream::Taken* replication) {
-  if (!state.content.changed()) return {};
-  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(state.ino));
-  if (inode.nlink == 0) return {};  // unlinked: nobody can see this content again
+  if (!state.content.changed() || state.unlinked.load()) return {};
   // GC keeps off the version's chunks from before they are stored until
   // the index names them (store/in_flight.hpp).
   store::InFlightChunks::Hold hold = backend_.in_flight ? backend_.in_flight->hold() : store::InFlightChunks::Hold();
   DFS_ASSIGN_OR_RETURN(NewVersion version, state.content.seal_version(hold));
-  Status committed = commit_version(state, version);
+  Result<bool> committed = commit_version(state, version);
   if (!committed.ok()) {
     log::warn("fs: committing inode " + std::to_string(state.ino) + " failed: " + committed.error().to_string());
-    return committed;
+    return committed.take_error();
   }
+  if (!*committed) return {};  // unlinked meanwhile: GC takes the chunks sealed for nothing
   if (replication) {
     *replication = std::move(version.replication);
   } else if (replication_ && version.replication.stream) {

@@ -45,6 +45,10 @@ struct FileState {
   std::mutex mu;         // guards content and mtime_ns
   FileContent content;
   std::int64_t mtime_ns;  // what a commit writes as the file's mtime
+  // Set once its last link is gone (reap_if_unlinked): nobody can see its
+  // content again, so a commit seals nothing. The commit's transaction
+  // checks the link count too; this spares the sealing.
+  std::atomic<bool> unlinked{false};
 };
 
 struct Handle {
@@ -146,10 +150,13 @@ class FsImpl final : public FileSystem {
   // stream is handed to `replication` if set (fsync waits for it), else
   // queued to finish in the background (close).
   Status commit_locked(FileState& state, VersionStream::Taken* replication = nullptr);
-  Status commit_version(FileState& state, const NewVersion& version);
+  // Points the inode at `version` in one transaction; false, with nothing
+  // written, if its last link went meanwhile.
+  Result<bool> commit_version(FileState& state, const NewVersion& version);
   // fsync's wait for R copies of the committed `chunks`.
   replicate::ReplicationSummary replicate_committed(VersionStream::Taken streamed, std::vector<ChunkId> chunks);
-  // Deletes `ino` if nothing links it and no state is open on it.
+  // Deletes `ino` if nothing links it and no state is open on it; marks
+  // an open state `unlinked` (its last release reaps it).
   Status reap_if_unlinked(Ino ino);
   // The attributes with the open, uncommitted size and mtime of the file.
   Attr with_open_state(const index::InodeAttr& inode);

@@ -95,9 +95,10 @@ Error no_such_file(const ChunkId& manifest) {
 
 }  // namespace
 
-Result<std::unique_ptr<Index>> Index::open(const std::string& path) {
+Result<std::unique_ptr<Index>> Index::open(const std::string& path, Database::Sharing sharing) {
   DFS_TRY(create_private_file(path));
-  DFS_ASSIGN_OR_RETURN(Database db, Database::open(path));
+  DFS_ASSIGN_OR_RETURN(Database db,
+                       Database::open(path, Database::kDefaultFlags, Database::kDefaultBusyTimeoutMs, sharing));
   DFS_TRY(migrate(db, index_migrations()));
   // A checkpoint copies the WAL's pages into the database and syncs both,
   // holding the index meanwhile. SQLite's default, every 1,000 pages (4 MB),

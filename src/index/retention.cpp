@@ -156,6 +156,11 @@ Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {
   return found.has_value();
 }
 
+Result<std::optional<std::int64_t>> Index::lease_expiry(const ChunkId& chunk) {
+  std::lock_guard lock(mu_);
+  return rows::query_int(*db_, "SELECT expires_at FROM leases WHERE chunk_id = ?", chunk.bytes);
+}
+
 Result<std::uint64_t> Index::drop_expired_leases(std::int64_t now_unix) {
   std::lock_guard lock(mu_);
   DFS_TRY(rows::execute(*db_, "DELETE FROM leases WHERE expires_at <= ?", now_unix));

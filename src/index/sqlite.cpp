@@ -62,7 +62,7 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view sql) {
 
 // --- Database ---------------------------------------------------------------
 
-Result<Database> Database::open(const std::string& path, int flags, int busy_timeout_ms) {
+Result<Database> Database::open(const std::string& path, int flags, int busy_timeout_ms, Sharing sharing) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   // Even a failed open may allocate a handle; owning it at once closes it.
@@ -72,11 +72,11 @@ Result<Database> Database::open(const std::string& path, int flags, int busy_tim
     error.message = "cannot open " + path + ": " + error.message;
     return error;
   }
-  DFS_TRY(db.configure(flags, busy_timeout_ms));
+  DFS_TRY(db.configure(flags, busy_timeout_ms, sharing));
   return db;
 }
 
-Status Database::configure(int flags, int busy_timeout_ms) {
+Status Database::configure(int flags, int busy_timeout_ms, Sharing sharing) {
   // Extended codes tell a primary-key conflict from other constraint errors.
   sqlite3_extended_result_codes(db_, 1);
   int rc = sqlite3_busy_timeout(db_, busy_timeout_ms);
@@ -87,6 +87,9 @@ Status Database::configure(int flags, int busy_timeout_ms) {
   DFS_ASSIGN_OR_RETURN(std::int64_t fk, query_int64("PRAGMA foreign_keys"));
   if (fk != 1) return make_error(Errc::internal, "sqlite: foreign keys cannot be enabled on " + path_);
   DFS_TRY(exec("PRAGMA cache_size = " + std::to_string(-kCacheKiB)));
+  // Before the first read of the file: in WAL mode, SQLite then keeps the
+  // WAL's index in memory instead of a -shm file (see Sharing::exclusive).
+  if (sharing == Sharing::exclusive) DFS_TRY(exec("PRAGMA locking_mode = EXCLUSIVE"));
   if ((flags & SQLITE_OPEN_READWRITE) == 0) return {};
   // Why WAL and FULL: see the comment on Database::open in the header.
   DFS_ASSIGN_OR_RETURN(std::string mode, enable_wal(busy_timeout_ms));

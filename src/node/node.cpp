@@ -52,6 +52,21 @@ Node::~Node() = default;
 
 Result<GcReport> Node::collect_garbage(const GcOptions& options) { return gc_.collect(options); }
 
+Result<std::vector<std::optional<std::int64_t>>> Node::leases(const std::vector<ChunkId>& ids) {
+  if (ids.size() > kMaxLeaseQuery) {
+    return make_error(Errc::too_large, "a lease query of " + std::to_string(ids.size()) + " chunks (at most " +
+                                           std::to_string(kMaxLeaseQuery) + ")");
+  }
+  DFS_TRY(leases_->flush());
+  std::vector<std::optional<std::int64_t>> ends;
+  ends.reserve(ids.size());
+  for (const ChunkId& id : ids) {
+    DFS_ASSIGN_OR_RETURN(auto end, index_->lease_expiry(id));
+    ends.push_back(end);
+  }
+  return ends;
+}
+
 void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options) {
   // Leases are flushed often: a crash loses only those not yet flushed.
   const auto lease_flush = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(5));

@@ -25,7 +25,7 @@
 
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
-#include "../common/lease_on_disk.hpp"
+#include "../common/peer_leases.hpp"
 #include "multi_peer_fixture.hpp"
 
 namespace dfs::fuse::test {

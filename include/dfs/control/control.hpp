@@ -120,6 +120,7 @@ class ControlClient final : public Service {
   Result<std::vector<PeerSummary>> peers() override;
   Result<GcReport> collect_garbage(const GcOptions& options) override;
   Result<FileLocation> locate(const FileId& id, bool repair) override;
+  Result<std::vector<std::optional<std::int64_t>>> leases(const std::vector<ChunkId>& ids) override;
 
   // Asks the peer (dfsmount) to place a shared file; returns where it did.
   // uid and gid of `request` are ignored: the server takes them from the

@@ -11,8 +11,10 @@
 // All methods are thread-safe. Each runs under one mutex that guards the
 // single connection, and each method that writes does so in one
 // transaction: after a crash the index shows all of a call or none of it.
-// Other processes may open the same file; SQLite's locks and the busy
-// timeout serialize them.
+// Opened shared, other connections (and processes) may open the same file;
+// SQLite's locks and the busy timeout serialize them. Opened exclusive (a
+// peer's data directory, which one process holds at a time anyway), no
+// other connection can read it while this one is open.
 #pragma once
 
 #include <array>
@@ -27,12 +29,11 @@
 
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/crypto/crypto.hpp"
+#include "dfs/index/sqlite.hpp"
 #include "dfs/util/result.hpp"
 
 namespace dfs::index {
 
-class Database;
-class Transaction;
 
 using FileKey = std::array<std::uint8_t, crypto::kKeySize>;
 
@@ -227,7 +228,8 @@ class Index {
   // Opens the index at `path`, creating it (mode 0600) if absent, and
   // migrates it to kSchemaVersion. The directory must exist. Fails with
   // Errc::bad_version if the file was written by a newer dfs.
-  static Result<std::unique_ptr<Index>> open(const std::string& path);
+  static Result<std::unique_ptr<Index>> open(const std::string& path,
+                                             Database::Sharing sharing = Database::Sharing::shared);
 
   ~Index();
   Index(const Index&) = delete;
@@ -303,6 +305,8 @@ class Index {
   Status renew_leases_keyed(const std::vector<ChunkId>& chunks, const Key32& placer_key, std::int64_t expires_at_unix);
   // Whether a lease holds `chunk` at `now_unix`.
   Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
+  // When the lease recorded on `chunk` ends (Unix seconds), or nullopt.
+  Result<std::optional<std::int64_t>> lease_expiry(const ChunkId& chunk);
   // The candidates GC may delete at `now_unix`: no file references them and
   // no lease holds them (a lease ending at or before now no longer holds).
   // In the candidates' order, read as one snapshot; the same caveat as

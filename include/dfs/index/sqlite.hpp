@@ -58,6 +58,20 @@ class Database {
   // small index costs no more.
   static constexpr int kCacheKiB = 64 * 1024;
 
+  // Whether other connections may use the file while this one is open.
+  enum class Sharing {
+    // Yes, in this process or others: every statement takes and releases
+    // SQLite's POSIX locks (fcntl) on the WAL's shared-memory index.
+    shared,
+    // No: the connection takes the file's lock at its first read and keeps
+    // it until it closes (locking_mode=EXCLUSIVE, set before the WAL is
+    // opened, so its index lives in this process's heap: no -shm file, no
+    // fcntl per statement; a FUSE create and close cost ~42 fcntl calls
+    // in shared mode). Another connection waits out its busy timeout and
+    // fails with Errc::timed_out.
+    exclusive,
+  };
+
   // Opens (or with SQLITE_OPEN_CREATE creates) `path` and configures the
   // connection for dfs:
   //  - journal_mode=WAL: readers never block the writer nor the writer the
@@ -71,9 +85,10 @@ class Database {
   //    the schema relies on it (refs and pins vanish with their file).
   //  - busy_timeout: waits for other connections instead of failing at once.
   //  - cache_size: kCacheKiB.
+  //  - with Sharing::exclusive, locking_mode=EXCLUSIVE (see Sharing).
   // A read-only open (no SQLITE_OPEN_READWRITE) keeps the file's journal mode.
   static Result<Database> open(const std::string& path, int flags = kDefaultFlags,
-                               int busy_timeout_ms = kDefaultBusyTimeoutMs);
+                               int busy_timeout_ms = kDefaultBusyTimeoutMs, Sharing sharing = Sharing::shared);
 
   Database() = default;
   ~Database();
@@ -111,7 +126,7 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path);
-  Status configure(int flags, int busy_timeout_ms);
+  Status configure(int flags, int busy_timeout_ms, Sharing sharing);
   Result<std::string> enable_wal(int busy_timeout_ms);
   void close();
 

@@ -54,6 +54,9 @@ using replicate::PeerSummary;
 // places take a few hundred MB at the peer and at `dfs where`.
 inline constexpr std::size_t kMaxLocateChunks = std::size_t{1} << 20;
 
+// The most chunks one lease query covers (32 bytes each in the request).
+inline constexpr std::size_t kMaxLeaseQuery = 4096;
+
 // Where every chunk of a file or tree is (`dfs where`, `dfs check`): a
 // file's manifest segments, head first, then its data chunks in order
 // (holes have none); a tree's snapshot segments, its packs and its files'
@@ -144,6 +147,11 @@ class Service {
   // they hold it. With `repair`, chunks short of R copies are first
   // placed again (read from this peer, else fetched), then asked again.
   virtual Result<FileLocation> locate(const FileId& id, bool repair) = 0;
+  // When the lease this peer holds on each of `ids` ends (Unix seconds;
+  // nullopt: none), in their order, counting leases granted but not yet
+  // written to the index: what it keeps for other peers, and until when.
+  // At most kMaxLeaseQuery ids (Errc::too_large).
+  virtual Result<std::vector<std::optional<std::int64_t>>> leases(const std::vector<ChunkId>& ids) = 0;
 };
 
 }  // namespace dfs::node

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "index_test_util.hpp"
 
 namespace dfs::index {
@@ -241,6 +243,27 @@ TEST_F(SqliteTest, ReadersSeeTheLastCommitWhileAWriterIsInATransaction) {
   EXPECT_EQ(*reader->query_int64("SELECT count(*) FROM t"), 1);
   ASSERT_OK(tx->commit());
   EXPECT_EQ(*reader->query_int64("SELECT count(*) FROM t"), 2);
+}
+
+TEST_F(SqliteTest, AnExclusiveConnectionKeepsOthersOutAndUsesNoSharedMemoryFile) {
+  std::string file = dir_.file("exclusive.db");
+  auto owner = Database::open(file, Database::kDefaultFlags, Database::kDefaultBusyTimeoutMs,
+                              Database::Sharing::exclusive);
+  ASSERT_OK(owner);
+  ASSERT_OK(owner->exec("CREATE TABLE t (k INTEGER PRIMARY KEY); INSERT INTO t (k) VALUES (1)"));
+  EXPECT_EQ(*owner->query_text("PRAGMA journal_mode"), "wal");
+  EXPECT_FALSE(std::filesystem::exists(file + "-shm"));
+  auto other = Database::open(file, SQLITE_OPEN_READONLY, /*busy_timeout_ms=*/50);
+  if (other.ok()) {
+    auto read = other->query_int64("SELECT count(*) FROM t");
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.error().code, Errc::timed_out);
+  }
+  // Once it is closed, the next connection finds every commit in the WAL.
+  owner = Database();
+  auto after = Database::open(file);
+  ASSERT_OK(after);
+  EXPECT_EQ(*after->query_int64("SELECT count(*) FROM t"), 1);
 }
 
 TEST_F(SqliteTest, AFileThatIsNotADatabaseIsReportedAsCorrupt) {
