@@ -22,6 +22,7 @@
 
 #include "dfs/net/frame.hpp"
 #include "dfs/net/tls_transport.hpp"
+#include "dial_turns.hpp"
 #include "hello.hpp"
 
 namespace dfs::net::detail {
@@ -179,8 +180,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The dial (connect_next): where it may go, and the attempt in flight,
   // which a redial supersedes.
   std::vector<tcp::endpoint> endpoints_;
-  std::size_t connect_attempt_ = 0;
-  std::size_t refused_in_a_row_ = 0;
+  DialTurns turns_{1};
   asio::steady_timer redial_timer_;
   Direction direction_;
   std::optional<NodeIdBytes> expected_;

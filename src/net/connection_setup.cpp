@@ -101,6 +101,7 @@ void Connection::resolve_and_connect() {
           return;
         }
         for (const auto& entry : results) self->endpoints_.push_back(entry.endpoint());
+        self->turns_ = DialTurns(self->endpoints_.size());
         self->connect_next();
       });
 }
@@ -108,13 +109,13 @@ void Connection::resolve_and_connect() {
 // TCP resends an unanswered SYN only after 1, 3, 7, 15... s: a dial begun
 // while the link was cut would not notice it is back until seconds after,
 // and every request to the peer would wait for it. So an unanswered dial
-// is sent again each second, in turn to each address of the name, until
-// the set-up deadline (arm_handshake_timer) gives up.
+// is sent again each second, in turn to each address of the name
+// (DialTurns), until the set-up deadline (arm_handshake_timer) gives up.
 constexpr std::chrono::seconds kRedialInterval{1};
 
 void Connection::connect_next() {
-  const std::size_t attempt = ++connect_attempt_;
-  const tcp::endpoint& endpoint = endpoints_[(attempt - 1) % endpoints_.size()];
+  const std::size_t attempt = turns_.next();
+  const tcp::endpoint& endpoint = endpoints_[turns_.index()];
   auto& socket = stream_.lowest_layer();
   boost::system::error_code ec;
   socket.close(ec);  // the superseded attempt's handler sees a stale attempt number
@@ -126,17 +127,18 @@ void Connection::connect_next() {
   });
   redial_timer_.expires_after(kRedialInterval);
   redial_timer_.async_wait([self = shared_from_this(), attempt](const boost::system::error_code& ec2) {
-    if (ec2 || self->closed_ || attempt != self->connect_attempt_) return;
+    if (ec2 || self->closed_ || attempt != self->turns_.attempt()) return;
+    self->turns_.unanswered();
     self->connect_next();
   });
 }
 
 void Connection::on_connected(std::size_t attempt, const boost::system::error_code& ec) {
-  if (closed_ || attempt != connect_attempt_) return;
+  if (closed_ || attempt != turns_.attempt()) return;
   if (ec) {
     // Refused or unreachable: the next address at once; every address
     // refusing in a row is an answer, not a cut link.
-    if (++refused_in_a_row_ < endpoints_.size()) return connect_next();
+    if (!turns_.refused()) return connect_next();
     return close(Errc::unavailable, "cannot connect: " + ec.message(), log::Level::info);
   }
   redial_timer_.cancel();

@@ -4,8 +4,9 @@
 //
 // Properties: no crash, no unbounded work; an accepted snapshot satisfies
 // directory.hpp's rules (safe, unique, sorted names; IDs only on files and
-// directories, packs only on files and within their bounds); and it seals (in small segments, so it chains) and loads
-// back to itself.
+// directories, packs only on files and within their bounds, inline ones
+// named by the head and key that hold them); and it seals (in small
+// segments, so it chains) and loads back to itself.
 #include "chain_harness.hpp"
 #include "dfs/chunk/directory.hpp"
 #include "fuzz_common.hpp"
@@ -30,6 +31,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const SealedChunk& s : resealed->segments) again[s.id] = s.bytes;
   auto reloaded = load_directory(resealed->key, resealed->head, fuzz::fetcher_over(again));
   FUZZ_CHECK(reloaded.ok());
+  // An inline file (format 5) is named by the head and key that hold it:
+  // after resealing, the new head's and key.
+  for (DirEntry& e : directory->entries) {
+    if (e.packed && e.packed->is_inline()) {
+      FUZZ_CHECK(e.packed->pack == head && e.packed->key == key);
+      e.packed->pack = resealed->head;
+      e.packed->key = resealed->key;
+    }
+  }
   FUZZ_CHECK(*reloaded == *directory);
   return 0;
 }

@@ -119,6 +119,22 @@ DirectorySegment directory_head() {
   return seg;
 }
 
+// Version 5: directory_head() and two small files whose bytes lie in the
+// head itself (an inline pack), as put -r writes a directory of source files.
+DirectorySegment inline_head() {
+  DirectorySegment seg = directory_head();
+  const auto inline_bytes = std::make_shared<const Bytes>(Bytes{'i', 'n', 'l', 'i', 'n', 'e'});
+  for (const char* name : {"u-inline", "v-inline"}) {
+    DirEntry& e = seg.entries.emplace_back();
+    e.name = name;
+    e.mode = 0644;
+    e.size = 3;
+    e.packed = PackedRef{{}, crypto::SecretKey::from_bytes({}), name[0] == 'u' ? 0u : 3u, inline_bytes};
+  }
+  seg.total_entries = seg.entries.size();
+  return seg;
+}
+
 ManifestSegment empty_file_head() {
   ManifestSegment seg;
   seg.is_head = true;
@@ -173,7 +189,7 @@ void segment_seeds(const fs::path& root) {
   // Version 3: a packed file beside one by File ID.
   DirectorySegment with_pack = directory_head();
   DirEntry& packed = with_pack.entries.emplace_back();
-  packed.name = "packed";
+  packed.name = "x-packed";  // after directory_head()'s names
   packed.mode = 0644;
   packed.size = 7;
   packed.packed = PackedRef{id_filled(5), fuzz::fixed_key(), 4096, nullptr};
@@ -185,17 +201,7 @@ void segment_seeds(const fs::path& root) {
                            {{"user.root", Bytes{4, 5}}}};
   write(root / "fuzz_directory_segment", "with_self", encode_directory_segment(with_self));
   // Version 5: files inline in the head, after one of every type.
-  DirectorySegment with_inline = directory_head();
-  const auto inline_bytes = std::make_shared<const Bytes>(Bytes{'i', 'n', 'l', 'i', 'n', 'e'});
-  for (const char* name : {"u-inline", "v-inline"}) {
-    DirEntry& e = with_inline.entries.emplace_back();
-    e.name = name;
-    e.mode = 0644;
-    e.size = 3;
-    e.packed = PackedRef{{}, crypto::SecretKey::from_bytes({}), name[0] == 'u' ? 0u : 3u, inline_bytes};
-  }
-  with_inline.total_entries = with_inline.entries.size();
-  write(root / "fuzz_directory_segment", "with_inline", encode_directory_segment(with_inline));
+  write(root / "fuzz_directory_segment", "with_inline", encode_directory_segment(inline_head()));
 }
 
 void sealed_chunk_seeds(const fs::path& root, const crypto::SecretKey& key) {
@@ -233,6 +239,20 @@ void chain_seeds(const fs::path& root) {
   head.next = id_filled(0xee);  // a placeholder: the harness links it
   write(root / "fuzz_directory_chain", "two_segments",
         fuzz::join_chain_input({{fuzz::kLinkFlag, encode_directory_segment(head)}, {0, encode_directory_segment(tail)}}));
+  // Version 5: a head with its inline pack, then a continuation (version 1)
+  // whose file is named by its File ID.
+  DirectorySegment inline_first = inline_head();
+  DirectorySegment after;
+  DirEntry& later = after.entries.emplace_back();
+  later.name = "w-later";
+  later.mode = 0644;
+  later.size = 10;
+  later.id = FileId{id_filled(6), fuzz::fixed_key(), IdKind::file};
+  inline_first.total_entries = inline_first.entries.size() + 1;
+  inline_first.next = id_filled(0xee);  // a placeholder: the harness links it
+  write(root / "fuzz_directory_chain", "inline_head_then_more",
+        fuzz::join_chain_input({{fuzz::kLinkFlag, encode_directory_segment(inline_first)},
+                                {0, encode_directory_segment(after)}}));
   write(root / "fuzz_directory_chain", "single_segment", fuzz::join_chain_input({{0, encode_directory_segment(directory_head())}}));
 }
 }  // namespace
