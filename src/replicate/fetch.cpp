@@ -1,5 +1,5 @@
-// Fetcher: the peers closest to the chunk, closest first, hedged (see
-// ReplicationConfig::fetch_*).
+// Fetcher: the peers closest to the chunk, the least busy of its likely
+// holders first, hedged (see ReplicationConfig::fetch_*).
 #include "dfs/replicate/fetcher.hpp"
 
 #include <algorithm>
@@ -21,6 +21,7 @@ struct Fetcher::Op {
   std::function<void(Result<Bytes>)> done;
   std::vector<Contact> candidates;  // closest first
   std::size_t next = 0;             // the next candidate to ask
+  std::size_t holders = 0;          // candidates[0, holders): the ones placement put it on
   std::size_t in_flight = 0;        // GETs (and checks of their answers) not over yet
   std::uint64_t hedge_timer = 0;
   std::uint64_t deadline_timer = 0;
@@ -85,6 +86,7 @@ void Fetcher::from_peers(const std::shared_ptr<Op>& op) {
   peers_.find(key, life_.guard([this, op, key](std::vector<Contact> found) {
     if (op->finished) return;
     op->candidates = closest_first(key, std::move(found), dht_.self().id);
+    op->holders = likely_holders(key, op->candidates);
     op->looked_up = true;
     note_silent_holders(*op);
     if (op->candidates.empty()) {
@@ -114,11 +116,15 @@ void Fetcher::note_silent_holders(Op& op) {
 void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
   if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
-    const Contact peer = op->candidates[op->next++];
+    const Contact peer = take_least_busy(*op);
     ++op->in_flight;
+    ++gets_to_[peer.id];
     transfers_.get(
         peer, op->id,
-        life_.guard([this, op, peer](Result<Bytes> answer) { answered(op, peer, std::move(answer)); }),
+        life_.guard([this, op, peer](Result<Bytes> answer) {
+          if (auto it = gets_to_.find(peer.id); it != gets_to_.end() && --it->second == 0) gets_to_.erase(it);
+          answered(op, peer, std::move(answer));
+        }),
         life_.guard([this, op] { arm_hedge(op); }));
   }
   if (op->in_flight == 0 && op->next >= op->candidates.size()) {
@@ -129,6 +135,38 @@ void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
     return fail(op, make_error(code, "chunk " + op->id.short_hex() + ": no replica could serve it (" +
                                                op->summary(dht_.table().size()) + ")"));
   }
+}
+
+// How many of `candidates` (closest first, self left out) placement put a
+// copy on: the R closest of all, so R - 1 of them when self is one of the
+// R closest (self was asked first: its chunk source chain, which missed).
+std::size_t Fetcher::likely_holders(const NodeId& key, const std::vector<Contact>& candidates) const {
+  const std::size_t r = config_.replicas;
+  const std::size_t closer_than_self = static_cast<std::size_t>(
+      std::count_if(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(std::min(r, candidates.size())),
+                    [&](const Contact& c) { return dht::closer(key, c.id, dht_.self().id); }));
+  return std::min(candidates.size(), closer_than_self < r ? r - 1 : r);
+}
+
+// The next candidate to ask. Among the likely holders not asked yet, the
+// one with the fewest of this peer's GETs in flight (the closest of those
+// on a tie), so that a get spreads over every holder's link: XOR distance
+// makes one peer the closest to many more keys than another (in a small
+// network, to a third of them or more), and one TCP connection across a
+// long round trip moves only its window per round trip. Beyond the likely
+// holders, in order of distance.
+Contact Fetcher::take_least_busy(Op& op) {
+  auto busy = [this](const Contact& c) {
+    const auto it = gets_to_.find(c.id);
+    return it == gets_to_.end() ? std::size_t{0} : it->second;
+  };
+  if (op.next < op.holders) {
+    const auto first = op.candidates.begin() + static_cast<std::ptrdiff_t>(op.next);
+    const auto end = op.candidates.begin() + static_cast<std::ptrdiff_t>(op.holders);
+    const auto least = std::min_element(first, end, [&](const Contact& a, const Contact& b) { return busy(a) < busy(b); });
+    std::rotate(first, least, least + 1);  // keeps the others in order of distance
+  }
+  return op.candidates[op.next++];
 }
 
 void Fetcher::arm_hedge(const std::shared_ptr<Op>& op) {

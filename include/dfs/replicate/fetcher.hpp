@@ -1,6 +1,7 @@
-// Fetcher: a chunk's sealed bytes from the peers closest to its ID, closest
-// first and hedged (ReplicationConfig's fetch_* fields), verified against
-// the ID. Never from the local stores, which the caller's chunk chain
+// Fetcher: a chunk's sealed bytes from the peers closest to its ID, the
+// least busy of its likely holders first (by this peer's GETs in flight to
+// each), then the others closest first, hedged (ReplicationConfig's fetch_*
+// fields), verified against the ID. Never from the local stores, which the caller's chunk chain
 // (store/chunk_source.hpp) asked already; fetched chunks are not stored:
 // caching is the caller's choice.
 //
@@ -9,8 +10,11 @@
 // never called. Everything it takes by reference must outlive it.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <unordered_map>
+#include <vector>
 
 #include "dfs/dht/dht.hpp"
 #include "dfs/replicate/closest_peers.hpp"
@@ -44,6 +48,8 @@ class Fetcher {
 
   void from_peers(const std::shared_ptr<Op>& op);
   void note_silent_holders(Op& op);
+  std::size_t likely_holders(const dht::NodeId& key, const std::vector<dht::Contact>& candidates) const;
+  dht::Contact take_least_busy(Op& op);
   void ask_more(const std::shared_ptr<Op>& op);
   void arm_hedge(const std::shared_ptr<Op>& op);
   void answered(const std::shared_ptr<Op>& op, const dht::Contact& from, Result<Bytes> answer);
@@ -60,6 +66,8 @@ class Fetcher {
   Scheduler& scheduler_;
   const ReplicationConfig config_;
   Counters& counters_;
+  // GETs in flight per peer, over every fetch (no entry: none).
+  std::unordered_map<dht::NodeId, std::size_t> gets_to_;
   Lifeline life_;
 };
 

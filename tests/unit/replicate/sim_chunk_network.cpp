@@ -63,6 +63,7 @@ void SimChunkNetwork::drop_challenges(const std::string& address, std::size_t co
 void SimChunkNetwork::reset_stats() {
   stats_ = {};
   sent_by_.clear();
+  received_by_.clear();
 }
 
 milliseconds SimChunkNetwork::latency() {
@@ -127,6 +128,7 @@ void SimChunkNetwork::get(const std::string& from, const Contact& to, const Chun
                           std::function<void(Result<Bytes>)> done) {
   ++stats_.gets;
   ++sent_by_[from].gets;
+  ++received_by_[to.address].gets;
   const bool tamper = tampering_.contains(to.address);
   call<Result<Bytes>>(from, to, [id, tamper](replicate::ChunkServer& server) {
     Result<Bytes> bytes = server.on_get(id);

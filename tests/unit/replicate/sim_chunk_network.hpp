@@ -74,6 +74,8 @@ class SimChunkNetwork {
   const ChunkNetworkStats& stats() const { return stats_; }
   // Counters of the requests `address` sent.
   const ChunkNetworkStats& sent_by(const std::string& address) { return sent_by_[address]; }
+  // GET_CHUNK requests addressed to `address` (its `gets`; the rest 0).
+  const ChunkNetworkStats& received_by(const std::string& address) { return received_by_[address]; }
   void reset_stats();
 
  private:
@@ -111,6 +113,7 @@ class SimChunkNetwork {
   std::unordered_map<std::string, std::size_t> challenges_to_drop_;
   ChunkNetworkStats stats_;
   std::unordered_map<std::string, ChunkNetworkStats> sent_by_;
+  std::unordered_map<std::string, ChunkNetworkStats> received_by_;
 };
 
 }  // namespace dfs::sim

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "replication_cluster.hpp"
 
@@ -136,6 +137,40 @@ TEST(WanFetchTest, TheDefaultTransferCapLetsAGetsWidestWindowOutInOneRoundTrip) 
   const auto start = net.loop().now();
   EXPECT_EQ(fetch_all(net, p), p.ids.size());
   EXPECT_LE(net.loop().now() - start, 2 * latency);
+}
+
+// XOR distance makes one peer the closest to many more chunks than another.
+// A get that asked the closest holder first sent all of those to it, and
+// across a long round trip one TCP connection moves only its window per
+// round trip; now each GET goes to the least busy of the chunk's holders.
+TEST(WanFetchTest, FetchesSpreadOverTheHoldersRatherThanAllGoingToTheClosest) {
+  ReplicationCluster net(config(64));
+  ASSERT_TRUE(net.grow(12));
+  Placed all = place_from_node_0(net, 48);
+  // The chunks the reader lacks, by the peer closest to each.
+  std::map<std::size_t, Placed> by_closest;
+  for (const ChunkId& id : all.ids) {
+    const auto h = net.holders(id, false);
+    ASSERT_GE(h.size(), kR);  // node 0 keeps the copy it put, too
+    if (std::find(h.begin(), h.end(), all.reader) != h.end()) continue;
+    Placed& group = by_closest[net.closest(id, 1, true).at(0)];
+    group.reader = all.reader;
+    group.ids.push_back(id);
+  }
+  const auto largest = std::max_element(by_closest.begin(), by_closest.end(), [](const auto& a, const auto& b) {
+    return a.second.ids.size() < b.second.ids.size();
+  });
+  ASSERT_NE(largest, by_closest.end());
+  const Placed& p = largest->second;
+  ASSERT_GE(p.ids.size(), 6u);
+  net.chunks().reset_stats();
+  EXPECT_EQ(fetch_all(net, p), p.ids.size());
+  // All to the closest before; now at most half of them (a third, give or
+  // take the other holders' shares of other chunks).
+  EXPECT_LE(net.chunks().received_by(net.contact(largest->first).address).gets, p.ids.size() / 2);
+  // And each was asked of one holder only: no GET was wasted on a peer
+  // without the chunk.
+  EXPECT_EQ(net.chunks().sent_by(net.contact(p.reader).address).gets, p.ids.size());
 }
 
 // A reader whose link is cut drops every contact that stops answering.
