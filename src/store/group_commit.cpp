@@ -1,6 +1,7 @@
 #include "dfs/store/group_commit.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 
 namespace dfs::store {
 
@@ -9,8 +10,18 @@ struct GroupCommitter::Group {
   std::unique_ptr<PutBatch> batch;
   std::size_t joined = 0;   // puts that entered the group, to close it when full
   std::size_t writing = 0;  // members still writing into the batch: the commit waits for them
+  std::size_t waiting = 0;  // members blocked on `done`
   bool committed = false;
   Status result;            // the commit's, once committed
+  // Its members wait here for the commit, or for their turn to lead; its
+  // leader waits on `written` for the members still writing. One
+  // condition variable per group and per purpose, so that a put wakes
+  // only the threads its event concerns: with one for all, every staged
+  // chunk and every commit woke every thread of the put pool, and those
+  // wake-ups were a peer's largest cost when a tree put sent it thousands
+  // of small chunks (perf, bench/tree.sh).
+  std::condition_variable done;
+  std::condition_variable written;
 };
 
 GroupCommitter::GroupCommitter(ChunkStore& store, std::size_t max_group_chunks)
@@ -34,15 +45,17 @@ Status GroupCommitter::join(const ChunkId& id, ByteView sealed, bool verified) {
   Status staged = verified ? group->batch->put_verified(id, sealed) : group->batch->put(id, sealed);
 
   lock.lock();
-  --group->writing;
-  cv_.notify_all();  // a leader may be waiting for the writers
+  if (--group->writing == 0) group->written.notify_one();  // its leader may be waiting for the writers
   // A put refused on its own (corrupt, no space) left nothing in the batch.
   if (!staged.ok()) return staged;
   while (!group->committed) {
     if (!leading_) {
       lead(lock, *group);
     } else {
-      cv_.wait(lock);
+      ++group->waiting;
+      if (group->waiting == 1) waiting_.push_back(group.get());
+      group->done.wait(lock);
+      if (--group->waiting == 0) std::erase(waiting_, group.get());
     }
   }
   return group->result;
@@ -51,14 +64,24 @@ Status GroupCommitter::join(const ChunkId& id, ByteView sealed, bool verified) {
 void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Group& group) {
   leading_ = true;
   if (open_.get() == &group) open_.reset();  // newcomers form the next group
-  cv_.wait(lock, [&group] { return group.writing == 0; });
+  group.written.wait(lock, [&group] { return group.writing == 0; });
   lock.unlock();
   Status result = group.batch->commit();
   lock.lock();
   group.result = std::move(result);
   group.committed = true;
   leading_ = false;
-  cv_.notify_all();  // the members, and the next group's would-be leader
+  group.done.notify_all();  // its members return
+  // One member of the first group still to commit whose members all wait
+  // leads next (one still writing may take the lead first; the one woken
+  // then waits again). Members of a committed group that have not woken
+  // yet are still listed: they need no leader.
+  for (Group* other : waiting_) {
+    if (!other->committed) {
+      other->done.notify_one();
+      break;
+    }
+  }
 }
 
 }  // namespace dfs::store

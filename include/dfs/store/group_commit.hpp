@@ -21,10 +21,10 @@
 // sized for the puts in flight, not the network thread).
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "dfs/store/chunk_store.hpp"
 
@@ -55,10 +55,13 @@ class GroupCommitter {
 
   ChunkStore& store_;
   const std::size_t max_group_;
-  std::mutex mu_;  // guards open_, leading_ and every Group's counters and result
-  std::condition_variable cv_;
+  std::mutex mu_;  // guards open_, leading_, waiting_ and every Group's counters and result
   std::shared_ptr<Group> open_;  // the group new puts join; null: the next put opens one
   bool leading_ = false;         // a leader is committing (one at a time, in order)
+  // The groups with members blocked waiting (each kept alive by them), in
+  // the order they began waiting: a leader done wakes one of the first
+  // other group, so a group whose members all wait gets a leader.
+  std::vector<Group*> waiting_;
 };
 
 }  // namespace dfs::store

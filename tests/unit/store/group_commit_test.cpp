@@ -193,6 +193,27 @@ TEST(GroupCommitTest, AGroupClosesAtItsSizeLimit) {
   EXPECT_EQ(store.commits(), 4u) << "the first put, then groups of 2, 2 and 1";
 }
 
+TEST(GroupCommitTest, APutRefusedInAGroupWaitingBehindACommitLeavesTheRestOfItsGroupToCommit) {
+  GatedStore store;
+  GroupCommitter committer(store, 2);
+  const TestChunk first = make_chunk(1000, 60);
+  const TestChunk good = make_chunk(1000, 61);
+  const TestChunk other = make_chunk(1000, 62);
+  auto lead = put_async(committer, first);
+  store.wait_for_commits_started(1);
+  // The corrupt put joins the next group and leaves it at once; the good
+  // one waits in it for its turn to lead.
+  Status bad = committer.put(good.id, other.bytes);
+  ASSERT_FALSE(bad.ok());
+  auto waiting = put_async(committer, good);
+  store.wait_for_staged(2);
+  store.open_gate();
+  ASSERT_TRUE(lead.get().ok());
+  ASSERT_TRUE(waiting.get().ok());
+  EXPECT_TRUE(*store.contains(good.id));
+  EXPECT_EQ(store.commits(), 2u);
+}
+
 TEST(GroupCommitTest, ConcurrentPutsIntoADiskStoreAreAllStoredAndReadable) {
   testing::TempDir dir;
   auto store = DiskChunkStore::open(dir.path(), {});
