@@ -397,7 +397,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   replication.fetch_timeout = options.fetch_timeout;
   impl->replicator = std::make_unique<replicate::Replicator>(*impl->dht, *impl->chunk_client, store, *impl->scheduler,
                                                              replication, impl->runner.get(), options.owned_chunks,
-                                                             options.referenced_chunks);
+                                                             options.referenced_chunks, options.lease_keys);
   boost::asio::post(impl->io, [raw] {
     raw->dht->start();
     raw->replicator->start();

@@ -59,7 +59,7 @@ class NetChunkClient final : public replicate::ChunkClient {
   NetChunkClient(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout,
                  std::optional<crypto::SigningKey> lease_key = std::nullopt, dht::NodeId self = {})
       : dialer_(std::move(dialer)), timeout_(timeout), lease_key_(std::move(lease_key)), self_(self) {}
-  void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
+  void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed, const replicate::PlacerKey& lease_key,
                  std::function<void(Status)> done) override;
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
   void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,

@@ -78,6 +78,10 @@ struct PeerOptions {
   // that a machine that recovers the namespace renews what this one
   // placed (replicate/keyed_renewal.hpp). None: leases by node ID only.
   std::optional<crypto::SigningKey> lease_key;
+  // The lease keys recorded with the chunks others put here (Node's
+  // index): the copies repair makes carry the owner's key, not this
+  // node's, so the owner's keyed renewals cover them. Empty: none.
+  replicate::PlacerKeyOf lease_keys;
   // Where chunks other peers put here go, under their own budget (its
   // quota; DataDir::held()); it must also be part of the store given to
   // start() (DataDir::served()). Not owned, must outlive the Peer.
