@@ -45,9 +45,10 @@ start_net() {
   rm -f "$work/harness.log"  # a fresh log: "ready" must be this run's
   p2p_spawn "$work/harness.log" "$harness" run --peers "$peers" --control "$work/h.sock" --delay-ms "$half"
   harness_pid=$spawned
-  for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" && break; sleep 0.1; done
+  for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" 2>/dev/null && break; sleep 0.1; done
   ns_prefix=$(sed -n 's/.*ready prefix=\([^ ]*\).*/\1/p' "$work/harness.log")
   [[ -n $ns_prefix ]] || { log=$work/harness.log; fail "the harness did not start"; }
+  [[ -n ${rmem_said:-} ]] || { rmem_said=1; sed -n "s/^dfs-netharness: namespaces' /   namespaces' /p" "$work/harness.log"; }
   for ((i = 0; i < peers; i++)); do
     rm -rf "$(peer_dir "$i")"
     mkdir -p "$(peer_dir "$i")"
@@ -91,7 +92,7 @@ for rtt in $rtts; do
   # The get's window of chunk fetches at its end (src/node/node.cpp logs it).
   window=$(sed -n 's/.*up to \([0-9]*\) fetches in flight.*/\1/p' "$(peer_dir "$reader").log" | tail -1)
   printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s chunks in flight; %s)\n" "$rtt" "${speed[$rtt]}" \
-    "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
+    "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | tr ' ' '\n' | grep -E '^(forwarded_bytes|lost|queue_full|write_failed)=' | tr '\n' ' ')"
   # "DHT lookups: N so far; the last M: median X ms, H hops, ..." (dfs status).
   lookups=$(dfs_at "$reader" status 2>/dev/null | sed -n 's/.*DHT lookups: [0-9]* so far; the last \([0-9]*\): median \([0-9]*\) ms, \([0-9]*\) hops.*/\1 \2 \3/p')
   if [[ -n $lookups && $rtt != 0 ]]; then

@@ -131,6 +131,8 @@ int run(const std::map<std::string, std::string>& opts) {
     return 1;
   }
   LinkEmulator emulator((*ns)->tun_fds(), link_defaults(opts), static_cast<std::uint64_t>(number(opts, "seed", 1)));
+  std::fprintf(stderr, "dfs-netharness: namespaces' tcp_rmem: %s (the host's, initial buffer scaled to MTU %d)\n",
+               (*ns)->tcp_rmem().c_str(), mtu);
   std::fprintf(stderr, "dfs-netharness: ready prefix=%s peers=%d\n", run_prefix().c_str(), peers);
   std::fflush(stderr);
   emulator.run(control, stop_fd);

@@ -114,8 +114,8 @@ int run_selftest(std::uint64_t bytes, int mtu, const LinkParams& link) {
     return 1;
   }
   const double gib = static_cast<double>(bytes) / (1u << 30);
-  std::printf("one TCP stream of %.0f MiB, MTU %d, delay %.1f ms, loss %.3f\n", static_cast<double>(bytes) / (1 << 20),
-              mtu, link.delay_ms, link.loss);
+  std::printf("one TCP stream of %.0f MiB, MTU %d (tcp_rmem %s), delay %.1f ms, loss %.3f\n",
+              static_cast<double>(bytes) / (1 << 20), mtu, (*ns)->tcp_rmem().c_str(), link.delay_ms, link.loss);
   std::printf("  through the emulator (namespace to namespace): %8.1f MB/s\n", through);
   std::printf("  loopback inside one namespace (no emulator):   %8.1f MB/s\n", direct);
   std::printf("  ratio: %.2f; emulator CPU: %.2f s per GiB forwarded\n", through / direct, emulator_cpu / gib);

@@ -66,13 +66,16 @@ class NetChunkClient final : public replicate::ChunkClient {
                   std::function<void(Result<std::vector<bool>>)> done) override;
   void prove_chunk(const dht::Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
                    std::function<void(Result<crypto::Digest>)> done) override;
+  // The lease key from now on: a recovery key made while the peer runs
+  // (dfs recovery-key). Loop thread only, like every call above.
+  void set_lease_key(crypto::SigningKey key) { lease_key_ = std::move(key); }
 
  private:
   void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
             std::function<void(Result<net::Message>)> done);
   std::shared_ptr<Dialer> dialer_;
   std::chrono::milliseconds timeout_;
-  const std::optional<crypto::SigningKey> lease_key_;
+  std::optional<crypto::SigningKey> lease_key_;
   const dht::NodeId self_;
 };
 

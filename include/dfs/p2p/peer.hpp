@@ -116,6 +116,11 @@ class Peer final : public ChunkNetwork, public dht::RecordBoard {
   Status publish(dht::Record record) override;
   Result<std::vector<dht::Record>> find(const dht::NodeId& key) override;
 
+  // Takes `key` as PeerOptions::lease_key from now on, for the chunks it
+  // places and the leases it renews: a recovery key made while the peer
+  // runs (dfs recovery-key, issue 15).
+  Status set_lease_key(crypto::SigningKey key);
+
   // Stops repair, closes every connection and joins the network thread.
   void stop();
 
