@@ -398,8 +398,8 @@ TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestore
   fs::create_directories(dir_ + "/tree/small");
   fs::create_directories(dir_ + "/tree/tiny");
   fs::create_directories(dir_ + "/tree/sub");
-  // 80 KB of small files: past the inline limit (chunk/directory.hpp), a pack of their own.
-  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), random_content(2000, 100 + i));
+  // 320 KB of small files: past the inline limit (chunk/directory.hpp), a pack of their own.
+  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), random_content(8000, 100 + i));
   for (int i = 0; i < 4; ++i) write_file("tree/tiny/t" + std::to_string(i), "tiny " + std::to_string(i));
   write_file("tree/sub/large", random_content(300000, 7));  // not packed: a manifest and a chunk
   auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});
