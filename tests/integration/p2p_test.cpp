@@ -198,7 +198,10 @@ TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies
 
 TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsCache) {
   start_network(6);
-  put_at(0, write_file("f", random_content(4 << 20, 3)));
+  // 16 chunks and a manifest: the owner is among the R = 3 closest of 6
+  // peers for about half of them, so one of 2^17 runs would leave nothing
+  // in its cache (with 4 chunks, one in 32 did).
+  put_at(0, write_file("f", random_content(16 << 20, 3)));
   // A chunk the owner keeps in its cache (others are responsible for it):
   // only the owner's repair can still place it once its holders are gone.
   const auto cached = holders({0}, "cache");
