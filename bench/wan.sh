@@ -9,7 +9,9 @@
 # during the get (its `dfs status` line: the medians of its last 256) are
 # printed in round trips against their hops (target: median <= hops + 1).
 # First, the emulator's own forwarding speed (one TCP stream through it
-# against loopback TCP in one namespace).
+# against loopback TCP in one namespace); and at each round trip, plain TCP
+# through the same emulated links (as many streams at once as the reader
+# has holders to fetch from, as iperf3 -P), as the get's baseline.
 #
 #   sudo bench/wan.sh              # 12 peers, 256 MiB, RTT 0 20 80 ms
 #   WAN_MIB=64 WAN_RTTS="0 80" WAN_PEERS=6 sudo bench/wan.sh
@@ -78,7 +80,13 @@ input=$work/input
 head -c $((size_mib << 20)) /dev/urandom >"$input"
 declare -A speed bound
 echo "== a remote get of $size_mib MiB, $peers peers, R = 3 (load $(load))"
+declare -A tcp
 for rtt in $rtts; do
+  # The same bytes as plain TCP through the same emulated link, one stream
+  # per peer the reader fetches from (as iperf3 -P): what TCP itself moves
+  # at this round trip, against which the get is also compared.
+  tcp[$rtt]=$("$harness" selftest --mbytes "$size_mib" --streams $((peers - 1)) \
+    --delay-ms "$(awk -v r="$rtt" 'BEGIN { print r / 2 }')" | sed -n 's/.*through the emulator.*: *\([0-9.]*\) MB\/s.*/\1/p')
   start_net "$rtt"
   id=$(dfs_at 0 put "$input" 2>"$log") || fail "put failed"
   id=${id%%$'\n'*}
@@ -93,6 +101,8 @@ for rtt in $rtts; do
   window=$(sed -n 's/.*up to \([0-9]*\) fetches in flight.*/\1/p' "$(peer_dir "$reader").log" | tail -1)
   printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s chunks in flight; %s)\n" "$rtt" "${speed[$rtt]}" \
     "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | tr ' ' '\n' | grep -E '^(forwarded_bytes|lost|queue_full|write_failed)=' | tr '\n' ' ')"
+  echo "      plain TCP through the same links, $((peers - 1)) streams at once: ${tcp[$rtt]:-?} MB/s;" \
+    "the get is $(ratio "${speed[$rtt]}" "${tcp[$rtt]:-0}") of it"
   # "DHT lookups: N so far; the last M: median X ms, H hops, ..." (dfs status).
   lookups=$(dfs_at "$reader" status 2>/dev/null | sed -n 's/.*DHT lookups: [0-9]* so far; the last \([0-9]*\): median \([0-9]*\) ms, \([0-9]*\) hops.*/\1 \2 \3/p')
   if [[ -n $lookups && $rtt != 0 ]]; then
