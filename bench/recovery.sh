@@ -71,8 +71,8 @@ snap() {
   local before t0 t1 after
   before=$(stored)
   t0=$(now_ns)
-  log=$work/a.log
-  "$dfs" --data "$(peer_dir 1)" snapshot >/dev/null || fail "dfs snapshot failed"
+  log=$work/snapshot.err
+  "$dfs" --data "$(peer_dir 1)" snapshot >/dev/null 2>"$log" || fail "dfs snapshot failed"
   t1=$(now_ns)
   after=$(stored)
   printf '   %-22s %8s s  %10s bytes sealed\n' "$1" "$(secs_between "$t0" "$t1")" "$((after - before))"
@@ -95,6 +95,15 @@ snap "snapshot, unchanged"
 # The machine is lost: a clean unmount first (its replication queue drains
 # and its last snapshot is published), then its data directory goes.
 p2p_unmount "$mnt_a" "$pid_a"
+# What A's placement met, from its log (kept beside the others): puts the
+# peers refused (busy: beyond their rate limit), chunks left with no copy
+# on another peer after their placement, snapshots held back because some
+# chunk had none.
+cp "$(peer_dir 1)/dfsmount.log" "$work/a.dfsmount.log" 2>/dev/null || true
+count() { grep -c -- "$1" "$work/a.dfsmount.log" 2>/dev/null || true; }
+echo "   A's log: $(count 'not stored by') puts refused ($(count 'busy') lines say busy)," \
+  "$(count 'could not replicate chunk') placements with no copy on another peer," \
+  "$(count 'snapshot not published') snapshots held back"
 rm -rf "$(peer_dir 1)"
 
 mnt_e=$work/e.mnt

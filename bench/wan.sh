@@ -9,7 +9,9 @@
 # during the get (its `dfs status` line: the medians of its last 256) are
 # printed in round trips against their hops (target: median <= hops + 1).
 # First, the emulator's own forwarding speed (one TCP stream through it
-# against loopback TCP in one namespace).
+# against loopback TCP in one namespace); and at each round trip, plain TCP
+# through the same emulated links (as many streams at once as the reader
+# has holders to fetch from, as iperf3 -P), as the get's baseline.
 #
 #   sudo bench/wan.sh              # 12 peers, 256 MiB, RTT 0 20 80 ms
 #   WAN_MIB=64 WAN_RTTS="0 80" WAN_PEERS=6 sudo bench/wan.sh
@@ -45,9 +47,10 @@ start_net() {
   rm -f "$work/harness.log"  # a fresh log: "ready" must be this run's
   p2p_spawn "$work/harness.log" "$harness" run --peers "$peers" --control "$work/h.sock" --delay-ms "$half"
   harness_pid=$spawned
-  for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" && break; sleep 0.1; done
+  for ((i = 0; i < 600; i++)); do grep -q ready "$work/harness.log" 2>/dev/null && break; sleep 0.1; done
   ns_prefix=$(sed -n 's/.*ready prefix=\([^ ]*\).*/\1/p' "$work/harness.log")
   [[ -n $ns_prefix ]] || { log=$work/harness.log; fail "the harness did not start"; }
+  [[ -n ${rmem_said:-} ]] || { rmem_said=1; sed -n "s/^dfs-netharness: namespaces' /   namespaces' /p" "$work/harness.log"; }
   for ((i = 0; i < peers; i++)); do
     rm -rf "$(peer_dir "$i")"
     mkdir -p "$(peer_dir "$i")"
@@ -77,7 +80,13 @@ input=$work/input
 head -c $((size_mib << 20)) /dev/urandom >"$input"
 declare -A speed bound
 echo "== a remote get of $size_mib MiB, $peers peers, R = 3 (load $(load))"
+declare -A tcp
 for rtt in $rtts; do
+  # The same bytes as plain TCP through the same emulated link, one stream
+  # per peer the reader fetches from (as iperf3 -P): what TCP itself moves
+  # at this round trip, against which the get is also compared.
+  tcp[$rtt]=$("$harness" selftest --mbytes "$size_mib" --streams $((peers - 1)) \
+    --delay-ms "$(awk -v r="$rtt" 'BEGIN { print r / 2 }')" | sed -n 's/.*through the emulator.*: *\([0-9.]*\) MB\/s.*/\1/p')
   start_net "$rtt"
   id=$(dfs_at 0 put "$input" 2>"$log") || fail "put failed"
   id=${id%%$'\n'*}
@@ -91,7 +100,9 @@ for rtt in $rtts; do
   # The get's window of chunk fetches at its end (src/node/node.cpp logs it).
   window=$(sed -n 's/.*up to \([0-9]*\) fetches in flight.*/\1/p' "$(peer_dir "$reader").log" | tail -1)
   printf "   RTT %3s ms: %6s MB/s  (%.1f s; reader %s CPU-s/GiB; %s chunks in flight; %s)\n" "$rtt" "${speed[$rtt]}" \
-    "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | cut -d' ' -f2-4)"
+    "$secs" "$cpu" "${window:-?}" "$("$harness" ctl "$work/h.sock" stats | tr ' ' '\n' | grep -E '^(forwarded_bytes|lost|queue_full|write_failed)=' | tr '\n' ' ')"
+  echo "      plain TCP through the same links, $((peers - 1)) streams at once: ${tcp[$rtt]:-?} MB/s;" \
+    "the get is $(ratio "${speed[$rtt]}" "${tcp[$rtt]:-0}") of it"
   # "DHT lookups: N so far; the last M: median X ms, H hops, ..." (dfs status).
   lookups=$(dfs_at "$reader" status 2>/dev/null | sed -n 's/.*DHT lookups: [0-9]* so far; the last \([0-9]*\): median \([0-9]*\) ms, \([0-9]*\) hops.*/\1 \2 \3/p')
   if [[ -n $lookups && $rtt != 0 ]]; then

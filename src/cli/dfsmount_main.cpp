@@ -231,13 +231,15 @@ int run(int argc, char** argv) {
   SharedFilePlacer placer(**filesystem, **mounted, mount.mountpoint);
   control::MountHandlers handlers;
   handlers.open = [&placer](const control::OpenSharedRequest& request) { return placer.place(request); };
-  // Namespace snapshots (issue 15): with a network and a recovery key.
-  auto snapshots = NamespaceSnapshots::start(data_dir, daemon.peer(), *snapshot_interval,
-                                             namespace_source(**filesystem), data.index());
-  if (!snapshots.ok()) return fail(report_fd, "namespace snapshots: " + snapshots.error().message);
-  if (*snapshots) {
-    handlers.snapshot = [&snapshots] { return (**snapshots)->take_now(); };
+  // Namespace snapshots (issue 15): with a network and a recovery key,
+  // made before the mount or while it runs.
+  p2p::Peer* peer = daemon.peer();
+  MountSnapshots snapshots(data_dir, peer, *snapshot_interval, namespace_source(**filesystem), data.index(),
+                           [peer](crypto::SigningKey key) { return peer->set_lease_key(std::move(key)); });
+  if (Status started = snapshots.start(); !started.ok()) {
+    return fail(report_fd, "namespace snapshots: " + started.error().message);
   }
+  handlers.snapshot = [&snapshots] { return snapshots.take_now(); };
   Status served = daemon.serve(std::move(handlers));
   if (!served.ok()) return fail(report_fd, served.error().message);
   if (daemon.peer()) {
@@ -254,12 +256,7 @@ int run(int argc, char** argv) {
   daemon::block_stop_signals();
   daemon.stop_serving();  // its open requests use the mount and the filesystem
   mounted->reset();       // unmounted: no request can arrive now
-  if (*snapshots) {
-    // The last snapshot, so that a clean unmount loses nothing closed.
-    auto last = (**snapshots)->take_now();
-    if (!last.ok()) log::warn("the last namespace snapshot failed: " + last.error().to_string());
-    snapshots->reset();   // its thread uses the filesystem
-  }
+  snapshots.finish();     // the last snapshot; its thread uses the filesystem
   filesystem->reset();    // commits what was still open
   daemon.stop();
   std::fprintf(stderr, "dfsmount: %s unmounted\n", mount.mountpoint.c_str());

@@ -42,16 +42,73 @@ Result<std::optional<std::unique_ptr<NamespaceSnapshots>>> NamespaceSnapshots::s
   return std::optional(std::move(snapshots));
 }
 
+MountSnapshots::MountSnapshots(std::string data_dir, dht::RecordBoard* board, std::chrono::milliseconds interval,
+                               node::SnapshotSource source, index::Index& index, UseLeaseKey use_lease_key)
+    : data_dir_(std::move(data_dir)),
+      board_(board),
+      interval_(interval),
+      source_(std::move(source)),
+      index_(index),
+      use_lease_key_(std::move(use_lease_key)) {}
+
+Status MountSnapshots::start() {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(auto started, NamespaceSnapshots::start(data_dir_, board_, interval_, source_, index_));
+  if (started) running_ = std::move(*started);
+  return {};
+}
+
+Result<bool> MountSnapshots::start_if_keyed() {
+  if (running_) return true;
+  if (board_ == nullptr || interval_.count() == 0) return false;
+  auto key = node::load_recovery_key(data_dir_, false);
+  if (!key.ok()) {
+    if (key.error().code == Errc::not_found) return false;
+    return key.take_error();
+  }
+  DFS_ASSIGN_OR_RETURN(auto started, NamespaceSnapshots::start(data_dir_, board_, interval_, source_, index_));
+  if (!started) return false;
+  running_ = std::move(*started);
+  // The chunks placed from now on carry it, and the repair rounds renew
+  // the leases of the older ones with it (holders record it then).
+  if (Status used = use_lease_key_(key->lease_key()); !used.ok()) {
+    log::warn("the new recovery key's lease key is not in use yet: " + used.error().to_string());
+  }
+  log::info("a recovery key was made while mounted: namespace snapshots start now, and leases are renewed "
+            "with its key");
+  return true;
+}
+
+Result<node::SnapshotOutcome> MountSnapshots::take_now() {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(bool running, start_if_keyed());
+  if (!running) {
+    return make_error(Errc::not_supported,
+                      "this mount takes no namespace snapshots: that needs a network, a recovery key "
+                      "(dfs recovery-key) and --snapshot-interval not 0");
+  }
+  return running_->take_now();
+}
+
+void MountSnapshots::finish() {
+  std::lock_guard lock(mu_);
+  if (!running_) return;
+  // The last snapshot, so that a clean unmount loses nothing closed.
+  auto last = running_->take_now();
+  if (!last.ok()) log::warn("the last namespace snapshot failed: " + last.error().to_string());
+  running_.reset();  // its thread uses the filesystem
+}
+
 node::SnapshotSource namespace_source(fs::FileSystem& fs) {
   return [&fs]() -> Result<SnapshotRef> {
     DFS_ASSIGN_OR_RETURN(fs::DirectorySnapshot taken, fs.snapshot(fs::kRootIno, fs::SnapshotScope::namespace_backup));
-    // Published only once the network holds its chunks and those of every
-    // file it names: a pointer to chunks that exist on this machine alone
-    // would recover nothing if the machine were lost now.
+    // Published only once another peer holds each of its chunks and of
+    // those of every file it names: a pointer to chunks that exist on
+    // this machine alone would recover nothing if the machine were lost now.
     if (Status placed = fs.wait_replicated(kSnapshotPlacementWait); !placed.ok()) {
       return make_error(placed.error().code, "not published yet: " + placed.error().message +
                                                  "; a recovery finds the last snapshot published, and this one is "
-                                                 "tried again at the next interval");
+                                                 "tried again soon");
     }
     SnapshotRef ref;
     ref.root = taken.id;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,15 +42,54 @@ class NamespaceSnapshots {
   std::unique_ptr<node::SnapshotScheduler> scheduler_;  // after publisher_: stops first
 };
 
+// The namespace snapshots of a running mount: started with the mount if
+// its data directory has a recovery key, else as soon as one is made while
+// it runs (`dfs recovery-key` then asks the mount for a snapshot: take_now()
+// finds the key, starts the snapshots and hands the key's lease key to the
+// peer through `use_lease_key`), so the key takes effect at once, not at
+// the next mount. Thread-safe (mu_): control requests, and the unmount.
+class MountSnapshots {
+ public:
+  using UseLeaseKey = std::function<Status(crypto::SigningKey)>;
+  // `board` null (a lone peer) or `interval` 0: never any snapshots.
+  // `source` and `index` must outlive it.
+  MountSnapshots(std::string data_dir, dht::RecordBoard* board, std::chrono::milliseconds interval,
+                 node::SnapshotSource source, index::Index& index, UseLeaseKey use_lease_key);
+
+  // At mount: NamespaceSnapshots::start.
+  Status start();
+  // dfs snapshot: NamespaceSnapshots::take_now, starting them first if a
+  // recovery key appeared since the mount. Errc::not_supported when the
+  // mount takes none (no network, --snapshot-interval 0, no key).
+  Result<node::SnapshotOutcome> take_now();
+  // At unmount, after the filesystem's last requests: the last snapshot
+  // (a failure is logged), then the snapshots stop.
+  void finish();
+
+ private:
+  // mu_ held. Starts them if a recovery key is there now; whether running.
+  Result<bool> start_if_keyed();
+
+  const std::string data_dir_;
+  dht::RecordBoard* const board_;
+  const std::chrono::milliseconds interval_;
+  const node::SnapshotSource source_;
+  index::Index& index_;
+  const UseLeaseKey use_lease_key_;
+  std::mutex mu_;  // guards running_
+  std::unique_ptr<NamespaceSnapshots> running_;
+};
+
 // How long a snapshot waits for the network to acknowledge its chunks
 // (and those of the files closed before it) before it is published.
 inline constexpr std::chrono::seconds kSnapshotPlacementWait{60};
 
 // The mount's snapshot source: the whole namespace from the root, with the
-// owner's metadata (SnapshotScope::namespace_backup), returned once the
-// network acknowledged its chunks (FileSystem::wait_replicated; an error
-// after kSnapshotPlacementWait, and the scheduler tries again at the next
-// interval). `fs` must outlive it.
+// owner's metadata (SnapshotScope::namespace_backup), returned once
+// another peer holds each of its chunks and of the files it names
+// (FileSystem::wait_replicated). If that cannot be had within
+// kSnapshotPlacementWait, an error: nothing is published, the previous
+// pointer stays, and the scheduler tries again soon. `fs` must outlive it.
 node::SnapshotSource namespace_source(fs::FileSystem& fs);
 
 // --snapshot-interval SECONDS: 0 (off) up to a day.

@@ -18,6 +18,28 @@ namespace po = boost::program_options;
 
 namespace dfs::cli {
 
+namespace {
+
+// A key made while a mount runs on the data directory takes effect at once:
+// the mount's first snapshot request finds it, starts its snapshots and
+// renews with its lease key from then on (MountSnapshots). A headless peer
+// takes none: it uses the key from its next start.
+void start_using_new_key(const std::string& data_dir) {
+  auto client = running_peer(data_dir);
+  if (!client.ok()) return;  // nothing runs there: the next mount uses it
+  auto taken = (*client)->snapshot();
+  if (taken.ok()) {
+    std::fprintf(stderr, "The mount running on %s uses it now: its first snapshot (%llu files) is %s.\n",
+                 data_dir.c_str(), static_cast<unsigned long long>(taken->snapshot.files),
+                 taken->published ? "published" : "not new");
+  } else {
+    std::fprintf(stderr, "The peer running on %s does not use it yet: %s\n", data_dir.c_str(),
+                 taken.error().message.c_str());
+  }
+}
+
+}  // namespace
+
 int run_recovery_key(const GlobalOptions& global, const Args& args) {
   po::options_description options("recovery-key options");
   options.add_options()("export", po::value<std::string>()->value_name("FILE"),
@@ -37,6 +59,8 @@ int run_recovery_key(const GlobalOptions& global, const Args& args) {
     print_error("recovery-key", made.error());
     return kExitFailure;
   }
+  auto existing = node::load_recovery_key(global.node.data_dir, false);
+  const bool made = !existing.ok() && existing.error().code == Errc::not_found;
   auto key = node::load_recovery_key(global.node.data_dir, true);
   if (!key.ok()) {
     print_error("recovery-key", key.error());
@@ -53,6 +77,7 @@ int run_recovery_key(const GlobalOptions& global, const Args& args) {
                "This recovery key reads every file of %s. Keep it off this machine (write it\n"
                "down, or keep a file from --export).\n",
                global.node.data_dir.c_str());
+  if (made) start_using_new_key(global.node.data_dir);
   return kExitOk;
 }
 

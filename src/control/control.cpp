@@ -265,7 +265,11 @@ class RequestHandler {
     if (!ends.ok()) return send(error_reply(ends.error()));
     control::Reply reply;
     auto* out = reply.mutable_leases();
-    for (const auto& end : *ends) out->add_expires_at(end.value_or(0));
+    for (const auto& lease : *ends) {
+      out->add_expires_at(lease ? lease->expires_at : 0);
+      out->add_placer_key(lease && lease->placer_key ? std::string(lease->placer_key->begin(), lease->placer_key->end())
+                                                     : std::string());
+    }
     return send(reply);
   }
 
@@ -582,7 +586,7 @@ Result<GcReport> ControlClient::collect_garbage(const GcOptions& options) {
   return from_proto(reply.gc());
 }
 
-Result<std::vector<std::optional<std::int64_t>>> ControlClient::leases(const std::vector<ChunkId>& ids) {
+Result<std::vector<std::optional<HeldLease>>> ControlClient::leases(const std::vector<ChunkId>& ids) {
   if (ids.size() > node::kMaxLeaseQuery) {
     return make_error(Errc::too_large, "a lease query of " + std::to_string(ids.size()) + " chunks");
   }
@@ -590,14 +594,28 @@ Result<std::vector<std::optional<std::int64_t>>> ControlClient::leases(const std
   auto* query = request.mutable_leases();
   for (const ChunkId& id : ids) query->add_chunk_ids(std::string(id.bytes.begin(), id.bytes.end()));
   DFS_ASSIGN_OR_RETURN(control::Reply reply, call(path_, request, -1, {}));
-  if (!reply.has_leases() || reply.leases().expires_at_size() != query->chunk_ids_size()) {
+  const control::LeasesReply& answer = reply.leases();
+  if (!reply.has_leases() || answer.expires_at_size() != query->chunk_ids_size() ||
+      answer.placer_key_size() != query->chunk_ids_size()) {
     return make_error(Errc::internal, "the peer answered a lease query with something else");
   }
-  std::vector<std::optional<std::int64_t>> ends;
-  for (std::int64_t end : reply.leases().expires_at()) {
-    ends.push_back(end == 0 ? std::nullopt : std::optional<std::int64_t>(end));
+  std::vector<std::optional<HeldLease>> held;
+  for (int i = 0; i < answer.expires_at_size(); ++i) {
+    if (answer.expires_at(i) == 0) {
+      held.emplace_back();
+      continue;
+    }
+    HeldLease lease{answer.expires_at(i), std::nullopt};
+    const std::string& key = answer.placer_key(i);
+    if (key.size() == 32) {
+      lease.placer_key.emplace();
+      std::copy(key.begin(), key.end(), lease.placer_key->begin());
+    } else if (!key.empty()) {
+      return make_error(Errc::internal, "the peer sent a placer key of " + std::to_string(key.size()) + " bytes");
+    }
+    held.push_back(lease);
   }
-  return ends;
+  return held;
 }
 
 Result<FileLocation> ControlClient::locate(const FileId& id, bool repair) {

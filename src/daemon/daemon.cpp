@@ -18,6 +18,10 @@ Result<std::unique_ptr<Daemon>> Daemon::open(DaemonOptions options) {
     peer_options.leases = &dir.leases();
     peer_options.owned_chunks = &dir.cache();
     peer_options.referenced_chunks = [&index = dir.index()] { return index.referenced_chunks(); };
+    peer_options.lease_keys = [&index = dir.index()](const ChunkId& id) -> Result<replicate::PlacerKey> {
+      DFS_ASSIGN_OR_RETURN(auto key, index.lease_placer_key(id));
+      return key ? replicate::PlacerKey(*key) : replicate::PlacerKey();
+    };
     peer_options.held_chunks = &dir.held();
     DFS_ASSIGN_OR_RETURN(daemon->peer_, p2p::Peer::start(peer_options, dir.served()));
     daemon->node_->attach_network(daemon->peer_.get());

@@ -3,6 +3,9 @@
 // this namespace.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "dfs/store/in_flight.hpp"
 
 #include "dfs/util/log.hpp"
@@ -37,22 +40,31 @@ Result<DirectorySnapshot> FsImpl::snapshot_reusing(Ino dir, SnapshotScope scope,
 
 Status FsImpl::wait_replicated(std::chrono::milliseconds timeout) {
   if (!replication_) return {};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!replication_->wait_for_queued(timeout)) {
     return make_error(Errc::timed_out, "the network has not acknowledged every chunk closed so far after " +
                                            std::to_string(timeout.count() / 1000) + " s");
   }
   // What the background streams did not place (a full queue, a stalled
-  // stream): placed now, blocking, or the snapshot waits.
+  // stream, peers that refused): placed now, blocking, again while each
+  // round places some and time is left. What is still unplaced then is
+  // kept for the next snapshot, and this one is not published.
   std::vector<ChunkId> unplaced = replication_->take_unplaced();
-  if (unplaced.empty()) return {};
-  // Once: peers that refuse again (busy, full) are left to the repair
-  // loop, or a mount under a heavy write load would never publish at all.
-  const replicate::ReplicationSummary placed = backend_.network->replicate(unplaced);
-  if (placed.min_confirmed < std::min<std::uint32_t>(placed.wanted, 2)) {
-    log::warn("fs: some of " + std::to_string(unplaced.size()) + " chunks the background replication left may "
-              "still have no copy on another peer; the repair loop places them");
+  auto pause = std::chrono::milliseconds(500);
+  while (!unplaced.empty()) {
+    const std::size_t before = unplaced.size();
+    const replicate::ReplicationSummary placed = backend_.network->replicate(unplaced);
+    unplaced = placed.unplaced;
+    if (unplaced.empty()) return {};
+    if (unplaced.size() == before || std::chrono::steady_clock::now() + pause >= deadline) break;
+    std::this_thread::sleep_for(pause);  // peers that answered busy get a moment
+    pause = std::min(pause * 2, std::chrono::milliseconds(8000));
   }
-  return {};
+  if (unplaced.empty()) return {};
+  replication_->keep_unplaced(unplaced);
+  return make_error(Errc::unavailable, std::to_string(unplaced.size()) +
+                                           " chunks have no copy on another peer yet (the peers refused or did "
+                                           "not answer)");
 }
 
 Result<FileId> FsImpl::file_id(Ino ino) {

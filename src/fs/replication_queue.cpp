@@ -62,6 +62,11 @@ std::vector<ChunkId> ReplicationQueue::take_unplaced() {
   return std::exchange(unplaced_, {});
 }
 
+void ReplicationQueue::keep_unplaced(const std::vector<ChunkId>& ids) {
+  std::lock_guard lock(mu_);
+  note_unplaced(ids);
+}
+
 void ReplicationQueue::note_unplaced(const std::vector<ChunkId>& ids) {
   const std::size_t room = kMaxUnplaced - std::min(kMaxUnplaced, unplaced_.size());
   if (ids.size() > room) {

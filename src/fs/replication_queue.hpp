@@ -59,11 +59,15 @@ class ReplicationQueue {
   // pushed beyond the bound (not waited for) and of versions whose stream
   // confirmed fewer than min(R, 2) copies of some chunk (it stalled, or
   // the peers refused). FileSystem::wait_replicated places them before a
-  // namespace snapshot is published (once; what fails then is repair's).
+  // namespace snapshot is published: none is published while any of them
+  // has no copy on another peer.
   // At most kMaxUnplaced are kept (beyond, only the repair loop places
   // them, with a log line).
   static constexpr std::size_t kMaxUnplaced = 1u << 20;
   std::vector<ChunkId> take_unplaced();
+  // Gives back what take_unplaced() returned and could not be placed
+  // since, for the next snapshot to try again.
+  void keep_unplaced(const std::vector<ChunkId>& ids);
   ReplicationQueueStats stats() const;
 
  private:

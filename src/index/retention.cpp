@@ -149,6 +149,16 @@ Status Index::renew_leases_keyed(const std::vector<ChunkId>& chunks, const Key32
                     expires_at_unix, std::nullopt, placer_key);
 }
 
+Result<std::optional<Index::Key32>> Index::lease_placer_key(const ChunkId& chunk) {
+  std::lock_guard lock(mu_);
+  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT placer_key FROM leases WHERE chunk_id = ?"));
+  DFS_TRY(stmt.bind_all(chunk.bytes));
+  DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row || stmt.column_is_null(0)) return std::optional<Key32>();
+  DFS_ASSIGN_OR_RETURN(auto key, rows::read_array<32>(stmt, 0, "placer key"));
+  return std::optional<Key32>(key);
+}
+
 Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(auto found, rows::query_int(*db_, "SELECT 1 FROM leases WHERE chunk_id = ? AND expires_at > ?",
@@ -156,9 +166,17 @@ Result<bool> Index::is_leased(const ChunkId& chunk, std::int64_t now_unix) {
   return found.has_value();
 }
 
-Result<std::optional<std::int64_t>> Index::lease_expiry(const ChunkId& chunk) {
+Result<std::optional<Index::LeaseRow>> Index::lease_of(const ChunkId& chunk) {
   std::lock_guard lock(mu_);
-  return rows::query_int(*db_, "SELECT expires_at FROM leases WHERE chunk_id = ?", chunk.bytes);
+  DFS_ASSIGN_OR_RETURN(Statement stmt, rows::prepare_bound(*db_, "SELECT expires_at, placer_key FROM leases WHERE chunk_id = ?",
+                                                           chunk.bytes));
+  DFS_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return std::optional<LeaseRow>();
+  LeaseRow lease{stmt.column_int64(0), std::nullopt};
+  if (!stmt.column_is_null(1)) {
+    DFS_ASSIGN_OR_RETURN(lease.placer_key, rows::read_array<32>(stmt, 1, "placer key"));
+  }
+  return std::optional<LeaseRow>(lease);
 }
 
 Result<std::uint64_t> Index::drop_expired_leases(std::int64_t now_unix) {

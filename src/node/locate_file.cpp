@@ -114,7 +114,7 @@ std::uint64_t Node::place_again(const std::vector<ChunkId>& ids) {
 // repair rounds move it (LocalChunks::serve), else is fetched into the
 // store.
 Status Node::serve_here(const ChunkId& id) {
-  const replicate::LocalChunks here{*store_, cache_};
+  const replicate::LocalChunks here{*store_, cache_, {}};
   DFS_TRY(here.serve(id));
   DFS_ASSIGN_OR_RETURN(bool served, served_->contains(id));
   if (served) return {};

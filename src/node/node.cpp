@@ -52,19 +52,23 @@ Node::~Node() = default;
 
 Result<GcReport> Node::collect_garbage(const GcOptions& options) { return gc_.collect(options); }
 
-Result<std::vector<std::optional<std::int64_t>>> Node::leases(const std::vector<ChunkId>& ids) {
+Result<std::vector<std::optional<HeldLease>>> Node::leases(const std::vector<ChunkId>& ids) {
   if (ids.size() > kMaxLeaseQuery) {
     return make_error(Errc::too_large, "a lease query of " + std::to_string(ids.size()) + " chunks (at most " +
                                            std::to_string(kMaxLeaseQuery) + ")");
   }
   DFS_TRY(leases_->flush());
-  std::vector<std::optional<std::int64_t>> ends;
-  ends.reserve(ids.size());
+  std::vector<std::optional<HeldLease>> held;
+  held.reserve(ids.size());
   for (const ChunkId& id : ids) {
-    DFS_ASSIGN_OR_RETURN(auto end, index_->lease_expiry(id));
-    ends.push_back(end);
+    DFS_ASSIGN_OR_RETURN(auto lease, index_->lease_of(id));
+    if (lease) {
+      held.push_back(HeldLease{lease->expires_at, lease->placer_key});
+    } else {
+      held.emplace_back();
+    }
   }
-  return ends;
+  return held;
 }
 
 void Node::start_gc(std::chrono::milliseconds interval, const GcOptions& options) {

@@ -1,5 +1,7 @@
 #include "dfs/node/snapshot_scheduler.hpp"
 
+#include <algorithm>
+
 #include "dfs/util/log.hpp"
 
 namespace dfs::node {
@@ -56,14 +58,21 @@ Result<SnapshotOutcome> SnapshotScheduler::take_now(bool republish) {
 
 void SnapshotScheduler::run() {
   bool republish = true;  // the first one: see take_now()
+  std::chrono::milliseconds wait = interval_;
   std::unique_lock lock(mu_);
-  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+  while (!wake_.wait_for(lock, wait, [this] { return stopping_; })) {
     lock.unlock();
     auto taken = take_now(republish);
     if (taken.ok()) {
       republish = false;
+      wait = interval_;
     } else {
-      log::warn("namespace snapshot failed: " + taken.error().to_string() + "; will retry");
+      // Sooner than the interval, backing off: a failure is most often
+      // peers that refused for a while (busy, or not yet reachable).
+      wait = wait == interval_ ? std::chrono::milliseconds(kSnapshotRetryFirst) : wait * 2;
+      wait = std::min(wait, interval_);
+      log::warn("namespace snapshot not published: " + taken.error().to_string() +
+                "; the previous pointer stays, tried again in " + std::to_string(wait.count() / 1000) + " s");
     }
     lock.lock();
   }

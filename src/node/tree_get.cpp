@@ -9,15 +9,21 @@
 // files, each a manifest and a chunk away); a file of more than a few
 // chunks goes through Node::get, which pipelines its chunks. Packed files
 // (chunk/directory.hpp) are made first in each directory, in jobs of a few
-// files each; the jobs of one pack share one fetch of it.
+// files each; the jobs of one pack share one fetch of it. From peers, the
+// tree's snapshots are fetched first, a level at a time and all of a level
+// at once (prefetch_snapshots), and kept in memory: the walks after read
+// them there instead of waiting a round trip for each directory in turn.
 #include <fcntl.h>
 
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dfs/node/node.hpp"
+#include "dfs/store/chunk_source.hpp"
+#include "dfs/store/memory_chunk_store.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/util/log.hpp"
 
@@ -47,12 +53,63 @@ Status finish_inode(int fd, const DirEntry& e, const std::string& path) {
   return {};
 }
 
+// Snapshots held in memory while a tree is read from peers; past this the
+// rest are fetched as the walks reach them (and again by the second).
+constexpr std::uint64_t kPrefetchedSnapshotBytes = 64 << 20;
+
+// Fetches the snapshots of the tree below `root` through `source` (which
+// keeps them in memory: SnapshotSource), those of one level all at once on
+// `pool`. Best effort and bounded like the walks it speeds up: a snapshot
+// that cannot be read is left for them to report, and it stops past
+// kMaxTreeDepth levels, kMaxTreeEntries entries over the distinct
+// snapshots or kPrefetchedSnapshotBytes.
+void prefetch_snapshots(store::ChunkStore& source, WorkerPool& pool, std::size_t window, const FileId& root) {
+  std::vector<FileId> level{root};
+  std::unordered_set<ChunkId> seen{root.manifest};
+  std::uint64_t entries = 0;
+  auto full = [&] { return source.usage().bytes >= kPrefetchedSnapshotBytes; };
+  for (std::size_t depth = 0; !level.empty() && depth <= store::kMaxTreeDepth; ++depth) {
+    std::vector<FileId> next;
+    OrderedPipeline<Result<Directory>> pipeline(pool, window);
+    auto consume = [&](Result<Directory> directory) {
+      if (!directory.ok()) return true;
+      entries += directory->entries.size();
+      for (const DirEntry& e : directory->entries) {
+        if (e.type == EntryType::directory && e.id && seen.insert(e.id->manifest).second) next.push_back(*e.id);
+      }
+      return entries <= store::kMaxTreeEntries && !full();
+    };
+    for (const FileId& id : level) {
+      if (!pipeline.push([&source, id] { return store::read_directory(source, id); }, consume)) break;
+    }
+    if (!pipeline.drain(consume)) return;
+    level = std::move(next);
+  }
+}
+
+// The tree's snapshots, for the walks of one get: from peers, kept in
+// memory as they are fetched (the node's source keeps nothing a get
+// fetches, and the tree is walked twice: counted, then made).
+class SnapshotSource {
+ public:
+  SnapshotSource(store::ChunkStore& source, bool remote)
+      : memory_(kPrefetchedSnapshotBytes), kept_(memory_, source, store::FallbackChunkStore::Keep::fetched), remote_(remote), source_(source) {}
+  store::ChunkStore& get() { return remote_ ? static_cast<store::ChunkStore&>(kept_) : source_; }
+
+ private:
+  store::MemoryChunkStore memory_;
+  store::FallbackChunkStore kept_;
+  const bool remote_;
+  store::ChunkStore& source_;
+};
+
 }  // namespace
 
 class TreeReader {
  public:
-  TreeReader(Node& node, const ProgressFn& progress)
+  TreeReader(Node& node, store::ChunkStore& snapshots, const ProgressFn& progress)
       : node_(node),
+        snapshots_(snapshots),
         pool_(node.network_ ? *node.fetch_pool_ : node.pool_),
         pipeline_(pool_, node.network_ ? Node::kMinRemoteFetchesInFlight
                                        : node.pool_.size() * Node::kChunksInFlightPerThread),
@@ -64,7 +121,7 @@ class TreeReader {
       return make_error(Errc::too_large, "the directory ID nests deeper than " + std::to_string(store::kMaxTreeDepth) +
                                              " directories at " + path);
     }
-    DFS_ASSIGN_OR_RETURN(Directory directory, store::read_directory(*node_.source_, id));
+    DFS_ASSIGN_OR_RETURN(Directory directory, store::read_directory(snapshots_, id));
     visited_ += directory.entries.size();
     if (visited_ > store::kMaxTreeEntries) {
       return make_error(Errc::too_large, "the directory ID holds more than " + std::to_string(store::kMaxTreeEntries) +
@@ -247,6 +304,7 @@ class TreeReader {
   }
 
   Node& node_;
+  store::ChunkStore& snapshots_;  // where the tree's snapshots are read
   WorkerPool& pool_;
   OrderedPipeline<Result<std::uint64_t>> pipeline_;
   const ProgressFn& progress_;
@@ -270,9 +328,11 @@ Status Node::get_path(const FileId& root, const std::string& path, int fd, const
 }
 
 Status Node::get_tree(const FileId& id, int dirfd, const ProgressFn& progress) {
+  SnapshotSource snapshots(*source_, network_ != nullptr);
+  if (network_) prefetch_snapshots(snapshots.get(), *fetch_pool_, kMinRemoteFetchesInFlight, id);
   // Hostile trees (too deep, too many entries) are refused before anything is made.
-  if (auto counted = store::count_tree(*source_, id); !counted.ok()) return counted.take_error();
-  TreeReader reader(*this, progress);
+  if (auto counted = store::count_tree(snapshots.get(), id); !counted.ok()) return counted.take_error();
+  TreeReader reader(*this, snapshots.get(), progress);
   Status filled = reader.fill(id, dirfd, ".", 0);
   Status finished = reader.finish();  // always: no job may outlive the reader
   DFS_TRY(filled);

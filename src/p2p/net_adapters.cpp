@@ -84,13 +84,12 @@ void NetChunkClient::call(const dht::Contact& to, wire::Envelope request, Shared
 }
 
 void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
-                               std::function<void(Status)> done) {
+                               const replicate::PlacerKey& lease_key, std::function<void(Status)> done) {
   wire::Envelope request;
   request.mutable_put_chunk()->set_chunk_id(id_string(id));
-  if (lease_key_) {
-    const crypto::PublicKey& key = lease_key_->public_key();
-    request.mutable_put_chunk()->set_placer_key(std::string(key.begin(), key.end()));
-  }
+  replicate::PlacerKey key = lease_key;
+  if (!key && lease_key_) key = lease_key_->public_key();
+  if (key) request.mutable_put_chunk()->set_placer_key(std::string(key->begin(), key->end()));
   call(to, std::move(request), std::move(sealed), [done = std::move(done)](Result<net::Message> answer) {
     if (!answer.ok()) return done(answer.take_error());
     if (!answer->env.has_put_chunk_result()) return done(make_error(Errc::corrupt, "PUT_CHUNK answered with another body"));

@@ -397,7 +397,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
   replication.fetch_timeout = options.fetch_timeout;
   impl->replicator = std::make_unique<replicate::Replicator>(*impl->dht, *impl->chunk_client, store, *impl->scheduler,
                                                              replication, impl->runner.get(), options.owned_chunks,
-                                                             options.referenced_chunks);
+                                                             options.referenced_chunks, options.lease_keys);
   boost::asio::post(impl->io, [raw] {
     raw->dht->start();
     raw->replicator->start();
@@ -465,8 +465,10 @@ void record_report(ReplicationSummary& summary, const ChunkId& id, const Result<
   if (!report.ok()) {
     log::warn("could not replicate chunk " + id.short_hex() + ": " + report.error().message);
     summary.min_confirmed = 0;
+    summary.unplaced.push_back(id);
     return;
   }
+  if (report->holders.empty() && !(report->self_is_replica && report->wanted == 1)) summary.unplaced.push_back(id);
   summary.min_confirmed = std::min<std::uint32_t>(summary.min_confirmed, static_cast<std::uint32_t>(report->confirmed));
   if (!report->self_is_replica && report->confirmed >= report->wanted) summary.not_ours.push_back(id);
 }
@@ -507,7 +509,7 @@ class PeerReplicationStream final : public ReplicationStream {
  public:
   PeerReplicationStream(Peer::Impl& impl, std::uint32_t wanted, std::chrono::milliseconds patience)
       : impl_(impl), patience_(patience), window_(impl.stream_window), state_(std::make_shared<State>()) {
-    state_->summary = ReplicationSummary{wanted, wanted, {}};
+    state_->summary = ReplicationSummary{wanted, wanted, {}, {}};
   }
 
   void add(const ChunkId& id, std::shared_ptr<const Bytes> sealed) override;
@@ -543,7 +545,7 @@ class PeerReplicationStream final : public ReplicationStream {
 ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
   Impl* raw = impl_.get();
   const auto wanted = static_cast<std::uint32_t>(raw->replicator->config().replicas);
-  if (ids.empty()) return ReplicationSummary{wanted, wanted, {}};
+  if (ids.empty()) return ReplicationSummary{wanted, wanted, {}, {}};
   const auto deadline = raw->options.rpc_timeout * 12 + std::chrono::seconds(2) * ids.size();
   auto result = raw->call_on_loop<ReplicationSummary>(
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline),
@@ -551,13 +553,13 @@ ReplicationSummary Peer::replicate(const std::vector<ChunkId>& ids) {
         auto batch = std::make_shared<ReplicationBatch>();
         batch->replicator = raw->replicator.get();
         batch->ids = ids;
-        batch->summary = ReplicationSummary{wanted, wanted, {}};
+        batch->summary = ReplicationSummary{wanted, wanted, {}, {}};
         batch->deliver = std::move(deliver);
         batch->launch();
       });
   if (!result.ok()) {
     log::warn("replication did not finish: " + result.error().message + "; repair will go on with it");
-    return ReplicationSummary{wanted, 0, {}};
+    return ReplicationSummary{wanted, 0, {}, ids};
   }
   return std::move(result).value();
 }
@@ -652,6 +654,16 @@ std::vector<PeerSummary> Peer::peers() {
     deliver(std::move(out));
   });
   return peers.ok() ? std::move(peers).value() : std::vector<PeerSummary>{};
+}
+
+Status Peer::set_lease_key(crypto::SigningKey key) {
+  Impl* raw = impl_.get();
+  auto set = raw->call_on_loop<bool>(std::chrono::seconds(5), [raw, key = std::move(key)](auto deliver) mutable {
+    raw->chunk_client->set_lease_key(std::move(key));
+    deliver(true);
+  });
+  if (!set.ok()) return set.take_error();
+  return {};
 }
 
 Status Peer::publish(dht::Record record) {

@@ -50,7 +50,7 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids, cons
   }
   std::vector<bool> held;
   held.reserve(ids.size());
-  std::vector<ChunkId> renew_if_placer;
+  std::vector<ChunkId> renew_if_placer, asker_holds;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     Result<bool> present = served_.contains(ids[i]);
     held.push_back(present.ok() && *present);
@@ -61,17 +61,24 @@ Result<std::vector<bool>> ChunkServer::on_has(std::span<const ChunkId> ids, cons
     // node/leases.hpp); a stranger's question renews nothing.
     if (i < asker.holds.size() && asker.holds[i]) {
       leases_->renew(ids[i]);
+      asker_holds.push_back(ids[i]);
     } else {
       renew_if_placer.push_back(ids[i]);
     }
   }
-  if (renew_if_placer.empty()) return held;
+  if (renew_if_placer.empty() && (asker_holds.empty() || !asker.renewal)) return held;
   // One signature over the whole request, checked only when it could
-  // renew something (it costs about as much as reading a small chunk).
+  // renew something or name a key (it costs about as much as reading a
+  // small chunk).
   PlacerKey key;
   if (asker.renewal && verify_renewal(*asker.renewal, asker.holder, asker.id, ids)) key = asker.renewal->key;
-  leases_->renew_placed_by(renew_if_placer, asker.id, key);
-  if (key) leases_->renew_keyed(renew_if_placer, *key, asker.renewal->issued_at);
+  if (!renew_if_placer.empty()) leases_->renew_placed_by(renew_if_placer, asker.id, key);
+  if (!key) return held;
+  // A placer that holds what it placed too, and got its recovery key
+  // after placing it, names the key for those as well (issue 15): the
+  // machine that recovers its namespace renews them by that key alone.
+  if (!asker_holds.empty()) leases_->renew_placed_by(asker_holds, asker.id, key);
+  if (!renew_if_placer.empty()) leases_->renew_keyed(renew_if_placer, *key, asker.renewal->issued_at);
   return held;
 }
 

@@ -34,4 +34,9 @@ Result<std::vector<ChunkId>> LocalChunks::list() const {
   return all;
 }
 
+Result<PlacerKey> LocalChunks::lease_key_of(const ChunkId& id) const {
+  if (!lease_keys) return PlacerKey();
+  return lease_keys(id);
+}
+
 }  // namespace dfs::replicate

@@ -39,17 +39,17 @@ ReplicationConfig sanitize(ReplicationConfig c, std::size_t dht_k) {
 
 Replicator::Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
                        ReplicationConfig config, BlockingRunner* runner, store::ChunkStore* owned,
-                       ReferencedChunks referenced)
+                       ReferencedChunks referenced, PlacerKeyOf lease_keys)
     : config_(sanitize(config, dht.config().k)),
       distrusted_(scheduler, config_.distrust_period),
       transfers_(client, scheduler, runner, config_.parallel_transfers, config_.transfer_timeout),
       // R holders and R stand-ins for copies refused (placement.hpp).
       peers_(dht, scheduler, config_.small_network_ttl, 2 * config_.replicas, distrusted_),
-      placer_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas, counters_),
+      placer_(dht, peers_, transfers_, LocalChunks{store, owned, {}}, scheduler, runner, config_.replicas, counters_),
       fetcher_(dht, peers_, transfers_, scheduler, runner, config_, counters_),
-      repairer_(dht, transfers_, LocalChunks{store, owned}, scheduler, runner, config_, counters_, distrusted_,
+      repairer_(dht, transfers_, LocalChunks{store, owned, std::move(lease_keys)}, scheduler, runner, config_, counters_, distrusted_,
                 std::move(referenced)),
-      locator_(dht, peers_, transfers_, LocalChunks{store, owned}, scheduler, runner, config_.replicas,
+      locator_(dht, peers_, transfers_, LocalChunks{store, owned, {}}, scheduler, runner, config_.replicas,
                config_.has_batch_size) {}
 
 // The parts cut their callbacks as they are destroyed, the users of

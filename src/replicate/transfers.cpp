@@ -133,7 +133,7 @@ void Transfers::put(const Contact& to, const ChunkId& id, std::shared_ptr<const 
   const std::size_t units = units_for(sealed ? sealed->size() : 0);
   queue_->submit(background, units, life_.guard([this, to, id, sealed = std::move(sealed),
                                           done = std::move(done)](Release release) mutable {
-    client_.put_chunk(to, id, std::move(sealed),
+    client_.put_chunk(to, id, std::move(sealed), PlacerKey(),
                       finish<Status>(std::move(release), "PUT_CHUNK " + id.short_hex() + " to " + describe(to) +
                                                              " timed out",
                                      std::move(done)));
@@ -142,14 +142,22 @@ void Transfers::put(const Contact& to, const ChunkId& id, std::shared_ptr<const 
 
 void Transfers::put_from(LocalChunks local, const Contact& to, const ChunkId& id, std::function<void(Status)> done) {
   queue_->submit(true, kUnitsPerSlot, life_.guard([this, local, to, id, done = std::move(done)](Release release) mutable {
-    life_.run_blocking<Result<Bytes>>(
-        [local, id] { return local.get(id); },
-        [this, to, id, done = std::move(done), release = std::move(release)](Result<Bytes> sealed) mutable {
-          if (!sealed.ok()) {
+    struct Read {
+      Bytes sealed;
+      PlacerKey lease_key;
+    };
+    life_.run_blocking<Result<Read>>(
+        [local, id]() -> Result<Read> {
+          DFS_ASSIGN_OR_RETURN(Bytes sealed, local.get(id));
+          DFS_ASSIGN_OR_RETURN(PlacerKey key, local.lease_key_of(id));
+          return Read{std::move(sealed), key};
+        },
+        [this, to, id, done = std::move(done), release = std::move(release)](Result<Read> read) mutable {
+          if (!read.ok()) {
             release();
-            return done(sealed.take_error());
+            return done(read.take_error());
           }
-          client_.put_chunk(to, id, std::move(sealed).value(),
+          client_.put_chunk(to, id, std::move(read->sealed), read->lease_key,
                             finish<Status>(std::move(release),
                                            "PUT_CHUNK " + id.short_hex() + " to " + describe(to) + " timed out",
                                            std::move(done)));

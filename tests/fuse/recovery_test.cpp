@@ -26,6 +26,7 @@
 #include "../common/chunk_on_disk.hpp"
 #include "../common/eventually.hpp"
 #include "../common/peer_leases.hpp"
+#include "dfs/crypto/recovery_key.hpp"
 #include "multi_peer_fixture.hpp"
 
 namespace dfs::fuse::test {
@@ -91,6 +92,24 @@ class Recovery : public MultiPeerFixture {
   }
 
   std::string key_file() const { return dir_ + "/recovery.key"; }
+
+  // Every chunk `peer` holds, in store/ and cache/.
+  std::set<ChunkId> chunks_held(const std::string& peer) {
+    std::set<ChunkId> found;
+    for (const char* store : {"/store", "/cache"}) {
+      for (const auto& [chunk, where] : dfs::testing::chunks_on_disk(data(peer) + store)) found.insert(chunk);
+    }
+    return found;
+  }
+
+  // The chunks `peer` holds now and did not hold in `before`.
+  std::vector<ChunkId> new_chunks(const std::string& peer, const std::set<ChunkId>& before) {
+    std::vector<ChunkId> added;
+    for (const ChunkId& chunk : chunks_held(peer)) {
+      if (!before.count(chunk)) added.push_back(chunk);
+    }
+    return added;
+  }
 
   // Waits until every chunk A holds (store/ and cache/) is served by one
   // of B, C, D: what a recovery without A needs.
@@ -184,19 +203,9 @@ TEST_F(Recovery, TheRecoveredMountRenewsTheLeasesOfAFileItNeverRead) {
   ASSERT_EQ(dfs("A", {"recovery-key", "--export", key_file()}).exit_code, 0);
   start_mount("A", 51, {"--snapshot-interval", "3600"});
   wait_for_peers("A", 3);
-  auto on_disk = [&](const std::string& peer) {
-    std::set<ChunkId> found;
-    for (const char* store : {"/store", "/cache"}) {
-      for (const auto& [chunk, where] : dfs::testing::chunks_on_disk(data(peer) + store)) found.insert(chunk);
-    }
-    return found;
-  };
-  const std::set<ChunkId> before = on_disk("A");
+  const std::set<ChunkId> before = chunks_held("A");
   write_file(mnt("A") + "/unread", random_content((5u << 19) + 3, 5));  // three data chunks
-  std::vector<ChunkId> chunks;  // the file's: its manifest and data chunks
-  for (const ChunkId& chunk : on_disk("A")) {
-    if (!before.count(chunk)) chunks.push_back(chunk);
-  }
+  const std::vector<ChunkId> chunks = new_chunks("A", before);  // the file's: its manifest and data chunks
   ASSERT_EQ(chunks.size(), 4u);
   ASSERT_EQ(dfs("A", {"snapshot"}).exit_code, 0);
   wait_until_replicated();
@@ -248,9 +257,60 @@ TEST_F(Recovery, TheRecoveredMountRenewsTheLeasesOfAFileItNeverRead) {
       std::chrono::seconds(60), std::chrono::milliseconds(200));
   EXPECT_TRUE(all) << "leases not renewed on enough holders:\n" << short_of << mounts_.at("E")->log();
   // E never fetched the data chunks it renewed.
-  const std::set<ChunkId> at_e = on_disk("E");
+  const std::set<ChunkId> at_e = chunks_held("E");
   EXPECT_EQ(std::count_if(chunks.begin(), chunks.end(), [&](const ChunkId& c) { return at_e.count(c) > 0; }), 1)
       << "E should hold the file's manifest only";
+}
+
+// A recovery key made while the mount runs takes effect at once, not at
+// the next mount: `dfs recovery-key` has the mount publish a snapshot under
+// it, and the mount's repair rounds renew with its lease key, so the
+// holders record that key with the leases of what the mount placed before
+// the key existed (a machine that recovers later renews those too).
+TEST_F(Recovery, AKeyMadeWhileMountedIsUsedAtOnce) {
+  start_node("B", 62);
+  start_node("C", 63);
+  start_node("D", 64);
+  repair_interval_ = "1";  // A's rounds, which renew with the key: now, not in ten minutes
+  start_mount("A", 61, {"--snapshot-interval", "3600"});
+  wait_for_peers("A", 3);
+  const std::set<ChunkId> before = chunks_held("A");
+  write_file(mnt("A") + "/before-key", "written before the mount had a recovery key");
+  const std::vector<ChunkId> chunks = new_chunks("A", before);
+  ASSERT_FALSE(chunks.empty());
+  EXPECT_NE(dfs("A", {"snapshot"}).exit_code, 0) << "no recovery key: no snapshots";
+
+  auto made = dfs("A", {"recovery-key", "--export", key_file()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.err.find("uses it now"), std::string::npos) << made.err;
+  EXPECT_NE(dfs("A", {"status"}).out.find("last snapshot:   20"), std::string::npos);
+  wait_until_replicated();
+
+  const auto key = crypto::RecoveryKey::parse_file(read_file(key_file()));
+  ASSERT_TRUE(key.ok()) << key.error().to_string();
+  const crypto::PublicKey lease_key = key->lease_key().public_key();
+  const Bytes expected(lease_key.begin(), lease_key.end());
+  std::string unkeyed;
+  const bool keyed = eventually(
+      [&] {
+        unkeyed.clear();
+        for (const char* peer : {"B", "C", "D"}) {
+          for (const auto& [chunk, where] : dfs::testing::served_chunks_on_disk(data(peer))) {
+            if (std::find(chunks.begin(), chunks.end(), chunk) == chunks.end()) continue;
+            if (dfs::testing::lease_placer_key(data(peer), chunk) != expected) {
+              unkeyed += std::string(peer) + ": " + chunk.short_hex() + "\n";
+            }
+          }
+        }
+        return unkeyed.empty();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(200));
+  EXPECT_TRUE(keyed) << "leases without the new key:\n" << unkeyed << mounts_.at("A")->log();
+
+  mounts_.at("A")->kill();
+  stdfs::remove_all(data("A"));
+  start_mount("E", 65, {"--recover", key_file()});
+  EXPECT_EQ(read_file(mnt("E") + "/before-key"), "written before the mount had a recovery key");
 }
 
 TEST_F(Recovery, AWrongKeyRecoversNothingAndSaysSo) {

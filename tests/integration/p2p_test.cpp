@@ -198,7 +198,10 @@ TEST_F(PeerNetwork, AGetSucceedsAfterTwoHoldersAreKilledAndRepairRestoresRCopies
 
 TEST_F(PeerNetwork, WhenEveryHolderOfAChunkDiesTheOwnersRepairPutsItBackFromItsCache) {
   start_network(6);
-  put_at(0, write_file("f", random_content(4 << 20, 3)));
+  // 16 chunks and a manifest: the owner is among the R = 3 closest of 6
+  // peers for about half of them, so one of 2^17 runs would leave nothing
+  // in its cache (with 4 chunks, one in 32 did).
+  put_at(0, write_file("f", random_content(16 << 20, 3)));
   // A chunk the owner keeps in its cache (others are responsible for it):
   // only the owner's repair can still place it once its holders are gone.
   const auto cached = holders({0}, "cache");
@@ -398,8 +401,8 @@ TEST_F(PeerNetwork, CheckOfADirectoryIdCoversItsPackedFilesAndCheckRepairRestore
   fs::create_directories(dir_ + "/tree/small");
   fs::create_directories(dir_ + "/tree/tiny");
   fs::create_directories(dir_ + "/tree/sub");
-  // 80 KB of small files: past the inline limit (chunk/directory.hpp), a pack of their own.
-  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), random_content(2000, 100 + i));
+  // 320 KB of small files: past the inline limit (chunk/directory.hpp), a pack of their own.
+  for (int i = 0; i < 40; ++i) write_file("tree/small/f" + std::to_string(i), random_content(8000, 100 + i));
   for (int i = 0; i < 4; ++i) write_file("tree/tiny/t" + std::to_string(i), "tiny " + std::to_string(i));
   write_file("tree/sub/large", random_content(300000, 7));  // not packed: a manifest and a chunk
   auto put = dfs_at(0, {"put", "-r", dir_ + "/tree"});

@@ -11,7 +11,7 @@
 //   dfs-netharness exec NAMESPACE PROGRAM ARGS...
 //       runs PROGRAM inside a namespace (setns, then exec: same process)
 //   dfs-netharness sweep                   delete namespaces of killed runs
-//   dfs-netharness selftest [--mbytes N] [link options]
+//   dfs-netharness selftest [--mbytes N] [--streams N] [link options]
 //       the emulator's forwarding speed (selftest.hpp)
 // Link options (every link's defaults): --delay-ms (one way) --jitter-ms
 // --loss --rate-mbit --queue-kb; also --mtu (default 60000), --seed.
@@ -45,7 +45,7 @@ int usage() {
                "       dfs-netharness ctl SOCKET COMMAND...\n"
                "       dfs-netharness exec NAMESPACE PROGRAM ARGS...\n"
                "       dfs-netharness sweep\n"
-               "       dfs-netharness selftest [--mbytes N] [link options as for run]\n");
+               "       dfs-netharness selftest [--mbytes N] [--streams N] [link options as for run]\n");
   return 2;
 }
 
@@ -131,6 +131,8 @@ int run(const std::map<std::string, std::string>& opts) {
     return 1;
   }
   LinkEmulator emulator((*ns)->tun_fds(), link_defaults(opts), static_cast<std::uint64_t>(number(opts, "seed", 1)));
+  std::fprintf(stderr, "dfs-netharness: namespaces' tcp_rmem: %s (the host's, initial buffer scaled to MTU %d)\n",
+               (*ns)->tcp_rmem().c_str(), mtu);
   std::fprintf(stderr, "dfs-netharness: ready prefix=%s peers=%d\n", run_prefix().c_str(), peers);
   std::fflush(stderr);
   emulator.run(control, stop_fd);
@@ -196,7 +198,9 @@ int main(int argc, char** argv) {
   if (verb == "run") return run(opts);
   if (verb == "selftest") {
     const auto bytes = static_cast<std::uint64_t>(number(opts, "mbytes", 1024)) << 20;
-    return run_selftest(bytes, static_cast<int>(number(opts, "mtu", 60000)), link_defaults(opts));
+    const int streams = static_cast<int>(number(opts, "streams", 1));
+    if (streams < 1 || streams > 256) return usage();
+    return run_selftest(bytes, static_cast<int>(number(opts, "mtu", 60000)), link_defaults(opts), streams);
   }
   return usage();
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -75,32 +76,54 @@ Status enter_namespace_by_name(const std::string& name) {
 
 namespace {
 
+// Runs `f` (returning a Status) on this thread inside namespace `name`,
+// then returns to the harness's own namespace: this thread would
+// otherwise stay in one that is about to be deleted.
+template <typename F>
+Status inside(const std::string& name, F f) {
+  Fd home(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (home.fd < 0) return errno_error("cannot open this thread's namespace");
+  DFS_TRY(enter_namespace_by_name(name));
+  Status done = f();
+  if (::setns(home.fd, CLONE_NEWNET) != 0) return errno_error("cannot return to the harness's own namespace");
+  return done;
+}
+
 // Opens /dev/net/tun inside namespace `name` and makes tun0 there: the
 // device lives in the namespace it was created from, and the fd stays
 // bound to it after this thread returns to its own namespace.
 Result<int> open_tun_in(const std::string& name) {
-  Fd home(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC));
-  if (home.fd < 0) return errno_error("cannot open this thread's namespace");
-  DFS_TRY(enter_namespace_by_name(name));
-  int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  int err = errno;
-  if (fd >= 0) {
+  int fd = -1;
+  Status made = inside(name, [&]() -> Status {
+    fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return errno_error("cannot make tun0 in " + name);
     ifreq ifr{};
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     std::strncpy(ifr.ifr_name, "tun0", IFNAMSIZ - 1);
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
-      err = errno;
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  if (::setns(home.fd, CLONE_NEWNET) != 0) {
-    // This thread would stay in a namespace we are about to delete.
+    if (::ioctl(fd, TUNSETIFF, &ifr) == 0) return {};
+    const int err = errno;
+    ::close(fd);
+    fd = -1;
+    return errno_error("cannot make tun0 in " + name, err);
+  });
+  if (!made.ok()) {
     if (fd >= 0) ::close(fd);
-    return errno_error("cannot return to the harness's own namespace");
+    return made.take_error();
   }
-  if (fd < 0) return errno_error("cannot make tun0 in " + name, err);
   return fd;
+}
+
+constexpr const char* kTcpRmem = "/proc/sys/net/ipv4/tcp_rmem";
+
+// Sets tcp_rmem (scaled_tcp_rmem) inside namespace `name`.
+Status set_tcp_rmem_in(const std::string& name, const std::string& value) {
+  return inside(name, [&]() -> Status {
+    std::ofstream out(kTcpRmem);
+    out << value << "\n";
+    out.flush();
+    if (!out) return make_error(Errc::io_error, std::string("cannot set ") + kTcpRmem + " in " + name);
+    return {};
+  });
 }
 
 // The inode identifying a network namespace, from its name or a process.
@@ -148,6 +171,13 @@ void delete_namespace(const std::string& name) {
 
 std::string run_prefix() { return kNamePrefix + std::to_string(::getpid()); }
 
+std::string scaled_tcp_rmem(int mtu) {
+  long min = 4096, initial = 131072, max = 6 << 20;  // the kernel's defaults
+  std::ifstream(kTcpRmem) >> min >> initial >> max;
+  if (mtu > kEthernetMtu) initial = static_cast<long>(static_cast<double>(initial) * mtu / kEthernetMtu);
+  return std::to_string(min) + " " + std::to_string(initial) + " " + std::to_string(std::max(max, initial));
+}
+
 std::string Namespaces::name(int peer) const { return prefix_ + "-" + std::to_string(peer); }
 
 Result<std::unique_ptr<Namespaces>> Namespaces::create(int count, int mtu) {
@@ -156,6 +186,7 @@ Result<std::unique_ptr<Namespaces>> Namespaces::create(int count, int mtu) {
   }
   std::unique_ptr<Namespaces> made(new Namespaces());
   made->prefix_ = run_prefix();
+  made->tcp_rmem_ = scaled_tcp_rmem(mtu);
   for (int i = 0; i < count; ++i) DFS_TRY(made->add(mtu));
   return made;
 }
@@ -167,6 +198,7 @@ Status Namespaces::add(int mtu) {
   ++created_;
   DFS_ASSIGN_OR_RETURN(const int fd, open_tun_in(ns));
   tun_fds_.push_back(fd);
+  DFS_TRY(set_tcp_rmem_in(ns, tcp_rmem_));
   DFS_TRY(run_ip({"-n", ns, "link", "set", "lo", "up"}));
   DFS_TRY(run_ip({"-n", ns, "link", "set", "tun0", "mtu", std::to_string(mtu), "txqueuelen",
                   std::to_string(kTxQueueLength), "up"}));
@@ -183,6 +215,7 @@ Status Namespaces::add_nat(int peer, int mtu) {
   const std::string net24 = "/24";
   DFS_TRY(run_ip({"netns", "add", lan}));
   natted_.push_back(peer);
+  DFS_TRY(set_tcp_rmem_in(lan, tcp_rmem_));
   DFS_TRY(run_ip({"-n", lan, "link", "set", "lo", "up"}));
   DFS_TRY(run_ip({"-n", router, "link", "add", "lan0", "mtu", std::to_string(mtu), "type", "veth", "peer", "name",
                   "lan0", "netns", lan}));

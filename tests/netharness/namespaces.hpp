@@ -20,10 +20,24 @@ namespace dfs::netharness {
 // "dfsnh-<this process's PID>", the prefix of every name this run makes.
 std::string run_prefix();
 
+constexpr int kEthernetMtu = 1500;
+
+// The tcp_rmem ("min initial max" bytes) of every namespace made for
+// links of this MTU: this host's, with the initial receive buffer scaled
+// by MTU / 1500. The emulator forwards jumbo packets (60,000 bytes by
+// default, 40 Ethernet frames) to be fast. TCP's windows count bytes but
+// grow by segments: at the host's initial buffer (128 KiB: a window of
+// ~40 Ethernet segments) a new connection advertises less than one jumbo
+// segment and crawls for a second at 80 ms round trips, where on Ethernet
+// its window opens in a few. Scaled, the initial window holds as many
+// segments as an Ethernet host's; the maximum stays the host's.
+std::string scaled_tcp_rmem(int mtu);
+
 class Namespaces {
  public:
   // Creates `count` namespaces PREFIX-0 .. PREFIX-(count-1), each with
-  // loopback up and tun0 up with both addresses and this MTU. On failure
+  // loopback up, tun0 up with both addresses and this MTU, and TCP's
+  // receive buffers for it (scaled_tcp_rmem). On failure
   // removes whatever it had made.
   static Result<std::unique_ptr<Namespaces>> create(int count, int mtu);
   ~Namespaces();
@@ -31,6 +45,7 @@ class Namespaces {
   Namespaces& operator=(const Namespaces&) = delete;
 
   int count() const { return static_cast<int>(tun_fds_.size()); }
+  const std::string& tcp_rmem() const { return tcp_rmem_; }
   std::string name(int peer) const;
   // Where peer `peer` runs once put behind NAT.
   std::string lan_name(int peer) const { return name(peer) + "-lan"; }
@@ -39,7 +54,8 @@ class Namespaces {
   // port: its namespace becomes the router (tun0 keeps the peer's WAN
   // addresses), and a new namespace lan_name(peer), joined to it by a veth
   // pair, holds the peer at kNatPeerIpv4 with a default route through the
-  // router, whose nftables MASQUERADE rewrites what leaves by tun0.
+  // router, whose nftables MASQUERADE rewrites what leaves by tun0
+  // (lan_name(peer) gets the same tcp_rmem).
   // Connections out work; none can be made in. Errc::not_supported when
   // nft(8) is missing.
   Status add_nat(int peer, int mtu);
@@ -54,6 +70,7 @@ class Namespaces {
   Status add(int mtu);
 
   std::string prefix_;
+  std::string tcp_rmem_;  // scaled_tcp_rmem of the MTU
   std::vector<int> tun_fds_;
   int created_ = 0;  // namespaces made so far (to delete)
   std::vector<int> natted_;  // peers whose lan_name() was made (to delete)

@@ -34,6 +34,7 @@ using node::FileLocation;
 using node::FileSummary;
 using node::GcOptions;
 using node::GcReport;
+using node::HeldLease;
 using node::PeerSummary;
 using node::ProgressFn;
 using node::PutOptions;
@@ -120,7 +121,7 @@ class ControlClient final : public Service {
   Result<std::vector<PeerSummary>> peers() override;
   Result<GcReport> collect_garbage(const GcOptions& options) override;
   Result<FileLocation> locate(const FileId& id, bool repair) override;
-  Result<std::vector<std::optional<std::int64_t>>> leases(const std::vector<ChunkId>& ids) override;
+  Result<std::vector<std::optional<HeldLease>>> leases(const std::vector<ChunkId>& ids) override;
 
   // Asks the peer (dfsmount) to place a shared file; returns where it did.
   // uid and gid of `request` are ignored: the server takes them from the

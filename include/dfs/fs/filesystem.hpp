@@ -231,9 +231,11 @@ class FileSystem {
     return make_error(Errc::not_supported, "this filesystem takes no snapshots");
   }
   // Waits until the chunks of every version closed and every snapshot
-  // taken before the call have been acknowledged by the network (or their
-  // streams gave up), up to `timeout`: Errc::timed_out otherwise. A
-  // namespace snapshot is published only after this (issue 15), so the
+  // taken before the call have a copy on another peer, placing again what
+  // the background replication left, up to `timeout`: Errc::timed_out if
+  // the queue did not drain, Errc::unavailable if some chunks are still on
+  // this peer alone (kept to be placed by the next call). A namespace
+  // snapshot is published only after this succeeds (issue 15), so the
   // pointer never names chunks that exist on this machine alone. At once
   // without a network.
   virtual Status wait_replicated(std::chrono::milliseconds) { return {}; }

@@ -303,10 +303,17 @@ class Index {
   // Extends, until `expires_at_unix`, the leases of those of `chunks`
   // recorded with `placer_key` (a keyed renewal the caller verified).
   Status renew_leases_keyed(const std::vector<ChunkId>& chunks, const Key32& placer_key, std::int64_t expires_at_unix);
+  // The lease key recorded with the lease of `chunk` (its placer's);
+  // nullopt if it has no lease or none with a key.
+  Result<std::optional<Key32>> lease_placer_key(const ChunkId& chunk);
   // Whether a lease holds `chunk` at `now_unix`.
   Result<bool> is_leased(const ChunkId& chunk, std::int64_t now_unix);
-  // When the lease recorded on `chunk` ends (Unix seconds), or nullopt.
-  Result<std::optional<std::int64_t>> lease_expiry(const ChunkId& chunk);
+  // The lease recorded on `chunk`, or nullopt.
+  struct LeaseRow {
+    std::int64_t expires_at = 0;  // Unix seconds
+    std::optional<Key32> placer_key;
+  };
+  Result<std::optional<LeaseRow>> lease_of(const ChunkId& chunk);
   // The candidates GC may delete at `now_unix`: no file references them and
   // no lease holds them (a lease ending at or before now no longer holds).
   // In the candidates' order, read as one snapshot; the same caveat as

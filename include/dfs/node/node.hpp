@@ -66,7 +66,7 @@ class Node final : public Service {
   // --- GC (node/gc.hpp) ---
   Result<GcReport> collect_garbage(const GcOptions& options) override;
   Result<FileLocation> locate(const FileId& id, bool repair) override;
-  Result<std::vector<std::optional<std::int64_t>>> leases(const std::vector<ChunkId>& ids) override;
+  Result<std::vector<std::optional<HeldLease>>> leases(const std::vector<ChunkId>& ids) override;
   // From now on, GC runs every `interval` on a thread of its own (and
   // buffered leases are flushed every few seconds) until the Node closes.
   void start_gc(std::chrono::milliseconds interval, const GcOptions& options);

@@ -57,6 +57,15 @@ inline constexpr std::size_t kMaxLocateChunks = std::size_t{1} << 20;
 // The most chunks one lease query covers (32 bytes each in the request).
 inline constexpr std::size_t kMaxLeaseQuery = 4096;
 
+// A lease this peer holds on a chunk for another peer (node/leases.hpp).
+struct HeldLease {
+  std::int64_t expires_at = 0;  // Unix seconds
+  // The lease key renewals may be signed with (replicate/keyed_renewal.hpp).
+  std::optional<std::array<std::uint8_t, 32>> placer_key;
+
+  bool operator==(const HeldLease&) const = default;
+};
+
 // Where every chunk of a file or tree is (`dfs where`, `dfs check`): a
 // file's manifest segments, head first, then its data chunks in order
 // (holes have none); a tree's snapshot segments, its packs and its files'
@@ -147,11 +156,11 @@ class Service {
   // they hold it. With `repair`, chunks short of R copies are first
   // placed again (read from this peer, else fetched), then asked again.
   virtual Result<FileLocation> locate(const FileId& id, bool repair) = 0;
-  // When the lease this peer holds on each of `ids` ends (Unix seconds;
-  // nullopt: none), in their order, counting leases granted but not yet
-  // written to the index: what it keeps for other peers, and until when.
+  // The lease this peer holds on each of `ids` (nullopt: none), in their
+  // order, counting leases granted but not yet written to the index: what
+  // it keeps for other peers, until when, and whose renewals it takes.
   // At most kMaxLeaseQuery ids (Errc::too_large).
-  virtual Result<std::vector<std::optional<std::int64_t>>> leases(const std::vector<ChunkId>& ids) = 0;
+  virtual Result<std::vector<std::optional<HeldLease>>> leases(const std::vector<ChunkId>& ids) = 0;
 };
 
 }  // namespace dfs::node

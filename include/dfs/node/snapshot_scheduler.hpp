@@ -11,8 +11,10 @@
 //   - at unmount: dfsmount calls take_now() after the filesystem committed
 //     its open files, then destroys the scheduler.
 //
-// A source failure is logged and retried at the next interval; the last
-// published snapshot stays the one a recovery finds.
+// A source failure (the network has not placed every chunk yet, see
+// cli::namespace_source) is logged and the thread tries again sooner than
+// the interval: after kSnapshotRetryFirst, doubling up to the interval.
+// Meanwhile the last published snapshot stays the one a recovery finds.
 //
 // Threading: take_now() may be called from any thread; one snapshot runs
 // at a time (mu_), so the thread and a `dfs snapshot` never publish two
@@ -34,6 +36,7 @@ namespace dfs::node {
 using SnapshotSource = std::function<Result<SnapshotRef>()>;
 
 inline constexpr std::chrono::seconds kDefaultSnapshotInterval{60};
+inline constexpr std::chrono::seconds kSnapshotRetryFirst{5};
 
 struct SnapshotOutcome {
   SnapshotRef snapshot;

@@ -59,20 +59,23 @@ class NetChunkClient final : public replicate::ChunkClient {
   NetChunkClient(std::shared_ptr<Dialer> dialer, std::chrono::milliseconds timeout,
                  std::optional<crypto::SigningKey> lease_key = std::nullopt, dht::NodeId self = {})
       : dialer_(std::move(dialer)), timeout_(timeout), lease_key_(std::move(lease_key)), self_(self) {}
-  void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
+  void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed, const replicate::PlacerKey& lease_key,
                  std::function<void(Status)> done) override;
   void get_chunk(const dht::Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override;
   void has_chunks(const dht::Contact& to, std::vector<ChunkId> ids,
                   std::function<void(Result<std::vector<bool>>)> done) override;
   void prove_chunk(const dht::Contact& to, const ChunkId& id, const replicate::ProofNonce& nonce,
                    std::function<void(Result<crypto::Digest>)> done) override;
+  // The lease key from now on: a recovery key made while the peer runs
+  // (dfs recovery-key). Loop thread only, like every call above.
+  void set_lease_key(crypto::SigningKey key) { lease_key_ = std::move(key); }
 
  private:
   void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
             std::function<void(Result<net::Message>)> done);
   std::shared_ptr<Dialer> dialer_;
   std::chrono::milliseconds timeout_;
-  const std::optional<crypto::SigningKey> lease_key_;
+  std::optional<crypto::SigningKey> lease_key_;
   const dht::NodeId self_;
 };
 

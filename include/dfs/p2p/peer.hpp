@@ -78,6 +78,10 @@ struct PeerOptions {
   // that a machine that recovers the namespace renews what this one
   // placed (replicate/keyed_renewal.hpp). None: leases by node ID only.
   std::optional<crypto::SigningKey> lease_key;
+  // The lease keys recorded with the chunks others put here (Node's
+  // index): the copies repair makes carry the owner's key, not this
+  // node's, so the owner's keyed renewals cover them. Empty: none.
+  replicate::PlacerKeyOf lease_keys;
   // Where chunks other peers put here go, under their own budget (its
   // quota; DataDir::held()); it must also be part of the store given to
   // start() (DataDir::served()). Not owned, must outlive the Peer.
@@ -115,6 +119,11 @@ class Peer final : public ChunkNetwork, public dht::RecordBoard {
   // DHT records (dht/record_board.hpp), e.g. the recovery pointer.
   Status publish(dht::Record record) override;
   Result<std::vector<dht::Record>> find(const dht::NodeId& key) override;
+
+  // Takes `key` as PeerOptions::lease_key from now on, for the chunks it
+  // places and the leases it renews: a recovery key made while the peer
+  // runs (dfs recovery-key, issue 15).
+  Status set_lease_key(crypto::SigningKey key);
 
   // Stops repair, closes every connection and joins the network thread.
   void stop();

@@ -20,6 +20,7 @@
 #include "dfs/chunk/chunk_id.hpp"
 #include "dfs/crypto/crypto.hpp"
 #include "dfs/dht/contact.hpp"
+#include "dfs/replicate/keyed_renewal.hpp"
 #include "dfs/replicate/storage_proof.hpp"
 #include "dfs/util/bytes.hpp"
 #include "dfs/util/result.hpp"
@@ -34,7 +35,10 @@ class ChunkClient {
   // Asks `to` to store `sealed` under `id`. OK once the peer has stored it
   // (or already held it); the peer verifies the hash first. `sealed` is
   // shared: pushing one chunk to R peers does not copy it R times.
-  virtual void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
+  // `lease_key`: the lease key the peer records with the chunk
+  // (keyed_renewal.hpp); none: the client's own, if it has one. Repair
+  // names the owner's (LocalChunks::lease_key_of).
+  virtual void put_chunk(const dht::Contact& to, const ChunkId& id, SharedBytes sealed, const PlacerKey& lease_key,
                          std::function<void(Status)> done) = 0;
 
   // The sealed bytes `to` holds under `id`, as received: the caller

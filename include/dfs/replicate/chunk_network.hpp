@@ -51,6 +51,10 @@ struct ReplicationSummary {
   // Chunks this peer is not one of the R closest to: once the others hold
   // them, they need not stay in this peer's store.
   std::vector<ChunkId> not_ours;
+  // Chunks with no copy confirmed on another peer (the placement failed,
+  // or only this peer holds one; with R = 1 this peer's own copy is the
+  // placement): what a namespace snapshot must not name yet (issue 15).
+  std::vector<ChunkId> unplaced;
 };
 
 // Places the chunks of one version on the network while the writer is

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 
@@ -41,6 +42,12 @@ inline constexpr std::int64_t kMaxRenewalSkew = 600;
 // The public half of a placer's lease key, as recorded with a lease; none
 // for a placer without a recovery key.
 using PlacerKey = std::optional<crypto::PublicKey>;
+
+// The lease key recorded here with the lease of a chunk another peer put
+// (its placer's, the owner's when the owner placed it), none if there is
+// none. Blocking (a node reads its index): called from blocking work only.
+// Repair sends it with the copies it makes (LocalChunks::lease_key_of).
+using PlacerKeyOf = std::function<Result<PlacerKey>(const ChunkId&)>;
 
 struct KeyedRenewal {
   crypto::PublicKey key{};

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dfs/chunk/chunk_id.hpp"
+#include "dfs/replicate/keyed_renewal.hpp"
 #include "dfs/store/chunk_store.hpp"
 #include "dfs/util/bytes.hpp"
 #include "dfs/util/result.hpp"
@@ -22,6 +23,8 @@ namespace dfs::replicate {
 struct LocalChunks {
   store::ChunkStore& store;
   store::ChunkStore* owned;  // may be null
+  // The lease keys recorded with the chunks others put here; empty: none.
+  PlacerKeyOf lease_keys;
 
   // From the store, else from the owned store: the chunk chain's first
   // links (store/chunk_source.hpp), with its rule for corrupt copies.
@@ -36,6 +39,11 @@ struct LocalChunks {
   // Every chunk of both, each once, sorted (a chunk can sit in both for a
   // moment while the owner moves it to its cache).
   Result<std::vector<ChunkId>> list() const;
+
+  // The lease key a copy of `id` made from here should carry (issue 15):
+  // the one recorded with its lease here, i.e. its owner's, so the owner's
+  // keyed renewals cover the new copy; none (the sender's own) if none is.
+  Result<PlacerKey> lease_key_of(const ChunkId& id) const;
 };
 
 // The chunks this peer's own files reference, whether it holds them or not

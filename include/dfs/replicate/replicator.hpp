@@ -64,9 +64,11 @@ class Replicator {
   // `referenced` (may be empty): the chunks this peer's files reference
   // without it holding them (a recovered mount's tree, issue 15); repair
   // asks their holders about them too, which renews their leases.
+  // `lease_keys` (may be empty): the lease keys recorded here with the
+  // chunks others put, which repair's copies carry (issue 15).
   Replicator(dht::Dht& dht, ChunkClient& client, store::ChunkStore& store, Scheduler& scheduler,
              ReplicationConfig config = {}, BlockingRunner* runner = nullptr, store::ChunkStore* owned = nullptr,
-             ReferencedChunks referenced = {});
+             ReferencedChunks referenced = {}, PlacerKeyOf lease_keys = {});
   ~Replicator();
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;

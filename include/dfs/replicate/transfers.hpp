@@ -47,7 +47,8 @@ class Transfers {
            std::function<void(Status)> done);
   // A background PUT_CHUNK of a chunk read from `local` once a slot is
   // granted, so a repair that copies thousands of chunks holds at most
-  // `parallel` of them in memory. Fails as the read does.
+  // `parallel` of them in memory, naming the lease key recorded with it
+  // there (LocalChunks::lease_key_of). Fails as the reads do.
   void put_from(LocalChunks local, const dht::Contact& to, const ChunkId& id, std::function<void(Status)> done);
   // GET_CHUNK (foreground): the bytes as received, unverified. `sent`
   // (may be null) runs when the GET leaves the queue for the peer, so a

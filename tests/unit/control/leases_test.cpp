@@ -1,5 +1,5 @@
 // The lease query on the control socket (node::Service::leases): a peer
-// answers when the lease on each chunk asked ends, counting leases it has
+// answers when the lease on each chunk asked ends (and its placer's key), counting leases it has
 // not written to its index yet, and refuses queries past its bound or with
 // IDs of the wrong length.
 #include <gtest/gtest.h>
@@ -59,7 +59,8 @@ class ControlLeasesTest : public ::testing::Test {
 };
 
 TEST_F(ControlLeasesTest, EachChunkAskedGetsItsLeaseEndInOrderBufferedOnesIncluded) {
-  ASSERT_TRUE(dir_->index().extend_leases({chunk(1)}, 2'000'000'000).ok());
+  const index::Index::Key32 key{7, 7, 7};
+  ASSERT_TRUE(dir_->index().extend_leases({index::Index::LeaseGrant{chunk(1), std::nullopt, key}}, 2'000'000'000).ok());
   const std::int64_t before = unix_seconds();
   dir_->leases().lease(chunk(2), dht::NodeId{}, {});  // buffered, not in the index yet
   auto client = ControlClient::connect(socket());
@@ -67,10 +68,11 @@ TEST_F(ControlLeasesTest, EachChunkAskedGetsItsLeaseEndInOrderBufferedOnesInclud
   auto ends = (**client)->leases({chunk(1), chunk(3), chunk(2)});
   ASSERT_TRUE(ends.ok()) << ends.error().to_string();
   ASSERT_EQ(ends->size(), 3u);
-  EXPECT_EQ((*ends)[0], 2'000'000'000);
+  EXPECT_EQ((*ends)[0], (node::HeldLease{2'000'000'000, key}));
   EXPECT_EQ((*ends)[1], std::nullopt);
   ASSERT_TRUE((*ends)[2].has_value());
-  EXPECT_GE(*(*ends)[2], before + dir_->leases().length().count());
+  EXPECT_GE((*ends)[2]->expires_at, before + dir_->leases().length().count());
+  EXPECT_EQ((*ends)[2]->placer_key, std::nullopt);
 }
 
 TEST_F(ControlLeasesTest, AQueryOfMoreChunksThanTheBoundIsRefused) {

@@ -115,7 +115,7 @@ class OnePeerNetwork final : public replicate::ChunkNetwork {
   }
   replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     replicated += ids.size();
-    return replicate::ReplicationSummary{1, 1, {}};
+    return replicate::ReplicationSummary{1, 1, {}, {}};
   }
   replicate::NetworkStatus status() override { return {}; }
   std::vector<replicate::PeerSummary> peers() override { return {}; }

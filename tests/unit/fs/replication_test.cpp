@@ -27,7 +27,9 @@ class GatedNetwork final : public replicate::ChunkNetwork {
     ++calls_started;
     opened_.wait(lock, [this] { return open_; });
     replicated += ids.size();
-    return replicate::ReplicationSummary{3, confirmed.load(), {}};
+    replicate::ReplicationSummary summary{3, confirmed.load(), {}, {}};
+    if (summary.min_confirmed < 2) summary.unplaced = ids;  // maybe on this peer alone
+    return summary;
   }
   replicate::NetworkStatus status() override { return {}; }
   std::vector<replicate::PeerSummary> peers() override { return {}; }
@@ -81,7 +83,7 @@ class RecordingNetwork final : public replicate::ChunkNetwork {
     replicate::ReplicationSummary finish() override {
       std::lock_guard lock(network.mu);
       ++network.finished;
-      return replicate::ReplicationSummary{3, 3, {}};
+      return replicate::ReplicationSummary{3, 3, {}, {}};
     }
     RecordingNetwork& network;
   };
@@ -90,7 +92,7 @@ class RecordingNetwork final : public replicate::ChunkNetwork {
   replicate::ReplicationSummary replicate(const std::vector<ChunkId>& ids) override {
     std::lock_guard lock(mu);
     read_back += ids.size();
-    return replicate::ReplicationSummary{3, 3, {}};
+    return replicate::ReplicationSummary{3, 3, {}, {}};
   }
   std::unique_ptr<replicate::ReplicationStream> start_replication() override { return std::make_unique<Stream>(*this); }
   replicate::NetworkStatus status() override { return {}; }

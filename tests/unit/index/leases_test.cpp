@@ -55,6 +55,20 @@ TEST_F(LeaseTest, ExtendingALeaseNeverShortensIt) {
   EXPECT_TRUE(*index_->is_leased(id(1), kNow + 150));
 }
 
+// Issue 15: what repair's copies carry. The first key recorded stays.
+TEST_F(LeaseTest, ALeaseTellsThePlacerKeyRecordedWithIt) {
+  Index::Key32 placer{}, owner{}, stranger{};
+  placer.fill(1);
+  owner.fill(2);
+  stranger.fill(3);
+  ASSERT_OK(index_->extend_leases({Index::LeaseGrant{id(1), placer, owner}, Index::LeaseGrant{id(2), placer}},
+                                  kNow + 10));
+  ASSERT_OK(index_->extend_leases({Index::LeaseGrant{id(1), placer, stranger}}, kNow + 20));
+  EXPECT_EQ(*index_->lease_placer_key(id(1)), std::optional<Index::Key32>(owner));
+  EXPECT_EQ(*index_->lease_placer_key(id(2)), std::nullopt) << "placed without a key";
+  EXPECT_EQ(*index_->lease_placer_key(id(3)), std::nullopt) << "no lease";
+}
+
 TEST_F(LeaseTest, CollectableKeepsTheCandidatesOrderAndSkipsWhatIsHeld) {
   ASSERT_OK(index_->record_file(file(1), {id(2)}));
   ASSERT_OK(index_->extend_leases({id(4)}, kNow + 1));

@@ -202,7 +202,7 @@ class RecordingNetwork final : public ChunkNetwork {
       net_.seen.push_back({id, *sealed});
     }
     ReplicationSummary finish() override {
-      ReplicationSummary summary{3, 3, {}};
+      ReplicationSummary summary{3, 3, {}, {}};
       for (std::size_t i = 1; i < net_.seen.size(); i += 2) summary.not_ours.push_back(net_.seen[i].id);
       return summary;
     }

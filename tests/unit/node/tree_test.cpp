@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "dfs/chunk/directory.hpp"
 #include "dfs/node/data_dir.hpp"
 #include "dfs/node/node.hpp"
+#include "dfs/replicate/chunk_network.hpp"
 #include "dfs/store/version_reader.hpp"
 #include "dfs/util/file.hpp"
 
@@ -270,6 +272,118 @@ TEST_F(TreeTest, ATreeNestedPastTheBoundIsRefused) {
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, Errc::too_large);
   EXPECT_TRUE(fs::is_empty(dir_ + "/out"));
+}
+
+// Peers that hold whatever `store` holds, counting the fetches. With a
+// gate, a fetch (other than of `ungated`) waits, up to a second, until
+// `gate` fetches are in flight together: fetches made one at a time each
+// wait the second out, and never reach it.
+class GatedNetwork final : public ChunkNetwork {
+ public:
+  GatedNetwork(store::ChunkStore& store, std::size_t gate, ChunkId ungated)
+      : store_(store), gate_(gate), ungated_(ungated) {}
+
+  Result<Bytes> fetch(const ChunkId& id) override {
+    std::unique_lock lock(mu_);
+    ++fetches_;
+    if (gate_ > 0 && id != ungated_) {
+      most_in_flight_ = std::max(most_in_flight_, ++in_flight_);
+      if (in_flight_ >= gate_) opened_ = true;
+      changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::seconds(1), [&] { return opened_; });
+      --in_flight_;
+    }
+    lock.unlock();
+    return store_.get(id);
+  }
+  ReplicationSummary replicate(const std::vector<ChunkId>&) override { return {}; }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<PeerSummary> peers() override { return {}; }
+
+  std::size_t fetches() {
+    std::lock_guard lock(mu_);
+    return fetches_;
+  }
+  std::size_t most_in_flight() {
+    std::lock_guard lock(mu_);
+    return most_in_flight_;
+  }
+
+ private:
+  store::ChunkStore& store_;
+  const std::size_t gate_;
+  const ChunkId ungated_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::size_t fetches_ = 0, in_flight_ = 0, most_in_flight_ = 0;
+  bool opened_ = false;
+};
+
+// A second peer, with an empty data directory, that fetches from `network`.
+struct Reader {
+  Reader(const std::string& dir, ChunkNetwork& network) {
+    NodeOptions options;
+    options.data_dir = dir;
+    options.chunk_size = 4096;
+    options.durable = false;
+    data_dir = std::move(DataDir::open(options)).value();
+    node = std::make_unique<Node>(*data_dir);
+    node->attach_network(&network);
+  }
+  ~Reader() { node->attach_network(nullptr); }
+  Status get(const FileId& id, const std::string& out) {
+    fs::create_directory(out);
+    auto fd = open_file(out, O_RDONLY | O_DIRECTORY);
+    EXPECT_TRUE(fd.ok());
+    return node->get_tree(id, fd->get(), {});
+  }
+  std::unique_ptr<DataDir> data_dir;
+  std::unique_ptr<Node> node;
+};
+
+// From peers, a tree's directories are fetched a level at a time, not one
+// round trip after another: the 8 subdirectories' snapshots are asked for
+// together.
+TEST_F(TreeTest, FromPeersTheSnapshotsOfALevelAreFetchedAllAtOnce) {
+  fs::create_directories(src());
+  for (int i = 0; i < 8; ++i) {
+    fs::create_directories(src() + "/d" + std::to_string(i));
+    write("/d" + std::to_string(i) + "/f", "file " + std::to_string(i));
+  }
+  const FileId id = put(src());
+  GatedNetwork network(data_dir_->store(), 8, id.manifest);
+  Reader reader(dir_ + "/reader", network);
+  Status got = reader.get(id, dir_ + "/out");
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  expect_same_tree(src(), dir_ + "/out");
+  EXPECT_EQ(network.most_in_flight(), 8u);
+  EXPECT_EQ(network.fetches(), 9u) << "each snapshot once, though the tree is walked twice (counted, then made)";
+}
+
+// The walk ahead of the fetches is bounded like the others: a tree that
+// names one snapshot over and over costs one fetch per distinct snapshot,
+// and is refused before anything is made.
+TEST_F(TreeTest, FromPeersATreeNamingOneSnapshotOverAndOverIsFetchedOnceAndRefused) {
+  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
+  for (int depth = 0; depth < 7; ++depth) {
+    std::vector<DirEntry> entries;
+    for (char c = 'a'; c < 'a' + 16; ++c) {
+      DirEntry e;
+      e.name = std::string(1, c);
+      e.type = EntryType::directory;
+      e.mode = 0755;
+      e.id = level;
+      entries.push_back(e);
+    }
+    level = seal_raw(data_dir_->store(), entries);
+  }
+  GatedNetwork network(data_dir_->store(), 0, level.manifest);
+  Reader reader(dir_ + "/reader", network);
+  Status got = reader.get(level, dir_ + "/out");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large);
+  EXPECT_TRUE(fs::is_empty(dir_ + "/out"));
+  EXPECT_EQ(network.fetches(), 8u);
 }
 
 TEST_F(TreeTest, GettingAFileIdAsATreeOrATreeAsAFileSaysWhich) {

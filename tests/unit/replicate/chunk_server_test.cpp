@@ -142,11 +142,13 @@ struct RecordedLeases final : LeaseRecorder {
     std::lock_guard lock(mu);
     leased.push_back(id);
   }
-  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker, const PlacerKey&) override {
+  void renew_placed_by(const std::vector<ChunkId>& ids, const dht::NodeId& asker, const PlacerKey& key) override {
     std::lock_guard lock(mu);
     for (const ChunkId& id : ids) {
       auto it = placers.find(id);
-      if (it != placers.end() && it->second == asker) leased.push_back(id);
+      if (it == placers.end() || it->second != asker) continue;
+      leased.push_back(id);
+      if (key) keys.emplace(id, *key);  // where none is
     }
   }
   void renew_keyed(const std::vector<ChunkId>& ids, const crypto::PublicKey& key, std::int64_t) override {
@@ -225,6 +227,27 @@ TEST(ChunkServerLeases, AHasSignedByThePlacersKeyRenewsFromANewNodeIdAndNoOtherS
   EXPECT_EQ(leases.leased.size(), 1u) << "a renewal not signed by the placer's key renewed the lease";
   ask(recovered, sign_renewal(owner, holder, recovered, 1000, ids));
   EXPECT_EQ(leases.leased.size(), 2u) << "the placer's key did not renew from a new node ID";
+}
+
+// Issue 15: a placer that got its recovery key after placing names it
+// with its next signed HAS, also for the chunks it holds itself (one of
+// their R closest), so a machine that recovers its namespace renews those
+// by the key alone. A holder's HAS names no key for what it did not place.
+TEST(ChunkServerLeases, AHasSignedByAPlacerThatHoldsTheChunkTooNamesItsKeyForIt) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, nullptr, &leases);
+  const crypto::SigningKey owner = crypto::SigningKey::from_seed(crypto::SecretKey::generate());
+  const Bytes placed = bytes_of("placed before the key"), other = bytes_of("placed by another");
+  const std::vector<ChunkId> ids{ChunkId::of(placed), ChunkId::of(other)};
+  ASSERT_TRUE(server.on_put(ids[0], placed, peer(1)).ok());  // no key yet
+  ASSERT_TRUE(server.on_put(ids[1], other, peer(2)).ok());
+  const dht::NodeId holder = peer(9);
+  ASSERT_TRUE(server.on_has(ids, HasAsker{peer(1), {true, true}, sign_renewal(owner, holder, peer(1), 1000, ids),
+                                          holder}).ok());
+  ASSERT_EQ(leases.keys.count(ids[0]), 1u) << "the placer's key was not recorded";
+  EXPECT_EQ(leases.keys.at(ids[0]), owner.public_key());
+  EXPECT_EQ(leases.keys.count(ids[1]), 0u) << "a key recorded for a chunk its signer did not place";
 }
 
 TEST(ChunkServerLeases, ARefusedPutLeasesNothing) {

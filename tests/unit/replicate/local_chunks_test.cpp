@@ -22,7 +22,7 @@ class LocalChunksTest : public ::testing::Test {
 
   store::MemoryChunkStore served;
   store::MemoryChunkStore owned;
-  LocalChunks local{served, &owned};
+  LocalChunks local{served, &owned, {}};
 };
 
 TEST_F(LocalChunksTest, GetReadsTheServedStoreElseTheOwnedOne) {

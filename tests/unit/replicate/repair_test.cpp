@@ -206,6 +206,40 @@ TEST_F(RepairTest, WhenEveryHolderFindsACopyMissingAtOnceOnlyTheClosestPushesIt)
   EXPECT_EQ(total_stats().copies_made, lost) << "one copy per missing copy, not one per holder";
 }
 
+// Issue 15: a copy a holder makes in repair carries the owner's lease key
+// (the one recorded with the chunk where the holder got it), not the
+// holder's own, so the owner's keyed renewals — from the machine that
+// recovers its namespace — cover the new copy too.
+TEST_F(RepairTest, ARepairCopyCarriesTheOwnersLeaseKeyNotTheRepairers) {
+  ASSERT_TRUE(net.grow(12));
+  for (std::size_t i = 0; i < net.size(); ++i) {
+    crypto::PublicKey own{};
+    own.fill(static_cast<std::uint8_t>(i + 1));
+    net.chunks().set_lease_key(net.contact(i).address, own);
+  }
+  const std::size_t owner = 0;
+  crypto::PublicKey owner_key{};
+  owner_key.fill(1);
+  const ChunkId id = net.add_chunk(owner, 4096, true);
+  auto report = net.replicate(owner, id);
+  ASSERT_TRUE(report && report->ok() && !(*report)->under_replicated());
+  const std::vector<std::size_t> before = net.closest(id, kR, true);
+  // The owner is gone (it cannot copy with its own key), and a holder too.
+  net.kill(owner);
+  const auto holder = std::find_if(before.begin(), before.end(), [&](std::size_t i) { return i != owner; });
+  ASSERT_NE(holder, before.end());
+  net.kill(*holder);
+  net.start_repair_all();
+  ASSERT_TRUE(net.run_until([&] { return net.fully_placed(id); }, net.loop().now() + 3 * kInterval));
+  std::size_t new_holders = 0;
+  for (std::size_t i : net.closest(id, kR, true)) {
+    if (std::find(before.begin(), before.end(), i) != before.end()) continue;
+    ++new_holders;
+    EXPECT_EQ(net.leases(i).key_of(id), PlacerKey(owner_key)) << "node " << i << " got its copy by repair";
+  }
+  EXPECT_GT(new_holders, 0u);
+}
+
 // dfs status's lease horizon (issue 15): a sweep that asked about every
 // chunk renewed every lease, so it is stamped when it began, once complete.
 TEST_F(RepairTest, ACompleteSweepRecordsWhenItBegan) {

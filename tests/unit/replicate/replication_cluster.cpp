@@ -95,9 +95,13 @@ bool ReplicationCluster::grow(std::size_t n) {
       std::lock_guard lock(list->mu);
       return list->ids;
     };
+    // Read from the Replicator's blocking work, as a node reads its index.
+    auto placer_key_of = [leases = node.leases.get()](const ChunkId& id) -> Result<replicate::PlacerKey> {
+      return leases->key_of(id);
+    };
     node.replicator = std::make_unique<replicate::Replicator>(cluster_.dht(i), *node.client, *node.store,
                                                               cluster_.loop(), rc, runner_.get(), node.owned.get(),
-                                                              std::move(referenced));
+                                                              std::move(referenced), std::move(placer_key_of));
     nodes_.push_back(std::move(node));
   }
   return joined;

@@ -61,7 +61,14 @@ class SettlingRunner final : public replicate::BlockingRunner {
 // renewal by its placer counts too). Thread-safe.
 class LeaseLog final : public replicate::LeaseRecorder {
  public:
-  void lease(const ChunkId& id, const dht::NodeId&, const replicate::PlacerKey&) override { renew(id); }
+  // Keeps the first lease key sent with a chunk, as the index does.
+  void lease(const ChunkId& id, const dht::NodeId&, const replicate::PlacerKey& key) override {
+    {
+      std::lock_guard lock(mu_);
+      if (key) keys_.emplace(id, *key);
+    }
+    renew(id);
+  }
   void renew(const ChunkId& id) override {
     std::lock_guard lock(mu_);
     ++leases_[id];
@@ -75,10 +82,17 @@ class LeaseLog final : public replicate::LeaseRecorder {
     auto it = leases_.find(id);
     return it == leases_.end() ? 0 : it->second;
   }
+  // The lease key recorded with `id` (replicate::PlacerKeyOf).
+  replicate::PlacerKey key_of(const ChunkId& id) {
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(id);
+    return it == keys_.end() ? replicate::PlacerKey() : replicate::PlacerKey(it->second);
+  }
 
  private:
   std::mutex mu_;
   std::unordered_map<ChunkId, std::size_t> leases_;  // guarded by mu_
+  std::unordered_map<ChunkId, crypto::PublicKey> keys_;  // guarded by mu_
 };
 
 // Added to every test's seed: DFS_REPLICATE_SEED, to replay the tests on

@@ -327,7 +327,8 @@ TEST_F(OffloadTest, WithDiskReadsAndHashingOnAWorkerPoolReplicateAndFetchStillWo
 // connection. The Replicator's own deadlines must end every operation.
 class SilentClient final : public ChunkClient {
  public:
-  void put_chunk(const dht::Contact&, const ChunkId&, SharedBytes, std::function<void(Status)> done) override {
+  void put_chunk(const dht::Contact&, const ChunkId&, SharedBytes, const PlacerKey&,
+                 std::function<void(Status)> done) override {
     held.push_back([done] { (void)done; });
   }
   void get_chunk(const dht::Contact&, const ChunkId&, std::function<void(Result<Bytes>)> done) override {

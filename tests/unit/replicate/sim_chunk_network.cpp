@@ -10,8 +10,9 @@ using dht::Contact;
 class SimChunkNetwork::Client final : public replicate::ChunkClient {
  public:
   Client(SimChunkNetwork& network, std::string self) : network_(network), self_(std::move(self)) {}
-  void put_chunk(const Contact& to, const ChunkId& id, SharedBytes sealed, std::function<void(Status)> done) override {
-    network_.put(self_, to, id, std::move(sealed), std::move(done));
+  void put_chunk(const Contact& to, const ChunkId& id, SharedBytes sealed, const replicate::PlacerKey& lease_key,
+                 std::function<void(Status)> done) override {
+    network_.put(self_, to, id, std::move(sealed), lease_key, std::move(done));
   }
   void get_chunk(const Contact& to, const ChunkId& id, std::function<void(Result<Bytes>)> done) override {
     network_.get(self_, to, id, std::move(done));
@@ -50,6 +51,10 @@ void SimChunkNetwork::answer_busy(const std::string& address, std::size_t count)
 
 void SimChunkNetwork::set_refusing_puts(const std::string& address, bool on) {
   if (on) refusing_puts_.insert(address); else refusing_puts_.erase(address);
+}
+
+void SimChunkNetwork::set_lease_key(const std::string& address, const replicate::PlacerKey& key) {
+  lease_keys_[address] = key;
 }
 
 void SimChunkNetwork::set_lying(const std::string& address, bool on) {
@@ -108,7 +113,12 @@ void SimChunkNetwork::call(const std::string& from, const Contact& to, std::func
 }
 
 void SimChunkNetwork::put(const std::string& from, const Contact& to, const ChunkId& id, SharedBytes sealed,
-                          std::function<void(Status)> done) {
+                          const replicate::PlacerKey& lease_key, std::function<void(Status)> done) {
+  replicate::PlacerKey key = lease_key;
+  if (!key) {
+    auto own = lease_keys_.find(from);
+    if (own != lease_keys_.end()) key = own->second;
+  }
   ++stats_.puts;
   ++sent_by_[from].puts;
   const bool refuse = refusing_puts_.contains(to.address);
@@ -116,11 +126,11 @@ void SimChunkNetwork::put(const std::string& from, const Contact& to, const Chun
   auto busy_left = busy_puts_.find(to.address);
   const bool busy = busy_left != busy_puts_.end() && busy_left->second > 0;
   if (busy) --busy_left->second;
-  call<Status>(from, to, [id, sealed = std::move(sealed), refuse, lie, busy](replicate::ChunkServer& server) -> Status {
+  call<Status>(from, to, [id, sealed = std::move(sealed), refuse, lie, busy, key](replicate::ChunkServer& server) -> Status {
     if (busy) return make_error(Errc::busy, "simulated busy: puts faster than its rate limit");
     if (refuse) return make_error(Errc::no_space, "simulated full disk");
     if (lie) return {};
-    return server.on_put(id, sealed.view());
+    return server.on_put(id, sealed.view(), {}, key);
   }, std::move(done));
 }
 

@@ -23,6 +23,7 @@
 #include <unordered_set>
 
 #include "dfs/replicate/chunk_client.hpp"
+#include "dfs/replicate/keyed_renewal.hpp"
 #include "dfs/replicate/chunk_server.hpp"
 #include "sim/event_loop.hpp"
 #include "sim/sim_network.hpp"
@@ -65,6 +66,9 @@ class SimChunkNetwork {
   // The next `count` PUTs to `address` are answered Errc::busy (its rate
   // limits), as a peer does when puts outrun it.
   void answer_busy(const std::string& address, std::size_t count);
+  // The lease key `address`'s client sends with a PUT that names none
+  // (its own, as a node with a recovery key has); none by default.
+  void set_lease_key(const std::string& address, const replicate::PlacerKey& key);
   // `address` claims everything and stores nothing.
   void set_lying(const std::string& address, bool on);
   // The next `count` storage challenges sent to `address` get no answer
@@ -92,7 +96,7 @@ class SimChunkNetwork {
   milliseconds latency();
 
   void put(const std::string& from, const dht::Contact& to, const ChunkId& id, SharedBytes sealed,
-           std::function<void(Status)> done);
+           const replicate::PlacerKey& key, std::function<void(Status)> done);
   void get(const std::string& from, const dht::Contact& to, const ChunkId& id,
            std::function<void(Result<Bytes>)> done);
   void has(const std::string& from, const dht::Contact& to, std::vector<ChunkId> ids,
@@ -110,6 +114,7 @@ class SimChunkNetwork {
   std::unordered_set<std::string> refusing_puts_;
   std::unordered_map<std::string, std::size_t> busy_puts_;  // left to answer busy, by address
   std::unordered_set<std::string> lying_;
+  std::unordered_map<std::string, replicate::PlacerKey> lease_keys_;  // by address
   std::unordered_map<std::string, std::size_t> challenges_to_drop_;
   ChunkNetworkStats stats_;
   std::unordered_map<std::string, ChunkNetworkStats> sent_by_;

@@ -28,8 +28,10 @@ class ManualClient final : public ChunkClient {
     std::function<void(Result<Bytes>)> get_done;
     std::function<void(Result<std::vector<bool>>)> has_done;
   };
-  void put_chunk(const dht::Contact&, const ChunkId& id, SharedBytes sealed, std::function<void(Status)> done) override {
+  void put_chunk(const dht::Contact&, const ChunkId& id, SharedBytes sealed, const PlacerKey& lease_key,
+                 std::function<void(Status)> done) override {
     calls.push_back(Call{"put", id, sealed.size(), std::move(done), {}, {}});
+    put_keys.push_back(lease_key);
   }
   void get_chunk(const dht::Contact&, const ChunkId& id, std::function<void(Result<Bytes>)> done) override {
     calls.push_back(Call{"get", id, 0, {}, std::move(done), {}});
@@ -44,6 +46,7 @@ class ManualClient final : public ChunkClient {
     proofs.push_back(std::move(done));
   }
   std::vector<Call> calls;
+  std::vector<PlacerKey> put_keys;  // the lease key each put named, in order
   std::vector<std::function<void(Result<crypto::Digest>)>> proofs;  // of the "prove" calls, in order
 };
 
@@ -160,9 +163,9 @@ TEST_F(OneSlotTest, PutFromReadsTheChunkOnlyOnceASlotIsGrantedAndFailsAsTheReadD
 
   transfers->get(peer, id_of("busy"), [](Result<Bytes>) {});
   std::optional<Status> copied;
-  transfers->put_from(LocalChunks{store, nullptr}, peer, id, [&copied](Status s) { copied = std::move(s); });
+  transfers->put_from(LocalChunks{store, nullptr, {}}, peer, id, [&copied](Status s) { copied = std::move(s); });
   std::optional<Status> missing;
-  transfers->put_from(LocalChunks{store, nullptr}, peer, id_of("gone"), [&missing](Status s) { missing = std::move(s); });
+  transfers->put_from(LocalChunks{store, nullptr, {}}, peer, id_of("gone"), [&missing](Status s) { missing = std::move(s); });
   // Stored while the copy waits for its slot: the read comes after the wait.
   ASSERT_TRUE(store.put(id, sealed).ok());
   ASSERT_EQ(client.calls.size(), 1u);
@@ -178,6 +181,28 @@ TEST_F(OneSlotTest, PutFromReadsTheChunkOnlyOnceASlotIsGrantedAndFailsAsTheReadD
   ASSERT_TRUE(missing.has_value());
   ASSERT_FALSE(missing->ok());
   EXPECT_EQ(missing->error().code, Errc::not_found);
+}
+
+// A repair copy names the lease key recorded with the chunk here (the
+// owner's, issue 15), so the owner's keyed renewals cover the new copy; a
+// chunk with none recorded leaves the client's own.
+TEST_F(TransfersTest, PutFromNamesTheLeaseKeyRecordedWithTheChunk) {
+  store::MemoryChunkStore store;
+  const Bytes owners(50, 1), unkeyed(50, 2);
+  ASSERT_TRUE(store.put(ChunkId::of(owners), owners).ok());
+  ASSERT_TRUE(store.put(ChunkId::of(unkeyed), unkeyed).ok());
+  crypto::PublicKey owner_key{};
+  owner_key.fill(9);
+  const PlacerKeyOf recorded = [&](const ChunkId& id) -> Result<PlacerKey> {
+    if (id == ChunkId::of(owners)) return PlacerKey(owner_key);
+    return PlacerKey();
+  };
+  transfers->put_from(LocalChunks{store, nullptr, recorded}, peer, ChunkId::of(owners), [](Status) {});
+  transfers->put_from(LocalChunks{store, nullptr, recorded}, peer, ChunkId::of(unkeyed), [](Status) {});
+  run_for(milliseconds(1));
+  ASSERT_EQ(client.put_keys.size(), 2u);
+  EXPECT_EQ(client.put_keys[0], PlacerKey(owner_key));
+  EXPECT_EQ(client.put_keys[1], PlacerKey());
 }
 
 TEST_F(TransfersTest, DestroyedWithRpcsInFlightItCallsNothingBack) {
