@@ -99,8 +99,7 @@ p2p_unmount "$mnt_a" "$pid_a"
 # peers refused (busy: beyond their rate limit), chunks left with no copy
 # on another peer after their placement, snapshots held back because some
 # chunk had none.
-cp "$(peer_dir 1)/dfsmount.log" "$work/a.dfsmount.log" 2>/dev/null || true
-count() { grep -c -- "$1" "$work/a.dfsmount.log" 2>/dev/null || true; }
+count() { grep -c -- "$1" "$work/a.log" || true; }
 echo "   A's log: $(count 'not stored by') puts refused ($(count 'busy') lines say busy)," \
   "$(count 'could not replicate chunk') placements with no copy on another peer," \
   "$(count 'snapshot not published') snapshots held back"
