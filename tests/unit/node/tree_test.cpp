@@ -237,9 +237,10 @@ TEST_F(TreeTest, ASnapshotWithANameThatClimbsOutIsRefusedAndNothingIsMade) {
   }
 }
 
-TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade) {
-  // 16 names for the level below, 7 levels: 16^7 entries to make.
-  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
+// 8 distinct snapshots, each naming the one below 16 times: 16^7 entries
+// to make.
+FileId one_snapshot_named_over_and_over(store::ChunkStore& store) {
+  FileId level = seal_raw(store, {fifo("leaf")});
   for (int depth = 0; depth < 7; ++depth) {
     std::vector<DirEntry> entries;
     for (char c = 'a'; c < 'a' + 16; ++c) {
@@ -250,8 +251,13 @@ TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade)
       e.id = level;
       entries.push_back(e);
     }
-    level = seal_raw(data_dir_->store(), entries);
+    level = seal_raw(store, entries);
   }
+  return level;
+}
+
+TEST_F(TreeTest, ATreeNamingOneSnapshotOverAndOverIsRefusedBeforeAnythingIsMade) {
+  const FileId level = one_snapshot_named_over_and_over(data_dir_->store());
   Status got = get(level, dir_ + "/out");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, Errc::too_large);
@@ -364,19 +370,7 @@ TEST_F(TreeTest, FromPeersTheSnapshotsOfALevelAreFetchedAllAtOnce) {
 // names one snapshot over and over costs one fetch per distinct snapshot,
 // and is refused before anything is made.
 TEST_F(TreeTest, FromPeersATreeNamingOneSnapshotOverAndOverIsFetchedOnceAndRefused) {
-  FileId level = seal_raw(data_dir_->store(), {fifo("leaf")});
-  for (int depth = 0; depth < 7; ++depth) {
-    std::vector<DirEntry> entries;
-    for (char c = 'a'; c < 'a' + 16; ++c) {
-      DirEntry e;
-      e.name = std::string(1, c);
-      e.type = EntryType::directory;
-      e.mode = 0755;
-      e.id = level;
-      entries.push_back(e);
-    }
-    level = seal_raw(data_dir_->store(), entries);
-  }
+  const FileId level = one_snapshot_named_over_and_over(data_dir_->store());
   GatedNetwork network(data_dir_->store(), 0, level.manifest);
   Reader reader(dir_ + "/reader", network);
   Status got = reader.get(level, dir_ + "/out");
