@@ -95,7 +95,7 @@ snap "snapshot, unchanged"
 # The machine is lost: a clean unmount first (its replication queue drains
 # and its last snapshot is published), then its data directory goes.
 p2p_unmount "$mnt_a" "$pid_a"
-# What A's placement met, from its log (kept beside the others): puts the
+# What A's placement met, from its log ($work/a.log): puts the
 # peers refused (busy: beyond their rate limit), chunks left with no copy
 # on another peer after their placement, snapshots held back because some
 # chunk had none.
