@@ -1,9 +1,11 @@
 #include "dfs/node/node.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
+#include <map>
 
 #include "dfs/chunk/chunker.hpp"
 #include "dfs/node/recovery.hpp"
@@ -274,33 +276,83 @@ void Node::attach_network(ChunkNetwork* network) {
 
 namespace {
 
-// What get writes next: a chunk's plaintext, or a run of holes.
+// What get writes: a chunk's plaintext, or a run of holes, at `offset`.
 struct Piece {
+  std::uint64_t offset = 0;
   Bytes plaintext;
   std::uint64_t hole = 0;  // bytes of zeros
+  std::uint64_t size() const { return hole + plaintext.size(); }
 };
 
-// Writes a hole of `length` bytes at `fd`'s offset: seeks over it in a
-// regular file (the copy stays sparse; a final ftruncate sets the size),
-// writes zeros to anything else (a pipe, a device).
-Status write_hole(int fd, bool seekable, std::uint64_t length) {
-  if (seekable) {
-    if (::lseek(fd, static_cast<off_t>(length), SEEK_CUR) < 0) return errno_error("seeking over a hole in the output");
+// Where get writes. A regular file (not opened to append) takes each piece
+// at its offset from where the fd stood, in any order, so that one chunk
+// slow to arrive does not stop the fetches behind it; holes are left
+// unwritten (the copy stays sparse; finish() sets the size). Anything else
+// (a pipe, a device) takes the pieces in order, holes written as zeros.
+class Output {
+ public:
+  explicit Output(int fd) : fd_(fd) {
+    struct stat st {};
+    regular_ = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    const int flags = ::fcntl(fd, F_GETFL);
+    const off_t at = regular_ && flags >= 0 && (flags & O_APPEND) == 0 ? ::lseek(fd, 0, SEEK_CUR) : -1;
+    any_order_ = at >= 0;
+    base_ = any_order_ ? static_cast<std::uint64_t>(at) : 0;
+  }
+
+  bool any_order() const { return any_order_; }
+
+  Status write(const Piece& piece) {
+    if (!any_order_) return piece.hole ? write_hole(piece.hole) : write_full(fd_, piece.plaintext, "output");
+    if (!piece.hole) DFS_TRY(pwrite_full(fd_, piece.plaintext, base_ + piece.offset, "output"));
+    written_.emplace(piece.offset, piece.offset + piece.size());
+    while (!written_.empty() && written_.begin()->first == prefix_) {
+      prefix_ = written_.begin()->second;
+      written_.erase(written_.begin());
+    }
     return {};
   }
-  const Bytes zeros(static_cast<std::size_t>(std::min<std::uint64_t>(length, kDefaultChunkSize)), 0);
-  for (std::uint64_t done = 0; done < length;) {
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, zeros.size()));
-    DFS_TRY(write_full(fd, ByteView(zeros).first(n), "output"));
-    done += n;
-  }
-  return {};
-}
 
-bool is_regular(int fd) {
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
+  // Every piece of a file of `size` bytes was written: the size makes a
+  // trailing hole, and the fd stands after the file.
+  Status finish(std::uint64_t size) {
+    if (!regular_) return {};
+    const off_t end = any_order_ ? static_cast<off_t>(base_ + size) : ::lseek(fd_, 0, SEEK_CUR);
+    if (end < 0 || ::ftruncate(fd_, end) != 0) return errno_error("setting the size of the output");
+    if (any_order_ && ::lseek(fd_, end, SEEK_SET) < 0) return errno_error("seeking to the end of the output");
+    return {};
+  }
+
+  // The get failed: nothing past the pieces written without a gap from
+  // the start is left (as when pieces are written in order).
+  void cut_after_prefix() {
+    if (any_order_ && !written_.empty()) (void)::ftruncate(fd_, static_cast<off_t>(base_ + prefix_));
+  }
+
+ private:
+  // A hole in order: seeks over it in a regular file, writes zeros to
+  // anything else.
+  Status write_hole(std::uint64_t length) {
+    if (regular_) {
+      if (::lseek(fd_, static_cast<off_t>(length), SEEK_CUR) < 0) return errno_error("seeking over a hole in the output");
+      return {};
+    }
+    const Bytes zeros(static_cast<std::size_t>(std::min<std::uint64_t>(length, kDefaultChunkSize)), 0);
+    for (std::uint64_t done = 0; done < length;) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(length - done, zeros.size()));
+      DFS_TRY(write_full(fd_, ByteView(zeros).first(n), "output"));
+      done += n;
+    }
+    return {};
+  }
+
+  int fd_;
+  bool regular_ = false;
+  bool any_order_ = false;
+  std::uint64_t base_ = 0;    // the fd's offset when the get began (any order)
+  std::uint64_t prefix_ = 0;  // bytes written without a gap from the start
+  std::map<std::uint64_t, std::uint64_t> written_;  // pieces past the prefix: offset -> end
+};
 
 }  // namespace
 
@@ -312,18 +364,15 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   const std::size_t local_window = pool_.size() * kChunksInFlightPerThread;
   AdaptiveWindow window(network_ ? kMinRemoteFetchesInFlight : local_window,
                         network_ ? kMaxRemoteFetchesInFlight : local_window, AdaptiveWindow::Clock::now());
-  OrderedPipeline<Result<Piece>> pipeline(pool, window.size());
-  const bool seekable = is_regular(out_fd);
+  Output output(out_fd);
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Piece> piece) {
     if (piece.ok() && !piece->hole) window.completed(piece->plaintext.size(), AdaptiveWindow::Clock::now());
-    pipeline.set_window(window.size());
     if (piece.ok()) {
-      Status written = piece->hole ? write_hole(out_fd, seekable, piece->hole)
-                                   : write_full(out_fd, piece->plaintext, "output");
+      Status written = output.write(*piece);
       if (written.ok()) {
-        done += piece->hole + piece->plaintext.size();
+        done += piece->size();
         if (progress) progress(done, manifest.file_size);
         return true;
       }
@@ -339,43 +388,57 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
     if (const ChunkRef* ref = manifest.chunk(i)) store_->prefetch(ref->id);
   };
   const std::uint64_t count = manifest.chunk_count();
-  for (std::uint64_t i = 0; i < std::min<std::uint64_t>(read_ahead, count); ++i) prefetch(i);
-  for (std::uint64_t i = 0; i < count;) {
-    if (const std::uint64_t next = manifest.next_stored(i); next > i) {  // a run of holes, one piece
-      const std::uint64_t end = std::min<std::uint64_t>(manifest.file_size, next * manifest.chunk_size);
-      Piece hole{{}, end - i * manifest.chunk_size};
-      if (!pipeline.push([hole = std::move(hole)]() -> Result<Piece> { return hole; }, write_out)) break;
-      i = next;
-      continue;
+  auto run = [&](auto& pipeline) {
+    auto consume = [&](Result<Piece> piece) {
+      const bool more = write_out(std::move(piece));
+      pipeline.set_window(window.size());
+      return more;
+    };
+    for (std::uint64_t i = 0; i < std::min<std::uint64_t>(read_ahead, count); ++i) prefetch(i);
+    for (std::uint64_t i = 0; i < count;) {
+      const std::uint64_t offset = i * manifest.chunk_size;
+      if (const std::uint64_t next = manifest.next_stored(i); next > i) {  // a run of holes, one piece
+        const std::uint64_t end = std::min<std::uint64_t>(manifest.file_size, next * manifest.chunk_size);
+        Piece hole{offset, {}, end - offset};
+        if (!pipeline.push([hole = std::move(hole)]() -> Result<Piece> { return hole; }, consume)) break;
+        i = next;
+        continue;
+      }
+      if (i + read_ahead < count) prefetch(i + read_ahead);
+      bool keep_going = pipeline.push(
+          [this, ref = *manifest.chunk(i), i, offset]() -> Result<Piece> {
+            // Stores and the network verify the hash; only decryption is left.
+            auto sealed = find_chunk(ref.id);
+            if (!sealed.ok()) {
+              Error e = sealed.take_error();
+              e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
+              return e;
+            }
+            DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_data_chunk(ref, *sealed));
+            return Piece{offset, std::move(plaintext), 0};
+          },
+          consume);
+      ++i;
+      if (!keep_going) break;
     }
-    if (i + read_ahead < count) prefetch(i + read_ahead);
-    bool keep_going = pipeline.push(
-        [this, ref = *manifest.chunk(i), i]() -> Result<Piece> {
-          // Stores and the network verify the hash; only decryption is left.
-          auto sealed = find_chunk(ref.id);
-          if (!sealed.ok()) {
-            Error e = sealed.take_error();
-            e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
-            return e;
-          }
-          DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_data_chunk(ref, *sealed));
-          return Piece{std::move(plaintext), 0};
-        },
-        write_out);
-    ++i;
-    if (!keep_going) break;
+    pipeline.drain(consume);
+  };
+  if (output.any_order()) {
+    CompletionPipeline<Result<Piece>> pipeline(pool, window.size());
+    run(pipeline);
+  } else {
+    OrderedPipeline<Result<Piece>> pipeline(pool, window.size());
+    run(pipeline);
   }
-  pipeline.drain(write_out);
   if (network_) {
     log::info("get: " + std::to_string(count) + " chunks, up to " + std::to_string(window.size()) +
               " fetches in flight");
   }
-  // A trailing hole was only sought over: the size makes it.
-  if (failure.ok() && seekable && manifest.chunk_count() > 0) {
-    const off_t end = ::lseek(out_fd, 0, SEEK_CUR);
-    if (end < 0 || ::ftruncate(out_fd, end) != 0) return errno_error("setting the size of the output");
+  if (!failure.ok()) {
+    output.cut_after_prefix();
+    return failure;
   }
-  return failure;
+  return count > 0 ? output.finish(manifest.file_size) : Status{};
 }
 
 Result<std::vector<FileSummary>> Node::list() {

@@ -50,10 +50,15 @@ Result<std::size_t> pread_full(int fd, MutableByteView buf, std::uint64_t offset
   });
 }
 
-Status write_full(int fd, ByteView data, const std::string& what) {
+namespace {
+
+// Writes all of `data` through write_some(at, count, done), retrying on
+// EINTR and short writes.
+template <typename WriteSome>
+Status write_all(ByteView data, const std::string& what, WriteSome write_some) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = write_some(data.data() + done, data.size() - done, done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_error("cannot write " + what);
@@ -61,6 +66,20 @@ Status write_full(int fd, ByteView data, const std::string& what) {
     done += static_cast<std::size_t>(n);
   }
   return {};
+}
+
+}  // namespace
+
+Status write_full(int fd, ByteView data, const std::string& what) {
+  return write_all(data, what, [fd](const std::uint8_t* at, std::size_t count, std::size_t) {
+    return ::write(fd, at, count);
+  });
+}
+
+Status pwrite_full(int fd, ByteView data, std::uint64_t offset, const std::string& what) {
+  return write_all(data, what, [fd, offset](const std::uint8_t* at, std::size_t count, std::size_t done) {
+    return ::pwrite(fd, at, count, static_cast<off_t>(offset + done));
+  });
 }
 
 Status fsync_fd(int fd, const std::string& what) {

@@ -44,6 +44,8 @@ Result<std::size_t> pread_full(int fd, MutableByteView buf, std::uint64_t offset
 
 // Writes all of `data`, retrying on EINTR and short writes.
 Status write_full(int fd, ByteView data, const std::string& what);
+// The same at `offset` (pwrite: the fd's offset does not move).
+Status pwrite_full(int fd, ByteView data, std::uint64_t offset, const std::string& what);
 
 Status fsync_fd(int fd, const std::string& what);
 // fsync of a directory, so a rename or create inside it is durable.

@@ -6,6 +6,12 @@
 // both `put` (read → seal+store in parallel → collect IDs in order) and
 // `get` (fetch+verify+decrypt in parallel → write in order), with memory
 // bounded by the window instead of the file size.
+//
+// CompletionPipeline is the same with results handed back as they
+// complete, in any order: the window then bounds the jobs running, and one
+// slow job does not hold back the start of those behind it (a get written
+// at each chunk's offset: one chunk slow to arrive across a long link
+// would otherwise stop the fetches behind it once the window fills).
 #pragma once
 
 #include <condition_variable>
@@ -13,6 +19,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -95,6 +102,78 @@ class OrderedPipeline {
   bool stopped_ = false;
   std::size_t window_;
   std::deque<std::future<T>> in_flight_;
+};
+
+template <typename T>
+class CompletionPipeline {
+ public:
+  // `window` bounds the jobs submitted whose result was not consumed yet.
+  CompletionPipeline(WorkerPool& pool, std::size_t window)
+      : pool_(pool), window_(window ? window : 1), done_(std::make_shared<Done>()) {}
+
+  // Runs `job` on the pool. If the window is full, first hands results
+  // that completed to `consume` (waiting for one if none has). A false
+  // from consume means "stop": no later result is consumed nor job
+  // started, and push returns false.
+  template <typename Job, typename Consume>
+  bool push(Job&& job, Consume&& consume) {
+    while (!stopped_ && in_flight_ >= window_) take(consume);
+    if (stopped_) return false;
+    ++in_flight_;
+    pool_.submit([done = done_, job = std::forward<Job>(job)]() mutable {
+      T value = job();
+      std::lock_guard lock(done->mu);
+      done->results.push_back(std::move(value));
+      done->cv.notify_all();
+    });
+    return true;
+  }
+
+  void set_window(std::size_t window) { window_ = window ? window : 1; }
+
+  // Hands every remaining result to `consume` as they complete. Returns
+  // false if any consume returned false (later results are still waited
+  // for, so no job outlives the pipeline, but not consumed).
+  template <typename Consume>
+  bool drain(Consume&& consume) {
+    while (in_flight_ > 0) take(consume);
+    return !stopped_;
+  }
+
+  ~CompletionPipeline() {
+    auto noop = [](T) { return true; };
+    stopped_ = true;
+    while (in_flight_ > 0) take(noop);
+  }
+
+ private:
+  struct Done {
+    std::mutex mu;  // guards results
+    std::condition_variable cv;
+    std::deque<T> results;
+  };
+
+  // Takes every completed result (waiting for one); hands each on unless
+  // a consumer already said stop.
+  template <typename Consume>
+  void take(Consume& consume) {
+    std::deque<T> ready;
+    {
+      std::unique_lock lock(done_->mu);
+      done_->cv.wait(lock, [&] { return !done_->results.empty(); });
+      ready.swap(done_->results);
+    }
+    in_flight_ -= ready.size();
+    for (T& value : ready) {
+      if (!stopped_) stopped_ = !consume(std::move(value));
+    }
+  }
+
+  WorkerPool& pool_;
+  bool stopped_ = false;
+  std::size_t window_;
+  std::size_t in_flight_ = 0;  // submitted, not taken
+  std::shared_ptr<Done> done_;
 };
 
 }  // namespace dfs

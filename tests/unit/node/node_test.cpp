@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
 
+#include "dfs/store/version_reader.hpp"
 #include "dfs/util/file.hpp"
 
 namespace dfs::node {
@@ -250,6 +252,119 @@ TEST_F(NodeTest, APutStreamsEverySealedChunkAndItsManifestToTheNetworkAndCachesW
   }
   node->attach_network(nullptr);
   EXPECT_EQ(read_back(*node, outcome->id), data);
+}
+
+// Peers that hold whatever `store` holds. The fetch of `held` waits (at
+// most 30 s: a failing run must still end) until `behind` other fetches
+// have started; fetches of `broken` fail.
+class HoldingNetwork final : public ChunkNetwork {
+ public:
+  HoldingNetwork(store::ChunkStore& store, ChunkId held, std::size_t behind, ChunkId broken = {})
+      : store_(store), held_(held), behind_(behind), broken_(broken) {}
+
+  Result<Bytes> fetch(const ChunkId& id) override {
+    std::unique_lock lock(mu_);
+    if (id == broken_) return make_error(Errc::unavailable, "no peer could serve " + id.short_hex());
+    if (id == held_) {
+      released_by_others_ = changed_.wait_for(lock, std::chrono::seconds(30), [&] { return others_ >= behind_; });
+    } else {
+      ++others_;
+      changed_.notify_all();
+    }
+    lock.unlock();
+    return store_.get(id);
+  }
+  ReplicationSummary replicate(const std::vector<ChunkId>&) override { return {}; }
+  replicate::NetworkStatus status() override { return {}; }
+  std::vector<PeerSummary> peers() override { return {}; }
+
+  bool released_by_others() {
+    std::lock_guard lock(mu_);
+    return released_by_others_;
+  }
+
+ private:
+  store::ChunkStore& store_;
+  const ChunkId held_;
+  const std::size_t behind_;
+  const ChunkId broken_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::size_t others_ = 0;
+  bool released_by_others_ = false;
+};
+
+class RemoteGetTest : public NodeTest {
+ protected:
+  static constexpr std::size_t kChunks = 100;
+
+  void SetUp() override {
+    NodeTest::SetUp();
+    writer_dir_ = open_dir("data");
+    writer_ = std::make_unique<Node>(*writer_dir_);
+    data_ = random_bytes(kChunks * 4096 - 100, 8);
+    auto fd = file_with(data_);
+    id_ = put(*writer_, fd.get(), "f").value();
+    manifest_ = store::read_manifest(writer_dir_->store(), id_).value();
+    reader_dir_ = open_dir("reader");
+    reader_ = std::make_unique<Node>(*reader_dir_);
+  }
+  void TearDown() override { reader_->attach_network(nullptr); }
+
+  std::unique_ptr<DataDir> open_dir(const std::string& name) {
+    NodeOptions options;
+    options.data_dir = dir_ + "/" + name;
+    options.chunk_size = 4096;
+    options.durable = false;
+    return std::move(DataDir::open(options)).value();
+  }
+
+  // Gets the file at the reader through `network` into a new regular file.
+  Status get_through(ChunkNetwork& network, const std::string& out) {
+    reader_->attach_network(&network);
+    auto fd = open_file(out, O_RDWR | O_CREAT | O_TRUNC).value();
+    return reader_->get(id_, fd.get(), {});
+  }
+  const ChunkId& chunk(std::uint64_t i) const { return manifest_.chunk(i)->id; }
+
+  Bytes data_;
+  std::unique_ptr<DataDir> writer_dir_;
+  std::unique_ptr<Node> writer_;
+  FileId id_;
+  Manifest manifest_;
+  std::unique_ptr<DataDir> reader_dir_;
+  std::unique_ptr<Node> reader_;
+};
+
+Bytes contents_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+// A get into a regular file writes each chunk at its offset as it comes:
+// while its first chunk is slow to arrive, the fetches of the chunks
+// behind it go on (more than the widest window of them), where a get
+// written in order stopped once its window of fetches had completed.
+TEST_F(RemoteGetTest, ASlowChunkDoesNotHoldBackTheFetchesBehindIt) {
+  HoldingNetwork network(writer_dir_->store(), chunk(0), kChunks - 2);
+  const std::string out = dir_ + "/out";
+  Status got = get_through(network, out);
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_TRUE(network.released_by_others());
+  EXPECT_EQ(contents_of(out), data_);
+}
+
+// A get that fails leaves nothing past the chunks written without a gap
+// from the start, whatever came in later.
+TEST_F(RemoteGetTest, AFailedGetLeavesOnlyThePrefixBeforeTheMissingChunk) {
+  HoldingNetwork network(writer_dir_->store(), ChunkId{}, 0, chunk(5));
+  const std::string out = dir_ + "/out";
+  Status got = get_through(network, out);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::unavailable);
+  const Bytes written = contents_of(out);
+  EXPECT_LE(written.size(), 5u * 4096);
+  EXPECT_TRUE(std::equal(written.begin(), written.end(), data_.begin()));
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 
 namespace dfs {
 namespace {
@@ -56,6 +59,68 @@ TEST(OrderedPipeline, StopsConsumingOnceAConsumerSaysStop) {
   EXPECT_FALSE(keep_going);
   EXPECT_FALSE(pipeline.drain(consume));
   EXPECT_EQ(consumed, 4) << "nothing after the stop is consumed";
+}
+
+// Job 0 waits (for at most 30 s: a failing run must still end) until
+// job 10 has started, with a window of 4: only a pipeline that starts the
+// jobs behind a slow one lets it go before that.
+TEST(CompletionPipeline, ASlowJobDoesNotHoldBackTheJobsBehindIt) {
+  WorkerPool pool(8);
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;
+  bool released_by_others = false;
+  CompletionPipeline<int> pipeline(pool, 4);
+  std::vector<int> seen;
+  auto consume = [&](int v) {
+    seen.push_back(v);
+    return true;
+  };
+  for (int i = 0; i < 20; ++i) {
+    pipeline.push(
+        [&, i] {
+          std::unique_lock lock(mu);
+          started = std::max(started, i + 1);
+          cv.notify_all();
+          if (i == 0) released_by_others = cv.wait_for(lock, std::chrono::seconds(30), [&] { return started > 10; });
+          return i;
+        },
+        consume);
+  }
+  EXPECT_TRUE(pipeline.drain(consume));
+  EXPECT_TRUE(released_by_others);
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+}
+
+TEST(CompletionPipeline, KeepsAtMostTheWindowRunningAndStopsOnceAConsumerSaysStop) {
+  WorkerPool pool(4);
+  std::atomic<int> running{0};
+  std::atomic<int> max_running{0};
+  CompletionPipeline<int> pipeline(pool, 3);
+  int consumed = 0;
+  auto consume = [&](int v) {
+    ++consumed;
+    return v != 30;
+  };
+  bool keep_going = true;
+  for (int i = 0; i < 100 && keep_going; ++i) {
+    keep_going = pipeline.push(
+        [i, &running, &max_running] {
+          int now = ++running;
+          int prev = max_running.load();
+          while (now > prev && !max_running.compare_exchange_weak(prev, now)) {
+          }
+          --running;
+          return i;
+        },
+        consume);
+  }
+  EXPECT_FALSE(keep_going);
+  EXPECT_FALSE(pipeline.drain(consume));
+  EXPECT_LE(max_running.load(), 3);
+  EXPECT_LE(consumed, 31 + 3) << "nothing taken after the stop is consumed";
 }
 
 }  // namespace
