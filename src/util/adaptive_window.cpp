@@ -15,7 +15,7 @@ void AdaptiveWindow::completed(std::uint64_t bytes, Clock::time_point now) {
   const double rate = seconds > 0 ? static_cast<double>(round_bytes_) / seconds : 0;
   if (growing_) {
     if (best_rate_ == 0 || rate == 0 || rate >= best_rate_ * kGain) {
-      size_ = std::min(max_, size_ + std::max<std::size_t>(size_ / 2, 1));
+      size_ = std::min(max_, 2 * size_);
       stalled_rounds_ = 0;
     } else if (++stalled_rounds_ >= kStalledRounds) {
       growing_ = false;

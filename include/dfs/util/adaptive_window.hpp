@@ -5,7 +5,10 @@
 // It starts at `min` and measures rounds: a round ends once as many jobs
 // completed as the window was wide when it began. While a round moved at
 // least kGain more bytes per second than the best round before, the window
-// widens by half (up to `max`). A round that gained less keeps the width;
+// doubles (up to `max`), as TCP's slow start does per round trip: across
+// 80 ms a get's first rounds each take a round trip or more, and widening
+// by half took four of them (16, 24, 36, 54, 64) to reach the widest
+// window, most of a 256 MiB get; doubling takes two. A round that gained less keeps the width;
 // kStalledRounds of them in a row end the growth, since a wider window no
 // longer bought speed (the link, not the round trip, is the bound). One
 // alone does not: across a long round trip a round is often slow for

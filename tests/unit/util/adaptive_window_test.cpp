@@ -22,10 +22,9 @@ TEST(AdaptiveWindow, WidensWhileEachWiderRoundIsFaster) {
   // A long round trip: each round takes the same time whatever its width,
   // so a wider window moves more bytes per second.
   run_round(w, now, milliseconds(800));
-  EXPECT_EQ(w.size(), 24u);
+  EXPECT_EQ(w.size(), 32u) << "doubled";
   run_round(w, now, milliseconds(800));
-  EXPECT_EQ(w.size(), 36u);
-  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 64u);
   run_round(w, now, milliseconds(800));
   EXPECT_EQ(w.size(), 64u) << "never beyond max";
   EXPECT_TRUE(w.growing());
@@ -35,15 +34,15 @@ TEST(AdaptiveWindow, StopsWideningOnceTwoRoundsInARowAreNoFaster) {
   Clock::time_point now{};
   AdaptiveWindow w(16, 64, now);
   run_round(w, now, milliseconds(100));  // 16 MiB in 0.1 s
-  EXPECT_EQ(w.size(), 24u);
-  run_round(w, now, milliseconds(150));  // 24 MiB in 0.15 s: no faster, the width is kept
-  EXPECT_EQ(w.size(), 24u);
+  EXPECT_EQ(w.size(), 32u);
+  run_round(w, now, milliseconds(200));  // 32 MiB in 0.2 s: no faster, the width is kept
+  EXPECT_EQ(w.size(), 32u);
   EXPECT_TRUE(w.growing());
-  run_round(w, now, milliseconds(150));  // again: the link is full
-  EXPECT_EQ(w.size(), 24u);
+  run_round(w, now, milliseconds(200));  // again: the link is full
+  EXPECT_EQ(w.size(), 32u);
   EXPECT_FALSE(w.growing());
   run_round(w, now, milliseconds(10));  // faster again: the growth stays over
-  EXPECT_EQ(w.size(), 24u);
+  EXPECT_EQ(w.size(), 32u);
 }
 
 // Across a long round trip the first rounds run on connections still in
@@ -52,21 +51,23 @@ TEST(AdaptiveWindow, OneRoundThatGainedNothingDoesNotEndTheGrowth) {
   Clock::time_point now{};
   AdaptiveWindow w(16, 64, now);
   run_round(w, now, milliseconds(100));  // 160 MiB/s
-  EXPECT_EQ(w.size(), 24u);
-  run_round(w, now, milliseconds(200));  // 120 MiB/s: slower, kept at 24
-  EXPECT_EQ(w.size(), 24u);
-  run_round(w, now, milliseconds(100));  // 240 MiB/s: faster than any before
-  EXPECT_EQ(w.size(), 36u);
+  EXPECT_EQ(w.size(), 32u);
+  run_round(w, now, milliseconds(400));  // 80 MiB/s: slower, kept at 32
+  EXPECT_EQ(w.size(), 32u);
+  run_round(w, now, milliseconds(100));  // 320 MiB/s: faster than any before
+  EXPECT_EQ(w.size(), 64u);
   EXPECT_TRUE(w.growing());
 }
 
 TEST(AdaptiveWindow, AFailureHalvesTheWindowButNotBelowItsMinimum) {
   Clock::time_point now{};
   AdaptiveWindow w(4, 64, now);
-  for (int i = 0; i < 4; ++i) run_round(w, now, milliseconds(100));
-  EXPECT_EQ(w.size(), 19u);  // 4 -> 6 -> 9 -> 13 -> 19
+  for (int i = 0; i < 3; ++i) run_round(w, now, milliseconds(100));
+  EXPECT_EQ(w.size(), 32u);  // 4 -> 8 -> 16 -> 32
   w.failed();
-  EXPECT_EQ(w.size(), 9u);
+  EXPECT_EQ(w.size(), 16u);
+  w.failed();
+  EXPECT_EQ(w.size(), 8u);
   w.failed();
   EXPECT_EQ(w.size(), 4u);
   EXPECT_FALSE(w.growing());
