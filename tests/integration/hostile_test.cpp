@@ -162,6 +162,20 @@ class Hostile : public ::testing::Test {
     }
     return std::nullopt;
   }
+  // Sends `chunks` as one PUT_CHUNKS and returns the outcomes the victim
+  // answered (none, and a test failure, if it answered anything else).
+  static std::vector<wire::Error> put_batch(HostilePeer& attacker,
+                                            const std::vector<std::pair<ChunkId, Bytes>>& chunks) {
+    const HostilePeer::Batch batch = HostilePeer::put_chunks(chunks);
+    attacker.send(batch.env, batch.payload);
+    auto answer = attacker.read_frame(20s);
+    if (!answer || answer->envelope.body_case() != wire::Envelope::kPutChunksResult) {
+      ADD_FAILURE() << "PUT_CHUNKS answered " << (answer ? answer->envelope.DebugString() : "nothing");
+      return {};
+    }
+    const auto& outcomes = answer->envelope.put_chunks_result().outcomes();
+    return {outcomes.begin(), outcomes.end()};
+  }
   bool victim_holds(const ChunkId& chunk) const {
     for (const auto& [id, where] : served_chunks_on_disk(data(kVictim))) {
       if (id == chunk) return true;
@@ -371,13 +385,8 @@ TEST_F(Hostile, ABatchedPutIsCheckedChunkByChunkAndOnlyItsBadChunkIsRefused) {
     chunks.emplace_back(c.id, std::move(c.bytes));
   }
   chunks[2].second[100] ^= 1;  // no longer the bytes of its ID
-  const HostilePeer::Batch batch = HostilePeer::put_chunks(chunks);
-  attacker.send(batch.env, batch.payload);
-  auto answer = attacker.read_frame(20s);
-  ASSERT_TRUE(answer);
-  ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunksResult) << answer->envelope.DebugString();
-  const auto& outcomes = answer->envelope.put_chunks_result().outcomes();
-  ASSERT_EQ(outcomes.size(), 4);
+  const std::vector<wire::Error> outcomes = put_batch(attacker, chunks);
+  ASSERT_EQ(outcomes.size(), 4u);
   for (int i : {0, 1, 3}) {
     EXPECT_EQ(outcomes[i].code(), 0u) << outcomes[i].message();
     EXPECT_TRUE(victim_holds(chunks[i].first)) << "chunk " << i;
@@ -413,11 +422,7 @@ TEST_F(Hostile, ABatchedPutBeyondTheProtocolsBoundsIsRefusedWhole) {
         << answer->envelope.error().message();
   }
   EXPECT_FALSE(victim_holds(small.id));
-  const HostilePeer::Batch fine = HostilePeer::put_chunks({{small.id, small.bytes}});
-  attacker.send(fine.env, fine.payload);
-  auto answer = attacker.read_frame(20s);
-  ASSERT_TRUE(answer);
-  ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunksResult);
+  EXPECT_EQ(put_batch(attacker, {{small.id, small.bytes}}).size(), 1u);
   EXPECT_TRUE(victim_holds(small.id));
 }
 
@@ -435,12 +440,9 @@ TEST_F(Hostile, ABatchedPutOverTheBudgetIsStoredUntilFullAndTheRestAnsweredFull)
       SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(60 * 1024, static_cast<std::uint8_t>(sent)));
       chunks.emplace_back(c.id, std::move(c.bytes));
     }
-    const HostilePeer::Batch batch = HostilePeer::put_chunks(chunks);
-    attacker.send(batch.env, batch.payload);
-    auto answer = attacker.read_frame(20s);
-    ASSERT_TRUE(answer);
-    ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunksResult) << answer->envelope.DebugString();
-    for (const wire::Error& outcome : answer->envelope.put_chunks_result().outcomes()) {
+    const std::vector<wire::Error> outcomes = put_batch(attacker, chunks);
+    ASSERT_EQ(outcomes.size(), chunks.size());
+    for (const wire::Error& outcome : outcomes) {
       if (outcome.code() == 0) ++stored;
       if (outcome.message().find("full") != std::string::npos) ++full;
     }
@@ -480,14 +482,9 @@ TEST_F(Hostile, ABatchedPutFromAStrangerIsHeldToThePlacementAndRateRulesChunkByC
                     latest = chunk_where(false, 3);
   HostilePeer attacker(kAttackerIp, address(kVictim));
   attacker.handshake_and_hello();
-  const HostilePeer::Batch batch = HostilePeer::put_chunks(
-      {{far.id, far.bytes}, {near.id, near.bytes}, {later.id, later.bytes}, {latest.id, latest.bytes}});
-  attacker.send(batch.env, batch.payload);
-  auto answer = attacker.read_frame(20s);
-  ASSERT_TRUE(answer);
-  ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kPutChunksResult) << answer->envelope.DebugString();
-  const auto& outcomes = answer->envelope.put_chunks_result().outcomes();
-  ASSERT_EQ(outcomes.size(), 4);
+  const std::vector<wire::Error> outcomes = put_batch(
+      attacker, {{far.id, far.bytes}, {near.id, near.bytes}, {later.id, later.bytes}, {latest.id, latest.bytes}});
+  ASSERT_EQ(outcomes.size(), 4u);
   EXPECT_NE(outcomes[0].message().find("not among the closest"), std::string::npos) << outcomes[0].message();
   EXPECT_EQ(outcomes[1].code(), 0u) << outcomes[1].message();
   EXPECT_TRUE(victim_holds(near.id));
