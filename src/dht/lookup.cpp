@@ -13,7 +13,15 @@ Lookup::Lookup(Params params, Rpc rpc, Scheduler& scheduler, std::function<void(
 void Lookup::start(const std::vector<Contact>& initial) {
   started_ = scheduler_.now();
   for (const Contact& c : initial) add(c, 0);
+  // Fewer contacts than the window: the routing table holds every peer
+  // this node knows, and the lookup must hear from each of them unless
+  // closer ones turn up, so they are all asked at once. In a network
+  // whose peers all know each other (smaller than k) that is the whole
+  // lookup: one round trip, where alpha at a time and then the rest took
+  // two. A table of k or more starts with alpha, as the paper does.
+  if (shortlist_.size() < width()) final_round_ = true;
   pump();
+  final_round_ = false;  // later rounds go alpha at a time until they converge
 }
 
 void Lookup::add(const Contact& contact, std::size_t depth) {
@@ -26,7 +34,7 @@ void Lookup::add(const Contact& contact, std::size_t depth) {
 void Lookup::pump() {
   if (finished_) return;
   bool waiting = false;  // some of the closest live candidates have not answered yet
-  const std::size_t width = params_.settle > 0 ? std::min(params_.settle, params_.k) : params_.k;
+  const std::size_t width = this->width();
   // Once the answers stop bringing closer contacts, the rest of the window
   // is asked at once: the Kademlia paper's final round.
   const std::size_t parallel = final_round_ ? width : params_.alpha;
@@ -76,6 +84,10 @@ void Lookup::on_reply(const NodeId& key, Result<Reply> result) {
     candidate.state = retry ? State::fresh : State::failed;
   }
   pump();
+}
+
+std::size_t Lookup::width() const {
+  return params_.settle > 0 ? std::min(params_.settle, params_.k) : params_.k;
 }
 
 NodeId Lookup::closest_live() const {

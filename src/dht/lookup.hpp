@@ -12,7 +12,10 @@
 // every contact of the k closest not yet asked is asked at once, rather
 // than alpha at a time. The result is the same (the end condition does not
 // change); a network whose nodes all know each other is looked up in two
-// round trips instead of k / alpha.
+// round trips instead of k / alpha. And a lookup that starts with fewer
+// contacts than its window (a routing table of fewer than k: every peer
+// this node knows) asks them all at once, since it must hear from each:
+// a network whose nodes all know each other is then looked up in one.
 //
 // A settled lookup (Params::settle = s < k) works the same over the s
 // closest instead of the k: it ends once the s closest live contacts it
@@ -76,6 +79,8 @@ class Lookup : public std::enable_shared_from_this<Lookup> {
   Request make_request() const;
   void on_reply(const NodeId& key, Result<Reply> result);
   bool absorb(Candidate& candidate, const Response& body);
+  // How many of the closest contacts must answer: k, or the settle count.
+  std::size_t width() const;
   // Distance key of the closest candidate not failed (all ones if none).
   NodeId closest_live() const;
   void merge_record(const Record& record);

@@ -93,11 +93,31 @@ void prefetch_snapshots(store::ChunkStore& source, WorkerPool& pool, std::size_t
 class SnapshotSource {
  public:
   SnapshotSource(store::ChunkStore& source, bool remote)
-      : memory_(kPrefetchedSnapshotBytes), kept_(memory_, source, store::FallbackChunkStore::Keep::fetched), remote_(remote), source_(source) {}
+      : kept_(memory_, source, store::FallbackChunkStore::Keep::fetched), remote_(remote), source_(source) {}
   store::ChunkStore& get() { return remote_ ? static_cast<store::ChunkStore&>(kept_) : source_; }
 
  private:
-  store::MemoryChunkStore memory_;
+  // At most kPrefetchedSnapshotBytes in memory; past that a snapshot is
+  // simply not kept (fetched again by the second walk), which is the
+  // bound working, not a failure to warn about once per snapshot.
+  class BoundedMemory final : public store::ChunkStore {
+   public:
+    Status put(const ChunkId& id, ByteView sealed) override {
+      Status kept = memory_.put(id, sealed);
+      if (!kept.ok() && kept.error().code == Errc::no_space) return {};
+      return kept;
+    }
+    Result<Bytes> get(const ChunkId& id) override { return memory_.get(id); }
+    Result<bool> contains(const ChunkId& id) override { return memory_.contains(id); }
+    Status remove(const ChunkId& id) override { return memory_.remove(id); }
+    Result<std::vector<ChunkId>> list() override { return memory_.list(); }
+    store::Usage usage() const override { return memory_.usage(); }
+
+   private:
+    store::MemoryChunkStore memory_{kPrefetchedSnapshotBytes};
+  };
+
+  BoundedMemory memory_;
   store::FallbackChunkStore kept_;
   const bool remote_;
   store::ChunkStore& source_;

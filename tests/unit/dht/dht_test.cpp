@@ -359,13 +359,13 @@ TEST(DhtJoin, PeersThatJoinTogetherThroughOneSeedLearnEachOtherSoonAfter) {
   for (std::size_t i = 0; i < cluster.size(); ++i) EXPECT_EQ(cluster.dht(i).table().size(), 7u) << "node " << i;
 }
 
-// In a network whose nodes all know each other, the first alpha answers
-// teach nothing closer: the rest of the k closest are asked at once (the
-// paper's final round), so a strict lookup takes two round trips, not one
-// per alpha nodes (11 nodes: four).
-TEST(DhtLookupRounds, AConvergedLookupAsksTheRestOfTheClosestAtOnce) {
+// Twelve nodes that all know each other, links of 40 ms each way, and k
+// as given; a lookup of a random key from each node returns `found`
+// contacts at 1 hop within `rounds` round trips of virtual time (and with
+// `messages` RPCs, unless 0).
+void expect_lookups(std::size_t k, std::size_t found, std::size_t rounds, std::size_t messages) {
   sim::ClusterConfig config = small_cluster(16);
-  config.dht.k = 20;
+  config.dht.k = k;
   config.network.min_latency = config.network.max_latency = milliseconds(40);
   sim::SimCluster cluster(config);
   ASSERT_TRUE(cluster.grow(12));
@@ -373,13 +373,27 @@ TEST(DhtLookupRounds, AConvergedLookupAsksTheRestOfTheClosestAtOnce) {
                                        cluster.loop().now() + minutes(1)));
   const milliseconds round_trip(80);
   for (std::size_t from = 0; from < cluster.size(); ++from) {
-    auto found = cluster.lookup(from, NodeId::random(cluster.rng()));
-    ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->closest.size(), 11u) << "from node " << from;
-    EXPECT_EQ(found->stats.hops, 1u) << "from node " << from;
-    EXPECT_LE(found->stats.duration, 2 * round_trip) << "from node " << from;
+    auto result = cluster.lookup(from, NodeId::random(cluster.rng()));
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->closest.size(), found) << "from node " << from;
+    EXPECT_EQ(result->stats.hops, 1u) << "from node " << from;
+    if (messages > 0) {
+      EXPECT_EQ(result->stats.messages, messages) << "from node " << from;
+    }
+    EXPECT_LE(result->stats.duration, static_cast<long>(rounds) * round_trip) << "from node " << from;
   }
 }
+
+// A table of k or more: in a network whose nodes all know each other, the
+// first alpha answers teach nothing closer, and the rest of the k closest
+// are asked at once (the paper's final round), so a strict lookup takes
+// two round trips, not one per alpha nodes (k = 8: three).
+TEST(DhtLookupRounds, AConvergedLookupAsksTheRestOfTheClosestAtOnce) { expect_lookups(8, 8, 2, 0); }
+
+// A table of fewer than k holds every peer the node knows, each of which
+// a strict lookup must hear from: they are asked at once, and a network
+// smaller than k is looked up in one round trip.
+TEST(DhtLookupRounds, ATableSmallerThanKIsAskedAllAtOnce) { expect_lookups(20, 11, 1, 11); }
 
 TEST(DescribeLookups, GivesTheMediansOfTheRecentLookupsAndTheSlowest) {
   LookupTotals totals{1000, 0, 0, 0};
