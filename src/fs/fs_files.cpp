@@ -24,14 +24,19 @@ Error bad_handle(FileHandle fh) {
 
 }  // namespace
 
-Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino) {
+Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino, const index::InodeAttr* known) {
   std::lock_guard lock(mu_);
   auto it = states_.find(ino);
   if (it != states_.end()) {
     ++it->second.users;
     return it->second.state;
   }
-  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, backend_.index->get_inode(ino));
+  index::InodeAttr read;
+  if (known == nullptr) {
+    DFS_ASSIGN_OR_RETURN(read, backend_.index->get_inode(ino));
+    known = &read;
+  }
+  const index::InodeAttr& inode = *known;
   if (S_ISDIR(inode.mode)) return make_error(Errc::is_directory, "inode " + std::to_string(ino) + " is a directory");
   if (!S_ISREG(inode.mode)) return make_error(Errc::invalid_argument, "inode " + std::to_string(ino) + " is not a regular file");
   std::optional<crypto::SecretKey> key;
@@ -192,8 +197,13 @@ Result<std::pair<Attr, FileHandle>> FsImpl::create(const Caller& caller, Ino par
   index::InodeAttr inode;
   inode.mode = S_IFREG | (mode & 07777 & ~caller.umask);
   inode.nlink = 1;
-  DFS_ASSIGN_OR_RETURN(Attr attr, make_node(caller, parent, name, std::move(inode)));
-  DFS_ASSIGN_OR_RETURN(FileHandle fh, open(attr.ino, flags & ~O_TRUNC));
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr made, make_inode(caller, parent, name, std::move(inode)));
+  // Opened from the inode as its transaction wrote it: no read back. It is
+  // new (numbers are not reused while mounted), so its pages cannot be cached.
+  const Attr attr = to_attr(made);
+  DFS_ASSIGN_OR_RETURN(auto state, acquire_state(made.ino, &made));
+  (void)note_stamp(made.ino, attr, /*at_open=*/true);
+  DFS_ASSIGN_OR_RETURN(FileHandle fh, add_handle(made.ino, flags & ~O_TRUNC, std::move(state)));
   return std::make_pair(attr, fh);
 }
 
@@ -225,7 +235,11 @@ Result<FileHandle> FsImpl::open(Ino ino, int flags) {
 bool FsImpl::note_stamp(Ino ino, bool at_open) {
   auto attr = getattr(ino);
   if (!attr.ok()) return false;
-  const Stamp stamp{attr->size, attr->mtime};
+  return note_stamp(ino, *attr, at_open);
+}
+
+bool FsImpl::note_stamp(Ino ino, const Attr& attr, bool at_open) {
+  const Stamp stamp{attr.size, attr.mtime};
   std::lock_guard lock(mu_);
   auto [it, inserted] = stamps_.try_emplace(ino, stamp);
   if (inserted) return false;  // nothing known about pages cached before

@@ -131,8 +131,9 @@ class FsImpl final : public FileSystem {
 
  private:
   // --- open-file states (fs_files.cpp) ---
-  // The state of `ino`, made from the index if none is open; counts a user.
-  Result<std::shared_ptr<FileState>> acquire_state(Ino ino);
+  // The state of `ino`, made from the index (or from `known`, the inode as
+  // the caller just wrote it) if none is open; counts a user.
+  Result<std::shared_ptr<FileState>> acquire_state(Ino ino, const index::InodeAttr* known = nullptr);
   // Drops a user; the last one removes the state and reaps the inode if it
   // was unlinked meanwhile.
   void release_state(Ino ino);
@@ -163,6 +164,7 @@ class FsImpl final : public FileSystem {
   // Notes the file's size and mtime at an open or a release; at an open,
   // whether they are those of the last note (the cached pages are valid).
   bool note_stamp(Ino ino, bool at_open);
+  bool note_stamp(Ino ino, const Attr& attr, bool at_open);
 
   // --- durability (fs_durability.cpp) ---
   // Makes every commit so far durable: the store, then the index.
@@ -235,6 +237,9 @@ class FsImpl final : public FileSystem {
   // `mtime_ns` if set: a shared tree keeps the sharer's).
   Result<Attr> make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
                          std::optional<std::int64_t> mtime_ns = std::nullopt);
+  // The same, returning the inode as its transaction wrote it.
+  Result<index::InodeAttr> make_inode(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
+                                      std::optional<std::int64_t> mtime_ns = std::nullopt);
 
   const Backend backend_;
   const FsOptions options_;

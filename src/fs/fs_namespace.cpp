@@ -155,6 +155,12 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
 
 Result<Attr> FsImpl::make_node(const Caller& caller, Ino parent, std::string_view name, index::InodeAttr inode,
                                std::optional<std::int64_t> mtime_ns) {
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr made, make_inode(caller, parent, name, std::move(inode), mtime_ns));
+  return to_attr(made);
+}
+
+Result<index::InodeAttr> FsImpl::make_inode(const Caller& caller, Ino parent, std::string_view name,
+                                            index::InodeAttr inode, std::optional<std::int64_t> mtime_ns) {
   DFS_TRY(check_name(name));
   const std::string key(name);
   const std::int64_t now = now_ns();
@@ -178,7 +184,7 @@ Result<Attr> FsImpl::make_node(const Caller& caller, Ino parent, std::string_vie
   touch(dir, now, true);
   DFS_TRY(txn.update_inode(dir));
   DFS_TRY(txn.commit());
-  return to_attr(inode);
+  return inode;
 }
 
 Result<Attr> FsImpl::mkdir(const Caller& caller, Ino parent, std::string_view name, std::uint32_t mode) {
