@@ -126,17 +126,35 @@ void NetChunkClient::put_chunk(const dht::Contact& to, const ChunkId& id, Shared
   });
 }
 
-void NetChunkClient::flush() {
-  batches_->flush_posted = false;
-  std::vector<Batch> open = std::move(batches_->open);
-  batches_->open.clear();
-  for (Batch& batch : open) send_batch(std::move(batch));
+void NetChunkClient::flush(const dht::NodeId* only) {
+  if (only == nullptr) batches_->flush_posted = false;
+  std::vector<Batch> ready;
+  std::erase_if(batches_->open, [&](Batch& batch) {
+    if (only != nullptr && batch.to.id != *only) return false;
+    auto it = batches_->in_flight.find(batch.to.id);
+    if (it != batches_->in_flight.end() && it->second >= kBatchesInFlight) return false;  // goes when one is answered
+    ready.push_back(std::move(batch));
+    return true;
+  });
+  for (Batch& batch : ready) send_batch(std::move(batch));
 }
 
 void NetChunkClient::send_batch(Batch batch) {
+  ++batches_->in_flight[batch.to.id];
+  // Once answered: the batch filled meanwhile for that peer may go.
+  auto answered = [this, alive = std::weak_ptr<Batches>(batches_), to = batch.to.id] {
+    if (!alive.lock()) return;
+    auto it = batches_->in_flight.find(to);
+    if (it != batches_->in_flight.end() && --it->second == 0) batches_->in_flight.erase(it);
+    flush(&to);
+  };
   if (batch.puts.size() == 1) {
     SmallPut& put = batch.puts.front();
-    return put_single(batch.to, put.id, std::move(put.sealed), batch.key, std::move(put.done));
+    return put_single(batch.to, put.id, std::move(put.sealed), batch.key,
+                      [done = std::move(put.done), answered](Status status) {
+                        done(std::move(status));
+                        answered();
+                      });
   }
   std::vector<std::pair<ChunkId, std::size_t>> entries;
   entries.reserve(batch.puts.size());
@@ -150,15 +168,21 @@ void NetChunkClient::send_batch(Batch batch) {
   batches_->stats.chunks += batch.puts.size();
   auto puts = std::make_shared<std::vector<SmallPut>>(std::move(batch.puts));
   call(batch.to, put_batch_to_wire(entries, batch.key), SharedBytes(std::move(payload)),
-       [this, alive = std::weak_ptr<Batches>(batches_), to = batch.to, key = batch.key,
-        puts](Result<net::Message> answer) {
+       [this, alive = std::weak_ptr<Batches>(batches_), to = batch.to, key = batch.key, puts,
+        answered](Result<net::Message> answer) {
          if (!answer.ok() && answer.error().code == Errc::invalid_argument && alive.lock()) {
            // A peer older than PUT_CHUNKS: single PUTs, to it from now on.
            log::info("peer " + to.id.short_hex() + " does not take batched PUTs; sending it single ones");
            if (single_puts_only_.size() >= Dialer::kMaxRemembered) single_puts_only_.clear();
            single_puts_only_.insert(to.id);
            for (SmallPut& put : *puts) put_single(to, put.id, std::move(put.sealed), key, std::move(put.done));
-           return;
+           // What filled meanwhile goes the same way.
+           std::erase_if(batches_->open, [&](Batch& b) {
+             if (b.to.id != to.id) return false;
+             for (SmallPut& put : b.puts) put_single(b.to, put.id, std::move(put.sealed), b.key, std::move(put.done));
+             return true;
+           });
+           return answered();
          }
          Result<std::vector<Status>> outcomes =
              answer.ok() ? put_batch_result_from_wire(answer->env, puts->size())
@@ -168,6 +192,7 @@ void NetChunkClient::send_batch(Batch batch) {
            if (!outcome.ok()) outcome = as_chunk_rpc_error(outcome.take_error());
            (*puts)[i].done(std::move(outcome));
          }
+         answered();
        });
 }
 

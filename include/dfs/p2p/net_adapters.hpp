@@ -57,14 +57,17 @@ class NetDhtTransport final : public dht::Transport {
 // as `self`.
 //
 // Small PUTs are batched (issue 12): the PUTs of chunks up to
-// kMaxBatchedChunkSize that are asked for one peer (and lease key) while
-// the network thread is busy go out together as one PUT_CHUNKS, when the
-// thread next turns (a post on `io`) or once the batch is full
-// (kMaxPutBatchChunks, kMaxPutBatchBytes), and each `done` gets its own
-// chunk's outcome. A lone PUT waits for nothing: it goes out as
-// PUT_CHUNK on that next turn. A peer that does not know PUT_CHUNKS (it
-// answers invalid_argument) gets that batch again as single PUT_CHUNKs,
-// and only those from then on.
+// kMaxBatchedChunkSize asked for one peer (and lease key) go out together
+// as one PUT_CHUNKS, and each `done` gets its own chunk's outcome. A batch
+// goes when the network thread next turns (a post on `io`), unless
+// kBatchesInFlight of them to that peer are still unanswered: it then
+// fills until one is answered (self-clocked, as a receiver's group commit
+// is: the slower the peer commits, the larger the batches), and goes at
+// once when full (kMaxPutBatchChunks, kMaxPutBatchBytes). A lone PUT to a
+// quiet peer waits for nothing: it goes out as PUT_CHUNK on that next
+// turn. A peer that does not know PUT_CHUNKS (it answers
+// invalid_argument) gets that batch again as single PUT_CHUNKs, and only
+// those from then on.
 class NetChunkClient final : public replicate::ChunkClient {
  public:
   NetChunkClient(std::shared_ptr<Dialer> dialer, boost::asio::io_context& io, std::chrono::milliseconds timeout,
@@ -104,15 +107,21 @@ class NetChunkClient final : public replicate::ChunkClient {
   struct Batches {
     std::vector<Batch> open;  // at most one per (peer, key)
     bool flush_posted = false;
+    // Batches sent to each peer and not answered yet (peers with none
+    // are not listed).
+    std::unordered_map<dht::NodeId, std::size_t> in_flight;
     BatchStats stats;
   };
+  static constexpr std::size_t kBatchesInFlight = 2;
 
   void call(const dht::Contact& to, wire::Envelope request, SharedBytes payload,
             std::function<void(Result<net::Message>)> done);
   void put_single(const dht::Contact& to, const ChunkId& id, SharedBytes sealed, const replicate::PlacerKey& key,
                   std::function<void(Status)> done);
   void send_batch(Batch batch);
-  void flush();
+  // Sends the open batches whose peer has fewer than kBatchesInFlight
+  // unanswered (`only`: those of that peer alone).
+  void flush(const dht::NodeId* only = nullptr);
 
   std::shared_ptr<Dialer> dialer_;
   boost::asio::io_context& io_;

@@ -113,6 +113,32 @@ TEST_F(ChunkClientBatches, AFullBatchGoesOutAtOnceAndTheRestFollowOnTheNextTurn)
   EXPECT_EQ(net.sent[1].request.put_chunks().chunks_size(), 2);
 }
 
+// Self-clocked: with two requests to a peer unanswered, its next PUTs
+// wait and fill one batch, which goes as soon as one of the two is
+// answered; PUTs to another peer do not wait for them.
+TEST_F(ChunkClientBatches, WhileTwoRequestsToAPeerAreUnansweredItsNextPutsFillOneBatch) {
+  put(contact(1), bytes_of(100, 1));
+  turn();
+  put(contact(1), bytes_of(100, 2));
+  turn();
+  ASSERT_EQ(net.sent.size(), 2u);
+  for (std::uint8_t i = 3; i < 10; ++i) {
+    put(contact(1), bytes_of(100, i));
+    turn();
+  }
+  put(contact(2), bytes_of(100, 10));
+  turn();
+  ASSERT_EQ(net.sent.size(), 3u) << "peer 1's third request went before one of its first two was answered";
+  EXPECT_EQ(net.sent[2].expected, contact(2).id.bytes);
+  wire::Envelope stored;
+  stored.mutable_put_chunk_result();
+  net.answer(answer_with(stored));
+  ASSERT_EQ(net.sent.size(), 3u);
+  ASSERT_TRUE(net.sent[2].request.has_put_chunks());
+  EXPECT_EQ(net.sent[2].request.put_chunks().chunks_size(), 7);
+  ASSERT_TRUE(outcomes[0] && outcomes[0]->ok());
+}
+
 TEST_F(ChunkClientBatches, AFailedBatchFailsEachOfItsChunks) {
   put(contact(1), bytes_of(100, 1));
   put(contact(1), bytes_of(100, 2));
