@@ -17,33 +17,47 @@ TEST(WorkerPool, RunsSubmittedJobsAndReturnsTheirResults) {
   EXPECT_EQ(a.get() + b.get(), 42);
 }
 
-TEST(OrderedPipeline, ConsumesResultsInSubmissionOrderWithABoundedWindow) {
-  WorkerPool pool(2);
+// The most jobs seen running at once.
+struct Concurrency {
   std::atomic<int> running{0};
-  std::atomic<int> max_running{0};
-  OrderedPipeline<int> pipeline(pool, 3);
+  std::atomic<int> most{0};
+  void enter() {
+    const int now = ++running;
+    int prev = most.load();
+    while (now > prev && !most.compare_exchange_weak(prev, now)) {
+    }
+  }
+  void leave() { --running; }
+};
+
+// A consumer that keeps every result, in the order handed to it.
+struct Recorder {
   std::vector<int> seen;
-  auto consume = [&](int v) {
+  bool operator()(int v) {
     seen.push_back(v);
     return true;
-  };
+  }
+};
+
+TEST(OrderedPipeline, ConsumesResultsInSubmissionOrderWithABoundedWindow) {
+  WorkerPool pool(2);
+  Concurrency jobs;
+  OrderedPipeline<int> pipeline(pool, 3);
+  Recorder consume;
   for (int i = 0; i < 50; ++i) {
     pipeline.push(
-        [i, &running, &max_running] {
-          int now = ++running;
-          int prev = max_running.load();
-          while (now > prev && !max_running.compare_exchange_weak(prev, now)) {
-          }
+        [i, &jobs] {
+          jobs.enter();
           std::this_thread::sleep_for(std::chrono::microseconds(50 * (i % 7)));
-          --running;
+          jobs.leave();
           return i;
         },
         consume);
   }
   EXPECT_TRUE(pipeline.drain(consume));
-  ASSERT_EQ(seen.size(), 50u);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
-  EXPECT_LE(max_running.load(), 3);
+  ASSERT_EQ(consume.seen.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(consume.seen[static_cast<std::size_t>(i)], i);
+  EXPECT_LE(jobs.most.load(), 3);
 }
 
 TEST(OrderedPipeline, StopsConsumingOnceAConsumerSaysStop) {
@@ -71,11 +85,7 @@ TEST(CompletionPipeline, ASlowJobDoesNotHoldBackTheJobsBehindIt) {
   int started = 0;
   bool released_by_others = false;
   CompletionPipeline<int> pipeline(pool, 4);
-  std::vector<int> seen;
-  auto consume = [&](int v) {
-    seen.push_back(v);
-    return true;
-  };
+  Recorder consume;
   for (int i = 0; i < 20; ++i) {
     pipeline.push(
         [&, i] {
@@ -89,6 +99,7 @@ TEST(CompletionPipeline, ASlowJobDoesNotHoldBackTheJobsBehindIt) {
   }
   EXPECT_TRUE(pipeline.drain(consume));
   EXPECT_TRUE(released_by_others);
+  std::vector<int> seen = consume.seen;
   std::sort(seen.begin(), seen.end());
   ASSERT_EQ(seen.size(), 20u);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
@@ -96,8 +107,7 @@ TEST(CompletionPipeline, ASlowJobDoesNotHoldBackTheJobsBehindIt) {
 
 TEST(CompletionPipeline, KeepsAtMostTheWindowRunningAndStopsOnceAConsumerSaysStop) {
   WorkerPool pool(4);
-  std::atomic<int> running{0};
-  std::atomic<int> max_running{0};
+  Concurrency jobs;
   CompletionPipeline<int> pipeline(pool, 3);
   int consumed = 0;
   auto consume = [&](int v) {
@@ -107,19 +117,16 @@ TEST(CompletionPipeline, KeepsAtMostTheWindowRunningAndStopsOnceAConsumerSaysSto
   bool keep_going = true;
   for (int i = 0; i < 100 && keep_going; ++i) {
     keep_going = pipeline.push(
-        [i, &running, &max_running] {
-          int now = ++running;
-          int prev = max_running.load();
-          while (now > prev && !max_running.compare_exchange_weak(prev, now)) {
-          }
-          --running;
+        [i, &jobs] {
+          jobs.enter();
+          jobs.leave();
           return i;
         },
         consume);
   }
   EXPECT_FALSE(keep_going);
   EXPECT_FALSE(pipeline.drain(consume));
-  EXPECT_LE(max_running.load(), 3);
+  EXPECT_LE(jobs.most.load(), 3);
   EXPECT_LE(consumed, 31 + 3) << "nothing taken after the stop is consumed";
 }
 
