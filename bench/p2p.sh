@@ -76,10 +76,7 @@ fi
 p2p_require_root
 p2p_find_dfs
 p2p_install iperf3 iperf3 || { echo "$bench: cannot install iperf3" >&2; exit 2; }
-if [[ -n ${DFS_BENCH_PERF_DIR:-} ]]; then
-  command -v perf >/dev/null || { echo "$bench: DFS_BENCH_PERF_DIR needs perf (Debian: linux-perf)" >&2; exit 2; }
-  mkdir -p "$DFS_BENCH_PERF_DIR"
-fi
+p2p_check_perf_dir
 p2p_make_work $((size_mib * 8 + 256))
 input=$work/input
 replicas=3
@@ -254,20 +251,8 @@ done
 
 # ---- where the time goes (untimed) ------------------------------------------
 # One more round on a fresh network, its put and remote get observed with
-# uprobes (bench/p2p_probes.sh) and, with DFS_BENCH_PERF_DIR, perf -g.
-start_cpu_profile() {  # start_cpu_profile NAME: perf record -g of every peer
-  [[ -n ${DFS_BENCH_PERF_DIR:-} ]] || return 0
-  p2p_spawn "$DFS_BENCH_PERF_DIR/$1.perf.log" perf record -g -F 999 \
-    -p "$(IFS=,; echo "${peer_pid[*]}")" -o "$DFS_BENCH_PERF_DIR/$1.perf.data"
-  cpu_perf_pid=$spawned
-}
-stop_cpu_profile() {
-  [[ -n ${DFS_BENCH_PERF_DIR:-} ]] || return 0
-  kill -INT "$cpu_perf_pid" 2>/dev/null || true
-  wait "$cpu_perf_pid" 2>/dev/null || true
-  echo "   perf -g: $DFS_BENCH_PERF_DIR/$1.perf.data (peers: $(for n in $(printf '%s\n' "${!peer_pid[@]}" | sort -n); do
-    printf 'peer%s=pid %s ' "$n" "${peer_pid[$n]}"; done))"
-}
+# uprobes (bench/p2p_probes.sh) and, with DFS_BENCH_PERF_DIR, perf -g
+# (start_cpu_profile, p2p_lib.sh).
 ms_share() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
 avg_ms() { awk -v t="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.2f", t / c; else print "n/a" }'; }
 

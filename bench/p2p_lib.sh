@@ -360,3 +360,25 @@ p2p_unmount_all() {
   for mnt in "${p2p_mounts[@]}"; do p2p_unmount "$mnt"; done
   p2p_mounts=()
 }
+
+# With DFS_BENCH_PERF_DIR set: checks that perf is there and makes the
+# directory. start_cpu_profile NAME then records `perf record -g` of every
+# running peer into DIR/NAME.perf.data until stop_cpu_profile NAME.
+p2p_check_perf_dir() {
+  [[ -n ${DFS_BENCH_PERF_DIR:-} ]] || return 0
+  command -v perf >/dev/null || { echo "$bench: DFS_BENCH_PERF_DIR needs perf (Debian: linux-perf)" >&2; exit 2; }
+  mkdir -p "$DFS_BENCH_PERF_DIR"
+}
+start_cpu_profile() {  # start_cpu_profile NAME: perf record -g of every peer
+  [[ -n ${DFS_BENCH_PERF_DIR:-} ]] || return 0
+  p2p_spawn "$DFS_BENCH_PERF_DIR/$1.perf.log" perf record -g -F 999 \
+    -p "$(IFS=,; echo "${peer_pid[*]}")" -o "$DFS_BENCH_PERF_DIR/$1.perf.data"
+  cpu_perf_pid=$spawned
+}
+stop_cpu_profile() {
+  [[ -n ${DFS_BENCH_PERF_DIR:-} ]] || return 0
+  kill -INT "$cpu_perf_pid" 2>/dev/null || true
+  wait "$cpu_perf_pid" 2>/dev/null || true
+  echo "   perf -g: $DFS_BENCH_PERF_DIR/$1.perf.data (peers: $(for n in $(printf '%s\n' "${!peer_pid[@]}" | sort -n); do
+    printf 'peer%s=pid %s ' "$n" "${peer_pid[$n]}"; done))"
+}

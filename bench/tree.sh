@@ -12,7 +12,9 @@
 # of the four peers (user + system; the dfs and tar clients not counted),
 # and dfs/tar time ratios (target <= 1.5). The gets write to a tmpfs
 # (DFS_BENCH_OUT_DISK=1: to the disk; see below). Environment as
-# bench/p2p.sh (DFS_BENCH_DIR, DFS_BUILD_DIR, DFS_BENCH_KEEP).
+# bench/p2p.sh (DFS_BENCH_DIR, DFS_BUILD_DIR, DFS_BIN, DFS_BENCH_KEEP);
+# DFS_BENCH_PERF_DIR: `perf record -g` of the four peers during each put
+# (put_r, put_tar), there; the puts' times then include perf's cost.
 set -euo pipefail
 
 bench=tree
@@ -23,6 +25,7 @@ tree=${1:-/usr/include}
 [[ -d $tree ]] || { echo "usage: $0 [TREE]" >&2; exit 2; }
 p2p_require_root
 p2p_find_dfs
+p2p_check_perf_dir
 
 files=$(find "$tree" -type f | wc -l)
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
@@ -59,11 +62,15 @@ for n in 1 2 3 4; do p2p_wait_known "$n" 3 || p2p_peer_fail "$n" "peer $n does n
 d1=$(peer_dir 1) d4=$(peer_dir 4)
 dfs_cmd="$dfs --quiet --data"
 
+start_cpu_profile put_r
 measure "dfs put -r (peer 1)" -- "$dfs_cmd $d1 put -r $tree"
 put_r=$secs
+stop_cpu_profile put_r
 dir_id=$(cut -c1-108 "$work/$bench-dfs put -r (peer 1).out")
+start_cpu_profile put_tar
 measure "tar c | dfs put - (peer 1)" -- "tar cf - $tree 2>/dev/null | $dfs_cmd $d1 put -"
 put_tar=$secs
+stop_cpu_profile put_tar
 tar_id=$(cut -c1-108 "$work/$bench-tar c | dfs put - (peer 1).out")
 
 # Both gets write their trees to a tmpfs (DFS_BENCH_OUT_DISK=1: to the

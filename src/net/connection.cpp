@@ -15,19 +15,6 @@
 
 namespace dfs::net::detail {
 
-namespace {
-// A peer's error text, made safe to log: one line, bounded, no control
-// characters (a newline could forge a log line).
-std::string printable(const std::string& text) {
-  constexpr std::size_t kMaxErrorText = 300;
-  std::string out = text.substr(0, kMaxErrorText);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return out;
-}
-}  // namespace
-
 // --- reading ----------------------------------------------------------------
 
 // Mid-payload, TLS decrypts straight into the frame's payload buffer;
@@ -144,8 +131,8 @@ void Connection::on_response(Frame frame) {
   --in_flight_count_;
   in_flight_bytes_ -= p.payload_size;
   if (frame.envelope.body_case() == wire::Envelope::kError) {
-    const wire::Error& e = frame.envelope.error();
-    complete(p, make_error(from_wire_code(e.code()), label() + ": " + printable(e.message())));
+    Error e = from_wire_error(frame.envelope.error());
+    complete(p, make_error(e.code, label() + ": " + e.message));
   } else {
     complete(p, Message{std::move(frame.envelope), std::move(frame.payload), peer_});
   }

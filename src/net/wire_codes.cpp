@@ -64,6 +64,18 @@ std::string without_local_paths(const std::string& message) {
 }
 }  // namespace
 
+std::string printable_error_text(const std::string& text) {
+  std::string out = text.substr(0, kMaxPeerErrorText);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+Error from_wire_error(const wire::Error& error) {
+  return Error{from_wire_code(error.code()), printable_error_text(error.message())};
+}
+
 wire::Error to_wire_error(const Error& error) {
   wire::Error out;
   out.set_code(to_wire_code(error.code));

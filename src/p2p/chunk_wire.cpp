@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include "dfs/net/wire_codes.hpp"
+#include "dfs/replicate/config.hpp"
+
 namespace dfs::p2p {
 
 namespace {
@@ -79,6 +82,95 @@ Result<std::optional<replicate::KeyedRenewal>> renewal_from_wire(const wire::Has
   DFS_TRY(fixed_from_wire(has.renewal().signature(), renewal.signature, "HAS_CHUNKS renewal signature"));
   renewal.issued_at = has.renewal().issued_at();
   return std::optional(renewal);
+}
+
+wire::Envelope put_batch_to_wire(const std::vector<std::pair<ChunkId, std::size_t>>& chunks,
+                                 const replicate::PlacerKey& key) {
+  wire::Envelope env;
+  wire::PutChunks& batch = *env.mutable_put_chunks();
+  for (const auto& [id, size] : chunks) {
+    wire::PutChunksEntry& entry = *batch.add_chunks();
+    entry.set_chunk_id(to_string(id.bytes));
+    entry.set_size(static_cast<std::uint32_t>(size));
+  }
+  if (key) batch.set_placer_key(to_string(*key));
+  return env;
+}
+
+Result<PutBatchRequest> put_batch_from_wire(const wire::Envelope& envelope, std::size_t payload_size) {
+  if (!envelope.has_put_chunks()) return make_error(Errc::corrupt, "not a PUT_CHUNKS request");
+  const wire::PutChunks& batch = envelope.put_chunks();
+  const auto count = static_cast<std::size_t>(batch.chunks_size());
+  if (count == 0) return make_error(Errc::corrupt, "PUT_CHUNKS without a chunk");
+  if (count > replicate::kMaxPutBatchChunks) {
+    return make_error(Errc::too_large, "PUT_CHUNKS of " + std::to_string(count) + " chunks, above the limit of " +
+                                           std::to_string(replicate::kMaxPutBatchChunks));
+  }
+  if (payload_size > replicate::kMaxPutBatchBytes) {
+    return make_error(Errc::too_large, "PUT_CHUNKS of " + std::to_string(payload_size) +
+                                           " bytes, above the limit of " +
+                                           std::to_string(replicate::kMaxPutBatchBytes));
+  }
+  PutBatchRequest out;
+  if (!batch.placer_key().empty()) {
+    crypto::PublicKey key{};
+    DFS_TRY(fixed_from_wire(batch.placer_key(), key, "PUT_CHUNKS placer key"));
+    out.key = key;
+  }
+  out.chunks.reserve(count);
+  std::size_t offset = 0;
+  for (const wire::PutChunksEntry& entry : batch.chunks()) {
+    BatchedChunk chunk;
+    DFS_ASSIGN_OR_RETURN(chunk.id, chunk_id_from_wire(entry.chunk_id()));
+    chunk.offset = offset;
+    chunk.size = entry.size();
+    if (chunk.size == 0) return make_error(Errc::corrupt, "PUT_CHUNKS names an empty chunk");
+    if (chunk.size > replicate::kMaxBatchedChunkSize) {
+      return make_error(Errc::too_large, "PUT_CHUNKS carries a chunk of " + std::to_string(chunk.size) +
+                                             " bytes, above the limit of " +
+                                             std::to_string(replicate::kMaxBatchedChunkSize) + " for a batch");
+    }
+    // Each size is bounded, and so is their number: no overflow.
+    offset += chunk.size;
+    if (offset > payload_size) break;
+    out.chunks.push_back(chunk);
+  }
+  if (offset != payload_size) {
+    return make_error(Errc::corrupt, "PUT_CHUNKS sizes do not add up to its payload of " +
+                                         std::to_string(payload_size) + " bytes");
+  }
+  return out;
+}
+
+wire::Envelope put_batch_result_to_wire(const std::vector<Status>& outcomes) {
+  wire::Envelope env;
+  wire::PutChunksResult& result = *env.mutable_put_chunks_result();
+  for (const Status& outcome : outcomes) {
+    wire::Error& out = *result.add_outcomes();
+    if (outcome.ok()) continue;  // code 0: stored
+    out = net::to_wire_error(outcome.error());
+    if (out.message().size() > net::kMaxPeerErrorText) out.mutable_message()->resize(net::kMaxPeerErrorText);
+  }
+  return env;
+}
+
+Result<std::vector<Status>> put_batch_result_from_wire(const wire::Envelope& envelope, std::size_t count) {
+  if (!envelope.has_put_chunks_result()) return make_error(Errc::corrupt, "PUT_CHUNKS answered with another body");
+  const auto& outcomes = envelope.put_chunks_result().outcomes();
+  if (static_cast<std::size_t>(outcomes.size()) != count) {
+    return make_error(Errc::corrupt, "PUT_CHUNKS answered " + std::to_string(outcomes.size()) + " outcomes for " +
+                                         std::to_string(count) + " chunks");
+  }
+  std::vector<Status> out;
+  out.reserve(count);
+  for (const wire::Error& outcome : outcomes) {
+    if (outcome.code() == 0) {
+      out.emplace_back();
+    } else {
+      out.emplace_back(net::from_wire_error(outcome));
+    }
+  }
+  return out;
 }
 
 }  // namespace dfs::p2p

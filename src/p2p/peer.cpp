@@ -96,7 +96,12 @@ struct Peer::Impl {
 
   void handle_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
   void serve_chunk_request(const net::PeerInfo& from, net::Message request, net::Responder respond);
+  void serve_put_batch(const net::PeerInfo& from, net::Message request, net::Responder respond);
   bool among_closest(const dht::NodeId& peer, const ChunkId& id) const;
+  // Null if a PUT of chunk `id` (`size` bytes) from `from` may go on; else
+  // why it is refused: this node is not among the chunk's closest peers,
+  // or admit_put's "busy".
+  std::optional<Error> refuse_put(const net::PeerInfo& from, const ChunkId& id, std::uint64_t size);
   // Null if a PUT of `bytes` from `from` may go on; else why it is refused
   // ("busy"). Takes from the rate limits and, when admitted, adds the bytes
   // to puts_queued (the caller takes them off once stored).
@@ -155,6 +160,7 @@ struct Peer::Impl {
   KeyedRateLimiter puts_by_address;
   std::atomic<std::uint64_t> puts_queued{0};  // bytes of admitted PUTs not yet stored
   std::atomic<std::uint64_t> puts_busy{0};    // PUTs answered busy
+  std::atomic<std::uint64_t> put_batches{0};  // PUT_CHUNKS requests served (each of several chunks)
   // Per-peer and per-address rates of PROVE_CHUNK; network thread only.
   KeyedRateLimiter proofs_by_peer;
   KeyedRateLimiter proofs_by_address;
@@ -191,13 +197,8 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       if (!id.ok()) return respond.fail(id.take_error());
       auto key = placer_key_from_wire(env.put_chunk());
       if (!key.ok()) return respond.fail(key.take_error());
-      if (!among_closest(dht->self().id, *id)) {
-        return respond.fail(make_error(Errc::permission_denied,
-                                       "refused: this peer is not among the closest to chunk " + id->short_hex() +
-                                           " that it knows, so placement would not choose it"));
-      }
       const std::uint64_t size = request.payload.size();
-      if (auto busy = admit_put(from, size)) return respond.fail(*busy);
+      if (auto refused = refuse_put(from, *id, size)) return respond.fail(*refused);
       put_pool.submit([this, id = *id, payload = std::move(request.payload), respond, placer = dht::NodeId{from.id},
                        key = *key, size] {
         Status stored = chunk_server.on_put(id, payload, placer, key);
@@ -209,6 +210,7 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
       });
       return;
     }
+    case wire::Envelope::kPutChunks: return serve_put_batch(from, std::move(request), std::move(respond));
     case wire::Envelope::kGetChunk: {
       auto id = chunk_id_from_wire(env.get_chunk().chunk_id());
       if (!id.ok()) return respond.fail(id.take_error());
@@ -267,6 +269,52 @@ void Peer::Impl::serve_chunk_request(const net::PeerInfo& from, net::Message req
   }
 }
 
+// PUT_CHUNKS: each chunk is refused or admitted as a PUT_CHUNK of its own
+// would be (placement, rates, queue); those admitted are checked and
+// stored by one task of the put pool, in one group commit, and the answer
+// gives each chunk's outcome. Only a malformed batch is refused whole.
+void Peer::Impl::serve_put_batch(const net::PeerInfo& from, net::Message request, net::Responder respond) {
+  auto batch = put_batch_from_wire(request.env, request.payload.size());
+  if (!batch.ok()) return respond.fail(batch.take_error());
+  put_batches.fetch_add(1, std::memory_order_relaxed);
+  std::vector<Status> outcomes(batch->chunks.size());
+  std::vector<std::size_t> admitted;  // indices into batch->chunks
+  std::uint64_t admitted_bytes = 0;
+  for (std::size_t i = 0; i < batch->chunks.size(); ++i) {
+    const BatchedChunk& chunk = batch->chunks[i];
+    if (auto refused = refuse_put(from, chunk.id, chunk.size)) {
+      outcomes[i] = std::move(*refused);
+    } else {
+      admitted.push_back(i);
+      admitted_bytes += chunk.size;
+    }
+  }
+  if (admitted.empty()) return respond.reply(put_batch_result_to_wire(outcomes));
+  put_pool.submit([this, batch = std::move(batch).value(), admitted = std::move(admitted), admitted_bytes,
+                   payload = std::move(request.payload), outcomes = std::move(outcomes), respond,
+                   placer = dht::NodeId{from.id}]() mutable {
+    std::vector<replicate::ChunkServer::PutItem> items;
+    items.reserve(admitted.size());
+    for (std::size_t i : admitted) {
+      const BatchedChunk& c = batch.chunks[i];
+      items.push_back({c.id, ByteView(payload).subspan(c.offset, c.size)});
+    }
+    std::vector<Status> stored = chunk_server.on_put_many(items, placer, batch.key);
+    puts_queued.fetch_sub(admitted_bytes);
+    for (std::size_t j = 0; j < admitted.size(); ++j) outcomes[admitted[j]] = std::move(stored[j]);
+    respond.reply(put_batch_result_to_wire(outcomes));
+  });
+}
+
+std::optional<Error> Peer::Impl::refuse_put(const net::PeerInfo& from, const ChunkId& id, std::uint64_t size) {
+  if (!among_closest(dht->self().id, id)) {
+    return make_error(Errc::permission_denied, "refused: this peer is not among the closest to chunk " +
+                                                   id.short_hex() +
+                                                   " that it knows, so placement would not choose it");
+  }
+  return admit_put(from, size);
+}
+
 // Whether `peer` is among the peers placement would give chunk `id`, as
 // far as this node knows: among the 2R + 2 closest to it. A node stores
 // for others only such chunks (issue 10), and takes lease renewals from
@@ -314,7 +362,8 @@ std::string Peer::Impl::describe_storage_for_others() const {
             (held.quota_bytes == 0 ? std::string("unlimited") : mib(held.quota_bytes)) + "; ";
   }
   const PutLimits& l = options.put_limits;
-  return line + std::to_string(stats.puts_stored) + " puts stored, " + std::to_string(stats.puts_full) +
+  return line + std::to_string(stats.puts_stored) + " puts stored (" + std::to_string(put_batches.load()) +
+         " batches), " + std::to_string(stats.puts_full) +
          " refused as full, " + std::to_string(stats.puts_refused - stats.puts_full) + " refused otherwise; " +
          "put rate per peer and per address: " + mib(l.bytes_per_second) + "/s, " +
          std::to_string(l.chunks_per_second) + " chunks/s, queue " + mib(l.max_queued_bytes) + " (" +
@@ -388,7 +437,7 @@ Result<std::unique_ptr<Peer>> Peer::start(const PeerOptions& options, store::Chu
                                                       net_options.more_advertised_addresses},
                                          *impl->dht_transport, *impl->scheduler, dht_config);
   impl->chunk_client =
-      std::make_unique<NetChunkClient>(dialer, options.rpc_timeout * 6, options.lease_key, dht::NodeId{self_id});
+      std::make_unique<NetChunkClient>(dialer, impl->io, options.rpc_timeout * 6, options.lease_key, dht::NodeId{self_id});
   impl->runner = std::make_unique<replicate::PoolRunner>(
       impl->pool, [raw](std::function<void()> fn) { boost::asio::post(raw->io, std::move(fn)); });
   replicate::ReplicationConfig replication;

@@ -16,24 +16,45 @@ ChunkServer::ChunkServer(store::ChunkStore& served, store::ChunkStore* held, Lea
     : served_(served), held_(held != nullptr ? *held : served), leases_(leases), committer_(held_) {}
 
 Status ChunkServer::on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from, const PlacerKey& key) {
-  // This is where bytes from strangers enter: check them here, once, so
-  // that no store implementation or decorator can be the one that forgets
-  // (the store is then told they are verified and does not hash again).
-  Status status = store::check_sealed(id, sealed);
-  if (status.ok() && leases_ != nullptr) leases_->lease(id, from, key);  // before the put: GC keeps off it from now on
-  // A chunk already served here (the owner's copy, or an earlier PUT)
-  // costs no budget: only its lease is extended.
-  Result<bool> held = status.ok() ? served_.contains(id) : Result<bool>(false);
+  const PutItem item{id, sealed};
+  return std::move(on_put_many({&item, 1}, from, key).front());
+}
+
+std::vector<Status> ChunkServer::on_put_many(std::span<const PutItem> items, const dht::NodeId& from,
+                                             const PlacerKey& key) {
+  std::vector<Status> out;
+  out.reserve(items.size());
+  std::vector<PutItem> to_store;
+  std::vector<std::size_t> stored_at;  // where each of to_store is in `out`
+  for (const PutItem& item : items) {
+    // This is where bytes from strangers enter: check them here, once, so
+    // that no store implementation or decorator can be the one that
+    // forgets (the store is then told they are verified and does not hash
+    // again).
+    Status status = store::check_sealed(item.id, item.sealed);
+    if (status.ok() && leases_ != nullptr) leases_->lease(item.id, from, key);  // before the put: GC keeps off it from now on
+    // A chunk already served here (the owner's copy, or an earlier PUT)
+    // costs no budget: only its lease is extended.
+    Result<bool> held = status.ok() ? served_.contains(item.id) : Result<bool>(false);
+    if (status.ok() && !(held.ok() && *held)) {
+      stored_at.push_back(out.size());
+      to_store.push_back(item);
+    }
+    out.push_back(std::move(status));
+  }
   // Durable when it returns, synced together with the PUTs arriving at
   // the same time: an ack still means the chunk survives a crash here.
-  if (status.ok() && !(held.ok() && *held)) status = committer_.put_verified(id, sealed);
-  if (!status.ok() && status.error().code == Errc::no_space) {
-    bump(puts_full_);
-    status = make_error(Errc::no_space, "full: this peer's storage for other peers is full (" +
-                                            status.error().message + ")");
+  std::vector<Status> stored = committer_.put_verified(to_store);
+  for (std::size_t i = 0; i < stored.size(); ++i) out[stored_at[i]] = std::move(stored[i]);
+  for (Status& status : out) {
+    if (!status.ok() && status.error().code == Errc::no_space) {
+      bump(puts_full_);
+      status = make_error(Errc::no_space, "full: this peer's storage for other peers is full (" +
+                                              status.error().message + ")");
+    }
+    bump(status.ok() ? puts_stored_ : puts_refused_);
   }
-  bump(status.ok() ? puts_stored_ : puts_refused_);
-  return status;
+  return out;
 }
 
 Result<Bytes> ChunkServer::on_get(const ChunkId& id) {

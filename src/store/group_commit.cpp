@@ -27,27 +27,44 @@ struct GroupCommitter::Group {
 GroupCommitter::GroupCommitter(ChunkStore& store, std::size_t max_group_chunks)
     : store_(store), max_group_(std::max<std::size_t>(max_group_chunks, 1)) {}
 
-Status GroupCommitter::put(const ChunkId& id, ByteView sealed) { return join(id, sealed, false); }
+Status GroupCommitter::put(const ChunkId& id, ByteView sealed) {
+  const Item item{id, sealed};
+  return std::move(join({&item, 1}, false).front());
+}
 
-Status GroupCommitter::put_verified(const ChunkId& id, ByteView sealed) { return join(id, sealed, true); }
+Status GroupCommitter::put_verified(const ChunkId& id, ByteView sealed) {
+  const Item item{id, sealed};
+  return std::move(join({&item, 1}, true).front());
+}
 
-Status GroupCommitter::join(const ChunkId& id, ByteView sealed, bool verified) {
+std::vector<Status> GroupCommitter::put_verified(std::span<const Item> items) { return join(items, true); }
+
+std::vector<Status> GroupCommitter::join(std::span<const Item> items, bool verified) {
+  if (items.empty()) return {};
   std::unique_lock lock(mu_);
   if (!open_) open_ = std::make_shared<Group>(store_.begin_batch());
   // Shared: the group outlives open_ (which moves on) until its last member returns.
   std::shared_ptr<Group> group = open_;
   ++group->writing;
-  if (++group->joined >= max_group_) open_.reset();
+  group->joined += items.size();
+  if (group->joined >= max_group_) open_.reset();
   lock.unlock();
 
-  // The write (and the hash, unless verified) runs in parallel with the
+  // The writes (and the hashes, unless verified) run in parallel with the
   // other members' and with the commit of the group before.
-  Status staged = verified ? group->batch->put_verified(id, sealed) : group->batch->put(id, sealed);
+  std::vector<Status> staged;
+  staged.reserve(items.size());
+  bool any_staged = false;
+  for (const Item& item : items) {
+    staged.push_back(verified ? group->batch->put_verified(item.id, item.sealed)
+                              : group->batch->put(item.id, item.sealed));
+    any_staged = any_staged || staged.back().ok();
+  }
 
   lock.lock();
   if (--group->writing == 0) group->written.notify_one();  // its leader may be waiting for the writers
   // A put refused on its own (corrupt, no space) left nothing in the batch.
-  if (!staged.ok()) return staged;
+  if (!any_staged) return staged;
   while (!group->committed) {
     if (!leading_) {
       lead(lock, *group);
@@ -58,7 +75,10 @@ Status GroupCommitter::join(const ChunkId& id, ByteView sealed, bool verified) {
       if (--group->waiting == 0) std::erase(waiting_, group.get());
     }
   }
-  return group->result;
+  for (Status& status : staged) {
+    if (status.ok()) status = group->result;
+  }
+  return staged;
 }
 
 void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Group& group) {

@@ -117,6 +117,17 @@ wire::Envelope HostilePeer::has_chunks(const std::vector<ChunkId>& ids) {
   return env;
 }
 
+HostilePeer::Batch HostilePeer::put_chunks(const std::vector<std::pair<ChunkId, Bytes>>& chunks) {
+  Batch batch;
+  for (const auto& [id, bytes] : chunks) {
+    wire::PutChunksEntry& entry = *batch.env.mutable_put_chunks()->add_chunks();
+    entry.set_chunk_id(id.bytes.data(), id.bytes.size());
+    entry.set_size(static_cast<std::uint32_t>(bytes.size()));
+    batch.payload.insert(batch.payload.end(), bytes.begin(), bytes.end());
+  }
+  return batch;
+}
+
 bool probe_unix_socket(const std::string& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;

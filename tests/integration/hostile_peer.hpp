@@ -53,6 +53,13 @@ class HostilePeer {
   static wire::Envelope get_chunk(const ChunkId& id);
   static wire::Envelope put_chunk(const ChunkId& id, std::uint32_t lease_seconds);
   static wire::Envelope has_chunks(const std::vector<ChunkId>& ids);
+  // A PUT_CHUNKS (issue 12) of each (ID, bytes sent under it), and its
+  // payload: the bytes end to end.
+  struct Batch {
+    wire::Envelope env;
+    Bytes payload;
+  };
+  static Batch put_chunks(const std::vector<std::pair<ChunkId, Bytes>>& chunks);
 
  private:
   boost::asio::io_context io_;

@@ -20,6 +20,7 @@
 #include "../common/test_data.hpp"
 #include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/crypto/recovery_key.hpp"
+#include "dfs/replicate/config.hpp"
 #include "dfs/replicate/keyed_renewal.hpp"
 #include "dfs/util/clock.hpp"
 #include "dfs/util/encoding.hpp"
@@ -160,6 +161,20 @@ class Hostile : public ::testing::Test {
       if (far) return chunk;
     }
     return std::nullopt;
+  }
+  // Sends `chunks` as one PUT_CHUNKS and returns the outcomes the victim
+  // answered (none, and a test failure, if it answered anything else).
+  static std::vector<wire::Error> put_batch(HostilePeer& attacker,
+                                            const std::vector<std::pair<ChunkId, Bytes>>& chunks) {
+    const HostilePeer::Batch batch = HostilePeer::put_chunks(chunks);
+    attacker.send(batch.env, batch.payload);
+    auto answer = attacker.read_frame(20s);
+    if (!answer || answer->envelope.body_case() != wire::Envelope::kPutChunksResult) {
+      ADD_FAILURE() << "PUT_CHUNKS answered " << (answer ? answer->envelope.DebugString() : "nothing");
+      return {};
+    }
+    const auto& outcomes = answer->envelope.put_chunks_result().outcomes();
+    return {outcomes.begin(), outcomes.end()};
   }
   bool victim_holds(const ChunkId& chunk) const {
     for (const auto& [id, where] : served_chunks_on_disk(data(kVictim))) {
@@ -354,6 +369,128 @@ TEST_F(Hostile, APutFloodFromOnePeerIsAnsweredBusy) {
   EXPECT_GE(busy, kFlood / 2) << "a flood of " << kFlood << " PUTs at 1 chunk/s was mostly taken";
   expect_reader_gets(id, content);
   EXPECT_TRUE(status_says(kVictim, "chunks/s")) << status(kVictim);
+}
+
+// Issue 12: PUT_CHUNKS carries many small chunks in one request. Each is
+// checked as a PUT_CHUNK of its own would be: a chunk whose bytes do not
+// match its ID is refused alone, and the good ones around it are stored.
+TEST_F(Hostile, ABatchedPutIsCheckedChunkByChunkAndOnlyItsBadChunkIsRefused) {
+  start_peer(kVictim);
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const auto key = crypto::SecretKey::generate();
+  std::vector<std::pair<ChunkId, Bytes>> chunks;
+  for (int i = 0; i < 4; ++i) {
+    SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(i)));
+    chunks.emplace_back(c.id, std::move(c.bytes));
+  }
+  chunks[2].second[100] ^= 1;  // no longer the bytes of its ID
+  const std::vector<wire::Error> outcomes = put_batch(attacker, chunks);
+  ASSERT_EQ(outcomes.size(), 4u);
+  for (int i : {0, 1, 3}) {
+    EXPECT_EQ(outcomes[i].code(), 0u) << outcomes[i].message();
+    EXPECT_TRUE(victim_holds(chunks[i].first)) << "chunk " << i;
+  }
+  EXPECT_NE(outcomes[2].code(), 0u);
+  EXPECT_NE(outcomes[2].message().find("do not hash to its ID"), std::string::npos) << outcomes[2].message();
+  EXPECT_FALSE(victim_holds(chunks[2].first));
+}
+
+// A batch beyond the protocol's bounds (more chunks than
+// kMaxPutBatchChunks, a chunk above kMaxBatchedChunkSize, sizes that do
+// not add up) is refused whole, before any chunk is looked at, and the
+// connection goes on serving.
+TEST_F(Hostile, ABatchedPutBeyondTheProtocolsBoundsIsRefusedWhole) {
+  start_peer(kVictim);
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const auto key = crypto::SecretKey::generate();
+  const SealedChunk small = seal_chunk(key, ChunkKind::data, Bytes(1000, 1));
+  const SealedChunk large = seal_chunk(key, ChunkKind::data, Bytes(replicate::kMaxBatchedChunkSize, 2));
+  std::vector<std::pair<ChunkId, Bytes>> too_many(replicate::kMaxPutBatchChunks + 1, {small.id, small.bytes});
+  HostilePeer::Batch sizes_off = HostilePeer::put_chunks({{small.id, small.bytes}, {small.id, small.bytes}});
+  sizes_off.payload.pop_back();
+  const HostilePeer::Batch refused[] = {HostilePeer::put_chunks(too_many),
+                                        HostilePeer::put_chunks({{small.id, small.bytes}, {large.id, large.bytes}}),
+                                        sizes_off};
+  for (const HostilePeer::Batch& batch : refused) {
+    attacker.send(batch.env, batch.payload);
+    auto answer = attacker.read_frame(20s);
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->envelope.body_case(), wire::Envelope::kError);
+    EXPECT_NE(answer->envelope.error().message().find("PUT_CHUNKS"), std::string::npos)
+        << answer->envelope.error().message();
+  }
+  EXPECT_FALSE(victim_holds(small.id));
+  EXPECT_EQ(put_batch(attacker, {{small.id, small.bytes}}).size(), 1u);
+  EXPECT_TRUE(victim_holds(small.id));
+}
+
+// A batch counts against the budget for others chunk by chunk: what fits
+// is stored, the rest is answered "full", and the owner's put still fits.
+TEST_F(Hostile, ABatchedPutOverTheBudgetIsStoredUntilFullAndTheRestAnsweredFull) {
+  start_peer(kVictim, {"--storage-for-others", "16M", "--quota", "20M"});
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const auto key = crypto::SecretKey::generate();
+  int sent = 0, stored = 0, full = 0;
+  for (int round = 0; round < 6 && full == 0; ++round) {  // 6 x 64 x 60 KiB: 22.5 MiB offered
+    std::vector<std::pair<ChunkId, Bytes>> chunks;
+    for (int i = 0; i < 64; ++i, ++sent) {
+      SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(60 * 1024, static_cast<std::uint8_t>(sent)));
+      chunks.emplace_back(c.id, std::move(c.bytes));
+    }
+    const std::vector<wire::Error> outcomes = put_batch(attacker, chunks);
+    ASSERT_EQ(outcomes.size(), chunks.size());
+    for (const wire::Error& outcome : outcomes) {
+      if (outcome.code() == 0) ++stored;
+      if (outcome.message().find("full") != std::string::npos) ++full;
+    }
+  }
+  EXPECT_GE(full, 1) << "16 MiB of storage for others took " << stored << " chunks of 60 KiB";
+  EXPECT_LE(stored, 273) << "16 MiB of storage for others took " << stored << " chunks of 60 KiB";
+  EXPECT_EQ(stored + full, sent);
+  // The owner's own 12 MiB fit its 20 MiB quota, whatever strangers sent.
+  auto put = dfs_at(kVictim, {"put", write_file("own", random_content(12 * kMiB, 6))});
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_TRUE(status_says(kVictim, std::to_string(full) + " refused as full")) << status(kVictim);
+}
+
+// A stranger's batch is held to the rules a single PUT is: a chunk this
+// node is not among the closest peers of is refused, one it is among the
+// closest of in the same batch is taken; beyond its rate, chunks are
+// answered "busy".
+TEST_F(Hostile, ABatchedPutFromAStrangerIsHeldToThePlacementAndRateRulesChunkByChunk) {
+  start_peer(kVictim, {"--replicas", "1", "--put-chunks-per-second", "1"});  // window: its 4 closest; a burst of 2
+  for (int i = 1; i <= 5; ++i) start_peer(i);
+  ASSERT_TRUE(wait_until([&] { return known_peers(kVictim) >= 5; })) << dfs_at(kVictim, {"peers"}).out;
+  std::vector<Bytes> others;
+  for (int i = 1; i <= 5; ++i) others.push_back(from_hex(node_id(i)).value());
+  const Bytes victim = from_hex(node_id(kVictim)).value();
+  const auto key = crypto::SecretKey::generate();
+  // A chunk farther from the victim than from every other peer (`far`),
+  // or closer to it than to all (`!far`).
+  const auto chunk_where = [&](bool far, int seed) {
+    for (int n = 0;; ++n) {
+      SealedChunk c = seal_chunk(key, ChunkKind::data, Bytes(4096, static_cast<std::uint8_t>(seed + n)));
+      bool all = true;
+      for (const Bytes& other : others) all = all && (closer_to(c.id, other, victim) == far);
+      if (all) return c;
+    }
+  };
+  const SealedChunk far = chunk_where(true, 0), near = chunk_where(false, 1), later = chunk_where(false, 2),
+                    latest = chunk_where(false, 3);
+  HostilePeer attacker(kAttackerIp, address(kVictim));
+  attacker.handshake_and_hello();
+  const std::vector<wire::Error> outcomes = put_batch(
+      attacker, {{far.id, far.bytes}, {near.id, near.bytes}, {later.id, later.bytes}, {latest.id, latest.bytes}});
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_NE(outcomes[0].message().find("not among the closest"), std::string::npos) << outcomes[0].message();
+  EXPECT_EQ(outcomes[1].code(), 0u) << outcomes[1].message();
+  EXPECT_TRUE(victim_holds(near.id));
+  EXPECT_FALSE(victim_holds(far.id));
+  // A burst of 2 chunks: the third near one is over the rate.
+  EXPECT_NE(outcomes[3].message().find("busy"), std::string::npos) << outcomes[3].message();
 }
 
 // Any peer's HAS_CHUNKS renewed the lease of any chunk held: a stranger

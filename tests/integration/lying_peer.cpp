@@ -58,6 +58,10 @@ class LyingPeer::Session : public std::enable_shared_from_this<Session> {
         owner_.puts_dropped_.fetch_add(1);
         reply.mutable_put_chunk_result();
         break;
+      case wire::Envelope::kPutChunks:  // every chunk "stored", none kept
+        owner_.puts_dropped_.fetch_add(static_cast<std::size_t>(request.put_chunks().chunks_size()));
+        for (int i = 0; i < request.put_chunks().chunks_size(); ++i) reply.mutable_put_chunks_result()->add_outcomes();
+        break;
       case wire::Envelope::kHasChunks: {
         const auto n = static_cast<std::size_t>(request.has_chunks().chunk_ids_size());
         owner_.chunks_claimed_.fetch_add(n);

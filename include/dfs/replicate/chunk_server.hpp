@@ -111,6 +111,13 @@ class ChunkServer {
   // renew the lease).
   Status on_put(const ChunkId& id, ByteView sealed, const dht::NodeId& from = {}, const PlacerKey& key = {});
 
+  // on_put of several chunks from one peer (PUT_CHUNKS, issue 12): each
+  // checked and answered as on_put would, in order; those stored are
+  // committed in one group. A bad chunk among good ones fails alone.
+  using PutItem = store::GroupCommitter::Item;
+  std::vector<Status> on_put_many(std::span<const PutItem> items, const dht::NodeId& from = {},
+                                  const PlacerKey& key = {});
+
   // The stored bytes, verified: Errc::not_found if absent, Errc::corrupt if
   // the copy on disk went bad (the store then drops it).
   Result<Bytes> on_get(const ChunkId& id);

@@ -19,6 +19,16 @@ inline constexpr std::size_t kDefaultReplicas = 3;
 // protocol: a server refuses a larger batch, so a request stays small
 // (32 KiB of IDs) and its answer a 128-byte bitmap.
 inline constexpr std::size_t kMaxHasChunksBatch = 1024;
+// PUT_CHUNKS (issue 12): several small chunks for one receiver in one
+// request, each checked and answered as a PUT_CHUNK of its own would be.
+// Part of the protocol: a receiver refuses a batch of more chunks, a
+// chunk of more bytes, or more bytes in all. A chunk above
+// kMaxBatchedChunkSize goes in a PUT_CHUNK of its own: its cost is in its
+// bytes, not in the request. 128 entries keep the answer (an outcome with
+// a bounded message per chunk) well inside the frame's 64 KiB header.
+inline constexpr std::size_t kMaxPutBatchChunks = 128;
+inline constexpr std::size_t kMaxBatchedChunkSize = 64 * 1024;
+inline constexpr std::size_t kMaxPutBatchBytes = 4 << 20;
 
 struct ReplicationConfig {
   // Peers that hold each chunk (this node counts when it is one of the R

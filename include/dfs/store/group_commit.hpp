@@ -15,7 +15,9 @@
 // Guarantees: put() returns ok only once its chunk is durable (as a lone
 // ChunkStore::put would make it); a failed commit fails every put of its
 // group; a put that fails on its own (corrupt, no space) fails alone.
-// Groups commit one at a time.
+// Groups commit one at a time. A put of several chunks (a batch from one
+// peer) joins one group with all of them, which may then exceed the
+// group's size.
 //
 // Thread-safe; put() blocks, so call it from threads that may wait (a pool
 // sized for the puts in flight, not the network thread).
@@ -24,6 +26,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "dfs/store/chunk_store.hpp"
@@ -47,9 +50,18 @@ class GroupCommitter {
   // (PutBatch::put_verified).
   Status put_verified(const ChunkId& id, ByteView sealed);
 
+  // put_verified of several chunks at once (a PUT_CHUNKS batch), all in
+  // one group: one status per chunk, in order, once all of them are
+  // durable or failed. A chunk refused on its own fails alone.
+  struct Item {
+    ChunkId id;
+    ByteView sealed;
+  };
+  std::vector<Status> put_verified(std::span<const Item> items);
+
  private:
   struct Group;
-  Status join(const ChunkId& id, ByteView sealed, bool verified);
+  std::vector<Status> join(std::span<const Item> items, bool verified);
   // Commits `group` (closed first); called with `lock` held, returns with it.
   void lead(std::unique_lock<std::mutex>& lock, Group& group);
 

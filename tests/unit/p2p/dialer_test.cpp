@@ -5,44 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "recording_transport.hpp"
 
 namespace dfs::p2p {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Records each request; the test answers them by hand.
-class RecordingTransport final : public net::Transport {
- public:
-  struct Sent {
-    std::string address;
-    std::optional<net::NodeIdBytes> expected;
-    bool dialed = false;
-    net::ResponseCallback callback;
-  };
-  const net::NodeIdBytes& self_id() const override { return id_; }
-  void set_request_handler(net::RequestHandler) override {}
-  void request(std::string address, std::optional<net::NodeIdBytes> expected, wire::Envelope, SharedBytes,
-               std::chrono::milliseconds, net::ResponseCallback callback) override {
-    sent.push_back({std::move(address), expected, false, std::move(callback)});
-  }
-  void request_dialed(std::string address, net::NodeIdBytes expected, wire::Envelope, std::chrono::milliseconds,
-                      net::ResponseCallback callback) override {
-    sent.push_back({std::move(address), expected, true, std::move(callback)});
-  }
-  // Completes the oldest request with `result`; returns its address.
-  std::string answer(Result<net::Message> result) {
-    Sent s = std::move(sent.front());
-    sent.pop_front();
-    s.callback(std::move(result));
-    return s.address;
-  }
-  std::deque<Sent> sent;
-
- private:
-  net::NodeIdBytes id_{};
-};
+using testing::RecordingTransport;
 
 class DialerTest : public ::testing::Test {
  protected:

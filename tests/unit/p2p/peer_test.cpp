@@ -100,5 +100,33 @@ TEST_F(PeerPair, AStreamedChunkIsPlacedOnBothPeers) {
   EXPECT_TRUE(*store_a_.contains(id));
 }
 
+// Issue 12: a put of many small chunks (a tree's) sends them in PUT_CHUNKS
+// batches, over real TLS, and every one is stored at the other peer.
+TEST_F(PeerPair, ManySmallStreamedChunksArePlacedInBatches) {
+  ASSERT_TRUE(dfs::testing::eventually([&] { return b_->status().reachable.rfind("yes", 0) == 0; }));
+  std::vector<ChunkId> ids;
+  std::vector<std::shared_ptr<const Bytes>> chunks;
+  for (int i = 0; i < 300; ++i) {
+    chunks.push_back(std::make_shared<const Bytes>(some_bytes(2000 + static_cast<std::size_t>(i), static_cast<std::uint8_t>(i))));
+    ids.push_back(ChunkId::of(*chunks.back()));
+    ASSERT_TRUE(store_b_.put(ids.back(), *chunks.back()).ok());
+  }
+  auto stream = b_->start_replication();
+  for (std::size_t i = 0; i < ids.size(); ++i) stream->add(ids[i], chunks[i]);
+  const replicate::ReplicationSummary summary = stream->finish();
+  EXPECT_EQ(summary.min_confirmed, 2u);
+  for (const ChunkId& id : ids) EXPECT_TRUE(*store_a_.contains(id));
+  // "N puts stored (M batches)" in a's limits: fewer requests than chunks.
+  std::string line;
+  for (const std::string& l : a_->status().limits) {
+    if (l.rfind("storage for others", 0) == 0) line = l;
+  }
+  const auto open = line.find(" puts stored (");
+  ASSERT_NE(open, std::string::npos) << line;
+  const std::uint64_t batches = std::stoull(line.substr(open + 14));
+  EXPECT_GE(batches, 1u) << line;
+  EXPECT_LT(batches, ids.size() / 4) << line;
+}
+
 }  // namespace
 }  // namespace dfs::p2p

@@ -288,6 +288,51 @@ TEST(ChunkServerBudget, APutOfAChunkTheOwnerAlreadyHoldsCostsNoBudget) {
   EXPECT_EQ(held.usage().chunks, 0u);
 }
 
+// Issue 12: a batch (PUT_CHUNKS) is checked chunk by chunk, as single
+// PUTs would be: one chunk whose bytes do not match its ID is refused
+// alone, leased nothing, and the good ones around it are stored.
+TEST(ChunkServerBatch, ABatchWithOneBadHashStoresTheGoodChunksAndRefusesOnlyTheBadOne) {
+  store::MemoryChunkStore store;
+  RecordedLeases leases;
+  ChunkServer server(store, nullptr, &leases);
+  const Bytes a = bytes_of("first of the batch"), b = bytes_of("second of the batch"), c = bytes_of("third");
+  const Bytes forged = bytes_of("not the second's bytes");
+  const std::vector<ChunkServer::PutItem> items{{ChunkId::of(a), a}, {ChunkId::of(b), forged}, {ChunkId::of(c), c}};
+  const std::vector<Status> outcomes = server.on_put_many(items, peer(1));
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_TRUE(outcomes[0].ok());
+  ASSERT_FALSE(outcomes[1].ok());
+  EXPECT_EQ(outcomes[1].error().code, Errc::corrupt);
+  EXPECT_TRUE(outcomes[2].ok());
+  EXPECT_TRUE(*store.contains(ChunkId::of(a)));
+  EXPECT_FALSE(*store.contains(ChunkId::of(b)));
+  EXPECT_TRUE(*store.contains(ChunkId::of(c)));
+  EXPECT_EQ(leases.leased, (std::vector<ChunkId>{ChunkId::of(a), ChunkId::of(c)}));
+  EXPECT_EQ(server.stats().puts_stored, 2u);
+  EXPECT_EQ(server.stats().puts_refused, 1u);
+}
+
+TEST(ChunkServerBatch, ABatchOverTheBudgetStoresWhatFitsAndAnswersFullForTheRest) {
+  store::MemoryChunkStore own;
+  const Bytes first = bytes_of("fits the budget"), second = bytes_of("does not fit"), third = bytes_of("nor this");
+  store::MemoryChunkStore held(/*quota_bytes=*/first.size());
+  store::ServedStore served(own, held);
+  ChunkServer server(served, &held);
+  const std::vector<ChunkServer::PutItem> items{
+      {ChunkId::of(first), first}, {ChunkId::of(second), second}, {ChunkId::of(third), third}};
+  const std::vector<Status> outcomes = server.on_put_many(items, peer(2));
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_TRUE(outcomes[0].ok());
+  for (std::size_t i : {1u, 2u}) {
+    ASSERT_FALSE(outcomes[i].ok());
+    EXPECT_EQ(outcomes[i].error().code, Errc::no_space);
+    EXPECT_NE(outcomes[i].error().message.find("full"), std::string::npos) << outcomes[i].error().message;
+  }
+  EXPECT_EQ(held.usage().chunks, 1u);
+  EXPECT_EQ(own.usage().chunks, 0u);
+  EXPECT_EQ(server.stats().puts_full, 2u);
+}
+
 TEST(ReplicationConfigTest, DefaultsAreValidAndOutOfRangeFieldsAreNamed) {
   EXPECT_TRUE(ReplicationConfig{}.validate().ok());
   ReplicationConfig c;
