@@ -138,6 +138,9 @@ constexpr std::string_view kSchemaV4 = R"sql(
 -- reach the disk. No foreign key: the inode may be gone by then.
 CREATE TABLE unsynced_versions (
   seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+)sql";
+// unsynced_versions' columns after seq (v4, and v11's copy of the table).
+constexpr std::string_view kUnsyncedVersionsColumns = R"sql(
   ino               INTEGER NOT NULL,
   manifest_id       BLOB    NOT NULL CHECK (length(manifest_id) = 32),
   previous_manifest BLOB    NULL CHECK (previous_manifest IS NULL OR length(previous_manifest) = 32),
@@ -279,14 +282,9 @@ END;
 -- AUTOINCREMENT wrote the sqlite_sequence page in every content commit.
 CREATE TABLE unsynced_versions_v11 (
   seq               INTEGER PRIMARY KEY,
-  ino               INTEGER NOT NULL,
-  manifest_id       BLOB    NOT NULL CHECK (length(manifest_id) = 32),
-  previous_manifest BLOB    NULL CHECK (previous_manifest IS NULL OR length(previous_manifest) = 32),
-  previous_key      BLOB    NULL CHECK (previous_key IS NULL OR length(previous_key) = 32),
-  previous_size     INTEGER NOT NULL CHECK (previous_size >= 0),
-  previous_mtime_ns INTEGER NOT NULL,
-  CHECK ((previous_manifest IS NULL) = (previous_key IS NULL))
-);
+)sql";
+// Then kUnsyncedVersionsColumns, then:
+constexpr std::string_view kSchemaV11Copy = R"sql(
 INSERT INTO unsynced_versions_v11 (seq, ino, manifest_id, previous_manifest, previous_key, previous_size,
                                    previous_mtime_ns)
   SELECT seq, ino, manifest_id, previous_manifest, previous_key, previous_size, previous_mtime_ns
@@ -304,7 +302,9 @@ Status apply_v2(Database& db) { return db.exec(kSchemaV2); }
 
 Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
-Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
+Status apply_v4(Database& db) {
+  return db.exec(std::string(kSchemaV4) + std::string(kUnsyncedVersionsColumns));
+}
 
 Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
 
@@ -313,7 +313,9 @@ Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
 Status apply_v8(Database& db) { return db.exec(kSchemaV8); }
 Status apply_v9(Database& db) { return db.exec(kSchemaV9); }
 Status apply_v10(Database& db) { return db.exec(kSchemaV10); }
-Status apply_v11(Database& db) { return db.exec(kSchemaV11); }
+Status apply_v11(Database& db) {
+  return db.exec(std::string(kSchemaV11) + std::string(kUnsyncedVersionsColumns) + std::string(kSchemaV11Copy));
+}
 
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
