@@ -41,6 +41,7 @@ declare -A max_len=(
   [fuzz_chunk_wire]=512
   [fuzz_put_batch]=8192
   [fuzz_chunk_pack]=4096
+  [fuzz_verified_files]=2048
   [fuzz_signed_record]=1100
   [fuzz_recovery_key]=512
   [fuzz_recovery_pointer]=1024
@@ -48,7 +49,7 @@ declare -A max_len=(
   [fuzz_config_file]=1024
   [fuzz_locate_reply]=4096
 )
-read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_address fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_directory_segment fuzz_directory_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_wire fuzz_put_batch fuzz_chunk_pack fuzz_signed_record fuzz_recovery_key fuzz_recovery_pointer fuzz_mountinfo fuzz_config_file fuzz_locate_reply}"
+read -r -a targets <<< "${FUZZ_TARGETS:-fuzz_base32 fuzz_hex fuzz_address fuzz_file_id fuzz_manifest_segment fuzz_sealed_chunk fuzz_manifest_chain fuzz_directory_segment fuzz_directory_chain fuzz_frame fuzz_envelope fuzz_dht_wire fuzz_chunk_wire fuzz_put_batch fuzz_chunk_pack fuzz_verified_files fuzz_signed_record fuzz_recovery_key fuzz_recovery_pointer fuzz_mountinfo fuzz_config_file fuzz_locate_reply}"
 for t in "${targets[@]}"; do
   [[ -n ${max_len[$t]:-} ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done

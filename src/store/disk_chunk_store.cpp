@@ -86,6 +86,7 @@ Result<std::unique_ptr<DiskChunkStore>> DiskChunkStore::open(const std::string& 
   DFS_ASSIGN_OR_RETURN(store->pack_, ChunkPack::open(root + "/packs", options.durable));
   DFS_TRY(store->clean_tmp());
   DFS_TRY(store->scan_usage());
+  store->load_verified();
   const Usage usage = store->usage();
   log::info("chunk store " + root + ": " + std::to_string(usage.chunks) + " chunks, " +
             std::to_string(usage.bytes) + " bytes");
@@ -98,6 +99,48 @@ DiskChunkStore::DiskChunkStore(std::string dir, DiskStoreOptions options, Unique
       options_(options),
       lock_file_(std::move(lock_file)),
       usage_(options.quota_bytes) {}
+
+DiskChunkStore::~DiskChunkStore() { save_verified(); }
+
+// Read whole, if no larger than a full VerifiedFiles encodes to: a larger
+// file is not one this store wrote.
+void DiskChunkStore::load_verified() {
+  constexpr std::uint64_t kMaxBytes = 64 + std::uint64_t{VerifiedFiles::kDefaultCapacity} * 80;
+  const std::string path = verified_path();
+  auto fd = open_file(path, O_RDONLY | O_NOFOLLOW);
+  if (!fd.ok()) {
+    if (fd.error().code != Errc::not_found) log::warn("chunk store: " + fd.error().to_string());
+    return;
+  }
+  auto restore = [&]() -> Status {
+    struct stat st{};
+    if (::fstat(fd->get(), &st) != 0) return errno_error("cannot stat " + path);
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxBytes) return make_error(Errc::too_large, "larger than a store writes");
+    Bytes bytes(static_cast<std::size_t>(st.st_size));
+    DFS_ASSIGN_OR_RETURN(std::size_t got, read_full(fd->get(), bytes, path));
+    return verified_.restore(ByteView(bytes).first(got));
+  };
+  if (Status restored = restore(); !restored.ok()) {
+    log::warn("chunk store: ignoring " + path + " (" + restored.error().to_string() +
+              "): the chunks read first will be hashed again");
+  }
+}
+
+// To a temp name, then renamed over the old file: a crash leaves the old
+// file or the new one (or, unsynced, a torn one the checksum refuses).
+void DiskChunkStore::save_verified() const {
+  const std::string path = verified_path();
+  const std::string temp = path + ".new";
+  auto fd = open_file(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+  Status saved = fd.ok() ? write_full(fd->get(), verified_.encode(), temp) : Status(fd.take_error());
+  if (saved.ok() && ::close(fd->release()) != 0) saved = errno_error("cannot close " + temp);
+  if (saved.ok() && ::rename(temp.c_str(), path.c_str()) != 0) saved = errno_error("cannot rename " + temp);
+  if (!saved.ok()) {
+    ::unlink(temp.c_str());
+    log::warn("chunk store: could not keep what it verified (" + saved.error().to_string() +
+              "): chunks read after the next open will be hashed again");
+  }
+}
 
 std::string DiskChunkStore::chunk_path(const ChunkId& id) const {
   const std::string hex = id.hex();

@@ -19,6 +19,7 @@
 #include "dfs/chunk/recovery_pointer.hpp"
 #include "dfs/crypto/recovery_key.hpp"
 #include "dfs/dht/signed_record.hpp"
+#include "dfs/store/verified_files.hpp"
 #include "dfs/util/encoding.hpp"
 #include "fuzz_common.hpp"
 
@@ -273,6 +274,17 @@ void recovery_seeds(const fs::path& root, const crypto::SecretKey& key) {
   write(root / "fuzz_recovery_pointer", "three", encode_pointer(pointer));
 }
 
+void verified_files_seeds(const fs::path& root) {
+  const fs::path dir = root / "fuzz_verified_files";
+  store::VerifiedFiles verified;
+  write(dir, "empty", verified.encode());
+  verified.remember(id_filled(1), store::FileStamp{2049, 12, 1048605, 1796661856413858324, 1796661856413858324});
+  write(dir, "one", verified.encode());
+  verified.remember(id_filled(2), store::FileStamp{2049, 13, 4096, 1, 2});
+  verified.remember(id_filled(1), store::FileStamp{2049, 14, 4096, 3, 4});
+  write(dir, "remembered_again", verified.encode());
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s CORPUS_DIR   (e.g. tests/fuzz/corpus)\n", argv[0]);
@@ -286,6 +298,7 @@ int main(int argc, char** argv) {
     sealed_chunk_seeds(root, key);
     chain_seeds(root);
     recovery_seeds(root, key);
+    verified_files_seeds(root);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_make_seeds: %s\n", e.what());
     return 1;

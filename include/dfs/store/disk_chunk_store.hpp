@@ -12,6 +12,12 @@
 //                             what a crash mid-put left, removed at open
 //   quarantine/               chunks that failed verification, kept for a
 //                             human to look at; never served again
+//   verified                  the chunk files this store has checked and how
+//                             each looked then (VerifiedFiles::encode),
+//                             written at close and read at open, so chunks
+//                             read back after a restart are not hashed
+//                             again while their files are unchanged; an
+//                             unreadable or missing one only costs hashes
 //
 // A put of a larger chunk writes a temp file in tmp/ (same filesystem), fsyncs it, renames it
 // into chunks/ and fsyncs the fan-out directory, so after a crash a chunk is
@@ -51,7 +57,8 @@ class DiskChunkStore final : public ChunkStore {
   // Opens (creating if needed) the store in `dir`. Fails with
   // Errc::unavailable if another open store holds the directory.
   static Result<std::unique_ptr<DiskChunkStore>> open(const std::string& dir, DiskStoreOptions options);
-  ~DiskChunkStore() override = default;
+  // Writes the `verified` file (not synced: losing it costs only hashes).
+  ~DiskChunkStore() override;
 
   Status put(const ChunkId& id, ByteView sealed) override;
   Result<Bytes> get(const ChunkId& id) override;
@@ -114,6 +121,7 @@ class DiskChunkStore final : public ChunkStore {
   static Result<std::vector<std::pair<ChunkId, OnDisk>>> list_on_disk(const std::string& dir);
   std::string tmp_dir() const { return dir_ + "/tmp"; }
   std::string quarantine_dir() const { return dir_ + "/quarantine"; }
+  std::string verified_path() const { return dir_ + "/verified"; }
 
  private:
   DiskChunkStore(std::string dir, DiskStoreOptions options, UniqueFd lock_file);
@@ -152,6 +160,10 @@ class DiskChunkStore final : public ChunkStore {
   Status prepare_dirs();
   Status clean_tmp();
   Status scan_usage();
+  // The `verified` file into verified_ / verified_ into it. Failures are
+  // logged, never fatal: the store then hashes what it reads.
+  void load_verified();
+  void save_verified() const;
   std::string fanout_dir(std::uint8_t first_byte) const;
   Result<bool> publish(const ChunkId& id, const std::string& temp_path, UsageCounter::Reservation& reservation);
   Status sync_fanout_dir(const ChunkId& id);

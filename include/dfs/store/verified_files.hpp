@@ -7,6 +7,12 @@
 // Bounded: it remembers at most `capacity` chunks, forgetting the oldest
 // first; a chunk it forgot is simply hashed again on its next serve.
 // Thread-safe.
+//
+// A store keeps what it knows across restarts (encode at close, restore at
+// open: DiskChunkStore's `verified` file), so that reading back chunks a
+// peer wrote before a remount does not hash them again. Sound for the same
+// reason as within one run: an entry only vouches for a file whose stamp
+// is unchanged, and any write since gave the file a new ctime.
 #pragma once
 
 #include <sys/stat.h>
@@ -46,6 +52,16 @@ class VerifiedFiles {
   bool unchanged_since_verified(const ChunkId& id, const FileStamp& stamp) const;
   void forget(const ChunkId& id);
 
+  // The entries, oldest first: version(1) | count(u64) | count x (ID(32) |
+  // dev | ino | size | mtime_ns | ctime_ns, each u64) | SHA-256 of all
+  // that precedes it. Little-endian.
+  Bytes encode() const;
+  // Remembers the entries of `encoded` (as encode() wrote them; past the
+  // capacity the oldest go first). An input that is not exactly one whole
+  // encoding of this version, checksum included, remembers nothing and
+  // fails (Errc::bad_version, Errc::truncated or Errc::corrupt).
+  Status restore(ByteView encoded);
+
  private:
   struct Entry {
     FileStamp stamp;
@@ -55,6 +71,7 @@ class VerifiedFiles {
     ChunkId id;
     std::uint64_t serial = 0;
   };
+  void remember_locked(const ChunkId& id, const FileStamp& stamp);
   void evict_oldest();
   void drop_stale_order();
 

@@ -4,6 +4,8 @@
 // read from the chain's next link (chunk_source.hpp). The damage is real
 // (a byte flipped in the chunk file); the store is then told to take the
 // file as it is, as a medium failing under an unchanged inode would look.
+// What a store checked it remembers across a close and an open (its
+// `verified` file), for files that did not change in between.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -58,6 +60,25 @@ class AuthenticatedReadTest : public ::testing::Test {
     ASSERT_TRUE(store.trust_as_is_for_testing(id).ok());
   }
 
+  // Closes the local store and opens it again, as a remount does.
+  void reopen_local() {
+    local.reset();
+    DiskStoreOptions options;
+    options.durable = false;
+    local = std::move(DiskChunkStore::open(dir_.path() + "/store", options)).value();
+  }
+
+  // The bytes the local store lends for the chunk.
+  Bytes lent_by_local() {
+    Bytes lent;
+    Status status = local->with_sealed(id, [&lent](ByteView sealed) {
+      lent.assign(sealed.begin(), sealed.end());
+      return Status{};
+    });
+    EXPECT_TRUE(status.ok()) << status.error().to_string();
+    return lent;
+  }
+
   // What fs/'s ChunkReader does with what it is lent.
   Status decrypt(ChunkStore& from, const crypto::SecretKey& with, Bytes& out) {
     return from.with_sealed(id, [&](ByteView sealed) -> Status {
@@ -89,6 +110,39 @@ TEST_F(AuthenticatedReadTest, AnUnchangedChunkFileIsLentWithoutASecondHash) {
   EXPECT_NE(lent, bytes) << "the damage reached the reader: no hash stood in between";
   // get() always hashes.
   EXPECT_EQ(local->get(id).error().code, Errc::corrupt);
+}
+
+TEST_F(AuthenticatedReadTest, AChunkFileUnchangedSinceTheLastOpenIsLentWithoutAHashAfterReopening) {
+  ASSERT_TRUE(local->put(id, bytes).ok());
+  go_bad_unseen(*local);
+  reopen_local();
+  EXPECT_NE(lent_by_local(), bytes) << "what the store checked before the reopen was taken on trust";
+}
+
+TEST_F(AuthenticatedReadTest, AChunkFileChangedWhileTheStoreWasClosedIsHashedAgain) {
+  ASSERT_TRUE(local->put(id, bytes).ok());
+  auto where = local->locate(id);
+  ASSERT_TRUE(where.ok());
+  local.reset();  // it remembers the file as its put left it
+  ASSERT_TRUE(dfs::testing::flip_chunk_byte(*where, bytes.size() / 2));
+  reopen_local();
+  Status lent = local->with_sealed(id, [](ByteView) { return Status{}; });
+  ASSERT_FALSE(lent.ok()) << "the changed file was lent unchecked";
+  EXPECT_EQ(lent.error().code, Errc::corrupt);
+  EXPECT_EQ(entries(local->quarantine_dir()), 1u);
+}
+
+TEST_F(AuthenticatedReadTest, ADamagedVerifiedFileIsIgnoredAndTheChunksAreHashed) {
+  ASSERT_TRUE(local->put(id, bytes).ok());
+  go_bad_unseen(*local);
+  const std::string verified = local->verified_path();
+  local.reset();
+  ASSERT_TRUE(std::filesystem::exists(verified));
+  std::filesystem::resize_file(verified, std::filesystem::file_size(verified) - 1);
+  reopen_local();
+  Status lent = local->with_sealed(id, [](ByteView) { return Status{}; });
+  ASSERT_FALSE(lent.ok()) << "a torn verified file was believed";
+  EXPECT_EQ(lent.error().code, Errc::corrupt);
 }
 
 TEST_F(AuthenticatedReadTest, ALocalCopyThatFailsAuthenticationIsQuarantinedAndReadFromThePeers) {
