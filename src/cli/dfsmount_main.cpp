@@ -191,6 +191,7 @@ int run(int argc, char** argv) {
 
   const bool foreground = vm.count("foreground") || mount.debug;
   const int report_fd = foreground ? -1 : daemonize();
+  daemon::keep_chunk_buffers_mapped();
   // The stop signals are blocked in this thread and so in every thread it
   // starts (the peer, the pool, the control socket): the FUSE threads,
   // started once they are unblocked, take them and end the loop.

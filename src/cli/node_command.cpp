@@ -15,7 +15,6 @@
 #include "dfs/node/recovery.hpp"
 #include "dfs/p2p/peer.hpp"
 #include "dfs/util/log.hpp"
-#include "dfs/util/memory.hpp"
 
 namespace po = boost::program_options;
 
@@ -176,13 +175,7 @@ int run_node(const GlobalOptions& global, const Args& args) {
   }
   if (log::level() == log::Level::error) log::set_level(log::Level::warn);  // a daemon's warnings matter
   log::set_style(log::daemon_style());  // a peer's log is read later: each line says when
-  // Chunk buffers from the heap, and a few chunks' worth kept free for the
-  // next ones (util/memory.hpp): the reader of a remote get took 3 times
-  // fewer page faults (bench/p2p.sh, 256 MiB: 23,000 to 7,500).
-  constexpr std::size_t kKeepFree = 32u << 20;
-  if (Status tuned = keep_large_buffers_mapped(kMaxSealedChunkSize + 4096, kKeepFree); !tuned.ok()) {
-    log::warn("allocator left at its defaults: " + tuned.error().message);
-  }
+  daemon::keep_chunk_buffers_mapped();
   daemon::block_stop_signals();
 
   await_data_dir_release(global.node.data_dir, kReleaseWait);

@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "dfs/chunk/sealed_chunk.hpp"
 #include "dfs/control/control_channel.hpp"
+#include "dfs/util/memory.hpp"
 
 namespace dfs::daemon {
 
@@ -70,6 +72,13 @@ sigset_t stop_signals() {
 }
 
 }  // namespace
+
+void keep_chunk_buffers_mapped() {
+  constexpr std::size_t kKeepFree = 32u << 20;
+  if (Status tuned = keep_large_buffers_mapped(kMaxSealedChunkSize + 4096, kKeepFree); !tuned.ok()) {
+    log::warn("allocator left at its defaults: " + tuned.error().message);
+  }
+}
 
 void block_stop_signals(bool blocked) {
   const sigset_t set = stop_signals();

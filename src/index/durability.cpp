@@ -40,7 +40,7 @@ Result<std::int64_t> settle_up_to(Database& db, std::int64_t cutoff) {
                         "DELETE FROM files WHERE manifest_id IN ("
                         "  SELECT previous_manifest FROM unsynced_versions WHERE seq <= ?1"
                         "  UNION SELECT manifest_id FROM unsynced_versions WHERE seq <= ?1) "
-                        "AND EXISTS (SELECT 1 FROM fs_versions v WHERE v.manifest_id = files.manifest_id) "
+                        "AND files.from_mount = 1 "
                         "AND NOT EXISTS (SELECT 1 FROM inodes i WHERE i.manifest_id = files.manifest_id) "
                         "AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.manifest_id = files.manifest_id) "
                         "AND NOT EXISTS (SELECT 1 FROM unsynced_versions u "

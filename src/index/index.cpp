@@ -19,8 +19,7 @@ namespace {
 
 constexpr std::string_view kFileColumns = "manifest_id, file_key, name, size, chunk_size, chunk_count, added_at, kind";
 // What a read adds: whether the mount's namespace recorded the row.
-constexpr std::string_view kFromMount =
-    ", EXISTS (SELECT 1 FROM fs_versions v WHERE v.manifest_id = files.manifest_id)";
+constexpr std::string_view kFromMount = ", from_mount";
 constexpr std::int64_t kKindFile = 0;
 constexpr std::int64_t kKindDirectory = 1;
 
@@ -157,7 +156,7 @@ Status Index::forget_put(const ChunkId& manifest) {
   DFS_ASSIGN_OR_RETURN(auto in_use, rows::query_int(*db_, "SELECT 1 FROM inodes WHERE manifest_id = ? LIMIT 1",
                                                     manifest.bytes));
   if (in_use.has_value()) {
-    DFS_TRY(rows::execute(*db_, "INSERT OR IGNORE INTO fs_versions (manifest_id) VALUES (?)", manifest.bytes));
+    DFS_TRY(rows::execute(*db_, "UPDATE files SET from_mount = 1 WHERE manifest_id = ?", manifest.bytes));
     DFS_TRY(rows::execute(*db_, "DELETE FROM pins WHERE manifest_id = ?", manifest.bytes));
   } else {
     DFS_TRY(rows::execute(*db_, "DELETE FROM files WHERE manifest_id = ?", manifest.bytes));
@@ -200,6 +199,7 @@ Status insert_chunk_refs(Database& db, const ChunkId& manifest, const std::vecto
   DFS_ASSIGN_OR_RETURN(Statement insert,
                        db.prepare("INSERT OR IGNORE INTO chunk_refs (chunk_id, manifest_id) VALUES (?, ?)"));
   for (const ChunkId& chunk : chunks) {
+    if (chunk == manifest) continue;  // the files row keeps it (schema v11)
     DFS_TRY(insert.bind_all(chunk.bytes, manifest.bytes));
     DFS_TRY(insert.run());
     insert.reset();

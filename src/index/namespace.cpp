@@ -459,21 +459,19 @@ Status NamespaceTxn::record_version(const FileRecord& file, const std::vector<Ch
   DFS_ASSIGN_OR_RETURN(std::int64_t size, rows::to_sql(file.size, "file size"));
   DFS_ASSIGN_OR_RETURN(std::int64_t count, rows::to_sql(file.chunk_count, "chunk count"));
   DFS_TRY(rows::execute(*db_,
-                        "INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (manifest_id) DO NOTHING",
+                        "INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at, "
+                        "from_mount) VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (manifest_id) DO NOTHING",
                         file.manifest.bytes, file.key, file.name, size, std::int64_t{file.chunk_size}, count,
                         file.added_at_unix));
   if (db_->changes() == 0) return {};  // recorded before, by someone else: theirs
-  DFS_TRY(rows::execute(*db_, "INSERT INTO fs_versions (manifest_id) VALUES (?)", file.manifest.bytes));
   return rows::insert_chunk_refs(*db_, file.manifest, referenced);
 }
 
 Status NamespaceTxn::release_version(const ChunkId& manifest) {
   // One statement: ours, unpointed-at and unpinned, or nothing happens.
-  // Deleting the files row cascades to its refs and its fs_versions row.
+  // Deleting the files row cascades to its refs.
   return rows::execute(*db_,
-                       "DELETE FROM files WHERE manifest_id = ?1 "
-                       "AND EXISTS (SELECT 1 FROM fs_versions WHERE manifest_id = ?1) "
+                       "DELETE FROM files WHERE manifest_id = ?1 AND from_mount = 1 "
                        "AND NOT EXISTS (SELECT 1 FROM inodes WHERE manifest_id = ?1) "
                        "AND NOT EXISTS (SELECT 1 FROM pins WHERE manifest_id = ?1)",
                        manifest.bytes);

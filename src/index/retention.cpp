@@ -1,5 +1,5 @@
 // Index: what keeps a chunk from GC — references from the files of this
-// peer (chunk_refs), from the mount's cached directory snapshots
+// peer (each files row's own manifest chunk, and chunk_refs), from the mount's cached directory snapshots
 // (dir_snapshot_chunks), from its retained namespace snapshots
 // (released_chunks) and leases on chunks held for other peers (leases) —
 // and the questions GC asks of them.
@@ -14,6 +14,7 @@ Result<bool> Index::is_referenced(const ChunkId& chunk) {
   DFS_ASSIGN_OR_RETURN(auto found,
                        rows::query_int(*db_,
                                        "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
+                                       "UNION ALL SELECT 1 FROM files WHERE manifest_id = ?1 "
                                        "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
                                        "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 LIMIT 1",
                                        chunk.bytes));
@@ -42,6 +43,7 @@ Result<std::vector<ChunkId>> Index::unreferenced(const std::vector<ChunkId>& can
   // ?2 is bound but unused: one helper serves both probes.
   return without_rows(
       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 AND ?2 IS NOT NULL "
+      "UNION ALL SELECT 1 FROM files WHERE manifest_id = ?1 "
       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 LIMIT 1",
       candidates, 0);
@@ -51,6 +53,7 @@ Result<std::vector<ChunkId>> Index::collectable(const std::vector<ChunkId>& cand
   std::lock_guard lock(mu_);
   return without_rows(
       "SELECT 1 FROM chunk_refs WHERE chunk_id = ?1 "
+      "UNION ALL SELECT 1 FROM files WHERE manifest_id = ?1 "
       "UNION ALL SELECT 1 FROM dir_snapshot_chunks WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM released_chunks WHERE chunk_id = ?1 "
       "UNION ALL SELECT 1 FROM leases WHERE chunk_id = ?1 AND expires_at > ?2 LIMIT 1",
@@ -198,7 +201,8 @@ Status Index::leases_granted() {
 
 Result<std::vector<ChunkId>> Index::referenced_chunks() {
   std::lock_guard lock(mu_);
-  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT chunk_id FROM chunk_refs UNION SELECT chunk_id FROM dir_snapshot_chunks "
+  DFS_ASSIGN_OR_RETURN(Statement stmt, db_->prepare("SELECT chunk_id FROM chunk_refs UNION SELECT manifest_id FROM files "
+                                                    "UNION SELECT chunk_id FROM dir_snapshot_chunks "
                                                     "UNION SELECT chunk_id FROM released_chunks"));
   std::vector<ChunkId> chunks;
   for (;;) {
@@ -212,6 +216,7 @@ Result<std::vector<ChunkId>> Index::referenced_chunks() {
 Result<std::uint64_t> Index::referenced_chunk_count() {
   std::lock_guard lock(mu_);
   DFS_ASSIGN_OR_RETURN(std::int64_t count, db_->query_int64("SELECT count(*) FROM (SELECT chunk_id FROM chunk_refs "
+                                                                   "UNION SELECT manifest_id FROM files "
                                                                    "UNION SELECT chunk_id FROM dir_snapshot_chunks "
                                                                    "UNION SELECT chunk_id FROM released_chunks)"));
   return static_cast<std::uint64_t>(count);

@@ -138,6 +138,9 @@ constexpr std::string_view kSchemaV4 = R"sql(
 -- reach the disk. No foreign key: the inode may be gone by then.
 CREATE TABLE unsynced_versions (
   seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+)sql";
+// unsynced_versions' columns after seq (v4, and v11's copy of the table).
+constexpr std::string_view kUnsyncedVersionsColumns = R"sql(
   ino               INTEGER NOT NULL,
   manifest_id       BLOB    NOT NULL CHECK (length(manifest_id) = 32),
   previous_manifest BLOB    NULL CHECK (previous_manifest IS NULL OR length(previous_manifest) = 32),
@@ -251,6 +254,45 @@ constexpr std::string_view kSchemaV10 = R"sql(
 ALTER TABLE leases ADD COLUMN placer_key BLOB NULL CHECK (placer_key IS NULL OR length(placer_key) = 32);
 )sql";
 
+// Schema v11: fewer pages written by each content commit (issue 13, small
+// files: every page a transaction touches is one 4 KiB frame in the WAL).
+constexpr std::string_view kSchemaV11 = R"sql(
+-- Whether the mount's namespace recorded the row (and so may forget it),
+-- a column instead of the fs_versions table: one B-tree leaf fewer per
+-- commit. Only these are forgotten when no inode points at them any more.
+ALTER TABLE files ADD COLUMN from_mount INTEGER NOT NULL DEFAULT 0 CHECK (from_mount IN (0, 1));
+UPDATE files SET from_mount = 1 WHERE manifest_id IN (SELECT manifest_id FROM fs_versions);
+DROP TRIGGER keep_released_versions;
+DROP TABLE fs_versions;
+-- A files row keeps its own manifest chunk (manifest_id) from GC itself:
+-- chunk_refs names the other chunks only (rows from before v11 may still
+-- name it too), so a version released while snapshots are kept releases
+-- its manifest chunk with them.
+CREATE TRIGGER keep_released_versions BEFORE DELETE ON files
+  WHEN OLD.from_mount = 1 AND EXISTS (SELECT 1 FROM snapshot_retention)
+BEGIN
+  INSERT INTO released_chunks (chunk_id, released_at)
+    SELECT chunk_id, CAST(strftime('%s', 'now') AS INTEGER)
+      FROM (SELECT chunk_id FROM chunk_refs WHERE manifest_id = OLD.manifest_id UNION SELECT OLD.manifest_id)
+      WHERE true
+    ON CONFLICT (chunk_id) DO UPDATE SET released_at = max(released_at, excluded.released_at);
+END;
+-- Without AUTOINCREMENT: a note's seq need only grow while notes before it
+-- exist (make_durable settles a prefix, recovery reads them in order), and
+-- AUTOINCREMENT wrote the sqlite_sequence page in every content commit.
+CREATE TABLE unsynced_versions_v11 (
+  seq               INTEGER PRIMARY KEY,
+)sql";
+// Then kUnsyncedVersionsColumns, then:
+constexpr std::string_view kSchemaV11Copy = R"sql(
+INSERT INTO unsynced_versions_v11 (seq, ino, manifest_id, previous_manifest, previous_key, previous_size,
+                                   previous_mtime_ns)
+  SELECT seq, ino, manifest_id, previous_manifest, previous_key, previous_size, previous_mtime_ns
+  FROM unsynced_versions;
+DROP TABLE unsynced_versions;
+ALTER TABLE unsynced_versions_v11 RENAME TO unsynced_versions;
+)sql";
+
 Status apply_v1(Database& db) {
   DFS_TRY(db.exec(kSchemaV1));
   return insert_root_inode(db);
@@ -260,7 +302,9 @@ Status apply_v2(Database& db) { return db.exec(kSchemaV2); }
 
 Status apply_v3(Database& db) { return db.exec(kSchemaV3); }
 
-Status apply_v4(Database& db) { return db.exec(kSchemaV4); }
+Status apply_v4(Database& db) {
+  return db.exec(std::string(kSchemaV4) + std::string(kUnsyncedVersionsColumns));
+}
 
 Status apply_v5(Database& db) { return db.exec(kSchemaV5); }
 
@@ -269,6 +313,9 @@ Status apply_v7(Database& db) { return db.exec(kSchemaV7); }
 Status apply_v8(Database& db) { return db.exec(kSchemaV8); }
 Status apply_v9(Database& db) { return db.exec(kSchemaV9); }
 Status apply_v10(Database& db) { return db.exec(kSchemaV10); }
+Status apply_v11(Database& db) {
+  return db.exec(std::string(kSchemaV11) + std::string(kUnsyncedVersionsColumns) + std::string(kSchemaV11Copy));
+}
 
 constexpr Migration kMigrations[] = {
     {1, "files, chunk refs, pins, namespace, peers", &apply_v1},
@@ -281,6 +328,8 @@ constexpr Migration kMigrations[] = {
     {8, "cached directory snapshots", &apply_v8},
     {9, "chunks kept for retained namespace snapshots", &apply_v9},
     {10, "the placer's lease key with each lease", &apply_v10},
+    {11, "fewer pages per file version: mount versions marked in files, unsynced notes without AUTOINCREMENT",
+     &apply_v11},
 };
 static_assert(std::size(kMigrations) == static_cast<std::size_t>(kSchemaVersion), "kSchemaVersion must name the last migration");
 

@@ -206,6 +206,7 @@ Status DiskChunkStore::scan_usage() {
   for (const ChunkId& id : pack_->list()) usage_.add_stored(pack_->place(id)->size);
   return walk_chunks(chunks_dir_, log::Level::warn, [&](const ChunkId&, const struct stat& st) {
     usage_.add_stored(static_cast<std::uint64_t>(st.st_size));
+    if (packable(static_cast<std::size_t>(st.st_size))) small_files_.store(true);
   });
 }
 
@@ -247,7 +248,8 @@ Status DiskChunkStore::publish_staged(StagedChunk& staged) {
 Result<std::optional<DiskChunkStore::PackedChunk>> DiskChunkStore::stage_packed(const ChunkId& id, ByteView sealed,
                                                                                 bool trusted) {
   if (!trusted) DFS_TRY(check_sealed(id, sealed));
-  DFS_ASSIGN_OR_RETURN(bool present, contains(id));
+  // A file of its own would be as small (same ID, same bytes).
+  DFS_ASSIGN_OR_RETURN(bool present, small_files_.load() ? contains(id) : Result<bool>(pack_->contains(id)));
   if (present) return std::optional<PackedChunk>();
   DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(sealed.size()));
   return std::optional<PackedChunk>(PackedChunk{id, Bytes(sealed.begin(), sealed.end()), std::move(reservation)});
@@ -374,7 +376,12 @@ Result<bool> DiskChunkStore::publish(const ChunkId& id, const std::string& temp_
   // Its bytes were checked before they were written (put, or a caller's
   // put_verified); stat after the rename, which changes the ctime.
   struct stat st{};
-  if (::stat(path.c_str(), &st) == 0) verified_.remember(id, FileStamp::of(st));
+  if (::stat(path.c_str(), &st) == 0) {
+    verified_.remember(id, FileStamp::of(st));
+    if (packable(static_cast<std::size_t>(st.st_size))) small_files_.store(true);
+  } else {
+    small_files_.store(true);  // not known: assume the worst
+  }
   return true;
 }
 
@@ -416,6 +423,7 @@ Result<bool> DiskChunkStore::move_from(DiskChunkStore& from, const ChunkId& id) 
     return true;
   }
   DFS_ASSIGN_OR_RETURN(UsageCounter::Reservation reservation, usage_.reserve(size));
+  if (packable(static_cast<std::size_t>(size))) small_files_.store(true);  // before it can be seen
   if (::rename(source.c_str(), dest.c_str()) != 0) {
     if (errno == EXDEV) return false;
     return errno_error("cannot move " + source + " to " + dest);

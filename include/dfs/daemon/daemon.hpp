@@ -69,6 +69,15 @@ class Daemon {
   std::unique_ptr<control::ControlServer> control_;
 };
 
+// Has the allocator serve chunk buffers from its heaps and keep a few
+// chunks' worth free for the next ones (util/memory.hpp); a warning if
+// glibc refuses. Call once, before any thread starts. Every chunk a peer
+// receives, serves, seals or decrypts is a buffer of its own: with glibc's
+// defaults each one's pages were faulted in and zeroed again (a remote get's
+// reader: 23,000 faults for 256 MiB, 7,500 with this; a cold 1 GiB read
+// through the mount: 35,700 and 12,900).
+void keep_chunk_buffers_mapped();
+
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and in every
 // thread it starts from now on (true), or unblocks them (false).
 void block_stop_signals(bool blocked = true);

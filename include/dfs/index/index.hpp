@@ -239,7 +239,9 @@ class Index {
 
   // In one transaction: inserts or replaces the file's row and makes its
   // references exactly `referenced` (data chunks and the manifest's own
-  // chunks; duplicates are fine). A pin on the file is kept.
+  // chunks; duplicates are fine). A pin on the file is kept. The files row
+  // itself keeps its manifest chunk (file.manifest): no chunk_refs row
+  // names it (schema v11, one B-tree leaf fewer per version).
   Status record_file(const FileRecord& file, const std::vector<ChunkId>& referenced);
   // All files, oldest first (then by manifest ID).
   Result<std::vector<FileRecord>> list_files();
@@ -252,7 +254,8 @@ class Index {
   // it), which forgets it once no inode points at it any more.
   Status forget_put(const ChunkId& manifest);
 
-  // Whether any recorded file references `chunk`.
+  // Whether any recorded file references `chunk` (or is the file whose
+  // manifest it is).
   Result<bool> is_referenced(const ChunkId& chunk);
   // Namespace snapshots kept (issue 15, schema v9): from now on, chunks the
   // namespace lets go of (file versions, backup directory manifests) stay

@@ -24,7 +24,7 @@ struct Migration {
 };
 
 // The schema version this code reads and writes: the last migration's.
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 // The index's migrations, oldest first; the last one has kSchemaVersion.
 std::span<const Migration> index_migrations();

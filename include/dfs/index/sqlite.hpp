@@ -50,7 +50,7 @@ class Database {
   static constexpr int kDefaultBusyTimeoutMs = 10'000;
   // The most the connection's page cache holds, in KiB. Content commits
   // insert under random keys (manifest and chunk IDs), so each dirties a
-  // different leaf of files, fs_versions, chunk_refs and inodes_by_manifest;
+  // different leaf of files, chunk_refs and inodes_by_manifest;
   // with SQLite's default 2 MiB, once the index outgrew it (a few thousand
   // files, ~700 bytes each) nearly every such leaf was read back from the
   // WAL or the database first, and creating files on the mount slowed as

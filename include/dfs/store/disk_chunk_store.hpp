@@ -207,6 +207,11 @@ class DiskChunkStore final : public ChunkStore {
   UsageCounter usage_;
   VerifiedFiles verified_;
   std::unique_ptr<ChunkPack> pack_;
+  // Whether a chunk small enough for the pack may be a file of its own
+  // (stored before packs, or moved in from such a file): only then does
+  // stage_packed look for the file, a failed stat per small chunk put
+  // otherwise (two per small file written on the mount, issue 13).
+  std::atomic<bool> small_files_{false};
   // Makes temp and quarantine names unique within this (only) process.
   std::atomic<std::uint64_t> next_name_{0};
   // Each mutex serialises the changes to the directory entries of the

@@ -59,7 +59,8 @@ void write_uncommitted_then_die(const std::string& path, Death how) {
   auto tx = Transaction::begin(*db);
   if (!tx.ok()) ::_exit(kChildSetupFailed);
   FileRecord f = file(2);
-  auto insert = db->prepare("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, 0)");
+  auto insert = db->prepare("INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!insert.ok() || !insert->bind_all(f.manifest.bytes, f.key, f.name, std::int64_t{1}, std::int64_t{1},
                                         std::int64_t{1}, std::int64_t{1}).ok() ||
       !insert->run().ok()) {
@@ -92,7 +93,7 @@ TEST_P(CrashTest, AProcessThatDiesMidTransactionLeavesTheOldState) {
   auto index = open_index();
   ASSERT_NE(index, nullptr);
   EXPECT_EQ(*index->list_files(), std::vector<FileRecord>{file(1)});
-  EXPECT_EQ(*index->referenced_chunk_count(), 1u);
+  EXPECT_EQ(*index->referenced_chunk_count(), 2u);  // id(1) and file(1)'s manifest
   // And the file is writable again: the dead writer's lock is gone.
   EXPECT_OK(index->record_file(file(3), {id(3)}));
 }
@@ -110,7 +111,7 @@ TEST_P(CrashTest, AProcessThatDiesRightAfterCommittingKeepsItsCommit) {
   auto index = open_index();
   ASSERT_NE(index, nullptr);
   EXPECT_EQ(*index->list_files(), std::vector<FileRecord>{file(1)});
-  EXPECT_EQ(*index->referenced_chunk_count(), 2u);
+  EXPECT_EQ(*index->referenced_chunk_count(), 3u);  // and the manifest
 }
 
 INSTANTIATE_TEST_SUITE_P(Deaths, CrashTest, ::testing::Values(Death::sigkill, Death::exit_without_cleanup),

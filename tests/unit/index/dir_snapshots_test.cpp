@@ -144,11 +144,15 @@ TEST_F(RetentionTest, AReleasedVersionIsKeptUntilEverySnapshotKeptIsNewerThanIts
   EXPECT_TRUE(index->is_referenced(id(100)).value());
   EXPECT_TRUE(index->unreferenced({id(100)}).value().empty());
   EXPECT_TRUE(index->collectable({id(100)}, now()).value().empty());
-  EXPECT_EQ(index->referenced_chunk_count().value(), 1u);
+  // Its manifest chunk too: the files row named it, not a chunk_refs row.
+  const ChunkId manifest = testing::file(1).manifest;
+  EXPECT_TRUE(index->is_referenced(manifest).value());
+  EXPECT_EQ(index->referenced_chunk_count().value(), 2u);
   EXPECT_EQ(index->retain_snapshots(now() - 3600).value(), 0u);  // a snapshot from before the release names it
   EXPECT_TRUE(index->is_referenced(id(100)).value());
-  EXPECT_EQ(index->retain_snapshots(now() + 3600).value(), 1u);  // the oldest kept is newer: let go
+  EXPECT_EQ(index->retain_snapshots(now() + 3600).value(), 2u);  // the oldest kept is newer: let go
   EXPECT_FALSE(index->is_referenced(id(100)).value());
+  EXPECT_FALSE(index->is_referenced(manifest).value());
 }
 
 TEST_F(RetentionTest, ABackupDirectorysOldSegmentsAreKeptAndAnotherScopesAreNot) {

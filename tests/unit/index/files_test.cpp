@@ -110,7 +110,7 @@ TEST_F(FilesTest, UnreferencedReturnsTheCandidatesNoFileNeedsInTheirOrder) {
 TEST_F(FilesTest, ReferencedChunkCountCountsEachChunkOnce) {
   ASSERT_OK(index_->record_file(file(1), {id(1), id(2), id(2)}));
   ASSERT_OK(index_->record_file(file(2), {id(2), id(3)}));
-  EXPECT_EQ(*index_->referenced_chunk_count(), 3u);
+  EXPECT_EQ(*index_->referenced_chunk_count(), 5u);  // and the two manifests
 }
 
 TEST_F(FilesTest, PinsCanBeSetAndCleared) {
@@ -183,7 +183,7 @@ TEST_F(FilesTest, RecordFileLeavesNothingWhenALaterRefInsertFails) {
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("injected failure"), std::string::npos) << status.error().message;
   EXPECT_EQ(*index_->list_files(), std::vector<FileRecord>{file(1)});
-  EXPECT_EQ(*index_->referenced_chunk_count(), 1u);
+  EXPECT_EQ(*index_->referenced_chunk_count(), 2u);  // id(1) and file(1)'s manifest
   EXPECT_FALSE(*index_->is_referenced(id(2)));
   // The connection is usable afterwards: no transaction was left open.
   ASSERT_OK(index_->record_file(file(2), {id(2)}));

@@ -114,6 +114,39 @@ TEST_F(NamespaceTxnTest, AVersionIsForgottenOnlyWhenNoInodePointsAtIt) {
   EXPECT_FALSE(index->find_file(version.manifest)->has_value());
 }
 
+// Schema v11: a version's files row keeps its own manifest chunk from GC,
+// so no chunk_refs row is written for it (one page fewer per commit).
+TEST_F(NamespaceTxnTest, AVersionKeepsItsManifestChunkWithoutARefRowForIt) {
+  FileRecord version = testing::file(1);
+  {
+    NamespaceTxn txn = begin();
+    ASSERT_OK(txn.record_version(version, {version.manifest, testing::id(100)}));
+    ASSERT_OK(txn.commit());
+  }
+  {
+    Database db = open_raw();
+    auto refs = db.prepare("SELECT count(*) FROM chunk_refs WHERE chunk_id = ?");
+    ASSERT_OK(refs);
+    ASSERT_OK(refs->bind_all(version.manifest.bytes));
+    ASSERT_TRUE(*refs->step());
+    EXPECT_EQ(refs->column_int64(0), 0);
+  }
+  EXPECT_TRUE(*index->is_referenced(version.manifest));
+  EXPECT_TRUE(index->unreferenced({version.manifest})->empty());
+  EXPECT_TRUE(index->collectable({version.manifest}, 0)->empty());
+  auto all = index->referenced_chunks();
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_EQ(*index->referenced_chunk_count(), 2u);
+  {
+    NamespaceTxn txn = begin();
+    ASSERT_OK(txn.release_version(version.manifest));
+    ASSERT_OK(txn.commit());
+  }
+  EXPECT_FALSE(*index->is_referenced(version.manifest));
+  EXPECT_EQ(*index->unreferenced({version.manifest}), std::vector<ChunkId>{version.manifest});
+}
+
 TEST_F(NamespaceTxnTest, AFileRecordedByPutIsNeverReleased) {
   FileRecord put = testing::file(2);
   ASSERT_OK(index->record_file(put, {testing::id(7)}));

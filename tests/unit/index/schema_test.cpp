@@ -134,6 +134,58 @@ TEST_F(IndexTest, AVersion5IndexKeepsItsFilesAsFilesAfterTheTreesMigration) {
   EXPECT_FALSE(files->front().from_mount);
 }
 
+// Version 10 kept the mount's versions in fs_versions and numbered
+// unsynced notes with AUTOINCREMENT; v11 marks them in files and keeps
+// the notes (and their order) as they were.
+TEST_F(IndexTest, AVersion10IndexKeepsItsMountVersionsAndUnsyncedNotesAfterMigration) {
+  const std::string mount_version(64, 'a'), put(64, 'b'), data(64, 'c'), earlier(64, 'd');
+  {
+    Database db = open_raw();
+    ASSERT_OK(migrate(db, index_migrations().first(10)));
+    for (const std::string& manifest : {mount_version, put}) {
+      ASSERT_OK(db.exec("INSERT INTO files (manifest_id, file_key, name, size, chunk_size, chunk_count, added_at) "
+                        "VALUES (x'" + manifest + "', x'" + std::string(64, '2') + "', 'f', 5, 4096, 1, 7)"));
+      ASSERT_OK(db.exec("INSERT INTO chunk_refs VALUES (x'" + manifest + "', x'" + manifest + "'), (x'" + data +
+                        "', x'" + manifest + "')"));
+    }
+    ASSERT_OK(db.exec("INSERT INTO fs_versions VALUES (x'" + mount_version + "')"));
+    ASSERT_OK(db.exec("INSERT INTO unsynced_versions (ino, manifest_id, previous_manifest, previous_key, "
+                      "previous_size, previous_mtime_ns) VALUES (5, x'" + earlier + "', NULL, NULL, 0, 1), "
+                      "(5, x'" + mount_version + "', x'" + earlier + "', x'" + std::string(64, '2') + "', 3, 2)"));
+  }
+  auto index = open_index();
+  ASSERT_NE(index, nullptr);
+  {
+    Database db = open_raw();
+    EXPECT_FALSE(table_names(db).count("fs_versions"));
+  }
+  const auto mount_id = ChunkId::from_hex(mount_version), put_id = ChunkId::from_hex(put);
+  ASSERT_TRUE(mount_id.ok() && put_id.ok());
+  EXPECT_TRUE((*index->find_file(*mount_id))->from_mount);
+  EXPECT_FALSE((*index->find_file(*put_id))->from_mount);
+  auto notes = index->unsynced_versions();
+  ASSERT_OK(notes);
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_EQ(notes->at(1).manifest, *mount_id);
+  EXPECT_EQ(notes->at(1).previous_size, 3u);
+  // A note made now comes after them; settling them forgets the mount's
+  // version (nothing points at it) and keeps the put.
+  {
+    NamespaceTxn txn = std::move(index->begin_namespace()).value();
+    ASSERT_OK(txn.record_unsynced_version(UnsyncedVersion{0, 6, *put_id, std::nullopt, std::nullopt, 0, 0}));
+    ASSERT_OK(txn.commit());
+  }
+  notes = index->unsynced_versions();
+  ASSERT_OK(notes);
+  ASSERT_EQ(notes->size(), 3u);
+  EXPECT_LT(notes->at(1).seq, notes->at(2).seq);
+  ASSERT_OK(index->make_durable({}));
+  EXPECT_FALSE(index->find_file(*mount_id)->has_value());
+  EXPECT_TRUE(index->find_file(*put_id)->has_value());
+  EXPECT_TRUE(*index->is_referenced(*put_id));
+  EXPECT_FALSE(*index->is_referenced(*mount_id));
+}
+
 TEST_F(IndexTest, ATreeIsRecordedAsADirectoryAndAMountVersionSaysSo) {
   auto index = open_index();
   ASSERT_NE(index, nullptr);

@@ -111,6 +111,22 @@ TEST_F(DiskChunkStoreTest, ASmallChunkInAFileOfItsOwnIsStillServedAndNotPackedTw
   EXPECT_EQ(store->usage().chunks, 1u);
 }
 
+// The same for a small chunk's file moved in from another store: put does
+// not pack a second copy of it.
+TEST_F(DiskChunkStoreTest, ASmallChunkFileMovedInIsNotPackedTwice) {
+  const TestChunk chunk = make_chunk(1000, 7);
+  const std::string hex = chunk.id.hex();
+  write_file(dir_.path() + "/store/chunks/" + hex.substr(0, 2) + "/" + hex,
+             std::string_view(reinterpret_cast<const char*>(chunk.bytes.data()), chunk.bytes.size()));
+  auto source = DiskChunkStore::open(dir_.path() + "/store", {}).value();
+  auto dest = DiskChunkStore::open(dir_.path() + "/cache", {}).value();
+  ASSERT_TRUE(dest->move_from(*source, chunk.id).value());
+  ASSERT_TRUE(dest->put(chunk.id, chunk.bytes).ok());
+  EXPECT_FALSE(dest->locate(chunk.id)->packed);
+  EXPECT_EQ(dest->usage().chunks, 1u);
+  EXPECT_EQ(dest->get(chunk.id).value(), chunk.bytes);
+}
+
 // Chunks are written with direct I/O, padded to the alignment and then
 // truncated: every size must come back exactly, alone and in a batch.
 TEST_F(DiskChunkStoreTest, ChunksOfSizesOffTheDirectIoAlignmentKeepTheirExactSize) {
