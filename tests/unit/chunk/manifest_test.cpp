@@ -4,18 +4,14 @@
 
 #include <map>
 
+#include "../../common/chunk_ids.hpp"
+
 namespace dfs {
 namespace {
 
-ChunkId id_n(std::uint8_t n) {
-  ChunkId id;
-  id.bytes.fill(n);
-  return id;
-}
-
 // A stored chunk's entry, each under a key of its own.
 ManifestEntry entry(std::uint8_t n, std::uint32_t size) {
-  return ManifestEntry{0, ChunkRef{id_n(n), size, crypto::SecretKey::generate()}};
+  return ManifestEntry{0, ChunkRef{testing::chunk_id_filled(n), size, crypto::SecretKey::generate()}};
 }
 
 Manifest manifest_of(std::uint64_t size, std::uint32_t chunk_size = kMinChunkSize) {
@@ -65,7 +61,7 @@ TEST(Manifest, SegmentsRoundTripThroughTheEncoder) {
   seg.chunk_size = 4096;
   seg.total_chunks = 2;
   seg.entries = {entry(1, 4096), ManifestEntry::hole_run(7), entry(2, 904)};
-  seg.next = id_n(9);
+  seg.next = testing::chunk_id_filled(9);
   auto back = decode_manifest_segment(encode_manifest_segment(seg)).value();
   EXPECT_TRUE(back.is_head);
   EXPECT_EQ(back.file_size, 5000u);
@@ -356,7 +352,7 @@ TEST(Manifest, AFormatOneChainLoadsWithTheManifestKeyForEveryChunk) {
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   ASSERT_EQ(m->chunk_count(), 3u);
   for (std::uint64_t i = 0; i < 3; ++i) EXPECT_TRUE(m->chunk(i)->key == key);
-  EXPECT_EQ(m->chunk(2)->id, id_n(3));
+  EXPECT_EQ(m->chunk(2)->id, testing::chunk_id_filled(3));
 }
 
 TEST(Manifest, AChainMixingFormatsIsRejected) {

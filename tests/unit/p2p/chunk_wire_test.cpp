@@ -5,33 +5,28 @@
 
 #include <gtest/gtest.h>
 
+#include "../../common/chunk_ids.hpp"
 #include "dfs/net/wire_codes.hpp"
 #include "dfs/replicate/config.hpp"
 
 namespace dfs::p2p {
 namespace {
 
-ChunkId id_filled(std::uint8_t n) {
-  ChunkId id;
-  id.bytes.fill(n);
-  return id;
-}
-
 TEST(PutBatchWire, ARequestDecodesToItsChunksAtTheirOffsetsInThePayload) {
   crypto::PublicKey key{};
   key.fill(9);
-  const wire::Envelope env = put_batch_to_wire({{id_filled(1), 100}, {id_filled(2), 50}, {id_filled(3), 7}}, key);
+  const wire::Envelope env = put_batch_to_wire({{testing::chunk_id_filled(1), 100}, {testing::chunk_id_filled(2), 50}, {testing::chunk_id_filled(3), 7}}, key);
   auto batch = put_batch_from_wire(env, 157);
   ASSERT_TRUE(batch.ok()) << batch.error().to_string();
   ASSERT_EQ(batch->chunks.size(), 3u);
-  EXPECT_EQ(batch->chunks[0], (BatchedChunk{id_filled(1), 0, 100}));
-  EXPECT_EQ(batch->chunks[1], (BatchedChunk{id_filled(2), 100, 50}));
-  EXPECT_EQ(batch->chunks[2], (BatchedChunk{id_filled(3), 150, 7}));
+  EXPECT_EQ(batch->chunks[0], (BatchedChunk{testing::chunk_id_filled(1), 0, 100}));
+  EXPECT_EQ(batch->chunks[1], (BatchedChunk{testing::chunk_id_filled(2), 100, 50}));
+  EXPECT_EQ(batch->chunks[2], (BatchedChunk{testing::chunk_id_filled(3), 150, 7}));
   EXPECT_EQ(batch->key, replicate::PlacerKey{key});
 }
 
 TEST(PutBatchWire, SizesThatDoNotAddUpToThePayloadAreRefused) {
-  const wire::Envelope env = put_batch_to_wire({{id_filled(1), 100}, {id_filled(2), 50}}, {});
+  const wire::Envelope env = put_batch_to_wire({{testing::chunk_id_filled(1), 100}, {testing::chunk_id_filled(2), 50}}, {});
   for (std::size_t payload : {0u, 149u, 151u, 100u}) {
     auto batch = put_batch_from_wire(env, payload);
     ASSERT_FALSE(batch.ok()) << payload;
@@ -40,17 +35,17 @@ TEST(PutBatchWire, SizesThatDoNotAddUpToThePayloadAreRefused) {
 }
 
 TEST(PutBatchWire, ABatchBeyondTheProtocolsBoundsIsRefusedWhole) {
-  std::vector<std::pair<ChunkId, std::size_t>> many(replicate::kMaxPutBatchChunks + 1, {id_filled(1), 10});
+  std::vector<std::pair<ChunkId, std::size_t>> many(replicate::kMaxPutBatchChunks + 1, {testing::chunk_id_filled(1), 10});
   auto batch = put_batch_from_wire(put_batch_to_wire(many, {}), many.size() * 10);
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.error().code, Errc::too_large);
 
   const std::size_t big = replicate::kMaxBatchedChunkSize + 1;
-  batch = put_batch_from_wire(put_batch_to_wire({{id_filled(1), big}}, {}), big);
+  batch = put_batch_from_wire(put_batch_to_wire({{testing::chunk_id_filled(1), big}}, {}), big);
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.error().code, Errc::too_large);
 
-  batch = put_batch_from_wire(put_batch_to_wire({{id_filled(1), 10}}, {}), replicate::kMaxPutBatchBytes + 1);
+  batch = put_batch_from_wire(put_batch_to_wire({{testing::chunk_id_filled(1), 10}}, {}), replicate::kMaxPutBatchBytes + 1);
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.error().code, Errc::too_large);
 }
@@ -59,11 +54,11 @@ TEST(PutBatchWire, AnEmptyBatchAnEmptyChunkAndMalformedFieldsAreRefused) {
   wire::Envelope env;
   env.mutable_put_chunks();
   EXPECT_FALSE(put_batch_from_wire(env, 0).ok());
-  EXPECT_FALSE(put_batch_from_wire(put_batch_to_wire({{id_filled(1), 0}}, {}), 0).ok());
-  env = put_batch_to_wire({{id_filled(1), 10}}, {});
+  EXPECT_FALSE(put_batch_from_wire(put_batch_to_wire({{testing::chunk_id_filled(1), 0}}, {}), 0).ok());
+  env = put_batch_to_wire({{testing::chunk_id_filled(1), 10}}, {});
   env.mutable_put_chunks()->mutable_chunks(0)->set_chunk_id(std::string(31, 'x'));
   EXPECT_FALSE(put_batch_from_wire(env, 10).ok());
-  env = put_batch_to_wire({{id_filled(1), 10}}, {});
+  env = put_batch_to_wire({{testing::chunk_id_filled(1), 10}}, {});
   env.mutable_put_chunks()->set_placer_key(std::string(33, 'k'));
   EXPECT_FALSE(put_batch_from_wire(env, 10).ok());
   wire::Envelope other;

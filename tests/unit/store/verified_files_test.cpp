@@ -2,100 +2,96 @@
 
 #include <gtest/gtest.h>
 
+#include "../../common/chunk_ids.hpp"
+
 namespace dfs::store {
 namespace {
-
-ChunkId id_of(std::uint8_t n) {
-  ChunkId id;
-  id.bytes.fill(n);
-  return id;
-}
 
 FileStamp stamp(std::int64_t ctime_ns) { return FileStamp{1, 2, 3, 4, ctime_ns}; }
 
 TEST(VerifiedFiles, KnowsAFileOnlyWithTheExactStampItWasRememberedWith) {
   VerifiedFiles verified;
-  verified.remember(id_of(1), stamp(10));
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(1), stamp(10)));
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(1), stamp(11))) << "changed since";
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(2), stamp(10))) << "never checked";
+  verified.remember(testing::chunk_id_filled(1), stamp(10));
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(10)));
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(11))) << "changed since";
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(2), stamp(10))) << "never checked";
 }
 
 TEST(VerifiedFiles, ForgetsWhatItIsTold) {
   VerifiedFiles verified;
-  verified.remember(id_of(1), stamp(10));
-  verified.forget(id_of(1));
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(1), stamp(10)));
+  verified.remember(testing::chunk_id_filled(1), stamp(10));
+  verified.forget(testing::chunk_id_filled(1));
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(10)));
 }
 
 TEST(VerifiedFiles, KeepsAtMostItsCapacityForgettingTheOldestFirst) {
   VerifiedFiles verified(2);
-  for (std::uint8_t n = 1; n <= 3; ++n) verified.remember(id_of(n), stamp(n));
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(1), stamp(1)));
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(2), stamp(2)));
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(3), stamp(3)));
+  for (std::uint8_t n = 1; n <= 3; ++n) verified.remember(testing::chunk_id_filled(n), stamp(n));
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(1)));
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(2), stamp(2)));
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(3), stamp(3)));
 }
 
 TEST(VerifiedFiles, StaysBoundedWhenTheSameChunksAreForgottenAndRememberedAgain) {
   VerifiedFiles verified(4);
   for (int round = 0; round < 1000; ++round) {
-    verified.forget(id_of(1));
-    verified.remember(id_of(1), stamp(round));
+    verified.forget(testing::chunk_id_filled(1));
+    verified.remember(testing::chunk_id_filled(1), stamp(round));
   }
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(1), stamp(999)));
-  for (std::uint8_t n = 2; n <= 5; ++n) verified.remember(id_of(n), stamp(n));
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(1), stamp(999))) << "the oldest went first";
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(5), stamp(5)));
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(999)));
+  for (std::uint8_t n = 2; n <= 5; ++n) verified.remember(testing::chunk_id_filled(n), stamp(n));
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(999))) << "the oldest went first";
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(5), stamp(5)));
 }
 
 TEST(VerifiedFiles, AChunkRememberedAgainIsNotEvictedByItsOlderEntry) {
   VerifiedFiles verified(2);
-  verified.remember(id_of(1), stamp(1));
-  verified.remember(id_of(2), stamp(2));
-  verified.remember(id_of(1), stamp(3));  // now the newest
-  verified.remember(id_of(3), stamp(4));  // evicts 2, the oldest live one
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(1), stamp(3)));
-  EXPECT_FALSE(verified.unchanged_since_verified(id_of(2), stamp(2)));
-  EXPECT_TRUE(verified.unchanged_since_verified(id_of(3), stamp(4)));
+  verified.remember(testing::chunk_id_filled(1), stamp(1));
+  verified.remember(testing::chunk_id_filled(2), stamp(2));
+  verified.remember(testing::chunk_id_filled(1), stamp(3));  // now the newest
+  verified.remember(testing::chunk_id_filled(3), stamp(4));  // evicts 2, the oldest live one
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(1), stamp(3)));
+  EXPECT_FALSE(verified.unchanged_since_verified(testing::chunk_id_filled(2), stamp(2)));
+  EXPECT_TRUE(verified.unchanged_since_verified(testing::chunk_id_filled(3), stamp(4)));
 }
 
 TEST(VerifiedFiles, RestoresWhatItEncodedWithTheSameOrderOfEviction) {
   VerifiedFiles before(3);
-  for (std::uint8_t n = 1; n <= 3; ++n) before.remember(id_of(n), stamp(n));
-  before.remember(id_of(1), stamp(9));  // the newest now
+  for (std::uint8_t n = 1; n <= 3; ++n) before.remember(testing::chunk_id_filled(n), stamp(n));
+  before.remember(testing::chunk_id_filled(1), stamp(9));  // the newest now
   VerifiedFiles after(3);
   ASSERT_TRUE(after.restore(before.encode()).ok());
-  EXPECT_TRUE(after.unchanged_since_verified(id_of(1), stamp(9)));
-  EXPECT_FALSE(after.unchanged_since_verified(id_of(1), stamp(1)));
-  EXPECT_TRUE(after.unchanged_since_verified(id_of(3), stamp(3)));
-  after.remember(id_of(4), stamp(4));  // evicts 2, the oldest
-  EXPECT_FALSE(after.unchanged_since_verified(id_of(2), stamp(2)));
-  EXPECT_TRUE(after.unchanged_since_verified(id_of(1), stamp(9)));
+  EXPECT_TRUE(after.unchanged_since_verified(testing::chunk_id_filled(1), stamp(9)));
+  EXPECT_FALSE(after.unchanged_since_verified(testing::chunk_id_filled(1), stamp(1)));
+  EXPECT_TRUE(after.unchanged_since_verified(testing::chunk_id_filled(3), stamp(3)));
+  after.remember(testing::chunk_id_filled(4), stamp(4));  // evicts 2, the oldest
+  EXPECT_FALSE(after.unchanged_since_verified(testing::chunk_id_filled(2), stamp(2)));
+  EXPECT_TRUE(after.unchanged_since_verified(testing::chunk_id_filled(1), stamp(9)));
 }
 
 TEST(VerifiedFiles, AnEmptySetEncodesAndRestores) {
   VerifiedFiles empty;
   VerifiedFiles restored;
   ASSERT_TRUE(restored.restore(empty.encode()).ok());
-  EXPECT_FALSE(restored.unchanged_since_verified(id_of(1), stamp(1)));
+  EXPECT_FALSE(restored.unchanged_since_verified(testing::chunk_id_filled(1), stamp(1)));
 }
 
 TEST(VerifiedFiles, RestoresNothingFromAnEncodingWithAnyByteChanged) {
   VerifiedFiles before;
-  before.remember(id_of(1), stamp(10));
+  before.remember(testing::chunk_id_filled(1), stamp(10));
   const Bytes encoded = before.encode();
   for (std::size_t at = 0; at < encoded.size(); ++at) {
     Bytes damaged = encoded;
     damaged[at] ^= 0x01;
     VerifiedFiles after;
     EXPECT_FALSE(after.restore(damaged).ok()) << "byte " << at;
-    EXPECT_FALSE(after.unchanged_since_verified(id_of(1), stamp(10))) << "byte " << at;
+    EXPECT_FALSE(after.unchanged_since_verified(testing::chunk_id_filled(1), stamp(10))) << "byte " << at;
   }
 }
 
 TEST(VerifiedFiles, RestoresNothingFromATruncatedOrExtendedEncoding) {
   VerifiedFiles before;
-  before.remember(id_of(1), stamp(10));
+  before.remember(testing::chunk_id_filled(1), stamp(10));
   const Bytes encoded = before.encode();
   for (std::size_t size = 0; size < encoded.size(); ++size) {
     VerifiedFiles after;
@@ -105,7 +101,7 @@ TEST(VerifiedFiles, RestoresNothingFromATruncatedOrExtendedEncoding) {
   longer.push_back(0);
   VerifiedFiles after;
   EXPECT_FALSE(after.restore(longer).ok());
-  EXPECT_FALSE(after.unchanged_since_verified(id_of(1), stamp(10)));
+  EXPECT_FALSE(after.unchanged_since_verified(testing::chunk_id_filled(1), stamp(10)));
 }
 
 TEST(VerifiedFiles, RefusesACountLargerThanTheInputBeforeReadingIt) {
