@@ -117,6 +117,36 @@ TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
   EXPECT_EQ(dht.lookup_totals().lookups - before, 1u);
 }
 
+// In a network smaller than k whose peer set has expired (a get started
+// more than small_network_ttl after the last one), a fetch's lookup costs
+// a round trip before any GET: the manifest of every such get paid it.
+// Now the first GET leaves with the lookup, to a likely holder the
+// routing table names, and the chunk arrives one round trip after the
+// fetch began, not two; no GET is spent on a peer without the chunk.
+TEST(WanFetchTest, InASmallNetworkTheFirstGetLeavesWithTheLookup) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = sim::seed_offset() + 41;
+  c.replication.replicas = kR;
+  const milliseconds latency(40);
+  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
+  c.chunks.min_latency = c.chunks.max_latency = latency;
+  ReplicationCluster net(c);
+  ASSERT_TRUE(net.grow(12));
+  const Placed p = place(net, 4);
+  ASSERT_LT(net.cluster().dht(p.reader).table().size(), net.cluster().dht(p.reader).config().k);
+  net.run_for(net.config().small_network_ttl + seconds(1));  // no peer set left
+  net.chunks().reset_stats();
+  for (const ChunkId& id : p.ids) {
+    const auto start = net.loop().now();
+    auto fetched = net.fetch(p.reader, id);
+    ASSERT_TRUE(fetched.has_value());
+    ASSERT_TRUE(fetched->ok()) << fetched->error().to_string();
+    EXPECT_LE(net.loop().now() - start, 2 * latency) << "one round trip: the GET did not wait for the lookup";
+    net.run_for(net.config().small_network_ttl + seconds(1));
+  }
+  EXPECT_EQ(net.chunks().sent_by(net.contact(p.reader).address).gets, p.ids.size());
+}
+
 // A get across a long round trip keeps up to 64 fetches in flight
 // (node::Node's widest window). With the default transfer cap they all
 // leave at once and are answered one round trip later; with a cap of 32
