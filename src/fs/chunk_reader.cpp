@@ -13,10 +13,33 @@ store::ChunkChain chain_of(const Backend& backend) {
   return chain;
 }
 
+// Free slots kept for the next chunks: those of the read-aheads in flight.
+constexpr std::size_t kKeepFreeSlots = 8;
+
 }  // namespace
 
+PlainChunk::PlainChunk(std::size_t size, std::shared_ptr<HugePagePool> pool) : size_(size) {
+  bytes_ = pool && size > pool->slot_bytes() / 2 && size <= pool->slot_bytes() ? pool->acquire() : nullptr;
+  if (bytes_ != nullptr) {
+    pool_ = std::move(pool);
+  } else {
+    bytes_ = new std::uint8_t[size];
+  }
+}
+
+PlainChunk::~PlainChunk() {
+  if (pool_) {
+    pool_->release(bytes_);
+  } else {
+    delete[] bytes_;
+  }
+}
+
 ChunkReader::ChunkReader(const Backend& backend, std::size_t cache_bytes)
-    : source_(store::make_chunk_source(chain_of(backend))), plaintexts_(cache_bytes), manifests_(kManifestCacheRefs) {}
+    : source_(store::make_chunk_source(chain_of(backend))),
+      buffers_(std::make_shared<HugePagePool>(kDefaultChunkSize, kKeepFreeSlots * kDefaultChunkSize)),
+      plaintexts_(cache_bytes),
+      manifests_(kManifestCacheRefs) {}
 
 ChunkReader::~ChunkReader() {
   std::unique_lock lock(mu_);
@@ -62,7 +85,7 @@ Result<Plaintext> ChunkReader::load(const ChunkId& id, const crypto::SecretKey& 
       return make_error(Errc::corrupt, "chunk " + id.short_hex() + " holds " + std::to_string(held) +
                                            " bytes, its manifest says " + std::to_string(plain_size));
     }
-    plain = std::make_shared<PlainChunk>(held);
+    plain = std::make_shared<PlainChunk>(held, buffers_);
     return decrypt_chunk_into(key, ChunkKind::data, sealed, plain->writable());
   };
   Status loaded = with_sealed(id, decrypt);

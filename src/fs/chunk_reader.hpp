@@ -16,22 +16,29 @@
 #include "dfs/chunk/manifest.hpp"
 #include "dfs/fs/open_filesystem.hpp"
 #include "dfs/store/chunk_source.hpp"
+#include "dfs/util/huge_page_pool.hpp"
 #include "lru_cache.hpp"
 
 namespace dfs::fs {
 
 // A decrypted chunk. Not a Bytes: a vector zero-fills the megabyte that
-// decryption overwrites at once.
+// decryption overwrites at once. A chunk that fills more than half a slot
+// of `pool` takes one (util/huge_page_pool.hpp: the FUSE reply pins its
+// pages), a smaller one or one without a pool comes from the heap.
 class PlainChunk {
  public:
-  explicit PlainChunk(std::size_t size) : bytes_(std::make_unique_for_overwrite<std::uint8_t[]>(size)), size_(size) {}
-  const std::uint8_t* data() const { return bytes_.get(); }
+  PlainChunk(std::size_t size, std::shared_ptr<HugePagePool> pool);
+  ~PlainChunk();
+  PlainChunk(const PlainChunk&) = delete;
+  PlainChunk& operator=(const PlainChunk&) = delete;
+  const std::uint8_t* data() const { return bytes_; }
   std::size_t size() const { return size_; }
-  ByteView view() const { return {bytes_.get(), size_}; }
-  MutableByteView writable() { return {bytes_.get(), size_}; }
+  ByteView view() const { return {bytes_, size_}; }
+  MutableByteView writable() { return {bytes_, size_}; }
 
  private:
-  std::unique_ptr<std::uint8_t[]> bytes_;
+  std::shared_ptr<HugePagePool> pool_;  // null: bytes_ is new[]'s
+  std::uint8_t* bytes_;
   std::size_t size_;
 };
 
@@ -90,6 +97,9 @@ class ChunkReader {
 
   // local store → cache → peers (store/chunk_source.hpp).
   const std::unique_ptr<store::ChunkStore> source_;
+  // Slots of a default-size chunk for the plaintexts; shared with them,
+  // which may outlive the reader in a reply.
+  const std::shared_ptr<HugePagePool> buffers_;
 
   // A manifest and the key it was opened with: a cached manifest is only
   // handed to a caller holding the same key (a wrong key must still fail).

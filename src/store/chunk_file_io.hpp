@@ -27,7 +27,8 @@ inline constexpr std::size_t kDirectAlign = 4096;
 inline constexpr std::size_t kDirectMinSize = 64 * 1024;  // below it the copy is not worth it
 
 // A kDirectAlign-aligned scratch buffer, grown on demand and reused so
-// that its pages are touched once.
+// that its pages are touched once; one of 1 MiB or more is whole huge
+// pages.
 class AlignedScratch {
  public:
   // At least `size` bytes; nullptr if out of memory.
