@@ -32,6 +32,18 @@ ReplicationClusterConfig config(std::size_t parallel_transfers) {
   return c;
 }
 
+// Every link, DHT and chunk RPCs alike, `latency` long each way; the
+// default transfer cap.
+constexpr milliseconds latency(40);
+ReplicationClusterConfig fixed_latency(std::uint64_t seed) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = sim::seed_offset() + seed;
+  c.replication.replicas = kR;
+  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
+  c.chunks.min_latency = c.chunks.max_latency = latency;
+  return c;
+}
+
 // `n` chunks placed on their R closest peers, and a reader holding none.
 struct Placed {
   std::vector<ChunkId> ids;
@@ -124,13 +136,7 @@ TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
 // routing table names, and the chunk arrives one round trip after the
 // fetch began, not two; no GET is spent on a peer without the chunk.
 TEST(WanFetchTest, InASmallNetworkTheFirstGetLeavesWithTheLookup) {
-  ReplicationClusterConfig c;
-  c.cluster.seed = sim::seed_offset() + 41;
-  c.replication.replicas = kR;
-  const milliseconds latency(40);
-  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
-  c.chunks.min_latency = c.chunks.max_latency = latency;
-  ReplicationCluster net(c);
+  ReplicationCluster net(fixed_latency(41));
   ASSERT_TRUE(net.grow(12));
   const Placed p = place(net, 4);
   ASSERT_LT(net.cluster().dht(p.reader).table().size(), net.cluster().dht(p.reader).config().k);
@@ -152,13 +158,7 @@ TEST(WanFetchTest, InASmallNetworkTheFirstGetLeavesWithTheLookup) {
 // leave at once and are answered one round trip later; with a cap of 32
 // (the old default) half of them waited a round trip in the queue.
 TEST(WanFetchTest, TheDefaultTransferCapLetsAGetsWidestWindowOutInOneRoundTrip) {
-  ReplicationClusterConfig c;
-  c.cluster.seed = sim::seed_offset() + 37;
-  c.replication.replicas = kR;
-  const milliseconds latency(40);
-  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
-  c.chunks.min_latency = c.chunks.max_latency = latency;
-  ReplicationCluster net(c);
+  ReplicationCluster net(fixed_latency(37));
   ASSERT_TRUE(net.grow(12));
   const Placed p = place_from_node_0(net, 64);
   // Under the TTL of the peer set, the fetches need no lookup.
