@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "dfs/util/log.hpp"
+#include "wal_vfs.hpp"
 
 namespace dfs::index {
 
@@ -64,7 +65,7 @@ Error sqlite_error(sqlite3* db, int rc, std::string_view sql) {
 
 Result<Database> Database::open(const std::string& path, int flags, int busy_timeout_ms, Sharing sharing) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, gathering_vfs_name());
   // Even a failed open may allocate a handle; owning it at once closes it.
   Database db(raw, path);
   if (rc != SQLITE_OK) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "index_test_util.hpp"
 
@@ -264,6 +266,51 @@ TEST_F(SqliteTest, AnExclusiveConnectionKeepsOthersOutAndUsesNoSharedMemoryFile)
   auto after = Database::open(file);
   ASSERT_OK(after);
   EXPECT_EQ(*after->query_int64("SELECT count(*) FROM t"), 1);
+}
+
+// Write syscalls of this process so far (/proc/self/io's syscw).
+std::int64_t write_calls() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  std::int64_t value = -1;
+  while (io >> key >> value) {
+    if (key == "syscw:") return value;
+  }
+  return -1;
+}
+
+// SQLite writes a WAL frame as two writes (header, page); the frames of a
+// commit go to the file in one (src/index/wal_vfs.hpp).
+TEST_F(SqliteTest, ACommitOfManyPagesWritesTheWalOnce) {
+  ASSERT_OK(db_.exec("INSERT INTO t (k) VALUES (0)"));  // the WAL exists, its header written
+  const std::string big(3000, 'x');
+  for (const auto durability : {Transaction::Durability::deferred, Transaction::Durability::synced}) {
+    auto tx = Transaction::begin(db_, Transaction::Mode::immediate, durability);
+    ASSERT_OK(tx);
+    for (int k = 0; k < 10; ++k) {  // about one page each
+      auto insert = db_.prepare("INSERT INTO t (s) VALUES (?)");
+      ASSERT_OK(insert);
+      ASSERT_OK(insert->bind_all(big + std::to_string(k)));
+      ASSERT_OK(insert->run());
+    }
+    const std::int64_t before = write_calls();
+    ASSERT_GE(before, 0) << "no syscw in /proc/self/io";
+    ASSERT_OK(tx->commit());
+    EXPECT_LE(write_calls() - before, 1) << "for 10 or more frames";
+  }
+  EXPECT_EQ(count_rows(), 21);
+  // A commit bigger than one gathered run (kMaxGathered) is written whole.
+  auto tx = Transaction::begin(db_, Transaction::Mode::immediate, Transaction::Durability::deferred);
+  ASSERT_OK(tx);
+  ASSERT_OK(db_.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                     "INSERT INTO t (s) SELECT printf('%.3000c', 'y') FROM n"));
+  ASSERT_OK(tx->commit());
+  EXPECT_EQ(count_rows(), 121);
+  // And another connection (reading the WAL from the file) sees them all.
+  auto other = Database::open(path());
+  ASSERT_OK(other);
+  EXPECT_EQ(*other->query_int64("SELECT count(*) FROM t WHERE length(s) >= 3000"), 120);
+  EXPECT_EQ(*other->query_text("PRAGMA integrity_check"), "ok");
 }
 
 TEST_F(SqliteTest, AFileThatIsNotADatabaseIsReportedAsCorrupt) {
