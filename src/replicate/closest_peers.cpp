@@ -30,6 +30,11 @@ void ClosestPeers::find(const dht::NodeId& key, std::function<void(std::vector<d
   lookup(key, nullptr, false);
 }
 
+std::vector<dht::Contact> ClosestPeers::closest_known(const dht::NodeId& key, std::size_t n) const {
+  if (dht_.table().size() >= dht_.config().k) return {};
+  return distrusted_.without(dht_.table().closest(key, n));
+}
+
 void ClosestPeers::lookup(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done, bool settle) {
   const std::size_t k = dht_.config().k;
   const bool probe = done == nullptr;  // on behalf of waiting_

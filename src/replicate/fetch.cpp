@@ -23,6 +23,7 @@ struct Fetcher::Op {
   std::size_t next = 0;             // the next candidate to ask
   std::size_t holders = 0;          // candidates[0, holders): the ones placement put it on
   std::size_t in_flight = 0;        // GETs (and checks of their answers) not over yet
+  std::size_t unsent = 0;           // of those, GETs still in the transfer queue
   std::uint64_t hedge_timer = 0;
   std::uint64_t deadline_timer = 0;
   bool finished = false;
@@ -79,22 +80,49 @@ void Fetcher::fetch(const ChunkId& id, std::function<void(Result<Bytes>)> done) 
   from_peers(op);
 }
 
+// In a network smaller than k the first GET leaves with the lookup, to
+// the least busy of the likely holders the routing table names (a lookup
+// costs a round trip, and there the table holds every peer it would
+// find); the lookup's answer then adds the peers not asked yet.
 void Fetcher::from_peers(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
   const NodeId key = NodeId::from_chunk(op->id);
   op->likely_holders = dht_.table().closest(key, config_.replicas);
+  op->candidates = closest_first(key, peers_.closest_known(key, config_.replicas), dht_.self().id);
+  op->holders = likely_holders(key, op->candidates);
+  ask_more(op);
   peers_.find(key, life_.guard([this, op, key](std::vector<Contact> found) {
     if (op->finished) return;
-    op->candidates = closest_first(key, std::move(found), dht_.self().id);
-    op->holders = likely_holders(key, op->candidates);
-    op->looked_up = true;
+    take_found(*op, key, std::move(found));
     note_silent_holders(*op);
     if (op->candidates.empty()) {
       return fail(op, make_error(Errc::unavailable, "chunk " + op->id.short_hex() + ": no replica to ask (" +
                                                               op->summary(dht_.table().size()) + ")"));
     }
-    ask_more(op);
+    if (op->in_flight == 0) return ask_more(op);
+    // The GET sent ahead is hedged as any other, now that there may be
+    // more peers to hedge with (its hedge may have come and gone, or never
+    // been due with no other peer known); once it is sent, as any other.
+    if (op->hedge_timer == 0 && op->unsent == 0) arm_hedge(op);
   }));
+}
+
+// The peers asked ahead of the lookup stay first (op.next counts them);
+// the ones it found that were not asked follow, closest first.
+void Fetcher::take_found(Op& op, const NodeId& key, std::vector<Contact> found) {
+  std::vector<Contact> sorted = closest_first(key, std::move(found), dht_.self().id);
+  const std::size_t holders = likely_holders(key, sorted);
+  op.candidates.resize(op.next);
+  op.holders = op.next;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const auto asked_end = op.candidates.begin() + static_cast<std::ptrdiff_t>(op.next);
+    const bool asked = std::any_of(op.candidates.begin(), asked_end,
+                                   [&](const Contact& c) { return c.id == sorted[i].id; });
+    if (asked) continue;
+    op.candidates.push_back(sorted[i]);
+    if (i < holders) ++op.holders;
+  }
+  op.looked_up = true;
 }
 
 // The likely holders this peer knew that the lookup did not return (they
@@ -115,9 +143,12 @@ void Fetcher::note_silent_holders(Op& op) {
 // does not hedge GETs that never had a chance to answer.
 void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
   if (op->finished) return;
-  if (op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
+  // Before the lookup answers, one GET at most (from_peers).
+  const bool may_ask = op->looked_up || op->next == 0;
+  if (may_ask && op->in_flight < config_.fetch_parallelism && op->next < op->candidates.size()) {
     const Contact peer = take_least_busy(*op);
     ++op->in_flight;
+    ++op->unsent;
     ++gets_to_[peer.id];
     transfers_.get(
         peer, op->id,
@@ -125,9 +156,12 @@ void Fetcher::ask_more(const std::shared_ptr<Op>& op) {
           if (auto it = gets_to_.find(peer.id); it != gets_to_.end() && --it->second == 0) gets_to_.erase(it);
           answered(op, peer, std::move(answer));
         }),
-        life_.guard([this, op] { arm_hedge(op); }));
+        life_.guard([this, op] {
+          --op->unsent;
+          arm_hedge(op);
+        }));
   }
-  if (op->in_flight == 0 && op->next >= op->candidates.size()) {
+  if (op->looked_up && op->in_flight == 0 && op->next >= op->candidates.size()) {
     // Every peer asked answered that it holds no such chunk: as far as the
     // network knows it does not exist (an unknown File ID is ENOENT), unlike
     // a chunk whose holders were unreachable or served bad bytes (EIO).

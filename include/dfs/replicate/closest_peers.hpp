@@ -47,6 +47,11 @@ class ClosestPeers {
   // The peers a lookup of `key` finds, in no particular order (callers
   // order them by distance themselves).
   void find(const dht::NodeId& key, std::function<void(std::vector<dht::Contact>)> done);
+  // In a network smaller than k (the routing table holds fewer than k
+  // peers), the `n` peers of the table closest to `key`, without a lookup:
+  // where a chunk most likely is before find() says for sure. Empty in a
+  // larger network, whose table need not hold a key's closest peers.
+  std::vector<dht::Contact> closest_known(const dht::NodeId& key, std::size_t n) const;
   // A peer did not answer: the remembered set may be stale, so the next
   // find() looks up again.
   void forget() { small_network_.reset(); }

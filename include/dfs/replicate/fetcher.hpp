@@ -3,7 +3,10 @@
 // each), then the others closest first, hedged (ReplicationConfig's fetch_*
 // fields), verified against the ID. Never from the local stores, which the caller's chunk chain
 // (store/chunk_source.hpp) asked already; fetched chunks are not stored:
-// caching is the caller's choice.
+// caching is the caller's choice. In a network smaller than k the first
+// GET leaves together with the lookup, to a likely holder the routing
+// table names (ClosestPeers::closest_known), so a fetch whose peer set
+// expired costs one round trip, not two.
 //
 // Threading and lifetime: loop thread only; `done` never runs inside
 // fetch(). It may be destroyed with fetches in flight: their `done` is then
@@ -47,6 +50,7 @@ class Fetcher {
   struct Op;
 
   void from_peers(const std::shared_ptr<Op>& op);
+  void take_found(Op& op, const dht::NodeId& key, std::vector<dht::Contact> found);
   void note_silent_holders(Op& op);
   std::size_t likely_holders(const dht::NodeId& key, const std::vector<dht::Contact>& candidates) const;
   dht::Contact take_least_busy(Op& op);

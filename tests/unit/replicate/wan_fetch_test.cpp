@@ -32,6 +32,18 @@ ReplicationClusterConfig config(std::size_t parallel_transfers) {
   return c;
 }
 
+// Every link, DHT and chunk RPCs alike, `latency` long each way; the
+// default transfer cap.
+constexpr milliseconds latency(40);
+ReplicationClusterConfig fixed_latency(std::uint64_t seed) {
+  ReplicationClusterConfig c;
+  c.cluster.seed = sim::seed_offset() + seed;
+  c.replication.replicas = kR;
+  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
+  c.chunks.min_latency = c.chunks.max_latency = latency;
+  return c;
+}
+
 // `n` chunks placed on their R closest peers, and a reader holding none.
 struct Placed {
   std::vector<ChunkId> ids;
@@ -117,18 +129,36 @@ TEST(WanFetchTest, FetchesStartedTogetherInASmallNetworkShareOneLookup) {
   EXPECT_EQ(dht.lookup_totals().lookups - before, 1u);
 }
 
+// In a network smaller than k whose peer set has expired (a get started
+// more than small_network_ttl after the last one), a fetch's lookup costs
+// a round trip before any GET: the manifest of every such get paid it.
+// Now the first GET leaves with the lookup, to a likely holder the
+// routing table names, and the chunk arrives one round trip after the
+// fetch began, not two; no GET is spent on a peer without the chunk.
+TEST(WanFetchTest, InASmallNetworkTheFirstGetLeavesWithTheLookup) {
+  ReplicationCluster net(fixed_latency(41));
+  ASSERT_TRUE(net.grow(12));
+  const Placed p = place(net, 4);
+  ASSERT_LT(net.cluster().dht(p.reader).table().size(), net.cluster().dht(p.reader).config().k);
+  net.run_for(net.config().small_network_ttl + seconds(1));  // no peer set left
+  net.chunks().reset_stats();
+  for (const ChunkId& id : p.ids) {
+    const auto start = net.loop().now();
+    auto fetched = net.fetch(p.reader, id);
+    ASSERT_TRUE(fetched.has_value());
+    ASSERT_TRUE(fetched->ok()) << fetched->error().to_string();
+    EXPECT_LE(net.loop().now() - start, 2 * latency) << "one round trip: the GET did not wait for the lookup";
+    net.run_for(net.config().small_network_ttl + seconds(1));
+  }
+  EXPECT_EQ(net.chunks().sent_by(net.contact(p.reader).address).gets, p.ids.size());
+}
+
 // A get across a long round trip keeps up to 64 fetches in flight
 // (node::Node's widest window). With the default transfer cap they all
 // leave at once and are answered one round trip later; with a cap of 32
 // (the old default) half of them waited a round trip in the queue.
 TEST(WanFetchTest, TheDefaultTransferCapLetsAGetsWidestWindowOutInOneRoundTrip) {
-  ReplicationClusterConfig c;
-  c.cluster.seed = sim::seed_offset() + 37;
-  c.replication.replicas = kR;
-  const milliseconds latency(40);
-  c.cluster.network.min_latency = c.cluster.network.max_latency = latency;
-  c.chunks.min_latency = c.chunks.max_latency = latency;
-  ReplicationCluster net(c);
+  ReplicationCluster net(fixed_latency(37));
   ASSERT_TRUE(net.grow(12));
   const Placed p = place_from_node_0(net, 64);
   // Under the TTL of the peer set, the fetches need no lookup.
