@@ -1,5 +1,6 @@
 // The read path: chunks verified and decrypted from the store, then the
 // cache store, into the read cache; bit-exact, and never a corrupt byte.
+#include <filesystem>
 #include <fstream>
 
 #include "fs_test_util.hpp"
@@ -134,6 +135,29 @@ TEST(FsRead, ReadPiecesSeeUnflushedWritesAndZerosPastTheStoredBytes) {
   EXPECT_EQ(std::string(expected.begin() + 10, expected.begin() + 13), "new");
   EXPECT_EQ(Bytes(expected.begin() + 6000, expected.begin() + 6010), Bytes(10, 0));
   ASSERT_OK(peer.fs().release(*fh));
+}
+
+// A read-ahead that opens a corrupt chunk quarantines its file; closing
+// the filesystem waits for the read-aheads in flight, so what stays in
+// place after it was never read ahead.
+TEST(FsRead, ASequentialReaderHasTheNextEightChunksReadAhead) {
+  Peer peer;
+  const Bytes data = random_bytes(10 * kMiB, 17);
+  const Ino ino = put_file(peer.fs(), kRootIno, "f", data);
+  const std::vector<ChunkId> chunks = data_chunks(peer, ino);
+  ASSERT_EQ(chunks.size(), 10u);
+  peer.reopen();
+  for (std::size_t i = 1; i < chunks.size(); ++i) flip_byte_on_disk(peer.store().chunk_path(chunks[i]), 1000);
+  auto fh = peer.fs().open(ino, O_RDONLY);
+  ASSERT_OK(fh);
+  Bytes first(kMiB);
+  ASSERT_OK(peer.fs().read(*fh, 0, first));  // sequential from 0: reads ahead from chunk 1
+  ASSERT_OK(peer.fs().release(*fh));
+  peer.reopen();
+  ASSERT_EQ(FsOptions{}.read_ahead_chunks, 8u);
+  for (std::size_t i = 1; i < chunks.size(); ++i) {
+    EXPECT_EQ(std::filesystem::exists(peer.store().chunk_path(chunks[i])), i > 8) << "chunk " << i;
+  }
 }
 
 }  // namespace
