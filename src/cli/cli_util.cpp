@@ -144,9 +144,21 @@ bool peer_answers(const std::string& data_dir) {
 }  // namespace
 
 void await_data_dir_release(const std::string& data_dir, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + limit;
+  bool answering = false;
+  Clock::time_point answering_since;  // while `answering`
   bool said = false;
-  while (data_dir_held(data_dir) && !peer_answers(data_dir) && std::chrono::steady_clock::now() < deadline) {
+  while (data_dir_held(data_dir) && Clock::now() < deadline) {
+    // A dfsmount that fusermount3 -u just unmounted still answers until it
+    // has stopped serving: only a peer that keeps answering is running.
+    if (peer_answers(data_dir)) {
+      if (!answering) answering_since = Clock::now();
+      answering = true;
+      if (Clock::now() - answering_since >= kLivePeerAnswers) return;
+    } else {
+      answering = false;
+    }
     if (!said) log::info("waiting for the process that held " + data_dir + " to exit");
     said = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // it is exiting: a short wait

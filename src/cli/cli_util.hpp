@@ -83,9 +83,12 @@ Status require_data_dir(const std::string& data_dir);
 // Waits (up to `limit`) until no process holds the data directory open,
 // when the one that held it is shutting down: a dfsmount unmounted by
 // fusermount3 -u returns before its process has released the directory.
-// Returns at once when a peer answers on the control socket (it runs and
-// will not let go) or nobody holds it.
+// Returns at once when nobody holds it, and once a peer has answered on
+// the control socket for kLivePeerAnswers (it runs and will not let go):
+// one answer is not enough, as the unmounted dfsmount answers until it
+// stops serving (the next dfsmount then failed with "already open").
 void await_data_dir_release(const std::string& data_dir, std::chrono::milliseconds limit);
+inline constexpr std::chrono::milliseconds kLivePeerAnswers{2000};
 // Long enough for a peer to commit its open files and close its store.
 inline constexpr std::chrono::milliseconds kReleaseWait{30000};
 
