@@ -49,12 +49,12 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino, const index::I
   return state;
 }
 
-void FsImpl::release_state(Ino ino) {
+std::optional<index::InodeAttr> FsImpl::release_state(Ino ino) {
   std::shared_ptr<FileState> last;
   {
     std::lock_guard lock(mu_);
     auto it = states_.find(ino);
-    if (it == states_.end() || --it->second.users > 0) return;
+    if (it == states_.end() || --it->second.users > 0) return std::nullopt;
     last = std::move(it->second.state);
     states_.erase(it);
   }
@@ -62,8 +62,10 @@ void FsImpl::release_state(Ino ino) {
     std::lock_guard lock(last->mu);
     last->content.remember_committed_manifest();
   }
-  Status reaped = reap_if_unlinked(ino);
+  std::optional<index::InodeAttr> linked;
+  Status reaped = reap_if_unlinked(ino, &linked);
   if (!reaped.ok()) log::warn("fs: removing unlinked inode " + std::to_string(ino) + ": " + reaped.error().to_string());
+  return linked;
 }
 
 std::shared_ptr<FileState> FsImpl::find_state(Ino ino) {
@@ -90,7 +92,7 @@ Result<FileHandle> FsImpl::add_handle(Ino ino, int flags, std::shared_ptr<FileSt
   return fh;
 }
 
-Status FsImpl::reap_if_unlinked(Ino ino) {
+Status FsImpl::reap_if_unlinked(Ino ino, std::optional<index::InodeAttr>* linked_out) {
   std::lock_guard lock(mu_);  // no state may be made for `ino` meanwhile
   if (auto open = states_.find(ino); open != states_.end()) {
     // Its last release reaps it. A link count of 0 stays 0 (link() refuses
@@ -104,7 +106,10 @@ Status FsImpl::reap_if_unlinked(Ino ino) {
   // racing with it reaps by itself after committing nlink 0 (see unlink).
   auto linked = backend_.index->get_inode(ino);
   if (!linked.ok()) return linked.error().code == Errc::not_found ? Status{} : linked.take_error();
-  if (linked->nlink > 0) return {};
+  if (linked->nlink > 0) {
+    if (linked_out) *linked_out = std::move(*linked);
+    return {};
+  }
   DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
   auto inode = txn.get_inode(ino);
   if (!inode.ok()) return inode.error().code == Errc::not_found ? Status{} : inode.take_error();
@@ -382,8 +387,16 @@ Status FsImpl::release(FileHandle fh) {
     std::lock_guard lock(handle->state->mu);
     committed = commit_locked(*handle->state);
   }
-  release_state(handle->ino);
-  if (committed.ok()) note_stamp(handle->ino, /*at_open=*/false);
+  // The inode as the last release read it (to reap it if unlinked) is what
+  // a getattr would read now: no second read of the index.
+  const std::optional<index::InodeAttr> linked = release_state(handle->ino);
+  if (committed.ok()) {
+    if (linked) {
+      (void)note_stamp(handle->ino, to_attr(*linked), /*at_open=*/false);
+    } else {
+      (void)note_stamp(handle->ino, /*at_open=*/false);
+    }
+  }
   return committed;
 }
 

@@ -135,8 +135,9 @@ class FsImpl final : public FileSystem {
   // the caller just wrote it) if none is open; counts a user.
   Result<std::shared_ptr<FileState>> acquire_state(Ino ino, const index::InodeAttr* known = nullptr);
   // Drops a user; the last one removes the state and reaps the inode if it
-  // was unlinked meanwhile.
-  void release_state(Ino ino);
+  // was unlinked meanwhile. Returns the inode as it read it then if it is
+  // still linked (nullopt if it read nothing: other users remain).
+  std::optional<index::InodeAttr> release_state(Ino ino);
   // The state of `ino` if one is open (no user counted).
   std::shared_ptr<FileState> find_state(Ino ino);
   Result<std::shared_ptr<Handle>> find_handle(FileHandle fh);
@@ -157,8 +158,9 @@ class FsImpl final : public FileSystem {
   // fsync's wait for R copies of the committed `chunks`.
   replicate::ReplicationSummary replicate_committed(VersionStream::Taken streamed, std::vector<ChunkId> chunks);
   // Deletes `ino` if nothing links it and no state is open on it; marks
-  // an open state `unlinked` (its last release reaps it).
-  Status reap_if_unlinked(Ino ino);
+  // an open state `unlinked` (its last release reaps it). If `linked` is
+  // set and no state is open, the inode as read when still linked.
+  Status reap_if_unlinked(Ino ino, std::optional<index::InodeAttr>* linked = nullptr);
   // The attributes with the open, uncommitted size and mtime of the file.
   Attr with_open_state(const index::InodeAttr& inode);
   // Notes the file's size and mtime at an open or a release; at an open,
