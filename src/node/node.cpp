@@ -42,11 +42,26 @@ Node::Node(DataDir& dir)
       gc_(*store_, *cache_, *index_, in_flight_, leases_, unix_seconds, held_),
       source_(make_source()) {}
 
+namespace {
+
+// Whether the last chunk this thread looked for through the chain came
+// from a peer: the chain's last link sets it, and runs on the caller's
+// thread (ChunkNetwork::fetch waits for the answer). A get's window
+// measures only those (util/adaptive_window.hpp).
+thread_local bool t_fetched_from_peer = false;
+
+}  // namespace
+
 // `dfs get` writes what it fetched out to a file: keeping it in the cache
 // too would only cost a write per chunk (and GC a delete).
 std::unique_ptr<store::ChunkStore> Node::make_source() {
   store::ChunkChain chain{served_, cache_, {}, /*keep_fetched=*/false};
-  if (ChunkNetwork* network = network_) chain.fetch = [network](const ChunkId& id) { return network->fetch(id); };
+  if (ChunkNetwork* network = network_) {
+    chain.fetch = [network](const ChunkId& id) {
+      t_fetched_from_peer = true;
+      return network->fetch(id);
+    };
+  }
   return store::make_chunk_source(chain);
 }
 
@@ -281,6 +296,7 @@ struct Piece {
   std::uint64_t offset = 0;
   Bytes plaintext;
   std::uint64_t hole = 0;  // bytes of zeros
+  AdaptiveWindow::Served served = AdaptiveWindow::Served::locally;
   std::uint64_t size() const { return hole + plaintext.size(); }
 };
 
@@ -368,7 +384,7 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
   Status failure;
   std::uint64_t done = 0;
   auto write_out = [&](Result<Piece> piece) {
-    if (piece.ok() && !piece->hole) window.completed(piece->plaintext.size(), AdaptiveWindow::Clock::now());
+    if (piece.ok()) window.completed(piece->plaintext.size(), AdaptiveWindow::Clock::now(), piece->served);
     if (piece.ok()) {
       Status written = output.write(*piece);
       if (written.ok()) {
@@ -408,14 +424,16 @@ Status Node::get(const FileId& id, int out_fd, const ProgressFn& progress) {
       bool keep_going = pipeline.push(
           [this, ref = *manifest.chunk(i), i, offset]() -> Result<Piece> {
             // Stores and the network verify the hash; only decryption is left.
+            t_fetched_from_peer = false;
             auto sealed = find_chunk(ref.id);
             if (!sealed.ok()) {
               Error e = sealed.take_error();
               e.message = "chunk " + std::to_string(i) + " of the file: " + e.message;
               return e;
             }
+            const auto served = t_fetched_from_peer ? AdaptiveWindow::Served::over_network : AdaptiveWindow::Served::locally;
             DFS_ASSIGN_OR_RETURN(Bytes plaintext, open_data_chunk(ref, *sealed));
-            return Piece{offset, std::move(plaintext), 0};
+            return Piece{offset, std::move(plaintext), 0, served};
           },
           consume);
       ++i;

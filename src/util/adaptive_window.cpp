@@ -7,7 +7,8 @@ namespace dfs {
 AdaptiveWindow::AdaptiveWindow(std::size_t min, std::size_t max, Clock::time_point now)
     : min_(std::max<std::size_t>(min, 1)), max_(std::max(max, min_)), size_(min_), round_start_(now) {}
 
-void AdaptiveWindow::completed(std::uint64_t bytes, Clock::time_point now) {
+void AdaptiveWindow::completed(std::uint64_t bytes, Clock::time_point now, Served served) {
+  if (served == Served::locally) return;
   round_bytes_ += bytes;
   if (++round_jobs_ < size_) return;
   const double seconds = std::chrono::duration<double>(now - round_start_).count();

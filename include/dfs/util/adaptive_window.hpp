@@ -16,6 +16,11 @@
 // ending there left a get at a fraction of the bandwidth-delay product.
 // A failed job halves the window (never below `min`) and ends the growth:
 // timeouts and refusals mean that peers or the path are saturated.
+// Jobs served without crossing the network (chunks this peer holds) are
+// not measured: they finish in a few milliseconds, so a round made of them
+// set a "best rate" no round of fetches could beat, and the growth ended
+// two rounds later at a fraction of the bandwidth-delay product (a reader
+// holding 40% of a file's chunks stopped at 32 of 64 at 80 ms).
 //
 // Not thread-safe: one owner (a get's consuming thread).
 #pragma once
@@ -37,8 +42,10 @@ class AdaptiveWindow {
   std::size_t size() const { return size_; }
   bool growing() const { return growing_; }
 
-  // One job completed with `bytes` at `now`.
-  void completed(std::uint64_t bytes, Clock::time_point now);
+  enum class Served { locally, over_network };
+  // One job completed with `bytes` at `now`; only jobs served over the
+  // network count towards a round.
+  void completed(std::uint64_t bytes, Clock::time_point now, Served served);
   void failed();
 
  private:

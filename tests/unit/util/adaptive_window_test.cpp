@@ -12,7 +12,7 @@ using Clock = AdaptiveWindow::Clock;
 void run_round(AdaptiveWindow& w, Clock::time_point& now, milliseconds round, std::uint64_t bytes = 1 << 20) {
   const std::size_t jobs = w.size();
   now += round;
-  for (std::size_t i = 0; i < jobs; ++i) w.completed(bytes, now);
+  for (std::size_t i = 0; i < jobs; ++i) w.completed(bytes, now, AdaptiveWindow::Served::over_network);
 }
 
 TEST(AdaptiveWindow, WidensWhileEachWiderRoundIsFaster) {
@@ -56,6 +56,25 @@ TEST(AdaptiveWindow, OneRoundThatGainedNothingDoesNotEndTheGrowth) {
   EXPECT_EQ(w.size(), 32u);
   run_round(w, now, milliseconds(100));  // 320 MiB/s: faster than any before
   EXPECT_EQ(w.size(), 64u);
+  EXPECT_TRUE(w.growing());
+}
+
+// A reader that holds some of a file's chunks itself: they complete at
+// once, between the fetches, and must not pass for a round (one such
+// round of 16 MiB in 2 ms set a best rate that no round of fetches at
+// 80 ms could beat, and the growth stopped at 32).
+TEST(AdaptiveWindow, ChunksServedLocallyAreNotMeasured) {
+  Clock::time_point now{};
+  AdaptiveWindow w(16, 64, now);
+  now += milliseconds(2);
+  for (int i = 0; i < 16; ++i) w.completed(1 << 20, now, AdaptiveWindow::Served::locally);
+  EXPECT_EQ(w.size(), 16u) << "no round ended";
+  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 32u);
+  now += milliseconds(2);
+  for (int i = 0; i < 32; ++i) w.completed(1 << 20, now, AdaptiveWindow::Served::locally);
+  run_round(w, now, milliseconds(800));
+  EXPECT_EQ(w.size(), 64u) << "each round of fetches moved more than the one before";
   EXPECT_TRUE(w.growing());
 }
 
