@@ -35,15 +35,15 @@ Result<bool> exists(const std::string& path) {
 // the file goes direct from an aligned copy and the tail (a sealed chunk is
 // 29 bytes past a power of two) goes through the cache.
 
-thread_local AlignedScratch write_scratch;
-thread_local AlignedScratch read_scratch;
+thread_local AlignedScratch write_scratch(/*huge_pages=*/false);
+thread_local AlignedScratch read_scratch(/*huge_pages=*/true);
 
 std::uint8_t* AlignedScratch::get(std::size_t size) {
   if (capacity_ < size) {
     // A chunk's buffer in huge pages: direct I/O pins every page of it
     // (util/huge_page_pool.hpp says what that costs in 4 KiB pages).
     constexpr std::size_t kHuge = HugePagePool::kHugePage;
-    const bool huge = size >= kHuge / 2;
+    const bool huge = huge_pages_ && size >= kHuge / 2;
     const std::size_t capacity = huge ? (size + kHuge - 1) / kHuge * kHuge : size;
     void* fresh = nullptr;
     if (::posix_memalign(&fresh, huge ? kHuge : kDirectAlign, capacity) != 0) return nullptr;

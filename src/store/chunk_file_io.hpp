@@ -27,10 +27,13 @@ inline constexpr std::size_t kDirectAlign = 4096;
 inline constexpr std::size_t kDirectMinSize = 64 * 1024;  // below it the copy is not worth it
 
 // A kDirectAlign-aligned scratch buffer, grown on demand and reused so
-// that its pages are touched once; one of 1 MiB or more is whole huge
-// pages.
+// that its pages are touched once. With `huge_pages`, one of 1 MiB or more
+// is whole 2 MiB pages: the reads' (a direct read pins every page of it),
+// not the writes' (a peer's receiving threads each hold one, and in 2 MiB
+// pages bench/p2p.sh's holders peaked 15-20 MiB higher).
 class AlignedScratch {
  public:
+  explicit AlignedScratch(bool huge_pages) : huge_pages_(huge_pages) {}
   // At least `size` bytes; nullptr if out of memory.
   std::uint8_t* get(std::size_t size);
 
@@ -38,6 +41,7 @@ class AlignedScratch {
   struct FreeDeleter {
     void operator()(std::uint8_t* p) const { std::free(p); }
   };
+  const bool huge_pages_;
   std::unique_ptr<std::uint8_t, FreeDeleter> buffer_;
   std::size_t capacity_ = 0;
 };
