@@ -279,6 +279,15 @@ std::int64_t write_calls() {
   return -1;
 }
 
+// Whether write_calls() counts only this code's writes: ASan's runtime
+// writes to a pipe of its own to probe memory (dozens of 16-byte writes in
+// this test), and /proc/self/io counts those too.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kWritesCountable = false;
+#else
+constexpr bool kWritesCountable = true;
+#endif
+
 // SQLite writes a WAL frame as two writes (header, page); the frames of a
 // commit go to the file in one (src/index/wal_vfs.hpp).
 TEST_F(SqliteTest, ACommitOfManyPagesWritesTheWalOnce) {
@@ -296,7 +305,9 @@ TEST_F(SqliteTest, ACommitOfManyPagesWritesTheWalOnce) {
     const std::int64_t before = write_calls();
     ASSERT_GE(before, 0) << "no syscw in /proc/self/io";
     ASSERT_OK(tx->commit());
-    EXPECT_LE(write_calls() - before, 1) << "for 10 or more frames";
+    if (kWritesCountable) {
+      EXPECT_LE(write_calls() - before, 1) << "for 10 or more frames";
+    }
   }
   EXPECT_EQ(count_rows(), 21);
   // A commit bigger than one gathered run (kMaxGathered) is written whole.
