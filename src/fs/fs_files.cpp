@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "dfs/util/log.hpp"
+#include "dfs/util/process.hpp"
 #include "fs_impl.hpp"
 
 namespace dfs::fs {
@@ -45,6 +46,7 @@ Result<std::shared_ptr<FileState>> FsImpl::acquire_state(Ino ino, const index::I
                  backend_.network};
   auto state = std::make_shared<FileState>(ino, inode.mtime_ns, std::move(env), inode.manifest, std::move(key),
                                            inode.size, options_.chunk_size);
+  state->setid.store((inode.mode & (S_ISUID | S_ISGID)) != 0);
   states_.emplace(ino, OpenState{state, 1});
   return state;
 }
@@ -209,6 +211,10 @@ Result<std::pair<Attr, FileHandle>> FsImpl::create(const Caller& caller, Ino par
   DFS_ASSIGN_OR_RETURN(auto state, acquire_state(made.ino, &made));
   (void)note_stamp(made.ino, attr, /*at_open=*/true);
   DFS_ASSIGN_OR_RETURN(FileHandle fh, add_handle(made.ino, flags & ~O_TRUNC, std::move(state)));
+  if ((flags & O_ACCMODE) == O_WRONLY) {
+    std::lock_guard lock(mu_);
+    handles_.at(fh)->uncached = true;
+  }
   return std::make_pair(attr, fh);
 }
 
@@ -258,6 +264,11 @@ bool FsImpl::keeps_cache(FileHandle fh) {
   return handle.ok() && (*handle)->keeps_cache;
 }
 
+bool FsImpl::writes_uncached(FileHandle fh) {
+  auto handle = find_handle(fh);
+  return handle.ok() && (*handle)->uncached;
+}
+
 Result<std::shared_ptr<Handle>> FsImpl::readable_handle(FileHandle fh) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
   if (!can_read(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is write-only");
@@ -289,10 +300,51 @@ Result<ReadPieces> FsImpl::read_pieces(FileHandle fh, std::uint64_t offset, std:
 
 Result<std::size_t> FsImpl::write(FileHandle fh, std::uint64_t offset, ByteView data) {
   DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
-  if (!can_write(handle->flags)) return make_error(Errc::invalid_argument, "handle " + std::to_string(fh) + " is read-only");
-  FileState& state = *handle->state;
+  return write_to(*handle, offset, data);
+}
+
+Result<std::size_t> FsImpl::write_as(const Caller& caller, FileHandle fh, std::uint64_t offset, ByteView data) {
+  DFS_ASSIGN_OR_RETURN(auto handle, find_handle(fh));
+  if (handle->uncached && can_write(handle->flags) && handle->state->setid.load()) {
+    DFS_TRY(drop_setid_for_write(caller, *handle->state));
+  }
+  return write_to(*handle, offset, data);
+}
+
+// As the kernel's setattr_should_drop_suidgid: nothing for a caller with
+// CAP_FSETID; else setuid, and setgid when group-executable or when the
+// caller is not in the file's group. A caller whose credentials cannot be
+// read (gone, or unknown) is taken as unprivileged.
+Status FsImpl::drop_setid_for_write(const Caller& caller, FileState& state) {
+  constexpr int kCapFsetid = 4;  // CAP_FSETID, linux/capability.h
+  std::optional<ProcessCredentials> creds;
+  if (caller.pid != 0) {
+    if (auto read = process_credentials(caller.pid); read.ok()) creds = std::move(*read);
+  }
+  if (creds && creds->has_capability(kCapFsetid)) return {};
+  DFS_ASSIGN_OR_RETURN(index::NamespaceTxn txn, backend_.index->begin_namespace());
+  DFS_ASSIGN_OR_RETURN(index::InodeAttr inode, txn.get_inode(state.ino));
+  std::uint32_t drop = inode.mode & S_ISUID;
+  if (inode.mode & S_ISGID) {
+    const bool in_group = caller.gid == inode.gid || (creds && creds->in_group(inode.gid));
+    if ((inode.mode & S_IXGRP) || !in_group) drop |= S_ISGID;
+  }
+  if (drop == 0) return {};
+  inode.mode &= ~drop;
+  inode.ctime_ns = now_ns();
+  DFS_TRY(txn.update_inode(inode));
+  DFS_TRY(txn.commit());
+  state.setid.store((inode.mode & (S_ISUID | S_ISGID)) != 0);
+  return {};
+}
+
+Result<std::size_t> FsImpl::write_to(Handle& handle, std::uint64_t offset, ByteView data) {
+  if (!can_write(handle.flags)) {
+    return make_error(Errc::invalid_argument, "a handle of inode " + std::to_string(handle.ino) + " is read-only");
+  }
+  FileState& state = *handle.state;
   std::lock_guard lock(state.mu);
-  if (handle->flags & O_APPEND) offset = state.content.size();
+  if (handle.flags & O_APPEND) offset = state.content.size();
   DFS_TRY(state.content.write(offset, data));
   state.mtime_ns = now_ns();
   return data.size();

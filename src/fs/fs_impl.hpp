@@ -49,6 +49,9 @@ struct FileState {
   // content again, so a commit seals nothing. The commit's transaction
   // checks the link count too; this spares the sealing.
   std::atomic<bool> unlinked{false};
+  // Whether its mode has the setuid or setgid bit (kept by setattr while
+  // the state is open): what a write through an uncached handle checks.
+  std::atomic<bool> setid{false};
 };
 
 struct Handle {
@@ -57,6 +60,10 @@ struct Handle {
   std::shared_ptr<FileState> state;
   std::atomic<std::uint64_t> next_offset{0};  // where a sequential read goes next
   bool keeps_cache = false;  // the file was as at its last open or close (set once, at open)
+  // Its writes bypass the kernel's page cache (writes_uncached): a create
+  // for writing only. Nothing can read or map through such a handle, and
+  // the new file has no cached pages to keep coherent.
+  bool uncached = false;
 };
 
 Attr to_attr(const index::InodeAttr& inode);
@@ -91,9 +98,11 @@ class FsImpl final : public FileSystem {
                                              std::uint32_t mode, int flags) override;
   Result<FileHandle> open(Ino ino, int flags) override;
   bool keeps_cache(FileHandle fh) override;
+  bool writes_uncached(FileHandle fh) override;
   Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) override;
   Result<ReadPieces> read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) override;
   Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) override;
+  Result<std::size_t> write_as(const Caller& caller, FileHandle fh, std::uint64_t offset, ByteView data) override;
   Status fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) override;
   Result<std::uint64_t> seek_data(FileHandle fh, std::uint64_t offset, bool hole) override;
   Status flush(FileHandle fh) override;
@@ -142,6 +151,10 @@ class FsImpl final : public FileSystem {
   std::shared_ptr<FileState> find_state(Ino ino);
   Result<std::shared_ptr<Handle>> find_handle(FileHandle fh);
   Result<FileHandle> add_handle(Ino ino, int flags, std::shared_ptr<FileState> state);
+  Result<std::size_t> write_to(Handle& handle, std::uint64_t offset, ByteView data);
+  // Clears what a write by `caller` clears of the file's setuid and
+  // setgid bits (FileSystem::write_as).
+  Status drop_setid_for_write(const Caller& caller, FileState& state);
   // The handle `fh` if it was opened for reading.
   Result<std::shared_ptr<Handle>> readable_handle(FileHandle fh);
   // After a read of `n` bytes at `offset` (the state's lock held): starts

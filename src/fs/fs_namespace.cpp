@@ -150,6 +150,7 @@ Result<Attr> FsImpl::setattr(const Caller&, Ino ino, const SetAttr& changes, std
   inode.ctime_ns = now;
   DFS_TRY(txn.update_inode(inode));
   DFS_TRY(txn.commit());
+  if (auto state = find_state(ino)) state->setid.store((inode.mode & (S_ISUID | S_ISGID)) != 0);
   return with_open_state(inode);
 }
 

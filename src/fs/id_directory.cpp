@@ -238,6 +238,10 @@ Result<std::size_t> IdDirectory::write(FileHandle fh, std::uint64_t offset, Byte
   return inner_->write(fh, offset, data);
 }
 
+Result<std::size_t> IdDirectory::write_as(const Caller& caller, FileHandle fh, std::uint64_t offset, ByteView data) {
+  return inner_->write_as(caller, fh, offset, data);
+}
+
 Status IdDirectory::fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) {
   return inner_->fallocate(fh, mode, offset, length);
 }

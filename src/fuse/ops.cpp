@@ -23,7 +23,7 @@ Mount::Adapter& self(fuse_req_t req) { return *static_cast<Mount::Adapter*>(fuse
 
 fs::Caller caller_of(fuse_req_t req) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
-  return fs::Caller{ctx->uid, ctx->gid, ctx->umask};
+  return fs::Caller{ctx->uid, ctx->gid, ctx->umask, static_cast<std::uint32_t>(ctx->pid)};
 }
 
 void reply_error(fuse_req_t req, const Error& error, const char* what, Op op = Op::other) {
@@ -167,6 +167,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   auto created = a.fs.create(caller_of(req), parent, name, mode & 07777, fi->flags);
   if (!created.ok()) return reply_error(req, created.error(), "create");
   fi->fh = created->second;
+  fi->direct_io = a.fs.writes_uncached(created->second);
   const fuse_entry_param e = entry_of(a, created->first);
   if (fuse_reply_create(req, &e, fi) != 0) (void)a.fs.release(created->second);  // the caller was interrupted
 }
@@ -198,8 +199,8 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 }
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t offset, fuse_file_info* fi) {
-  auto n = self(req).fs.write(fi->fh, static_cast<std::uint64_t>(offset),
-                              ByteView(reinterpret_cast<const std::uint8_t*>(data), size));
+  auto n = self(req).fs.write_as(caller_of(req), fi->fh, static_cast<std::uint64_t>(offset),
+                                 ByteView(reinterpret_cast<const std::uint8_t*>(data), size));
   if (!n.ok()) return reply_error(req, n.error(), "write");
   fuse_reply_write(req, *n);
 }

@@ -324,6 +324,27 @@ TEST_F(Corner, SetuidAndSetgidAreClearedByAWriteOrChownOfAnotherUser) {
   EXPECT_EQ(describe(dirs_[0] + "/sgid/subdir"), describe(dirs_[1] + "/sgid/subdir")) << "setgid dirs propagate";
 }
 
+// A descriptor that created its file for writing only writes past the
+// kernel's page cache on dfs (fs::FileSystem::writes_uncached), where the
+// kernel leaves setuid and setgid to the filesystem: the same bits must go
+// as the host's write takes them, by root (none) and by another user.
+TEST_F(Corner, AWriteThroughTheCreatingDescriptorClearsSetuidAsOtherWrites) {
+  both([](const std::string& d) { ASSERT_EQ(::chmod(d.c_str(), 0777), 0); });
+  int n = 0;
+  for (const uid_t uid : {uid_t{0}, kNobody}) {
+    for (const mode_t mode : {mode_t{06755}, mode_t{04700}, mode_t{02745}, mode_t{02755}}) {
+      const std::string name = "/f" + std::to_string(n++);
+      same("create, make setid, write", uid, [&](const std::string& d) {
+        const int fd = ::open((d + name).c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0) return -1;
+        const bool ok = ::fchmod(fd, mode) == 0 && ::write(fd, "x", 1) == 1;
+        return ::close(fd) == 0 && ok ? 0 : -1;
+      });
+      EXPECT_EQ(describe(dirs_[0] + name), describe(dirs_[1] + name)) << "mode " << std::oct << mode << std::dec << " uid " << uid;
+    }
+  }
+}
+
 TEST_F(Corner, ChangesToMetadataUpdateCtime) {
   const std::string f = dirs_[0] + "/f";
   ASSERT_EQ(make_file(f), 0);

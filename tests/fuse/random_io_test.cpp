@@ -2,11 +2,14 @@
 // a file in the mount and on a plain file, compared after every read and
 // at the end. DFS_RANDOM_IO_SEED replays a failing run.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -109,6 +112,59 @@ TEST(RandomIo, MixedWritesTruncatesAndReadsMatchAPlainFile) {
   files.close();
   EXPECT_EQ(sh("cmp " + dir + "/file " + scratch_dir() + "/random-reference"), 0);
   EXPECT_GT(reads, 1000u);
+}
+
+}  // namespace
+}  // namespace dfs::fuse::test
+
+namespace dfs::fuse::test {
+namespace {
+
+// Whether each page of `path`'s first `size` bytes is in the kernel's page
+// cache (mincore of a read-only mapping: faults nothing in).
+std::vector<bool> cached_pages(const std::string& path, std::size_t size) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return {};
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return {};
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> vec((size + page - 1) / page);
+  std::vector<bool> cached;
+  if (::mincore(map, size, vec.data()) == 0) {
+    for (unsigned char v : vec) cached.push_back((v & 1) != 0);
+  }
+  ::munmap(map, size);
+  return cached;
+}
+
+// A file created for writing only (cp, tar, git checkout, compilers) is
+// written past the page cache (FOPEN_DIRECT_IO): the kernel then sends no
+// GETXATTR of security.capability before each write, one FUSE round trip
+// in seven of a small file's. A descriptor created for reading and writing
+// keeps the cache, and with it mmap.
+TEST(Io, AFileCreatedForWritingOnlyIsWrittenPastThePageCache) {
+  if (data_dir().empty()) GTEST_SKIP() << "the in-memory FileSystem writes through the page cache";
+  const std::string dir = fresh_dir("uncached");
+  const std::vector<char> data(8192, 'u');
+  const int fd = ::open((dir + "/wo").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(::close(fd), 0);
+  EXPECT_EQ(cached_pages(dir + "/wo", data.size()), (std::vector<bool>{false, false}));
+  const int rfd = ::open((dir + "/wo").c_str(), O_RDONLY);
+  ASSERT_GE(rfd, 0);
+  EXPECT_EQ(pread_all(rfd, data.size() + 1, 0), data);
+  ASSERT_EQ(::close(rfd), 0);
+
+  const int rw = ::open((dir + "/rw").c_str(), O_RDWR | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(rw, 0);
+  ASSERT_EQ(::write(rw, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  void* map = ::mmap(nullptr, data.size(), PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+  ASSERT_NE(map, MAP_FAILED) << std::strerror(errno);
+  EXPECT_EQ(static_cast<const char*>(map)[4096], 'u');
+  ::munmap(map, data.size());
+  ASSERT_EQ(::close(rw), 0);
 }
 
 }  // namespace

@@ -113,6 +113,7 @@ struct Caller {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint32_t umask = 022;
+  std::uint32_t pid = 0;  // the calling thread (for its capabilities); 0: unknown, taken as unprivileged
 };
 
 // What setattr changes (unset fields stay).
@@ -180,6 +181,12 @@ class FileSystem {
   // the file before this open are still its content (its size and mtime
   // are those of its last open or close), so the kernel may keep them.
   virtual bool keeps_cache(FileHandle) { return false; }
+  // Whether the handle's writes may go past the kernel's page cache
+  // (FOPEN_DIRECT_IO). The kernel then neither asks for the file's
+  // security.capability before each write (a GETXATTR round trip) nor
+  // clears setuid/setgid itself: writes must come through write_as, which
+  // does that as the kernel would have.
+  virtual bool writes_uncached(FileHandle) { return false; }
   virtual Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) = 0;
   // read() of up to `size` bytes without the final copy; same errors. The
   // default reads into a buffer of its own.
@@ -192,6 +199,13 @@ class FileSystem {
     return read;
   }
   virtual Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) = 0;
+  // write() by `caller`: through a handle that writes_uncached, a write by
+  // a caller without CAP_FSETID first clears the file's setuid bit, and its
+  // setgid bit if group-executable or the caller is not in its group, as
+  // the kernel does before a cached write (setattr_should_drop_suidgid).
+  virtual Result<std::size_t> write_as(const Caller&, FileHandle fh, std::uint64_t offset, ByteView data) {
+    return write(fh, offset, data);
+  }
   // fallocate(2): mode 0 and FALLOC_FL_KEEP_SIZE reserve nothing (space is
   // taken at commit) but mode 0 extends the size; FALLOC_FL_PUNCH_HOLE
   // (with KEEP_SIZE) and FALLOC_FL_ZERO_RANGE make the range read as zeros.

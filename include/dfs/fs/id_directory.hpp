@@ -66,9 +66,11 @@ class IdDirectory final : public FileSystem {
                                              std::uint32_t mode, int flags) override;
   Result<FileHandle> open(Ino ino, int flags) override;
   bool keeps_cache(FileHandle fh) override { return inner_->keeps_cache(fh); }
+  bool writes_uncached(FileHandle fh) override { return inner_->writes_uncached(fh); }
   Result<std::size_t> read(FileHandle fh, std::uint64_t offset, MutableByteView out) override;
   Result<ReadPieces> read_pieces(FileHandle fh, std::uint64_t offset, std::size_t size) override;
   Result<std::size_t> write(FileHandle fh, std::uint64_t offset, ByteView data) override;
+  Result<std::size_t> write_as(const Caller& caller, FileHandle fh, std::uint64_t offset, ByteView data) override;
   Status fallocate(FileHandle fh, int mode, std::uint64_t offset, std::uint64_t length) override;
   Result<std::uint64_t> seek_data(FileHandle fh, std::uint64_t offset, bool hole) override;
   Status flush(FileHandle fh) override;
