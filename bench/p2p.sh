@@ -22,7 +22,10 @@
 # Each round also measures the floor of a put's and a remote get's CPU
 # (dfs-bench-seal's SHA-256 and AES-GCM, dfs-bench-tls-stream's one TLS
 # stream over loopback; see measure_floor) and the report sets the peers'
-# CPU-seconds per GiB beside it (target <= 1.15 x).
+# CPU-seconds per GiB beside it (target <= 1.15 x), and beside the floor
+# plus the put's disk writes (not in the floor: `dd oflag=direct
+# conv=fsync` of the same bytes, once for the writer's copy and once per
+# copy sent), what is left beyond writing the chunks.
 # The peers' peak RSS (VmHWM) is read before they stop.
 #
 # A last, untimed round on a fresh network shows where the time goes: its
@@ -157,8 +160,17 @@ measure_floor() {
   keep_least floor_gcm_seal "$(cpu_per_gib "$gcm_seal")"
   keep_least floor_gcm_open "$(cpu_per_gib "$gcm_open")"
   keep_least floor_tls "$tls"
-  printf '   %-26s SHA-256 %s, GCM seal %s, GCM open %s, TLS stream %s CPU-s/GiB\n' "floor parts" \
-    "$(cpu_per_gib "$sha")" "$(cpu_per_gib "$gcm_seal")" "$(cpu_per_gib "$gcm_open")" "$tls"
+  # Not in the floor but real work: writing the bytes to disk as the store
+  # does (direct I/O, then a sync), shown beside it per copy written.
+  local disk
+  disk=$(TIMEFORMAT='%3U %3S'
+    { time dd if="$input" of="$work/disk-floor" bs=1M oflag=direct conv=fsync status=none; } 2>&1 |
+      awk -v m="$size_mib" 'END { printf "%.3f", ($1 + $2) / (m / 1024) }')
+  rm -f "$work/disk-floor"
+  [[ $disk =~ ^[0-9.]+$ ]] || fail "could not time dd oflag=direct: $disk"
+  keep_least disk_write "$disk"
+  printf '   %-26s SHA-256 %s, GCM seal %s, GCM open %s, TLS stream %s CPU-s/GiB; disk write %s\n' "floor parts" \
+    "$(cpu_per_gib "$sha")" "$(cpu_per_gib "$gcm_seal")" "$(cpu_per_gib "$gcm_open")" "$tls" "$disk"
 }
 
 declare -A hwm_kib
@@ -348,6 +360,9 @@ get_cpu_floor=$(awk -v t="${least[floor_tls]}" -v s="${least[floor_sha]}" -v o="
 put_cpu_floor=$(awk -v t="${least[floor_tls]}" -v s="${least[floor_sha]}" -v g="${least[floor_gcm_seal]}" -v r="$remote_copies" \
   'BEGIN { printf "%.2f", g + s + r * (t + s) }')
 put_cpu_ratio=$(ratio "${least[cpu_dfs_put]}" "$put_cpu_floor")
+# The chunks written to disk: all of them at the writer, and each copy sent.
+put_disk=$(awk -v d="${least[disk_write]}" -v r="$remote_copies" 'BEGIN { printf "%.2f", d * (1 + r) }')
+put_disk_ratio=$(ratio "${least[cpu_dfs_put]}" "$(awk -v f="$put_cpu_floor" -v d="$put_disk" 'BEGIN { print f + d }')")
 get_cpu_ratio=$(ratio "${least[cpu_get_remote]}" "$get_cpu_floor")
 
 echo
@@ -361,6 +376,8 @@ row "dfs get at a peer holding no chunk (all remote)" "${best[get_remote]} MB/s"
 row "CPU-s per GiB over the peers: put / remote get" "${least[cpu_dfs_put]} / ${least[cpu_get_remote]}"
 row "floor of their parts (same run): put / remote get" "$put_cpu_floor / $get_cpu_floor"
 row "  (put: $remote_copies copies of each chunk sent)" ""
+row "  put's disk writes, not in the floor (dd oflag=direct)" "$put_disk"
+row "  put / (floor + disk writes)" "$put_disk_ratio"
 echo
 target() { printf '   %-34s %10s   %-34s %s\n' "$@"; }
 target "target" "measured" "goal" "result"
@@ -391,4 +408,5 @@ echo "p2p size_mib=$size_mib rounds=$rounds cores=$(nproc) load_start=${load_sta
   "remote_iperf3_ratio=$remote_ratio put_raw3_ratio=$put_ratio" \
   "put_cpu_s_per_gib=${least[cpu_dfs_put]} get_remote_cpu_s_per_gib=${least[cpu_get_remote]}" \
   "put_cpu_floor=$put_cpu_floor get_remote_cpu_floor=$get_cpu_floor put_floor_ratio=$put_cpu_ratio get_floor_ratio=$get_cpu_ratio" \
+  "disk_write_cpu_s_per_gib=${least[disk_write]} put_disk_cpu=$put_disk put_floor_disk_ratio=$put_disk_ratio" \
   "$(for n in $(printf '%s\n' "${!hwm_kib[@]}" | sort -n); do printf 'peer%s_hwm_kib=%s ' "$n" "${hwm_kib[$n]}"; done)"

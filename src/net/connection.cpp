@@ -12,6 +12,7 @@
 
 #include "dfs/net/address.hpp"
 #include "dfs/net/wire_codes.hpp"
+#include "read_wakeups.hpp"
 
 namespace dfs::net::detail {
 
@@ -27,6 +28,7 @@ void Connection::read_more() {
   }
   reading_paused_ = false;
   reading_ = true;
+  tune_read_wakeups();
   const MutableByteView payload_space = decoder_.payload_space();
   const bool into_payload = !payload_space.empty();
   const asio::mutable_buffer into = into_payload ? asio::buffer(payload_space.data(), payload_space.size())
@@ -42,6 +44,26 @@ void Connection::read_more() {
     }
     self->on_read(n, into_payload);
   });
+}
+
+// While a large payload arrives, the reader sleeps until a few hundred KiB
+// wait on the socket rather than waking for every TLS record
+// (read_wakeups.hpp says why and why the mark is safe).
+void Connection::tune_read_wakeups() {
+  if (read_low_mark_ == 0 || !established_) return;
+  const std::size_t mark = ReadWakeups::next(read_low_mark_, decoder_.payload_missing());
+  if (mark == read_low_mark_) return;
+  boost::system::error_code ec;
+  stream_.lowest_layer().set_option(tcp::socket::receive_low_watermark(static_cast<int>(mark)), ec);
+  if (!ec) {
+    read_low_mark_ = mark;
+    return;
+  }
+  // Never leave a mark above what is sure to arrive: back to waking at
+  // once, and no more tuning on this connection.
+  shared_->log(log::Level::debug, label() + ": cannot set SO_RCVLOWAT: " + ec.message());
+  stream_.lowest_layer().set_option(tcp::socket::receive_low_watermark(1), ec);
+  read_low_mark_ = 0;
 }
 
 void Connection::on_read(std::size_t n, bool into_payload) {

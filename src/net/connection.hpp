@@ -146,6 +146,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Steady state (connection.cpp).
   void read_more();
+  void tune_read_wakeups();
   void on_read(std::size_t n, bool into_payload);
   void on_frame(Frame frame);
   bool check_sender(wire::Envelope& env);
@@ -192,6 +193,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<hello::Exporter> exporter_;
 
   FrameDecoder decoder_;
+  std::size_t read_low_mark_ = 1;  // SO_RCVLOWAT now set (read_wakeups.hpp); 0: not tuned (a set failed)
   Bytes read_buf_;  // allocated once the peer is admitted (on_hello)
   Clock::time_point last_activity_ = Clock::now();
   // When the peer last showed it is there: its TCP accept, bytes from it,

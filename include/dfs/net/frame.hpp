@@ -90,6 +90,9 @@ class FrameDecoder {
   // Bytes of a frame received so far but not yet complete (0 between
   // frames); lets a connection tell "idle" from "mid-frame".
   std::size_t partial_bytes() const;
+  // Bytes of the current frame's payload not received yet (0 between
+  // payloads and while a prefix or header arrives).
+  std::size_t payload_missing() const { return stage_ == Stage::payload ? payload_len_ - payload_filled_ : 0; }
 
  private:
   enum class Stage { prefix, header, payload };

@@ -158,6 +158,33 @@ TEST_F(TlsTransportTest, A16MiBChunkTravelsAsPayloadBothWays) {
   std::printf("GetChunk of 16 MiB over loopback TLS: %.0f MB/s\n", kRounds * 16.0 * 1.048576 / seconds);
 }
 
+// While a payload arrives the reader sleeps until hundreds of KiB wait on
+// the socket (SO_RCVLOWAT, read_wakeups.hpp): a mark above what is still to
+// come would stall the frame until its deadline. Sizes around the marks'
+// edges, each sent and echoed back, must arrive whole and at once.
+TEST_F(TlsTransportTest, PayloadsOfEverySizeAroundTheReadMarksArriveWholeBothWays) {
+  Endpoint& a = make_endpoint();
+  Endpoint& b = make_endpoint();
+  b.transport->set_request_handler([](const PeerInfo&, Message request, Responder respond) {
+    wire::Envelope result;
+    result.mutable_get_chunk_result();
+    respond.reply(std::move(result), SharedBytes::copy_of(request.payload));
+  });
+  constexpr std::size_t K = 1024;
+  for (std::size_t size : {std::size_t{1}, 64 * K, 192 * K - 1, 192 * K, 192 * K + 1, 256 * K + 17, 700 * K,
+                           1024 * K, 1024 * K + 29, 3 * 1024 * K + 5}) {
+    Bytes payload(size);
+    crypto::random_bytes(payload);
+    wire::Envelope put;
+    put.mutable_put_chunk()->set_chunk_id(std::string(32, 'x'));
+    // Well under the frame deadline a stalled read would wait for.
+    auto echoed = call(a, b, put, payload, std::nullopt, 5s);
+    ASSERT_TRUE(echoed.ok()) << size << " bytes: " << echoed.error().to_string();
+    EXPECT_EQ(echoed->payload.size(), size);
+    EXPECT_TRUE(echoed->payload == payload) << size << " bytes came back different";
+  }
+}
+
 TEST_F(TlsTransportTest, ARequestWithNoAnswerTimesOut) {
   Endpoint& a = make_endpoint();
   Endpoint& b = make_endpoint();
