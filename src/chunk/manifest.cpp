@@ -323,12 +323,17 @@ SealedData seal_data_chunk(ByteView plaintext) {
   return out;
 }
 
-Result<Bytes> open_data_chunk(const ChunkRef& ref, ByteView sealed) {
-  DFS_ASSIGN_OR_RETURN(Bytes plaintext, decrypt_chunk(ref.key, ChunkKind::data, sealed));
-  if (plaintext.size() != ref.plain_size) {
-    return make_error(Errc::corrupt, "chunk " + ref.id.short_hex() + " holds " + std::to_string(plaintext.size()) +
+Status check_plain_size(const ChunkRef& ref, std::size_t opened) {
+  if (opened != ref.plain_size) {
+    return make_error(Errc::corrupt, "chunk " + ref.id.short_hex() + " holds " + std::to_string(opened) +
                                          " bytes, its manifest says " + std::to_string(ref.plain_size));
   }
+  return {};
+}
+
+Result<Bytes> open_data_chunk(const ChunkRef& ref, ByteView sealed) {
+  DFS_ASSIGN_OR_RETURN(Bytes plaintext, decrypt_chunk(ref.key, ChunkKind::data, sealed));
+  DFS_TRY(check_plain_size(ref, plaintext.size()));
   return plaintext;
 }
 

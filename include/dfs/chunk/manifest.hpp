@@ -165,5 +165,9 @@ SealedData seal_data_chunk(ByteView plaintext);
 // Decrypts a data chunk fetched for `ref` (already verified against its ID
 // by the store or the network) and checks its length against the entry.
 Result<Bytes> open_data_chunk(const ChunkRef& ref, ByteView sealed);
+// Its length check alone, for a reader that decrypts into a buffer of its
+// own (decrypt_chunk_into): Errc::corrupt unless `opened` plaintext bytes
+// are what the entry says.
+Status check_plain_size(const ChunkRef& ref, std::size_t opened);
 
 }  // namespace dfs
