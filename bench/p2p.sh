@@ -60,6 +60,11 @@
 #   DFS_BENCH_PERF_DIR  if set, also record `perf record -g` CPU profiles of
 #                       every peer during that round's put and get, there
 #   DFS_BENCH_KEEP=1    keep the work directory (peer logs, data)
+#   DFS_BENCH_ONLY_PUT=1  for profiling: only the put, each round on a fresh
+#                       network, printing per peer the CPU-seconds per GiB,
+#                       context switches and minor page faults it cost (with
+#                       DFS_BENCH_PERF_DIR, a `perf record -g` of every peer
+#                       per round); no iperf3, floor, raw write or gets
 set -euo pipefail
 
 bench=p2p
@@ -195,6 +200,42 @@ fi
 
 echo "== creating $size_mib MiB of random data"
 dd if=/dev/urandom of="$input" bs=1M count="$size_mib" iflag=fullblock status=none || fail "cannot create $input"
+
+# Per peer, what one put cost it: CPU (pids_cpu_ticks), context switches
+# (voluntary and not, all threads) and minor page faults.
+peer_switches() { cat "/proc/$1/task/"*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
+peer_minflt() { awk '{ sub(/^.*\) /, ""); print $8 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+only_put_round() {
+  local n t0 t1 line=""
+  declare -A c0 s0 f0
+  p2p_start_peer 1 "" --replicas "$replicas"
+  for n in 2 3 4; do p2p_start_peer "$n" 1 --replicas "$replicas"; done
+  for n in 1 2 3 4; do p2p_wait_known "$n" 3 || p2p_peer_fail "$n" "peer $n knows $(known_peers "$n") peers, not 3, after 20 s"; done
+  before_write
+  start_cpu_profile "put-$round"
+  for n in 1 2 3 4; do
+    c0[$n]=$(pids_cpu_ticks "${peer_pid[$n]}") s0[$n]=$(peer_switches "${peer_pid[$n]}") f0[$n]=$(peer_minflt "${peer_pid[$n]}")
+  done
+  t0=$(now_ns)
+  dfs_at "$writer" put "$input" >"$work/put.out" 2>"$log" || fail "the put failed"
+  t1=$(now_ns)
+  for n in 1 2 3 4; do
+    line+=$(awk -v c=$(($(pids_cpu_ticks "${peer_pid[$n]}") - c0[$n])) -v hz="$(getconf CLK_TCK)" -v m="$size_mib" \
+      -v s=$(($(peer_switches "${peer_pid[$n]}") - s0[$n])) -v f=$(($(peer_minflt "${peer_pid[$n]}") - f0[$n])) -v n="$n" \
+      'BEGIN { printf "     peer %s: %5.2f CPU-s/GiB, %6d context switches, %6d minor faults\n", n, c / hz / (m / 1024), s, f }')$'\n'
+  done
+  stop_cpu_profile "put-$round"
+  echo "   put: $(secs_between "$t0" "$t1") s, $(mbps "$(secs_between "$t0" "$t1")") MB/s, load $(load)"
+  printf '%s' "$line"
+  p2p_stop_all
+}
+if [[ ${DFS_BENCH_ONLY_PUT:-} == 1 ]]; then
+  for ((round = 1; round <= rounds; round++)); do
+    echo "== put only, round $round of $rounds (peer $writer writes; 4 peers, R = $replicas)"
+    only_put_round
+  done
+  exit 0
+fi
 
 declare -a local_share=()
 for ((round = 1; round <= rounds; round++)); do

@@ -100,7 +100,21 @@ Status Database::configure(int flags, int busy_timeout_ms, Sharing sharing) {
     return make_error(Errc::io_error, "sqlite: cannot enable WAL mode on " + path_ + " (journal mode stays '" + mode +
                                           "'); is it on a network filesystem?");
   }
-  return exec("PRAGMA synchronous = FULL");
+  return set_synchronous_normal(false);
+}
+
+Status Database::set_synchronous_normal(bool normal) {
+  // Through sqlite3_exec, not exec(): exec() may call this.
+  const char* sql = normal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, sql);
+  synchronous_normal_ = normal;
+  return {};
+}
+
+Status Database::sync_autocommit_writes() {
+  if (!synchronous_normal_ || in_deferred_ || sqlite3_get_autocommit(db_) == 0) return {};
+  return set_synchronous_normal(false);
 }
 
 Result<std::string> Database::enable_wal(int busy_timeout_ms) {
@@ -174,7 +188,11 @@ Database::Database(sqlite3* db, std::string path)
 Database::~Database() { close(); }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      cache_(std::move(other.cache_)),
+      synchronous_normal_(other.synchronous_normal_),
+      in_deferred_(other.in_deferred_) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
@@ -182,6 +200,8 @@ Database& Database::operator=(Database&& other) noexcept {
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     cache_ = std::move(other.cache_);
+    synchronous_normal_ = other.synchronous_normal_;
+    in_deferred_ = other.in_deferred_;
   }
   return *this;
 }
@@ -197,6 +217,7 @@ void Database::close() {
 }
 
 Status Database::exec(std::string_view sql) {
+  DFS_TRY(sync_autocommit_writes());  // whether `sql` writes is not known here
   // sqlite3_exec needs a NUL-terminated string.
   std::string text(sql);
   char* errmsg = nullptr;
@@ -210,7 +231,11 @@ Result<Statement> Database::prepare(std::string_view sql) {
   if (sql.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(Errc::too_large, "sqlite: statement of " + std::to_string(sql.size()) + " bytes");
   }
-  if (sqlite3_stmt* idle = cache_ ? cache_->take(sql) : nullptr) return Statement(idle, cache_);
+  if (sqlite3_stmt* idle = cache_ ? cache_->take(sql) : nullptr) {
+    Statement statement(idle, cache_);
+    if (!sqlite3_stmt_readonly(idle)) DFS_TRY(sync_autocommit_writes());
+    return statement;
+  }
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
@@ -223,6 +248,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
     return make_error(Errc::invalid_argument, "sqlite: more than one statement given to prepare: " + std::string(sql));
   }
   statement.home_ = cache_;
+  if (!sqlite3_stmt_readonly(stmt)) DFS_TRY(sync_autocommit_writes());
   return statement;
 }
 
@@ -357,13 +383,17 @@ std::string_view Statement::sql() const {
 
 Result<Transaction> Transaction::begin(Database& db, Mode mode, Durability durability) {
   // SQLite refuses to change the setting inside a transaction; it applies
-  // to the WAL write of the commit. Restored as the transaction ends, so
-  // every other transaction on the connection stays synced.
+  // to the WAL write of the commit. Each transaction sets the level it
+  // needs only if the connection is at the other one: a run of deferred
+  // transactions (the mount's) stays at NORMAL, and a synced transaction
+  // (a read one too: it may write) or a write outside any transaction
+  // (Database::prepare, exec) puts FULL back first.
   const bool deferred = durability == Durability::deferred;
-  if (deferred) DFS_TRY(db.run("PRAGMA synchronous = NORMAL"));
+  if (db.synchronous_normal_ != deferred) DFS_TRY(db.set_synchronous_normal(deferred));
+  db.in_deferred_ = deferred;  // BEGIN IMMEDIATE is a write to sqlite3_stmt_readonly
   Status begun = db.run(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
   if (!begun.ok()) {
-    if (deferred) (void)db.run("PRAGMA synchronous = FULL");
+    db.in_deferred_ = false;
     return begun.take_error();
   }
   return Transaction(&db, deferred);
@@ -381,15 +411,13 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
 Status Transaction::commit() {
   if (db_ == nullptr) return make_error(Errc::internal, "sqlite: commit of a transaction that is not open");
   DFS_TRY(db_->run("COMMIT"));  // on failure the destructor rolls back
-  return end_deferred();
+  end();
+  return {};
 }
 
-Status Transaction::end_deferred() noexcept {
+void Transaction::end() noexcept {
   Database* db = std::exchange(db_, nullptr);
-  if (!deferred_ || db == nullptr) return {};
-  Status restored = db->run("PRAGMA synchronous = FULL");
-  if (!restored.ok()) log::error("index: restoring synchronous=FULL failed: " + restored.error().to_string());
-  return restored;
+  if (db != nullptr) db->in_deferred_ = false;
 }
 
 void Transaction::rollback() noexcept {
@@ -399,7 +427,7 @@ void Transaction::rollback() noexcept {
     Status status = db_->run("ROLLBACK");
     if (!status.ok()) log::error("index rollback failed: " + status.error().to_string());
   }
-  (void)end_deferred();
+  end();
 }
 
 }  // namespace dfs::index

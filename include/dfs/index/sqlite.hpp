@@ -129,12 +129,22 @@ class Database {
   Status configure(int flags, int busy_timeout_ms, Sharing sharing);
   Result<std::string> enable_wal(int busy_timeout_ms);
   void close();
+  friend class Transaction;
+  // The synchronous level, changed only when a transaction needs the other
+  // one: PRAGMA synchronous takes effect as it is compiled, so each change
+  // is a parse (two per deferred transaction when each restored FULL).
+  Status set_synchronous_normal(bool normal);
+  // Before a statement that may write outside any transaction: FULL again
+  // if a deferred transaction left the connection at NORMAL.
+  Status sync_autocommit_writes();
 
   sqlite3* db_ = nullptr;
   std::string path_;
   // Shared with the Statements it handed out, so that one outliving the
   // connection (a bug, but not one that should crash) still has a home.
   std::shared_ptr<StatementCache> cache_;
+  bool synchronous_normal_ = false;  // the connection is at NORMAL (else FULL)
+  bool in_deferred_ = false;         // a Durability::deferred transaction is open
 };
 
 // A prepared statement; finalized on destruction. Parameters are numbered
@@ -235,8 +245,8 @@ class Transaction {
  private:
   Transaction(Database* db, bool deferred) : db_(db), deferred_(deferred) {}
   void rollback() noexcept;
-  // Puts the connection back to synchronous=FULL after a deferred one.
-  Status end_deferred() noexcept;
+  // Forgets the transaction (committed or rolled back).
+  void end() noexcept;
 
   Database* db_ = nullptr;  // null once committed or rolled back
   bool deferred_ = false;

@@ -53,6 +53,54 @@ TEST_F(SqliteTest, OpenTurnsOnForeignKeysFullSynchronousABusyTimeoutAndABigPageC
   EXPECT_EQ(*db_.query_int64("PRAGMA cache_size"), -Database::kCacheKiB);  // negative: in KiB
 }
 
+// A deferred transaction commits at synchronous=NORMAL; the connection
+// stays there for the next deferred one (each change of the level is a
+// parse of the pragma) and is FULL again before anything else can write:
+// a synced transaction, a read transaction (it may write), a write
+// statement or exec() outside any transaction.
+TEST_F(SqliteTest, SynchronousIsNormalOnlyForDeferredTransactions) {
+  auto level = [&] { return *db_.query_int64("PRAGMA synchronous"); };  // 1 NORMAL, 2 FULL
+  auto deferred = [&](int k) {
+    auto tx = Transaction::begin(db_, Transaction::Mode::immediate, Transaction::Durability::deferred);
+    ASSERT_OK(tx);
+    EXPECT_EQ(level(), 1);
+    auto insert = db_.prepare("INSERT INTO t (k) VALUES (?)");
+    ASSERT_OK(insert);
+    ASSERT_OK(insert->bind_all(std::int64_t{k}));
+    ASSERT_OK(insert->run());
+    ASSERT_OK(tx->commit());
+  };
+  deferred(1);
+  EXPECT_EQ(level(), 1) << "kept for the next deferred transaction";
+  deferred(2);
+  {
+    auto tx = Transaction::begin(db_);
+    ASSERT_OK(tx);
+    EXPECT_EQ(level(), 2);
+    ASSERT_OK(tx->commit());
+  }
+  deferred(3);
+  {
+    auto tx = Transaction::begin(db_, Transaction::Mode::deferred);
+    ASSERT_OK(tx);
+    EXPECT_EQ(level(), 2);
+  }
+  deferred(4);
+  EXPECT_EQ(*db_.query_int64("SELECT count(*) FROM t"), 4);
+  EXPECT_EQ(level(), 1) << "reads leave it";
+  auto write = db_.prepare("UPDATE t SET s = 'x' WHERE k = 1");
+  ASSERT_OK(write);
+  EXPECT_EQ(level(), 2) << "a write outside a transaction commits synced";
+  ASSERT_OK(write->run());
+  deferred(5);
+  {  // a failed deferred transaction leaves NORMAL, which the next write outside puts back
+    auto tx = Transaction::begin(db_, Transaction::Mode::immediate, Transaction::Durability::deferred);
+    ASSERT_OK(tx);
+  }
+  ASSERT_OK(db_.exec("DELETE FROM t WHERE k = 5"));
+  EXPECT_EQ(level(), 2);
+}
+
 TEST_F(SqliteTest, BoundValuesComeBackFromColumnsUnchanged) {
   const Bytes blob = {0, 1, 2, 0xff, 0};
   auto insert = db_.prepare("INSERT INTO t (k, s, b) VALUES (?, ?, ?)");
