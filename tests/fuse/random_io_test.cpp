@@ -167,5 +167,25 @@ TEST(Io, AFileCreatedForWritingOnlyIsWrittenPastThePageCache) {
   ASSERT_EQ(::close(rw), 0);
 }
 
+// What a direct write must not break: a reader that has the file open (tail
+// -f of a log a shell redirect created write-only) reads the bytes appended
+// after its first read, not a cached page ending at the old end of file.
+TEST(Io, AReaderSeesWhatAWriteOnlyCreatorAppendsAfterItsFirstRead) {
+  const std::string path = fresh_dir("appended") + "/log";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ASSERT_GE(fd, 0);
+  const std::vector<char> first(100, 'a'), second(100, 'b');
+  ASSERT_EQ(::write(fd, first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  const int reader = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(reader, 0);
+  EXPECT_EQ(pread_all(reader, 4096, 0), first);
+  ASSERT_EQ(::write(fd, second.data(), second.size()), static_cast<ssize_t>(second.size()));
+  std::vector<char> both = first;
+  both.insert(both.end(), second.begin(), second.end());
+  EXPECT_EQ(pread_all(reader, 4096, 0), both);
+  ASSERT_EQ(::close(reader), 0);
+  ASSERT_EQ(::close(fd), 0);
+}
+
 }  // namespace
 }  // namespace dfs::fuse::test
